@@ -1,0 +1,73 @@
+"""Configuration: code defaults, then SHOWAPP_* environment variables, then a test mapping."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Every key here can be overridden by an environment variable named SHOWAPP_<KEY>.
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None: SQLite file instance/showapp.sqlite3
+    "EPISODES_DIR": str(REPO_ROOT / "episodes"),
+    "BASE_URL": "http://127.0.0.1:5000",
+    "SECRET_KEY": None,
+    "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,
+    "SITE_TITLE": "showapp",
+}
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with the configuration it was given."""
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        # from_prefixed_env parses JSON, so SHOWAPP_MAX_CONTENT_LENGTH=1000 arrives as an int.
+        app.config.from_prefixed_env("SHOWAPP")
+    else:
+        app.config.update(test_config)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "showapp.sqlite3")
+    app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+    app.config["EPISODES_DIR"] = str(Path(app.config["EPISODES_DIR"]).resolve())
+    app.config["SECRET_KEY"] = resolve_secret_key(app)
+
+
+def resolve_secret_key(app: Flask) -> str:
+    """Return the configured key, or the one `showapp init` wrote to the instance folder.
+
+    Outside debug and testing the app refuses to sign sessions with a guessable key.
+    """
+    configured = app.config.get("SECRET_KEY")
+    if configured:
+        return str(configured)
+    key_file = Path(app.instance_path) / SECRET_KEY_FILE
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    if app.debug or app.testing:
+        return "dev"
+    raise ConfigError(
+        "No secret key: set SHOWAPP_SECRET_KEY, or run `showapp init` to create "
+        f"{key_file} for this install."
+    )
+
+
+def write_secret_key(instance_path: str) -> Path:
+    """Create the instance secret key once; an existing key is kept so sessions survive."""
+    import secrets
+
+    path = Path(instance_path) / SECRET_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path

@@ -1,0 +1,104 @@
+"""Engine, sessions and migrations.
+
+One engine per app; one session per request, opened lazily and closed at teardown, so a
+request that fails before it commits leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class NotMigrated(RuntimeError):
+    """The database schema is missing or older than this code."""
+
+
+def make_engine(url: str) -> Engine:
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"), **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (feeds, pages) proceed while a host saves; foreign keys are off by default.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def init_app(app: Flask) -> None:
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    app.extensions["showapp.engine"] = engine
+    app.extensions["showapp.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def get_engine(app: Flask | None = None) -> Engine:
+    engine: Engine = (app or current_app).extensions["showapp.engine"]
+    return engine
+
+
+def new_session(app: Flask | None = None) -> Session:
+    """A session outside the request cycle (CLI commands, tests); the caller closes it."""
+    factory: sessionmaker[Session] = (app or current_app).extensions["showapp.sessionmaker"]
+    return factory()
+
+
+def get_session() -> Session:
+    """The current request's session."""
+    if "db_session" not in g:
+        g.db_session = new_session()
+    session: Session = g.db_session
+    return session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(app: Flask) -> None:
+    """Apply every migration; running it again does nothing."""
+    with get_engine(app).begin() as connection:
+        config = alembic_config(app.config["DATABASE_URL"])
+        config.attributes["connection"] = connection
+        command.upgrade(config, "heads")
+
+
+def check_migrated(app: Flask) -> None:
+    heads = set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+    with get_engine(app).connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != heads:
+        raise NotMigrated(
+            "The database is not migrated to this version of showapp "
+            f"(at {sorted(current) or 'nothing'}, needs {sorted(heads)}). Run: showapp init"
+        )

@@ -1,0 +1,83 @@
+"""Domain exceptions raised by services, and the app's HTTP error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ShowappError(Exception):
+    """Base for errors a user can act on; the message is shown to them."""
+
+
+class BadAudio(ShowappError):
+    """The file is not audio we can publish, or it is damaged."""
+
+
+class SlugTaken(ShowappError):
+    """Another row already uses this slug."""
+
+
+class InvalidInput(ShowappError):
+    """A field is missing or malformed."""
+
+
+class NotFound(ShowappError):
+    """A referenced object does not exist."""
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _server_error)
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def _http_error(error: HTTPException) -> Response | HTTPException:
+    code = error.code or 500
+    if code < 400:
+        return error
+    message = error.description or error.name
+    if code == 413:
+        limit_mb = (request.max_content_length or 0) / (1024 * 1024)
+        message = f"The upload is larger than this server accepts ({limit_mb:.0f} MB)."
+    if _wants_json():
+        response = Response(_json_error(code, message), status=code, mimetype="application/json")
+    else:
+        body = render_template("errors/error.html", code=code, name=error.name, message=message)
+        response = Response(body, status=code, mimetype="text/html")
+    # Keep what the exception itself says to clients (Content-Range on 416, Allow on 405, ...).
+    for name, value in error.get_response().headers.items():
+        if name not in ("Content-Type", "Content-Length"):
+            response.headers[name] = value
+    return response
+
+
+def _json_error(code: int, message: str) -> str:
+    import json
+
+    return json.dumps({"error": message, "status": code})
+
+
+def _server_error(error: Exception) -> Response:
+    from showapp.db import get_session
+
+    log.exception("unhandled error", exc_info=error)
+    get_session().rollback()
+    body = render_template(
+        "errors/error.html",
+        code=500,
+        name="Server error",
+        message="Something went wrong on our side; nothing you sent was half-saved.",
+    )
+    return Response(body, status=500, mimetype="text/html")

@@ -1,0 +1,232 @@
+"""The catalog's tables as typed SQLAlchemy 2.0 models. No Flask imports here."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from showapp.columns import UTCDateTime, created_at, updated_at
+
+# Podcasting 2.0: podcast:guid is a UUIDv5 of the feed URL in this namespace.
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class ShowType(enum.StrEnum):
+    EPISODIC = "episodic"
+    SERIAL = "serial"
+
+
+class EpisodeStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    UNLISTED = "unlisted"
+
+
+class EpisodeType(enum.StrEnum):
+    FULL = "full"
+    TRAILER = "trailer"
+    BONUS = "bonus"
+
+
+class UserRole(enum.StrEnum):
+    ADMIN = "admin"
+    HOST = "host"
+
+
+def _enum(cls: type[enum.StrEnum]) -> Any:
+    # Stored as plain strings (no native ENUM), so adding a value needs no type migration.
+    from sqlalchemy import Enum
+
+    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+episode_topics = Table(
+    "episode_topics",
+    Base.metadata,
+    Column("episode_id", ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+show_hosts = Table(
+    "show_hosts",
+    Base.metadata,
+    Column("show_id", ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Show(Base):
+    __tablename__ = "shows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    subtitle: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(255), default="")
+    owner_name: Mapped[str] = mapped_column(String(255), default="")
+    owner_email: Mapped[str] = mapped_column(String(255), default="")
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    category: Mapped[str] = mapped_column(String(64), default="")
+    subcategory: Mapped[str] = mapped_column(String(64), default="")
+    explicit: Mapped[bool] = mapped_column(Boolean, default=False)
+    show_type: Mapped[ShowType] = mapped_column(_enum(ShowType), default=ShowType.EPISODIC)
+    artwork: Mapped[str | None] = mapped_column(String(255))
+    copyright: Mapped[str] = mapped_column(String(255), default="")
+    website: Mapped[str] = mapped_column(String(255), default="")
+    funding_url: Mapped[str] = mapped_column(String(255), default="")
+    funding_text: Mapped[str] = mapped_column(String(128), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    podcast_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    episodes: Mapped[list[Episode]] = relationship(
+        back_populates="show", lazy="raise_on_sql", cascade="all, delete-orphan"
+    )
+    hosts: Mapped[list[User]] = relationship(
+        secondary=show_hosts, back_populates="shows", lazy="raise_on_sql"
+    )
+
+
+class Episode(Base):
+    __tablename__ = "episodes"
+    __table_args__ = (UniqueConstraint("show_id", "slug", name="uq_episodes_show_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
+    guid: Mapped[str] = mapped_column(String(255), unique=True)
+    slug: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(255))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    notes_md: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[EpisodeStatus] = mapped_column(
+        _enum(EpisodeStatus), default=EpisodeStatus.DRAFT, index=True
+    )
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    season: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)
+    episode_type: Mapped[EpisodeType] = mapped_column(_enum(EpisodeType), default=EpisodeType.FULL)
+    explicit: Mapped[bool] = mapped_column(Boolean, default=False)
+    artwork: Mapped[str | None] = mapped_column(String(255))
+    audio_file: Mapped[str | None] = mapped_column(String(255))
+    audio_bytes: Mapped[int | None] = mapped_column(Integer)
+    audio_mime: Mapped[str | None] = mapped_column(String(64))
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    bitrate: Mapped[int | None] = mapped_column(Integer)
+    sample_rate: Mapped[int | None] = mapped_column(Integer)
+    channels: Mapped[int | None] = mapped_column(Integer)
+    audio_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+    show: Mapped[Show] = relationship(back_populates="episodes", lazy="raise_on_sql")
+    appearances: Mapped[list[Appearance]] = relationship(
+        back_populates="episode",
+        lazy="raise_on_sql",
+        cascade="all, delete-orphan",
+        order_by="Appearance.position",
+    )
+    topics: Mapped[list[Topic]] = relationship(
+        secondary=episode_topics,
+        back_populates="episodes",
+        lazy="raise_on_sql",
+        order_by="Topic.name",
+    )
+
+    # Two hosts saving the same episode: the second UPDATE matches no row and fails loudly.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Guest(Base):
+    __tablename__ = "guests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    bio: Mapped[str] = mapped_column(Text, default="")
+    photo: Mapped[str | None] = mapped_column(String(255))
+    links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    organisation: Mapped[str] = mapped_column(String(255), default="")
+    job_title: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[created_at]
+
+    appearances: Mapped[list[Appearance]] = relationship(
+        back_populates="guest", lazy="raise_on_sql", cascade="all, delete-orphan"
+    )
+
+
+class Appearance(Base):
+    """A guest on one episode, with their role and affiliation as of that interview."""
+
+    __tablename__ = "appearances"
+    __table_args__ = (
+        UniqueConstraint("episode_id", "guest_id", "role", name="uq_appearances_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), index=True
+    )
+    guest_id: Mapped[int] = mapped_column(ForeignKey("guests.id", ondelete="CASCADE"), index=True)
+    # Podcasting 2.0 person taxonomy: role within group, e.g. "guest" in "cast".
+    role: Mapped[str] = mapped_column(String(64), default="guest")
+    group: Mapped[str] = mapped_column(String(64), default="cast")
+    organisation: Mapped[str] = mapped_column(String(255), default="")
+    job_title: Mapped[str] = mapped_column(String(255), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    episode: Mapped[Episode] = relationship(back_populates="appearances", lazy="raise_on_sql")
+    guest: Mapped[Guest] = relationship(back_populates="appearances", lazy="raise_on_sql")
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]
+
+    episodes: Mapped[list[Episode]] = relationship(
+        secondary=episode_topics, back_populates="topics", lazy="raise_on_sql"
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[UserRole] = mapped_column(_enum(UserRole), default=UserRole.HOST)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[created_at]
+
+    shows: Mapped[list[Show]] = relationship(
+        secondary=show_hosts, back_populates="hosts", lazy="raise_on_sql"
+    )

@@ -1,0 +1,85 @@
+"""Reads for pages and feeds: what is public, loaded with everything the page shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.base import ExecutableOption
+
+from showapp.columns import utc_now
+from showapp.models import Appearance, Episode, EpisodeStatus, Show
+
+PAGE_SIZE = 20
+
+
+def is_live(now: datetime) -> ColumnElement[bool]:
+    """Published, or scheduled with its time come: scheduling needs no background worker."""
+    return and_(
+        Episode.status.in_([EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED]),
+        Episode.published_at.is_not(None),
+        Episode.published_at <= now,
+    )
+
+
+def episode_page_options() -> list[ExecutableOption]:
+    return [
+        selectinload(Episode.appearances).selectinload(Appearance.guest),
+        selectinload(Episode.topics),
+    ]
+
+
+def list_shows(session: Session) -> Sequence[Show]:
+    return session.scalars(select(Show).order_by(Show.title)).all()
+
+
+def get_show(session: Session, slug: str) -> Show | None:
+    return session.scalars(select(Show).where(Show.slug == slug)).one_or_none()
+
+
+def count_live_episodes(session: Session, show: Show, now: datetime | None = None) -> int:
+    query = select(func.count(Episode.id)).where(
+        Episode.show_id == show.id, is_live(now or utc_now())
+    )
+    return session.scalar(query) or 0
+
+
+def list_live_episodes(
+    session: Session,
+    show: Show,
+    *,
+    now: datetime | None = None,
+    limit: int | None = PAGE_SIZE,
+    offset: int = 0,
+) -> Sequence[Episode]:
+    """Episodes listeners may see in lists and feeds, newest first, with guests and topics."""
+    query = (
+        select(Episode)
+        .where(Episode.show_id == show.id, is_live(now or utc_now()))
+        .order_by(Episode.published_at.desc(), Episode.id.desc())
+        .options(*episode_page_options())
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return session.scalars(query).all()
+
+
+def get_public_episode(
+    session: Session, show: Show, slug: str, now: datetime | None = None
+) -> Episode | None:
+    """A live episode, or an unlisted one (reachable by its link, never listed)."""
+    now = now or utc_now()
+    unlisted = and_(Episode.status == EpisodeStatus.UNLISTED, Episode.audio_file.is_not(None))
+    query = (
+        select(Episode)
+        .where(Episode.show_id == show.id, Episode.slug == slug, or_(is_live(now), unlisted))
+        .options(*episode_page_options())
+    )
+    return session.scalars(query).one_or_none()
+
+
+def get_episode_by_audio(session: Session, audio_file: str) -> Episode | None:
+    return session.scalars(select(Episode).where(Episode.audio_file == audio_file)).one_or_none()

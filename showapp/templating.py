@@ -1,0 +1,35 @@
+"""Template filters: formatting only, no decisions and no queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from markupsafe import Markup
+
+from showapp.services.text import render_notes
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(format_duration, "duration")
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(notes_html, "notes")
+    app.jinja_env.globals["site_title"] = app.config["SITE_TITLE"]
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_date(value: datetime | None) -> str:
+    return value.strftime("%-d %B %Y") if value else ""
+
+
+def notes_html(markdown_source: str) -> Markup:
+    # render_notes sanitises with nh3, so marking the result safe is sound.
+    return Markup(render_notes(markdown_source))  # noqa: S704

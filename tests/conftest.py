@@ -1,0 +1,143 @@
+"""Fixtures: a fresh app per test on a real database (SQLite, or PostgreSQL when
+SHOWAPP_TEST_DATABASE_URL is set) with its own media folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from showapp import create_app, db
+from showapp.config import REPO_ROOT
+from showapp.models import Base
+
+POSTGRES_URL = os.environ.get("SHOWAPP_TEST_DATABASE_URL", "")
+STRICT = os.environ.get("SHOWAPP_TEST_STRICT") == "1"
+BASE_URL = "http://podcast.test"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when a tool is missing on a laptop; in CI (SHOWAPP_TEST_STRICT=1) fail instead."""
+    if condition:
+        return
+    if STRICT:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _snapshot(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")} if folder.exists() else set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repo_folders_untouched() -> Iterator[None]:
+    """Tests must leave nothing in the repo's episodes/ or instance/."""
+    folders = [REPO_ROOT / "episodes", REPO_ROOT / "instance"]
+    before = {folder: _snapshot(folder) for folder in folders}
+    yield
+    for folder in folders:
+        assert _snapshot(folder) == before[folder], f"tests wrote into {folder}"
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per run: a SQLite template file that each test copies, or PostgreSQL."""
+    if POSTGRES_URL:
+        engine = create_engine(POSTGRES_URL)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        url = POSTGRES_URL
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("template") / "template.sqlite3")
+    app = create_app(_test_config(url, tmp_path_factory.mktemp("media")), check_migrations=False)
+    db.upgrade(app)
+    db.get_engine(app).dispose()
+    return url
+
+
+def _test_config(url: str, episodes_dir: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "EPISODES_DIR": str(episodes_dir),
+        "BASE_URL": BASE_URL,
+        "SECRET_KEY": "test-secret",
+        **extra,
+    }
+
+
+@pytest.fixture
+def app_config(migrated_database: str, tmp_path: Path) -> dict[str, Any]:
+    if POSTGRES_URL:
+        url = POSTGRES_URL
+    else:
+        template = Path(migrated_database.removeprefix("sqlite:///"))
+        copy = tmp_path / "showapp.sqlite3"
+        shutil.copyfile(template, copy)
+        url = "sqlite:///" + str(copy)
+    return _test_config(url, tmp_path / "episodes")
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(app_config)
+    yield app
+    if POSTGRES_URL:
+        _truncate_all(app)
+    db.get_engine(app).dispose()
+
+
+def _truncate_all(app: Flask) -> None:
+    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with db.get_engine(app).begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    with app.app_context(), db.new_session(app) as session:
+        yield session
+
+
+@pytest.fixture
+def episodes_dir(app: Flask) -> Path:
+    return Path(app.config["EPISODES_DIR"])
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served over real HTTP on 127.0.0.1 in a thread; yields its base URL."""
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def demo(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,69 @@
+"""Typed factories for test data; every default can be overridden."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from showapp.columns import utc_now
+from showapp.models import Episode, Show
+from showapp.services import media, studio, tones, urls
+
+_counter = itertools.count(1)
+BASE_URL = "http://podcast.test"
+
+
+def make_mp3(seconds: float = 3.0, seed: int = 1) -> bytes:
+    return tones.melody_mp3(seed, seconds)
+
+
+def write_mp3(path: Path, seconds: float = 3.0, seed: int = 1) -> Path:
+    path.write_bytes(make_mp3(seconds, seed))
+    return path
+
+
+def make_show(session: Session, **overrides: Any) -> Show:
+    n = next(_counter)
+    fields: dict[str, Any] = {
+        "slug": f"show-{n}",
+        "title": f"Show {n}",
+        "description": "A show about mentors.",
+        "author": "Ada Host",
+        "owner_name": "Ada Host",
+        "owner_email": "ada@example.com",
+        "category": "Business",
+        "subcategory": "Management",
+    }
+    fields.update(overrides)
+    slug = fields.pop("slug")
+    return studio.create_show(session, slug=slug, feed_url=urls.feed_url(BASE_URL, slug), **fields)
+
+
+def make_episode(
+    session: Session,
+    show: Show,
+    episodes_dir: Path,
+    *,
+    seconds: float = 3.0,
+    published_at: datetime | None | bool = True,
+    **overrides: Any,
+) -> Episode:
+    """An episode with real MP3 audio; published a day ago unless told otherwise."""
+    n = next(_counter)
+    fields: dict[str, Any] = {"title": f"Episode {n}", "notes_md": "Some *notes*."}
+    fields.update(overrides)
+    audio = io.BytesIO(make_mp3(seconds, seed=n))
+    with media.staged_audio(audio, episodes_dir, show.slug, "upload.mp3") as staged:
+        episode = studio.create_episode(session, show, audio=staged, **fields)
+        if published_at is True:
+            studio.publish_episode(episode, utc_now() - timedelta(days=1))
+        elif isinstance(published_at, datetime):
+            studio.publish_episode(episode, published_at)
+        session.flush()
+        staged.keep()
+    return episode

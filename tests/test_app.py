@@ -1,0 +1,62 @@
+"""The app factory: configuration, refusing unsafe or unmigrated starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from showapp import create_app
+from showapp.config import ConfigError
+from showapp.db import NotMigrated
+
+
+def test_refuses_an_unmigrated_database_naming_the_command(tmp_path: Path) -> None:
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}",
+        "EPISODES_DIR": str(tmp_path / "media"),
+    }
+    with pytest.raises(NotMigrated, match="Run: showapp init"):
+        create_app(config)
+
+
+def test_refuses_to_start_in_production_without_a_secret_key(tmp_path: Path) -> None:
+    config = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "EPISODES_DIR": str(tmp_path / "media"),
+        "SECRET_KEY": None,
+    }
+    with pytest.raises(ConfigError, match="SHOWAPP_SECRET_KEY"):
+        create_app(config, check_migrations=False)
+
+
+def test_environment_variables_configure_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOWAPP_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    monkeypatch.setenv("SHOWAPP_EPISODES_DIR", str(tmp_path / "audio"))
+    monkeypatch.setenv("SHOWAPP_BASE_URL", "https://pod.example.org/")
+    monkeypatch.setenv("SHOWAPP_SECRET_KEY", "from-env")
+    monkeypatch.setenv("SHOWAPP_MAX_CONTENT_LENGTH", "1000")
+    app = create_app(check_migrations=False)
+    assert app.config["DATABASE_URL"].endswith("env.db")
+    assert app.config["EPISODES_DIR"] == str(tmp_path / "audio")
+    assert app.config["BASE_URL"] == "https://pod.example.org"
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["MAX_CONTENT_LENGTH"] == 1000
+
+
+def test_a_test_config_ignores_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOWAPP_BASE_URL", "https://leaked.example.org")
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "EPISODES_DIR": str(tmp_path),
+        },  # fmt: skip
+        check_migrations=False,
+    )
+    assert app.config["BASE_URL"] == "http://127.0.0.1:5000"
