@@ -1,11 +1,9 @@
-"""The catalog's tables as typed SQLAlchemy 2.0 models. No Flask imports here."""
+"""The catalog: shows, episodes, guests, appearances and topics."""
 
 from __future__ import annotations
 
-import enum
-import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -19,60 +17,19 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from showapp.columns import UTCDateTime, created_at, updated_at
+from showapp.models.base import Base, EpisodeStatus, EpisodeType, ShowType, str_enum
 
-# Podcasting 2.0: podcast:guid is a UUIDv5 of the feed URL in this namespace.
-PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime()}
-
-
-class ShowType(enum.StrEnum):
-    EPISODIC = "episodic"
-    SERIAL = "serial"
-
-
-class EpisodeStatus(enum.StrEnum):
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    PUBLISHED = "published"
-    UNLISTED = "unlisted"
-
-
-class EpisodeType(enum.StrEnum):
-    FULL = "full"
-    TRAILER = "trailer"
-    BONUS = "bonus"
-
-
-class UserRole(enum.StrEnum):
-    ADMIN = "admin"
-    HOST = "host"
-
-
-def _enum(cls: type[enum.StrEnum]) -> Any:
-    # Stored as plain strings (no native ENUM), so adding a value needs no type migration.
-    from sqlalchemy import Enum
-
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-
+if TYPE_CHECKING:
+    from showapp.models.accounts import User
 
 episode_topics = Table(
     "episode_topics",
     Base.metadata,
     Column("episode_id", ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
-)
-
-show_hosts = Table(
-    "show_hosts",
-    Base.metadata,
-    Column("show_id", ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -91,7 +48,7 @@ class Show(Base):
     category: Mapped[str] = mapped_column(String(64), default="")
     subcategory: Mapped[str] = mapped_column(String(64), default="")
     explicit: Mapped[bool] = mapped_column(Boolean, default=False)
-    show_type: Mapped[ShowType] = mapped_column(_enum(ShowType), default=ShowType.EPISODIC)
+    show_type: Mapped[ShowType] = mapped_column(str_enum(ShowType), default=ShowType.EPISODIC)
     artwork: Mapped[str | None] = mapped_column(String(255))
     copyright: Mapped[str] = mapped_column(String(255), default="")
     website: Mapped[str] = mapped_column(String(255), default="")
@@ -106,7 +63,7 @@ class Show(Base):
         back_populates="show", lazy="raise_on_sql", cascade="all, delete-orphan"
     )
     hosts: Mapped[list[User]] = relationship(
-        secondary=show_hosts, back_populates="shows", lazy="raise_on_sql"
+        secondary="show_hosts", back_populates="shows", lazy="raise_on_sql"
     )
 
 
@@ -122,12 +79,14 @@ class Episode(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     notes_md: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[EpisodeStatus] = mapped_column(
-        _enum(EpisodeStatus), default=EpisodeStatus.DRAFT, index=True
+        str_enum(EpisodeStatus), default=EpisodeStatus.DRAFT, index=True
     )
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     season: Mapped[int | None] = mapped_column(Integer)
     number: Mapped[int | None] = mapped_column(Integer)
-    episode_type: Mapped[EpisodeType] = mapped_column(_enum(EpisodeType), default=EpisodeType.FULL)
+    episode_type: Mapped[EpisodeType] = mapped_column(
+        str_enum(EpisodeType), default=EpisodeType.FULL
+    )
     explicit: Mapped[bool] = mapped_column(Boolean, default=False)
     artwork: Mapped[str | None] = mapped_column(String(255))
     audio_file: Mapped[str | None] = mapped_column(String(255))
@@ -213,20 +172,4 @@ class Topic(Base):
 
     episodes: Mapped[list[Episode]] = relationship(
         secondary=episode_topics, back_populates="topics", lazy="raise_on_sql"
-    )
-
-
-class User(Base):
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(255), unique=True)
-    name: Mapped[str] = mapped_column(String(255), default="")
-    password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[UserRole] = mapped_column(_enum(UserRole), default=UserRole.HOST)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[created_at]
-
-    shows: Mapped[list[Show]] = relationship(
-        secondary=show_hosts, back_populates="hosts", lazy="raise_on_sql"
     )

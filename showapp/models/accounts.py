@@ -1,0 +1,37 @@
+"""People who sign in to the studio, and the shows they host."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from showapp.columns import created_at
+from showapp.models.base import Base, UserRole, str_enum
+
+if TYPE_CHECKING:
+    from showapp.models.catalog import Show
+
+show_hosts = Table(
+    "show_hosts",
+    Base.metadata,
+    Column("show_id", ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[UserRole] = mapped_column(str_enum(UserRole), default=UserRole.HOST)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[created_at]
+
+    shows: Mapped[list[Show]] = relationship(
+        secondary=show_hosts, back_populates="hosts", lazy="raise_on_sql"
+    )
