@@ -26,6 +26,10 @@ class InvalidInput(ShowappError):
     """A field is missing or malformed."""
 
 
+class MediaWriteFailed(ShowappError):
+    """A media file could not be written; the previous file is still the one served."""
+
+
 class NotFound(ShowappError):
     """A referenced object does not exist."""
 

@@ -31,3 +31,7 @@ def media_file(filename: str) -> Response:
     )
     response.headers["Accept-Ranges"] = "bytes"
     return response
+
+
+# Imported last because documents.py registers its routes on `bp` defined above.
+from showapp.media import documents  # noqa: E402, F401

@@ -14,18 +14,23 @@ from showapp.models.base import (
     UserRole,
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
+from showapp.models.rich import Chapter, SlugRedirect, Soundbite, Transcript
 
 __all__ = [
     "PODCAST_GUID_NAMESPACE",
     "Appearance",
     "Base",
+    "Chapter",
     "Episode",
     "EpisodeStatus",
     "EpisodeType",
     "Guest",
     "Show",
     "ShowType",
+    "SlugRedirect",
+    "Soundbite",
     "Topic",
+    "Transcript",
     "User",
     "UserRole",
     "episode_topics",

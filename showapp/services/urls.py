@@ -29,3 +29,12 @@ def episode_url(base_url: str, show_slug: str, episode_slug: str) -> str:
 
 def media_url(base_url: str, relative_name: str) -> str:
     return f"{base_url}/media/{quote(relative_name)}"
+
+
+def chapters_url(base_url: str, show_slug: str, episode_slug: str) -> str:
+    return f"{base_url}/media/{show_slug}/{episode_slug}/chapters.json"
+
+
+def transcript_url(base_url: str, show_slug: str, episode_slug: str, extension: str) -> str:
+    """extension: the stored format ("vtt" or "srt"), or "txt" for plain text."""
+    return f"{base_url}/media/{show_slug}/{episode_slug}/transcript.{extension}"

@@ -1,0 +1,240 @@
+"""Chapters: validate a list, import a Podcasting 2.0 JSON file or the audio's own chapters,
+and build the JSON chapters document that feeds and players fetch."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import mutagen
+from mutagen.id3 import ID3, WXXX, ID3NoHeaderError
+from mutagen.mp4 import MP4
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from showapp.errors import BadAudio, InvalidInput
+from showapp.models import Chapter, Episode
+
+CHAPTERS_VERSION = "1.2.0"
+MAX_CHAPTERS = 255  # the Nero chpl atom in M4A files counts chapters in one byte
+MAX_TITLE = 255
+
+
+@dataclass(frozen=True)
+class ChapterEntry:
+    start_seconds: float
+    title: str
+    url: str = ""
+    image: str = ""
+
+
+@cache
+def chapters_schema() -> dict[str, Any]:
+    """JSON Schema for the Podcasting 2.0 JSON chapters format, version 1.2."""
+    text = resources.files("showapp").joinpath("data/chapters-1.2.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def list_chapters(session: Session, episode: Episode) -> Sequence[Chapter]:
+    query = select(Chapter).where(Chapter.episode_id == episode.id).order_by(Chapter.position)
+    return session.scalars(query).all()
+
+
+def replace_chapters(
+    session: Session, episode: Episode, entries: Iterable[ChapterEntry | Mapping[str, Any]]
+) -> list[Chapter]:
+    """Replace an episode's chapters with a validated list (an empty list removes them all).
+
+    Entries are ChapterEntry values or form rows with ``start`` (seconds, or ``h:mm:ss``),
+    ``title``, ``url`` and ``image``; a bad row raises InvalidInput naming its line.
+    """
+    cleaned = validate_entries([_entry(row, line) for line, row in enumerate(entries, 1)], episode)
+    session.execute(delete(Chapter).where(Chapter.episode_id == episode.id))
+    chapters = [
+        Chapter(
+            episode_id=episode.id,
+            position=position,
+            start_seconds=entry.start_seconds,
+            title=entry.title,
+            url=entry.url,
+            image=entry.image,
+        )
+        for position, entry in enumerate(cleaned)
+    ]
+    session.add_all(chapters)
+    session.flush()
+    return chapters
+
+
+def validate_entries(entries: Sequence[ChapterEntry], episode: Episode) -> list[ChapterEntry]:
+    if len(entries) > MAX_CHAPTERS:
+        raise InvalidInput(f"At most {MAX_CHAPTERS} chapters are allowed, not {len(entries)}.")
+    duration = episode.duration_seconds
+    previous: float | None = None
+    for line, entry in enumerate(entries, 1):
+        where = f"Chapter {line}"
+        if not entry.title.strip():
+            raise InvalidInput(f"{where}: the title is required.")
+        if len(entry.title) > MAX_TITLE:
+            raise InvalidInput(f"{where}: the title is longer than {MAX_TITLE} characters.")
+        if entry.start_seconds < 0:
+            raise InvalidInput(f"{where}: the start time cannot be negative.")
+        if duration is not None and entry.start_seconds >= duration:
+            raise InvalidInput(
+                f"{where}: starts at {format_time(entry.start_seconds)}, after the audio ends "
+                f"({format_time(duration)})."
+            )
+        if previous is not None and entry.start_seconds <= previous:
+            raise InvalidInput(
+                f"{where}: starts at {format_time(entry.start_seconds)}, not after the "
+                f"chapter before it ({format_time(previous)}); times must increase."
+            )
+        for label, value in (("link", entry.url), ("image", entry.image)):
+            if value and not value.startswith(("http://", "https://")):
+                raise InvalidInput(f"{where}: the {label} must be an http(s) URL.")
+        previous = entry.start_seconds
+    return [ChapterEntry(e.start_seconds, e.title.strip(), e.url, e.image) for e in entries]
+
+
+def _entry(row: ChapterEntry | Mapping[str, Any], line: int) -> ChapterEntry:
+    if isinstance(row, ChapterEntry):
+        return row
+    start = row.get("start", row.get("start_seconds"))
+    return ChapterEntry(
+        start_seconds=parse_time(start, f"Chapter {line}"),
+        title=str(row.get("title") or ""),
+        url=str(row.get("url") or "").strip(),
+        image=str(row.get("image") or "").strip(),
+    )
+
+
+def parse_time(value: object, where: str) -> float:
+    """Seconds from a number, '75.5', '1:15.5' or '0:01:15.5'."""
+    if isinstance(value, bool) or value is None or value == "":
+        raise InvalidInput(f"{where}: the start time is required.")
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        seconds = 0.0
+        for part in str(value).strip().split(":"):
+            seconds = seconds * 60 + float(part)
+    except ValueError:
+        raise InvalidInput(f"{where}: '{value}' is not a time (use seconds or h:mm:ss).") from None
+    return seconds
+
+
+def format_time(seconds: float) -> str:
+    whole = int(seconds)
+    text = f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    fraction = round(seconds - whole, 3)
+    return text + (f"{fraction:.3f}"[1:] if fraction else "")
+
+
+def parse_json_chapters(text: str | bytes) -> list[ChapterEntry]:
+    """Read a Podcasting 2.0 JSON chapters file; errors name the line or the JSON pointer.
+
+    Hidden chapters (``toc: false``) are kept out: they are not part of the table of contents.
+    """
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            f"The chapters file is not valid JSON: line {error.lineno}, column {error.colno}: "
+            f"{error.msg}."
+        ) from None
+    except UnicodeDecodeError:
+        raise InvalidInput("The chapters file is not UTF-8 text.") from None
+    problem = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(chapters_schema()).iter_errors(document)
+    )
+    if problem is not None:
+        pointer = "/" + "/".join(str(part) for part in problem.absolute_path)
+        raise InvalidInput(
+            f"The chapters file is not Podcasting 2.0 chapters at {pointer}: {problem.message}."
+        )
+    return [
+        ChapterEntry(
+            start_seconds=float(item["startTime"]),
+            title=item.get("title", ""),
+            url=item.get("url", ""),
+            image=item.get("img", ""),
+        )
+        for item in document["chapters"]
+        if item.get("toc", True)
+    ]
+
+
+def import_json_chapters(session: Session, episode: Episode, text: str | bytes) -> list[Chapter]:
+    entries = parse_json_chapters(text)
+    try:
+        return replace_chapters(session, episode, entries)
+    except InvalidInput as error:
+        # Name the element as the file does: chapters[0] is the first object.
+        raise InvalidInput(_json_position(str(error))) from None
+
+
+def _json_position(message: str) -> str:
+    if message.startswith("Chapter "):
+        number, _, rest = message.removeprefix("Chapter ").partition(":")
+        if number.isdigit():
+            return f"The chapters file at /chapters/{int(number) - 1}:{rest}"
+    return message
+
+
+def read_audio_chapters(path: Path) -> list[ChapterEntry]:
+    """Chapters stored in the file itself: ID3 CHAP frames in MP3, the Nero chpl atom in M4A."""
+    try:
+        audio = mutagen.File(path)
+    except mutagen.MutagenError as error:
+        raise BadAudio(f"The audio file could not be read: {error}") from error
+    if isinstance(audio, MP4):
+        return [ChapterEntry(float(c.start), c.title) for c in (audio.chapters or [])]
+    try:
+        tags: Any = ID3(path)  # type: ignore[no-untyped-call]
+    except ID3NoHeaderError:
+        return []
+    frames = sorted(tags.getall("CHAP"), key=lambda frame: frame.start_time)
+    return [_entry_from_chap(frame) for frame in frames]
+
+
+def _entry_from_chap(frame: Any) -> ChapterEntry:
+    title_frame: Any = frame.sub_frames.get("TIT2")
+    title = str(title_frame.text[0]) if title_frame is not None else str(frame.element_id)
+    links: list[Any] = [f for f in frame.sub_frames.values() if isinstance(f, WXXX)]
+    return ChapterEntry(frame.start_time / 1000, title, links[0].url if links else "")
+
+
+def import_audio_chapters(session: Session, episode: Episode, episodes_dir: Path) -> list[Chapter]:
+    if episode.audio_file is None:
+        raise InvalidInput("The episode has no audio file to read chapters from.")
+    entries = read_audio_chapters(episodes_dir / episode.audio_file)
+    if not entries:
+        raise InvalidInput("The audio file carries no chapters.")
+    return replace_chapters(session, episode, entries)
+
+
+def chapters_document(
+    chapters: Sequence[Chapter], *, title: str, podcast_name: str
+) -> dict[str, Any]:
+    """The Podcasting 2.0 JSON chapters document (serve as application/json+chapters)."""
+    items: list[dict[str, Any]] = []
+    for chapter in chapters:
+        item: dict[str, Any] = {"startTime": chapter.start_seconds, "title": chapter.title}
+        if chapter.url:
+            item["url"] = chapter.url
+        if chapter.image:
+            item["img"] = chapter.image
+        items.append(item)
+    return {
+        "version": CHAPTERS_VERSION,
+        "title": title,
+        "podcastName": podcast_name,
+        "chapters": items,
+    }
