@@ -239,6 +239,8 @@ def _artwork(episodes_dir: Path, relative: str | None) -> tuple[bytes, str] | No
 def _chapter_spans(
     chapters: Sequence[Chapter], duration: float
 ) -> list[tuple[float, float, str, str]]:
+    if not chapters:
+        return []
     ends = [c.start_seconds for c in chapters[1:]] + [duration]
     return [(c.start_seconds, end, c.title, c.url) for c, end in zip(chapters, ends, strict=True)]
 

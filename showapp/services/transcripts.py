@@ -19,6 +19,7 @@ _SRT_TIME = re.compile(r"^(\d{2,}):([0-5]\d):([0-5]\d),(\d{3})$")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
 _TAG = re.compile(r"<[^>]*>")
 _SRT_SPEAKER = re.compile(r"^([^\W\d][\w.' -]{0,39}):\s+(.*)$")
+_LOOKS_TIMED = re.compile(r"^\s*\d+:\d")
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 
 
@@ -80,7 +81,8 @@ def _parse_vtt(lines: list[str]) -> list[Cue]:
     for start_line, block in _blocks(lines, 2)[_header_blocks(lines) :]:
         if block[0].startswith(("NOTE", "STYLE", "REGION")):
             continue
-        timing_index = 0 if "-->" in block[0] else 1
+        # A first line that starts like a time is a broken timing, not a cue identifier.
+        timing_index = 0 if "-->" in block[0] or _LOOKS_TIMED.match(block[0]) else 1
         if timing_index >= len(block) or "-->" not in block[timing_index]:
             raise InvalidInput(
                 f"Line {start_line + timing_index}: expected a cue timing "
