@@ -36,6 +36,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(episode_group)
+    from showapp import richcli
+
+    richcli.init_app(app)
+    episode_group.add_command(richcli.tag_episode)
 
 
 def _fail(message: str) -> None:
@@ -119,6 +123,9 @@ def episode_group() -> None:
 @click.option("--number", type=click.IntRange(min=1))
 @click.option("--publish", is_flag=True, help="Publish now (default: save as a draft).")
 @click.option(
+    "--allow-duplicate", is_flag=True, help="Add it even if the same audio was uploaded before."
+)
+@click.option(
     "--publish-at",
     type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]),
     help="Schedule, e.g. 2026-12-01T09:00+0000.",
@@ -126,13 +133,14 @@ def episode_group() -> None:
 @with_appcontext
 def add_episode_command(audio: Path, **options: Any) -> None:
     """Add an episode from an MP3 or M4A file, reading its length and format with mutagen."""
-    from showapp.services import catalog, media, studio
+    from showapp.services import catalog, media, studio, tagging
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _require_migrated(app)
     publish_at: datetime | None = options.pop("publish_at")
     notes_file = options.pop("notes_file")
     publish = options.pop("publish") or publish_at is not None
+    allow_duplicate = options.pop("allow_duplicate")
     with db.new_session(app) as session:
         show = catalog.get_show(session, options.pop("show_slug"))
         if show is None:
@@ -145,6 +153,12 @@ def add_episode_command(audio: Path, **options: Any) -> None:
                     stream, Path(app.config["EPISODES_DIR"]), show.slug, audio.name
                 ) as staged,
             ):
+                duplicate = tagging.find_by_sha256(session, staged.sha256)
+                if duplicate is not None and not allow_duplicate:
+                    _fail(
+                        tagging.duplicate_message(session, duplicate)
+                        + " Add --allow-duplicate to add it again anyway."
+                    )
                 episode = studio.add_episode(
                     session,
                     show,
@@ -155,7 +169,14 @@ def add_episode_command(audio: Path, **options: Any) -> None:
                     **options,
                 )
                 staged.keep()
-                session.commit()
+                if publish:
+                    # A published file carries its metadata: tag a copy and swap it in.
+                    with tagging.tag_episode_audio(
+                        session, episode, Path(app.config["EPISODES_DIR"]), app.config["BASE_URL"]
+                    ):
+                        session.commit()
+                else:
+                    session.commit()
         except ShowappError as error:
             _fail(str(error))
     click.echo(

@@ -1,0 +1,153 @@
+"""The rich-episode commands: thin wrappers that store nothing when the input is bad."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskCliRunner
+from mutagen.id3 import ID3
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from showapp.models import Appearance, Chapter, Episode, Guest, Soundbite, Transcript
+from showapp.services import studio, tidy
+from tests.factories import make_episode, make_show, write_mp3
+
+
+@pytest.fixture
+def episode(session: Session, episodes_dir: Path) -> Episode:
+    episode = make_episode(session, make_show(session, slug="leaders"), episodes_dir)
+    session.commit()
+    return episode
+
+
+def _count(session: Session, model: type) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_chapters_import_stores_and_retags_a_published_episode(
+    runner: FlaskCliRunner, session: Session, episode: Episode, episodes_dir: Path, tmp_path: Path
+) -> None:
+    old_file = episode.audio_file
+    chapters_file = tmp_path / "chapters.json"
+    chapters_file.write_text(
+        json.dumps({"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Hello"}]})
+    )
+    result = runner.invoke(
+        args=["chapters", "import", f"leaders/{episode.slug}", str(chapters_file)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Stored 1 chapters" in result.output
+    session.refresh(episode)
+    assert episode.audio_file != old_file
+    tags = ID3(episodes_dir / str(episode.audio_file))
+    assert [str(c.sub_frames["TIT2"]) for c in tags.getall("CHAP")] == ["Hello"]
+
+
+def test_chapters_import_refuses_a_bad_file(
+    runner: FlaskCliRunner, session: Session, episode: Episode, tmp_path: Path
+) -> None:
+    bad = tmp_path / "chapters.json"
+    bad.write_text('{"version": "1.2.0", "chapters": [{"startTime": 99, "title": "Late"}]}')
+    result = runner.invoke(args=["chapters", "import", f"leaders/{episode.slug}", str(bad)])
+    assert result.exit_code == 1
+    assert "/chapters/0: starts at 0:01:39, after the audio ends" in result.output
+    assert _count(session, Chapter) == 0
+
+
+def test_chapters_from_the_audio_file(
+    runner: FlaskCliRunner, session: Session, episode: Episode, tmp_path: Path
+) -> None:
+    good = tmp_path / "chapters.json"
+    good.write_text('{"version": "1.2.0", "chapters": [{"startTime": 1, "title": "One"}]}')
+    runner.invoke(args=["chapters", "import", f"leaders/{episode.slug}", str(good)])
+    session.execute(Chapter.__table__.delete())
+    session.commit()
+    result = runner.invoke(args=["chapters", "import", f"leaders/{episode.slug}", "--from-audio"])
+    assert result.exit_code == 0, result.output
+    assert _count(session, Chapter) == 1
+
+
+def test_transcript_add_warns_about_length(
+    runner: FlaskCliRunner, session: Session, episode: Episode, tmp_path: Path
+) -> None:
+    vtt = tmp_path / "talk.vtt"
+    vtt.write_text("WEBVTT\n\n00:10:00.000 --> 00:10:02.000\n<v Ada>Bye.\n")
+    result = runner.invoke(
+        args=["transcript", "add", f"leaders/{episode.slug}", str(vtt), "--language", "en"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Warning: The transcript's last cue ends at 602 s" in result.output
+    assert _count(session, Transcript) == 1
+
+
+def test_transcript_add_refuses_other_formats(
+    runner: FlaskCliRunner, session: Session, episode: Episode, tmp_path: Path
+) -> None:
+    text = tmp_path / "talk.txt"
+    text.write_text("Just some words.\n")
+    result = runner.invoke(args=["transcript", "add", f"leaders/{episode.slug}", str(text)])
+    assert result.exit_code == 1
+    assert "not WebVTT or SRT" in result.output
+    assert _count(session, Transcript) == 0
+
+
+def test_soundbite_past_the_end_is_refused(
+    runner: FlaskCliRunner, session: Session, episode: Episode
+) -> None:
+    args = ["soundbite", "add", f"leaders/{episode.slug}", "--start", "2", "--duration", "30"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 1
+    assert "past the end of the audio" in result.output
+    assert _count(session, Soundbite) == 0
+
+
+def test_unknown_episode_is_named(runner: FlaskCliRunner, episode: Episode) -> None:
+    result = runner.invoke(
+        args=["soundbite", "add", "leaders/nope", "--start", "0", "--duration", "1"]
+    )
+    assert result.exit_code == 1
+    assert "No episode 'leaders/nope'" in result.output
+
+
+def test_guest_and_topic_merge(runner: FlaskCliRunner, session: Session, episode: Episode) -> None:
+    ada = studio.find_or_create_guest(session, "Ada")
+    ada2 = studio.find_or_create_guest(session, "Ada L")
+    studio.credit_guest(session, episode, ada2)
+    studio.tag_topic(session, episode, studio.find_or_create_topic(session, "Tech"))
+    studio.find_or_create_topic(session, "Technology")
+    session.commit()
+    result = runner.invoke(args=["guest", "merge", "ada", "ada-l"])
+    assert result.exit_code == 0, result.output
+    assert "1 appearances moved" in result.output
+    result = runner.invoke(args=["topic", "merge", "technology", "tech"])
+    assert result.exit_code == 0, result.output
+    assert _count(session, Guest) == 1
+    assert session.scalar(select(Appearance.guest_id)) == ada.id
+    assert tidy.resolve_slug_redirect(session, "topic", "tech") == "technology"
+
+
+def test_episode_add_points_out_a_duplicate_upload(
+    runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    make_show(session, slug="leaders")
+    session.commit()
+    audio = write_mp3(tmp_path / "talk.mp3", seconds=2.0, seed=5)
+    base = ["episode", "add", str(audio), "--show", "leaders"]
+    first = runner.invoke(args=[*base, "--title", "First", "--publish"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(args=[*base, "--title", "Again"])
+    assert again.exit_code == 1
+    assert "already uploaded as 'First' (leaders/first)" in again.output
+    assert _count(session, Episode) == 1
+    forced = runner.invoke(args=[*base, "--title", "Again", "--allow-duplicate"])
+    assert forced.exit_code == 0, forced.output
+    assert _count(session, Episode) == 2
+    published = session.scalars(select(Episode).where(Episode.slug == "first")).one()
+    assert (
+        str(ID3(Path(runner.app.config["EPISODES_DIR"]) / str(published.audio_file))["TIT2"])
+        == "First"
+    )

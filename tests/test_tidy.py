@@ -1,0 +1,119 @@
+"""Guests and topics kept tidy: merges lose nothing, old slugs redirect."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from showapp.errors import InvalidInput, SlugTaken
+from showapp.models import Appearance, Episode, Guest, Topic, episode_topics
+from showapp.services import studio, tidy
+from tests.factories import make_episode, make_show
+
+
+def _appearances(session: Session) -> list[tuple[int, str, str, str]]:
+    rows = session.execute(
+        select(Appearance.episode_id, Guest.slug, Appearance.role, Appearance.organisation)
+        .join(Guest, Guest.id == Appearance.guest_id)
+        .order_by(Appearance.episode_id, Appearance.role)
+    ).all()
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def _episodes(session: Session, count: int, episodes_dir: Path) -> list[Episode]:
+    show = make_show(session)
+    return [make_episode(session, show, episodes_dir) for _ in range(count)]
+
+
+def test_merge_guests_keeps_every_appearance(session: Session, episodes_dir: Path) -> None:
+    one, two, three = _episodes(session, 3, episodes_dir)
+    keep = studio.find_or_create_guest(session, "Grace Hopper")
+    other = studio.find_or_create_guest(session, "Grace M. Hopper", bio="Admiral.")
+    other.links = ["https://example.com/grace"]
+    studio.credit_guest(session, one, keep)
+    studio.credit_guest(session, two, other, organisation="US Navy")
+    # Same episode, same role for both: one appearance remains, with the other's details.
+    studio.credit_guest(session, three, keep)
+    studio.credit_guest(session, three, other, organisation="Yale")
+    # Same episode, different role: both appearances stay.
+    studio.credit_guest(session, one, other, role="host")
+    report = tidy.merge_guests(session, keep, other)
+    assert report == tidy.MergeReport(moved=2, combined=1)
+    assert _appearances(session) == [
+        (one.id, "grace-hopper", "guest", ""),
+        (one.id, "grace-hopper", "host", ""),
+        (two.id, "grace-hopper", "guest", "US Navy"),
+        (three.id, "grace-hopper", "guest", "Yale"),
+    ]
+    assert session.get(Guest, other.id) is None
+    assert (keep.bio, keep.links) == ("Admiral.", ["https://example.com/grace"])
+    assert tidy.resolve_slug_redirect(session, "guest", "grace-m-hopper") == "grace-hopper"
+
+
+def test_merge_topics_dedups_links(session: Session, episodes_dir: Path) -> None:
+    one, two = _episodes(session, 2, episodes_dir)
+    keep = studio.find_or_create_topic(session, "Mentoring")
+    other = studio.find_or_create_topic(session, "Mentorship")
+    extra = studio.find_or_create_topic(session, "Careers")
+    studio.tag_topic(session, one, keep)
+    studio.tag_topic(session, one, other)
+    studio.tag_topic(session, two, other)
+    studio.tag_topic(session, two, extra)
+    assert tidy.merge_topics(session, keep, other) == tidy.MergeReport(moved=1, combined=1)
+    links = session.execute(
+        select(episode_topics.c.episode_id, episode_topics.c.topic_id).order_by(
+            episode_topics.c.episode_id, episode_topics.c.topic_id
+        )
+    ).all()
+    assert sorted(links) == sorted([(one.id, keep.id), (two.id, keep.id), (two.id, extra.id)])
+    assert tidy.resolve_slug_redirect(session, "topic", "mentorship") == "mentoring"
+
+
+def test_rename_keeps_old_links_and_chains(session: Session) -> None:
+    topic = studio.find_or_create_topic(session, "AI")
+    tidy.update_topic(session, topic, name="Machine learning", slug="machine-learning")
+    tidy.update_topic(session, topic, name="ML", slug="ml")
+    assert tidy.resolve_slug_redirect(session, "topic", "ai") == "ml"
+    assert tidy.resolve_slug_redirect(session, "topic", "machine-learning") == "ml"
+    assert tidy.resolve_slug_redirect(session, "guest", "ai") is None
+    # Taking an old slug back makes it live again, so it stops redirecting.
+    tidy.update_topic(session, topic, name="AI", slug="ai")
+    assert tidy.resolve_slug_redirect(session, "topic", "ai") is None
+    assert tidy.resolve_slug_redirect(session, "topic", "ml") == "ai"
+
+
+def test_rename_refuses_taken_or_bad_slugs(session: Session) -> None:
+    guest = studio.find_or_create_guest(session, "Ada")
+    studio.find_or_create_guest(session, "Grace")
+    with pytest.raises(SlugTaken):
+        tidy.update_guest(session, guest, name="Ada", slug="grace")
+    with pytest.raises(InvalidInput, match="not a valid address"):
+        tidy.update_guest(session, guest, name="Ada", slug="Not Valid")
+    with pytest.raises(InvalidInput, match="name is required"):
+        tidy.update_guest(session, guest, name=" ")
+
+
+def test_delete_topic_keeps_the_episodes_other_topics(session: Session, episodes_dir: Path) -> None:
+    (episode,) = _episodes(session, 1, episodes_dir)
+    gone = studio.find_or_create_topic(session, "Old news")
+    kept = studio.find_or_create_topic(session, "Leadership")
+    studio.tag_topic(session, episode, gone)
+    studio.tag_topic(session, episode, kept)
+    tidy.delete_topic(session, gone)
+    assert session.scalar(select(func.count()).select_from(Topic)) == 1
+    remaining = session.scalars(
+        select(episode_topics.c.topic_id).where(episode_topics.c.episode_id == episode.id)
+    ).all()
+    assert remaining == [kept.id]
+
+
+def test_lists_search_names_and_organisations(session: Session) -> None:
+    studio.find_or_create_guest(session, "Grace Hopper", organisation="Navy")
+    studio.find_or_create_guest(session, "Ada Lovelace")
+    assert [g.name for g in tidy.list_guests(session, "navy")] == ["Grace Hopper"]
+    assert [g.name for g in tidy.list_guests(session)] == ["Ada Lovelace", "Grace Hopper"]
+    studio.find_or_create_topic(session, "Careers")
+    assert [t.name for t in tidy.list_topics(session, "CAREER")] == ["Careers"]
