@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
 
     richcli.init_app(app)
     episode_group.add_command(richcli.tag_episode)
+    episode_group.add_command(richcli.replace_audio)
 
 
 def _fail(message: str) -> None:

@@ -167,6 +167,34 @@ def tag_episode(episode: str) -> None:
     click.echo(f"Tagged {episode}: now served as /media/{found.audio_file}")
 
 
+@click.command("replace-audio")
+@click.argument("episode")
+@click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def replace_audio(episode: str, audio: Path) -> None:
+    """Give an episode new audio: new file and media URL, same GUID, length and size updated."""
+    from showapp.services import media, tagging
+
+    app = _app()
+    episodes_dir = Path(app.config["EPISODES_DIR"])
+    with db.new_session(app) as session:
+        found = _episode(session, episode)
+        show_slug = episode.partition("/")[0]
+        try:
+            with (
+                audio.open("rb") as stream,
+                media.staged_audio(stream, episodes_dir, show_slug, audio.name) as staged,
+                tagging.replace_audio(session, found, staged, episodes_dir, app.config["BASE_URL"]),
+            ):
+                session.commit()
+        except ShowappError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Replaced the audio of {episode}: {found.duration_seconds:.0f} s, "
+        f"{found.audio_bytes} bytes, now /media/{found.audio_file}"
+    )
+
+
 @click.group("guest")
 def guest_group() -> None:
     """Guests."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from showapp.errors import InvalidInput
 from showapp.models import Episode
-from showapp.services import chapters
+from showapp.services import chapters, transcripts
 from showapp.services.chapters import ChapterEntry
 from tests.factories import make_episode, make_show
 
@@ -163,6 +163,9 @@ def test_documents_of_unpublished_episodes_are_404(
     episode = make_episode(session, show, episodes_dir, published_at=when or False)
     chapters.replace_chapters(session, episode, [ChapterEntry(0.0, "Secret")])
     session.commit()
-    response = client.get(f"/media/{show.slug}/{episode.slug}/chapters.json")
-    assert response.status_code == 404
-    assert b"Secret" not in response.data
+    transcripts.add_transcript(session, episode, "WEBVTT\n\n00:00.000 --> 00:01.000\nSecret\n")
+    session.commit()
+    for document in ("chapters.json", "transcript.vtt", "transcript.txt"):
+        response = client.get(f"/media/{show.slug}/{episode.slug}/{document}")
+        assert response.status_code == 404
+        assert b"Secret" not in response.data

@@ -151,3 +151,32 @@ def test_episode_add_points_out_a_duplicate_upload(
         str(ID3(Path(runner.app.config["EPISODES_DIR"]) / str(published.audio_file))["TIT2"])
         == "First"
     )
+
+
+def test_replace_audio_keeps_the_guid(
+    runner: FlaskCliRunner, session: Session, episode: Episode, episodes_dir: Path, tmp_path: Path
+) -> None:
+    old_file, guid = episode.audio_file, episode.guid
+    audio = write_mp3(tmp_path / "longer.mp3", seconds=6.0, seed=42)
+    result = runner.invoke(args=["episode", "replace-audio", f"leaders/{episode.slug}", str(audio)])
+    assert result.exit_code == 0, result.output
+    session.refresh(episode)
+    assert (episode.guid, episode.audio_file != old_file) == (guid, True)
+    assert episode.duration_seconds is not None and episode.duration_seconds > 5
+    assert not (episodes_dir / str(old_file)).exists()
+    assert {p.name for p in (episodes_dir / "leaders").iterdir()} == {
+        Path(str(episode.audio_file)).name
+    }
+
+
+def test_replace_audio_refuses_a_non_audio_file(
+    runner: FlaskCliRunner, session: Session, episode: Episode, episodes_dir: Path, tmp_path: Path
+) -> None:
+    old_file = episode.audio_file
+    fake = tmp_path / "fake.mp3"
+    fake.write_bytes(b"not audio at all" * 100)
+    result = runner.invoke(args=["episode", "replace-audio", f"leaders/{episode.slug}", str(fake)])
+    assert result.exit_code == 1
+    session.refresh(episode)
+    assert episode.audio_file == old_file
+    assert {p.name for p in (episodes_dir / "leaders").iterdir()} == {Path(str(old_file)).name}

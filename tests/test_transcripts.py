@@ -147,3 +147,14 @@ def test_bad_soundbites_are_refused(
     with pytest.raises(InvalidInput, match=message):
         soundbites.add_soundbite(session, episode, start=start, duration=duration, title=title)
     assert soundbites.list_soundbites(session, episode) == []
+
+
+def test_replace_soundbites_names_the_bad_row_and_keeps_the_old_list(
+    session: Session, episodes_dir: Path
+) -> None:
+    episode = make_episode(session, make_show(session), episodes_dir)
+    stored, warnings = soundbites.replace_soundbites(session, episode, [(0.0, 1.0, "One")])
+    assert [s.title for s in stored] == ["One"] and warnings[0].startswith("Soundbite 1:")
+    with pytest.raises(InvalidInput, match="Soundbite 2: The soundbite ends at 4.0 s, past"):
+        soundbites.replace_soundbites(session, episode, [(0.0, 1.0, "A"), (2.0, 2.0, "B")])
+    assert [s.title for s in soundbites.list_soundbites(session, episode)] == ["One"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from showapp.errors import InvalidInput
@@ -31,6 +31,27 @@ def add_soundbite(
     session.add(soundbite)
     session.flush()
     return soundbite, _warnings(duration)
+
+
+def replace_soundbites(
+    session: Session, episode: Episode, entries: Sequence[tuple[float, float, str]]
+) -> tuple[list[Soundbite], list[str]]:
+    """Replace all soundbites from a list of (start, duration, title); errors name the row."""
+    warnings: list[str] = []
+    for line, (start, duration, title) in enumerate(entries, 1):
+        try:
+            _validate(episode, start, duration, title.strip())
+        except InvalidInput as error:
+            raise InvalidInput(f"Soundbite {line}: {error}") from None
+        warnings += [f"Soundbite {line}: {warning}" for warning in _warnings(duration)]
+    session.execute(delete(Soundbite).where(Soundbite.episode_id == episode.id))
+    rows = [
+        Soundbite(episode_id=episode.id, start_seconds=s, duration_seconds=d, title=t.strip())
+        for s, d, t in entries
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows, warnings
 
 
 def _validate(episode: Episode, start: float, duration: float, title: str) -> None:
