@@ -117,3 +117,12 @@ def test_lists_search_names_and_organisations(session: Session) -> None:
     assert [g.name for g in tidy.list_guests(session)] == ["Ada Lovelace", "Grace Hopper"]
     studio.find_or_create_topic(session, "Careers")
     assert [t.name for t in tidy.list_topics(session, "CAREER")] == ["Careers"]
+
+
+def test_a_slug_given_up_twice_redirects_to_the_latest_owner(session: Session) -> None:
+    first = studio.find_or_create_guest(session, "Ada")
+    tidy.merge_guests(session, first, studio.find_or_create_guest(session, "Ada L"))
+    # Someone credits "Ada L" again later: a new guest takes the slug back, then is merged.
+    second = studio.find_or_create_guest(session, "Ada Lovelace")
+    tidy.merge_guests(session, second, studio.find_or_create_guest(session, "Ada L"))
+    assert tidy.resolve_slug_redirect(session, "guest", "ada-l") == "ada-lovelace"

@@ -119,6 +119,11 @@ def _change_slug(session: Session, kind: Kind, row: Guest | Topic, slug: str | N
 
 
 def _add_redirect(session: Session, kind: Kind, old_slug: str, target_id: int) -> None:
+    # A slug can be given up twice (merged away, reused by a new guest, merged again):
+    # the latest owner wins.
+    session.execute(
+        delete(SlugRedirect).where(SlugRedirect.kind == kind, SlugRedirect.old_slug == old_slug)
+    )
     target = {"guest_id": target_id} if kind == "guest" else {"topic_id": target_id}
     session.add(SlugRedirect(kind=kind, old_slug=old_slug, **target))
 
