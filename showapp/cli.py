@@ -36,6 +36,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(episode_group)
+    from showapp.stats_cli import stats_group
+
+    app.cli.add_command(stats_group)
 
 
 def _fail(message: str) -> None:

@@ -18,6 +18,13 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,
     "SITE_TITLE": "showapp",
+    # Media delivery: "" (Flask sends files), "x-accel" (nginx) or "x-sendfile".
+    "MEDIA_ACCEL": "",
+    "MEDIA_ACCEL_PREFIX": "/_media",
+    # A measurement service's prefix for feed enclosures, e.g. https://op3.dev/e/
+    "MEDIA_PREFIX_URL": "",
+    "STATS_ENABLED": True,
+    "STATS_FLUSH_SECONDS": 2.0,
 }
 
 SECRET_KEY_FILE = "secret_key"

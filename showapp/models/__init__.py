@@ -14,17 +14,31 @@ from showapp.models.base import (
     UserRole,
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
+from showapp.models.stats import (
+    DailyDownloads,
+    Download,
+    ListenerSalt,
+    ListenerWindow,
+    MediaRequest,
+    StatsCursor,
+)
 
 __all__ = [
     "PODCAST_GUID_NAMESPACE",
     "Appearance",
     "Base",
+    "DailyDownloads",
+    "Download",
     "Episode",
     "EpisodeStatus",
     "EpisodeType",
     "Guest",
+    "ListenerSalt",
+    "ListenerWindow",
+    "MediaRequest",
     "Show",
     "ShowType",
+    "StatsCursor",
     "Topic",
     "User",
     "UserRole",
