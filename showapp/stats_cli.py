@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -39,10 +41,17 @@ def rollup_command() -> None:
     show_default=True,
     help="A folder or base URL holding bots.json, apps.json, ... (OPAWG user-agents-v2 src/).",
 )
-def refresh_useragents_command(source: str) -> None:
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=useragents.DATA_DIR,
+    help="The folder of lists to replace (default: the copy shipped in the package).",
+)
+def refresh_useragents_command(source: str, target: Path) -> None:
     """Replace the shipped OPAWG user-agent lists with a newer copy."""
     try:
-        written = useragents.refresh(source)
+        written = useragents.refresh(source, target)
     except (OSError, ValueError) as error:
         raise click.ClickException(f"Lists not refreshed: {error}") from error
-    click.echo(f"Updated {', '.join(written)} in {useragents.DATA_DIR}")
+    click.echo(f"Updated {', '.join(written)} in {target}")
