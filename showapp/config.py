@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     # A measurement service's prefix for feed enclosures, e.g. https://op3.dev/e/
     "MEDIA_PREFIX_URL": "",
     "STATS_ENABLED": True,
+    # How many reverse proxies add X-Forwarded-For in front of the app (nginx: 1).
+    "TRUSTED_PROXIES": 0,
     "STATS_FLUSH_SECONDS": 2.0,
 }
 

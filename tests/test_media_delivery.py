@@ -3,8 +3,14 @@ If-Range, CORS, proxy hand-off and the measurement prefix in the feed."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 import urllib.request
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
@@ -187,3 +193,70 @@ def test_measurement_prefix_goes_on_feed_enclosures_only(
     link = root.findtext("channel/item/link")
     assert link and link.startswith("https://pod.test/")
     db.get_engine(app).dispose()
+
+
+def test_listener_address_behind_a_trusted_proxy(
+    app_config: dict[str, Any], episode: Episode
+) -> None:
+    app = _app_with(app_config, TRUSTED_PROXIES=1)
+    client = app.test_client()
+    forged = {"X-Forwarded-For": "203.0.113.9, 198.51.100.7", "User-Agent": OVERCAST}
+    with client.get(f"/media/{episode.audio_file}", headers=forged):
+        pass
+    with client.get(
+        f"/media/{episode.audio_file}",
+        headers={"X-Forwarded-For": "198.51.100.7", "User-Agent": OVERCAST},
+    ):
+        pass
+    recorder = get_recorder(app)
+    assert recorder is not None and recorder.flush() == 2
+    with db.new_session(app) as session:
+        keys = session.scalars(select(MediaRequest.listener_key)).all()
+    # The forged first entry is ignored: both requests are the same listener.
+    assert len(keys) == 2 and keys[0] == keys[1]
+    db.get_engine(app).dispose()
+
+
+@pytest.fixture
+def gunicorn_server(app_config: dict[str, Any]) -> Iterator[str]:
+    """The app under gunicorn's sync workers, where ranges go out through sendfile()."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "SHOWAPP_STATS_ENABLED": "false"}
+    env.update({f"SHOWAPP_{key}": str(app_config[key]) for key in ("DATABASE_URL", "EPISODES_DIR")})
+    env["SHOWAPP_SECRET_KEY"] = "test-secret"
+    command = [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(
+        [*command, "showapp:create_app()"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_ranges_under_gunicorn_sendfile(
+    episode: Episode, episodes_dir: Path, gunicorn_server: str
+) -> None:
+    body = _audio(episode, episodes_dir)
+    url = f"{gunicorn_server}/media/{episode.audio_file}"
+    size = len(body)
+    for first, last in [(0, 1), (0, 999), (size // 3, size // 2), (size - 100, size - 1)]:
+        status, headers, data = _get(url, Range=f"bytes={first}-{last}")
+        assert (status, data) == (206, body[first : last + 1])
+        assert headers["Content-Range"] == f"bytes {first}-{last}/{size}"
+    status, _, data = _get(url, Range="bytes=-700")
+    assert (status, data) == (206, body[-700:])
+    status, _, data = _get(url)
+    assert (status, data) == (200, body)
