@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     # How many reverse proxies add X-Forwarded-For in front of the app (nginx: 1).
     "TRUSTED_PROXIES": 0,
     "STATS_FLUSH_SECONDS": 2.0,
+    # Raw media requests are deleted this many days after they were counted (0: kept).
+    "STATS_KEEP_REQUESTS_DAYS": 90,
 }
 
 SECRET_KEY_FILE = "secret_key"

@@ -26,7 +26,7 @@ def rollup_command() -> None:
     if recorder is not None:
         recorder.flush()
     with db.new_session(app) as session:
-        report = stats.rollup(session)
+        report = stats.rollup(session, int(app.config["STATS_KEEP_REQUESTS_DAYS"]))
         session.commit()
     click.echo(
         f"Read {report.requests_read} new requests; rebuilt {report.days_rebuilt} days of figures."

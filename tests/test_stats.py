@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from showapp.media.recorder import get_recorder
-from showapp.models import DailyDownloads, Episode, Show
-from showapp.services import charts, stats, studio, useragents
+from showapp.models import DailyDownloads, Episode, MediaRequest, Show
+from showapp.services import charts, downloads, stats, studio, useragents
 from tests.factories import make_episode, make_show
 
 APPLE = "Podcasts/1410.53 CFNetwork/1111 Darwin/19.0.0 (x86_64)"
@@ -205,3 +205,24 @@ def test_refresh_useragents_replaces_lists_only_when_all_are_valid(
     )
     assert broken.exit_code != 0 and "apps.json is not a valid OPAWG list" in broken.output
     assert json.loads((current / "apps.json").read_text())["entries"][0]["pattern"] != "("
+
+
+def test_rollup_deletes_old_counted_requests_but_keeps_figures(
+    app: Flask, session: Session, show: Show
+) -> None:
+    first, _ = _episodes(session, show)
+    _listen(app, first, "192.0.2.20", OVERCAST)
+    recorder = get_recorder(app)
+    assert recorder is not None and recorder.flush() == 1
+    stats.rollup(session)
+    session.commit()
+    # A week later only the new request is kept, and yesterday's figures remain.
+    later = datetime.now(UTC) + timedelta(days=8)
+    recorder.record(
+        downloads.Hit(str(first.audio_file), later, "GET", "192.0.2.21", OVERCAST, None, None, None)
+    )
+    recorder.flush()
+    stats.rollup(session, keep_requests_days=7)
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(MediaRequest)) == 1
+    assert session.scalar(select(func.sum(DailyDownloads.downloads))) == 2

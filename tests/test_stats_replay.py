@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from showapp.media.recorder import get_recorder
 from showapp.models import DailyDownloads, Episode, ListenerSalt, MediaRequest
-from showapp.services import downloads, stats
+from showapp.services import counting, downloads, stats
 from tests.factories import make_episode, make_show
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
@@ -197,7 +197,7 @@ def audios(session: Session, episodes_dir: Path) -> list[Audio]:
 
 def _audio(episode: Episode) -> Audio:
     assert episode.audio_file and episode.audio_bytes and episode.published_at
-    threshold = downloads.one_minute_threshold(episode.audio_bytes, episode.duration_seconds)
+    threshold = counting.one_minute_threshold(episode.audio_bytes, episode.duration_seconds)
     return Audio(episode.audio_file, episode.audio_bytes, threshold, episode.published_at)
 
 

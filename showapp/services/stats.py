@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ from showapp.models import (
     Topic,
     episode_topics,
 )
-from showapp.services import downloads
+from showapp.services import counting
 
 CURSOR = "requests"
 # Apps that re-host audio (Spotify, YouTube) play it from their own servers: not seen here.
@@ -43,22 +43,36 @@ class RollupReport:
     days_rebuilt: int
 
 
-def rollup(session: Session) -> RollupReport:
-    """Count new requests as downloads and rebuild the daily figures of the days they touch."""
+def rollup(session: Session, keep_requests_days: int = 0) -> RollupReport:
+    """Count new requests as downloads and rebuild the daily figures of the days they touch.
+
+    With keep_requests_days, raw requests older than that which were already counted are
+    deleted; the downloads and daily figures made from them stay.
+    """
     cursor = session.get(StatsCursor, CURSOR, with_for_update=True)
     if cursor is None:
         cursor = StatsCursor(name=CURSOR, last_id=0)
         session.add(cursor)
     start = cursor.last_id
-    last_id, touched = downloads.count_downloads(session, start)
+    last_id, touched = counting.count_downloads(session, start)
     cursor.last_id = last_id
     for day in sorted(touched):
         rebuild_day(session, day)
     newest = session.scalar(select(func.max(MediaRequest.requested_at)))
     if newest is not None:
-        downloads.prune_windows(session, newest)
+        counting.prune_windows(session, newest)
+        if keep_requests_days > 0:
+            _delete_old_requests(session, newest - timedelta(days=keep_requests_days), last_id)
     session.flush()
     return RollupReport(requests_read=last_id - start, days_rebuilt=len(touched))
+
+
+def _delete_old_requests(session: Session, before: datetime, counted_up_to: int) -> None:
+    session.execute(
+        delete(MediaRequest).where(
+            MediaRequest.requested_at < before, MediaRequest.id <= counted_up_to
+        )
+    )
 
 
 def rebuild_day(session: Session, day: date) -> None:
