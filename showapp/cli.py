@@ -41,6 +41,9 @@ def init_app(app: Flask) -> None:
     richcli.init_app(app)
     episode_group.add_command(richcli.tag_episode)
     episode_group.add_command(richcli.replace_audio)
+    from showapp.stats_cli import stats_group
+
+    app.cli.add_command(stats_group)
 
 
 def _fail(message: str) -> None:

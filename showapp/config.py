@@ -18,6 +18,17 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,
     "SITE_TITLE": "showapp",
+    # Media delivery: "" (Flask sends files), "x-accel" (nginx) or "x-sendfile".
+    "MEDIA_ACCEL": "",
+    "MEDIA_ACCEL_PREFIX": "/_media",
+    # A measurement service's prefix for feed enclosures, e.g. https://op3.dev/e/
+    "MEDIA_PREFIX_URL": "",
+    "STATS_ENABLED": True,
+    # How many reverse proxies add X-Forwarded-For in front of the app (nginx: 1).
+    "TRUSTED_PROXIES": 0,
+    "STATS_FLUSH_SECONDS": 2.0,
+    # Raw media requests are deleted this many days after they were counted (0: kept).
+    "STATS_KEEP_REQUESTS_DAYS": 90,
 }
 
 SECRET_KEY_FILE = "secret_key"

@@ -1,37 +1,31 @@
-"""Media files for podcast apps and the web player: audio and artwork, with Range support."""
+"""Media files for podcast apps and web players: audio, artwork, transcripts and chapters.
+
+`bp` lives here; routes live in modules beside it (delivery.py serves files), which register
+on it when imported below.
+"""
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from flask import Blueprint, Flask
+from flask.blueprints import BlueprintSetupState
 
-from flask import Blueprint, Response, abort, current_app, send_from_directory
-
-from showapp.services.media import AUDIO_TYPES
+from showapp.config import ConfigError
 
 bp = Blueprint("media", __name__, url_prefix="/media")
-
-IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
-SERVED_TYPES = AUDIO_TYPES | IMAGE_TYPES
+ACCEL_MODES = {"", "x-accel", "x-sendfile"}
 
 
-@bp.get("/<path:filename>")
-def media_file(filename: str) -> Response:
-    path = PurePosixPath(filename)
-    # Uploads in progress are hidden (.upload-*.part), and only published kinds of file go out.
-    if any(part.startswith(".") for part in path.parts) or path.suffix not in SERVED_TYPES:
-        abort(404)
-    # send_from_directory refuses paths outside EPISODES_DIR and answers Range, HEAD,
-    # If-Range and conditional requests (206, 416, 304) with ETag and Last-Modified.
-    response = send_from_directory(
-        current_app.config["EPISODES_DIR"],
-        filename,
-        mimetype=SERVED_TYPES[path.suffix],
-        conditional=True,
-        max_age=86400,
-    )
-    response.headers["Accept-Ranges"] = "bytes"
-    return response
+@bp.record_once
+def _set_up(state: BlueprintSetupState) -> None:
+    from showapp.media.recorder import init_recorder
+
+    if state.app.config["MEDIA_ACCEL"] not in ACCEL_MODES:
+        raise ConfigError("SHOWAPP_MEDIA_ACCEL must be empty, x-accel or x-sendfile.")
+    app = state.app
+    assert isinstance(app, Flask)
+    if app.config["STATS_ENABLED"]:
+        init_recorder(app)
 
 
-# Imported last because documents.py registers its routes on `bp` defined above.
-from showapp.media import documents  # noqa: E402, F401
+from showapp.media import delivery  # noqa: E402,F401  (registers routes on bp)
+from showapp.media import documents  # noqa: E402,F401  (chapters and transcripts routes)

@@ -15,20 +15,34 @@ from showapp.models.base import (
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
 from showapp.models.rich import Chapter, SlugRedirect, Soundbite, Transcript
+from showapp.models.stats import (
+    DailyDownloads,
+    Download,
+    ListenerSalt,
+    ListenerWindow,
+    MediaRequest,
+    StatsCursor,
+)
 
 __all__ = [
     "PODCAST_GUID_NAMESPACE",
     "Appearance",
     "Base",
     "Chapter",
+    "DailyDownloads",
+    "Download",
     "Episode",
     "EpisodeStatus",
     "EpisodeType",
     "Guest",
+    "ListenerSalt",
+    "ListenerWindow",
+    "MediaRequest",
     "Show",
     "ShowType",
     "SlugRedirect",
     "Soundbite",
+    "StatsCursor",
     "Topic",
     "Transcript",
     "User",

@@ -88,7 +88,7 @@ def _item(generator: FeedGenerator, show: Show, episode: Episode, base_url: str)
     entry.published(episode.published_at)
     if episode.audio_file:
         entry.enclosure(
-            urls.media_url(base_url, episode.audio_file),
+            urls.enclosure_url(base_url, episode.audio_file, urls.configured_media_prefix()),
             str(episode.audio_bytes),
             episode.audio_mime,
         )

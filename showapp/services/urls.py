@@ -38,3 +38,20 @@ def chapters_url(base_url: str, show_slug: str, episode_slug: str) -> str:
 def transcript_url(base_url: str, show_slug: str, episode_slug: str, extension: str) -> str:
     """extension: the stored format ("vtt" or "srt"), or "txt" for plain text."""
     return f"{base_url}/media/{show_slug}/{episode_slug}/transcript.{extension}"
+def enclosure_url(base_url: str, relative_name: str, prefix: str = "") -> str:
+    """The feed's enclosure URL, behind a measurement service's prefix when one is set.
+
+    Such services (OP3, Podtrac, Chartable) take the target without its https:// scheme after
+    their prefix, and redirect there; an http:// target keeps its scheme.
+    """
+    url = media_url(base_url, relative_name)
+    if not prefix:
+        return url
+    return prefix + url.removeprefix("https://")
+
+
+def configured_media_prefix() -> str:
+    """SHOWAPP_MEDIA_PREFIX_URL of the running app, or "" outside one."""
+    from flask import current_app, has_app_context
+
+    return str(current_app.config.get("MEDIA_PREFIX_URL") or "") if has_app_context() else ""

@@ -1,0 +1,322 @@
+"""Media delivery benchmark: a 50 MB MP3 served on 127.0.0.1 by showapp under gunicorn (with
+and without download counting, and through nginx with X-Accel-Redirect), by a minimal Flask
+send_file app, and by nginx alone; 1 MB range requests and full downloads, ~3 s of wrk each.
+
+Run: .venv/bin/python bench/media.py   (needs /usr/sbin/nginx and /usr/bin/wrk)
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from showapp import create_app, db  # noqa: E402
+from showapp.columns import utc_now  # noqa: E402
+from showapp.models import MediaRequest  # noqa: E402
+from showapp.services import media, studio, tones, urls  # noqa: E402
+
+SIZE = 50 * 1024 * 1024
+SECONDS = 3
+ACCEL = "showapp X-Accel via nginx"
+APPLE = "Podcasts/1410.53 CFNetwork/1111 Darwin/19.0.0 (x86_64)"
+GUNICORN = [str(REPO / ".venv/bin/gunicorn"), "-w", "2", "-k", "sync"]
+WRK_THREADS, WRK_CONNECTIONS = "2", "8"
+
+RANGE_LUA = """
+math.randomseed(os.time())
+request = function()
+  local start = math.random(0, %d) * 1048576
+  return wrk.format("GET", nil, {["Range"] = "bytes=" .. start .. "-" .. (start + 1048575),
+                                 ["User-Agent"] = "%s"})
+end
+"""
+
+MINIMAL_FLASK = """
+from flask import Flask, send_file
+app = Flask(__name__)
+PATH = {path!r}
+
+@app.get("/media/<path:name>")
+def audio(name):
+    return send_file(PATH, mimetype="audio/mpeg", conditional=True)
+"""
+
+# The X-Accel-Redirect part is the README's snippet; the rest makes nginx run unprivileged.
+NGINX_CONF = """
+worker_processes 2;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    default_type application/octet-stream;
+    types {{ audio/mpeg mp3; }}
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+
+    server {{  # nginx alone
+        listen 127.0.0.1:{static_port};
+        location /media/ {{ alias {episodes}/; }}
+    }}
+
+    upstream showapp {{ server 127.0.0.1:{app_port}; keepalive 16; }}
+    server {{  # nginx in front of showapp with SHOWAPP_MEDIA_ACCEL=x-accel
+        listen 127.0.0.1:{accel_port};
+        location / {{
+            proxy_pass http://showapp;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+        location /_media/ {{
+            internal;
+            alias {episodes}/;
+        }}
+    }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+@contextmanager
+def running(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[None]:
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for(port)
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+def readable_by_nginx_workers(root: Path) -> None:
+    # Run as root, nginx serves files as "nobody"; mkdtemp and the app make private files.
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def make_install(root: Path) -> tuple[dict[str, str], str, Path]:
+    """A migrated SQLite install holding one published episode with a 50 MB MP3."""
+    episodes = root / "episodes"
+    config = {
+        "DATABASE_URL": "sqlite:///" + str(root / "bench.sqlite3"),
+        "EPISODES_DIR": str(episodes),
+        "SECRET_KEY": "bench",
+        "BASE_URL": "http://127.0.0.1",
+    }
+    app = create_app(config, check_migrations=False)
+    db.upgrade(app)
+    piece = tones.melody_mp3(1, 30)
+    audio = piece * -(-SIZE // len(piece))  # whole MP3s end to end: about 50 MB
+    with app.app_context(), db.new_session(app) as session:
+        show = studio.create_show(
+            session, slug="bench", title="Bench", feed_url=urls.feed_url("http://x", "bench")
+        )
+        with media.staged_audio(io.BytesIO(audio), episodes, "bench", "bench.mp3") as staged:
+            episode = studio.create_episode(session, show, audio=staged, title="Fifty megabytes")
+            studio.publish_episode(episode, utc_now() - timedelta(days=1))
+            session.flush()
+            staged.keep()
+        session.commit()
+        name = episode.audio_file
+    db.get_engine(app).dispose()
+    assert name is not None
+    env = {f"SHOWAPP_{key}": value for key, value in config.items()}
+    return env, name, episodes
+
+
+def wrk(url: str, script: Path | None) -> tuple[float, float]:
+    # A long timeout: on a shared 2-core machine a slow response must count, not vanish.
+    command = [
+        "wrk",
+        "-t",
+        WRK_THREADS,
+        "-c",
+        WRK_CONNECTIONS,
+        "-d",
+        f"{SECONDS}s",
+        "--timeout",
+        "20s",
+    ]
+    command += ["-s", str(script)] if script else ["-H", f"User-Agent: {APPLE}"]
+    output = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    transfer = re.search(r"Transfer/sec:\s+([\d.]+)(\w+)", output)
+    assert transfer is not None
+    scale = {"B": 1 / 1e6, "KB": 1024 / 1e6, "MB": 1024**2 / 1e6, "GB": 1024**3 / 1e6}
+    return rate, float(transfer.group(1)) * scale[transfer.group(2)]
+
+
+def best_of_two(url: str, script: Path | None) -> tuple[float, float]:
+    """The better of two runs: other work on the machine only ever slows a run down."""
+    return max(wrk(url, script), wrk(url, script))
+
+
+def count_requests(env: dict[str, str]) -> int:
+    config = {key.removeprefix("SHOWAPP_"): value for key, value in env.items()}
+    app = create_app({**config, "STATS_ENABLED": False})
+    with db.new_session(app) as session:
+        total = session.scalar(select(func.count()).select_from(MediaRequest)) or 0
+    db.get_engine(app).dispose()
+    return total
+
+
+def main() -> None:
+    for tool in ("/usr/sbin/nginx", "/usr/bin/wrk"):
+        if not Path(tool).exists():
+            sys.exit(f"{tool} is needed")
+    root = Path(tempfile.mkdtemp(prefix="showapp-bench-"))
+    try:
+        run_all(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def run_all(root: Path) -> None:
+    env, name, episodes = make_install(root)
+    readable_by_nginx_workers(root)
+    script = root / "range.lua"
+    script.write_text(RANGE_LUA % (SIZE // 1048576 - 1, APPLE))
+    (root / "minimal.py").write_text(MINIMAL_FLASK.format(path=str(episodes / name)))
+    ports = {key: free_port() for key in ("minimal", "plain", "counting", "accel_app")}
+    static_port, accel_port = free_port(), free_port()
+    nginx_dir = root / "nginx"
+    nginx_dir.mkdir()
+    (nginx_dir / "nginx.conf").write_text(
+        NGINX_CONF.format(
+            dir=nginx_dir,
+            static_port=static_port,
+            accel_port=accel_port,
+            app_port=ports["accel_app"],
+            episodes=episodes,
+        )  # fmt: skip
+    )
+    servers = {
+        "minimal Flask send_file": (
+            [*GUNICORN, "-b", f"127.0.0.1:{ports['minimal']}", "--chdir", str(root), "minimal:app"],
+            ports["minimal"], {},
+        ),
+        "showapp, no counting": (
+            [*GUNICORN, "-b", f"127.0.0.1:{ports['plain']}", "showapp:create_app()"],
+            ports["plain"], {**env, "SHOWAPP_STATS_ENABLED": "false"},
+        ),
+        "showapp, counting": (
+            [*GUNICORN, "-b", f"127.0.0.1:{ports['counting']}", "showapp:create_app()"],
+            ports["counting"], env,
+        ),
+        "nginx alone": (
+            ["/usr/sbin/nginx", "-p", str(nginx_dir), "-c", str(nginx_dir / "nginx.conf"),
+             "-g", "daemon off;"],
+            static_port, {},
+        ),
+    }  # fmt: skip
+    accel_env = {**env, "SHOWAPP_MEDIA_ACCEL": "x-accel", "SHOWAPP_MEDIA_ACCEL_PREFIX": "/_media"}
+    # Behind nginx the app only answers with headers: gthread keeps nginx's upstream
+    # connections alive instead of one TCP connection per request.
+    accel_cmd = [
+        *GUNICORN,
+        "-k",
+        "gthread",
+        "--threads",
+        "4",
+        "-b",
+        f"127.0.0.1:{ports['accel_app']}",
+        "showapp:create_app()",
+    ]
+    results: dict[str, dict[str, tuple[float, float]]] = {}
+    # One server at a time, so none steals the 2 cores from another's measurement.
+    for label, (command, port, extra) in servers.items():
+        with running(command, port, extra):
+            url = f"http://127.0.0.1:{port}/media/{name}"
+            wrk(url, script)  # warm the page cache and the workers
+            results[label] = {"range": best_of_two(url, script), "full": best_of_two(url, None)}
+            if label == "nginx alone":
+                with running(accel_cmd, ports["accel_app"], accel_env):
+                    accel_url = f"http://127.0.0.1:{accel_port}/media/{name}"
+                    wrk(accel_url, script)
+                    results[f"{ACCEL}, counting"] = {
+                        "range": best_of_two(accel_url, script),
+                        "full": best_of_two(accel_url, None),
+                    }
+    report(results, count_requests(env))
+
+
+def report(results: dict[str, dict[str, tuple[float, float]]], recorded: int) -> None:
+    print(
+        f"50 MB MP3, wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{SECONDS}s (best of 2); "
+        "gunicorn -w 2 sync workers (gthread x4 behind nginx for X-Accel)"
+    )
+    print(f"{'server':40} {'1 MB range req/s':>17} {'MB/s':>9} {'full req/s':>11} {'MB/s':>9}")
+    for label, figures in results.items():
+        (r_rate, r_mb), (f_rate, f_mb) = figures["range"], figures["full"]
+        print(f"{label:40} {r_rate:17.1f} {r_mb:9.0f} {f_rate:11.2f} {f_mb:9.0f}")
+
+    def ratio(a: str, b: str, kind: str) -> float:
+        return results[a][kind][1] / results[b][kind][1]
+
+    print("\nratios of MB/s (goal)                          range     full")
+    minimal, counting, plain = (
+        "minimal Flask send_file",
+        "showapp, counting",
+        "showapp, no counting",
+    )
+    checks = [
+        ("showapp counting / minimal Flask (>=0.75)", counting, minimal),
+        ("showapp no counting / minimal Flask (>=0.75)", plain, minimal),
+        ("counting / no counting (>=0.90)", counting, plain),
+        ("X-Accel via nginx / nginx alone (>=0.40)", f"{ACCEL}, counting", "nginx alone"),
+    ]
+    for text, a, b in checks:
+        print(f"{text:46} {ratio(a, b, 'range'):7.2f} {ratio(a, b, 'full'):8.2f}")
+    print(f"\nmedia requests recorded by the counting servers: {recorded}")
+
+
+if __name__ == "__main__":
+    main()

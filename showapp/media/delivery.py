@@ -1,0 +1,140 @@
+"""Serving media files: Range, HEAD and conditional requests, CORS, and proxy hand-off."""
+
+from __future__ import annotations
+
+import os
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, request, send_from_directory
+from werkzeug.security import safe_join
+
+from showapp.columns import utc_now
+from showapp.media import bp
+from showapp.media.recorder import get_recorder
+from showapp.services.downloads import Hit
+from showapp.services.media import AUDIO_TYPES
+
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+SERVED_TYPES = AUDIO_TYPES | IMAGE_TYPES
+ONE_DAY = 86400
+# Files never change under a URL (a new file gets a new token), so caches may keep them.
+CACHE_CONTROL = f"public, max-age={ONE_DAY}"
+
+
+@bp.get("/<path:filename>")
+def media_file(filename: str) -> Response:
+    path = PurePosixPath(filename)
+    # Uploads in progress are hidden (.upload-*.part), and only published kinds of file go out.
+    if any(part.startswith(".") for part in path.parts) or path.suffix not in SERVED_TYPES:
+        abort(404)
+    accel = current_app.config["MEDIA_ACCEL"]
+    response = _handed_to_proxy(filename, accel) if accel else _sent(filename)
+    if path.suffix in AUDIO_TYPES and response.status_code in {200, 206, 416}:
+        _record(filename)
+    return response
+
+
+def _sent(filename: str) -> Response:
+    # send_from_directory refuses paths outside EPISODES_DIR and answers Range, HEAD,
+    # If-Range and conditional requests (206, 416, 304) with ETag and Last-Modified.
+    response = send_from_directory(
+        current_app.config["EPISODES_DIR"],
+        filename,
+        mimetype=SERVED_TYPES[PurePosixPath(filename).suffix],
+        conditional=True,
+        max_age=ONE_DAY,
+    )
+    response.headers["Accept-Ranges"] = "bytes"
+    if response.status_code == 206 and request.method == "GET":
+        _sendfile_range(response, filename)
+    return response
+
+
+def _sendfile_range(response: Response, filename: str) -> None:
+    """Let gunicorn sendfile() a single range instead of Python reading it in 8 KB blocks.
+
+    werkzeug can only seek its own file wrapper; with gunicorn's it reads and drops every
+    byte before the range, so a 1 MB range near the end of a 50 MB file read 50 MB. gunicorn
+    sends exactly Content-Length bytes from the file's current offset, so a file positioned
+    at the range start is enough. Only its sync workers: with gthread keep-alive connections
+    stalled after such a response (gunicorn 27). Other servers keep werkzeug's iterator.
+    """
+    environ = request.environ
+    wrapper = environ.get("wsgi.file_wrapper")
+    content_range = response.content_range
+    if (
+        wrapper is None
+        or environ.get("wsgi.multithread")
+        or not str(environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn/")
+        or content_range.start is None
+    ):
+        return
+    full_path = safe_join(current_app.config["EPISODES_DIR"], filename)
+    if full_path is None:
+        return
+    handle = open(full_path, "rb")  # noqa: SIM115 (closed by the server with the response)
+    handle.seek(content_range.start)
+    response.close()  # the file werkzeug opened for its own iterator
+    response.response = wrapper(handle, 1 << 16)
+
+
+def _handed_to_proxy(filename: str, accel: str) -> Response:
+    """An empty answer telling nginx (X-Accel-Redirect) or Apache/lighttpd (X-Sendfile) which
+    file to send; the proxy then does Range, HEAD and validators itself."""
+    full_path = safe_join(current_app.config["EPISODES_DIR"], filename)
+    if full_path is None or not os.path.isfile(full_path):
+        abort(404)
+    response = Response(mimetype=SERVED_TYPES[PurePosixPath(filename).suffix])
+    if accel == "x-accel":
+        prefix = current_app.config["MEDIA_ACCEL_PREFIX"].rstrip("/")
+        response.headers["X-Accel-Redirect"] = f"{prefix}/{quote(filename)}"
+    else:
+        response.headers["X-Sendfile"] = full_path
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def _record(filename: str) -> None:
+    recorder = get_recorder(current_app._get_current_object())  # type: ignore[attr-defined]
+    if recorder is None:
+        return
+    recorder.record(
+        Hit(
+            relative_name=filename,
+            at=utc_now(),
+            method=request.method,
+            address=client_address(),
+            user_agent=request.user_agent.string,
+            range_header=request.headers.get("Range"),
+            from_param=request.args.get("_from"),
+            referer=request.referrer,
+        )
+    )
+
+
+def client_address() -> str:
+    """The listener's address: behind SHOWAPP_TRUSTED_PROXIES proxies, the entry of
+    X-Forwarded-For that the outermost trusted proxy added; earlier entries are the client's
+    word and can be forged."""
+    proxies = int(current_app.config["TRUSTED_PROXIES"])
+    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+    forwarded = [a for a in forwarded if a]
+    if proxies > 0 and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.remote_addr or ""
+
+
+@bp.after_request
+def allow_web_players(response: Response) -> Response:
+    """Web players on other sites fetch audio, artwork, chapters and transcripts with fetch()
+    or Web Audio, which needs CORS; everything under /media is public."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = (
+        "Content-Length, Content-Range, Accept-Ranges, ETag"
+    )
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Range, If-Range"
+        response.headers["Access-Control-Max-Age"] = str(ONE_DAY)
+    return response

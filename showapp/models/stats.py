@@ -1,0 +1,122 @@
+"""Download statistics: raw media requests, counted downloads and their daily rollups.
+
+No table here holds an IP address: requests carry a listener key, a hash of address and user
+agent under a salt that lives one day (two, so that a listener can be followed across midnight).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from showapp.columns import UTCDateTime
+from showapp.models.base import Base
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT for a long history.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class ListenerSalt(Base):
+    __tablename__ = "listener_salts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    salt: Mapped[str] = mapped_column(String(64))
+
+
+class MediaRequest(Base):
+    """One GET or HEAD of an episode's audio, as recorded after the response."""
+
+    __tablename__ = "media_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), index=True
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    method: Mapped[str] = mapped_column(String(8))
+    listener_key: Mapped[str] = mapped_column(String(32))
+    # The same listener under yesterday's salt: links a request after midnight to one before.
+    previous_key: Mapped[str] = mapped_column(String(32))
+    range_start: Mapped[int] = mapped_column(BigInteger)
+    range_end: Mapped[int] = mapped_column(BigInteger)  # inclusive; -1 when nothing was requested
+    user_agent: Mapped[str] = mapped_column(String(512), default="")
+    source: Mapped[str] = mapped_column(String(16))
+    app: Mapped[str] = mapped_column(String(128), default="")
+    platform: Mapped[str] = mapped_column(String(128), default="")
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ListenerWindow(Base):
+    """Progress of one listener on one episode within the current 24-hour window."""
+
+    __tablename__ = "listener_windows"
+
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True
+    )
+    listener_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    counted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Byte ranges seen in the window, merged: [[start, end], ...], so retried ranges add nothing.
+    ranges: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class Download(Base):
+    """A counted download (IAB style): once per listener, episode and 24 hours."""
+
+    __tablename__ = "downloads"
+    __table_args__ = (Index("ix_downloads_day_episode", "day", "episode_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    request_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), index=True
+    )
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    day: Mapped[date] = mapped_column(Date)
+    app: Mapped[str] = mapped_column(String(128), default="")
+    platform: Mapped[str] = mapped_column(String(128), default="")
+    source: Mapped[str] = mapped_column(String(16))
+
+
+class DailyDownloads(Base):
+    """Downloads per day, episode, app, platform and source; shows, topics and guests sum these."""
+
+    __tablename__ = "daily_downloads"
+    __table_args__ = (
+        UniqueConstraint(
+            "day", "episode_id", "app", "platform", "source", name="uq_daily_downloads_key"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), index=True
+    )
+    app: Mapped[str] = mapped_column(String(128))
+    platform: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16))
+    downloads: Mapped[int] = mapped_column(Integer)
+
+
+class StatsCursor(Base):
+    """How far the rollup has read media_requests, so each run only reads new rows."""
+
+    __tablename__ = "stats_cursors"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger, default=0)

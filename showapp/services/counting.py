@@ -1,0 +1,186 @@
+"""Count downloads from recorded media requests, IAB style.
+
+A download counts once per listener, episode and 24 hours (from the listener's first request in
+the window), once the distinct bytes they asked for reach one minute of audio, or the whole file
+when it is shorter. Probes, bots, HEADs and requests before publication never count.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from showapp.models import Download, Episode, ListenerWindow, MediaRequest
+
+WINDOW = timedelta(hours=24)
+# Requests for this many bytes or fewer are players probing for Range support (bytes=0-1).
+PROBE_BYTES = 2
+# Without a known duration, assume 128 kbit/s to find one minute of audio.
+FALLBACK_BYTES_PER_SECOND = 16_000
+
+
+@dataclass(frozen=True)
+class _Audio:
+    published_at: datetime | None
+    threshold: int
+
+
+def one_minute_threshold(audio_bytes: int, duration_seconds: float | None) -> int:
+    """Bytes a listener must request for a download: one minute of audio, or the whole file."""
+    if duration_seconds and duration_seconds > 0:
+        per_minute = math.ceil(audio_bytes / duration_seconds * 60)
+    else:
+        per_minute = FALLBACK_BYTES_PER_SECOND * 60
+    return max(min(per_minute, audio_bytes), 1)
+
+
+def count_downloads(session: Session, after_id: int, batch: int = 2000) -> tuple[int, set[date]]:
+    """Turn media_requests with id > after_id into downloads, in id order.
+
+    Returns the last id read and the days that gained downloads. Listener windows persist
+    between runs, so running on each new slice gives the same result as one big run.
+    """
+    touched: set[date] = set()
+    last_id = after_id
+    while True:
+        requests = list(
+            session.scalars(
+                select(MediaRequest)
+                .where(MediaRequest.id > last_id)
+                .order_by(MediaRequest.id)
+                .limit(batch)
+            )
+        )
+        if not requests:
+            return last_id, touched
+        touched |= _count_batch(session, requests)
+        last_id = requests[-1].id
+
+
+def _count_batch(session: Session, requests: Sequence[MediaRequest]) -> set[date]:
+    audio = _audio_by_episode(session, {r.episode_id for r in requests})
+    windows = _windows_for(session, requests)
+    touched: set[date] = set()
+    for request in requests:
+        info = audio.get(request.episode_id)
+        if info is None or not _eligible(request, info):
+            continue
+        window = _current_window(session, windows, request)
+        if window.counted:
+            continue
+        window.ranges = merge_ranges(window.ranges, request.range_start, request.range_end)
+        if covered_bytes(window.ranges) >= info.threshold:
+            window.counted = True
+            session.add(_download(request))
+            touched.add(request.requested_at.astimezone(UTC).date())
+    session.flush()
+    return touched
+
+
+def _eligible(request: MediaRequest, info: _Audio) -> bool:
+    if request.method != "GET" or request.is_bot:
+        return False
+    if request.range_end - request.range_start + 1 <= PROBE_BYTES:
+        return False
+    return info.published_at is not None and request.requested_at >= info.published_at
+
+
+def _audio_by_episode(session: Session, ids: set[int]) -> dict[int, _Audio]:
+    query = select(
+        Episode.id, Episode.published_at, Episode.audio_bytes, Episode.duration_seconds
+    ).where(Episode.id.in_(ids))
+    return {
+        id_: _Audio(published_at, one_minute_threshold(size or 0, duration))
+        for id_, published_at, size, duration in session.execute(query)
+    }
+
+
+def _windows_for(
+    session: Session, requests: Sequence[MediaRequest]
+) -> dict[tuple[int, str], ListenerWindow]:
+    keys = {r.listener_key for r in requests} | {r.previous_key for r in requests}
+    found: dict[tuple[int, str], ListenerWindow] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        for window in session.scalars(
+            select(ListenerWindow).where(ListenerWindow.listener_key.in_(chunk))
+        ):
+            found[(window.episode_id, window.listener_key)] = window
+    return found
+
+
+def _current_window(
+    session: Session, windows: dict[tuple[int, str], ListenerWindow], request: MediaRequest
+) -> ListenerWindow:
+    """The listener's open window on this episode, carried over from yesterday's key if need be,
+    or a new one starting with this request."""
+    key = (request.episode_id, request.listener_key)
+    window = windows.get(key) or _carry_over(session, windows, request)
+    if window is not None and request.requested_at < window.window_start + WINDOW:
+        return window
+    if window is None:
+        window = ListenerWindow(episode_id=request.episode_id, listener_key=request.listener_key)
+        session.add(window)
+        windows[key] = window
+    window.window_start = request.requested_at
+    window.counted = False
+    window.ranges = []
+    return window
+
+
+def _carry_over(
+    session: Session, windows: dict[tuple[int, str], ListenerWindow], request: MediaRequest
+) -> ListenerWindow | None:
+    old = windows.pop((request.episode_id, request.previous_key), None)
+    if old is None:
+        return None
+    session.delete(old)
+    session.flush()
+    moved = ListenerWindow(
+        episode_id=old.episode_id,
+        listener_key=request.listener_key,
+        window_start=old.window_start,
+        counted=old.counted,
+        ranges=list(old.ranges),
+    )
+    session.add(moved)
+    windows[(request.episode_id, request.listener_key)] = moved
+    return moved
+
+
+def _download(request: MediaRequest) -> Download:
+    return Download(
+        request_id=request.id,
+        episode_id=request.episode_id,
+        counted_at=request.requested_at,
+        day=request.requested_at.astimezone(UTC).date(),
+        app=request.app,
+        platform=request.platform,
+        source=request.source,
+    )
+
+
+def merge_ranges(ranges: Iterable[Sequence[int]], first: int, last: int) -> list[list[int]]:
+    """Add the inclusive span first..last to sorted, disjoint spans, merging what touches."""
+    merged: list[list[int]] = []
+    for start, end in sorted([*([int(a), int(b)] for a, b in ranges), [first, last]]):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def covered_bytes(ranges: Iterable[Sequence[int]]) -> int:
+    return sum(int(end) - int(start) + 1 for start, end in ranges)
+
+
+def prune_windows(session: Session, before: datetime) -> None:
+    """Windows that ended before `before` can no longer affect a count."""
+    session.execute(delete(ListenerWindow).where(ListenerWindow.window_start < before - WINDOW))

@@ -1,0 +1,146 @@
+"""Record media requests without keeping addresses; counting.py turns them into downloads.
+
+A request is stored with a listener key: a hash of address and user agent under a salt that
+changes every UTC day and is deleted after two, so no address can be recovered. Each request
+also carries the key under the previous day's salt, which lets the 24-hour rule follow a
+listener across midnight without keeping anything that identifies them for longer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.http import parse_range_header
+
+from showapp.models import Episode, ListenerSalt, MediaRequest
+from showapp.services import useragents
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What the media view knows about a request once it has answered it."""
+
+    relative_name: str
+    at: datetime
+    method: str
+    address: str
+    user_agent: str
+    range_header: str | None
+    from_param: str | None
+    referer: str | None
+
+
+def source_of(from_param: str | None, referer: str | None) -> str:
+    """feed, web or embed: the site and embeds add ?_from=, browsers send a Referer."""
+    if from_param in {"feed", "web", "embed"}:
+        return from_param
+    if referer:
+        return "embed" if "/embed" in referer else "web"
+    return "feed"
+
+
+def requested_span(method: str, range_header: str | None, size: int) -> tuple[int, int]:
+    """The bytes a request asked for as (first, last), inclusive; (0, -1) for none."""
+    if method == "HEAD" or size <= 0:
+        return 0, -1
+    if not range_header:
+        return 0, size - 1
+    parsed = parse_range_header(range_header)
+    if parsed is None:
+        return 0, size - 1  # a malformed Range is ignored and the whole file is sent
+    spans = [parsed.range_for_length(size)] if len(parsed.ranges) == 1 else None
+    if spans is None:
+        # Multipart ranges are rare from players; count from the first to the last byte asked.
+        bounds = [_clip(start, stop, size) for start, stop in parsed.ranges]
+        return min(b[0] for b in bounds), max(b[1] for b in bounds)
+    if spans[0] is None:
+        return 0, -1  # unsatisfiable: the 416 carried no audio
+    return spans[0][0], spans[0][1] - 1
+
+
+def _clip(start: int, stop: int | None, size: int) -> tuple[int, int]:
+    if start < 0:
+        return max(size + start, 0), size - 1
+    return start, min(stop if stop is not None else size, size) - 1
+
+
+def listener_key(salt: str, address: str, user_agent: str) -> str:
+    digest = hashlib.blake2b(f"{address}\n{user_agent}".encode(), key=salt.encode(), digest_size=16)
+    return digest.hexdigest()
+
+
+def salt_for(session: Session, day: date) -> str:
+    """The day's salt, created on first use; a concurrent creator wins and is read back."""
+    salt = session.get(ListenerSalt, day)
+    if salt is not None:
+        return salt.salt
+    try:
+        with session.begin_nested():
+            session.add(ListenerSalt(day=day, salt=secrets.token_hex(32)))
+    except IntegrityError:
+        pass
+    found = session.get(ListenerSalt, day, populate_existing=True)
+    assert found is not None
+    return found.salt
+
+
+def delete_old_salts(session: Session, today: date) -> None:
+    """Keep today's and yesterday's salts only: older keys can no longer be recomputed."""
+    session.execute(delete(ListenerSalt).where(ListenerSalt.day < today - timedelta(days=1)))
+
+
+def store_hits(session: Session, hits: Sequence[Hit]) -> int:
+    """Write a batch of hits as media_requests rows; hits on files that are no episode's audio
+    (artwork, replaced files) are dropped. Returns the number of rows written."""
+    episodes = _episodes_by_file(session, {hit.relative_name for hit in hits})
+    salts: dict[date, str] = {}
+    rows = []
+    for hit in hits:
+        episode = episodes.get(hit.relative_name)
+        if episode is None:
+            continue
+        rows.append(_request_row(session, hit, episode, salts))
+    if rows:
+        session.execute(insert(MediaRequest), rows)
+    if hits:
+        delete_old_salts(session, max(hit.at for hit in hits).date())
+    return len(rows)
+
+
+def _episodes_by_file(session: Session, names: set[str]) -> dict[str, tuple[int, int]]:
+    query = select(Episode.audio_file, Episode.id, Episode.audio_bytes).where(
+        Episode.audio_file.in_(names)
+    )
+    return {name: (id_, size or 0) for name, id_, size in session.execute(query) if name}
+
+
+def _request_row(
+    session: Session, hit: Hit, episode: tuple[int, int], salts: dict[date, str]
+) -> dict[str, object]:
+    day = hit.at.astimezone(UTC).date()
+    for needed in (day, day - timedelta(days=1)):
+        if needed not in salts:
+            salts[needed] = salt_for(session, needed)
+    first, last = requested_span(hit.method, hit.range_header, episode[1])
+    agent = useragents.classify(hit.user_agent)
+    return {
+        "episode_id": episode[0],
+        "requested_at": hit.at,
+        "method": hit.method,
+        "listener_key": listener_key(salts[day], hit.address, hit.user_agent),
+        "previous_key": listener_key(salts[day - timedelta(days=1)], hit.address, hit.user_agent),
+        "range_start": first,
+        "range_end": last,
+        "user_agent": hit.user_agent[:512],
+        "source": source_of(hit.from_param, hit.referer),
+        "app": agent.app[:128],
+        "platform": agent.platform[:128],
+        "is_bot": agent.is_bot,
+    }
