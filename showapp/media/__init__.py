@@ -27,5 +27,7 @@ def _set_up(state: BlueprintSetupState) -> None:
         init_recorder(app)
 
 
-from showapp.media import delivery  # noqa: E402,F401  (registers routes on bp)
-from showapp.media import documents  # noqa: E402,F401  (chapters and transcripts routes)
+from showapp.media import (
+    delivery,  # noqa: E402,F401  (registers routes on bp)
+    documents,  # noqa: E402,F401  (chapters and transcripts routes)
+)
