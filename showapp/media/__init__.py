@@ -27,7 +27,5 @@ def _set_up(state: BlueprintSetupState) -> None:
         init_recorder(app)
 
 
-from showapp.media import (
-    delivery,  # noqa: E402,F401  (registers routes on bp)
-    documents,  # noqa: E402,F401  (chapters and transcripts routes)
-)
+# Imported last: these modules register their routes on `bp` above.
+from showapp.media import delivery, documents  # noqa: E402, F401

@@ -38,6 +38,8 @@ def chapters_url(base_url: str, show_slug: str, episode_slug: str) -> str:
 def transcript_url(base_url: str, show_slug: str, episode_slug: str, extension: str) -> str:
     """extension: the stored format ("vtt" or "srt"), or "txt" for plain text."""
     return f"{base_url}/media/{show_slug}/{episode_slug}/transcript.{extension}"
+
+
 def enclosure_url(base_url: str, relative_name: str, prefix: str = "") -> str:
     """The feed's enclosure URL, behind a measurement service's prefix when one is set.
 
