@@ -94,6 +94,9 @@ http {{
         location /_media/ {{
             internal;
             alias {episodes}/;
+            # nginx drops the app's headers other than a few (Content-Type, Cache-Control...)
+            add_header Access-Control-Allow-Origin "*" always;
+            add_header Access-Control-Expose-Headers "Content-Length, Content-Range, ETag" always;
         }}
     }}
 }}
