@@ -13,8 +13,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.http import parse_range_header
@@ -108,7 +109,8 @@ def store_hits(session: Session, hits: Sequence[Hit]) -> int:
             continue
         rows.append(_request_row(session, hit, episode, salts))
     if rows:
-        session.execute(insert(MediaRequest), rows)
+        # A Core executemany: the ORM's bulk path costs several times more per row.
+        session.execute(insert(cast(Table, MediaRequest.__table__)), rows)
     if hits:
         delete_old_salts(session, max(hit.at for hit in hits).date())
     return len(rows)
