@@ -29,3 +29,12 @@ def episode_url(base_url: str, show_slug: str, episode_slug: str) -> str:
 
 def media_url(base_url: str, relative_name: str) -> str:
     return f"{base_url}/media/{quote(relative_name)}"
+
+
+def audio_href(base_url: str, audio_file: str | None, audio_url: str | None) -> str | None:
+    """Where an episode's audio is served: our media folder, else the host it was imported from."""
+    return media_url(base_url, audio_file) if audio_file else audio_url
+
+
+def artwork_href(base_url: str, artwork: str | None, artwork_url: str | None) -> str | None:
+    return media_url(base_url, artwork) if artwork else artwork_url
