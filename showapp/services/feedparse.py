@@ -11,6 +11,7 @@ Parsing keeps raw strings; showapp.services.feedmap decides what they mean.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,33 +103,51 @@ class FeedChannel:
     warnings: list[str] = field(default_factory=list)
 
 
-class _SkipLeadingWhitespace:
-    """A file wrapper that drops whitespace before the XML declaration.
+_STRAY_AMPERSAND = re.compile(rb"&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
+_CARRY = 16  # longer than any predefined or numeric entity reference
 
-    Real feeds ship a newline before `<?xml ...?>` (a template bug); XML forbids it, but the
-    document after it is fine, so it is the one defect we repair silently.
+
+class _Repairing:
+    """A file wrapper for the two defects we repair, each a known publishing bug.
+
+    Always: whitespace before the XML declaration (XML forbids it; the rest is fine).
+    In lenient mode only: a '&' that starts no predefined or numeric entity (such as
+    `&gtgt;`) is read as a literal '&amp;'. That cannot expand anything, and it is the only
+    change made; any other error still fails the import.
     """
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, lenient: bool) -> None:
         self._stream = stream
+        self._lenient = lenient
         self._started = False
-        self.skipped = 0
+        self._carry = b""
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self._stream.read(size)
-        while not self._started and chunk:
-            stripped = chunk.lstrip(b" \t\r\n")
-            self.skipped += len(chunk) - len(stripped)
-            if stripped:
-                self._started = True
-                return stripped
-            chunk = self._stream.read(size)
-        return chunk
+        chunk = self._stream.read(size if size > 0 else 65536)
+        if not self._started:
+            chunk = chunk.lstrip(b" \t\r\n")
+            while not chunk:
+                chunk = self._stream.read(size if size > 0 else 65536)
+                if not chunk:
+                    return b""
+                chunk = chunk.lstrip(b" \t\r\n")
+            self._started = True
+        if not self._lenient:
+            return chunk
+        data = self._carry + chunk
+        if chunk:
+            # Hold back a possible reference cut in two by the chunk boundary.
+            cut = data.rfind(b"&", max(0, len(data) - _CARRY))
+            data, self._carry = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
+        else:
+            self._carry = b""
+        repaired = _STRAY_AMPERSAND.sub(b"&amp;", data)
+        return repaired if repaired or not chunk else self.read(size)
 
 
-def _events(path: Path, recover: bool, tag: str | None = None) -> Iterator[tuple[str, Any]]:
+def _events(path: Path, lenient: bool, tag: str | None = None) -> Iterator[tuple[str, Any]]:
     with path.open("rb") as raw:
-        stream = _SkipLeadingWhitespace(raw)
+        stream = _Repairing(raw, lenient)
         parser = etree.iterparse(
             stream,
             events=("end",),
@@ -139,7 +158,6 @@ def _events(path: Path, recover: bool, tag: str | None = None) -> Iterator[tuple
             huge_tree=False,
             remove_comments=True,
             remove_pis=True,
-            recover=recover,
         )
         yield from parser
 
@@ -176,22 +194,23 @@ def _release(element: Any) -> None:
 def read_channel(path: Path) -> FeedChannel:
     """First pass: check the feed parses, read channel metadata, count items.
 
-    If the strict parse fails, retry once in libxml2's recovery mode (documented lenient
-    fallback): the import goes on and the report says the feed is damaged.
+    If the strict parse fails, retry once in lenient mode (stray '&' read as text, see
+    _Repairing): the import goes on and the report says the feed is damaged. Any other
+    defect fails with the parser's first complaint.
     """
     try:
-        return _read_channel(path, recover=False)
+        return _read_channel(path, lenient=False)
     except etree.XMLSyntaxError as error:
         reason = _first_error(error)
         log.warning("feed is not well-formed, recovering: %s", reason)
         try:
-            channel = _read_channel(path, recover=True)
+            channel = _read_channel(path, lenient=True)
         except etree.XMLSyntaxError as second:
-            raise FeedError(f"The feed is not XML: {_first_error(second)}") from second
+            raise FeedError(f"The feed is not well-formed XML: {_first_error(second)}") from second
         channel.recovered = True
         channel.warnings.append(
-            f"The feed is not well-formed XML ({reason}); it was read in recovery mode, which "
-            "drops what it cannot parse. Check the imported text."
+            f"The feed is not well-formed XML ({reason}); it was read leniently, with each "
+            "stray '&' taken as text."
         )
         return channel
 
@@ -204,10 +223,10 @@ def _first_error(error: etree.XMLSyntaxError) -> str:
     return f"line {entries[0].line}: {entries[0].message}"
 
 
-def _read_channel(path: Path, recover: bool) -> FeedChannel:
+def _read_channel(path: Path, lenient: bool) -> FeedChannel:
     channel = FeedChannel()
     root_seen = ""
-    for _event, element in _events(path, recover):
+    for _event, element in _events(path, lenient):
         name = key(element)
         parent = element.getparent()
         if name == "item":
@@ -262,9 +281,9 @@ def split_keywords(value: str) -> list[str]:
     return [word.strip() for word in value.split(",") if word.strip()]
 
 
-def read_items(path: Path, recover: bool) -> Iterator[FeedItem]:
+def read_items(path: Path, lenient: bool) -> Iterator[FeedItem]:
     """Second pass: every <item>, in document order, each released once read."""
-    for _event, element in _events(path, recover, tag="item"):
+    for _event, element in _events(path, lenient, tag="item"):
         parent = element.getparent()
         if parent is None or key(parent) != "channel":
             continue
