@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
 from showapp.errors import NotFound
-from showapp.models import Appearance, Episode, EpisodeStatus, Show, episode_topics
+from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show, episode_topics
 from showapp.services import archive, feedfetch, feedmap, feedparse, mediafetch, studio, urls
 from showapp.services.feedparse import FeedChannel, FeedItem
 from showapp.services.importreport import (
@@ -217,6 +217,7 @@ class _EpisodeContext:
             session.scalars(select(Episode.slug).where(Episode.show_id == show.id))
         )
         self.topic_ids: dict[str, int] = {}
+        self.guest_ids: dict[str, int] = {}
         self.zoneless_dates = 0
 
     def finish(self) -> None:
@@ -226,24 +227,62 @@ class _EpisodeContext:
             )
 
     def import_batch(self, items: list[FeedItem]) -> None:
+        """Upsert a batch: new episodes, their topics and credits go in as bulk inserts."""
         prepared = [p for p in (self._prepare(item) for item in items) if p is not None]
         existing = self._existing([guid for guid, _item, _fields in prepared])
-        links: list[tuple[Episode, FeedItem, bool]] = []
+        new_rows: list[dict[str, Any]] = []
+        new_items: list[FeedItem] = []
         for guid, item, fields in prepared:
             episode = existing.get(guid)
             if episode is not None and episode.show_id != self.show.id:
                 self._problem(item, f"GUID '{guid}' belongs to another show; skipped")
-                continue
-            if episode is None:
-                episode = self._create(guid, fields)
-                links.append((episode, item, True))
+                self.report.skipped += 1
+            elif episode is None:
+                slug = self._free_slug(slugify(fields["title"]) or "episode")
+                new_rows.append({"show_id": self.show.id, "guid": guid, "slug": slug, **fields})
+                new_items.append(item)
             else:
                 self._update(episode, fields)
-                links.append((episode, item, False))
+                self._link_topics_one(episode, item)
+                self._link_people_one(episode, item)
+        if new_rows:
+            self._insert_new(new_rows, new_items)
+
+    def _insert_new(self, rows: list[dict[str, Any]], items: list[FeedItem]) -> None:
         self.session.flush()
-        for episode, item, is_new in links:
-            self._link_topics(episode, item, is_new)
-            self._link_people(episode, item, is_new)
+        statement = insert(Episode).returning(Episode.id, sort_by_parameter_order=True)
+        ids = list(self.session.scalars(statement, rows))
+        self.report.created += len(ids)
+        topic_rows = [
+            {"episode_id": episode_id, "topic_id": self._topic_id(name)}
+            for episode_id, item in zip(ids, items, strict=True)
+            for name in _topic_names(item)
+        ]
+        if topic_rows:
+            self.session.execute(insert(episode_topics), topic_rows)
+        credit_rows = [
+            row
+            for episode_id, item in zip(ids, items, strict=True)
+            for row in self._credit_rows(episode_id, item)
+        ]
+        if credit_rows:
+            self.session.execute(insert(Appearance), credit_rows)
+
+    def _credit_rows(self, episode_id: int, item: FeedItem) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        seen: set[tuple[int, str]] = set()
+        for person in item.persons:
+            guest_id = self._guest_id(person)
+            role = person.role.lower()[:64]
+            if (guest_id, role) in seen:
+                continue
+            seen.add((guest_id, role))
+            rows.append(
+                {"episode_id": episode_id, "guest_id": guest_id, "role": role,
+                 "group": person.group.lower()[:64], "organisation": "", "job_title": "",
+                 "position": len(rows)}
+            )  # fmt: skip
+        return rows
 
     def _existing(self, guids: list[str]) -> dict[str, Episode]:
         if not guids:
@@ -288,6 +327,8 @@ class _EpisodeContext:
             "duration_seconds": feedmap.parse_duration(item.duration),
             "source_extras": self._extras(item),
         }
+        fields["audio_mime"] = None
+        fields["audio_bytes"] = None
         if enclosure_url is None:
             why = "relative without a feed address" if item.enclosure.get("url") else "missing"
             self._problem(item, f"no usable enclosure ({why}); imported as a draft")
@@ -332,13 +373,6 @@ class _EpisodeContext:
             self.report.extras[key] = {k: v for k, v in extras.items() if k != "link"}
         return extras
 
-    def _create(self, guid: str, fields: dict[str, Any]) -> Episode:
-        slug = self._free_slug(slugify(fields["title"]) or "episode")
-        episode = Episode(show_id=self.show.id, guid=guid, slug=slug, **fields)
-        self.session.add(episode)
-        self.report.created += 1
-        return episode
-
     def _update(self, episode: Episode, fields: dict[str, Any]) -> None:
         if episode.audio_file:
             # Downloaded audio is ours now: its measured size, type and length win.
@@ -356,17 +390,10 @@ class _EpisodeContext:
         self.slugs.add(candidate)
         return candidate
 
-    def _link_topics(self, episode: Episode, item: FeedItem, is_new: bool) -> None:
-        names = dict.fromkeys(n for n in [*item.keywords, *item.categories] if slugify(n))
-        for name in names:
-            topic_id = self._topic_id(name[:128])
-            if is_new:
-                self.session.execute(
-                    insert(episode_topics).values(episode_id=episode.id, topic_id=topic_id)
-                )
-            else:
-                topic = studio.find_or_create_topic(self.session, name[:128])
-                studio.tag_topic(self.session, episode, topic)
+    def _link_topics_one(self, episode: Episode, item: FeedItem) -> None:
+        for name in _topic_names(item):
+            topic = studio.find_or_create_topic(self.session, name)
+            studio.tag_topic(self.session, episode, topic)
 
     def _topic_id(self, name: str) -> int:
         slug = slugify(name)
@@ -374,27 +401,35 @@ class _EpisodeContext:
             self.topic_ids[slug] = studio.find_or_create_topic(self.session, name).id
         return self.topic_ids[slug]
 
-    def _link_people(self, episode: Episode, item: FeedItem, is_new: bool) -> None:
-        credited: set[tuple[int, str]] = set()
-        if not is_new and item.persons:
-            rows = self.session.execute(
-                select(Appearance.guest_id, Appearance.role).where(
-                    Appearance.episode_id == episode.id
-                )
-            )
-            credited = {(guest_id, role) for guest_id, role in rows}
-        for person in item.persons:
+    def _guest_id(self, person: feedparse.Person) -> int:
+        slug = slugify(person.name)
+        if slug not in self.guest_ids:
             guest = studio.find_or_create_guest(self.session, person.name[:128])
+            self.guest_ids[slug] = guest.id
             if person.href and person.href not in guest.links:
                 guest.links = [*guest.links, person.href]
-            role = person.role.lower()[:64]
-            if (guest.id, role) in credited:
-                continue
-            credited.add((guest.id, role))
-            studio.credit_guest(
-                self.session, episode, guest, role=role, group=person.group[:64],
-                organisation="", job_title="",
-            )  # fmt: skip
+        return self.guest_ids[slug]
+
+    def _link_people_one(self, episode: Episode, item: FeedItem) -> None:
+        if not item.persons:
+            return
+        rows = self.session.execute(
+            select(Appearance.guest_id, Appearance.role).where(Appearance.episode_id == episode.id)
+        )
+        credited = {(guest_id, role) for guest_id, role in rows}
+        for row in self._credit_rows(episode.id, item):
+            if (row["guest_id"], row["role"]) not in credited:
+                guest = self.session.get_one(Guest, row["guest_id"])
+                studio.credit_guest(
+                    self.session, episode, guest, role=row["role"], group=row["group"],
+                    organisation="", job_title="",
+                )  # fmt: skip
+
+
+def _topic_names(item: FeedItem) -> list[str]:
+    names = [name.strip()[:128] for name in [*item.keywords, *item.categories]]
+    unique = {slugify(name): name for name in reversed(names) if slugify(name)}
+    return list(reversed(unique.values()))
 
 
 def list_remote_episodes(session: Session, show: Show) -> list[int]:
