@@ -136,6 +136,8 @@ def import_archive(
     """Recreate (or update) the show in an export archive, matched by slug and GUID."""
     with zipfile.ZipFile(path) as archive:
         manifest = _read_manifest(archive)
+        # Check every entry before writing anything, so a bad archive changes nothing.
+        media = [_safe_media_path(archive, name) for name in manifest["media"]]
         report = ImportReport()
         show = _upsert(session, Show, "slug", manifest["show"])
         session.flush()
@@ -148,8 +150,8 @@ def import_archive(
         for done, record in enumerate(manifest["episodes"], 1):
             _restore_episode(session, show, record, guests, topics, report)
             progress(ImportProgress("episodes", done, total))
-        for name in manifest["media"]:
-            _extract_media(archive, name, episodes_dir)
+        for name, relative in media:
+            _extract_media(archive, name, episodes_dir / relative)
     session.flush()
     return report
 
@@ -231,12 +233,19 @@ def _restore_episode(
         report.unchanged += 1
 
 
-def _extract_media(archive: zipfile.ZipFile, name: str, episodes_dir: Path) -> None:
-    relative = PurePosixPath(name).relative_to("media")
+def _safe_media_path(archive: zipfile.ZipFile, name: str) -> tuple[str, PurePosixPath]:
+    relative = PurePosixPath(name).relative_to("media") if name.startswith("media/") else None
     # Zip entries are hostile input too: no absolute paths, no '..', no hidden files.
-    if relative.is_absolute() or any(p in {"..", ""} or p.startswith(".") for p in relative.parts):
+    if relative is None or any(p in {"..", ""} or p.startswith(".") for p in relative.parts):
         raise InvalidInput(f"Unsafe file name in the archive: {name}")
-    target = episodes_dir / relative
+    try:
+        archive.getinfo(name)
+    except KeyError as error:
+        raise InvalidInput(f"The archive lists {name} but does not contain it.") from error
+    return name, relative
+
+
+def _extract_media(archive: zipfile.ZipFile, name: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.part")
     with archive.open(name) as source, partial.open("wb") as out:

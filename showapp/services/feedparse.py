@@ -194,19 +194,23 @@ def _release(element: Any) -> None:
 def read_channel(path: Path) -> FeedChannel:
     """First pass: check the feed parses, read channel metadata, count items.
 
-    If the strict parse fails, retry once in lenient mode (stray '&' read as text, see
-    _Repairing): the import goes on and the report says the feed is damaged. Any other
-    defect fails with the parser's first complaint.
+    If the strict parse fails only on an undefined entity reference, retry once in lenient
+    mode (stray '&' read as text, see _Repairing): the import goes on and the report says
+    the feed is damaged. Any other defect, including entities that expand too much, fails
+    with the parser's message.
     """
     try:
         return _read_channel(path, lenient=False)
     except etree.XMLSyntaxError as error:
-        reason = _first_error(error)
-        log.warning("feed is not well-formed, recovering: %s", reason)
+        cause = _cause(error)
+        if cause is None or cause.type_name != "ERR_UNDECLARED_ENTITY":
+            raise FeedError(f"The feed is not well-formed XML: {_describe(error)}") from error
+        reason = _describe(error)
+        log.warning("feed is not well-formed, reading it leniently: %s", reason)
         try:
             channel = _read_channel(path, lenient=True)
         except etree.XMLSyntaxError as second:
-            raise FeedError(f"The feed is not well-formed XML: {_first_error(second)}") from second
+            raise FeedError(f"The feed is not well-formed XML: {_describe(second)}") from second
         channel.recovered = True
         channel.warnings.append(
             f"The feed is not well-formed XML ({reason}); it was read leniently, with each "
@@ -215,12 +219,20 @@ def read_channel(path: Path) -> FeedChannel:
         return channel
 
 
-def _first_error(error: etree.XMLSyntaxError) -> str:
-    # iterparse raises with the parser's last complaint; the first one is the real cause.
-    entries = list(error.error_log)
-    if not entries:
-        return str(error)
-    return f"line {entries[0].line}: {entries[0].message}"
+def _cause(error: etree.XMLSyntaxError) -> Any:
+    # iterparse raises with its last complaint ("Start tag expected" once the input is
+    # abandoned); the fatal error before that is the real cause.
+    fatal = [
+        entry
+        for entry in error.error_log
+        if entry.level_name == "FATAL" and entry.type_name != "ERR_DOCUMENT_EMPTY"
+    ]
+    return fatal[-1] if fatal else None
+
+
+def _describe(error: etree.XMLSyntaxError) -> str:
+    cause = _cause(error)
+    return f"line {cause.line}: {cause.message}" if cause is not None else str(error)
 
 
 def _read_channel(path: Path, lenient: bool) -> FeedChannel:

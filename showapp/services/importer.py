@@ -32,7 +32,7 @@ from showapp.services.importreport import (
 from showapp.services.text import slugify
 
 log = logging.getLogger(__name__)
-BATCH = 200
+BATCH = 100
 DEFAULT_LIMITS = ImportLimits()
 
 
