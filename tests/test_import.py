@@ -179,12 +179,26 @@ def test_reimport_updates_and_never_duplicates(
     _run_import(runner, str(feed))
     count = session.scalar(select(func.count(Episode.id)))
     feed.write_bytes(source.replace(b"<title>1865</title>", b"<title>1865 (renamed)</title>", 1))
-    output = _run_import(runner, str(feed), "--show", "1865")
-    assert "0 episodes added" in output
+    # Found again by the feed's own self link, though the title changed.
+    output = _run_import(runner, str(feed))
+    assert "Show '1865'" in output and "0 episodes added" in output
     session.expire_all()
     assert session.scalar(select(func.count(Episode.id))) == count
     assert session.scalars(select(Show.title)).one() == "1865 (renamed)"
     assert "0 episodes added, 0 updated" in _run_import(runner, str(feed), "--show", "1865")
+
+
+def test_different_feeds_with_the_same_title_are_different_shows(
+    runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    for name in ("a", "b"):
+        feed = tmp_path / f"{name}.xml"
+        feed.write_text(
+            '<rss version="2.0"><channel><title>Podcast</title>'
+            f"<item><title>x</title><guid>{name}-1</guid></item></channel></rss>"
+        )
+        _run_import(runner, str(feed))
+    assert sorted(session.scalars(select(Show.slug))) == ["podcast", "podcast-2"]
 
 
 def _small_feed(base: str, items: list[tuple[str, str]]) -> bytes:

@@ -65,7 +65,11 @@ class EpisodeBatchImporter:
         for guid, item, fields in prepared:
             episode = existing.get(guid)
             if episode is not None and episode.show_id != self.show.id:
-                self._problem(item, f"GUID '{guid}' belongs to another show; skipped")
+                self._problem(
+                    item,
+                    f"GUID '{guid}' belongs to another show; skipped "
+                    "(use --show SLUG to update that show)",
+                )
                 self.report.skipped += 1
             elif episode is None:
                 slug = self._free_slug(slugify(fields["title"]) or "episode")

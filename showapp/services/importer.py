@@ -118,12 +118,11 @@ def _upsert_show(
     show_slug: str | None,
     site_base_url: str,
 ) -> Show:
-    show = _find_show(session, channel, feed_url, show_slug)
+    source = feed_url or channel.self_link or None
+    show = _find_show(session, channel, source, show_slug)
     fields = _show_fields(channel, base)
     if show is None:
-        slug = show_slug or slugify(channel.title) or "imported-show"
-        if slug in urls.RESERVED_SLUGS:
-            slug = f"{slug}-show"
+        slug = show_slug or _free_show_slug(session, slugify(channel.title) or "imported-show")
         show = studio.create_show(
             session, slug=slug, title=clip(channel.title, 255) or slug,
             feed_url=urls.feed_url(site_base_url, slug), **fields,
@@ -135,8 +134,17 @@ def _upsert_show(
     guid = channel.podcast_guid.strip()
     if len(guid) == 36 and guid != show.podcast_guid and not _guid_taken(session, guid):
         show.podcast_guid = guid
-    assign_changed(show, {"artwork_url": _artwork(channel, base), "source_feed_url": feed_url})
+    assign_changed(show, {"artwork_url": _artwork(channel, base), "source_feed_url": source})
     return show
+
+
+def _free_show_slug(session: Session, base: str) -> str:
+    # Another show with the same title is a different show: it never gets merged into.
+    base = f"{base}-show" if base in urls.RESERVED_SLUGS else base
+    candidate, suffix = base, 2
+    while session.scalar(select(Show.id).where(Show.slug == candidate)) is not None:
+        candidate, suffix = f"{base}-{suffix}", suffix + 1
+    return candidate
 
 
 def _guid_taken(session: Session, guid: str) -> bool:
@@ -144,14 +152,14 @@ def _guid_taken(session: Session, guid: str) -> bool:
 
 
 def _find_show(
-    session: Session, channel: FeedChannel, feed_url: str | None, show_slug: str | None
+    session: Session, channel: FeedChannel, source: str | None, show_slug: str | None
 ) -> Show | None:
+    """The show a re-run updates: by --show, else by where the feed came from or its guid."""
     if show_slug:
         return session.scalars(select(Show).where(Show.slug == show_slug)).one_or_none()
     for column, value in (
-        (Show.source_feed_url, feed_url),
+        (Show.source_feed_url, source),
         (Show.podcast_guid, channel.podcast_guid.strip()),
-        (Show.slug, slugify(channel.title)),
     ):
         if value:
             found = session.scalars(select(Show).where(column == value)).first()
