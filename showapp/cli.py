@@ -201,8 +201,8 @@ def _download_media(
     session: Any, importer: Any, show: Any, episodes_dir: Path, report: Any
 ) -> None:
     # One commit per file: an interrupted run keeps every finished download.
-    for episode_id in importer.list_remote_episodes(session, show):
-        label = f"episode {episode_id}"
+    for episode_id, title in importer.list_remote_episodes(session, show):
+        label = title if len(title) <= 40 else title[:39] + "…"
         with click.progressbar(length=1, label=label, show_pos=True) as bar:
 
             def advance(done: int, total: int, bar: Any = bar) -> None:

@@ -205,7 +205,8 @@ def _small_feed(base: str, items: list[tuple[str, str]]) -> bytes:
     entries = "".join(
         f"<item><title>{title}</title><guid>{title}-guid</guid>"
         f"<pubDate>Mon, 02 Jan 2023 10:00:00 +0000</pubDate>"
-        f'<enclosure url="{base}{path}" length="0" type="audio/mp3"/></item>'
+        f'<enclosure url="{base}{path}" length="0" '
+        f'type="{"video/mp4" if path.endswith(".mp4") else "audio/mp3"}"/></item>'
         for title, path in items
     )
     return (
@@ -222,18 +223,20 @@ def test_download_media_resumes_without_refetching(
     served.files["/a/one.mp3?x=1"] = (first, "audio/mpeg")
     served.files["/a/two"] = (second, "audio/mpeg")  # no extension: the type decides
     served.files["/feed.xml"] = (
-        _small_feed(base, [("one", "/a/one.mp3?x=1"), ("two", "/a/two")]),
+        _small_feed(base, [("one", "/a/one.mp3?x=1"), ("two", "/a/two"), ("film", "/v.mp4")]),
         "application/rss+xml",
     )
     served.cut_once.add("/a/two")
     output = _run_import(runner, f"{base}/feed.xml", "--download-media")
     assert "problem" in output and "two" in output
+    assert "video/mp4; left on the old host" in output
     assert list(episodes_dir.glob("small/.import-*.part"))
 
     served.requests.clear()
     _run_import(runner, f"{base}/feed.xml", "--download-media")
     audio_requests = [r for r in served.requests if r[0].startswith("/a/")]
-    # Only the broken file is fetched again, from where it stopped.
+    # Only the broken file is fetched again, from where it stopped; the video never.
+    assert not [r for r in served.requests if r[0] == "/v.mp4"]
     assert audio_requests == [("/a/two", f"bytes={len(second) // 2}-")]
     session.expire_all()
     episodes = {e.title: e for e in session.scalars(select(Episode))}

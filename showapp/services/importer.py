@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from showapp.errors import NotFound
+from showapp.errors import BadAudio, NotFound
 from showapp.models import Episode, Show
 from showapp.services import archive, feedfetch, feedmap, feedparse, mediafetch, studio, urls
 from showapp.services.feedparse import FeedChannel, FeedItem
@@ -196,12 +196,12 @@ def _show_fields(channel: FeedChannel, base: str | None) -> dict[str, Any]:
     }
 
 
-def list_remote_episodes(session: Session, show: Show) -> list[int]:
-    """Episodes whose audio still lives on the old host: what --download-media fetches."""
-    query = select(Episode.id).where(
+def list_remote_episodes(session: Session, show: Show) -> list[tuple[int, str]]:
+    """(id, title) of episodes whose audio is still on the old host, for --download-media."""
+    query = select(Episode.id, Episode.title).where(
         Episode.show_id == show.id, Episode.audio_file.is_(None), Episode.audio_url.is_not(None)
     )
-    return list(session.scalars(query.order_by(Episode.id)))
+    return [(row.id, row.title) for row in session.execute(query.order_by(Episode.id))]
 
 
 def download_episode_audio(
@@ -219,6 +219,9 @@ def download_episode_audio(
     episode = session.get(Episode, episode_id, options=[])
     if episode is None or episode.audio_url is None:
         raise NotFound("That episode has no remote audio.")
+    if episode.audio_mime and not episode.audio_mime.startswith("audio/"):
+        # Video and other media stay linked: showapp stores and probes MP3 and M4A only.
+        raise BadAudio(f"'{episode.title}' is {episode.audio_mime}; left on the old host")
     show_slug = session.scalars(select(Show.slug).where(Show.id == episode.show_id)).one()
     downloaded = mediafetch.download_audio(
         episode.audio_url, episodes_dir=episodes_dir, show_slug=show_slug,
