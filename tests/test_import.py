@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from showapp import create_app, db
-from showapp.models import Appearance, Episode, Show
+from showapp.models import Appearance, Episode, Show, User, show_hosts
+from showapp.services import accounts
 from tests.conftest import POSTGRES_URL, _test_config, _truncate_all
 from tests.factories import make_mp3
 
@@ -309,7 +310,11 @@ def test_round_trip_demo_export_import_gives_the_same_feed(
     archive = tmp_path / "out" / "show.zip"
     archive.parent.mkdir()
     with app.app_context(), db.new_session(app) as session:
-        slug = session.scalars(select(Show.slug)).one()
+        show = session.scalars(select(Show)).one()
+        slug = show.slug
+        host = accounts.create_admin(session, "host@example.com", "a long passphrase")
+        session.execute(insert(show_hosts).values(show_id=show.id, user_id=host.id))
+        session.commit()
     before = _feed_items(app, slug)
     result = runner.invoke(args=["export", slug, str(archive)])
     assert result.exit_code == 0, result.output
@@ -326,6 +331,13 @@ def test_round_trip_demo_export_import_gives_the_same_feed(
         output = fresh.test_cli_runner().invoke(args=["import", str(archive)])
         assert output.exit_code == 0, output.output
         after = _feed_items(fresh, slug)
+        with fresh.app_context(), db.new_session(fresh) as session:
+            hosts = session.scalars(
+                select(User).join(show_hosts).join(Show).where(Show.slug == slug)
+            ).all()
+            assert [(u.email, u.role.value, u.password_hash) for u in hosts] == [
+                ("host@example.com", "admin", None)
+            ]
         assert after[1] == before[1]
         assert after[0] == before[0]
         for item in ET.fromstring(fresh.test_client().get(f"/{slug}/feed.xml").data).iter(
