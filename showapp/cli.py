@@ -44,6 +44,8 @@ def init_app(app: Flask) -> None:
     from showapp.stats_cli import stats_group
 
     app.cli.add_command(stats_group)
+    app.cli.add_command(import_command)
+    app.cli.add_command(export_command)
 
 
 def _fail(message: str) -> None:
@@ -187,3 +189,76 @@ def add_episode_command(audio: Path, **options: Any) -> None:
         f"Added '{episode.title}' ({episode.status.value}, "
         f"{episode.duration_seconds:.0f} s, {episode.audio_bytes} bytes) as {episode.slug}"
     )
+
+
+@click.command("import")
+@click.argument("source")
+@click.option("--show", "show_slug", help="Import into (or as) the show with this slug.")
+@click.option("--download-media", is_flag=True, help="Fetch the audio instead of linking to it.")
+@with_appcontext
+def import_command(source: str, show_slug: str | None, download_media: bool) -> None:
+    """Import a show from a feed URL, a feed file, or an ARCHIVE.zip made by `showapp export`."""
+    import tempfile
+
+    from showapp.services import catalog, importer
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _require_migrated(app)
+    episodes_dir = Path(app.config["EPISODES_DIR"])
+    episodes_dir.mkdir(parents=True, exist_ok=True)
+    with db.new_session(app) as session, tempfile.TemporaryDirectory() as work_dir:
+        try:
+            report = importer.import_source(
+                session, source, work_dir=Path(work_dir), episodes_dir=episodes_dir,
+                site_base_url=app.config["BASE_URL"], show_slug=show_slug,
+            )  # fmt: skip
+        except ShowappError as error:
+            _fail(str(error))
+        session.commit()
+        if download_media:
+            show = catalog.get_show(session, report.show_slug)
+            assert show is not None
+            _download_media(session, importer, show, episodes_dir, report)
+    click.echo(report.summary())
+
+
+def _download_media(
+    session: Any, importer: Any, show: Any, episodes_dir: Path, report: Any
+) -> None:
+    # One commit per file: an interrupted run keeps every finished download.
+    for episode_id, title in importer.list_remote_episodes(session, show):
+        label = title if len(title) <= 40 else title[:39] + "…"
+        with click.progressbar(length=1, label=label, show_pos=True) as bar:
+
+            def advance(done: int, total: int, bar: Any = bar) -> None:
+                bar.length = max(total, done, 1)
+                bar.update(done - bar.pos)
+
+            try:
+                report.warnings += importer.download_episode_audio(
+                    session, episode_id, episodes_dir=episodes_dir, on_progress=advance
+                )
+                session.commit()
+            except ShowappError as error:
+                session.rollback()
+                report.problems.append(f"{label}: {error}")
+
+
+@click.command("export")
+@click.argument("show_slug")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_command(show_slug: str, archive: Path) -> None:
+    """Write SHOW and everything it holds (manifest and media) to ARCHIVE.zip."""
+    from showapp.services import archive as archives
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _require_migrated(app)
+    with db.new_session(app) as session:
+        try:
+            count = archives.export_show(
+                session, show_slug, Path(app.config["EPISODES_DIR"]), archive
+            )
+        except ShowappError as error:
+            _fail(str(error))
+    click.echo(f"Exported '{show_slug}' with {count} media files to {archive}")

@@ -7,13 +7,15 @@ from datetime import datetime
 from flask import Flask
 from markupsafe import Markup
 
-from showapp.services.text import render_notes
+from showapp.models import Episode
+from showapp.services.text import render_episode_notes, render_notes
 
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_duration, "duration")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(notes_html, "notes")
+    app.add_template_filter(episode_notes_html, "episode_notes")
     app.jinja_env.globals["site_title"] = app.config["SITE_TITLE"]
 
 
@@ -33,3 +35,8 @@ def format_date(value: datetime | None) -> str:
 def notes_html(markdown_source: str) -> Markup:
     # render_notes sanitises with nh3, so marking the result safe is sound.
     return Markup(render_notes(markdown_source))  # noqa: S704
+
+
+def episode_notes_html(episode: Episode) -> Markup:
+    # Both branches of render_episode_notes sanitise with nh3.
+    return Markup(render_episode_notes(episode))  # noqa: S704

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -50,6 +50,10 @@ class Show(Base):
     explicit: Mapped[bool] = mapped_column(Boolean, default=False)
     show_type: Mapped[ShowType] = mapped_column(str_enum(ShowType), default=ShowType.EPISODIC)
     artwork: Mapped[str | None] = mapped_column(String(255))
+    # Imported shows keep their artwork where the old host serves it until someone uploads one.
+    artwork_url: Mapped[str | None] = mapped_column(String(2048))
+    # The feed this show was imported from, so a second import updates it instead of forking.
+    source_feed_url: Mapped[str | None] = mapped_column(String(2048))
     copyright: Mapped[str] = mapped_column(String(255), default="")
     website: Mapped[str] = mapped_column(String(255), default="")
     funding_url: Mapped[str] = mapped_column(String(255), default="")
@@ -78,6 +82,9 @@ class Episode(Base):
     title: Mapped[str] = mapped_column(String(255))
     summary: Mapped[str] = mapped_column(Text, default="")
     notes_md: Mapped[str] = mapped_column(Text, default="")
+    # Imported notes are HTML, not Markdown: stored already sanitised, rendered only when
+    # notes_md is empty (and sanitised again on the way out).
+    notes_html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[EpisodeStatus] = mapped_column(
         str_enum(EpisodeStatus), default=EpisodeStatus.DRAFT, index=True
     )
@@ -89,7 +96,10 @@ class Episode(Base):
     )
     explicit: Mapped[bool] = mapped_column(Boolean, default=False)
     artwork: Mapped[str | None] = mapped_column(String(255))
+    artwork_url: Mapped[str | None] = mapped_column(String(2048))
     audio_file: Mapped[str | None] = mapped_column(String(255))
+    # An imported enclosure that still lives on the old host (used when audio_file is unset).
+    audio_url: Mapped[str | None] = mapped_column(String(2048))
     audio_bytes: Mapped[int | None] = mapped_column(Integer)
     audio_mime: Mapped[str | None] = mapped_column(String(64))
     duration_seconds: Mapped[float | None] = mapped_column(Float)
@@ -97,6 +107,9 @@ class Episode(Base):
     sample_rate: Mapped[int | None] = mapped_column(Integer)
     channels: Mapped[int | None] = mapped_column(Integer)
     audio_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    # What an import found but has no home yet (podcast:transcript, podcast:chapters, the
+    # original link), kept as {"transcripts": [{url, type, language, rel}], "chapters": {...}}.
+    source_extras: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]

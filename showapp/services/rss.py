@@ -11,7 +11,7 @@ from feedgen.util import xml_elem
 
 from showapp.models import Episode, Show
 from showapp.services import urls
-from showapp.services.text import render_notes
+from showapp.services.text import render_episode_notes
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 
@@ -75,8 +75,8 @@ def _channel(generator: FeedGenerator, show: Show, base_url: str) -> None:
     podcast.itunes_type(show.show_type.value)
     if show.subtitle:
         podcast.itunes_subtitle(show.subtitle)
-    if show.artwork:
-        podcast.itunes_image(urls.media_url(base_url, show.artwork))
+    if artwork := urls.artwork_href(base_url, show.artwork, show.artwork_url):
+        podcast.itunes_image(artwork)
 
 
 def _item(generator: FeedGenerator, show: Show, episode: Episode, base_url: str) -> None:
@@ -84,11 +84,13 @@ def _item(generator: FeedGenerator, show: Show, episode: Episode, base_url: str)
     entry.guid(episode.guid, permalink=False)
     entry.title(episode.title)
     entry.link(href=urls.episode_url(base_url, show.slug, episode.slug))
-    entry.description(render_notes(episode.notes_md) or episode.summary or episode.title)
+    entry.description(render_episode_notes(episode) or episode.summary or episode.title)
     entry.published(episode.published_at)
-    if episode.audio_file:
+    if audio := urls.audio_href(
+        base_url, episode.audio_file, episode.audio_url, urls.configured_media_prefix()
+    ):
         entry.enclosure(
-            urls.enclosure_url(base_url, episode.audio_file, urls.configured_media_prefix()),
+            audio,
             str(episode.audio_bytes),
             episode.audio_mime,
         )

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 import nh3
 from markdown_it import MarkdownIt
+
+if TYPE_CHECKING:
+    from showapp.models import Episode
 
 _markdown = MarkdownIt("commonmark", {"linkify": False, "typographer": False}).enable("table")
 
@@ -28,6 +32,13 @@ def slugify(value: str, max_length: int = 80) -> str:
 def render_notes(markdown_source: str) -> str:
     """Render Markdown show notes to HTML that is safe to embed in pages and feeds."""
     return sanitize_html(_markdown.render(markdown_source))
+
+
+def render_episode_notes(episode: Episode) -> str:
+    """Show notes as safe HTML: written Markdown wins; imported HTML is sanitised again."""
+    if episode.notes_md:
+        return render_notes(episode.notes_md)
+    return sanitize_html(episode.notes_html)
 
 
 def sanitize_html(html: str) -> str:

@@ -57,3 +57,15 @@ def configured_media_prefix() -> str:
     from flask import current_app, has_app_context
 
     return str(current_app.config.get("MEDIA_PREFIX_URL") or "") if has_app_context() else ""
+
+
+def audio_href(
+    base_url: str, audio_file: str | None, audio_url: str | None, prefix: str = ""
+) -> str | None:
+    """Where an episode's audio is served: our media folder (behind the measurement prefix,
+    if any), else the host it was imported from."""
+    return enclosure_url(base_url, audio_file, prefix) if audio_file else audio_url
+
+
+def artwork_href(base_url: str, artwork: str | None, artwork_url: str | None) -> str | None:
+    return media_url(base_url, artwork) if artwork else artwork_url
