@@ -14,6 +14,7 @@ from showapp.models.base import (
     UserRole,
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
+from showapp.models.search import SearchDocument, is_fulltext_object
 
 __all__ = [
     "PODCAST_GUID_NAMESPACE",
@@ -23,11 +24,13 @@ __all__ = [
     "EpisodeStatus",
     "EpisodeType",
     "Guest",
+    "SearchDocument",
     "Show",
     "ShowType",
     "Topic",
     "User",
     "UserRole",
     "episode_topics",
+    "is_fulltext_object",
     "show_hosts",
 ]

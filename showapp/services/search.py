@@ -1,0 +1,311 @@
+"""Full-text search over public episodes, behind one function on either database.
+
+`search_documents` holds one row per episode with the text search matches (title, notes,
+guest names, topics and, once transcripts exist, the transcript). SQLite answers with its
+FTS5 table (kept in step by triggers the migration creates); PostgreSQL with
+`to_tsvector`/`websearch_to_tsquery` over an expression GIN index. Writers never call this
+module: session events notice changed episodes and reindex them before each commit.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, event, insert, select, text
+from sqlalchemy.orm import ORMExecuteState, Session, selectinload, sessionmaker
+from sqlalchemy.sql.dml import Delete, Insert
+
+from showapp.columns import UTCDateTime, utc_now
+from showapp.models import (
+    Appearance,
+    Episode,
+    Guest,
+    SearchDocument,
+    Topic,
+    episode_topics,
+)
+from showapp.services.catalog import episode_page_options, is_live
+from showapp.services.text import render_notes
+
+PAGE_SIZE = 10
+MAX_QUERY_TERMS = 12
+# Private-use characters mark matches inside snippets; stored text can never forge them
+# into HTML because the template escapes every segment.
+MARK_START, MARK_END = "\ue000", "\ue001"
+_DIRTY_KEY = "search_dirty_episodes"
+
+# The same expression the migration indexes (0005_site.PG_DOCUMENT).
+PG_DOCUMENT = (
+    "setweight(to_tsvector('english', sd.title), 'A') || "
+    "setweight(to_tsvector('english', sd.guests || ' ' || sd.topics), 'B') || "
+    "setweight(to_tsvector('english', sd.body || ' ' || sd.transcript), 'C')"
+)
+
+
+def no_transcript(session: Session, episode_id: int) -> str:
+    return ""
+
+
+# LEAD: wire issue 4's transcripts here (a function returning an episode's transcript
+# as plain text); every reindex then makes transcripts searchable.
+transcript_text: Callable[[Session, int], str] = no_transcript
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Text around the matches, as (text, is_match) segments the template escapes."""
+
+    segments: list[tuple[str, bool]]
+
+
+@dataclass(frozen=True)
+class Hit:
+    episode: Episode
+    snippet: Snippet
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search_episodes(
+    session: Session, query: str, *, page: int = 1, per_page: int = PAGE_SIZE
+) -> SearchResults:
+    """Live episodes matching every word of `query`, best first, with highlighted snippets."""
+    terms = query_terms(query)
+    if not terms:
+        return SearchResults(query=query, page=page, per_page=per_page)
+    offset = (max(page, 1) - 1) * per_page
+    if session.get_bind().dialect.name == "postgresql":
+        total, rows = _search_postgresql(session, terms, per_page, offset)
+    else:
+        total, rows = _search_sqlite(session, terms, per_page, offset)
+    episodes = _load_episodes(session, [episode_id for episode_id, _ in rows])
+    hits = [
+        Hit(episodes[episode_id], parse_snippet(raw))
+        for episode_id, raw in rows
+        if episode_id in episodes
+    ]
+    return SearchResults(query=query, hits=hits, total=total, page=page, per_page=per_page)
+
+
+def query_terms(query: str) -> list[str]:
+    # Only words reach the full-text parsers, so no user input is ever search syntax.
+    return re.findall(r"\w+", query.lower())[:MAX_QUERY_TERMS]
+
+
+def _sql(statement: str) -> Any:
+    # The live filter compares with an aware datetime stored the way UTCDateTime stores it.
+    return text(statement).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def _live_filter_sql() -> str:
+    return (
+        "e.status IN ('published', 'scheduled') AND e.published_at IS NOT NULL "
+        "AND e.published_at <= :now"
+    )
+
+
+def _search_sqlite(
+    session: Session, terms: list[str], limit: int, offset: int
+) -> tuple[int, list[tuple[int, str]]]:
+    match = " ".join(
+        f'"{term}"*' if i == len(terms) - 1 else f'"{term}"' for i, term in enumerate(terms)
+    )
+    params: dict[str, Any] = {"match": match, "now": utc_now(), "limit": limit, "offset": offset}
+    where = f"search_fts MATCH :match AND {_live_filter_sql()}"
+    joined = "FROM search_fts JOIN episodes e ON e.id = search_fts.rowid"
+    total = session.execute(_sql(f"SELECT count(*) {joined} WHERE {where}"), params).scalar_one()
+    rows = session.execute(
+        _sql(
+            f"SELECT search_fts.rowid, snippet(search_fts, -1, '{MARK_START}', '{MARK_END}', "
+            f"'…', 24) {joined} WHERE {where} "
+            "ORDER BY bm25(search_fts, 8.0, 1.0, 4.0, 4.0, 1.0), e.published_at DESC "
+            "LIMIT :limit OFFSET :offset"
+        ),
+        params,
+    ).all()
+    return int(total), [(int(r[0]), str(r[1])) for r in rows]
+
+
+def _search_postgresql(
+    session: Session, terms: list[str], limit: int, offset: int
+) -> tuple[int, list[tuple[int, str]]]:
+    tsquery = " & ".join(
+        f"{term}:*" if i == len(terms) - 1 else term for i, term in enumerate(terms)
+    )
+    params: dict[str, Any] = {"q": tsquery, "now": utc_now(), "limit": limit, "offset": offset}
+    base = (
+        "FROM search_documents sd JOIN episodes e ON e.id = sd.episode_id, "
+        "to_tsquery('english', :q) query "
+        f"WHERE ({PG_DOCUMENT}) @@ query AND {_live_filter_sql()}"
+    )
+    total = session.execute(_sql(f"SELECT count(*) {base}"), params).scalar_one()
+    headline_options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12"
+    rows = session.execute(
+        _sql(
+            "SELECT ranked.episode_id, ts_headline('english', ranked.text, "
+            f"to_tsquery('english', :q), '{headline_options}') FROM ("
+            "SELECT sd.episode_id, e.published_at, "
+            "sd.title || '. ' || sd.guests || '. ' || sd.topics || '. ' || sd.body || ' ' || "
+            f"sd.transcript AS text, ts_rank({PG_DOCUMENT}, query) AS rank {base} "
+            "ORDER BY rank DESC, e.published_at DESC LIMIT :limit OFFSET :offset) ranked "
+            "ORDER BY ranked.rank DESC, ranked.published_at DESC"
+        ),
+        params,
+    ).all()
+    return int(total), [(int(r[0]), str(r[1])) for r in rows]
+
+
+def _load_episodes(session: Session, ids: Sequence[int]) -> dict[int, Episode]:
+    if not ids:
+        return {}
+    query = (
+        select(Episode)
+        .where(Episode.id.in_(ids), is_live(utc_now()))
+        .options(selectinload(Episode.show), *episode_page_options())
+    )
+    return {episode.id: episode for episode in session.scalars(query)}
+
+
+def parse_snippet(raw: str) -> Snippet:
+    segments: list[tuple[str, bool]] = []
+    for part in re.split(f"({MARK_START}.*?{MARK_END})", raw, flags=re.DOTALL):
+        if not part:
+            continue
+        if part.startswith(MARK_START):
+            segments.append((part.strip(MARK_START + MARK_END), True))
+        else:
+            segments.append((part, False))
+    return Snippet(segments)
+
+
+# --- keeping the index in step -------------------------------------------------------
+
+
+def plain_text(markdown_source: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", render_notes(markdown_source)))
+
+
+def index_episodes(
+    session: Session, episode_ids: Sequence[int], transcripts: dict[int, str] | None = None
+) -> None:
+    """Rewrite the index rows of these episodes (deleted episodes simply lose theirs)."""
+    ids = list(dict.fromkeys(episode_ids))
+    for start in range(0, len(ids), 500):
+        _index_batch(session, ids[start : start + 500], transcripts or {})
+
+
+def _index_batch(session: Session, ids: list[int], transcripts: dict[int, str]) -> None:
+    episodes = session.scalars(
+        select(Episode)
+        .where(Episode.id.in_(ids))
+        .options(*episode_page_options())
+        .execution_options(populate_existing=True)
+    ).all()
+    session.execute(delete(SearchDocument).where(SearchDocument.episode_id.in_(ids)))
+    rows = [_document_row(session, episode, transcripts) for episode in episodes]
+    if rows:
+        session.execute(insert(SearchDocument), rows)
+
+
+def _document_row(
+    session: Session, episode: Episode, transcripts: dict[int, str]
+) -> dict[str, Any]:
+    transcript = transcripts.get(episode.id)
+    return {
+        "episode_id": episode.id,
+        "show_id": episode.show_id,
+        "published_at": episode.published_at,
+        "title": episode.title,
+        "body": " ".join(filter(None, [episode.summary, plain_text(episode.notes_md)])),
+        "guests": " ".join(
+            " ".join(filter(None, [a.guest.name, a.organisation, a.job_title]))
+            for a in episode.appearances
+        ),
+        "topics": " ".join(topic.name for topic in episode.topics),
+        "transcript": transcript
+        if transcript is not None
+        else transcript_text(session, episode.id),
+    }
+
+
+def reindex_all(session: Session) -> int:
+    ids = list(session.scalars(select(Episode.id).order_by(Episode.id)))
+    session.execute(delete(SearchDocument))
+    index_episodes(session, ids)
+    return len(ids)
+
+
+def watch_sessions(factory: sessionmaker[Session]) -> None:
+    """Reindex the episodes a transaction touched, just before it commits."""
+    if event.contains(factory, "after_flush", _note_flushed):
+        return
+    event.listen(factory, "after_flush", _note_flushed)
+    event.listen(factory, "do_orm_execute", _note_statement)
+    event.listen(factory, "before_commit", _reindex_noted)
+
+
+def _dirty(session: Session) -> set[int]:
+    noted: set[int] = session.info.setdefault(_DIRTY_KEY, set())
+    return noted
+
+
+def _note_flushed(session: Session, _context: Any) -> None:
+    noted = _dirty(session)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Episode) and obj.id is not None:
+            noted.add(obj.id)
+        elif isinstance(obj, Appearance) and obj.episode_id is not None:
+            noted.add(obj.episode_id)
+        elif isinstance(obj, Guest | Topic) and obj in session.dirty and obj.id is not None:
+            session.info.setdefault("search_dirty_owners", set()).add((type(obj), obj.id))
+
+
+def _note_statement(state: ORMExecuteState) -> None:
+    statement = state.statement
+    if isinstance(statement, Insert | Delete) and statement.table is episode_topics:
+        params = statement.compile().params
+        given = state.parameters if isinstance(state.parameters, dict) else {}
+        episode_id = given.get("episode_id", params.get("episode_id"))
+        if isinstance(episode_id, int):
+            _dirty(state.session).add(episode_id)
+
+
+def _reindex_noted(session: Session) -> None:
+    session.flush()
+    noted = _dirty(session)
+    for owner, owner_id in session.info.pop("search_dirty_owners", set()):
+        noted.update(_episodes_of(session, owner, owner_id))
+    if noted:
+        ids = sorted(noted)
+        noted.clear()
+        index_episodes(session, ids)
+
+
+def _episodes_of(session: Session, owner: type, owner_id: int) -> list[int]:
+    if owner is Guest:
+        query = select(Appearance.episode_id).where(Appearance.guest_id == owner_id)
+    else:
+        query = select(episode_topics.c.episode_id).where(episode_topics.c.topic_id == owner_id)
+    return list(session.scalars(query))
+
+
+def last_indexed(session: Session) -> datetime | None:
+    return session.scalar(
+        select(SearchDocument.published_at).order_by(SearchDocument.published_at.desc()).limit(1)
+    )
