@@ -60,15 +60,14 @@ def _listing_options() -> list[ExecutableOption]:
     return [selectinload(Episode.show), *episode_page_options()]
 
 
-def _episodes_by_ids(session: Session, ids: Sequence[int]) -> list[Episode]:
-    """Load full episodes for a page of ids, keeping the ids' order."""
+def _episodes_by_ids(session: Session, ids: Sequence[int], *, brief: bool = False) -> list[Episode]:
+    """Load a page of episodes by id, in the ids' order; `brief` loads only their shows."""
     if not ids:
         return []
+    options = [selectinload(Episode.show)] if brief else _listing_options()
     found = {
         e.id: e
-        for e in session.scalars(
-            select(Episode).where(Episode.id.in_(ids)).options(*_listing_options())
-        )
+        for e in session.scalars(select(Episode).where(Episode.id.in_(ids)).options(*options))
     }
     return [found[i] for i in ids if i in found]
 
@@ -163,7 +162,7 @@ def related_episodes(
         .order_by(score.desc(), Episode.published_at.desc())
         .limit(limit)
     )
-    return _episodes_by_ids(session, list(session.scalars(query)))
+    return _episodes_by_ids(session, list(session.scalars(query)), brief=True)
 
 
 def get_guest(session: Session, slug: str) -> Guest | None:
@@ -199,7 +198,9 @@ def get_topic(session: Session, slug: str) -> Topic | None:
 
 
 def list_topics(session: Session) -> Sequence[Topic]:
-    return session.scalars(select(Topic).order_by(Topic.name)).all()
+    """Topics with at least one live episode."""
+    live = Topic.episodes.any(is_live(utc_now()))
+    return session.scalars(select(Topic).where(live).order_by(Topic.name)).all()
 
 
 def topic_episodes(
@@ -245,12 +246,11 @@ def sitemap_entries(session: Session) -> list[SitemapEntry]:
         SitemapEntry(("show", slug), updated)
         for slug, updated in session.execute(select(Show.slug, Show.updated_at))
     ]
-    episodes = (
-        select(Show.slug, Episode.slug, Episode.updated_at).join(Show).where(is_live(utc_now()))
-    )
+    now = utc_now()
+    episodes = select(Show.slug, Episode.slug, Episode.updated_at).join(Show).where(is_live(now))
     entries += [SitemapEntry(("episode", s, e), u) for s, e, u in session.execute(episodes)]
-    guests = select(Guest.slug).where(Guest.appearances.any())
+    guests = select(Guest.slug).where(Guest.appearances.any(Appearance.episode.has(is_live(now))))
     entries += [SitemapEntry(("guest", slug), None) for slug in session.scalars(guests)]
-    topics = select(Topic.slug).where(Topic.episodes.any())
+    topics = select(Topic.slug).where(Topic.episodes.any(is_live(now)))
     entries += [SitemapEntry(("topic", slug), None) for slug in session.scalars(topics)]
     return entries

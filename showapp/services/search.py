@@ -81,6 +81,14 @@ class SearchResults:
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
 
 def search_episodes(
     session: Session, query: str, *, page: int = 1, per_page: int = PAGE_SIZE

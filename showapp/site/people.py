@@ -64,6 +64,8 @@ def topic(topic_slug: str) -> Response:
         abort(404, "No topic has this address.")
     page = page_number()
     episodes = public.topic_episodes(session, found, page)
+    if episodes.total == 0:
+        abort(404, "No topic has this address.")  # a topic only drafts carry is not public yet
     require_page_exists(page, episodes.pages)
     meta = Meta(
         title=found.name if page == 1 else f"{found.name} · page {page}",
