@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -13,7 +14,7 @@ from xml.etree import ElementTree
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from showapp import db
@@ -221,6 +222,7 @@ def _counting(app: Flask) -> Iterator[list[str]]:
 def test_queries_per_page_do_not_grow_with_the_data(
     app: Flask, client: FlaskClient, session: Session, episodes_dir: Path
 ) -> None:
+    app.config["SITE_CACHE_SIZE"] = 0  # count what rendering a page costs
     show = make_show(session, slug="leaders")
     topic = studio.find_or_create_topic(session, "Mentoring")
     guest = studio.find_or_create_guest(session, "Rosa Diaz")
@@ -247,3 +249,41 @@ def test_queries_per_page_do_not_grow_with_the_data(
             _page(client, path)
         assert len(statements) == before, path
     assert max(small.values()) <= 12
+
+
+def test_page_cache_serves_repeats_without_queries_and_drops_stale_pages(
+    app: Flask, client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    show = make_show(session, slug="leaders")
+    episode = make_episode(session, show, episodes_dir, title="Before")
+    session.commit()
+    path = f"/leaders/episodes/{episode.slug}"
+    assert "Before" in _page(client, path)
+    with _counting(app) as statements:
+        again = client.get(path)
+    assert len(statements) == 0 and "Before" in again.get_data(as_text=True)
+    assert again.headers["ETag"]
+    episode.title = "After"
+    show.spotify_url = "https://open.spotify.com/show/x"
+    session.commit()
+    assert "After" in _page(client, path)
+    assert "open.spotify.com/show/x" in _page(client, "/leaders/")
+
+
+def test_another_process_commit_reaches_the_cache_within_a_second(
+    app: Flask, client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    show = make_show(session, slug="leaders")
+    episode = make_episode(session, show, episodes_dir, title="Before")
+    session.commit()
+    path = f"/leaders/episodes/{episode.slug}"
+    assert "Before" in _page(client, path)
+    # Another process's commit: the revision moves but this process's cache hears nothing.
+    engine = db.get_engine(app)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE episodes SET title = 'After' WHERE id = :id"), {"id": episode.id}
+        )
+        connection.execute(text("UPDATE site_revision SET revision = revision + 1"))
+    time.sleep(1.1)
+    assert "After" in _page(client, path)

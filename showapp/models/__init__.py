@@ -14,7 +14,7 @@ from showapp.models.base import (
     UserRole,
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
-from showapp.models.search import SearchDocument, is_fulltext_object
+from showapp.models.search import SearchDocument, SiteRevision, is_fulltext_object
 
 __all__ = [
     "PODCAST_GUID_NAMESPACE",
@@ -26,6 +26,7 @@ __all__ = [
     "Guest",
     "SearchDocument",
     "Show",
+    "SiteRevision",
     "ShowType",
     "Topic",
     "User",

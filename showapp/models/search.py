@@ -33,6 +33,17 @@ class SearchDocument(Base):
     transcript: Mapped[str] = mapped_column(Text, default="")
 
 
+class SiteRevision(Base):
+    """One row whose number goes up with every commit that changes a public page.
+
+    Page caches key on it, so every process drops stale pages on the next request."""
+
+    __tablename__ = "site_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
 def is_fulltext_object(name: str | None, type_: str, parent_names: object) -> bool:
     """True for the database-specific full-text tables and indexes the migration creates."""
     return bool(name) and str(name).startswith(FULLTEXT_PREFIX)

@@ -23,6 +23,7 @@ from showapp.services.catalog import episode_page_options, is_live
 
 PAGE_SIZE = 20
 RELATED_LIMIT = 4
+RELATED_CANDIDATES = 100
 T = TypeVar("T")
 
 
@@ -122,37 +123,49 @@ def neighbours(session: Session, episode: Episode) -> Neighbours:
         return Neighbours(None, None)
     live = and_(Episode.show_id == episode.show_id, is_live(utc_now()), Episode.id != episode.id)
     key = episode.published_at
-    older = (
-        select(Episode)
+    # Ids first: both lookups then stay inside the covering listing index.
+    older = session.scalar(
+        select(Episode.id)
         .where(live, Episode.published_at <= key)
         .order_by(Episode.published_at.desc(), Episode.id.desc())
         .limit(1)
     )
-    newer = (
-        select(Episode)
+    newer = session.scalar(
+        select(Episode.id)
         .where(live, Episode.published_at >= key)
         .order_by(Episode.published_at.asc(), Episode.id.asc())
         .limit(1)
     )
-    return Neighbours(session.scalars(older).first(), session.scalars(newer).first())
+    found = {
+        e.id: e for e in _episodes_by_ids(session, [i for i in (older, newer) if i], brief=True)
+    }
+    return Neighbours(found.get(older or 0), found.get(newer or 0))
 
 
 def related_episodes(
     session: Session, episode: Episode, limit: int = RELATED_LIMIT
 ) -> list[Episode]:
-    """Live episodes sharing the most topics and guests with this one, newest first on ties."""
-    topic_ids = [topic.id for topic in episode.topics]
+    """Live episodes sharing the most topics and guests with this one, newest first on ties.
+
+    Each topic contributes only its most recent episodes, so the cost stays flat however many
+    episodes a popular topic collects."""
     guest_ids = [a.guest_id for a in episode.appearances]
-    if not topic_ids and not guest_ids:
-        return []
-    shared = union_all(
-        select(episode_topics.c.episode_id.label("episode_id")).where(
-            episode_topics.c.topic_id.in_(topic_ids)
-        ),
+    per_topic = [
+        select(episode_topics.c.episode_id)
+        .where(episode_topics.c.topic_id == topic.id)
+        .order_by(episode_topics.c.episode_id.desc())
+        .limit(RELATED_CANDIDATES)
+        .subquery()
+        for topic in episode.topics
+    ]
+    parts = [select(sub.c.episode_id.label("episode_id")) for sub in per_topic]
+    if guest_ids:
         # A shared guest says more about an interview than a shared topic: count it twice.
-        select(Appearance.episode_id).where(Appearance.guest_id.in_(guest_ids)),
-        select(Appearance.episode_id).where(Appearance.guest_id.in_(guest_ids)),
-    ).subquery()
+        guests = select(Appearance.episode_id).where(Appearance.guest_id.in_(guest_ids))
+        parts += [guests, guests]
+    if not parts:
+        return []
+    shared = union_all(*parts).subquery()
     score = func.count().label("score")
     query = (
         select(Episode.id)

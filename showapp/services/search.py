@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, event, insert, select, text
+from sqlalchemy import bindparam, delete, event, insert, select, text, update
 from sqlalchemy.orm import ORMExecuteState, Session, selectinload, sessionmaker
 from sqlalchemy.sql.dml import Delete, Insert
 
@@ -26,6 +26,8 @@ from showapp.models import (
     Episode,
     Guest,
     SearchDocument,
+    Show,
+    SiteRevision,
     Topic,
     episode_topics,
 )
@@ -34,10 +36,13 @@ from showapp.services.text import render_notes
 
 PAGE_SIZE = 10
 MAX_QUERY_TERMS = 12
+# Counting every match of a very common word is slow; past this the page says "more than".
+MAX_COUNTED = 1000
 # Private-use characters mark matches inside snippets; stored text can never forge them
 # into HTML because the template escapes every segment.
 MARK_START, MARK_END = "\ue000", "\ue001"
 _DIRTY_KEY = "search_dirty_episodes"
+PUBLIC_MODELS = (Show, Episode, Appearance, Guest, Topic)
 
 # The same expression the migration indexes (0005_site.PG_DOCUMENT).
 PG_DOCUMENT = (
@@ -80,6 +85,10 @@ class SearchResults:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def capped(self) -> bool:
+        return self.total >= MAX_COUNTED
 
     @property
     def has_previous(self) -> bool:
@@ -134,20 +143,36 @@ def _search_sqlite(
     match = " ".join(
         f'"{term}"*' if i == len(terms) - 1 else f'"{term}"' for i, term in enumerate(terms)
     )
-    params: dict[str, Any] = {"match": match, "now": utc_now(), "limit": limit, "offset": offset}
-    where = f"search_fts MATCH :match AND {_live_filter_sql()}"
-    joined = "FROM search_fts JOIN episodes e ON e.id = search_fts.rowid"
-    total = session.execute(_sql(f"SELECT count(*) {joined} WHERE {where}"), params).scalar_one()
-    rows = session.execute(
-        _sql(
-            f"SELECT search_fts.rowid, snippet(search_fts, -1, '{MARK_START}', '{MARK_END}', "
-            f"'…', 24) {joined} WHERE {where} "
-            "ORDER BY bm25(search_fts, 8.0, 1.0, 4.0, 4.0, 1.0), e.published_at DESC "
-            "LIMIT :limit OFFSET :offset"
+    params: dict[str, Any] = {
+        "match": match, "now": utc_now(), "limit": limit, "offset": offset, "cap": MAX_COUNTED,
+    }  # fmt: skip
+    matching = (
+        "FROM search_fts JOIN episodes e ON e.id = search_fts.rowid "
+        f"WHERE search_fts MATCH :match AND {_live_filter_sql()}"
+    )
+    total = session.execute(
+        _sql(f"SELECT count(*) FROM (SELECT 1 {matching} LIMIT :cap)"), params
+    ).scalar_one()
+    # Rank first and cut the page, then build snippets for those rows only: snippet() over
+    # every match of a common word costs more than the ranking itself.
+    ranked = (
+        f"SELECT search_fts.rowid {matching} "
+        "ORDER BY bm25(search_fts, 8.0, 1.0, 4.0, 4.0, 1.0), e.published_at DESC "
+        "LIMIT :limit OFFSET :offset"
+    )
+    ids = [int(r[0]) for r in session.execute(_sql(ranked), params)]
+    if not ids:
+        return int(total), []
+    snippets = session.execute(
+        text(
+            f"SELECT rowid, snippet(search_fts, -1, '{MARK_START}', '{MARK_END}', '…', 24) "
+            "FROM search_fts WHERE search_fts MATCH :match AND rowid IN "
+            f"({', '.join(str(i) for i in ids)})"
         ),
-        params,
-    ).all()
-    return int(total), [(int(r[0]), str(r[1])) for r in rows]
+        {"match": match},
+    )
+    by_id = {int(r[0]): str(r[1]) for r in snippets}
+    return int(total), [(i, by_id.get(i, "")) for i in ids]
 
 
 def _search_postgresql(
@@ -162,7 +187,10 @@ def _search_postgresql(
         "to_tsquery('english', :q) query "
         f"WHERE ({PG_DOCUMENT}) @@ query AND {_live_filter_sql()}"
     )
-    total = session.execute(_sql(f"SELECT count(*) {base}"), params).scalar_one()
+    params["cap"] = MAX_COUNTED
+    total = session.execute(
+        _sql(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT :cap) capped"), params
+    ).scalar_one()
     headline_options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12"
     rows = session.execute(
         _sql(
@@ -259,13 +287,23 @@ def reindex_all(session: Session) -> int:
     return len(ids)
 
 
-def watch_sessions(factory: sessionmaker[Session]) -> None:
-    """Reindex the episodes a transaction touched, just before it commits."""
+def watch_sessions(
+    factory: sessionmaker[Session], on_change: Callable[[], None] | None = None
+) -> None:
+    """Reindex the episodes a transaction touched, just before it commits; after a commit
+    that changed a public page, call `on_change` (page caches of this process listen)."""
     if event.contains(factory, "after_flush", _note_flushed):
         return
     event.listen(factory, "after_flush", _note_flushed)
     event.listen(factory, "do_orm_execute", _note_statement)
     event.listen(factory, "before_commit", _reindex_noted)
+    if on_change is not None:
+
+        def _after_commit(session: Session) -> None:
+            if session.info.pop("site_committed", False):
+                on_change()
+
+        event.listen(factory, "after_commit", _after_commit)
 
 
 def _dirty(session: Session) -> set[int]:
@@ -276,6 +314,8 @@ def _dirty(session: Session) -> set[int]:
 def _note_flushed(session: Session, _context: Any) -> None:
     noted = _dirty(session)
     for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, PUBLIC_MODELS):
+            session.info["site_changed"] = True
         if isinstance(obj, Episode) and obj.id is not None:
             noted.add(obj.id)
         elif isinstance(obj, Appearance) and obj.episode_id is not None:
@@ -292,6 +332,7 @@ def _note_statement(state: ORMExecuteState) -> None:
         episode_id = given.get("episode_id", params.get("episode_id"))
         if isinstance(episode_id, int):
             _dirty(state.session).add(episode_id)
+            state.session.info["site_changed"] = True
 
 
 def _reindex_noted(session: Session) -> None:
@@ -303,6 +344,22 @@ def _reindex_noted(session: Session) -> None:
         ids = sorted(noted)
         noted.clear()
         index_episodes(session, ids)
+    if session.info.pop("site_changed", False):
+        bump_site_revision(session)
+        session.info["site_committed"] = True
+
+
+def bump_site_revision(session: Session) -> None:
+    bumped = session.execute(
+        update(SiteRevision).where(SiteRevision.id == 1).values(revision=SiteRevision.revision + 1)
+    )
+    if not getattr(bumped, "rowcount", 1):  # the row is gone (a truncated database)
+        session.execute(insert(SiteRevision).values(id=1, revision=1))
+
+
+def site_revision(session: Session) -> int:
+    """Changes whenever a commit touched anything a public page shows."""
+    return session.scalar(select(SiteRevision.revision).where(SiteRevision.id == 1)) or 0
 
 
 def _episodes_of(session: Session, owner: type, owner_id: int) -> list[int]:

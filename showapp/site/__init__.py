@@ -17,7 +17,11 @@ def _setup(state: BlueprintSetupState) -> None:
     from showapp.site import helpers
 
     # Every session of this app keeps the search index in step with what it commits.
-    search.watch_sessions(state.app.extensions["showapp.sessionmaker"])
+    app = state.app
+    search.watch_sessions(
+        app.extensions["showapp.sessionmaker"],
+        lambda: helpers.forget_pages(app),  # type: ignore[arg-type]
+    )
     helpers.init_templates(state.app)  # type: ignore[arg-type]
 
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from showapp.site import bp
 from showapp.site.helpers import (
     Meta,
+    cached_page,
     canonical,
     episode_or_404,
     media_url,
@@ -24,6 +25,7 @@ DEFAULT_WIDTH = 600
 
 
 @bp.get("/embed/<show_slug>/<episode_slug>")
+@cached_page
 def embed(show_slug: str, episode_slug: str) -> Response:
     show = show_or_404(show_slug)
     item = episode_or_404(show, episode_slug)

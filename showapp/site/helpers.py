@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import wraps
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, request, url_for
@@ -13,8 +17,11 @@ from werkzeug.routing import BuildError
 
 from showapp.db import get_session
 from showapp.models import Episode, Show
-from showapp.services import catalog
+from showapp.services import catalog, search
 from showapp.services.search import plain_text
+
+DEFAULT_CACHE_SIZE = 1024
+REVISION_TTL = 1.0  # seconds a process trusts the site revision it last read
 
 MAX_PAGE = 100_000
 
@@ -121,6 +128,95 @@ def excerpt(markdown_text: str, length: int = 200) -> str:
 
 def alternates(*feeds: tuple[str, str | None]) -> list[tuple[str, str]]:
     return [(title, href) for title, href in feeds if href]
+
+
+class PageCache:
+    """Rendered pages of this process, keyed by URL, site revision and minute.
+
+    Any commit that changes a public page bumps the site revision, so a cached page is never
+    staler than the database; the minute in the key lets scheduled episodes appear on time."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.pages: OrderedDict[tuple[str, int, int], CachedPage] = OrderedDict()
+        self.known_revision: tuple[int, float] | None = None
+
+    def revision(self) -> int:
+        """The site revision, read at most once a second: other processes' commits show
+        within a second, this process's at once (forget_pages)."""
+        now = time.monotonic()
+        if self.known_revision is None or now - self.known_revision[1] > REVISION_TTL:
+            self.known_revision = (search.site_revision(get_session()), now)
+        return self.known_revision[0]
+
+    def get(self, key: tuple[str, int, int]) -> CachedPage | None:
+        found = self.pages.get(key)
+        if found is not None:
+            self.pages.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[str, int, int], page: CachedPage) -> None:
+        self.pages[key] = page
+        while len(self.pages) > self.size:
+            self.pages.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    body: bytes
+    mimetype: str
+    etag: str
+    last_modified: datetime | None
+
+
+def cached_page(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Serve a view's 200 responses from the process's page cache (SITE_CACHE_SIZE, 0 = off)."""
+
+    @wraps(view)
+    def wrapper(**values: Any) -> Response:
+        cache = _page_cache()
+        if cache is None:
+            return view(**values)
+        key = (request.full_path, cache.revision(), int(time.time() // 60))
+        hit = cache.get(key)
+        if hit is None:
+            response = view(**values)
+            if response.status_code != 200:
+                return response
+            etag, _weak = response.get_etag()
+            hit = CachedPage(response.get_data(), response.mimetype or "text/html", etag or "",
+                             response.last_modified)  # fmt: skip
+            cache.put(key, hit)
+        return _from_cache(hit)
+
+    return wrapper
+
+
+def forget_pages(app: Flask) -> None:
+    cache: PageCache | None = app.extensions.get("showapp.page_cache")
+    if cache is not None:
+        cache.pages.clear()
+        cache.known_revision = None
+
+
+def _page_cache() -> PageCache | None:
+    size = int(current_app.config.get("SITE_CACHE_SIZE", DEFAULT_CACHE_SIZE))
+    if size <= 0:
+        return None
+    cache: PageCache | None = current_app.extensions.get("showapp.page_cache")
+    if cache is None:
+        cache = current_app.extensions["showapp.page_cache"] = PageCache(size)
+    return cache
+
+
+def _from_cache(hit: CachedPage) -> Response:
+    response = Response(hit.body, mimetype=hit.mimetype)
+    response.set_etag(hit.etag)
+    response.last_modified = hit.last_modified
+    response.cache_control.public = True
+    response.cache_control.max_age = 60
+    response.make_conditional(request)
+    return response
 
 
 def page_response(html: str, last_modified: datetime | None = None) -> Response:

@@ -10,6 +10,7 @@ from showapp.site import bp, structured
 from showapp.site.helpers import (
     Meta,
     alternates,
+    cached_page,
     canonical,
     excerpt,
     feed_url,
@@ -22,6 +23,7 @@ from showapp.site.helpers import (
 
 
 @bp.get("/guests/<guest_slug>")
+@cached_page
 def guest(guest_slug: str) -> Response:
     session = get_session()
     found = public.get_guest(session, guest_slug)
@@ -46,6 +48,7 @@ def guest(guest_slug: str) -> Response:
 
 
 @bp.get("/topics/")
+@cached_page
 def topics() -> Response:
     meta = Meta(
         title="Topics",
@@ -57,6 +60,7 @@ def topics() -> Response:
 
 
 @bp.get("/topics/<topic_slug>")
+@cached_page
 def topic(topic_slug: str) -> Response:
     session = get_session()
     found = public.get_topic(session, topic_slug)

@@ -7,12 +7,20 @@ from flask import Response, render_template, request
 from showapp.db import get_session
 from showapp.services import search
 from showapp.site import bp
-from showapp.site.helpers import Meta, canonical, page_number, page_response, require_page_exists
+from showapp.site.helpers import (
+    Meta,
+    cached_page,
+    canonical,
+    page_number,
+    page_response,
+    require_page_exists,
+)
 
 MAX_QUERY_LENGTH = 200
 
 
 @bp.get("/search")
+@cached_page
 def search_results() -> Response:
     query = request.args.get("q", "").strip()[:MAX_QUERY_LENGTH]
     page = page_number()

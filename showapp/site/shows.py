@@ -14,6 +14,7 @@ from showapp.site.helpers import (
     Meta,
     absolute,
     alternates,
+    cached_page,
     canonical,
     episode_or_404,
     excerpt,
@@ -44,6 +45,7 @@ class PlayerMedia:
 
 
 @bp.get("/")
+@cached_page
 def index() -> Response:
     session = get_session()
     shows = catalog.list_shows(session)
@@ -59,6 +61,7 @@ def index() -> Response:
 
 
 @bp.get("/<show_slug>/")
+@cached_page
 def show(show_slug: str) -> Response:
     session = get_session()
     found = show_or_404(show_slug)
@@ -100,6 +103,7 @@ def subscribe_links(show: Show) -> list[SubscribeLink]:
 
 
 @bp.get("/<show_slug>/episodes/<episode_slug>")
+@cached_page
 def episode(show_slug: str, episode_slug: str) -> Response:
     session = get_session()
     found = show_or_404(show_slug)

@@ -73,6 +73,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("search_documents", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_search_documents_show_id"), ["show_id"], unique=False)
+    op.create_table(
+        "site_revision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.execute("INSERT INTO site_revision (id, revision) VALUES (1, 0)")
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         for statement in SQLITE_FTS:
@@ -91,6 +98,7 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS search_fts")
     elif dialect == "postgresql":
         op.execute("DROP INDEX IF EXISTS search_fts_document")
+    op.drop_table("site_revision")
     with op.batch_alter_table("search_documents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_search_documents_show_id"))
     op.drop_table("search_documents")
