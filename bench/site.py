@@ -41,7 +41,7 @@ from showapp.models import (  # noqa: E402
     Topic,
     episode_topics,
 )
-from showapp.services import search  # noqa: E402
+from showapp.services import search_index  # noqa: E402
 
 VOCABULARY = """
 mentor sponsor career leadership trust feedback growth promotion coaching network influence
@@ -99,7 +99,7 @@ def seed(url: str, episodes: int, guests: int, topics: int, media: Path) -> dict
             {"episode_id": e, "topic_id": (e * 3 + k * 17) % topics + 1}
             for e in range(1, episodes + 1) for k in range(3)
         ])  # fmt: skip
-        search.reindex_all(session)
+        search_index.reindex_all(session)
         session.commit()
     db.get_engine(app).dispose()
     return {"episode": f"episode-{episodes // 2}", "guest": "guest-5", "topic": "topic-7",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from showapp.models import SearchDocument
-from showapp.services import search, studio
+from showapp.services import search, search_index, studio
 from tests.factories import make_episode, make_show
 
 
@@ -55,7 +55,9 @@ def test_a_word_said_only_in_a_transcript_is_found(session: Session, episodes_di
     episode = make_episode(session, show, episodes_dir, title="Quiet one")
     session.commit()
     assert search.search_episodes(session, "kaleidoscope").total == 0
-    search.index_episodes(session, [episode.id], transcripts={episode.id: "a kaleidoscope of"})
+    search_index.index_episodes(
+        session, [episode.id], transcripts={episode.id: "a kaleidoscope of"}
+    )
     session.commit()
     results = search.search_episodes(session, "kaleidoscope")
     assert _titles(results) == ["Quiet one"]
@@ -117,6 +119,6 @@ def test_reindex_all_rebuilds_the_index(session: Session, episodes_dir: Path) ->
     show = make_show(session, slug="leaders")
     make_episode(session, show, episodes_dir, title="Rebuilt")
     session.commit()
-    assert search.reindex_all(session) == 1
+    assert search_index.reindex_all(session) == 1
     session.commit()
     assert search.search_episodes(session, "rebuilt").total == 1

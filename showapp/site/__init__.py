@@ -13,12 +13,12 @@ bp = Blueprint("site", __name__)
 
 
 def _setup(state: BlueprintSetupState) -> None:
-    from showapp.services import search
+    from showapp.services import search_index
     from showapp.site import helpers
 
     # Every session of this app keeps the search index in step with what it commits.
     app = state.app
-    search.watch_sessions(
+    search_index.watch_sessions(
         app.extensions["showapp.sessionmaker"],
         lambda: helpers.forget_pages(app),  # type: ignore[arg-type]
     )

@@ -17,8 +17,8 @@ from werkzeug.routing import BuildError
 
 from showapp.db import get_session
 from showapp.models import Episode, Show
-from showapp.services import catalog, search
-from showapp.services.search import plain_text
+from showapp.services import catalog, search_index
+from showapp.services.search_index import plain_text
 
 DEFAULT_CACHE_SIZE = 1024
 REVISION_TTL = 1.0  # seconds a process trusts the site revision it last read
@@ -146,7 +146,7 @@ class PageCache:
         within a second, this process's at once (forget_pages)."""
         now = time.monotonic()
         if self.known_revision is None or now - self.known_revision[1] > REVISION_TTL:
-            self.known_revision = (search.site_revision(get_session()), now)
+            self.known_revision = (search_index.site_revision(get_session()), now)
         return self.known_revision[0]
 
     def get(self, key: tuple[str, int, int]) -> CachedPage | None:
