@@ -15,6 +15,7 @@ from showapp.models.base import (
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
 from showapp.models.rich import Chapter, SlugRedirect, Soundbite, Transcript
+from showapp.models.search import SearchDocument, SiteRevision, is_fulltext_object
 from showapp.models.stats import (
     DailyDownloads,
     Download,
@@ -38,7 +39,9 @@ __all__ = [
     "ListenerSalt",
     "ListenerWindow",
     "MediaRequest",
+    "SearchDocument",
     "Show",
+    "SiteRevision",
     "ShowType",
     "SlugRedirect",
     "Soundbite",
@@ -48,5 +51,6 @@ __all__ = [
     "User",
     "UserRole",
     "episode_topics",
+    "is_fulltext_object",
     "show_hosts",
 ]

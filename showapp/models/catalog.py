@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -30,6 +31,8 @@ episode_topics = Table(
     Base.metadata,
     Column("episode_id", ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+    # Topic pages and related-episode lookups start from the topic.
+    Index("ix_episode_topics_topic", "topic_id", "episode_id"),
 )
 
 
@@ -60,6 +63,12 @@ class Show(Base):
     funding_text: Mapped[str] = mapped_column(String(128), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     podcast_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    # Subscribe buttons on the show page; the RSS button always links our own feed.
+    apple_podcasts_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    spotify_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    overcast_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    pocket_casts_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    antennapod_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
@@ -73,7 +82,11 @@ class Show(Base):
 
 class Episode(Base):
     __tablename__ = "episodes"
-    __table_args__ = (UniqueConstraint("show_id", "slug", name="uq_episodes_show_slug"),)
+    __table_args__ = (
+        UniqueConstraint("show_id", "slug", name="uq_episodes_show_slug"),
+        # Covers the show's public listing, so deep pages scan the index, not the table.
+        Index("ix_episodes_show_listing", "show_id", "published_at", "id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)

@@ -1,42 +1,33 @@
-"""The public site: network home, show pages and episode pages."""
+"""The public site for listeners and guests: shows, episodes, guests, topics and search.
+
+One blueprint, one module per kind of page; helpers.py holds what they share (conditional
+responses, page metadata, feed links, paging).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
-
-from showapp.db import get_session
-from showapp.models import Show
-from showapp.services import catalog
+from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
 
 bp = Blueprint("site", __name__)
 
 
-@bp.get("/")
-def index() -> str:
-    return render_template("site/index.html", shows=catalog.list_shows(get_session()))
+def _setup(state: BlueprintSetupState) -> None:
+    from showapp.services import search_index
+    from showapp.site import helpers
 
-
-@bp.get("/<show_slug>/")
-def show(show_slug: str) -> str:
-    session = get_session()
-    found = _show_or_404(show_slug)
-    episodes = catalog.list_live_episodes(session, found, limit=None)
-    return render_template("site/show.html", show=found, episodes=episodes)
-
-
-@bp.get("/<show_slug>/episodes/<episode_slug>")
-def episode(show_slug: str, episode_slug: str) -> str:
-    found = _show_or_404(show_slug)
-    item = catalog.get_public_episode(get_session(), found, episode_slug)
-    if item is None:
-        abort(404, "No published episode has this address.")
-    return render_template(
-        "site/episode.html", show=found, episode=item, base_url=current_app.config["BASE_URL"]
+    # Every session of this app keeps the search index in step with what it commits.
+    app = state.app
+    search_index.watch_sessions(
+        app.extensions["showapp.sessionmaker"],
+        lambda: helpers.forget_pages(app),  # type: ignore[arg-type]
     )
+    helpers.init_templates(state.app)  # type: ignore[arg-type]
 
 
-def _show_or_404(slug: str) -> Show:
-    found = catalog.get_show(get_session(), slug)
-    if found is None:
-        abort(404, "No show has this address.")
-    return found
+bp.record_once(_setup)
+
+# Route modules register on bp when imported; the fixed paths come before the show slugs.
+from showapp.site import discovery, embed, people, search_page, shows  # noqa: E402
+
+__all__ = ["bp", "discovery", "embed", "people", "search_page", "shows"]

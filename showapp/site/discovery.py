@@ -1,0 +1,45 @@
+"""sitemap.xml and robots.txt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, render_template, url_for
+
+from showapp.db import get_session
+from showapp.services import public
+from showapp.services.public import SitemapEntry
+from showapp.site import bp
+from showapp.site.helpers import absolute
+
+ENDPOINTS = {
+    "show": ("site.show", ("show_slug",)),
+    "episode": ("site.episode", ("show_slug", "episode_slug")),
+    "guest": ("site.guest", ("guest_slug",)),
+    "topic": ("site.topic", ("topic_slug",)),
+}
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    entries = public.sitemap_entries(get_session())
+    urls = [(absolute(url_for("site.index")), None)] + [(_loc(e), e.last_modified) for e in entries]
+    return Response(render_template("site/sitemap.xml", urls=urls), mimetype="application/xml")
+
+
+def _loc(entry: SitemapEntry) -> str:
+    endpoint, names = ENDPOINTS[entry.path[0]]
+    values: dict[str, Any] = dict(zip(names, entry.path[1:], strict=True))
+    return absolute(url_for(endpoint, **values))
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    lines = [
+        "User-agent: *",
+        "Disallow: /studio/",
+        "Disallow: /embed/",
+        "Disallow: /search",
+        f"Sitemap: {absolute(url_for('site.sitemap'))}",
+    ]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")

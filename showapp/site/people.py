@@ -1,0 +1,91 @@
+"""Guest pages and topic pages."""
+
+from __future__ import annotations
+
+from flask import Response, abort, render_template
+
+from showapp.db import get_session
+from showapp.services import public
+from showapp.site import bp, structured
+from showapp.site.helpers import (
+    Meta,
+    alternates,
+    cached_page,
+    canonical,
+    excerpt,
+    feed_url,
+    media_url,
+    newest,
+    page_number,
+    page_response,
+    require_page_exists,
+)
+
+
+@bp.get("/guests/<guest_slug>")
+@cached_page
+def guest(guest_slug: str) -> Response:
+    session = get_session()
+    found = public.get_guest(session, guest_slug)
+    if found is None:
+        abort(404, "No guest has this address.")
+    page = page_number()
+    appearances = public.guest_appearances(session, found, page)
+    if appearances.total == 0:
+        abort(404, "No guest has this address.")  # only guests of published episodes are public
+    require_page_exists(page, appearances.pages)
+    meta = Meta(
+        title=found.name,
+        description=excerpt(found.bio or f"{found.name}'s interviews."),
+        canonical=canonical("site.guest", guest_slug=found.slug, **_page_arg(page)),
+        image=media_url(found.photo, external=True),
+        og_type="profile",
+        jsonld=structured.person(found),
+        alternates=alternates((f"{found.name}: appearances", feed_url("guest", found.slug))),
+    )
+    html = render_template("site/guest.html", guest=found, appearances=appearances, meta=meta)
+    return page_response(html, newest(*(a.episode.updated_at for a in appearances.items)))
+
+
+@bp.get("/topics/")
+@cached_page
+def topics() -> Response:
+    meta = Meta(
+        title="Topics",
+        description="Every topic our guests talk about.",
+        canonical=canonical("site.topics"),
+    )
+    html = render_template("site/topics.html", topics=public.list_topics(get_session()), meta=meta)
+    return page_response(html)
+
+
+@bp.get("/topics/<topic_slug>")
+@cached_page
+def topic(topic_slug: str) -> Response:
+    session = get_session()
+    found = public.get_topic(session, topic_slug)
+    if found is None:
+        abort(404, "No topic has this address.")
+    page = page_number()
+    episodes = public.topic_episodes(session, found, page)
+    if episodes.total == 0:
+        abort(404, "No topic has this address.")  # a topic only drafts carry is not public yet
+    require_page_exists(page, episodes.pages)
+    meta = Meta(
+        title=found.name if page == 1 else f"{found.name} · page {page}",
+        description=excerpt(found.description or f"Interviews about {found.name}."),
+        canonical=canonical("site.topic", topic_slug=found.slug, **_page_arg(page)),
+        alternates=alternates((f"{found.name}: episodes", feed_url("topic", found.slug))),
+    )
+    html = render_template(
+        "site/topic.html",
+        topic=found,
+        episodes=episodes,
+        related=public.related_topics(session, found),
+        meta=meta,
+    )
+    return page_response(html, newest(*(e.updated_at for e in episodes.items)))
+
+
+def _page_arg(page: int) -> dict[str, int]:
+    return {"page": page} if page > 1 else {}

@@ -1,0 +1,160 @@
+"""Network home, show home and episode pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Response, current_app, render_template, request, url_for
+
+from showapp.db import get_session
+from showapp.models import Episode, Show
+from showapp.services import catalog, public
+from showapp.site import bp, structured
+from showapp.site.helpers import (
+    Meta,
+    absolute,
+    alternates,
+    cached_page,
+    canonical,
+    episode_or_404,
+    excerpt,
+    feed_url,
+    media_url,
+    newest,
+    page_number,
+    page_response,
+    parse_start,
+    require_page_exists,
+    show_or_404,
+)
+
+
+@dataclass(frozen=True)
+class SubscribeLink:
+    label: str
+    href: str
+    css: str
+
+
+@dataclass(frozen=True)
+class PlayerMedia:
+    audio_url: str
+    download_url: str
+    chapters_url: str | None
+    transcript_url: str | None
+
+
+@bp.get("/")
+@cached_page
+def index() -> Response:
+    session = get_session()
+    shows = catalog.list_shows(session)
+    latest = public.latest_episodes(session)
+    meta = Meta(
+        title=_site_title(),
+        description=f"Interview podcasts from {_site_title()}: episodes, guests and topics.",
+        canonical=canonical("site.index"),
+        alternates=alternates(("All shows", feed_url("network"))),
+    )
+    html = render_template("site/index.html", shows=shows, latest=latest, meta=meta)
+    return page_response(html, newest(*(s.updated_at for s in shows)))
+
+
+@bp.get("/<show_slug>/")
+@cached_page
+def show(show_slug: str) -> Response:
+    session = get_session()
+    found = show_or_404(show_slug)
+    page = page_number()
+    episodes = public.show_episodes(session, found, page)
+    require_page_exists(page, episodes.pages)
+    meta = Meta(
+        title=found.title if page == 1 else f"{found.title} · page {page}",
+        description=excerpt(found.subtitle or found.description),
+        canonical=canonical("site.show", show_slug=found.slug, **_page_arg(page)),
+        image=media_url(found.artwork, external=True),
+        jsonld=structured.podcast_series(found),
+        alternates=alternates((found.title, feed_url("show", found.slug))),
+    )
+    html = render_template(
+        "site/show.html",
+        show=found,
+        episodes=episodes,
+        subscribe=subscribe_links(found),
+        topics=public.topics_of(episodes.items),
+        guests=public.guests_of(episodes.items),
+        meta=meta,
+    )
+    return page_response(html, newest(found.updated_at, *(e.updated_at for e in episodes.items)))
+
+
+def subscribe_links(show: Show) -> list[SubscribeLink]:
+    rss = feed_url("show", show.slug)
+    links = [SubscribeLink("RSS", absolute(rss), "rss")] if rss else []
+    configured = [
+        ("Apple Podcasts", show.apple_podcasts_url, "apple"),
+        ("Spotify", show.spotify_url, "spotify"),
+        ("Overcast", show.overcast_url, "overcast"),
+        ("Pocket Casts", show.pocket_casts_url, "pocketcasts"),
+        ("AntennaPod", show.antennapod_url, "antennapod"),
+    ]
+    links += [SubscribeLink(label, href, css) for label, href, css in configured if href]
+    return links
+
+
+@bp.get("/<show_slug>/episodes/<episode_slug>")
+@cached_page
+def episode(show_slug: str, episode_slug: str) -> Response:
+    session = get_session()
+    found = show_or_404(show_slug)
+    item = episode_or_404(found, episode_slug)
+    html = render_template(
+        "site/episode.html",
+        show=found,
+        episode=item,
+        media=player_media(item),
+        start=parse_start(request.args.get("t")),
+        share_url=canonical("site.episode", show_slug=found.slug, episode_slug=item.slug),
+        around=public.neighbours(session, item),
+        related=public.related_episodes(session, item),
+        meta=episode_meta(found, item),
+    )
+    return page_response(html, newest(found.updated_at, item.updated_at))
+
+
+def player_media(episode: Episode) -> PlayerMedia | None:
+    if episode.audio_file:
+        audio = url_for("media.media_file", filename=episode.audio_file)
+    elif episode.audio_url:  # imported, still served by the old host
+        audio = episode.audio_url
+    else:
+        return None
+    return PlayerMedia(
+        audio_url=audio,
+        download_url=audio,
+        # LEAD: wire issue 4 here: the Podcasting 2.0 JSON chapters URL and the WebVTT
+        # transcript URL of this episode (None hides the chapter list / transcript).
+        chapters_url=None,
+        transcript_url=None,
+    )
+
+
+def episode_meta(show: Show, episode: Episode) -> Meta:
+    return Meta(
+        title=f"{episode.title} · {show.title}",
+        description=excerpt(episode.summary or episode.notes_md or show.description),
+        canonical=canonical("site.episode", show_slug=show.slug, episode_slug=episode.slug),
+        image=media_url(episode.artwork or show.artwork, external=True),
+        og_type="article",
+        jsonld=structured.podcast_episode(show, episode),
+        alternates=alternates((show.title, feed_url("show", show.slug))),
+        noindex=episode.status == "unlisted",
+    )
+
+
+def _page_arg(page: int) -> dict[str, int]:
+    return {"page": page} if page > 1 else {}
+
+
+def _site_title() -> str:
+    return str(current_app.config["SITE_TITLE"])

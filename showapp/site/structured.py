@@ -1,0 +1,79 @@
+"""schema.org JSON-LD for shows, episodes and guests (rendered with |tojson, never |safe)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from showapp.models import Episode, Guest, Show
+from showapp.site.helpers import absolute, media_url
+
+
+def podcast_series(show: Show) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "PodcastSeries",
+        "name": show.title,
+        "description": show.description,
+        "url": absolute(url_for("site.show", show_slug=show.slug)),
+        "inLanguage": show.language,
+    }
+    if show.author:
+        data["author"] = {"@type": "Person", "name": show.author}
+    if show.artwork:
+        data["image"] = media_url(show.artwork, external=True)
+    return data
+
+
+def podcast_episode(show: Show, episode: Episode) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "PodcastEpisode",
+        "name": episode.title,
+        "url": absolute(url_for("site.episode", show_slug=show.slug, episode_slug=episode.slug)),
+        "description": episode.summary or episode.title,
+        "partOfSeries": {
+            "@type": "PodcastSeries",
+            "name": show.title,
+            "url": absolute(url_for("site.show", show_slug=show.slug)),
+        },
+        "actor": [
+            {
+                "@type": "Person",
+                "name": a.guest.name,
+                "url": absolute(url_for("site.guest", guest_slug=a.guest.slug)),
+            }
+            for a in episode.appearances
+        ],
+        "about": [{"@type": "Thing", "name": topic.name} for topic in episode.topics],
+    }
+    if episode.published_at:
+        data["datePublished"] = episode.published_at.date().isoformat()
+    if episode.audio_file:
+        data["associatedMedia"] = {
+            "@type": "MediaObject",
+            "contentUrl": media_url(episode.audio_file, external=True),
+            "encodingFormat": episode.audio_mime,
+        }
+    if episode.duration_seconds:
+        data["timeRequired"] = f"PT{round(episode.duration_seconds)}S"
+    return data
+
+
+def person(guest: Guest) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": guest.name,
+        "url": absolute(url_for("site.guest", guest_slug=guest.slug)),
+        "description": guest.bio,
+        "sameAs": list(guest.links or []),
+    }
+    if guest.job_title:
+        data["jobTitle"] = guest.job_title
+    if guest.organisation:
+        data["worksFor"] = {"@type": "Organization", "name": guest.organisation}
+    if guest.photo:
+        data["image"] = media_url(guest.photo, external=True)
+    return data

@@ -1,0 +1,96 @@
+"""Shared helpers for the browser tests: Chromium, viewports, axe-core and console errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from showapp.config import REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "site"
+AXE_DIR = REPO_ROOT / ".cache" / "axe"
+AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required", "--mute-audio",
+]  # fmt: skip
+
+
+def install_axe() -> Path | None:
+    """axe-core from npm into .cache/axe (once); None when npm is missing."""
+    if AXE_JS.exists():
+        return AXE_JS
+    npm = shutil.which("npm")
+    if npm is None:
+        return None
+    AXE_DIR.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            npm,
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(AXE_DIR),
+            "axe-core@4",
+        ],
+        check=True,
+        timeout=300,
+    )
+    return AXE_JS if AXE_JS.exists() else None
+
+
+@contextmanager
+def browser_page(viewport: str) -> Iterator[tuple[Any, list[str]]]:
+    """A page at a viewport, and the list its console errors and page errors land in."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport=VIEWPORTS[viewport])  # type: ignore[arg-type]
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            yield page, errors
+        finally:
+            browser.close()
+
+
+def serious_violations(page: Any, axe_js: Path) -> list[str]:
+    page.add_script_tag(path=str(axe_js))
+    found = page.evaluate(
+        """async () => {
+            const result = await axe.run(document);
+            return result.violations
+              .filter(v => v.impact === 'serious' || v.impact === 'critical')
+              .map(v => v.id + ' (' + v.impact + '): '
+                + v.nodes.map(n => n.target.join(' ')).join(', '));
+        }"""
+    )
+    return list(found)
+
+
+def screenshot(page: Any, name: str, viewport: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}-{viewport}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def current_time(page: Any) -> float:
+    return float(page.evaluate("document.querySelector('audio').currentTime"))
+
+
+def dump(value: Any) -> str:
+    return json.dumps(value, indent=1)
