@@ -18,6 +18,8 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,
     "SITE_TITLE": "showapp",
+    # Flask-Limiter storage for sign-in limits: in memory per process, or e.g. redis://host:6379
+    "RATELIMIT_STORAGE_URI": "memory://",
 }
 
 SECRET_KEY_FILE = "secret_key"

@@ -14,6 +14,7 @@ from showapp.models.base import (
     UserRole,
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
+from showapp.models.studio import FormStash, Invite
 
 __all__ = [
     "PODCAST_GUID_NAMESPACE",
@@ -22,7 +23,9 @@ __all__ = [
     "Episode",
     "EpisodeStatus",
     "EpisodeType",
+    "FormStash",
     "Guest",
+    "Invite",
     "Show",
     "ShowType",
     "Topic",
