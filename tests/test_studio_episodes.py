@@ -321,7 +321,8 @@ def test_what_was_typed_survives_an_expired_session(
 ) -> None:
     form = _edit_form(host, _url(episode), title="Typed before expiry", notes_md="long notes")
     host.delete_cookie("session")  # the session expired while the host was typing
-    response = host.post(_url(episode), data=form)
+    # The editor's form is multipart (it can carry artwork), as a browser sends it.
+    response = host.post(_url(episode), data=form, content_type="multipart/form-data")
     assert response.status_code == 303 and response.location.startswith("/studio/login")
     session.expire_all()
     assert session.get(Episode, episode.id).title == "First cut"  # type: ignore[union-attr]

@@ -45,9 +45,9 @@ function setupUpload() {
       let body = {};
       try { body = JSON.parse(request.responseText); } catch (_) { body = {}; }
       if (request.status === 201 && body.edit_url) {
-        percent.textContent = "100% — uploaded";
-        form.dataset.editUrl = body.edit_url;
-        window.location.assign(body.edit_url);
+        percent.textContent = "100% — uploaded, opening the editor…";
+        // A short pause so the finished bar is seen before the editor opens.
+        setTimeout(() => window.location.assign(body.edit_url), 700);
       } else {
         showError(body.error || `The upload failed (HTTP ${request.status}).`);
       }

@@ -29,8 +29,9 @@ View = TypeVar("View", bound=Callable[..., Any])
 PUBLIC_ENDPOINTS: set[str] = set()
 ADMIN_ENDPOINTS: set[str] = set()
 STREAMING_ENDPOINTS: set[str] = set()
-# Form posts that are kept when the session expired, to be restored after the new sign-in.
-STASHABLE_MIMETYPE = "application/x-www-form-urlencoded"
+# Form posts that are kept when the session expired, to be restored after the new sign-in
+# (their text fields; a file chosen in the form has to be chosen again).
+STASHABLE_MIMETYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def _gate() -> BaseResponse | None:
     endpoint = request.endpoint or ""
     if endpoint not in PUBLIC_ENDPOINTS:
         if not current_user.is_authenticated or not current_user.active:
-            return _to_login()
+            return _to_login(stash_form=endpoint not in STREAMING_ENDPOINTS)
         if endpoint in ADMIN_ENDPOINTS and current_user.role != UserRole.ADMIN:
             abort(403, "Only an admin can do this.")
         _check_show((request.view_args or {}).get("show_slug"))
@@ -120,12 +121,12 @@ def _check_show(show_slug: str | None) -> None:
     g.studio_show = show
 
 
-def _to_login() -> BaseResponse:
+def _to_login(*, stash_form: bool) -> BaseResponse:
     """Send a signed-out visitor to sign in, keeping what they typed if they were saving."""
     if request.accept_mimetypes.best == "application/json":
         abort(401, "Your session has expired: sign in again in another tab, then retry.")
     target = request.full_path if request.query_string else request.path
-    if request.method == "POST" and request.mimetype == STASHABLE_MIMETYPE:
+    if stash_form and request.method == "POST" and request.mimetype in STASHABLE_MIMETYPES:
         token = stash.stash_form(get_session(), request.path, request.form.to_dict(flat=False))
         get_session().commit()
         target = f"{request.path}?{urlencode({'restore': token})}"
