@@ -375,3 +375,20 @@ def test_episode_list_filters_by_status_and_topic_and_searches(
     found = host.get(base + "?q=sponsor").get_data(as_text=True)
     assert "Draft on sponsors" in found and "Mentors at work" not in found
     assert host.get(base + "?status=bogus").status_code == 400
+
+
+def test_audio_is_streamed_to_the_show_folder_never_spooled_by_werkzeug(
+    host: FlaskClient, session: Session, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """werkzeug's own file stream (a temporary file the view would copy) must not be used."""
+    import werkzeug.wrappers
+
+    def spooled(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the upload was spooled to a temporary file")
+
+    monkeypatch.setattr(werkzeug.wrappers.Request, "_get_file_stream", spooled)
+    audio = make_mp3(3.0, seed=5)
+    response = _upload(host, audio, "streamed.mp3")
+    assert response.status_code == 303
+    episode = session.scalars(select(Episode)).one()
+    assert (episodes_dir / str(episode.audio_file)).read_bytes() == audio
