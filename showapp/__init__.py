@@ -30,6 +30,7 @@ def create_app(
     from showapp.feed import bp as feed_bp
     from showapp.media import bp as media_bp
     from showapp.site import bp as site_bp
+    from showapp.studio import init_app as init_studio
 
     db.init_app(app)
     if check_migrations:
@@ -39,5 +40,6 @@ def create_app(
     cli.init_app(app)
     app.register_blueprint(media_bp)
     app.register_blueprint(feed_bp)
+    init_studio(app)
     app.register_blueprint(site_bp)
     return app

@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "STATS_FLUSH_SECONDS": 2.0,
     # Raw media requests are deleted this many days after they were counted (0: kept).
     "STATS_KEEP_REQUESTS_DAYS": 90,
+    # Flask-Limiter storage for sign-in limits: in memory per process, or e.g. redis://host:6379
+    "RATELIMIT_STORAGE_URI": "memory://",
 }
 
 SECRET_KEY_FILE = "secret_key"

@@ -24,6 +24,7 @@ from showapp.models.stats import (
     MediaRequest,
     StatsCursor,
 )
+from showapp.models.studio import FormStash, Invite
 
 __all__ = [
     "PODCAST_GUID_NAMESPACE",
@@ -35,11 +36,13 @@ __all__ = [
     "Episode",
     "EpisodeStatus",
     "EpisodeType",
+    "FormStash",
     "Guest",
     "ListenerSalt",
     "ListenerWindow",
     "MediaRequest",
     "SearchDocument",
+    "Invite",
     "Show",
     "SiteRevision",
     "ShowType",

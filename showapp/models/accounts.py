@@ -35,3 +35,19 @@ class User(Base):
     shows: Mapped[list[Show]] = relationship(
         secondary=show_hosts, back_populates="hosts", lazy="raise_on_sql"
     )
+
+    # The interface Flask-Login expects (its UserMixin would import Flask into the models).
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)

@@ -1,15 +1,22 @@
-"""Users and passwords."""
+"""Users, passwords, roles and invitations."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from showapp.columns import utc_now
 from showapp.errors import InvalidInput
-from showapp.models import User, UserRole
+from showapp.models import Invite, Show, User, UserRole, show_hosts
 
 MIN_PASSWORD_LENGTH = 10
+INVITE_LIFETIME = timedelta(days=7)
 
 
 def hash_password(password: str) -> str:
@@ -45,3 +52,116 @@ def create_admin(session: Session, email: str, password: str) -> User:
     user.password_hash = hash_password(password)
     session.flush()
     return user
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (never say which part was wrong)."""
+    try:
+        user = get_user_by_email(session, email)
+    except InvalidInput:
+        return None
+    if user is None or not user.active or not password_matches(user, password):
+        return None
+    return user
+
+
+def list_users(session: Session) -> Sequence[User]:
+    query = select(User).options(selectinload(User.shows)).order_by(User.email)
+    return session.scalars(query).all()
+
+
+def get_user_with_shows(session: Session, user_id: int) -> User | None:
+    query = select(User).where(User.id == user_id).options(selectinload(User.shows))
+    return session.scalars(query).one_or_none()
+
+
+def may_work_on(session: Session, user: User, show: Show) -> bool:
+    """Admins work on every show; a host only on the shows they are assigned to."""
+    if user.role == UserRole.ADMIN:
+        return True
+    assigned = select(show_hosts).where(
+        show_hosts.c.show_id == show.id, show_hosts.c.user_id == user.id
+    )
+    return session.execute(assigned).first() is not None
+
+
+def shows_for(session: Session, user: User) -> Sequence[Show]:
+    query = select(Show).order_by(Show.title)
+    if user.role != UserRole.ADMIN:
+        query = query.join(show_hosts, show_hosts.c.show_id == Show.id).where(
+            show_hosts.c.user_id == user.id
+        )
+    return session.scalars(query).all()
+
+
+def invite_host(
+    session: Session, email: str, name: str, show_ids: Sequence[int], now: datetime | None = None
+) -> tuple[User, str]:
+    """Create an inactive host with no password and return them with a one-time token.
+
+    Only the token's hash is stored, so a leaked database cannot be used to take the invite.
+    """
+    email = normalise_email(email)
+    if get_user_by_email(session, email) is not None:
+        raise InvalidInput(f"{email} already has an account.")
+    user = User(email=email, name=name.strip(), role=UserRole.HOST, active=True)
+    session.add(user)
+    session.flush()
+    set_host_shows(session, user, show_ids)
+    return user, new_invite(session, user, now)
+
+
+def new_invite(session: Session, user: User, now: datetime | None = None) -> str:
+    token = secrets.token_urlsafe(32)
+    expires = (now or utc_now()) + INVITE_LIFETIME
+    session.add(Invite(user_id=user.id, token_hash=token_hash(token), expires_at=expires))
+    session.flush()
+    return token
+
+
+def find_invite(session: Session, token: str, now: datetime | None = None) -> Invite | None:
+    """An unused, unexpired invite for this token, or None."""
+    invite = session.scalars(
+        select(Invite).where(Invite.token_hash == token_hash(token))
+    ).one_or_none()
+    if invite is None or invite.used_at is not None or invite.expires_at <= (now or utc_now()):
+        return None
+    return invite
+
+
+def accept_invite(session: Session, token: str, password: str) -> User:
+    invite = find_invite(session, token)
+    if invite is None:
+        raise InvalidInput(
+            "This invitation link was already used or has expired; ask for a new one."
+        )
+    user = session.get(User, invite.user_id)
+    if user is None or not user.active:
+        raise InvalidInput("This account has been deactivated.")
+    user.password_hash = hash_password(password)
+    invite.used_at = utc_now()
+    session.flush()
+    return user
+
+
+def set_host_shows(session: Session, user: User, show_ids: Sequence[int]) -> None:
+    session.execute(delete(show_hosts).where(show_hosts.c.user_id == user.id))
+    for show_id in sorted(set(show_ids)):
+        session.execute(insert(show_hosts).values(show_id=show_id, user_id=user.id))
+    session.expire(user, ["shows"])
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool, acting: User) -> None:
+    if user.id == acting.id and not active:
+        raise InvalidInput("You cannot deactivate your own account.")
+    user.active = active
+    session.flush()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

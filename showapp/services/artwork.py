@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import shutil
 from pathlib import Path
+from typing import IO
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+
+from showapp.errors import InvalidInput
 
 DEMO_SIZE = 1400  # Apple's minimum for show artwork
 
@@ -36,3 +40,74 @@ def _wrap(text: str, width: int) -> list[str]:
         else:
             lines.append(word)
     return lines
+
+
+MIN_ARTWORK = 1400
+MAX_ARTWORK = 3000
+# Smaller copies for the site's pages, made once at upload (never per request).
+COPY_SIZES = (600, 300)
+_FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
+
+
+def check_artwork(stream: IO[bytes]) -> Image.Image:
+    """Open an image and check it against Apple's artwork rules; say exactly what is wrong."""
+    try:
+        image = Image.open(stream)
+    except (UnidentifiedImageError, OSError) as error:
+        raise InvalidInput("The artwork is not an image (JPEG or PNG expected).") from error
+    if image.format not in _FORMATS:
+        raise InvalidInput(f"The artwork is {image.format}; Apple needs JPEG or PNG.")
+    width, height = image.size
+    if width != height:
+        raise InvalidInput(f"The artwork is {width}x{height}; Apple needs a square image.")
+    if width < MIN_ARTWORK:
+        raise InvalidInput(
+            f"The artwork is {width}x{height}; Apple needs at least {MIN_ARTWORK}x{MIN_ARTWORK}."
+        )
+    if width > MAX_ARTWORK:
+        raise InvalidInput(
+            f"The artwork is {width}x{height}; Apple accepts at most {MAX_ARTWORK}x{MAX_ARTWORK}."
+        )
+    if image.mode != "RGB":
+        raise InvalidInput(
+            f"The artwork uses the {image.mode} colour mode; Apple needs RGB "
+            "(no transparency, CMYK or palette)."
+        )
+    try:
+        image.load()
+    except OSError as error:
+        raise InvalidInput(f"The artwork file is damaged: {error}.") from error
+    return image
+
+
+def store_artwork(episodes_dir: Path, folder: str, stem: str, stream: IO[bytes]) -> list[str]:
+    """Check and store artwork plus its smaller copies; return every stored relative name,
+    the full-size one first. Nothing is left behind when a check or a write fails."""
+    image = check_artwork(stream)
+    relative = f"{folder}/{stem}-{secrets.token_hex(4)}{_FORMATS[str(image.format)]}"
+    names = [relative] + [copy_name(relative, size) for size in COPY_SIZES]
+    (episodes_dir / folder).mkdir(parents=True, exist_ok=True)
+    try:
+        stream.seek(0)
+        with (episodes_dir / relative).open("xb") as out:
+            shutil.copyfileobj(stream, out)
+        for size, name in zip(COPY_SIZES, names[1:], strict=True):
+            image.resize((size, size), Image.Resampling.LANCZOS).save(
+                episodes_dir / name, "JPEG", quality=85, optimize=True
+            )
+    except BaseException:
+        delete_artwork(episodes_dir, relative)
+        raise
+    return names
+
+
+def copy_name(relative: str, size: int) -> str:
+    """The stored name of the smaller copy of some artwork."""
+    return f"{relative.rsplit('.', 1)[0]}-{size}.jpg"
+
+
+def delete_artwork(episodes_dir: Path, relative: str | None) -> None:
+    if not relative:
+        return
+    for name in [relative] + [copy_name(relative, size) for size in COPY_SIZES]:
+        (episodes_dir / name).unlink(missing_ok=True)

@@ -7,13 +7,14 @@ extension to pick a parser, and mutagen plus a frame walk decide whether it is a
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import mutagen
 from mutagen.mp3 import MP3
@@ -60,54 +61,103 @@ class StagedAudio:
         self.kept = True
 
 
+# Formats hosts often export that podcast apps do not all play: refused with this advice.
+REFUSED_FORMATS = {
+    ".wav": "WAV", ".wave": "WAV", ".aif": "AIFF", ".aiff": "AIFF", ".flac": "FLAC",
+    ".ogg": "Ogg Vorbis", ".oga": "Ogg Vorbis", ".opus": "Opus", ".aac": "raw AAC (ADTS)",
+    ".wma": "WMA", ".webm": "WebM",
+}  # fmt: skip
+FORMAT_ADVICE = (
+    "Apple Podcasts and Spotify both take MP3 and M4A (AAC); export the episode as MP3 "
+    "(128 kbps or more) or M4A and upload that."
+)
+
+
 def audio_extension(filename: str) -> str:
     extension = Path(filename).suffix.lower()
+    if extension in REFUSED_FORMATS:
+        raise BadAudio(
+            f"'{Path(filename).name}' is not a supported audio file: "
+            f"{REFUSED_FORMATS[extension]} is not accepted. {FORMAT_ADVICE}"
+        )
     if extension not in AUDIO_TYPES:
         allowed = ", ".join(sorted(AUDIO_TYPES))
         raise BadAudio(f"'{Path(filename).name}' is not a supported audio file ({allowed}).")
     return extension
 
 
+class PartFile(io.FileIO):
+    """An upload being written straight into its show's folder, hashed as it is written.
+
+    The web upload hands this to werkzeug as the file's stream, so the bytes go to disk once,
+    in the folder they will stay in; ``keep()`` later only renames the file.
+    """
+
+    def __init__(self, directory: Path, extension: str) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f".upload-{secrets.token_hex(8)}{extension}.part"
+        self.extension = extension
+        self.size = 0
+        self._digest = hashlib.sha256()
+        super().__init__(self.path, "x+")
+
+    def write(self, data: Any) -> int:
+        written = super().write(data)
+        view = memoryview(data).cast("B")
+        self._digest.update(view[:written])
+        self.size += written
+        return written
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    def discard(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+
 @contextmanager
 def staged_audio(
     stream: BinaryIO, episodes_dir: Path, show_slug: str, filename: str
 ) -> Iterator[StagedAudio]:
-    """Stream an upload to a temporary file in its show's folder and probe it.
+    """Copy a stream (a file given to the CLI) into its show's folder, then probe it.
+
+    See ``staged_part`` for what happens on leaving the block.
+    """
+    part = PartFile(episodes_dir / show_slug, audio_extension(filename))
+    try:
+        while chunk := stream.read(CHUNK_BYTES):
+            part.write(chunk)
+    except BaseException:
+        part.discard()
+        raise
+    with staged_part(part, episodes_dir) as staged:
+        yield staged
+
+
+@contextmanager
+def staged_part(part: PartFile, episodes_dir: Path) -> Iterator[StagedAudio]:
+    """Probe a fully written upload and offer it for keeping.
 
     On leaving the block with an exception, every file this upload created is removed, so a
     failed save leaves the media folder as it was. Call ``keep()`` only after the row flushed.
     """
-    extension = audio_extension(filename)
-    directory = episodes_dir / show_slug
-    directory.mkdir(parents=True, exist_ok=True)
-    temp_path = directory / f".upload-{secrets.token_hex(8)}{extension}.part"
+    part.close()
     staged: StagedAudio | None = None
     try:
-        size, digest = _write_stream(stream, temp_path)
-        if size == 0:
+        if part.size == 0:
             raise BadAudio("The audio file is empty.")
-        staged = StagedAudio(
-            episodes_dir, temp_path, size, digest, probe_audio(temp_path, extension)
-        )
+        info = probe_audio(part.path, part.extension)
+        staged = StagedAudio(episodes_dir, part.path, part.size, part.sha256, info)
         yield staged
     except BaseException:
-        temp_path.unlink(missing_ok=True)
+        part.path.unlink(missing_ok=True)
         if staged is not None and staged.kept:
             (episodes_dir / staged.final_name).unlink(missing_ok=True)
         raise
     else:
-        temp_path.unlink(missing_ok=True)
-
-
-def _write_stream(stream: BinaryIO, path: Path) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("xb") as out:
-        while chunk := stream.read(CHUNK_BYTES):
-            digest.update(chunk)
-            out.write(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
+        part.path.unlink(missing_ok=True)
 
 
 def probe_audio(path: Path, extension: str) -> AudioInfo:

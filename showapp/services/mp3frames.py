@@ -75,6 +75,18 @@ def scan_file(path: Path) -> FrameScan:
         return scan_bytes(data)
 
 
+_UNSEEN: Frame = Frame(0, 0, 0, 0)
+# Pages of a mapped file that were walked count as this process's memory until given back; a
+# 200 MB upload would otherwise raise the server's peak RSS by 200 MB.
+_RELEASE_BYTES = 8 * 1024 * 1024
+
+
+def _release(data: mmap.mmap, start: int, position: int) -> int:
+    end = position - position % mmap.PAGESIZE
+    data.madvise(mmap.MADV_DONTNEED, start, end - start)
+    return end
+
+
 def scan_bytes(data: bytes | mmap.mmap) -> FrameScan:
     start = _first_frame(data, _skip_id3v2(data))
     end = _audio_end(data)
@@ -82,8 +94,17 @@ def scan_bytes(data: bytes | mmap.mmap) -> FrameScan:
     first = parse_header(data[start : start + 4])
     assert first is not None
     has_vbr_header = _is_vbr_header_frame(data, start, first)
+    # A file repeats a handful of distinct headers; decoding each once keeps a 200 MB upload's
+    # walk to a fraction of a second instead of several.
+    known: dict[bytes, Frame | None] = {}
+    released = 0
     while position + 4 <= end:
-        frame = parse_header(data[position : position + 4])
+        if position - released >= _RELEASE_BYTES and isinstance(data, mmap.mmap):
+            released = _release(data, released, position)
+        header = data[position : position + 4]
+        frame = known.get(header, _UNSEEN)
+        if frame is _UNSEEN:
+            frame = known[header] = parse_header(header)
         if frame is None or frame.sample_rate != first.sample_rate:
             raise FrameError(f"lost MPEG frame sync at byte {position} of {end}")
         if position + frame.length > end:

@@ -1,0 +1,148 @@
+"""The studio, at /studio: where hosts sign in, set up shows and publish episodes.
+
+Everything here is behind one gate (``_gate``): a signed-in, active user for every endpoint
+except those marked ``@public``; admin for those marked ``@admin_only``; and, for any URL with
+a ``show_slug``, a user who may work on that show. Only then is the body read and the CSRF
+token checked, so an anonymous or foreign upload never touches the media folder.
+Modules that add studio pages register their views on ``bp`` and use ``current_show()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from showapp.db import get_session
+from showapp.models import Show, User, UserRole
+from showapp.services import accounts, catalog, stash
+
+bp = Blueprint("studio", __name__, url_prefix="/studio")
+
+View = TypeVar("View", bound=Callable[..., Any])
+PUBLIC_ENDPOINTS: set[str] = set()
+ADMIN_ENDPOINTS: set[str] = set()
+STREAMING_ENDPOINTS: set[str] = set()
+# Form posts that are kept when the session expired, to be restored after the new sign-in
+# (their text fields; a file chosen in the form has to be chosen again).
+STASHABLE_MIMETYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+
+
+# Pages other modules add to the studio's navigation: NAV for studio-wide pages, SHOW_NAV for
+# per-show pages (their endpoint takes show_slug). See add_nav_item.
+NAV: list[NavItem] = []
+SHOW_NAV: list[NavItem] = []
+
+
+def add_nav_item(label: str, endpoint: str, *, per_show: bool = False) -> None:
+    (SHOW_NAV if per_show else NAV).append(NavItem(label, endpoint))
+
+
+@bp.context_processor
+def _navigation() -> dict[str, Any]:
+    return {"studio_nav": NAV, "studio_show_nav": SHOW_NAV}
+
+
+def public(view: View) -> View:
+    """Let signed-out visitors reach this view (sign-in, invitations)."""
+    PUBLIC_ENDPOINTS.add(f"studio.{view.__name__}")
+    return view
+
+
+def admin_only(view: View) -> View:
+    ADMIN_ENDPOINTS.add(f"studio.{view.__name__}")
+    return view
+
+
+def streams_upload(view: View) -> View:
+    """Audio files posted to this view are written straight into the show's media folder."""
+    STREAMING_ENDPOINTS.add(f"studio.{view.__name__}")
+    return view
+
+
+def signed_in_user() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+def current_show() -> Show:
+    """The show named in the URL, already checked by the gate to be one this user may work on."""
+    show: Show = g.studio_show
+    return show
+
+
+def may_work_on(show: Show) -> bool:
+    return accounts.may_work_on(get_session(), signed_in_user(), show)
+
+
+def require_show_access(show: Show) -> None:
+    """403 unless the signed-in user may work on this show (for views that find a show by
+    something other than the URL's show_slug)."""
+    if not may_work_on(show):
+        abort(403, "You are not a host of this show.")
+
+
+@bp.before_request
+def _gate() -> BaseResponse | None:
+    endpoint = request.endpoint or ""
+    if endpoint not in PUBLIC_ENDPOINTS:
+        if not current_user.is_authenticated or not current_user.active:
+            return _to_login(stash_form=endpoint not in STREAMING_ENDPOINTS)
+        if endpoint in ADMIN_ENDPOINTS and current_user.role != UserRole.ADMIN:
+            abort(403, "Only an admin can do this.")
+        _check_show((request.view_args or {}).get("show_slug"))
+        if endpoint in STREAMING_ENDPOINTS:
+            g.stream_uploads_to = Path(current_app.config["EPISODES_DIR"]) / current_show().slug
+    from showapp.studio.security import csrf
+
+    csrf.protect()
+    return None
+
+
+def _check_show(show_slug: str | None) -> None:
+    if show_slug is None:
+        return
+    show = catalog.get_show(get_session(), show_slug)
+    if show is None:
+        abort(404, "No show has this address.")
+    require_show_access(show)
+    g.studio_show = show
+
+
+def _to_login(*, stash_form: bool) -> BaseResponse:
+    """Send a signed-out visitor to sign in, keeping what they typed if they were saving."""
+    if request.accept_mimetypes.best == "application/json":
+        abort(401, "Your session has expired: sign in again in another tab, then retry.")
+    target = request.full_path if request.query_string else request.path
+    if stash_form and request.method == "POST" and request.mimetype in STASHABLE_MIMETYPES:
+        token = stash.stash_form(get_session(), request.path, request.form.to_dict(flat=False))
+        get_session().commit()
+        target = f"{request.path}?{urlencode({'restore': token})}"
+    return redirect(url_for("studio.login", next=target), 303)
+
+
+def init_app(app: Any) -> None:
+    from showapp.studio import security
+
+    security.init_app(app)
+    app.register_blueprint(bp)
+
+
+def redirect_303(location: str) -> Response:
+    response: Response = redirect(location, 303)  # type: ignore[assignment]
+    return response
+
+
+from showapp.studio import auth, episodes, shows, users  # noqa: E402, F401

@@ -1,0 +1,193 @@
+"""Episodes: the list, the upload, the editor with its notes preview, and publishing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app, flash, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+
+from showapp.db import get_session
+from showapp.errors import BadAudio, ShowappError
+from showapp.models import Episode, EpisodeStatus
+from showapp.services import editing, media, stash, studio
+from showapp.services.media import PartFile
+from showapp.services.text import render_notes
+from showapp.studio import bp, current_show, redirect_303, streams_upload
+from showapp.studio.editor import (
+    changes_from_form,
+    conflict_rows,
+    editor_form,
+    publish_at_local,
+    save_episode_artwork,
+)
+from showapp.studio.forms import EpisodeForm, UploadForm
+
+
+@bp.get("/shows/<show_slug>/episodes")
+def list_episodes(show_slug: str) -> str:
+    show = current_show()
+    session = get_session()
+    filters = {key: request.args.get(key, "") for key in ("status", "topic", "q")}
+    if filters["status"] not in {"", *EpisodeStatus}:
+        abort(400, f"Unknown status '{filters['status']}'.")
+    episodes = editing.list_show_episodes(
+        session,
+        show,
+        status=filters["status"] or None,
+        topic_slug=filters["topic"] or None,
+        search=filters["q"] or None,
+    )
+    return render_template(
+        "studio/episodes.html",
+        show=show,
+        episodes=episodes,
+        filters=filters,
+        statuses=list(EpisodeStatus),
+        topics=editing.list_topics(session),
+        upload_form=UploadForm(),
+        max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+    )
+
+
+@bp.post("/shows/<show_slug>/episodes/upload")
+@streams_upload
+def upload_episode(show_slug: str) -> ResponseReturnValue:
+    """Create a draft from an uploaded file, then open it in the editor."""
+    show = current_show()
+    try:
+        part = _uploaded_part()
+        with media.staged_part(part, Path(current_app.config["EPISODES_DIR"])) as staged:
+            title = Path(request.files["audio"].filename or "").stem.replace("_", " ").strip()
+            episode = studio.create_episode(
+                get_session(),
+                show,
+                title=title or "New episode",
+                audio=staged,
+                number=studio.next_episode_number(get_session(), show),
+            )
+            get_session().flush()
+            staged.keep()
+            get_session().commit()
+    except ShowappError as error:
+        get_session().rollback()
+        return _upload_refused(str(error))
+    edit_url = url_for("studio.edit_episode", show_slug=show.slug, episode_id=episode.id)
+    if _wants_json():
+        return jsonify(edit_url=edit_url, episode_id=episode.id), 201
+    flash(f"Uploaded '{episode.title}' ({episode.duration_seconds:.0f} s). Fill in the details.")
+    return redirect_303(edit_url)
+
+
+def _uploaded_part() -> PartFile:
+    upload = request.files.get("audio")
+    if upload is None or not upload.filename:
+        raise BadAudio("Choose an MP3 or M4A file to upload.")
+    media.audio_extension(upload.filename)
+    part = upload.stream
+    if not isinstance(part, PartFile):
+        raise BadAudio("The upload did not arrive as a file; try again.")
+    return part
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _upload_refused(message: str) -> ResponseReturnValue:
+    if _wants_json():
+        return jsonify(error=message, status=400), 400
+    flash(message, "error")
+    return redirect_303(url_for("studio.list_episodes", show_slug=current_show().slug)), 400
+
+
+@bp.route("/shows/<show_slug>/episodes/<int:episode_id>", methods=["GET", "POST"])
+def edit_episode(show_slug: str, episode_id: int) -> ResponseReturnValue:
+    show = current_show()
+    session = get_session()
+    episode = _episode_or_404(episode_id)
+    if request.method == "GET":
+        return _editor(episode, _restored_form(episode), 200)
+    form = EpisodeForm()
+    if "preview" in request.form:
+        # The no-JavaScript preview: render the notes, keep everything typed, save nothing.
+        return _editor(episode, form, 200)
+    if not form.validate():
+        return _editor(episode, form, 400)
+    try:
+        editing.save_episode(session, show, episode, changes_from_form(form, show))
+        save_episode_artwork(episode, show, form)
+    except editing.StaleEdit as error:
+        session.rollback()
+        return _conflict(episode_id, form, str(error))
+    except ShowappError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return _editor(_episode_or_404(episode_id), form, 400)
+    session.commit()
+    flash(f"Saved '{episode.title}' ({episode.status.value}).", "info")
+    return redirect_303(url_for("studio.edit_episode", show_slug=show.slug, episode_id=episode.id))
+
+
+def _episode_or_404(episode_id: int) -> Episode:
+    episode = editing.get_show_episode(get_session(), current_show(), episode_id)
+    if episode is None:
+        abort(404, "This show has no such episode.")
+    return episode
+
+
+def _restored_form(episode: Episode) -> EpisodeForm:
+    """The editor, refilled with what was typed before a sign-in when there is a stash."""
+    token = request.args.get("restore")
+    data = stash.pop_stash(get_session(), token, request.path) if token else None
+    if data is None:
+        return editor_form(episode, current_show())
+    get_session().commit()
+    flash("Your session had expired: what you typed is restored below. Review it and save.")
+    return EpisodeForm(formdata=MultiDict([(k, v) for k, vs in data.items() for v in vs]))
+
+
+def _editor(episode: Episode, form: EpisodeForm, status: int) -> tuple[str, int]:
+    show = current_show()
+    session = get_session()
+    page = render_template(
+        "studio/episode_form.html",
+        show=show,
+        episode=episode,
+        form=form,
+        topics=editing.list_topics(session),
+        guests=editing.list_guests(session),
+        publish_at_local=publish_at_local(episode, show),
+        preview="preview" in request.form,
+    )
+    return page, status
+
+
+def _conflict(episode_id: int, form: EpisodeForm, message: str) -> tuple[str, int]:
+    """409: show the stored version beside what this host typed; keep theirs in the form."""
+    stored = _episode_or_404(episode_id)
+    form.version.data = str(stored.version)
+    page = render_template(
+        "studio/episode_form.html",
+        show=current_show(),
+        episode=stored,
+        form=form,
+        topics=editing.list_topics(get_session()),
+        guests=editing.list_guests(get_session()),
+        publish_at_local=publish_at_local(stored, current_show()),
+        conflict=message,
+        conflict_rows=conflict_rows(stored, form),
+        preview=False,
+    )
+    return page, 409
+
+
+@bp.post("/shows/<show_slug>/episodes/<int:episode_id>/preview")
+def preview_notes(show_slug: str, episode_id: int) -> ResponseReturnValue:
+    """Render show notes as listeners will see them (fetched by the editor's script)."""
+    _episode_or_404(episode_id)
+    html = render_notes(request.form.get("notes_md", ""))
+    if _wants_json():
+        return jsonify(html=html)
+    return html

@@ -1,0 +1,128 @@
+"""WTForms forms for the studio. Every form carries a CSRF token (Flask-WTF)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from showapp.models import EpisodeStatus, EpisodeType, ShowType
+from showapp.services.accounts import MIN_PASSWORD_LENGTH
+from showapp.services.apple import CATEGORY_CHOICES, LANGUAGE_CHOICES, SUBCATEGORY_CHOICES
+
+
+def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+def enum_options(kind: type[StrEnum]) -> list[SelectChoice]:
+    return options((member.value, member.value.title()) for member in kind)
+
+
+GUEST_ROLES = [
+    ("guest", "Guest"),
+    ("host", "Host"),
+    ("co-host", "Co-host"),
+    ("producer", "Producer"),
+]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+    next = HiddenField()
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)]
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=255)])
+    name = StringField("Name", validators=[Optional(), Length(max=255)])
+    shows = SelectMultipleField("Shows", coerce=int)
+
+
+class HostShowsForm(FlaskForm):
+    shows = SelectMultipleField("Shows", coerce=int)
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token travels."""
+
+
+class ShowForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=255)])
+    slug = StringField("Address (slug)", validators=[Optional(), Length(max=80)])
+    subtitle = StringField("Subtitle", validators=[Optional(), Length(max=255)])
+    description = TextAreaField("Description")
+    author = StringField("Author", validators=[Optional(), Length(max=255)])
+    owner_name = StringField("Owner name", validators=[Optional(), Length(max=255)])
+    owner_email = EmailField("Owner e-mail", validators=[Optional(), Length(max=255)])
+    language = SelectField("Language", choices=options(LANGUAGE_CHOICES), default="en")
+    category = SelectField("Apple category", choices=options(CATEGORY_CHOICES))
+    subcategory = SelectField("Apple subcategory", choices=options(SUBCATEGORY_CHOICES), default="")
+    explicit = BooleanField("Explicit content")
+    show_type = SelectField("Type", choices=enum_options(ShowType))
+    website = URLField("Website", validators=[Optional(), Length(max=255)])
+    copyright = StringField("Copyright", validators=[Optional(), Length(max=255)])
+    funding_url = URLField("Funding link", validators=[Optional(), Length(max=255)])
+    funding_text = StringField("Funding link text", validators=[Optional(), Length(max=128)])
+    timezone = StringField("Time zone", default="UTC", validators=[DataRequired()])
+
+
+class ArtworkForm(FlaskForm):
+    artwork = FileField("Artwork (JPEG or PNG, square, 1400–3000 px)")
+
+
+class UploadForm(FlaskForm):
+    audio = FileField("Audio (MP3 or M4A)")
+
+
+class GuestRow(Form):
+    name = StringField("Guest", validators=[Optional(), Length(max=128)])
+    role = SelectField("Role", choices=options(GUEST_ROLES), default="guest")
+    organisation = StringField("Organisation then", validators=[Optional(), Length(max=255)])
+    job_title = StringField("Title then", validators=[Optional(), Length(max=255)])
+
+
+class EpisodeForm(FlaskForm):
+    version = HiddenField()
+    title = StringField("Title", validators=[DataRequired(message="The title is required.")])
+    slug = StringField("Address (slug)", validators=[Optional(), Length(max=120)])
+    summary = TextAreaField("Summary")
+    notes_md = TextAreaField("Show notes (Markdown)")
+    season = IntegerField("Season", validators=[Optional(), NumberRange(min=1)])
+    number = IntegerField("Number", validators=[Optional(), NumberRange(min=1)])
+    episode_type = SelectField("Type", choices=enum_options(EpisodeType))
+    explicit = BooleanField("Explicit")
+    guests = FieldList(FormField(GuestRow), min_entries=1)
+    topics = StringField("Topics (comma-separated)")
+    status = SelectField("Status", choices=enum_options(EpisodeStatus))
+    publish_at = DateTimeLocalField(
+        "Publish at (show's time zone)", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    artwork = FileField("Episode artwork (optional)")

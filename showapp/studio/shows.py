@@ -1,0 +1,109 @@
+"""The studio home and show settings, including artwork."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from showapp.db import get_session
+from showapp.errors import ShowappError
+from showapp.models import Show
+from showapp.services import accounts, artwork, editing, studio, urls
+from showapp.studio import admin_only, bp, current_show, redirect_303, signed_in_user
+from showapp.studio.forms import ArtworkForm, ShowForm
+
+
+@bp.get("/")
+def index() -> str:
+    shows = accounts.shows_for(get_session(), signed_in_user())
+    return render_template("studio/index.html", shows=shows)
+
+
+@bp.route("/shows/new", methods=["GET", "POST"])
+@admin_only
+def new_show() -> ResponseReturnValue:
+    form = ShowForm()
+    if not form.validate_on_submit():
+        return _show_form(form, None, 400 if request.method == "POST" else 200)
+    fields = _show_fields(form)
+    slug = form.slug.data or ""
+    session = get_session()
+    try:
+        feed = urls.feed_url(current_app.config["BASE_URL"], slug or "")
+        show = studio.create_show(session, slug=slug, feed_url=feed, **fields)
+        editing.update_show(session, show, **fields)
+        # The feed URL, and so podcast:guid, depend on the slug chosen by create_show.
+        show.podcast_guid = studio.podcast_guid_for(
+            urls.feed_url(current_app.config["BASE_URL"], show.slug)
+        )
+    except ShowappError as error:
+        flash(str(error), "error")
+        return _show_form(form, None, 400)
+    session.commit()
+    flash(f"Show '{show.title}' created.", "info")
+    return redirect_303(url_for("studio.edit_show", show_slug=show.slug))
+
+
+@bp.route("/shows/<show_slug>/settings", methods=["GET", "POST"])
+def edit_show(show_slug: str) -> ResponseReturnValue:
+    show = current_show()
+    form = ShowForm(obj=show)
+    form.slug.render_kw = {"readonly": True}
+    if not form.validate_on_submit():
+        return _show_form(form, show, 400 if request.method == "POST" else 200)
+    try:
+        editing.update_show(get_session(), show, **_show_fields(form))
+    except ShowappError as error:
+        get_session().rollback()
+        flash(str(error), "error")
+        return _show_form(form, show, 400)
+    get_session().commit()
+    flash("Show settings saved.", "info")
+    return redirect_303(url_for("studio.edit_show", show_slug=show.slug))
+
+
+@bp.post("/shows/<show_slug>/artwork")
+def upload_show_artwork(show_slug: str) -> ResponseReturnValue:
+    show = current_show()
+    upload = request.files.get("artwork")
+    if upload is None or not upload.filename:
+        flash("Choose an image file to upload.", "error")
+        return _show_form(ShowForm(obj=show), show, 400)
+    episodes_dir = Path(current_app.config["EPISODES_DIR"])
+    try:
+        names = artwork.store_artwork(episodes_dir, show.slug, "cover", upload.stream)
+    except ShowappError as error:
+        flash(str(error), "error")
+        return _show_form(ShowForm(obj=show), show, 400)
+    previous, show.artwork = show.artwork, names[0]
+    get_session().commit()
+    artwork.delete_artwork(episodes_dir, previous)
+    flash("Artwork saved.", "info")
+    return redirect_303(url_for("studio.edit_show", show_slug=show.slug))
+
+
+def _show_fields(form: ShowForm) -> dict[str, Any]:
+    names = studio.SHOW_FIELDS | {"title"}
+    return {name: _clean(form[name].data) for name in names if name in form}
+
+
+def _clean(value: Any) -> Any:
+    # A text field left out of the post arrives as None; the columns hold "" for "not set".
+    if value is None:
+        return ""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _show_form(form: ShowForm, show: Show | None, status: int) -> tuple[str, int]:
+    page = render_template(
+        "studio/show_form.html",
+        form=form,
+        show=show,
+        artwork_form=ArtworkForm(),
+        time_zones=editing.time_zone_names(),
+        copy_name=artwork.copy_name,
+    )
+    return page, status

@@ -1,0 +1,57 @@
+"""Audio uploads written once, straight to their show's folder, with flat memory.
+
+werkzeug normally spools an uploaded file to a temporary file that the view then copies. For
+views marked ``@streams_upload`` the studio gate names the show's folder first, and this
+request class hands the multipart parser a ``PartFile`` there instead: each chunk is written
+and hashed as it arrives, and the parsed request carries the finished file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO
+
+from flask import Request, g, has_request_context
+
+from showapp.errors import BadAudio
+from showapp.services.media import PartFile, audio_extension
+
+
+class StudioRequest(Request):
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        target: Path | None = g.get("stream_uploads_to") if has_request_context() else None
+        extension = _extension_or_none(filename or "")
+        if target is None or extension is None:
+            return super()._get_file_stream(
+                total_content_length, content_type, filename, content_length
+            )
+        part = PartFile(target, extension)
+        self.upload_parts.append(part)
+        return part
+
+    @property
+    def upload_parts(self) -> list[PartFile]:
+        if "upload_parts" not in self.__dict__:
+            self.__dict__["upload_parts"] = []
+        parts: list[PartFile] = self.__dict__["upload_parts"]
+        return parts
+
+    def close(self) -> None:
+        # A part that was kept has been renamed away; any other one (refused, over the size
+        # limit, cut off, CSRF failure) is removed here, so nothing half-written stays behind.
+        super().close()
+        for part in self.upload_parts:
+            part.discard()
+
+
+def _extension_or_none(filename: str) -> str | None:
+    try:
+        return audio_extension(filename)
+    except BadAudio:
+        return None

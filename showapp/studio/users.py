@@ -1,0 +1,115 @@
+"""Admins manage people: invite hosts, assign their shows, deactivate them."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from showapp.db import get_session
+from showapp.errors import ShowappError
+from showapp.models import User
+from showapp.services import accounts, catalog
+from showapp.studio import admin_only, bp, redirect_303, signed_in_user
+from showapp.studio.forms import ActionForm, HostShowsForm, InviteForm, options
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_only
+def users() -> ResponseReturnValue:
+    session = get_session()
+    form = InviteForm()
+    form.shows.choices = options((show.id, show.title) for show in catalog.list_shows(session))
+    invite_link = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            try:
+                user, token = accounts.invite_host(
+                    session, form.email.data or "", form.name.data or "", form.shows.data or []
+                )
+            except ShowappError as error:
+                session.rollback()
+                flash(str(error), "error")
+            else:
+                session.commit()
+                invite_link = _invite_link(token)
+                flash(f"Invited {user.email}. Send them the one-time link below.", "info")
+                status = 201
+    return _users_page(form, invite_link, status)
+
+
+def _invite_link(token: str) -> str:
+    return str(current_app.config["BASE_URL"]) + url_for("studio.accept_invite", token=token)
+
+
+def _users_page(form: InviteForm, invite_link: str | None, status: int) -> tuple[str, int]:
+    page = render_template(
+        "studio/users.html",
+        users=accounts.list_users(get_session()),
+        form=form,
+        action_form=ActionForm(),
+        invite_link=invite_link,
+        me=signed_in_user(),
+    )
+    return page, status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def edit_user(user_id: int) -> ResponseReturnValue:
+    session = get_session()
+    user = _user_or_404(user_id)
+    form = HostShowsForm(shows=[show.id for show in user.shows])
+    form.shows.choices = options((show.id, show.title) for show in catalog.list_shows(session))
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return _user_page(user, form, 400)
+        accounts.set_host_shows(session, user, form.shows.data or [])
+        session.commit()
+        flash(f"Shows for {user.email} saved.", "info")
+        return redirect_303(url_for("studio.edit_user", user_id=user.id))
+    return _user_page(user, form, 200)
+
+
+def _user_page(user: User, form: HostShowsForm, status: int) -> tuple[str, int]:
+    page = render_template(
+        "studio/user.html", user=user, form=form, action_form=ActionForm(), me=signed_in_user()
+    )
+    return page, status
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_only
+def set_user_active(user_id: int) -> ResponseReturnValue:
+    session = get_session()
+    user = _user_or_404(user_id)
+    active = request.form.get("active") == "1"
+    try:
+        accounts.set_active(session, user, active, signed_in_user())
+    except ShowappError as error:
+        flash(str(error), "error")
+        return redirect_303(url_for("studio.users")), 400
+    session.commit()
+    flash(f"{user.email} is {'active' if active else 'deactivated'}.", "info")
+    return redirect_303(url_for("studio.users"))
+
+
+@bp.post("/users/<int:user_id>/invite")
+@admin_only
+def reinvite_user(user_id: int) -> ResponseReturnValue:
+    session = get_session()
+    user = _user_or_404(user_id)
+    token = accounts.new_invite(session, user)
+    session.commit()
+    form = HostShowsForm(shows=[show.id for show in user.shows])
+    form.shows.choices = options((show.id, show.title) for show in catalog.list_shows(session))
+    flash(f"New one-time link for {user.email}: {_invite_link(token)}", "info")
+    return _user_page(user, form, 201)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = accounts.get_user_with_shows(get_session(), user_id)
+    if user is None:
+        abort(404, "No such user.")
+    return user
