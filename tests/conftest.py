@@ -117,7 +117,9 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    with app.app_context(), db.new_session(app) as session:
+    # No app context is pushed here: a pushed one would be reused by every test-client
+    # request, carrying g (and its database session) from one request into the next.
+    with db.new_session(app) as session:
         yield session
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -36,7 +36,6 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "studio.login"
     login_manager.user_loader(_load_user)
-    app.before_request(_forget_previous_request)
     app.before_request(_protect_outside_studio)
     app.register_error_handler(CSRFError, _csrf_error)
 
@@ -57,13 +56,6 @@ def _cookie_settings(app: Flask) -> None:
 def _load_user(user_id: str) -> User | None:
     user = accounts.get_user(get_session(), int(user_id))
     return user if user is not None and user.active else None
-
-
-def _forget_previous_request() -> None:
-    # g belongs to the app context, which outlives a request when one was pushed already
-    # (tests, CLI): never let one request's user or show carry into the next.
-    for name in ("_login_user", "csrf_token", "studio_show", "stream_uploads_to"):
-        g.pop(name, None)
 
 
 def _protect_outside_studio() -> None:
