@@ -18,6 +18,11 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,
     "SITE_TITLE": "showapp",
+    "WEBSUB_HUB": "",  # e.g. https://pubsubhubbub.appspot.com/
+    "PUBNOTIFY_URL": "",  # e.g. https://api.podcastindex.org/api/1.0/hub/pubnotify
+    "WEBSUB_ATTEMPTS": 4,
+    "WEBSUB_BACKOFF": 2.0,  # seconds before the first retry, doubled each time
+    "FEED_MAX_AGE": 300,  # seconds a CDN or proxy may serve a feed without asking again
 }
 
 SECRET_KEY_FILE = "secret_key"

@@ -14,14 +14,17 @@ from showapp.models.base import (
     UserRole,
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
+from showapp.models.feeds import CatalogStamp, FeedCache
 
 __all__ = [
     "PODCAST_GUID_NAMESPACE",
     "Appearance",
     "Base",
+    "CatalogStamp",
     "Episode",
     "EpisodeStatus",
     "EpisodeType",
+    "FeedCache",
     "Guest",
     "Show",
     "ShowType",

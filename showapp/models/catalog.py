@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,6 +57,15 @@ class Show(Base):
     funding_text: Mapped[str] = mapped_column(String(128), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     podcast_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    # Feed settings: where the feed moved to (old URL answers 301), podcast:locked,
+    # itunes:block, itunes:complete, podcast:medium and podcast:updateFrequency.
+    new_feed_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    itunes_block: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    complete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    medium: Mapped[str] = mapped_column(String(16), default="podcast", server_default="podcast")
+    update_frequency: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    update_rrule: Mapped[str] = mapped_column(String(255), default="", server_default="")
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
@@ -78,6 +88,8 @@ class Episode(Base):
     title: Mapped[str] = mapped_column(String(255))
     summary: Mapped[str] = mapped_column(Text, default="")
     notes_md: Mapped[str] = mapped_column(Text, default="")
+    # notes_md rendered and sanitised when it is written, so feeds never run Markdown.
+    notes_html: Mapped[str | None] = mapped_column(Text)
     status: Mapped[EpisodeStatus] = mapped_column(
         str_enum(EpisodeStatus), default=EpisodeStatus.DRAFT, index=True
     )

@@ -29,3 +29,27 @@ def episode_url(base_url: str, show_slug: str, episode_slug: str) -> str:
 
 def media_url(base_url: str, relative_name: str) -> str:
     return f"{base_url}/media/{quote(relative_name)}"
+
+
+def guest_url(base_url: str, guest_slug: str) -> str:
+    return f"{base_url}/guests/{guest_slug}"
+
+
+def topic_url(base_url: str, show_slug: str, topic_slug: str) -> str:
+    return f"{base_url}/{show_slug}/topics/{topic_slug}"
+
+
+def topic_feed_url(base_url: str, show_slug: str, topic_slug: str) -> str:
+    return f"{base_url}/{show_slug}/topics/{topic_slug}/feed.xml"
+
+
+def guest_feed_url(base_url: str, guest_slug: str) -> str:
+    return f"{base_url}/guests/{guest_slug}/feed.xml"
+
+
+def network_feed_url(base_url: str) -> str:
+    return f"{base_url}/feed.xml"
+
+
+def opml_url(base_url: str) -> str:
+    return f"{base_url}/feeds.opml"
