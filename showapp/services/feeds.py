@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 from sqlalchemy import ColumnElement, Row, func, select, true
 from sqlalchemy.orm import Session
 
+from showapp.errors import InvalidInput
 from showapp.models import (
     PODCAST_GUID_NAMESPACE,
     Appearance,
@@ -221,8 +222,11 @@ def _cross_show_channel(
             hub_url=site.hub_url,
             **fields,
         )
+    artwork = lead.artwork or session.scalar(
+        select(Show.artwork).where(Show.artwork.is_not(None)).order_by(Show.id).limit(1)
+    )
     fields["image"] = fields["image"] or (
-        urls.media_url(site.base_url, lead.artwork) if lead.artwork else None
+        urls.media_url(site.base_url, artwork) if artwork else None
     )
     return rss.channel_from_show(
         lead,
@@ -367,8 +371,9 @@ def list_feeds(session: Session, now: datetime) -> list[tuple[FeedRef, str]]:
 def _live_pairs(
     session: Session, now: datetime, model: Any, target_id: Any, episode_id: Any
 ) -> dict[int, list[Any]]:
+    # Plain columns: PostgreSQL cannot DISTINCT over a JSON column such as Guest.links.
     rows: Sequence[Row[Any]] = session.execute(
-        select(Episode.show_id, model)
+        select(Episode.show_id, model.id, model.slug, model.name)
         .distinct()
         .select_from(target_id.table)
         .join(Episode, Episode.id == episode_id)
@@ -377,8 +382,8 @@ def _live_pairs(
         .order_by(model.name)
     ).all()
     found: dict[int, list[Any]] = defaultdict(list)
-    for show_id, row in rows:
-        found[show_id].append(row)
+    for row in rows:
+        found[row.show_id].append(row)
     return found
 
 
@@ -399,3 +404,25 @@ def render_opml(session: Session, site: FeedSite, now: datetime) -> RenderedFeed
         )
     document = ElementTree.tostring(opml, encoding="utf-8", xml_declaration=True)
     return RenderedFeed(document, _next_go_live(session, true(), now))
+
+
+MEDIUMS = frozenset(
+    ["podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher",
+     "course", "mixed"] + [m + "L" for m in ("podcast", "music", "video", "film", "audiobook",
+                                              "newsletter", "blog", "publisher", "course")]
+)  # fmt: skip
+
+
+def move_feed(show: Show, new_feed_url: str) -> None:
+    """Point the show's feed elsewhere: its old URL then answers 301 and the feed carries
+    itunes:new-feed-url. An empty URL moves it back."""
+    new_feed_url = new_feed_url.strip()
+    if new_feed_url and not new_feed_url.startswith(("https://", "http://")):
+        raise InvalidInput("The new feed address must be a full http(s) URL.")
+    show.new_feed_url = new_feed_url
+
+
+def set_medium(show: Show, medium: str) -> None:
+    if medium not in MEDIUMS:
+        raise InvalidInput(f"'{medium}' is not a podcast:medium; use one of {sorted(MEDIUMS)}.")
+    show.medium = medium

@@ -28,7 +28,10 @@ from showapp.services.feed_items import (
 )
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+# The spec's canonical URI is https://podcastindex.org/namespace/1.0, and clients must accept
+# this older GitHub one as the same namespace. Most feeds in the wild use the GitHub URI, and
+# gPodder's podcastparser 0.6.11 recognises only it, so it reaches more apps.
+PODCAST_NS = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 NAMESPACES = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "content": CONTENT_NS, "atom": ATOM_NS}

@@ -12,6 +12,7 @@ import os
 import queue
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable
@@ -89,7 +90,10 @@ class Notifier:
                 with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
                     if response.status < 300:
                         return
-            except OSError as error:  # URLError, HTTPError, timeouts and refused connections
+            except urllib.error.HTTPError as error:
+                error.close()  # it holds the open response
+                log.info("ping %s failed (attempt %d): %s", request.full_url, attempt, error)
+            except OSError as error:  # URLError, timeouts and refused connections
                 log.info("ping %s failed (attempt %d): %s", request.full_url, attempt, error)
             if attempt < self.attempts:
                 time.sleep(self.backoff_seconds * 2 ** (attempt - 1))
