@@ -30,8 +30,6 @@ class FeedCache(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     catalog_version: Mapped[int] = mapped_column(Integer)
-    body: Mapped[bytes] = mapped_column(LargeBinary)
-    body_gzip: Mapped[bytes] = mapped_column(LargeBinary)
     etag: Mapped[str] = mapped_column(String(80))
     content_type: Mapped[str] = mapped_column(String(80))
     # A moved feed: the old URL answers 301 to this address (served from the cache, too).
@@ -40,3 +38,7 @@ class FeedCache(Base):
     # The earliest scheduled episode still to go live: the feed is stale from that instant on.
     next_go_live: Mapped[datetime | None] = mapped_column(UTCDateTime())
     built_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Bodies last: SQLite walks a record's columns in order, overflow pages included, so a
+    # revalidation reading only the validators never touches these megabytes.
+    body_gzip: Mapped[bytes] = mapped_column(LargeBinary)
+    body: Mapped[bytes] = mapped_column(LargeBinary)

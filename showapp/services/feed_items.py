@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 # Characters XML 1.0 cannot carry at all (C0 controls except tab/newline/CR, surrogates,
 # U+FFFE/U+FFFF); hosts paste them in from word processors and terminals.
@@ -18,8 +19,7 @@ def xml_text(value: str) -> str:
     return value.strip()
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
+class Person(NamedTuple):
     name: str
     role: str = "host"
     group: str = "cast"
@@ -27,23 +27,20 @@ class Person:
     href: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Transcript:
+class Transcript(NamedTuple):
     url: str
     mime: str
     language: str | None = None
     captions: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Soundbite:
+class Soundbite(NamedTuple):
     start_seconds: float
     duration_seconds: float
     title: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Trailer:
+class Trailer(NamedTuple):
     title: str
     url: str
     published: datetime
@@ -52,9 +49,9 @@ class Trailer:
     season: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One <item>. Equal items render to equal bytes, which is what the fragment cache uses."""
+class Item(NamedTuple):
+    """One <item>. Equal items render to equal bytes, which is what the fragment cache uses.
+    Named tuples: a feed builds thousands of these, and tuples hash and compare in C."""
 
     guid: str
     title: str

@@ -15,7 +15,7 @@ from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, select, update
+from sqlalchemy import Connection, bindparam, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
@@ -134,11 +134,7 @@ def current_stamp(connection: Connection | Session) -> int:
     return version or 0
 
 
-def lookup(
-    connection: Connection, key: str, now: datetime, *, column: str | None
-) -> CachedFeed | None:
-    """The cached feed if it is still fresh, with the body `column` ("body"/"body_gzip"),
-    or None if it must be rebuilt. One query, so a revalidation (304) costs one round trip."""
+def _lookup_statement(column: str | None) -> Any:
     columns = [
         FeedCache.etag,
         FeedCache.last_modified,
@@ -150,12 +146,24 @@ def lookup(
     ]
     if column is not None:
         columns.append(getattr(FeedCache, column))
-    row = connection.execute(
+    return (
         select(*columns)
         .select_from(FeedCache)
         .outerjoin(CatalogStamp, CatalogStamp.id == STAMP_ID)
-        .where(FeedCache.key == key)
-    ).first()
+        .where(FeedCache.key == bindparam("key"))
+    )
+
+
+# Built once: SQLAlchemy then reuses the compiled form on every revalidation.
+_LOOKUPS = {column: _lookup_statement(column) for column in (None, "body", "body_gzip")}
+
+
+def lookup(
+    connection: Connection, key: str, now: datetime, *, column: str | None
+) -> CachedFeed | None:
+    """The cached feed if it is still fresh, with the body `column` ("body"/"body_gzip"),
+    or None if it must be rebuilt. One query, so a revalidation (304) costs one round trip."""
+    row = connection.execute(_LOOKUPS[column], {"key": key}).first()
     if row is None or row.catalog_version != (row.version or 0):
         return None
     if row.next_go_live is not None and now >= row.next_go_live:

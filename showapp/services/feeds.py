@@ -90,6 +90,11 @@ def derived_guid(feed_url: str) -> str:
 
 def render(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> RenderedFeed | None:
     """The feed `ref` names as of `now`, or None when its show, topic or guest does not exist."""
+    with rss.gc_paused():
+        return _render(session, ref, site, now)
+
+
+def _render(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> RenderedFeed | None:
     if ref.kind == "show":
         return _show_feed(session, ref, site, now)
     if ref.kind == "topic":

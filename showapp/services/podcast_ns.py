@@ -48,9 +48,10 @@ def cdata(text: str) -> Any:
 
 
 def _element(parent: Any, tag: str, text: str | None = None, **attributes: str) -> Any:
-    node = _SubElement(parent, tag, {k: xml_text(v) for k, v in attributes.items()})
+    # Values arrive cleaned by xml_text where they are built (feed_items, rss, feeds).
+    node = _SubElement(parent, tag, attributes)
     if text is not None:
-        node.text = xml_text(text)
+        node.text = text
     return node
 
 
@@ -80,9 +81,9 @@ def write_persons(parent: Any, persons: Iterable[Person]) -> None:
 def write_transcripts(parent: Any, transcripts: Iterable[Transcript]) -> None:
     """One podcast:transcript per file, e.g. Transcript(url, "text/vtt", "en")."""
     for transcript in transcripts:
-        attributes = {"url": transcript.url, "type": transcript.mime}
+        attributes = {"url": xml_text(transcript.url), "type": xml_text(transcript.mime)}
         if transcript.language:
-            attributes["language"] = transcript.language
+            attributes["language"] = xml_text(transcript.language)
         if transcript.captions:
             attributes["rel"] = "captions"
         _element(parent, _PODCAST + "transcript", **attributes)
@@ -91,7 +92,7 @@ def write_transcripts(parent: Any, transcripts: Iterable[Transcript]) -> None:
 def write_chapters(parent: Any, url: str | None) -> None:
     """podcast:chapters pointing at a JSON chapters document the app serves."""
     if url:
-        _element(parent, _PODCAST + "chapters", url=url, type="application/json+chapters")
+        _element(parent, _PODCAST + "chapters", url=xml_text(url), type="application/json+chapters")
 
 
 def write_soundbites(parent: Any, soundbites: Iterable[Soundbite]) -> None:

@@ -6,9 +6,11 @@ rebuilding a feed after one episode changes renders that one item and splices th
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -73,7 +75,7 @@ def build_feed(
     hub_url: str = "",
 ) -> bytes:
     """A show's feed from ORM rows (episodes live, newest first, appearances and guests loaded)."""
-    host_people = tuple(Person(name=name) for name in hosts)
+    host_people = tuple(Person(name=xml_text(name)) for name in hosts)
     items = [
         item_from_episode(e, show.slug, base_url, host_people + guest_persons(e, base_url))
         for e in episodes
@@ -102,9 +104,9 @@ def guest_person(
     slug: str,
     base_url: str,
 ) -> Person:
-    href = links[0] if links else urls.guest_url(base_url, slug)
+    href = xml_text(links[0]) if links else urls.guest_url(base_url, slug)
     img = urls.media_url(base_url, photo) if photo else None
-    return Person(name=xml_text(name), role=role, group=group, img=img, href=href)
+    return Person(xml_text(name), xml_text(role), xml_text(group), img, href)
 
 
 def item_from_episode(
@@ -165,15 +167,15 @@ def channel_from_show(
         "subtitle": xml_text(show.subtitle),
         "copyright": xml_text(show.copyright),
         "locked": show.locked,
-        "funding_url": show.funding_url,
+        "funding_url": xml_text(show.funding_url),
         "funding_text": xml_text(show.funding_text),
-        "medium": show.medium,
+        "medium": xml_text(show.medium),
         "update_frequency": xml_text(show.update_frequency),
-        "update_rrule": show.update_rrule,
-        "new_feed_url": show.new_feed_url,
+        "update_rrule": xml_text(show.update_rrule),
+        "new_feed_url": xml_text(show.new_feed_url),
         "block": show.itunes_block,
         "complete": show.complete,
-        "hub_url": hub_url,
+        "hub_url": xml_text(hub_url),
         "persons": persons,
     }
     fields.update(overrides)
@@ -182,6 +184,24 @@ def channel_from_show(
 
 def render_feed(channel: Channel, items: Iterable[Item]) -> bytes:
     """The feed as bytes: the channel from feedgen, then each item's fragment, in order."""
+    with gc_paused():
+        return _render_feed(channel, items)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Building thousands of short-lived lxml and tuple objects triggers full collections
+    over and over (quadratic in the feed's size); nothing here makes reference cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _render_feed(channel: Channel, items: Iterable[Item]) -> bytes:
     generator = _generator(channel)
     root, _tree = generator._create_rss()
     document = etree.tostring(root, encoding="UTF-8", xml_declaration=True)

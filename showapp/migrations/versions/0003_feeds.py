@@ -27,14 +27,14 @@ def upgrade() -> None:
         "feed_cache",
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("catalog_version", sa.Integer(), nullable=False),
-        sa.Column("body", sa.LargeBinary(), nullable=False),
-        sa.Column("body_gzip", sa.LargeBinary(), nullable=False),
         sa.Column("etag", sa.String(length=80), nullable=False),
         sa.Column("content_type", sa.String(length=80), nullable=False),
         sa.Column("redirect_to", sa.String(length=255), nullable=True),
         sa.Column("last_modified", sa.DateTime(timezone=True), nullable=False),
         sa.Column("next_go_live", sa.DateTime(timezone=True), nullable=True),
         sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("body_gzip", sa.LargeBinary(), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
     with op.batch_alter_table("episodes", schema=None) as batch_op:
