@@ -162,3 +162,20 @@ def test_any_unicode_makes_a_feed_every_parser_reads(
     assert not parsed.bozo, parsed.get("bozo_exception")
     [entry] = podcastparser.parse(BASE + "/s/feed.xml", io.BytesIO(body))["episodes"]
     assert entry["guid"] == "guid-1"
+
+
+def test_rich_episode_fields_reach_the_item_that_apps_read() -> None:
+    """What the issue-4 wiring will pass: plain values on the Item, written by the extension."""
+    item = rss.item_from_episode(_episode(1), "s", BASE, ())._replace(
+        transcripts=(Transcript(f"{BASE}/media/s/e1.vtt", "text/vtt", "en"),),
+        chapters_url=f"{BASE}/s/episodes/e1/chapters.json",
+        soundbites=(Soundbite(12.5, 30.0, "Best bit"),),
+    )
+    channel = rss.channel_from_show(_show(), BASE, persons=(), last_build=WHEN)
+    body = rss.render_feed(channel, [item])
+    [entry] = podcastparser.parse(BASE + "/s/feed.xml", io.BytesIO(body))["episodes"]
+    assert entry["transcript_url"] == f"{BASE}/media/s/e1.vtt"
+    assert entry["chapters_json_url"] == f"{BASE}/s/episodes/e1/chapters.json"
+    node = ElementTree.fromstring(body).find("channel/item")
+    assert node is not None
+    assert node.find(P + "soundbite").get("startTime") == "12.5"  # type: ignore[union-attr]

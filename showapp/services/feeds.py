@@ -275,6 +275,12 @@ def _items(
         )
         for row in rows
     ]
+    # ISSUE 4 WIRING (one line, after merge): replace `{}` with a query returning, per episode
+    # id, {"transcripts": (Transcript(url, mime, language),), "chapters_url": url,
+    # "soundbites": (Soundbite(start, duration, title),)}; podcast_ns already writes them.
+    extras: dict[int, dict[str, Any]] = {}
+    if extras:
+        items = [i._replace(**extras.get(r.id, {})) for i, r in zip(items, rows, strict=True)]
     trailers = tuple(_trailer(item) for item in items if item.episode_type == EpisodeType.TRAILER)
     stamps = [i.published for i in items] + ([floor] if floor else [])
     last_build = max(stamps) if stamps else now
