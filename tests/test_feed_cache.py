@@ -17,7 +17,7 @@ from werkzeug.http import http_date
 
 from showapp import db
 from showapp.models import Episode, FeedCache, Show, episode_topics
-from showapp.services import feedcache, feeds, studio
+from showapp.services import feed_settings, feedcache, studio
 from showapp.services.feeds import FeedRef, FeedSite
 from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_show
@@ -156,7 +156,7 @@ def test_moved_feed_answers_301_and_carries_new_feed_url(
     client: FlaskClient, show: Show, session: Session
 ) -> None:
     client.get(FEED)
-    feeds.move_feed(show, "https://feeds.example.com/pod.xml")
+    feed_settings.move_feed(show, "https://feeds.example.com/pod.xml")
     session.commit()
     response = client.get(FEED)
     assert response.status_code == 301
@@ -165,7 +165,7 @@ def test_moved_feed_answers_301_and_carries_new_feed_url(
 
     body = rss.build_feed(show, [], BASE_URL)
     assert b"<itunes:new-feed-url>https://feeds.example.com/pod.xml</itunes:new-feed-url>" in body
-    feeds.move_feed(show, "")
+    feed_settings.move_feed(show, "")
     session.commit()
     assert client.get(FEED).status_code == 200
 
@@ -174,7 +174,7 @@ def test_bad_new_feed_url_is_refused(show: Show) -> None:
     from showapp.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
-        feeds.move_feed(show, "feeds.example.com/pod.xml")
+        feed_settings.move_feed(show, "feeds.example.com/pod.xml")
     assert show.new_feed_url == ""
 
 

@@ -31,7 +31,7 @@ from showapp.models import (
     episode_topics,
     show_hosts,
 )
-from showapp.services import feeds
+from showapp.services import feeds, opml
 from showapp.services.text import render_notes
 
 # Rows whose changes can show in some feed. Issue 4's chapter/transcript/soundbite models
@@ -178,7 +178,7 @@ def rebuild(
     """Render `ref` and store it; None if its show, topic or guest is gone. The flag says
     whether the content changed (time to tell WebSub hubs)."""
     stamp = current_stamp(session)  # read first: what we render is at least this new
-    rendered = feeds.render_opml(session, site, now) if ref.kind == "opml" else None
+    rendered = opml.render_opml(session, site, now) if ref.kind == "opml" else None
     if rendered is None:
         rendered = feeds.render(session, ref, site, now)
     if rendered is None:

@@ -13,12 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from xml.etree import ElementTree
 
-from sqlalchemy import ColumnElement, Row, func, select, true
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
-from showapp.errors import InvalidInput
 from showapp.models import (
     PODCAST_GUID_NAMESPACE,
     Appearance,
@@ -126,7 +124,7 @@ def _show_feed(
         hub_url=site.hub_url,
         trailers=trailers,
     )
-    return RenderedFeed(rss.render_feed(channel, items), _next_go_live(session, scope, now))
+    return RenderedFeed(rss.render_feed(channel, items), next_go_live(session, scope, now))
 
 
 def _topic_feed(
@@ -155,7 +153,7 @@ def _topic_feed(
         new_feed_url="",
         trailers=trailers,
     )
-    return RenderedFeed(rss.render_feed(channel, items), _next_go_live(session, scope, now))
+    return RenderedFeed(rss.render_feed(channel, items), next_go_live(session, scope, now))
 
 
 def _guest_feed(
@@ -178,7 +176,7 @@ def _guest_feed(
         description=xml_text(guest.bio) or xml_text(f"Every episode with {guest.name}."),
         image=image,
     )
-    return RenderedFeed(rss.render_feed(channel, items), _next_go_live(session, scope, now))
+    return RenderedFeed(rss.render_feed(channel, items), next_go_live(session, scope, now))
 
 
 def _network_feed(
@@ -197,7 +195,7 @@ def _network_feed(
         description=xml_text(f"Every episode of every show on {site.site_title}."),
         image=None,
     )
-    return RenderedFeed(rss.render_feed(channel, items), _next_go_live(session, scope, now))
+    return RenderedFeed(rss.render_feed(channel, items), next_go_live(session, scope, now))
 
 
 def _cross_show_channel(
@@ -351,7 +349,7 @@ def _hosts(session: Session, show_ids: Sequence[int]) -> dict[int, tuple[Person,
     return {show_id: tuple(found) for show_id, found in hosts.items()}
 
 
-def _next_go_live(session: Session, scope: ColumnElement[bool], now: datetime) -> datetime | None:
+def next_go_live(session: Session, scope: ColumnElement[bool], now: datetime) -> datetime | None:
     upcoming = select(func.min(Episode.published_at)).where(
         scope,
         Episode.status.in_([EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED]),
@@ -359,81 +357,3 @@ def _next_go_live(session: Session, scope: ColumnElement[bool], now: datetime) -
     )
     found: datetime | None = session.scalar(upcoming)
     return found
-
-
-def list_feeds(session: Session, now: datetime) -> list[tuple[FeedRef, str]]:
-    """Every feed with its title, for /feeds.opml: network, shows, their topics, guests."""
-    feeds: list[tuple[FeedRef, str]] = [(FeedRef("network"), "Every show")]
-    shows = session.scalars(select(Show).order_by(Show.title)).all()
-    topics = _live_pairs(
-        session, now, Topic, episode_topics.c.topic_id, episode_topics.c.episode_id
-    )
-    for show in shows:
-        feeds.append((FeedRef("show", show_slug=show.slug), show.title))
-        for topic in topics.get(show.id, []):
-            feeds.append((FeedRef("topic", show.slug, topic.slug), f"{show.title}: {topic.name}"))
-    guests = _live_pairs(session, now, Guest, Appearance.guest_id, Appearance.episode_id)
-    unique = {guest.id: guest for found in guests.values() for guest in found}
-    for guest in sorted(unique.values(), key=lambda g: g.name):
-        feeds.append((FeedRef("guest", guest_slug=guest.slug), guest.name))
-    return feeds
-
-
-def _live_pairs(
-    session: Session, now: datetime, model: Any, target_id: Any, episode_id: Any
-) -> dict[int, list[Any]]:
-    # Plain columns: PostgreSQL cannot DISTINCT over a JSON column such as Guest.links.
-    rows: Sequence[Row[Any]] = session.execute(
-        select(Episode.show_id, model.id, model.slug, model.name)
-        .distinct()
-        .select_from(target_id.table)
-        .join(Episode, Episode.id == episode_id)
-        .join(model, model.id == target_id)
-        .where(is_live(now))
-        .order_by(model.name)
-    ).all()
-    found: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        found[row.show_id].append(row)
-    return found
-
-
-def render_opml(session: Session, site: FeedSite, now: datetime) -> RenderedFeed:
-    """OPML 2.0 listing every feed, for apps and directories that import subscriptions."""
-    opml = ElementTree.Element("opml", version="2.0")
-    head = ElementTree.SubElement(opml, "head")
-    ElementTree.SubElement(head, "title").text = xml_text(f"{site.site_title} feeds")
-    body = ElementTree.SubElement(opml, "body")
-    for ref, title in list_feeds(session, now):
-        ElementTree.SubElement(
-            body,
-            "outline",
-            type="rss",
-            text=xml_text(title),
-            title=xml_text(title),
-            xmlUrl=ref.url(site.base_url),
-        )
-    document = ElementTree.tostring(opml, encoding="utf-8", xml_declaration=True)
-    return RenderedFeed(document, _next_go_live(session, true(), now))
-
-
-MEDIUMS = frozenset(
-    ["podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher",
-     "course", "mixed"] + [m + "L" for m in ("podcast", "music", "video", "film", "audiobook",
-                                              "newsletter", "blog", "publisher", "course")]
-)  # fmt: skip
-
-
-def move_feed(show: Show, new_feed_url: str) -> None:
-    """Point the show's feed elsewhere: its old URL then answers 301 and the feed carries
-    itunes:new-feed-url. An empty URL moves it back."""
-    new_feed_url = new_feed_url.strip()
-    if new_feed_url and not new_feed_url.startswith(("https://", "http://")):
-        raise InvalidInput("The new feed address must be a full http(s) URL.")
-    show.new_feed_url = new_feed_url
-
-
-def set_medium(show: Show, medium: str) -> None:
-    if medium not in MEDIUMS:
-        raise InvalidInput(f"'{medium}' is not a podcast:medium; use one of {sorted(MEDIUMS)}.")
-    show.medium = medium
