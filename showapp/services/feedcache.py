@@ -15,7 +15,7 @@ from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, insert, select, update
+from sqlalchemy import Connection, bindparam, event, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
@@ -149,13 +149,28 @@ def _lookup_statement(column: str | None) -> Any:
     return (
         select(*columns)
         .select_from(FeedCache)
-        .outerjoin(CatalogStamp, CatalogStamp.id == STAMP_ID)
+        .outerjoin(CatalogStamp, CatalogStamp.id == literal_column(str(STAMP_ID)))
         .where(FeedCache.key == bindparam("key"))
     )
 
 
-# Built once: SQLAlchemy then reuses the compiled form on every revalidation.
-_LOOKUPS = {column: _lookup_statement(column) for column in (None, "body", "body_gzip")}
+_RawLookup = tuple[str, bool, list[Callable[[Any], Any] | None]]
+_raw_lookups: dict[tuple[str, str, str | None], _RawLookup] = {}
+
+
+def _raw_lookup(dialect: Any, column: str | None) -> _RawLookup:
+    """The lookup compiled once per database kind, with SQLAlchemy's own result processors
+    (UTC datetimes, bytes), so a revalidation skips statement execution machinery."""
+    cache_key = (dialect.name, dialect.driver, column)
+    if cache_key not in _raw_lookups:
+        statement = _lookup_statement(column)
+        compiled = statement.compile(dialect=dialect)
+        processors = [
+            c.type.dialect_impl(dialect).result_processor(dialect, None)
+            for c in statement.selected_columns
+        ]
+        _raw_lookups[cache_key] = (str(compiled), bool(compiled.positional), processors)
+    return _raw_lookups[cache_key]
 
 
 def lookup(
@@ -163,13 +178,25 @@ def lookup(
 ) -> CachedFeed | None:
     """The cached feed if it is still fresh, with the body `column` ("body"/"body_gzip"),
     or None if it must be rebuilt. One query, so a revalidation (304) costs one round trip."""
-    row = connection.execute(_LOOKUPS[column], {"key": key}).first()
-    if row is None or row.catalog_version != (row.version or 0):
+    sql, positional, processors = _raw_lookup(connection.dialect, column)
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, (key,) if positional else {"key": key})
+        raw = cursor.fetchone()
+    finally:
+        cursor.close()
+    if raw is None:
         return None
-    if row.next_go_live is not None and now >= row.next_go_live:
+    row = [
+        convert(value) if convert else value for convert, value in zip(processors, raw, strict=True)
+    ]
+    etag, last_modified, content_type, redirect_to, built_version, go_live, version = row[:7]
+    if built_version != (version or 0):
+        return None
+    if go_live is not None and now >= go_live:
         return None
     body = row[7] if column is not None else None
-    return CachedFeed(row.etag, row.last_modified, row.content_type, row.redirect_to, body)
+    return CachedFeed(etag, last_modified, content_type, redirect_to, body)
 
 
 def rebuild(
