@@ -26,7 +26,7 @@ def create_app(
     Path(app.config["EPISODES_DIR"]).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
 
-    from showapp import cli, db, errors, templating
+    from showapp import cli, db, errors, feed, templating
     from showapp.feed import bp as feed_bp
     from showapp.media import bp as media_bp
     from showapp.site import bp as site_bp
@@ -38,6 +38,7 @@ def create_app(
     errors.register_error_handlers(app)
     templating.init_app(app)
     cli.init_app(app)
+    feed.init_app(app)
     app.register_blueprint(media_bp)
     app.register_blueprint(feed_bp)
     init_studio(app)

@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(stats_group)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(feed_group)
 
 
 def _fail(message: str) -> None:
@@ -262,3 +263,37 @@ def export_command(show_slug: str, archive: Path) -> None:
         except ShowappError as error:
             _fail(str(error))
     click.echo(f"Exported '{show_slug}' with {count} media files to {archive}")
+
+
+@click.group("feed")
+def feed_group() -> None:
+    """Check feeds."""
+
+
+@feed_group.command("check")
+@click.argument("show_slug")
+@with_appcontext
+def feed_check_command(show_slug: str) -> None:
+    """List what Apple, Spotify and Podcast Index would reject or warn about in SHOW's feed.
+
+    Exits with status 1 when there is an error (a directory would refuse the feed)."""
+    from showapp.services import catalog
+    from showapp.services.feed_health import feed_health
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _require_migrated(app)
+    with db.new_session(app) as session:
+        show = catalog.get_show(session, show_slug)
+        if show is None:
+            _fail(f"No show has the slug '{show_slug}'.")
+        assert show is not None
+        problems = feed_health(
+            session, show, app.config["BASE_URL"], episodes_dir=Path(app.config["EPISODES_DIR"])
+        )
+    for problem in problems:
+        where = f" [{problem.episode}]" if problem.episode else ""
+        click.echo(f"{problem.level.upper()}{where}: {problem.message} {problem.fix}")
+    errors = sum(p.level == "error" for p in problems)
+    click.echo(f"{errors} errors, {len(problems) - errors} warnings.")
+    if errors:
+        sys.exit(1)

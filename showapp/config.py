@@ -31,6 +31,11 @@ DEFAULTS: dict[str, Any] = {
     "STATS_KEEP_REQUESTS_DAYS": 90,
     # Flask-Limiter storage for sign-in limits: in memory per process, or e.g. redis://host:6379
     "RATELIMIT_STORAGE_URI": "memory://",
+    "WEBSUB_HUB": "",  # e.g. https://pubsubhubbub.appspot.com/
+    "PUBNOTIFY_URL": "",  # e.g. https://api.podcastindex.org/api/1.0/hub/pubnotify
+    "WEBSUB_ATTEMPTS": 4,
+    "WEBSUB_BACKOFF": 2.0,  # seconds before the first retry, doubled each time
+    "FEED_MAX_AGE": 300,  # seconds a CDN or proxy may serve a feed without asking again
 }
 
 SECRET_KEY_FILE = "secret_key"

@@ -1,21 +1,116 @@
-"""Feeds for podcast apps."""
+"""Feeds for podcast apps: per show, per topic, per guest, the network feed and /feeds.opml.
+
+Served from the database cache (shared by all workers); a stale or missing entry is rebuilt
+by the request that finds it. Revalidations (304) cost one small query.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app
+from typing import Any
 
-from showapp.db import get_session
-from showapp.services import catalog, rss
+from flask import Blueprint, Flask, Response, abort, current_app, redirect, request
+
+from showapp import db
+from showapp.columns import utc_now
+from showapp.feed.http import feed_response, is_conditional, not_modified, wants_gzip
+from showapp.services import feedcache
+from showapp.services.feedcache import CachedFeed
+from showapp.services.feeds import FeedRef, FeedSite
+from showapp.services.websub import Notifier
 
 bp = Blueprint("feed", __name__)
 
 
+def init_app(app: Flask) -> None:
+    """Wire the WebSub notifier and the cache's session events to this app's sessions."""
+    notifier = Notifier(
+        hub_url=app.config["WEBSUB_HUB"],
+        pubnotify_url=app.config["PUBNOTIFY_URL"],
+        attempts=int(app.config["WEBSUB_ATTEMPTS"]),
+        backoff_seconds=float(app.config["WEBSUB_BACKOFF"]),
+    )
+    app.extensions["showapp.websub"] = notifier
+    base_url = app.config["BASE_URL"]
+
+    def announce(show_slugs: set[str]) -> None:
+        notifier.notify(feedcache.feed_urls_for(base_url, show_slugs))
+
+    feedcache.install(app.extensions["showapp.sessionmaker"], announce)
+    app.jinja_env.globals["feed_url_for"] = feed_url_for
+
+
+def feed_url_for(kind: str, **slugs: Any) -> str:
+    """Site templates link feeds with this: feed_url_for("guest", guest_slug=guest.slug)."""
+    from flask import url_for
+
+    endpoints = {"show": "feed.show_feed", "topic": "feed.topic_feed",
+                 "guest": "feed.guest_feed", "network": "feed.network_feed"}  # fmt: skip
+    return url_for(endpoints[kind], **slugs)
+
+
 @bp.get("/<show_slug>/feed.xml")
 def show_feed(show_slug: str) -> Response:
-    session = get_session()
-    show = catalog.get_show(session, show_slug)
-    if show is None:
-        abort(404, "No show has this address.")
-    episodes = catalog.list_live_episodes(session, show, limit=None)
-    body = rss.build_feed(show, episodes, current_app.config["BASE_URL"])
-    return Response(body, mimetype="application/rss+xml")
+    return _serve(FeedRef("show", show_slug=show_slug))
+
+
+@bp.get("/<show_slug>/topics/<topic_slug>/feed.xml")
+def topic_feed(show_slug: str, topic_slug: str) -> Response:
+    return _serve(FeedRef("topic", show_slug=show_slug, topic_slug=topic_slug))
+
+
+@bp.get("/guests/<guest_slug>/feed.xml")
+def guest_feed(guest_slug: str) -> Response:
+    return _serve(FeedRef("guest", guest_slug=guest_slug))
+
+
+@bp.get("/feed.xml")
+def network_feed() -> Response:
+    return _serve(FeedRef("network"))
+
+
+@bp.get("/feeds.opml")
+def opml() -> Response:
+    return _serve(FeedRef("opml"))
+
+
+def _serve(ref: FeedRef) -> Response:
+    now = utc_now()
+    gzipped = wants_gzip(request)
+    column = "body_gzip" if gzipped else "body"
+    with db.get_engine().connect() as connection:
+        feed = feedcache.lookup(
+            connection, ref.key, now, column=None if is_conditional(request) else column
+        )
+        if feed is not None and feed.redirect_to is None and feed.body is None:
+            if not_modified(request, feed.etag, feed.last_modified):
+                return feed_response(feed, gzipped, _max_age(), status=304)
+            feed = feedcache.lookup(connection, ref.key, now, column=column)
+    if feed is None:
+        feed = _rebuild(ref, gzipped)
+    if feed.redirect_to:
+        return redirect(feed.redirect_to, 301)  # type: ignore[return-value]
+    if not_modified(request, feed.etag, feed.last_modified):
+        return feed_response(feed, gzipped, _max_age(), status=304)
+    return feed_response(feed, gzipped, _max_age())
+
+
+def _rebuild(ref: FeedRef, gzipped: bool) -> CachedFeed:
+    config = current_app.config
+    site = FeedSite(
+        config["BASE_URL"], config["SITE_TITLE"], config["WEBSUB_HUB"], config["MEDIA_PREFIX_URL"]
+    )
+    session = db.get_session()
+    built = feedcache.rebuild(session, ref, site, utc_now())
+    if built is None:
+        abort(404, "No feed has this address.")
+    row, changed = built
+    session.commit()
+    if changed:
+        # e.g. a scheduled episode went live: nobody saved anything, yet the feed changed.
+        current_app.extensions["showapp.websub"].notify([ref.url(site.base_url)])
+    body = row.body_gzip if gzipped else row.body
+    return CachedFeed(row.etag, row.last_modified, row.content_type, row.redirect_to, body)
+
+
+def _max_age() -> int:
+    return int(current_app.config["FEED_MAX_AGE"])

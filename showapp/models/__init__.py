@@ -14,6 +14,7 @@ from showapp.models.base import (
     UserRole,
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
+from showapp.models.feeds import CatalogStamp, FeedCache
 from showapp.models.rich import Chapter, SlugRedirect, Soundbite, Transcript
 from showapp.models.search import SearchDocument, SiteRevision, is_fulltext_object
 from showapp.models.stats import (
@@ -37,6 +38,11 @@ __all__ = [
     "EpisodeStatus",
     "EpisodeType",
     "FormStash",
+    "CatalogStamp",
+    "Episode",
+    "EpisodeStatus",
+    "EpisodeType",
+    "FeedCache",
     "Guest",
     "ListenerSalt",
     "ListenerWindow",

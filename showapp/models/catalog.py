@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -69,6 +70,15 @@ class Show(Base):
     overcast_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
     pocket_casts_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
     antennapod_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # Feed settings: where the feed moved to (old URL answers 301), podcast:locked,
+    # itunes:block, itunes:complete, podcast:medium and podcast:updateFrequency.
+    new_feed_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    itunes_block: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    complete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    medium: Mapped[str] = mapped_column(String(16), default="podcast", server_default="podcast")
+    update_frequency: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    update_rrule: Mapped[str] = mapped_column(String(255), default="", server_default="")
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
@@ -95,8 +105,8 @@ class Episode(Base):
     title: Mapped[str] = mapped_column(String(255))
     summary: Mapped[str] = mapped_column(Text, default="")
     notes_md: Mapped[str] = mapped_column(Text, default="")
-    # Imported notes are HTML, not Markdown: stored already sanitised, rendered only when
-    # notes_md is empty (and sanitised again on the way out).
+    # Sanitised HTML of the notes, which pages and feeds serve: rendered from notes_md whenever
+    # that changes (so feeds never run Markdown); imported episodes arrive with HTML only.
     notes_html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[EpisodeStatus] = mapped_column(
         str_enum(EpisodeStatus), default=EpisodeStatus.DRAFT, index=True

@@ -1,107 +1,302 @@
-"""Build a show's RSS feed. Pure: data in, bytes out; feedgen's untyped surface stays here."""
+"""Build RSS feeds. Pure: plain values in, bytes out; feedgen's untyped surface stays here.
+
+Items are rendered one by one and kept as XML fragments keyed by their (hashable) values, so
+rebuilding a feed after one episode changes renders that one item and splices the rest.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import gc
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Protocol
 
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
-from feedgen.util import xml_elem
+from lxml import etree
 
 from showapp.models import Episode, Show
 from showapp.services import urls
-from showapp.services.text import render_episode_notes
+from showapp.services.feed_items import Channel, Item, Person, xml_text
+from showapp.services.podcast_ns import ShowappChannelExtension, ShowappEntryExtension
+from showapp.services.text import render_notes
 
-ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-
-
-class _ShowappChannel(BaseExtension):  # type: ignore[misc]
-    """Tags feedgen writes wrongly or not at all, for the channel."""
-
-    def __init__(self) -> None:
-        self.explicit: bool | None = None
-
-    def extend_ns(self) -> dict[str, str]:
-        return {"itunes": ITUNES_NS}
-
-    def extend_rss(self, rss_feed: Any) -> Any:
-        _write_explicit(rss_feed[0], self.explicit)
-        return rss_feed
+FRAGMENT_CACHE_SIZE = 100_000
+_fragments: dict[Item, bytes] = {}
+_fragments_lock = threading.Lock()
+_ITEM_START = re.compile(rb"^<item[^>]*>")
 
 
-class _ShowappEntry(BaseEntryExtension):  # type: ignore[misc]
-    def __init__(self) -> None:
-        self.explicit: bool | None = None
+class EpisodeLike(Protocol):
+    """An Episode row or a Core row with the same column names (the feed's fast path)."""
 
-    def extend_rss(self, item: Any) -> Any:
-        _write_explicit(item, self.explicit)
-        return item
+    @property
+    def guid(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def notes_md(self) -> str: ...
+    @property
+    def notes_html(self) -> str | None: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def audio_file(self) -> str | None: ...
+    @property
+    def audio_bytes(self) -> int | None: ...
+    @property
+    def audio_mime(self) -> str | None: ...
+    @property
+    def duration_seconds(self) -> float | None: ...
+    @property
+    def number(self) -> int | None: ...
+    @property
+    def season(self) -> int | None: ...
+    @property
+    def episode_type(self) -> str: ...
+    @property
+    def explicit(self) -> bool: ...
+    @property
+    def artwork(self) -> str | None: ...
+    @property
+    def audio_url(self) -> str | None: ...
+    @property
+    def artwork_url(self) -> str | None: ...
 
 
-def _write_explicit(parent: Any, explicit: bool | None) -> None:
-    # Apple documents true/false; feedgen only writes the legacy yes/no/clean.
-    if explicit is not None:
-        xml_elem(f"{{{ITUNES_NS}}}explicit", parent).text = "true" if explicit else "false"
+def build_feed(
+    show: Show,
+    episodes: Sequence[Episode],
+    base_url: str,
+    *,
+    hosts: Sequence[str] = (),
+    hub_url: str = "",
+) -> bytes:
+    """A show's feed from ORM rows (episodes live, newest first, appearances and guests loaded)."""
+    host_people = tuple(Person(name=xml_text(name)) for name in hosts)
+    items = [
+        item_from_episode(e, show.slug, base_url, host_people + guest_persons(e, base_url))
+        for e in episodes
+    ]
+    last_build = max([show.updated_at, *(i.published for i in items)])
+    channel = channel_from_show(
+        show, base_url, persons=host_people, last_build=last_build, hub_url=hub_url
+    )
+    return render_feed(channel, items)
 
 
-def build_feed(show: Show, episodes: Sequence[Episode], base_url: str) -> bytes:
-    """RSS 2.0 with the iTunes namespace; `episodes` are the live ones, newest first."""
+def guest_persons(episode: Episode, base_url: str) -> tuple[Person, ...]:
+    return tuple(
+        guest_person(a.guest.name, a.role, a.group, a.guest.photo, a.guest.links, a.guest.slug,
+                     base_url)
+        for a in episode.appearances
+    )  # fmt: skip
+
+
+def guest_person(
+    name: str,
+    role: str,
+    group: str,
+    photo: str | None,
+    links: Sequence[str] | None,
+    slug: str,
+    base_url: str,
+) -> Person:
+    href = xml_text(links[0]) if links else urls.guest_url(base_url, slug)
+    img = urls.media_url(base_url, photo) if photo else None
+    return Person(xml_text(name), xml_text(role), xml_text(group), img, href)
+
+
+def item_from_episode(
+    episode: EpisodeLike,
+    show_slug: str,
+    base_url: str,
+    persons: tuple[Person, ...],
+    media_prefix: str = "",
+) -> Item:
+    """One item; `media_prefix` is a measurement service's prefix for our own enclosures."""
+    if episode.published_at is None:
+        raise ValueError("only episodes with a publication instant belong in a feed")
+    # Rows written before notes were pre-rendered have no HTML yet.
+    html = episode.notes_html or render_notes(episode.notes_md)
+    return Item(
+        guid=episode.guid,
+        title=xml_text(episode.title) or "Untitled episode",
+        link=urls.episode_url(base_url, show_slug, episode.slug),
+        html=html or xml_text(episode.summary) or xml_text(episode.title),
+        published=episode.published_at,
+        enclosure_url=urls.audio_href(
+            base_url, episode.audio_file, episode.audio_url, media_prefix
+        ),
+        enclosure_length=episode.audio_bytes,
+        enclosure_type=episode.audio_mime,
+        duration=round(episode.duration_seconds) if episode.duration_seconds is not None else None,
+        episode=episode.number,
+        season=episode.season,
+        episode_type=str(episode.episode_type),
+        explicit=episode.explicit,
+        image=urls.artwork_href(base_url, episode.artwork, episode.artwork_url),
+        summary=xml_text(episode.summary),
+        persons=persons,
+    )
+
+
+def channel_from_show(
+    show: Show,
+    base_url: str,
+    *,
+    persons: tuple[Person, ...],
+    last_build: datetime,
+    hub_url: str = "",
+    **overrides: Any,
+) -> Channel:
+    """The show's channel; topic feeds reuse it with another title, link and self URL."""
+    fields: dict[str, Any] = {
+        "title": xml_text(show.title),
+        "link": urls.show_url(base_url, show.slug),
+        "self_url": urls.feed_url(base_url, show.slug),
+        "description": xml_text(show.description) or xml_text(show.title),
+        "language": show.language or "en",
+        "author": xml_text(show.author or show.owner_name or show.title),
+        "podcast_guid": show.podcast_guid,
+        "last_build": last_build,
+        "owner_name": xml_text(show.owner_name or show.author),
+        "owner_email": show.owner_email.strip(),
+        "category": show.category,
+        "subcategory": show.subcategory,
+        "explicit": show.explicit,
+        "show_type": str(show.show_type),
+        "image": urls.artwork_href(base_url, show.artwork, show.artwork_url),
+        "subtitle": xml_text(show.subtitle),
+        "copyright": xml_text(show.copyright),
+        "locked": show.locked,
+        "funding_url": xml_text(show.funding_url),
+        "funding_text": xml_text(show.funding_text),
+        "medium": xml_text(show.medium),
+        "update_frequency": xml_text(show.update_frequency),
+        "update_rrule": xml_text(show.update_rrule),
+        "new_feed_url": xml_text(show.new_feed_url),
+        "block": show.itunes_block,
+        "complete": show.complete,
+        "hub_url": xml_text(hub_url),
+        "persons": persons,
+    }
+    fields.update(overrides)
+    return Channel(**fields)
+
+
+def render_feed(channel: Channel, items: Iterable[Item]) -> bytes:
+    """The feed as bytes: the channel from feedgen, then each item's fragment, in order."""
+    with gc_paused():
+        return _render_feed(channel, items)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Building thousands of short-lived lxml and tuple objects triggers full collections
+    over and over (quadratic in the feed's size); nothing here makes reference cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _render_feed(channel: Channel, items: Iterable[Item]) -> bytes:
+    generator = _generator(channel)
+    root, _tree = generator._create_rss()
+    document = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    head, tail = document.rsplit(b"</channel>", 1)
+    items = list(items)
+    found: dict[Item, bytes] = {}
+    for item in items:
+        fragment = _fragments.get(item)
+        if fragment is not None:
+            found[item] = fragment
+    found.update(_render_items(generator, root[0], [i for i in items if i not in found]))
+    body = b"".join([found[i] for i in items])
+    return b"".join([head, body, b"</channel>", tail])
+
+
+def _generator(channel: Channel) -> FeedGenerator:
     generator = FeedGenerator()
     generator.load_extension("podcast")
-    generator.register_extension("showapp", _ShowappChannel, _ShowappEntry)
-    _channel(generator, show, base_url)
-    for episode in episodes:
-        _item(generator, show, episode, base_url)
-    xml: bytes = generator.rss_str(pretty=False)
-    return xml
-
-
-def _channel(generator: FeedGenerator, show: Show, base_url: str) -> None:
-    generator.title(show.title)
-    generator.link(href=urls.show_url(base_url, show.slug), rel="alternate")
-    generator.link(href=urls.feed_url(base_url, show.slug), rel="self")
-    generator.description(show.description or show.title)
-    generator.language(show.language)
-    if show.copyright:
-        generator.copyright(show.copyright)
+    generator.register_extension("showapp", ShowappChannelExtension, ShowappEntryExtension)
+    generator.title(channel.title or "Untitled")
+    # feedgen writes the last link it was given as <link>, so the page link goes last.
+    generator.link(href=channel.self_url, rel="self")
+    generator.link(href=channel.link, rel="alternate")
+    generator.description(channel.description or channel.title or "Untitled")
+    generator.language(channel.language)
+    generator.lastBuildDate(channel.last_build)
+    generator.generator("showapp")
+    if channel.copyright:
+        generator.copyright(channel.copyright)
     podcast = generator.podcast
-    podcast.itunes_author(show.author or show.owner_name or show.title)
-    if show.owner_email:
-        podcast.itunes_owner(name=show.owner_name or show.author, email=show.owner_email)
-    if show.category:
-        podcast.itunes_category(show.category, show.subcategory or None)
-    generator.showapp.explicit = show.explicit
-    podcast.itunes_type(show.show_type.value)
-    if show.subtitle:
-        podcast.itunes_subtitle(show.subtitle)
-    if artwork := urls.artwork_href(base_url, show.artwork, show.artwork_url):
-        podcast.itunes_image(artwork)
+    if channel.author:
+        podcast.itunes_author(channel.author)
+    if channel.owner_email:
+        podcast.itunes_owner(name=channel.owner_name or channel.author, email=channel.owner_email)
+    if channel.category:
+        podcast.itunes_category(channel.category, channel.subcategory or None)
+    podcast.itunes_type(channel.show_type)
+    if channel.subtitle:
+        podcast.itunes_subtitle(channel.subtitle)
+    generator.showapp.channel = channel
+    return generator
 
 
-def _item(generator: FeedGenerator, show: Show, episode: Episode, base_url: str) -> None:
+def _render_items(generator: FeedGenerator, channel: Any, items: list[Item]) -> dict[Item, bytes]:
+    rendered: dict[Item, bytes] = {}
+    for item in items:
+        node = _entry(generator, item).rss_entry()
+        # Inside the channel the item uses the prefixes declared once on <rss>.
+        channel.append(node)
+        fragment = etree.tostring(node, encoding="UTF-8")
+        channel.remove(node)
+        rendered[item] = _ITEM_START.sub(b"<item>", fragment, count=1)
+    _remember(rendered)
+    return rendered
+
+
+def _entry(generator: FeedGenerator, item: Item) -> Any:
     entry = generator.add_entry(order="append")
-    entry.guid(episode.guid, permalink=False)
-    entry.title(episode.title)
-    entry.link(href=urls.episode_url(base_url, show.slug, episode.slug))
-    entry.description(render_episode_notes(episode) or episode.summary or episode.title)
-    entry.published(episode.published_at)
-    if audio := urls.audio_href(
-        base_url, episode.audio_file, episode.audio_url, urls.configured_media_prefix()
-    ):
-        entry.enclosure(
-            audio,
-            str(episode.audio_bytes),
-            episode.audio_mime,
-        )
+    entry.guid(item.guid, permalink=False)
+    entry.title(item.title)
+    entry.link(href=item.link)
+    entry.published(item.published)
+    if item.enclosure_url:
+        entry.enclosure(item.enclosure_url, str(item.enclosure_length or 0), item.enclosure_type)
     podcast = entry.podcast
-    if episode.duration_seconds is not None:
-        podcast.itunes_duration(round(episode.duration_seconds))
-    if episode.number is not None:
-        podcast.itunes_episode(episode.number)
-    if episode.season is not None:
-        podcast.itunes_season(episode.season)
-    podcast.itunes_episode_type(episode.episode_type.value)
-    entry.showapp.explicit = episode.explicit
-    if episode.summary:
-        podcast.itunes_summary(episode.summary)
+    if item.duration is not None:
+        podcast.itunes_duration(item.duration)
+    if item.episode is not None:
+        podcast.itunes_episode(item.episode)
+    if item.season is not None:
+        podcast.itunes_season(item.season)
+    podcast.itunes_episode_type(item.episode_type)
+    if item.summary:
+        podcast.itunes_summary(item.summary)
+    entry.showapp.item = item
+    return entry
+
+
+def _remember(rendered: dict[Item, bytes]) -> None:
+    with _fragments_lock:
+        if len(_fragments) + len(rendered) > FRAGMENT_CACHE_SIZE:
+            _fragments.clear()
+        _fragments.update(rendered)
+
+
+def forget_rendered_items() -> None:
+    """Drop every cached item fragment (benchmarks measure cold renders with it)."""
+    with _fragments_lock:
+        _fragments.clear()

@@ -31,6 +31,8 @@ SHOW_FIELDS = {
     "subtitle", "description", "author", "owner_name", "owner_email", "language", "category",
     "subcategory", "explicit", "show_type", "copyright", "website", "funding_url",
     "funding_text", "timezone",
+    # feed settings (issue 5)
+    "locked", "itunes_block", "complete", "medium", "update_frequency", "update_rrule",
 }  # fmt: skip
 
 

@@ -35,10 +35,11 @@ def render_notes(markdown_source: str) -> str:
 
 
 def render_episode_notes(episode: Episode) -> str:
-    """Show notes as safe HTML: written Markdown wins; imported HTML is sanitised again."""
-    if episode.notes_md:
-        return render_notes(episode.notes_md)
-    return sanitize_html(episode.notes_html)
+    """Show notes as safe HTML. notes_html is rendered (or imported) sanitised; it is cleaned
+    again here because pages must stay safe even if a row was written by other means."""
+    if episode.notes_html:
+        return sanitize_html(episode.notes_html)
+    return render_notes(episode.notes_md)
 
 
 def sanitize_html(html: str) -> str:

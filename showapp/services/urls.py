@@ -52,13 +52,6 @@ def enclosure_url(base_url: str, relative_name: str, prefix: str = "") -> str:
     return prefix + url.removeprefix("https://")
 
 
-def configured_media_prefix() -> str:
-    """SHOWAPP_MEDIA_PREFIX_URL of the running app, or "" outside one."""
-    from flask import current_app, has_app_context
-
-    return str(current_app.config.get("MEDIA_PREFIX_URL") or "") if has_app_context() else ""
-
-
 def audio_href(
     base_url: str, audio_file: str | None, audio_url: str | None, prefix: str = ""
 ) -> str | None:
@@ -69,3 +62,27 @@ def audio_href(
 
 def artwork_href(base_url: str, artwork: str | None, artwork_url: str | None) -> str | None:
     return media_url(base_url, artwork) if artwork else artwork_url
+
+
+def guest_url(base_url: str, guest_slug: str) -> str:
+    return f"{base_url}/guests/{guest_slug}"
+
+
+def topic_url(base_url: str, show_slug: str, topic_slug: str) -> str:
+    return f"{base_url}/{show_slug}/topics/{topic_slug}"
+
+
+def topic_feed_url(base_url: str, show_slug: str, topic_slug: str) -> str:
+    return f"{base_url}/{show_slug}/topics/{topic_slug}/feed.xml"
+
+
+def guest_feed_url(base_url: str, guest_slug: str) -> str:
+    return f"{base_url}/guests/{guest_slug}/feed.xml"
+
+
+def network_feed_url(base_url: str) -> str:
+    return f"{base_url}/feed.xml"
+
+
+def opml_url(base_url: str) -> str:
+    return f"{base_url}/feeds.opml"

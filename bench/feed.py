@@ -1,0 +1,236 @@
+"""Feed benchmark: render cost against feedgen alone, and HTTP throughput against nginx.
+
+    .venv/bin/python bench/feed.py            # everything (about two minutes)
+    .venv/bin/python bench/feed.py --no-http  # render figures only
+
+Seeds shows of 100, 1,000 and 10,000 episodes into a temporary SQLite database (bulk inserts),
+then prints side-by-side figures and ratios. Servers bind 127.0.0.1 on free ports and are
+stopped at the end; each load run lasts about 3 seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from feedgen.feed import FeedGenerator
+from sqlalchemy import insert, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from showapp import create_app, db  # noqa: E402
+from showapp.models import (  # noqa: E402
+    Appearance,
+    Episode,
+    Guest,
+    Topic,
+    episode_topics,
+)
+from showapp.services import feedcache, feeds, rss, studio  # noqa: E402
+from showapp.services.feed_items import Item  # noqa: E402
+from showapp.services.text import render_notes  # noqa: E402
+
+SIZES = (100, 1_000, 10_000)
+DJANGO_CAST_1000 = 2.75  # seconds, django-cast rendering a 1,000-episode feed (issue 5)
+BASE_URL = "https://podcast.example.org"
+NOTES = """Our guest runs a {n}-person team and talks about the mentor who changed her mind.
+
+## In this episode
+
+- (02:10) The first manager who *listened*
+- (11:45) Sponsorship versus mentoring & why both matter
+- (24:30) What she would tell her younger self
+
+Mentioned: [the report](https://example.com/report-{n}) and [her blog](https://example.org/b).
+"""
+
+
+def seed(url: str, episodes: int) -> None:
+    """One show of `episodes` episodes with guests and topics, by bulk inserts."""
+    app = create_app(_config(url), check_migrations=False)
+    db.upgrade(app)
+    now = datetime.now(UTC)
+    with app.app_context(), db.new_session(app) as session:
+        feed_url = f"{BASE_URL}/bench/feed.xml"
+        show = studio.create_show(
+            session, slug="bench", title="Bench & Mentors", feed_url=feed_url,
+            description="A benchmark show.", author="Ada Host", owner_name="Ada Host",
+            owner_email="ada@example.com", category="Business", subcategory="Management",
+        )  # fmt: skip
+        show.artwork = "bench/cover.png"
+        session.commit()
+        connection = session.connection()
+        connection.execute(insert(Guest), [
+            {"slug": f"guest-{g}", "name": f"Guest Number {g}", "bio": "", "links":
+             [f"https://example.com/people/{g}"], "organisation": "", "job_title": ""}
+            for g in range(300)
+        ])  # fmt: skip
+        connection.execute(insert(Topic), [
+            {"slug": f"topic-{t}", "name": f"Topic {t}", "description": ""} for t in range(10)
+        ])  # fmt: skip
+        connection.execute(insert(Episode), [_episode(show.id, n, now) for n in range(episodes)])
+        ids = list(connection.scalars(select(Episode.id).order_by(Episode.id)))
+        guest_ids = list(connection.scalars(select(Guest.id)))
+        topic_ids = list(connection.scalars(select(Topic.id)))
+        connection.execute(insert(Appearance), [
+            {"episode_id": e, "guest_id": guest_ids[(i * 7 + k) % len(guest_ids)], "role":
+             "guest", "group": "cast", "organisation": "", "job_title": "", "position": k}
+            for i, e in enumerate(ids) for k in range(1 + i % 2)
+        ])  # fmt: skip
+        connection.execute(insert(episode_topics), [
+            {"episode_id": e, "topic_id": topic_ids[i % len(topic_ids)]} for i, e in enumerate(ids)
+        ])  # fmt: skip
+        session.commit()
+    db.get_engine(app).dispose()
+
+
+def _episode(show_id: int, n: int, now: datetime) -> dict[str, Any]:
+    notes = NOTES.format(n=n)
+    return {
+        "show_id": show_id, "guid": str(uuid.uuid4()), "slug": f"episode-{n}",
+        "title": f"Episode {n}: mentors, sponsors & the long game", "summary": "",
+        "notes_md": notes, "notes_html": render_notes(notes), "status": "published",
+        "published_at": now - timedelta(hours=n + 1), "season": 1 + n // 100,
+        "number": n + 1, "episode_type": "full", "explicit": False, "artwork": None,
+        "audio_file": f"bench/episode-{n}.mp3", "audio_bytes": 30_000_000 + n,
+        "audio_mime": "audio/mpeg", "duration_seconds": 1800.0 + n, "version": 1,
+    }  # fmt: skip
+
+
+def _config(url: str) -> dict[str, Any]:
+    episodes_dir = Path(url.removeprefix("sqlite:///")).parent / "episodes"
+    return {"TESTING": True, "DATABASE_URL": url, "EPISODES_DIR": str(episodes_dir),
+            "BASE_URL": BASE_URL, "SECRET_KEY": "bench"}  # fmt: skip
+
+
+def feedgen_alone(items: list[Item]) -> bytes:
+    """Plain feedgen (podcast extension, no Podcasting 2.0, no fixes) writing the same items."""
+    generator = FeedGenerator()
+    generator.load_extension("podcast")
+    generator.title("Bench & Mentors")
+    generator.link(href=f"{BASE_URL}/bench/", rel="alternate")
+    generator.description("A benchmark show.")
+    generator.language("en")
+    generator.podcast.itunes_author("Ada Host")
+    generator.podcast.itunes_category("Business", "Management")
+    generator.podcast.itunes_explicit("no")
+    for item in items:
+        entry = generator.add_entry(order="append")
+        entry.guid(item.guid, permalink=False)
+        entry.title(item.title)
+        entry.link(href=item.link)
+        entry.description(item.html)
+        entry.content(item.html, type="CDATA")
+        entry.published(item.published)
+        entry.enclosure(item.enclosure_url, str(item.enclosure_length), item.enclosure_type)
+        entry.podcast.itunes_duration(item.duration)
+        entry.podcast.itunes_episode(item.episode)
+        entry.podcast.itunes_season(item.season)
+        entry.podcast.itunes_episode_type(item.episode_type)
+        entry.podcast.itunes_explicit("no")
+    body: bytes = generator.rss_str(pretty=False)
+    return body
+
+
+def _paused(action: Callable[[], object]) -> object:
+    # Same conditions as our renderer, which pauses the cyclic GC while it builds a feed.
+    with rss.gc_paused():
+        return action()
+
+
+def best_of(runs: int, action: Callable[[], object]) -> float:
+    timings = []
+    for _ in range(runs):
+        gc.collect()
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def render_figures(workdir: Path, sizes: list[int]) -> dict[int, str]:
+    print("## Render (seconds, best of 3; cold = empty fragment cache, database load included)\n")
+    print("| episodes | feedgen alone | cold render | ratio (goal <= 1.3) | "
+          "after 1 edit | edit/cold (goal <= 0.1) | vs django-cast 2.75 s |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---|")
+    urls: dict[int, str] = {}
+    for size in sizes:
+        url = f"sqlite:///{workdir}/bench-{size}.sqlite3"
+        seed(url, size)
+        urls[size] = url
+        print(_render_row(url, size), flush=True)
+    return urls
+
+
+def _render_row(url: str, size: int) -> str:
+    app = create_app(_config(url))
+    site = feeds.FeedSite(BASE_URL, "Bench network")
+    ref = feeds.FeedRef("show", show_slug="bench")
+    with app.app_context(), db.new_session(app) as session:
+        now = datetime.now(UTC)
+
+        def cold() -> None:
+            rss.forget_rendered_items()
+            feeds.render(session, ref, site, now)
+
+        cold_seconds = best_of(3, cold)
+        rendered = feeds.render(session, ref, site, now)
+        assert rendered is not None
+        items = _items(session, site, now)
+        alone = best_of(3, lambda: _paused(lambda: feedgen_alone(items)))
+        edited = _time_rebuild_after_edit(session, ref, site)
+    cast = f"{DJANGO_CAST_1000 / cold_seconds:.1f}x faster (goal >= 10x)" if size == 1_000 else "–"
+    db.get_engine(app).dispose()
+    return (f"| {size:,} | {alone:.3f} | {cold_seconds:.3f} | {cold_seconds / alone:.2f} | "
+            f"{edited:.3f} | {edited / cold_seconds:.3f} | {cast} |")  # fmt: skip
+
+
+def _items(session: Any, site: feeds.FeedSite, now: datetime) -> list[Item]:
+    items, _trailers, _last = feeds._items(
+        session, Episode.show_id.is_not(None), site.base_url, now, None
+    )
+    return items
+
+
+def _time_rebuild_after_edit(session: Any, ref: feeds.FeedRef, site: feeds.FeedSite) -> float:
+    """Warm fragments, edit one episode and commit, then time the rebuild the next request
+    does (the same call the feed view makes: render, compress, store)."""
+    feedcache.rebuild(session, ref, site, datetime.now(UTC))
+    session.commit()
+    timings = []
+    for attempt in range(3):
+        episode = session.scalars(select(Episode).order_by(Episode.id).limit(1)).one()
+        episode.title = f"Edited title {attempt}"
+        session.commit()
+        gc.collect()
+        started = time.perf_counter()
+        feedcache.rebuild(session, ref, site, datetime.now(UTC))
+        session.commit()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-http", action="store_true", help="skip the wrk runs")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="showapp-bench-") as tmp:
+        workdir = Path(tmp)
+        urls = render_figures(workdir, args.sizes)
+        if not args.no_http:
+            from bench.feed_http import http_figures
+
+            http_figures(workdir, urls, _config)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Plain values a feed is built from: no ORM, no Flask, hashable so rendered items can be reused."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+# Characters XML 1.0 cannot carry at all (C0 controls except tab/newline/CR, surrogates,
+# U+FFFE/U+FFFF); hosts paste them in from word processors and terminals.
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    """Text that any XML parser accepts, without the leading/trailing spaces Apple rejects."""
+    if _NOT_XML.search(value):
+        value = _NOT_XML.sub("", value)
+    return value.strip()
+
+
+class Person(NamedTuple):
+    name: str
+    role: str = "host"
+    group: str = "cast"
+    img: str | None = None
+    href: str | None = None
+
+
+class Transcript(NamedTuple):
+    url: str
+    mime: str
+    language: str | None = None
+    captions: bool = False
+
+
+class Soundbite(NamedTuple):
+    start_seconds: float
+    duration_seconds: float
+    title: str = ""
+
+
+class Trailer(NamedTuple):
+    title: str
+    url: str
+    published: datetime
+    length: int | None = None
+    mime: str | None = None
+    season: int | None = None
+
+
+class Item(NamedTuple):
+    """One <item>. Equal items render to equal bytes, which is what the fragment cache uses.
+    Named tuples: a feed builds thousands of these, and tuples hash and compare in C."""
+
+    guid: str
+    title: str
+    link: str
+    html: str
+    published: datetime
+    enclosure_url: str | None
+    enclosure_length: int | None
+    enclosure_type: str | None
+    duration: int | None = None
+    episode: int | None = None
+    season: int | None = None
+    episode_type: str = "full"
+    explicit: bool = False
+    image: str | None = None
+    summary: str = ""
+    persons: tuple[Person, ...] = ()
+    transcripts: tuple[Transcript, ...] = ()
+    chapters_url: str | None = None
+    soundbites: tuple[Soundbite, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    title: str
+    link: str
+    self_url: str
+    description: str
+    language: str
+    author: str
+    podcast_guid: str
+    last_build: datetime
+    owner_name: str = ""
+    owner_email: str = ""
+    category: str = ""
+    subcategory: str = ""
+    explicit: bool = False
+    show_type: str = "episodic"
+    image: str | None = None
+    subtitle: str = ""
+    copyright: str = ""
+    locked: bool = False
+    funding_url: str = ""
+    funding_text: str = ""
+    medium: str = "podcast"
+    update_frequency: str = ""
+    update_rrule: str = ""
+    new_feed_url: str = ""
+    block: bool = False
+    complete: bool = False
+    hub_url: str = ""
+    persons: tuple[Person, ...] = ()
+    trailers: tuple[Trailer, ...] = field(default=())
