@@ -34,6 +34,10 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    # Flask-Login reads the session after every response to manage remember-me cookies, which
+    # the studio never issues; that read alone marks every feed and media response
+    # "Vary: Cookie", and CDNs then stop caching them.
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     login_manager.login_view = "studio.login"
     login_manager.user_loader(_load_user)
     app.before_request(_protect_outside_studio)
