@@ -22,11 +22,14 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmake
 from showapp.models import (
     Appearance,
     CatalogStamp,
+    Chapter,
     Episode,
     FeedCache,
     Guest,
     Show,
+    Soundbite,
     Topic,
+    Transcript,
     User,
     episode_topics,
     show_hosts,
@@ -36,7 +39,9 @@ from showapp.services.text import render_notes
 
 # Rows whose changes can show in some feed. Issue 4's chapter/transcript/soundbite models
 # join this tuple when they are merged.
-FEED_MODELS: tuple[type[Any], ...] = (Show, Episode, Guest, Appearance, Topic, User)
+FEED_MODELS: tuple[type[Any], ...] = (
+    Show, Episode, Guest, Appearance, Topic, User, Chapter, Transcript, Soundbite,
+)  # fmt: skip
 FEED_TABLES = frozenset(
     [model.__tablename__ for model in FEED_MODELS] + [episode_topics.name, show_hosts.name]
 )
@@ -91,7 +96,11 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     bump_stamp(connection)
     show_ids = {o.id for o in relevant if isinstance(o, Show)}
     show_ids |= {o.show_id for o in relevant if isinstance(o, Episode)}
-    episode_ids = {o.episode_id for o in relevant if isinstance(o, Appearance)}
+    episode_ids = {
+        o.episode_id
+        for o in relevant
+        if isinstance(o, Appearance | Chapter | Transcript | Soundbite)
+    }
     if episode_ids:
         show_ids |= set(
             connection.scalars(select(Episode.show_id).where(Episode.id.in_(episode_ids)))

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from showapp.models import (
     PODCAST_GUID_NAMESPACE,
     Appearance,
+    Chapter,
     Episode,
     EpisodeStatus,
     EpisodeType,
@@ -30,9 +32,13 @@ from showapp.models import (
     episode_topics,
     show_hosts,
 )
-from showapp.services import rss, urls
+from showapp.models import Soundbite as RichSoundbite
+from showapp.models import Transcript as RichTranscript
+from showapp.services import rss, transcripts, urls
 from showapp.services.catalog import is_live
 from showapp.services.feed_items import Channel, Item, Person, Trailer, xml_text
+from showapp.services.feed_items import Soundbite as FeedSoundbite
+from showapp.services.feed_items import Transcript as FeedTranscript
 
 _EPISODE_COLUMNS = (
     Episode.id, Episode.show_id, Episode.guid, Episode.slug, Episode.title, Episode.summary,
@@ -279,16 +285,50 @@ def _items(
         )
         for row in rows
     ]
-    # ISSUE 4 WIRING (one line, after merge): replace `{}` with a query returning, per episode
-    # id, {"transcripts": (Transcript(url, mime, language),), "chapters_url": url,
-    # "soundbites": (Soundbite(start, duration, title),)}; podcast_ns already writes them.
-    extras: dict[int, dict[str, Any]] = {}
-    if extras:
-        items = [i._replace(**extras.get(r.id, {})) for i, r in zip(items, rows, strict=True)]
+    extras = _rich_extras(session, rows, site.base_url)
+    items = [i._replace(**extras.get(r.id, {})) for i, r in zip(items, rows, strict=True)]
     trailers = tuple(_trailer(item) for item in items if item.episode_type == EpisodeType.TRAILER)
     stamps = [i.published for i in items] + ([floor] if floor else [])
     last_build = max(stamps) if stamps else now
     return items, tuple(t for t in trailers if t is not None), last_build
+
+
+def _rich_extras(session: Session, rows: Sequence[Any], base_url: str) -> dict[int, dict[str, Any]]:
+    """podcast:transcript, podcast:chapters and podcast:soundbite values per episode id."""
+    slugs = {row.id: (row.show_slug, row.slug) for row in rows}
+    extras: dict[int, dict[str, Any]] = {episode_id: {} for episode_id in slugs}
+    if not slugs:
+        return extras
+    ids = list(slugs)
+    for episode_id, fmt, language in session.execute(
+        select(RichTranscript.episode_id, RichTranscript.format, RichTranscript.language)
+        .where(RichTranscript.episode_id.in_(ids))
+        .order_by(RichTranscript.episode_id, RichTranscript.id)
+    ):
+        show_slug, episode_slug = slugs[episode_id]
+        query = f"?lang={quote(language)}"
+        timed = urls.transcript_url(base_url, show_slug, episode_slug, fmt) + query
+        plain = urls.transcript_url(base_url, show_slug, episode_slug, "txt") + query
+        extras[episode_id]["transcripts"] = (
+            *extras[episode_id].get("transcripts", ()),
+            FeedTranscript(timed, transcripts.FORMATS[fmt], language, captions=True),
+            FeedTranscript(plain, "text/plain", language),
+        )
+    with_chapters = session.scalars(
+        select(Chapter.episode_id).where(Chapter.episode_id.in_(ids)).distinct()
+    )
+    for episode_id in with_chapters:
+        extras[episode_id]["chapters_url"] = urls.chapters_url(base_url, *slugs[episode_id])
+    for bite in session.scalars(
+        select(RichSoundbite)
+        .where(RichSoundbite.episode_id.in_(ids))
+        .order_by(RichSoundbite.episode_id, RichSoundbite.start_seconds)
+    ):
+        extras[bite.episode_id]["soundbites"] = (
+            *extras[bite.episode_id].get("soundbites", ()),
+            FeedSoundbite(bite.start_seconds, bite.duration_seconds, bite.title),
+        )
+    return extras
 
 
 def _trailer(item: Item) -> Trailer | None:
