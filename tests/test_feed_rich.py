@@ -84,3 +84,20 @@ def test_adding_chapters_rebuilds_the_cached_feed(
         assert second.status_code == 200
         [item] = etree.fromstring(second.data).iter("item")
     assert item.find(f"{{{PODCAST_NS}}}chapters") is not None
+
+
+def test_topic_page_offers_each_shows_topic_feed(
+    client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    from showapp.services import studio
+
+    topic = studio.find_or_create_topic(session, "Finding a sponsor")
+    for slug in ("alpha", "beta"):
+        episode = make_episode(session, make_show(session, slug=slug), episodes_dir)
+        studio.tag_topic(session, episode, topic)
+    session.commit()
+    page = client.get("/topics/finding-a-sponsor").get_data(as_text=True)
+    for slug in ("alpha", "beta"):
+        href = f"/{slug}/topics/finding-a-sponsor/feed.xml"
+        assert 'type="application/rss+xml"' in page and href in page
+        assert len(_items(client, href)) == 1

@@ -210,6 +210,17 @@ def get_topic(session: Session, slug: str) -> Topic | None:
     return session.scalars(select(Topic).where(Topic.slug == slug)).one_or_none()
 
 
+def shows_on_topic(session: Session, topic: Topic) -> Sequence[Show]:
+    """Shows with a live episode on this topic: each offers a feed of just those episodes."""
+    on_topic = Episode.topics.any(Topic.id == topic.id)
+    query = (
+        select(Show)
+        .where(Show.episodes.any(and_(on_topic, is_live(utc_now()))))
+        .order_by(Show.title)
+    )
+    return session.scalars(query).all()
+
+
 def list_topics(session: Session) -> Sequence[Topic]:
     """Topics with at least one live episode."""
     live = Topic.episodes.any(is_live(utc_now()))

@@ -29,7 +29,6 @@ MAX_PAGE = 100_000
 # the one place that maps a kind of page to its feed endpoint: LEAD adjust names here.
 FEED_ENDPOINTS: dict[str, tuple[str, str | None]] = {
     "show": ("feed.show_feed", "show_slug"),
-    "topic": ("feed.topic_feed", "topic_slug"),
     "guest": ("feed.guest_feed", "guest_slug"),
     "network": ("feed.network_feed", None),
 }

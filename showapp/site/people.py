@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template
+from flask import Response, abort, render_template, url_for
 
 from showapp.db import get_session
+from showapp.models import Topic
 from showapp.services import public
 from showapp.site import bp, structured
 from showapp.site.helpers import (
@@ -75,7 +76,7 @@ def topic(topic_slug: str) -> Response:
         title=found.name if page == 1 else f"{found.name} · page {page}",
         description=excerpt(found.description or f"Interviews about {found.name}."),
         canonical=canonical("site.topic", topic_slug=found.slug, **_page_arg(page)),
-        alternates=alternates((f"{found.name}: episodes", feed_url("topic", found.slug))),
+        alternates=alternates(*_topic_feeds(found)),
     )
     html = render_template(
         "site/topic.html",
@@ -85,6 +86,18 @@ def topic(topic_slug: str) -> Response:
         meta=meta,
     )
     return page_response(html, newest(*(e.updated_at for e in episodes.items)))
+
+
+def _topic_feeds(topic: Topic) -> list[tuple[str, str | None]]:
+    # Topic feeds belong to a show ("only the episodes about sponsorship"), so a topic that
+    # several shows cover offers one feed per show.
+    return [
+        (
+            f"{show.title}: {topic.name}",
+            url_for("feed.topic_feed", show_slug=show.slug, topic_slug=topic.slug),
+        )
+        for show in public.shows_on_topic(get_session(), topic)
+    ]
 
 
 def _page_arg(page: int) -> dict[str, int]:
