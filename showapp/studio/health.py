@@ -1,0 +1,26 @@
+"""Feed health: what Apple, Spotify and Podcast Index would reject or warn about, per show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, render_template
+
+from showapp.db import get_session
+from showapp.services.feed_health import feed_health
+from showapp.studio import add_nav_item, bp, current_show
+
+
+@bp.get("/shows/<show_slug>/feed-health")
+def feed_health_page(show_slug: str) -> str:
+    show = current_show()
+    problems = feed_health(
+        get_session(),
+        show,
+        current_app.config["BASE_URL"],
+        episodes_dir=Path(current_app.config["EPISODES_DIR"]),
+    )
+    return render_template("studio/feed_health.html", show=show, problems=problems)
+
+
+add_nav_item("Feed health", "studio.feed_health_page", per_show=True)
