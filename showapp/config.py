@@ -18,6 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,
     "SITE_TITLE": "showapp",
+    "SITE_CACHE_SIZE": 1024,  # rendered public pages kept per worker; 0 turns the cache off
     # Media delivery: "" (Flask sends files), "x-accel" (nginx) or "x-sendfile".
     "MEDIA_ACCEL": "",
     "MEDIA_ACCEL_PREFIX": "/_media",
