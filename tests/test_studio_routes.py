@@ -15,15 +15,20 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
-from showapp.models import UserRole
-from showapp.services import accounts
+from showapp.models import Episode, UserRole
+from showapp.services import accounts, chapters, studio, tagging
+from showapp.services.chapters import ChapterEntry
+from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, login, make_user
 
 PUBLIC = {"studio.login", "studio.accept_invite"}
+CHAPTERS_JSON = b'{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Start"}]}'
+VTT = b"WEBVTT\n\n00:00:00.000 --> 00:00:02.500\n<v Ada>Hello there.\n"
 
 
 def _png(size: int) -> io.BytesIO:
@@ -68,6 +73,22 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "studio.edit_user": lambda ids: {"shows": [ids["other_show_id"]]},
     "studio.set_user_active": lambda ids: {"active": "1"},
     "studio.reinvite_user": lambda ids: {},
+    "studio.edit_chapters": lambda ids: {"start": ["0", "0:00:01.5"], "title": ["Hi", "Talk"]},
+    "studio.upload_chapters": lambda ids: {
+        "chapters_file": (io.BytesIO(CHAPTERS_JSON), "chapters.json")
+    },
+    "studio.chapters_from_audio": lambda ids: {},
+    "studio.edit_transcripts": lambda ids: {
+        "transcript": (io.BytesIO(VTT), "talk.vtt"),
+        "language": "en",
+    },
+    "studio.edit_soundbites": lambda ids: {"start": "0.5", "duration": "2", "title": "Bite"},
+    "studio.replace_audio": lambda ids: {"audio": (io.BytesIO(make_mp3(3.0, seed=77)), "v2.mp3")},
+    "studio.edit_guest": lambda ids: {"name": "Grace Hopper", "slug": ids["guest_slug"]},
+    "studio.merge_guest": lambda ids: {"into": "grace-m-hopper"},
+    "studio.edit_topic": lambda ids: {"name": "Mentoring", "slug": ids["topic_slug"]},
+    "studio.merge_topic": lambda ids: {"into": "mentorship"},
+    "studio.delete_topic": lambda ids: {},
 }
 
 
@@ -76,6 +97,14 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     show = make_show(session, slug="leaders")
     other = make_show(session, slug="other")
     episode = make_episode(session, show, episodes_dir)
+    # The audio carries chapters, so "take chapters from the audio file" has some to take.
+    chapters.replace_chapters(session, episode, [ChapterEntry(0.0, "Start")])
+    with tagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
+        session.flush()
+    for name in ("Grace Hopper", "Grace M Hopper"):
+        studio.credit_guest(session, episode, studio.find_or_create_guest(session, name))
+    for name in ("Mentoring", "Mentorship"):
+        studio.tag_topic(session, episode, studio.find_or_create_topic(session, name))
     make_user(session, "admin@example.com", role=UserRole.ADMIN)
     host = make_user(session, "host@example.com", shows=[other])
     invited, token = accounts.invite_host(session, "invited@example.com", "", [show.id])
@@ -87,6 +116,8 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
         "user_id": host.id,
         "token": token,
         "other_show_id": other.id,
+        "guest_slug": "grace-hopper",
+        "topic_slug": "mentoring",
         "password": "correct horse battery",
     }
 
@@ -174,8 +205,13 @@ def _admin_endpoints() -> set[str]:
     return ADMIN_ENDPOINTS
 
 
-def test_an_admin_can_use_every_route(app: Flask, world: dict[str, Any]) -> None:
+def test_an_admin_can_use_every_route(app: Flask, world: dict[str, Any], session: Session) -> None:
     for rule, method in _calls(app):
+        # Replacing the audio or re-tagging it (chapters) saves the episode, too.
+        session.rollback()
+        world["version"] = session.scalar(
+            select(Episode.version).where(Episode.id == world["episode_id"])
+        )
         client = app.test_client()
         if rule.endpoint != "studio.accept_invite":
             login(client, "admin@example.com")
@@ -184,5 +220,3 @@ def test_an_admin_can_use_every_route(app: Flask, world: dict[str, Any]) -> None
         url = _url(app, rule, world)
         response = _request(client, method, url, data)
         assert response.status_code < 400, f"{method} {url}: {response.status_code}"
-        if method == "POST" and rule.endpoint == "studio.edit_episode":
-            world["version"] += 1

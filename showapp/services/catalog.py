@@ -39,6 +39,10 @@ def get_show(session: Session, slug: str) -> Show | None:
     return session.scalars(select(Show).where(Show.slug == slug)).one_or_none()
 
 
+def get_show_by_id(session: Session, show_id: int) -> Show | None:
+    return session.get(Show, show_id)
+
+
 def count_live_episodes(session: Session, show: Show, now: datetime | None = None) -> int:
     query = select(func.count(Episode.id)).where(
         Episode.show_id == show.id, is_live(now or utc_now())

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from showapp.models import Episode, Show
+from showapp.models import Chapter, Episode, Show, Transcript
 from showapp.services import catalog
+
+
+@dataclass(frozen=True)
+class EpisodeDocuments:
+    """Which documents an episode has, for the player: chapters, and its transcript's format."""
+
+    has_chapters: bool
+    transcript_format: str | None
 
 
 def get_episode(session: Session, show_slug: str, episode_slug: str) -> Episode | None:
@@ -28,3 +38,18 @@ def get_public_episode(
         return None
     episode = catalog.get_public_episode(session, show, episode_slug)
     return None if episode is None else (show, episode)
+
+
+def episode_documents(session: Session, episode: Episode) -> EpisodeDocuments:
+    """One query: does the episode have chapters, and in which format is its transcript?"""
+    first_transcript = (
+        select(Transcript.format)
+        .where(Transcript.episode_id == episode.id)
+        .order_by(Transcript.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        select(exists().where(Chapter.episode_id == episode.id), first_transcript)
+    ).one()
+    return EpisodeDocuments(bool(row[0]), row[1])

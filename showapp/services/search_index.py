@@ -19,28 +19,38 @@ from sqlalchemy.sql.dml import Delete, Insert
 
 from showapp.models import (
     Appearance,
+    Chapter,
     Episode,
     Guest,
     SearchDocument,
     Show,
     SiteRevision,
+    Soundbite,
     Topic,
+    Transcript,
     episode_topics,
 )
 from showapp.services.catalog import episode_page_options
 from showapp.services.text import render_notes
 
 _DIRTY_KEY = "search_dirty_episodes"
-PUBLIC_MODELS = (Show, Episode, Appearance, Guest, Topic)
+# Chapters and transcripts decide whether the episode page offers a chapter list and a
+# transcript, so a change to them is a change to a public page.
+PUBLIC_MODELS = (Show, Episode, Appearance, Guest, Topic, Chapter, Transcript, Soundbite)
+EPISODE_CHILDREN = (Transcript, Chapter, Soundbite)
 
 
-def no_transcript(session: Session, episode_id: int) -> str:
-    return ""
-
-
-# LEAD: wire issue 4's transcripts here (a function returning an episode's transcript
-# as plain text); every reindex then makes transcripts searchable.
-transcript_text: Callable[[Session, int], str] = no_transcript
+def transcript_texts(session: Session, episode_ids: Sequence[int]) -> dict[int, str]:
+    """Each episode's transcripts as plain text (every language, one after the other)."""
+    texts: dict[int, list[str]] = {}
+    query = (
+        select(Transcript.episode_id, Transcript.plain_text)
+        .where(Transcript.episode_id.in_(episode_ids))
+        .order_by(Transcript.episode_id, Transcript.id)
+    )
+    for episode_id, text in session.execute(query):
+        texts.setdefault(episode_id, []).append(text)
+    return {episode_id: "\n\n".join(parts) for episode_id, parts in texts.items()}
 
 
 def plain_text(markdown_source: str) -> str:
@@ -64,15 +74,13 @@ def _index_batch(session: Session, ids: list[int], transcripts: dict[int, str]) 
         .execution_options(populate_existing=True)
     ).all()
     session.execute(delete(SearchDocument).where(SearchDocument.episode_id.in_(ids)))
-    rows = [_document_row(session, episode, transcripts) for episode in episodes]
+    texts = {**transcript_texts(session, ids), **transcripts}
+    rows = [_document_row(episode, texts) for episode in episodes]
     if rows:
         session.execute(insert(SearchDocument), rows)
 
 
-def _document_row(
-    session: Session, episode: Episode, transcripts: dict[int, str]
-) -> dict[str, Any]:
-    transcript = transcripts.get(episode.id)
+def _document_row(episode: Episode, transcripts: dict[int, str]) -> dict[str, Any]:
     return {
         "episode_id": episode.id,
         "show_id": episode.show_id,
@@ -84,9 +92,7 @@ def _document_row(
             for a in episode.appearances
         ),
         "topics": " ".join(topic.name for topic in episode.topics),
-        "transcript": transcript
-        if transcript is not None
-        else transcript_text(session, episode.id),
+        "transcript": transcripts.get(episode.id, ""),
     }
 
 
@@ -116,6 +122,9 @@ def watch_sessions(
         event.listen(factory, "after_commit", _after_commit)
 
 
+_CHILD_TABLES = tuple(model.__table__ for model in EPISODE_CHILDREN)
+
+
 def _dirty(session: Session) -> set[int]:
     noted: set[int] = session.info.setdefault(_DIRTY_KEY, set())
     return noted
@@ -128,7 +137,7 @@ def _note_flushed(session: Session, _context: Any) -> None:
             session.info["site_changed"] = True
         if isinstance(obj, Episode) and obj.id is not None:
             noted.add(obj.id)
-        elif isinstance(obj, Appearance) and obj.episode_id is not None:
+        elif isinstance(obj, (Appearance, *EPISODE_CHILDREN)) and obj.episode_id is not None:
             noted.add(obj.episode_id)
         elif isinstance(obj, Guest | Topic) and obj in session.dirty and obj.id is not None:
             session.info.setdefault("search_dirty_owners", set()).add((type(obj), obj.id))
@@ -136,6 +145,10 @@ def _note_flushed(session: Session, _context: Any) -> None:
 
 def _note_statement(state: ORMExecuteState) -> None:
     statement = state.statement
+    if isinstance(statement, Delete) and statement.table in _CHILD_TABLES:
+        # Chapters are replaced with a bulk DELETE, which no flush event reports.
+        state.session.info["site_changed"] = True
+        return
     if isinstance(statement, Insert | Delete) and statement.table is episode_topics:
         params = statement.compile().params
         given = state.parameters if isinstance(state.parameters, dict) else {}

@@ -231,3 +231,13 @@ def resolve_slug_redirect(session: Session, kind: Kind, slug: str) -> str | None
         topic = session.get(Topic, redirect.topic_id)
         return topic.slug if topic else None
     return None
+
+
+def count_appearances(session: Session, guest: Guest) -> int:
+    query = select(func.count()).where(Appearance.guest_id == guest.id)
+    return session.scalar(query) or 0
+
+
+def count_tagged_episodes(session: Session, topic: Topic) -> int:
+    query = select(func.count()).where(episode_topics.c.topic_id == topic.id)
+    return session.scalar(query) or 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -223,3 +224,8 @@ def get_transcript(
     if language is not None:
         query = query.where(Transcript.language == language)
     return session.scalars(query.order_by(Transcript.id).limit(1)).first()
+
+
+def list_transcripts(session: Session, episode: Episode) -> Sequence[Transcript]:
+    query = select(Transcript).where(Transcript.episode_id == episode.id)
+    return session.scalars(query.order_by(Transcript.language)).all()

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Response, abort, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from showapp.db import get_session
 from showapp.site import bp
 from showapp.site.helpers import (
     Meta,
@@ -35,7 +36,7 @@ def embed(show_slug: str, episode_slug: str) -> Response:
         "site/embed.html",
         show=show,
         episode=item,
-        media=player_media(item),
+        media=player_media(get_session(), show, item),
         start=parse_start(request.args.get("t")),
         share_url=page_url,
         meta=meta,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, url_for
+from flask import Response, abort, redirect, render_template, url_for
 
 from showapp.db import get_session
 from showapp.models import Topic
-from showapp.services import public
+from showapp.services import public, tidy
 from showapp.site import bp, structured
 from showapp.site.helpers import (
     Meta,
@@ -29,7 +29,7 @@ def guest(guest_slug: str) -> Response:
     session = get_session()
     found = public.get_guest(session, guest_slug)
     if found is None:
-        abort(404, "No guest has this address.")
+        return _moved("guest", guest_slug)
     page = page_number()
     appearances = public.guest_appearances(session, found, page)
     if appearances.total == 0:
@@ -66,7 +66,7 @@ def topic(topic_slug: str) -> Response:
     session = get_session()
     found = public.get_topic(session, topic_slug)
     if found is None:
-        abort(404, "No topic has this address.")
+        return _moved("topic", topic_slug)
     page = page_number()
     episodes = public.topic_episodes(session, found, page)
     if episodes.total == 0:
@@ -102,3 +102,17 @@ def _topic_feeds(topic: Topic) -> list[tuple[str, str | None]]:
 
 def _page_arg(page: int) -> dict[str, int]:
     return {"page": page} if page > 1 else {}
+
+
+def _moved(kind: tidy.Kind, slug: str) -> Response:
+    """301 to the guest or topic an old (renamed or merged-away) slug now belongs to."""
+    current = tidy.resolve_slug_redirect(get_session(), kind, slug)
+    if current is None:
+        abort(404, f"No {kind} has this address.")
+    target = (
+        url_for("site.guest", guest_slug=current)
+        if kind == "guest"
+        else url_for("site.topic", topic_slug=current)
+    )
+    response: Response = redirect(target, 301)  # type: ignore[assignment]
+    return response

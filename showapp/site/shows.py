@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Response, current_app, render_template, request, url_for
 
 from showapp.db import get_session
 from showapp.models import Episode, Show
-from showapp.services import catalog, public
+from showapp.services import catalog, public, rich, urls
 from showapp.site import bp, structured
 from showapp.site.helpers import (
     Meta,
@@ -27,6 +28,9 @@ from showapp.site.helpers import (
     require_page_exists,
     show_or_404,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session  # noqa: TID251 - only for annotations
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ def episode(show_slug: str, episode_slug: str) -> Response:
         "site/episode.html",
         show=found,
         episode=item,
-        media=player_media(item),
+        media=player_media(session, found, item),
         start=parse_start(request.args.get("t")),
         share_url=canonical("site.episode", show_slug=found.slug, episode_slug=item.slug),
         around=public.neighbours(session, item),
@@ -122,20 +126,23 @@ def episode(show_slug: str, episode_slug: str) -> Response:
     return page_response(html, newest(found.updated_at, item.updated_at))
 
 
-def player_media(episode: Episode) -> PlayerMedia | None:
+def player_media(session: Session, show: Show, episode: Episode) -> PlayerMedia | None:
     if episode.audio_file:
         audio = url_for("media.media_file", filename=episode.audio_file)
     elif episode.audio_url:  # imported, still served by the old host
         audio = episode.audio_url
     else:
         return None
+    documents = rich.episode_documents(session, episode)
+    # Relative URLs: the page and its documents come from the same app.
+    chapters = urls.chapters_url("", show.slug, episode.slug) if documents.has_chapters else None
+    transcript = (
+        urls.transcript_url("", show.slug, episode.slug, documents.transcript_format)
+        if documents.transcript_format
+        else None
+    )
     return PlayerMedia(
-        audio_url=audio,
-        download_url=audio,
-        # LEAD: wire issue 4 here: the Podcasting 2.0 JSON chapters URL and the WebVTT
-        # transcript URL of this episode (None hides the chapter list / transcript).
-        chapters_url=None,
-        transcript_url=None,
+        audio_url=audio, download_url=audio, chapters_url=chapters, transcript_url=transcript
     )
 
 

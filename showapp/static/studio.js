@@ -16,8 +16,26 @@ function setupUpload() {
     errorBox.hidden = false;
   }
 
-  function upload(file) {
+  const duplicateBox = document.getElementById("upload-duplicate");
+  let pendingFile = null;
+  duplicateBox.querySelector("[data-upload-anyway]").addEventListener("click", () => {
+    if (pendingFile) upload(pendingFile, true);
+  });
+
+  function showDuplicate(file, body) {
+    pendingFile = file;
+    duplicateBox.querySelector("[data-message]").textContent = body.error;
+    const link = duplicateBox.querySelector("[data-link]");
+    link.hidden = !body.duplicate_url;
+    if (body.duplicate_url) link.href = body.duplicate_url;
+    duplicateBox.hidden = false;
+    percent.textContent = "";
+    bar.hidden = true;
+  }
+
+  function upload(file, allowDuplicate) {
     errorBox.hidden = true;
+    duplicateBox.hidden = true;
     if (maxBytes && file.size > maxBytes) {
       const limit = Math.round(maxBytes / 1048576);
       showError(`"${file.name}" is larger than this server accepts (${limit} MB).`);
@@ -25,6 +43,7 @@ function setupUpload() {
     }
     const data = new FormData();
     data.append("csrf_token", form.querySelector("[name=csrf_token]").value);
+    if (allowDuplicate) data.append("allow_duplicate", "1");
     data.append("audio", file, file.name);
     const request = new XMLHttpRequest();
     request.open("POST", form.action);
@@ -48,6 +67,8 @@ function setupUpload() {
         percent.textContent = "100% — uploaded, opening the editor…";
         // A short pause so the finished bar is seen before the editor opens.
         setTimeout(() => window.location.assign(body.edit_url), 700);
+      } else if (request.status === 409 && body.duplicate_title) {
+        showDuplicate(file, body);
       } else {
         showError(body.error || `The upload failed (HTTP ${request.status}).`);
       }
@@ -103,4 +124,35 @@ function setupEditor() {
   }));
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupUpload(); setupEditor(); });
+// Row editors (chapters, soundbites): without JavaScript the form offers a few blank rows;
+// with it, rows can be added and removed, and numbered again.
+function setupRows() {
+  document.querySelectorAll("form[data-rows]").forEach((form) => {
+    const body = form.querySelector("tbody");
+    const renumber = () => body.querySelectorAll("tr[data-row]").forEach((row, index) => {
+      row.querySelector(".row-number").textContent = String(index + 1);
+    });
+    const addButton = form.querySelector("[data-add-row]");
+    addButton.hidden = false;
+    form.querySelectorAll("[data-remove-row]").forEach((button) => { button.hidden = false; });
+    body.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-remove-row]");
+      if (!button) return;
+      const row = button.closest("tr");
+      // The last row stays (emptied): new rows are copies of it.
+      if (body.querySelectorAll("tr[data-row]").length > 1) row.remove();
+      else row.querySelectorAll("input").forEach((input) => { input.value = ""; });
+      renumber();
+    });
+    addButton.addEventListener("click", () => {
+      const rows = body.querySelectorAll("tr[data-row]");
+      const copy = rows[rows.length - 1].cloneNode(true);
+      copy.querySelectorAll("input").forEach((input) => { input.value = ""; });
+      body.appendChild(copy);
+      renumber();
+      copy.querySelector("input").focus();
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => { setupUpload(); setupEditor(); setupRows(); });

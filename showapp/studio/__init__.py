@@ -38,6 +38,7 @@ STASHABLE_MIMETYPES = {"application/x-www-form-urlencoded", "multipart/form-data
 class NavItem:
     label: str
     endpoint: str
+    admin: bool = False  # shown to admins only
 
 
 # Pages other modules add to the studio's navigation: NAV for studio-wide pages, SHOW_NAV for
@@ -46,8 +47,8 @@ NAV: list[NavItem] = []
 SHOW_NAV: list[NavItem] = []
 
 
-def add_nav_item(label: str, endpoint: str, *, per_show: bool = False) -> None:
-    (SHOW_NAV if per_show else NAV).append(NavItem(label, endpoint))
+def add_nav_item(label: str, endpoint: str, *, per_show: bool = False, admin: bool = False) -> None:
+    (SHOW_NAV if per_show else NAV).append(NavItem(label, endpoint, admin))
 
 
 @bp.context_processor
@@ -145,4 +146,13 @@ def redirect_303(location: str) -> Response:
     return response
 
 
-from showapp.studio import auth, episodes, health, shows, users  # noqa: E402, F401
+from showapp.studio import (  # noqa: E402, F401
+    audio,
+    auth,
+    episode_extras,
+    episodes,
+    health,
+    shows,
+    tidy_pages,
+    users,
+)

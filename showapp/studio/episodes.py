@@ -9,12 +9,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from showapp.db import get_session
-from showapp.errors import BadAudio, ShowappError
+from showapp.errors import ShowappError
 from showapp.models import Episode, EpisodeStatus
-from showapp.services import editing, media, stash, studio
-from showapp.services.media import PartFile
+from showapp.services import catalog, editing, media, stash, studio, tagging
 from showapp.services.text import render_notes
-from showapp.studio import bp, current_show, redirect_303, streams_upload
+from showapp.studio import bp, current_show, redirect_303, retag, streams_upload
+from showapp.studio.audio import uploaded_part
 from showapp.studio.editor import (
     changes_from_form,
     conflict_rows,
@@ -26,7 +26,11 @@ from showapp.studio.forms import EpisodeForm, UploadForm
 
 
 @bp.get("/shows/<show_slug>/episodes")
-def list_episodes(show_slug: str) -> str:
+def list_episodes(show_slug: str) -> ResponseReturnValue:
+    return _episode_list(200)
+
+
+def _episode_list(status: int, duplicate: Episode | None = None) -> tuple[str, int]:
     show = current_show()
     session = get_session()
     filters = {key: request.args.get(key, "") for key in ("status", "topic", "q")}
@@ -39,7 +43,7 @@ def list_episodes(show_slug: str) -> str:
         topic_slug=filters["topic"] or None,
         search=filters["q"] or None,
     )
-    return render_template(
+    page = render_template(
         "studio/episodes.html",
         show=show,
         episodes=episodes,
@@ -48,7 +52,11 @@ def list_episodes(show_slug: str) -> str:
         topics=editing.list_topics(session),
         upload_form=UploadForm(),
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+        duplicate=duplicate,
+        duplicate_url=_duplicate_url(duplicate),
+        duplicate_note=tagging.duplicate_message(session, duplicate) if duplicate else "",
     )
+    return page, status
 
 
 @bp.post("/shows/<show_slug>/episodes/upload")
@@ -57,8 +65,12 @@ def upload_episode(show_slug: str) -> ResponseReturnValue:
     """Create a draft from an uploaded file, then open it in the editor."""
     show = current_show()
     try:
-        part = _uploaded_part()
+        part = uploaded_part()
         with media.staged_part(part, Path(current_app.config["EPISODES_DIR"])) as staged:
+            duplicate = tagging.find_by_sha256(get_session(), staged.sha256)
+            if duplicate is not None and not request.form.get("allow_duplicate"):
+                # Leaving the block without keeping the file removes it again.
+                return _duplicate_refused(duplicate)
             title = Path(request.files["audio"].filename or "").stem.replace("_", " ").strip()
             episode = studio.create_episode(
                 get_session(),
@@ -80,15 +92,26 @@ def upload_episode(show_slug: str) -> ResponseReturnValue:
     return redirect_303(edit_url)
 
 
-def _uploaded_part() -> PartFile:
-    upload = request.files.get("audio")
-    if upload is None or not upload.filename:
-        raise BadAudio("Choose an MP3 or M4A file to upload.")
-    media.audio_extension(upload.filename)
-    part = upload.stream
-    if not isinstance(part, PartFile):
-        raise BadAudio("The upload did not arrive as a file; try again.")
-    return part
+def _duplicate_refused(duplicate: Episode) -> ResponseReturnValue:
+    """409: the same bytes were uploaded before; say where, and offer to upload anyway."""
+    message = tagging.duplicate_message(get_session(), duplicate)
+    if _wants_json():
+        return jsonify(
+            error=message,
+            status=409,
+            duplicate_title=duplicate.title,
+            duplicate_url=_duplicate_url(duplicate),
+        ), 409
+    return _episode_list(409, duplicate)
+
+
+def _duplicate_url(duplicate: Episode | None) -> str | None:
+    if duplicate is None:
+        return None
+    show = catalog.get_show_by_id(get_session(), duplicate.show_id)
+    if show is None:
+        return None
+    return url_for("studio.edit_episode", show_slug=show.slug, episode_id=duplicate.id)
 
 
 def _wants_json() -> bool:
@@ -116,8 +139,10 @@ def edit_episode(show_slug: str, episode_id: int) -> ResponseReturnValue:
     if not form.validate():
         return _editor(episode, form, 400)
     try:
+        before = retag.current_tags(episode)
         editing.save_episode(session, show, episode, changes_from_form(form, show))
         save_episode_artwork(episode, show, form)
+        tagged = retag.commit_with_tags(episode, before)
     except editing.StaleEdit as error:
         session.rollback()
         return _conflict(episode_id, form, str(error))
@@ -125,8 +150,8 @@ def edit_episode(show_slug: str, episode_id: int) -> ResponseReturnValue:
         session.rollback()
         flash(str(error), "error")
         return _editor(_episode_or_404(episode_id), form, 400)
-    session.commit()
-    flash(f"Saved '{episode.title}' ({episode.status.value}).", "info")
+    note = " The audio file now carries the new details." if tagged else ""
+    flash(f"Saved '{episode.title}' ({episode.status.value}).{note}", "info")
     return redirect_303(url_for("studio.edit_episode", show_slug=show.slug, episode_id=episode.id))
 
 

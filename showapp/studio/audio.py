@@ -1,0 +1,72 @@
+"""Replacing an episode's audio: a new file and media URL, the same GUID."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app, flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from showapp.db import get_session
+from showapp.errors import BadAudio, ShowappError
+from showapp.models import Episode
+from showapp.services import media, tagging
+from showapp.services.media import PartFile
+from showapp.studio import bp, current_show, redirect_303, streams_upload
+from showapp.studio.episode_extras import episode_or_404
+
+
+def uploaded_part() -> PartFile:
+    """The audio file of a ``@streams_upload`` post, already written to the show's folder."""
+    upload = request.files.get("audio")
+    if upload is None or not upload.filename:
+        raise BadAudio("Choose an MP3 or M4A file to upload.")
+    media.audio_extension(upload.filename)
+    part = upload.stream
+    if not isinstance(part, PartFile):
+        raise BadAudio("The upload did not arrive as a file; try again.")
+    return part
+
+
+@bp.get("/shows/<show_slug>/episodes/<int:episode_id>/audio")
+def replace_audio_form(show_slug: str, episode_id: int) -> ResponseReturnValue:
+    return _page(episode_or_404(episode_id), 200)
+
+
+@bp.post("/shows/<show_slug>/episodes/<int:episode_id>/audio")
+@streams_upload
+def replace_audio(show_slug: str, episode_id: int) -> ResponseReturnValue:
+    episode = episode_or_404(episode_id)
+    session = get_session()
+    episodes_dir = Path(current_app.config["EPISODES_DIR"])
+    try:
+        part = uploaded_part()
+        with (
+            media.staged_part(part, episodes_dir) as staged,
+            tagging.replace_audio(
+                session, episode, staged, episodes_dir, current_app.config["BASE_URL"]
+            ),
+        ):
+            session.commit()
+    except ShowappError as error:
+        session.rollback()
+        flash(f"The audio was not replaced: {error}", "error")
+        return _page(episode_or_404(episode_id), 400)
+    flash(
+        f"New audio for '{episode.title}': {episode.duration_seconds:.0f} s, "
+        f"{(episode.audio_bytes or 0) / 1048576:.1f} MB. Its media URL changed; its GUID did not.",
+        "info",
+    )
+    return redirect_303(
+        url_for("studio.replace_audio_form", show_slug=current_show().slug, episode_id=episode.id)
+    )
+
+
+def _page(episode: Episode, status: int) -> tuple[str, int]:
+    page = render_template(
+        "studio/replace_audio.html",
+        show=current_show(),
+        episode=episode,
+        max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+    )
+    return page, status

@@ -1,0 +1,243 @@
+"""Per-episode pages for issue 4: chapters, transcripts and soundbites.
+
+Every form works without JavaScript. Bad input re-renders the page with the message (naming
+the row or line) and a 4xx status, and the transaction is rolled back, so nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from flask import abort, current_app, flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from showapp.db import get_session
+from showapp.errors import InvalidInput, ShowappError
+from showapp.models import Episode
+from showapp.services import chapters, editing, soundbites, transcripts
+from showapp.studio import bp, current_show, redirect_303, retag
+
+BLANK_ROWS = 3
+MAX_CHAPTERS_FILE = 1024 * 1024
+CHAPTER_FIELDS = ("start", "title", "url", "image")
+SOUNDBITE_FIELDS = ("start", "duration", "title")
+
+
+def episode_or_404(episode_id: int) -> Episode:
+    episode = editing.get_show_episode(get_session(), current_show(), episode_id)
+    if episode is None:
+        abort(404, "This show has no such episode.")
+    return episode
+
+
+def form_rows(names: Sequence[str]) -> list[dict[str, str]]:
+    """Rows posted as parallel lists (start=..&title=..&start=..), blank rows left out."""
+    columns = [request.form.getlist(name) for name in names]
+    count = max((len(column) for column in columns), default=0)
+    rows = [
+        {
+            name: (column[i] if i < len(column) else "").strip()
+            for name, column in zip(names, columns, strict=True)
+        }
+        for i in range(count)
+    ]
+    return [row for row in rows if any(row.values())]
+
+
+def with_blank_rows(rows: list[dict[str, str]], names: Sequence[str]) -> list[dict[str, str]]:
+    return rows + [dict.fromkeys(names, "") for _ in range(BLANK_ROWS)]
+
+
+# Chapters
+
+
+@bp.route("/shows/<show_slug>/episodes/<int:episode_id>/chapters", methods=["GET", "POST"])
+def edit_chapters(show_slug: str, episode_id: int) -> ResponseReturnValue:
+    episode = episode_or_404(episode_id)
+    if request.method == "GET":
+        return _chapters_page(episode, _stored_chapter_rows(episode), 200)
+    rows = form_rows(CHAPTER_FIELDS)
+    return _save_chapters(
+        episode, rows, lambda: chapters.replace_chapters(get_session(), episode, rows)
+    )
+
+
+@bp.post("/shows/<show_slug>/episodes/<int:episode_id>/chapters/upload")
+def upload_chapters(show_slug: str, episode_id: int) -> ResponseReturnValue:
+    episode = episode_or_404(episode_id)
+    upload = request.files.get("chapters_file")
+    if upload is None or not upload.filename:
+        return _chapters_refused(episode, "Choose a JSON chapters file to upload.")
+    data = upload.stream.read(MAX_CHAPTERS_FILE + 1)
+    if len(data) > MAX_CHAPTERS_FILE:
+        return _chapters_refused(episode, "The chapters file is larger than 1 MB.")
+    return _save_chapters(
+        episode,
+        None,
+        lambda: chapters.import_json_chapters(get_session(), episode, data),
+    )
+
+
+@bp.post("/shows/<show_slug>/episodes/<int:episode_id>/chapters/from-audio")
+def chapters_from_audio(show_slug: str, episode_id: int) -> ResponseReturnValue:
+    episode = episode_or_404(episode_id)
+    episodes_dir = Path(current_app.config["EPISODES_DIR"])
+    return _save_chapters(
+        episode, None, lambda: chapters.import_audio_chapters(get_session(), episode, episodes_dir)
+    )
+
+
+def _save_chapters(
+    episode: Episode, typed: list[dict[str, str]] | None, store: Any
+) -> ResponseReturnValue:
+    session = get_session()
+    try:
+        stored = store()
+        tagged = retag.commit_with_tags(episode)
+    except ShowappError as error:
+        session.rollback()
+        return _chapters_refused(episode, str(error), typed)
+    note = " The audio file now carries them." if tagged else ""
+    flash(f"Saved {len(stored)} chapters.{note}", "info")
+    return redirect_303(
+        url_for("studio.edit_chapters", show_slug=current_show().slug, episode_id=episode.id)
+    )
+
+
+def _chapters_refused(
+    episode: Episode, message: str, typed: list[dict[str, str]] | None = None
+) -> tuple[str, int]:
+    flash(f"Nothing was changed: {message}", "error")
+    fresh = episode_or_404(episode.id)
+    rows = typed if typed is not None else _stored_chapter_rows(fresh)
+    return _chapters_page(fresh, rows, 400)
+
+
+def _stored_chapter_rows(episode: Episode) -> list[dict[str, str]]:
+    return [
+        {
+            "start": chapters.format_time(chapter.start_seconds),
+            "title": chapter.title,
+            "url": chapter.url,
+            "image": chapter.image,
+        }
+        for chapter in chapters.list_chapters(get_session(), episode)
+    ]
+
+
+def _chapters_page(episode: Episode, rows: list[dict[str, str]], status: int) -> tuple[str, int]:
+    page = render_template(
+        "studio/chapters.html",
+        show=current_show(),
+        episode=episode,
+        rows=with_blank_rows(rows, CHAPTER_FIELDS),
+        duration=chapters.format_time(episode.duration_seconds or 0),
+    )
+    return page, status
+
+
+# Transcripts
+
+
+@bp.route("/shows/<show_slug>/episodes/<int:episode_id>/transcripts", methods=["GET", "POST"])
+def edit_transcripts(show_slug: str, episode_id: int) -> ResponseReturnValue:
+    episode = episode_or_404(episode_id)
+    if request.method == "GET":
+        return _transcripts_page(episode, 200)
+    upload = request.files.get("transcript")
+    language = request.form.get("language", "en").strip() or "en"
+    if upload is None or not upload.filename:
+        return _transcript_refused(episode, "Choose a WebVTT (.vtt) or SRT (.srt) file to upload.")
+    data = upload.stream.read(transcripts.MAX_BYTES + 1)
+    session = get_session()
+    try:
+        stored, warnings = transcripts.add_transcript(
+            session, episode, data, filename=upload.filename, language=language
+        )
+        session.commit()
+    except ShowappError as error:
+        session.rollback()
+        return _transcript_refused(episode, str(error))
+    for warning in warnings:
+        flash(f"Warning: {warning}", "warning")
+    flash(f"Stored the {stored.language} transcript ({stored.format.upper()}).", "info")
+    return redirect_303(
+        url_for("studio.edit_transcripts", show_slug=current_show().slug, episode_id=episode.id)
+    )
+
+
+def _transcript_refused(episode: Episode, message: str) -> tuple[str, int]:
+    flash(f"Nothing was stored: {message}", "error")
+    return _transcripts_page(episode_or_404(episode.id), 400)
+
+
+def _transcripts_page(episode: Episode, status: int) -> tuple[str, int]:
+    page = render_template(
+        "studio/transcripts.html",
+        show=current_show(),
+        episode=episode,
+        transcripts=transcripts.list_transcripts(get_session(), episode),
+    )
+    return page, status
+
+
+# Soundbites
+
+
+@bp.route("/shows/<show_slug>/episodes/<int:episode_id>/soundbites", methods=["GET", "POST"])
+def edit_soundbites(show_slug: str, episode_id: int) -> ResponseReturnValue:
+    episode = episode_or_404(episode_id)
+    if request.method == "GET":
+        return _soundbites_page(episode, _stored_soundbite_rows(episode), 200)
+    rows = form_rows(SOUNDBITE_FIELDS)
+    session = get_session()
+    try:
+        _stored, warnings = soundbites.replace_soundbites(
+            session, episode, [_soundbite_entry(row, line) for line, row in enumerate(rows, 1)]
+        )
+        session.commit()
+    except ShowappError as error:
+        session.rollback()
+        flash(f"Nothing was changed: {error}", "error")
+        return _soundbites_page(episode_or_404(episode_id), rows, 400)
+    for warning in warnings:
+        flash(f"Warning: {warning}", "warning")
+    flash(f"Saved {len(rows)} soundbites.", "info")
+    return redirect_303(
+        url_for("studio.edit_soundbites", show_slug=current_show().slug, episode_id=episode.id)
+    )
+
+
+def _soundbite_entry(row: dict[str, str], line: int) -> tuple[float, float, str]:
+    where = f"Soundbite {line}"
+    if not row["duration"]:
+        raise InvalidInput(f"{where}: the duration is required.")
+    return (
+        chapters.parse_time(row["start"], where),
+        chapters.parse_time(row["duration"], where),
+        row["title"],
+    )
+
+
+def _stored_soundbite_rows(episode: Episode) -> list[dict[str, str]]:
+    return [
+        {
+            "start": chapters.format_time(bite.start_seconds),
+            "duration": f"{bite.duration_seconds:g}",
+            "title": bite.title,
+        }
+        for bite in soundbites.list_soundbites(get_session(), episode)
+    ]
+
+
+def _soundbites_page(episode: Episode, rows: list[dict[str, str]], status: int) -> tuple[str, int]:
+    page = render_template(
+        "studio/soundbites.html",
+        show=current_show(),
+        episode=episode,
+        rows=with_blank_rows(rows, SOUNDBITE_FIELDS),
+        duration=chapters.format_time(episode.duration_seconds or 0),
+    )
+    return page, status
