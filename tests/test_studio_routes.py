@@ -68,6 +68,7 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "studio.edit_user": lambda ids: {"shows": [ids["other_show_id"]]},
     "studio.set_user_active": lambda ids: {"active": "1"},
     "studio.reinvite_user": lambda ids: {},
+    "studio.refresh_downloads": lambda ids: {"days": "7"},
 }
 
 
@@ -88,6 +89,7 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
         "token": token,
         "other_show_id": other.id,
         "password": "correct horse battery",
+        "table": "episodes",
     }
 
 

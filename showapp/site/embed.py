@@ -35,7 +35,7 @@ def embed(show_slug: str, episode_slug: str) -> Response:
         "site/embed.html",
         show=show,
         episode=item,
-        media=player_media(item),
+        media=player_media(item, "embed"),
         start=parse_start(request.args.get("t")),
         share_url=page_url,
         meta=meta,
