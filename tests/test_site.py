@@ -54,7 +54,7 @@ def test_episode_page_shows_notes_guests_topics_and_player(
     assert 'href="https://example.com/b"' in page
     assert "Rosa Diaz" in page and "VP Engineering at Initech" in page  # as of the interview
     assert "Finding a sponsor" in page
-    assert f'<audio controls preload="metadata" src="/media/{episode.audio_file}"' in page
+    assert f'<audio controls preload="metadata" src="/media/{episode.audio_file}?_from=web"' in page
 
 
 def test_drafts_unknown_shows_and_unknown_episodes_are_404(

@@ -63,7 +63,7 @@ def test_episode_page_has_player_credits_neighbours_and_related(
     show, (old, mid, new) = _interview(session, episodes_dir)
     page = _page(client, f"/leaders/episodes/{mid.slug}?t=1:05")
     assert 'data-start="65"' in page
-    assert f'href="/media/{mid.audio_file}" download' in page
+    assert f'href="/media/{mid.audio_file}?_from=web" download' in page
     assert 'value="http://podcast.test/leaders/episodes/second-talk?t=1:05"' in page
     assert f'rel="prev" href="/leaders/episodes/{old.slug}"' in page
     assert f'rel="next" href="/leaders/episodes/{new.slug}"' in page

@@ -89,6 +89,7 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "studio.edit_topic": lambda ids: {"name": "Mentoring", "slug": ids["topic_slug"]},
     "studio.merge_topic": lambda ids: {"into": "mentorship"},
     "studio.delete_topic": lambda ids: {},
+    "studio.refresh_downloads": lambda ids: {"days": "7"},
 }
 
 
@@ -119,6 +120,7 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
         "guest_slug": "grace-hopper",
         "topic_slug": "mentoring",
         "password": "correct horse battery",
+        "table": "episodes",
     }
 
 

@@ -120,3 +120,5 @@ class StatsCursor(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    # When a rollup last ran to the end, shown on the dashboard; None before the first one.
+    rolled_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

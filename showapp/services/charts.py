@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 
 WIDTH = 640
@@ -25,9 +26,11 @@ def nice_max(value: float) -> float:
     return float(10 * power)
 
 
-def _open_svg(chart_id: str, title: str, summary: str, height: int) -> list[str]:
+def _open_svg(
+    chart_id: str, title: str, summary: str, height: int, width: int = WIDTH
+) -> list[str]:
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
         f'width="100%" preserveAspectRatio="xMidYMid meet" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
@@ -35,17 +38,54 @@ def _open_svg(chart_id: str, title: str, summary: str, height: int) -> list[str]
     ]
 
 
+@dataclass(frozen=True)
+class Size:
+    """A chart's drawing box: it scales to the page width, so text drawn at 12 units reads
+    at 12 px only where the page is about as wide as the box."""
+
+    width: int = WIDTH
+    height: int = LINE_HEIGHT
+    max_labels: int = 6
+
+
+# For phones: the box of a 390 px screen, so labels stay about 12 px tall.
+COMPACT = Size(width=360, height=220, max_labels=4)
+AXIS_TITLE = 18
+# Room between two x-axis labels' anchors, for a label like "26 Nov" at 12 units.
+LABEL_GAP = 70
+
+
+@dataclass(frozen=True)
+class _Plot:
+    left: float
+    top: float
+    width: float
+    height: float
+    size: Size
+
+
 def line_chart(
-    points: Sequence[tuple[str, float]], *, title: str, chart_id: str = "chart", unit: str = ""
+    points: Sequence[tuple[str, float]],
+    *,
+    title: str,
+    chart_id: str = "chart",
+    unit: str = "",
+    x_label: str = "",
+    y_label: str = "",
+    whole: bool = False,
+    size: Size | None = None,
 ) -> str:
-    """A line chart of labelled values in order (e.g. downloads per day), as an SVG string."""
+    """A line chart of labelled values in order (e.g. downloads per day), as an SVG string.
+
+    x_label and y_label title the axes; whole keeps the axis ticks on whole numbers (counts).
+    """
+    size = size or Size()
     top = nice_max(max((value for _, value in points), default=0))
-    plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
-    plot_h = LINE_HEIGHT - PAD_TOP - PAD_BOTTOM
-    step = plot_w / max(len(points) - 1, 1)
+    plot = _plot_area(size, bool(x_label), bool(y_label))
+    step = plot.width / max(len(points) - 1, 1)
 
     def xy(index: int, value: float) -> tuple[float, float]:
-        return PAD_LEFT + index * step, PAD_TOP + plot_h * (1 - value / top)
+        return plot.left + index * step, plot.top + plot.height * (1 - value / top)
 
     total = sum(value for _, value in points)
     summary = (
@@ -54,8 +94,9 @@ def line_chart(
         if points
         else "No data."
     )
-    parts = _open_svg(chart_id, title, summary, LINE_HEIGHT)
-    parts += _gridlines(top, plot_h)
+    parts = _open_svg(chart_id, title, summary, size.height, size.width)
+    parts += _gridlines(top, plot, _divisions(top, whole))
+    parts += _axis_titles(plot, x_label, y_label)
     coords = [xy(i, value) for i, (_, value) in enumerate(points)]
     if coords:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
@@ -67,36 +108,89 @@ def line_chart(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="currentColor">'
             f"<title>{escape(label)}: {value:g}{escape(unit)}</title></circle>"
         )
-    parts += _x_labels(points, step)
+    parts += _x_labels(points, step, plot)
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def _gridlines(top: float, plot_h: float) -> list[str]:
+def _plot_area(size: Size, x_title: bool, y_title: bool) -> _Plot:
+    left = PAD_LEFT + (AXIS_TITLE if y_title else 0)
+    bottom = PAD_BOTTOM + (AXIS_TITLE if x_title else 0)
+    return _Plot(
+        left=left,
+        top=PAD_TOP,
+        width=size.width - left - PAD_RIGHT,
+        height=size.height - PAD_TOP - bottom,
+        size=size,
+    )
+
+
+def _divisions(top: float, whole: bool) -> int:
+    # Counts read badly as 0.25 downloads: pick a split of the axis that lands on whole numbers.
+    if whole:
+        for divisions in (5, 4, 2, 1):
+            if (top / divisions).is_integer():
+                return divisions
+    return 4
+
+
+def _gridlines(top: float, plot: _Plot, divisions: int) -> list[str]:
     lines = []
-    for i in range(5):
-        value = top * i / 4
-        y = PAD_TOP + plot_h * (1 - i / 4)
+    right = plot.left + plot.width
+    for i in range(divisions + 1):
+        value = top * i / divisions
+        y = plot.top + plot.height * (1 - i / divisions)
         lines.append(
-            f'<line x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'<line x1="{plot.left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="currentColor" stroke-opacity="0.15"/>'
-            f'<text x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
+            f'<text x="{plot.left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
             f'fill="currentColor">{value:g}</text>'
         )
     return lines
 
 
-def _x_labels(points: Sequence[tuple[str, float]], step: float) -> list[str]:
-    # At most six labels, so they stay legible on a narrow screen.
+def _axis_titles(plot: _Plot, x_label: str, y_label: str) -> list[str]:
+    titles = []
+    if x_label:
+        titles.append(
+            f'<text class="axis-title" x="{plot.left + plot.width / 2:.1f}" '
+            f'y="{plot.size.height - 4}" text-anchor="middle" font-size="12" '
+            f'fill="currentColor">{escape(x_label)}</text>'
+        )
+    if y_label:
+        middle = plot.top + plot.height / 2
+        titles.append(
+            f'<text class="axis-title" x="12" y="{middle:.1f}" text-anchor="middle" '
+            f'font-size="12" fill="currentColor" transform="rotate(-90 12 {middle:.1f})">'
+            f"{escape(y_label)}</text>"
+        )
+    return titles
+
+
+def _x_labels(points: Sequence[tuple[str, float]], step: float, plot: _Plot) -> list[str]:
+    # A few labels only, so they stay legible on a narrow screen; the last point is always
+    # labelled (ending at the plot's edge), and the regular label before it is dropped when
+    # the two would touch.
     if not points:
         return []
-    every = max(math.ceil(len(points) / 6), 1)
-    indexes = sorted({*range(0, len(points), every), len(points) - 1})
+    every = max(math.ceil(len(points) / plot.size.max_labels), 1)
+    indexes = list(range(0, len(points), every))
+    last = len(points) - 1
+    if indexes[-1] != last:
+        if len(indexes) > 1 and (last - indexes[-1]) * step < LABEL_GAP:
+            indexes.pop()
+        indexes.append(last)
+    y = plot.top + plot.height + 18
     return [
-        f'<text x="{PAD_LEFT + i * step:.1f}" y="{LINE_HEIGHT - 8}" text-anchor="middle" '
+        f'<text x="{plot.left + i * step:.1f}" y="{y:.1f}" text-anchor="{_anchor(i, last)}" '
         f'font-size="12" fill="currentColor">{escape(points[i][0])}</text>'
         for i in indexes
     ]
+
+
+def _anchor(index: int, last: int) -> str:
+    # The last label ends at the right edge of the plot instead of running past the chart.
+    return "end" if index == last and last > 0 else "middle"
 
 
 def bar_chart(rows: Sequence[tuple[str, float]], *, title: str, chart_id: str = "bars") -> str:

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from showapp.columns import utc_now
 from showapp.models import (
     Appearance,
     DailyDownloads,
@@ -56,6 +57,7 @@ def rollup(session: Session, keep_requests_days: int = 0) -> RollupReport:
     start = cursor.last_id
     last_id, touched = counting.count_downloads(session, start)
     cursor.last_id = last_id
+    cursor.rolled_up_at = utc_now()
     for day in sorted(touched):
         rebuild_day(session, day)
     newest = session.scalar(select(func.max(MediaRequest.requested_at)))
@@ -65,6 +67,24 @@ def rollup(session: Session, keep_requests_days: int = 0) -> RollupReport:
             _delete_old_requests(session, newest - timedelta(days=keep_requests_days), last_id)
     session.flush()
     return RollupReport(requests_read=last_id - start, days_rebuilt=len(touched))
+
+
+def last_rollup(session: Session) -> datetime | None:
+    """When the figures were last rolled up; None if they never were."""
+    cursor = session.get(StatsCursor, CURSOR)
+    return cursor.rolled_up_at if cursor is not None else None
+
+
+def waiting_requests(session: Session, show_id: int) -> int:
+    """Requests for this show's audio recorded since the last rollup, not yet in the figures."""
+    counted_up_to = session.scalar(select(StatsCursor.last_id).where(StatsCursor.name == CURSOR))
+    query = (
+        select(func.count())
+        .select_from(MediaRequest)
+        .join(Episode, Episode.id == MediaRequest.episode_id)
+        .where(Episode.show_id == show_id, MediaRequest.id > (counted_up_to or 0))
+    )
+    return int(session.scalar(query) or 0)
 
 
 def _delete_old_requests(session: Session, before: datetime, counted_up_to: int) -> None:

@@ -36,7 +36,7 @@ def embed(show_slug: str, episode_slug: str) -> Response:
         "site/embed.html",
         show=show,
         episode=item,
-        media=player_media(get_session(), show, item),
+        media=player_media(get_session(), show, item, "embed"),
         start=parse_start(request.args.get("t")),
         share_url=page_url,
         meta=meta,

@@ -116,7 +116,7 @@ def episode(show_slug: str, episode_slug: str) -> Response:
         "site/episode.html",
         show=found,
         episode=item,
-        media=player_media(session, found, item),
+        media=player_media(session, found, item, "web"),
         start=parse_start(request.args.get("t")),
         share_url=canonical("site.episode", show_slug=found.slug, episode_slug=item.slug),
         around=public.neighbours(session, item),
@@ -126,9 +126,11 @@ def episode(show_slug: str, episode_slug: str) -> Response:
     return page_response(html, newest(found.updated_at, item.updated_at))
 
 
-def player_media(session: Session, show: Show, episode: Episode) -> PlayerMedia | None:
+def player_media(session: Session, show: Show, episode: Episode, source: str) -> PlayerMedia | None:
+    """What the player needs; source ("web" or "embed") goes in our audio URLs as ?_from=
+    so that the dashboard tells plays on this site and in embeds from podcast apps."""
     if episode.audio_file:
-        audio = url_for("media.media_file", filename=episode.audio_file)
+        audio = url_for("media.media_file", filename=episode.audio_file, _from=source)
     elif episode.audio_url:  # imported, still served by the old host
         audio = episode.audio_url
     else:

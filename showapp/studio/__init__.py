@@ -149,6 +149,7 @@ def redirect_303(location: str) -> Response:
 from showapp.studio import (  # noqa: E402, F401
     audio,
     auth,
+    dashboard,
     episode_extras,
     episodes,
     health,
