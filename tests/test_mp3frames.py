@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from showapp.services import media
-from showapp.services.mp3frames import FrameError, FrameScan, FrameWalker, parse_header, scan_file
+from showapp.services.mp3frames import (
+    FrameError,
+    FrameScan,
+    FrameWalker,
+    HistoryTooShort,
+    parse_header,
+    scan_file,
+)
 from tests.factories import make_mp3
 
 DATA = Path(__file__).parent / "data"
@@ -20,14 +27,15 @@ def _id3v2(body_size: int) -> bytes:
     return b"ID3\x04\x00\x00" + size + b"\x00" * body_size
 
 
-def _apev2(body: bytes) -> bytes:
+def _apev2(body: bytes, with_header: bool = True) -> bytes:
     fields = (
         (2000).to_bytes(4, "little")
         + (len(body) + 32).to_bytes(4, "little")
         + (1).to_bytes(4, "little")
-        + (0x80000000).to_bytes(4, "little")  # the tag has a header as well as a footer
+        + (0x80000000 if with_header else 0).to_bytes(4, "little")
     )
-    return b"APETAGEX" + fields + b"\x00" * 8 + body + b"APETAGEX" + fields + b"\x00" * 8
+    header = b"APETAGEX" + fields + b"\x00" * 8 if with_header else b""
+    return header + body + b"APETAGEX" + fields + b"\x00" * 8
 
 
 def _id3v1() -> bytes:
@@ -112,3 +120,16 @@ def test_an_upload_is_walked_while_it_is_written(tmp_path: Path) -> None:
     assert part.frames.finish() == scan_file(part.path)
     assert walked == pytest.approx(scan_file(part.path).duration_seconds, abs=0.001)
     part.discard()
+
+
+def test_a_long_tag_that_looks_like_frames_is_walked_again_on_disk(tmp_path: Path) -> None:
+    # A headerless APEv2 tag holding hundreds of frame-like blocks: the streaming walk cannot
+    # take them all back, so the probe walks the file, where the tag is found first.
+    audio = make_mp3(2, seed=3)
+    path = tmp_path / "tagged.mp3"
+    path.write_bytes(audio + _apev2(make_mp3(12, seed=9), with_header=False))
+    walker = FrameWalker()
+    walker.feed(path.read_bytes())
+    with pytest.raises(HistoryTooShort):
+        walker.finish()
+    assert media._frame_scan(path, walker) == scan_file(path) == _walk_in_chunks(audio, 7)

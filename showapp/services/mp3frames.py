@@ -198,12 +198,14 @@ class FrameWalker:
     def _frames_before(self, end: int) -> tuple[int, int, int]:
         """Frames and samples of the frames whose header lies before ``end``, and the next one."""
         frames, samples, following = self._frames, self._samples, self._position
-        recent = self._recent
-        while recent and recent[-1][0] + 4 > end:
-            following, frame_samples = recent.pop()
+        taken = 0
+        for position, frame_samples in reversed(self._recent):
+            if position + 4 <= end:
+                break
+            following, taken = position, taken + 1
             frames -= 1
             samples -= frame_samples
-        if not recent and frames > 0 and following + 4 > end:
+        if taken == len(self._recent) and frames > 0 and following + 4 > end:
             raise HistoryTooShort(f"tags before byte {end} hide more than {_RECENT_FRAMES} frames")
         return frames, samples, following
 
