@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from showapp.columns import utc_now
@@ -29,6 +29,11 @@ def episode_page_options() -> list[ExecutableOption]:
         selectinload(Episode.appearances).selectinload(Appearance.guest),
         selectinload(Episode.topics),
     ]
+
+
+def listing_options() -> list[ExecutableOption]:
+    """Episodes in a list, with their show joined in: one query fewer than a second select."""
+    return [joinedload(Episode.show, innerjoin=True), *episode_page_options()]
 
 
 def list_shows(session: Session) -> Sequence[Show]:

@@ -21,7 +21,13 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 
 from showapp.errors import BadAudio
-from showapp.services.mp3frames import FrameError, scan_file
+from showapp.services.mp3frames import (
+    FrameError,
+    FrameScan,
+    FrameWalker,
+    HistoryTooShort,
+    scan_file,
+)
 
 # Apple decides by extension; these are the MIME types its spec pairs with them.
 AUDIO_TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a"}
@@ -90,7 +96,8 @@ class PartFile(io.FileIO):
     """An upload being written straight into its show's folder, hashed as it is written.
 
     The web upload hands this to werkzeug as the file's stream, so the bytes go to disk once,
-    in the folder they will stay in; ``keep()`` later only renames the file.
+    in the folder they will stay in; ``keep()`` later only renames the file. An MP3's frames
+    are walked as the chunks pass, so the probe after the last byte has little left to do.
     """
 
     def __init__(self, directory: Path, extension: str) -> None:
@@ -99,12 +106,17 @@ class PartFile(io.FileIO):
         self.extension = extension
         self.size = 0
         self._digest = hashlib.sha256()
+        self.frames = FrameWalker() if extension == ".mp3" else None
         super().__init__(self.path, "x+")
 
     def write(self, data: Any) -> int:
         written = super().write(data)
-        view = memoryview(data).cast("B")
-        self._digest.update(view[:written])
+        if written is None:
+            return 0  # never for a blocking file; FileIO's contract allows it
+        chunk = data if type(data) is bytes and written == len(data) else bytes(data[:written])
+        self._digest.update(chunk)
+        if self.frames is not None:
+            self.frames.feed(chunk)
         self.size += written
         return written
 
@@ -148,7 +160,7 @@ def staged_part(part: PartFile, episodes_dir: Path) -> Iterator[StagedAudio]:
     try:
         if part.size == 0:
             raise BadAudio("The audio file is empty.")
-        info = probe_audio(part.path, part.extension)
+        info = probe_audio(part.path, part.extension, part.frames)
         staged = StagedAudio(episodes_dir, part.path, part.size, part.sha256, info)
         yield staged
     except BaseException:
@@ -160,8 +172,11 @@ def staged_part(part: PartFile, episodes_dir: Path) -> Iterator[StagedAudio]:
         part.path.unlink(missing_ok=True)
 
 
-def probe_audio(path: Path, extension: str) -> AudioInfo:
-    """Read duration and format; raise BadAudio for anything we would not publish."""
+def probe_audio(path: Path, extension: str, frames: FrameWalker | None = None) -> AudioInfo:
+    """Read duration and format; raise BadAudio for anything we would not publish.
+
+    ``frames`` is an MP3's frame walk done while it was written; without it the file is walked.
+    """
     try:
         audio = mutagen.File(path)
     except mutagen.MutagenError as error:
@@ -173,16 +188,16 @@ def probe_audio(path: Path, extension: str) -> AudioInfo:
     if extension == ".mp3":
         if not isinstance(audio, MP3):
             raise BadAudio("The file is named .mp3 but is not MP3 audio.")
-        return _mp3_info(path, audio)
+        return _mp3_info(path, audio, frames)
     if not isinstance(audio, MP4):
         raise BadAudio("The file is named .m4a but is not MP4/AAC audio.")
     _check_mp4_atoms(path)
     return _info(audio, extension, float(audio.info.length))
 
 
-def _mp3_info(path: Path, audio: MP3) -> AudioInfo:
+def _mp3_info(path: Path, audio: MP3, frames: FrameWalker | None) -> AudioInfo:
     try:
-        scan = scan_file(path)
+        scan = _frame_scan(path, frames)
     except FrameError as error:
         raise BadAudio(f"The MP3 file is damaged: {error}.") from error
     # A Xing/VBRI header states the length exactly; without one, mutagen guesses from the
@@ -190,6 +205,15 @@ def _mp3_info(path: Path, audio: MP3) -> AudioInfo:
     stated = float(getattr(audio.info, "length", 0.0))
     duration = stated if scan.has_vbr_header else scan.duration_seconds
     return _info(audio, ".mp3", duration)
+
+
+def _frame_scan(path: Path, frames: FrameWalker | None) -> FrameScan:
+    if frames is not None:
+        try:
+            return frames.finish()
+        except HistoryTooShort:
+            pass  # a huge APE tag: walk the file on disk, where its end is known first
+    return scan_file(path)
 
 
 def _info(audio: mutagen.FileType, extension: str, duration: float) -> AudioInfo:

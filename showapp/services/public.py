@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, and_, func, select, union_all
-from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.sql.base import ExecutableOption
+from sqlalchemy import Select, and_, func, literal, select, union_all
+from sqlalchemy.orm import Session, joinedload
 
 from showapp.columns import utc_now
 from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
-from showapp.services.catalog import episode_page_options, is_live
+from showapp.services.catalog import is_live, listing_options
 
 PAGE_SIZE = 20
 RELATED_LIMIT = 4
@@ -57,15 +56,11 @@ def _offset(page: int, per_page: int) -> int:
     return (max(page, 1) - 1) * per_page
 
 
-def _listing_options() -> list[ExecutableOption]:
-    return [selectinload(Episode.show), *episode_page_options()]
-
-
 def _episodes_by_ids(session: Session, ids: Sequence[int], *, brief: bool = False) -> list[Episode]:
     """Load a page of episodes by id, in the ids' order; `brief` loads only their shows."""
     if not ids:
         return []
-    options = [selectinload(Episode.show)] if brief else _listing_options()
+    options = [joinedload(Episode.show, innerjoin=True)] if brief else listing_options()
     found = {
         e.id: e
         for e in session.scalars(select(Episode).where(Episode.id.in_(ids)).options(*options))
@@ -121,25 +116,40 @@ def neighbours(session: Session, episode: Episode) -> Neighbours:
     """The previous (older) and next (newer) live episodes of the same show."""
     if episode.published_at is None:
         return Neighbours(None, None)
-    live = and_(Episode.show_id == episode.show_id, is_live(utc_now()), Episode.id != episode.id)
-    key = episode.published_at
-    # Ids first: both lookups then stay inside the covering listing index.
-    older = session.scalar(
-        select(Episode.id)
-        .where(live, Episode.published_at <= key)
-        .order_by(Episode.published_at.desc(), Episode.id.desc())
-        .limit(1)
-    )
-    newer = session.scalar(
-        select(Episode.id)
-        .where(live, Episode.published_at >= key)
-        .order_by(Episode.published_at.asc(), Episode.id.asc())
-        .limit(1)
-    )
+    older, newer = _neighbour_ids(session, episode, episode.published_at)
     found = {
         e.id: e for e in _episodes_by_ids(session, [i for i in (older, newer) if i], brief=True)
     }
     return Neighbours(found.get(older or 0), found.get(newer or 0))
+
+
+def _neighbour_ids(
+    session: Session, episode: Episode, key: datetime
+) -> tuple[int | None, int | None]:
+    live = and_(Episode.show_id == episode.show_id, is_live(utc_now()), Episode.id != episode.id)
+    # Ids first, both lookups in one round trip: each stays inside the covering listing index.
+    older = (
+        select(Episode.id, literal(0).label("newer"))
+        .where(live, Episode.published_at <= key)
+        .order_by(Episode.published_at.desc(), Episode.id.desc())
+        .limit(1)
+        .subquery()
+    )
+    newer = (
+        select(Episode.id, literal(1).label("newer"))
+        .where(live, Episode.published_at >= key)
+        .order_by(Episode.published_at.asc(), Episode.id.asc())
+        .limit(1)
+        .subquery()
+    )
+    found = dict(
+        session.execute(
+            union_all(select(older.c.newer, older.c.id), select(newer.c.newer, newer.c.id))
+        )
+        .tuples()
+        .all()
+    )
+    return found.get(0), found.get(1)
 
 
 def related_episodes(
@@ -198,8 +208,8 @@ def guest_appearances(
         select(Appearance)
         .where(Appearance.id.in_(ids))
         .options(
-            selectinload(Appearance.episode).selectinload(Episode.show),
-            selectinload(Appearance.episode).selectinload(Episode.topics),
+            joinedload(Appearance.episode, innerjoin=True).joinedload(Episode.show, innerjoin=True),
+            joinedload(Appearance.episode, innerjoin=True).selectinload(Episode.topics),
         )
     ).all()
     order = {appearance_id: i for i, appearance_id in enumerate(ids)}

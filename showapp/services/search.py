@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from showapp.columns import UTCDateTime, utc_now
 from showapp.models import (
@@ -25,7 +25,7 @@ from showapp.models import (
     Show,
     Topic,
 )
-from showapp.services.catalog import episode_page_options, is_live
+from showapp.services.catalog import is_live, listing_options
 
 PAGE_SIZE = 10
 MAX_QUERY_TERMS = 12
@@ -195,9 +195,7 @@ def _load_episodes(session: Session, ids: Sequence[int]) -> dict[int, Episode]:
     if not ids:
         return {}
     query = (
-        select(Episode)
-        .where(Episode.id.in_(ids), is_live(utc_now()))
-        .options(selectinload(Episode.show), *episode_page_options())
+        select(Episode).where(Episode.id.in_(ids), is_live(utc_now())).options(*listing_options())
     )
     return {episode.id: episode for episode in session.scalars(query)}
 
