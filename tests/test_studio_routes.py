@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
 from showapp.models import UserRole
-from showapp.services import accounts
+from showapp.services import accounts, review, review_comments, studio
 from tests.factories import make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, login, make_user
 
@@ -45,6 +45,9 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "status": "draft",
         "episode_type": "full",
         "topics": "Mentoring",
+        # Keeps the guest credited, for the guest review samples.
+        "guests-0-name": "Grace Lee",
+        "guests-0-role": "guest",
     },
     "studio.preview_notes": lambda ids: {"notes_md": "**hi**"},
     "studio.new_show": lambda ids: {
@@ -68,6 +71,17 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "studio.edit_user": lambda ids: {"shows": [ids["other_show_id"]]},
     "studio.set_user_active": lambda ids: {"active": "1"},
     "studio.reinvite_user": lambda ids: {},
+    "studio.save_review_link": lambda ids: {
+        "guest_id": ids["guest_id"],
+        "days": "7",
+        "message": "Have a listen",
+        "action": "create",
+    },
+    "studio.answer_review_comment": lambda ids: {
+        "comment_id": ids["comment_id"],
+        "body": "Done.",
+        "action": "reply",
+    },
 }
 
 
@@ -75,7 +89,14 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     show = make_show(session, slug="leaders")
     other = make_show(session, slug="other")
-    episode = make_episode(session, show, episodes_dir)
+    # A draft with a guest who reviews it (the guest review pages need one).
+    episode = make_episode(session, show, episodes_dir, published_at=None)
+    guest = studio.find_or_create_guest(session, "Grace Lee")
+    studio.credit_guest(session, episode, guest)
+    link = review.create_link(session, episode, guest.id, days=7, message="")
+    comment = review_comments.add_guest_comment(
+        session, link, review_comments.CommentInput(body="Cut the cough"), None
+    )
     make_user(session, "admin@example.com", role=UserRole.ADMIN)
     host = make_user(session, "host@example.com", shows=[other])
     invited, token = accounts.invite_host(session, "invited@example.com", "", [show.id])
@@ -88,6 +109,8 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
         "token": token,
         "other_show_id": other.id,
         "password": "correct horse battery",
+        "guest_id": guest.id,
+        "comment_id": comment.id,
     }
 
 
@@ -114,8 +137,13 @@ def _url(app: Flask, rule: Rule, ids: dict[str, Any]) -> str:
 
 def _request(client: FlaskClient, method: str, url: str, data: dict[str, Any]) -> Any:
     if method == "GET":
-        return client.get(url)
-    return client.post(url, data=data, content_type="multipart/form-data")
+        response = client.get(url)
+    else:
+        response = client.post(url, data=data, content_type="multipart/form-data")
+    # Read and close: some routes stream files (the guest review audio).
+    response.get_data()
+    response.close()
+    return response
 
 
 def test_every_post_route_has_a_sample(app: Flask) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -69,6 +70,10 @@ class Show(Base):
     overcast_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
     pocket_casts_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
     antennapod_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # Guest review: no scheduling or publishing until every invited guest approved.
+    require_guest_approval: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 
