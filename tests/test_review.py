@@ -65,6 +65,8 @@ def test_the_guest_sees_the_real_episode_page_marked_as_a_private_preview(
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Preview — not yet public" in page
+    cache = app.extensions.get("showapp.page_cache")
+    assert cache is None or not any("/review/" in key[0] for key in cache.pages)
     assert "<h1>Mentoring with Grace</h1>" in page
     assert '<section class="player"' in page and "player.js" in page
     assert "<strong>mentoring</strong>" in page  # the notes, rendered as on the public page
@@ -110,6 +112,10 @@ def test_comments_pinned_to_times_and_passages_are_stored_once_and_shown_back(
     assert first.status_code == again.status_code == 303
     assert _comments(session) == 1
     status, _ = _comment(
+        guest, review_url, anchor="profile", quote="Grace runs ops.", body="I run ops and sales."
+    )
+    assert status == 303
+    status, _ = _comment(
         guest,
         review_url,
         anchor="notes",
@@ -121,6 +127,7 @@ def test_comments_pinned_to_times_and_passages_are_stored_once_and_shown_back(
     assert "Please cut this &lt;b&gt;cough&lt;/b&gt;." in page
     assert "<b>cough</b>" not in page
     assert "0:02 – 0:04" in page and "My title is now VP Operations" in page
+    assert "On the guest profile:" in page and "I run ops and sales." in page
     studio_page = host.get(host_path(review_url, host, session)).get_data(as_text=True)
     assert "commented" in studio_page
     assert studio_page.index("Play from 0:02") < studio_page.index("VP Operations")
@@ -258,6 +265,15 @@ def test_host_replies_and_resolutions_show_when_the_guest_comes_back(
             data={"csrf_token": token, "comment_id": comment.id, "action": action, "body": body},
         )
         assert response.status_code == 303
+    reply = {
+        "csrf_token": token,
+        "comment_id": comment.id,
+        "action": "reply",
+        "body": "Also linked your site.",
+        "key": "k" * 24,
+    }
+    assert host.post(f"{draft.review_path}/comments", data=reply).status_code == 303
+    assert host.post(f"{draft.review_path}/comments", data=reply).status_code == 303
     empty = host.post(
         f"{draft.review_path}/comments",
         data={"csrf_token": token, "comment_id": comment.id, "action": "reply", "body": " "},
@@ -265,7 +281,8 @@ def test_host_replies_and_resolutions_show_when_the_guest_comes_back(
     assert empty.status_code == 400
     page = app.test_client().get(review_url).get_data(as_text=True)
     assert "Host:</strong> Done, it is in the notes." in page and "resolved" in page
-    assert _comments(session) == 2
+    assert "Also linked your site." in page
+    assert _comments(session) == 3  # the comment, one reply, the other reply stored once
 
 
 def test_asking_for_changes_needs_a_message_then_shows_in_the_studio(

@@ -118,8 +118,12 @@ def decide(
 
 
 def host_reply(
-    session: Session, comment: ReviewComment, body: str, author_id: int
+    session: Session, comment: ReviewComment, body: str, author_id: int, key: str | None = None
 ) -> ReviewComment:
+    """Store a host's reply, or return the one already stored under the same form key."""
+    existing = _by_key(session, key)
+    if existing is not None:
+        return existing
     reply = ReviewComment(
         link_id=comment.link_id,
         reply_to_id=comment.id,
@@ -127,6 +131,7 @@ def host_reply(
         anchor=comment.anchor,
         body=_text(body, MAX_BODY, "reply"),
         author_id=author_id,
+        idempotency_key=key,
     )
     session.add(reply)
     session.flush()

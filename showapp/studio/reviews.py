@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Response, abort, current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -66,7 +68,13 @@ def answer_review_comment(show_slug: str, episode_id: int) -> ResponseReturnValu
         if action in ("resolve", "reopen"):
             review_comments.set_resolved(comment, action == "resolve")
         else:
-            review_comments.host_reply(session, comment, form.body.data or "", signed_in_user().id)
+            review_comments.host_reply(
+                session,
+                comment,
+                form.body.data or "",
+                signed_in_user().id,
+                request.form.get("key") or None,
+            )
     except ShowappError as error:
         session.rollback()
         flash(str(error), "error")
@@ -130,5 +138,6 @@ def _review_page(episode: Episode, status: int) -> tuple[str, int]:
         reply_form=ReplyForm(),
         default_days=review.DEFAULT_DAYS,
         now=utc_now(),
+        form_key=secrets.token_urlsafe,
     )
     return page, status
