@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
 from showapp.models import Episode, UserRole
-from showapp.services import accounts, chapters, studio, tagging
+from showapp.services import accounts, chapters, review, review_comments, studio, tagging
 from showapp.services.chapters import ChapterEntry
 from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_mp3, make_show
@@ -50,6 +50,9 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "status": "draft",
         "episode_type": "full",
         "topics": "Mentoring",
+        # Keeps the guest credited, for the guest review samples.
+        "guests-0-name": "Grace Lee",
+        "guests-0-role": "guest",
     },
     "studio.preview_notes": lambda ids: {"notes_md": "**hi**"},
     "studio.new_show": lambda ids: {
@@ -90,6 +93,17 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "studio.merge_topic": lambda ids: {"into": "mentorship"},
     "studio.delete_topic": lambda ids: {},
     "studio.refresh_downloads": lambda ids: {"days": "7"},
+    "studio.save_review_link": lambda ids: {
+        "guest_id": ids["guest_id"],
+        "days": "7",
+        "message": "Have a listen",
+        "action": "create",
+    },
+    "studio.answer_review_comment": lambda ids: {
+        "comment_id": ids["comment_id"],
+        "body": "Done.",
+        "action": "reply",
+    },
 }
 
 
@@ -97,8 +111,9 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     show = make_show(session, slug="leaders")
     other = make_show(session, slug="other")
-    episode = make_episode(session, show, episodes_dir)
-    # The audio carries chapters, so "take chapters from the audio file" has some to take.
+    # A draft (guest review needs one) whose audio carries chapters, so "take chapters from
+    # the audio file" has some to take, with guests and topics to merge and a guest reviewing.
+    episode = make_episode(session, show, episodes_dir, published_at=None)
     chapters.replace_chapters(session, episode, [ChapterEntry(0.0, "Start")])
     with tagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
         session.flush()
@@ -106,6 +121,12 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
         studio.credit_guest(session, episode, studio.find_or_create_guest(session, name))
     for name in ("Mentoring", "Mentorship"):
         studio.tag_topic(session, episode, studio.find_or_create_topic(session, name))
+    guest = studio.find_or_create_guest(session, "Grace Lee")
+    studio.credit_guest(session, episode, guest)
+    link = review.create_link(session, episode, guest.id, days=7, message="")
+    comment = review_comments.add_guest_comment(
+        session, link, review_comments.CommentInput(body="Cut the cough"), None
+    )
     make_user(session, "admin@example.com", role=UserRole.ADMIN)
     host = make_user(session, "host@example.com", shows=[other])
     invited, token = accounts.invite_host(session, "invited@example.com", "", [show.id])
@@ -121,6 +142,8 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
         "topic_slug": "mentoring",
         "password": "correct horse battery",
         "table": "episodes",
+        "guest_id": guest.id,
+        "comment_id": comment.id,
     }
 
 
@@ -147,8 +170,13 @@ def _url(app: Flask, rule: Rule, ids: dict[str, Any]) -> str:
 
 def _request(client: FlaskClient, method: str, url: str, data: dict[str, Any]) -> Any:
     if method == "GET":
-        return client.get(url)
-    return client.post(url, data=data, content_type="multipart/form-data")
+        response = client.get(url)
+    else:
+        response = client.post(url, data=data, content_type="multipart/form-data")
+    # Read and close: some routes stream files (the guest review audio).
+    response.get_data()
+    response.close()
+    return response
 
 
 def test_every_post_route_has_a_sample(app: Flask) -> None:

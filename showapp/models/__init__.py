@@ -15,6 +15,12 @@ from showapp.models.base import (
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
 from showapp.models.feeds import CatalogStamp, FeedCache
+from showapp.models.review import (
+    CommentAnchor,
+    ReviewComment,
+    ReviewDecision,
+    ReviewLink,
+)
 from showapp.models.rich import Chapter, SlugRedirect, Soundbite, Transcript
 from showapp.models.search import SearchDocument, SiteRevision, is_fulltext_object
 from showapp.models.stats import (
@@ -32,6 +38,7 @@ __all__ = [
     "Appearance",
     "Base",
     "Chapter",
+    "CommentAnchor",
     "DailyDownloads",
     "Download",
     "Episode",
@@ -47,6 +54,9 @@ __all__ = [
     "ListenerSalt",
     "ListenerWindow",
     "MediaRequest",
+    "ReviewComment",
+    "ReviewDecision",
+    "ReviewLink",
     "SearchDocument",
     "Invite",
     "Show",

@@ -79,6 +79,10 @@ class Show(Base):
     medium: Mapped[str] = mapped_column(String(16), default="podcast", server_default="podcast")
     update_frequency: Mapped[str] = mapped_column(String(128), default="", server_default="")
     update_rrule: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # Guest review: no scheduling or publishing until every invited guest approved.
+    require_guest_approval: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 

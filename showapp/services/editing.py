@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from showapp.columns import utc_now
 from showapp.errors import InvalidInput, SlugTaken
 from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show, Topic, episode_topics
-from showapp.services import studio
+from showapp.services import review, studio
 from showapp.services.apple import check_category
 from showapp.services.text import slugify
 
@@ -151,6 +151,8 @@ def save_episode(session: Session, show: Show, episode: Episode, changes: Episod
     episode.title = _required(changes.title)
     episode.episode_type = changes.episode_type  # type: ignore[assignment]
     episode.slug = changes.slug or episode.slug
+    if _is_release(episode.status, changes.status):
+        review.check_may_release(session, episode, show.require_guest_approval)
     _apply_status(episode, changes.status, changes.publish_at)
     episode.updated_at = utc_now()
     _replace_credits(session, episode, changes)
@@ -184,6 +186,11 @@ def _check_slug(session: Session, show: Show, episode: Episode, slug: str) -> No
     )
     if session.scalars(taken).first() is not None:
         raise SlugTaken(f"Another episode of this show already uses the address '{slug}'.")
+
+
+def _is_release(current: EpisodeStatus, wanted: EpisodeStatus) -> bool:
+    released = (EpisodeStatus.SCHEDULED, EpisodeStatus.PUBLISHED)
+    return wanted in released and current not in released
 
 
 def _apply_status(episode: Episode, status: EpisodeStatus, publish_at: datetime | None) -> None:

@@ -30,7 +30,7 @@ from showapp.services.text import slugify
 SHOW_FIELDS = {
     "subtitle", "description", "author", "owner_name", "owner_email", "language", "category",
     "subcategory", "explicit", "show_type", "copyright", "website", "funding_url",
-    "funding_text", "timezone",
+    "funding_text", "timezone", "require_guest_approval",
     # feed settings (issue 5)
     "locked", "itunes_block", "complete", "medium", "update_frequency", "update_rrule",
 }  # fmt: skip

@@ -28,6 +28,6 @@ def _setup(state: BlueprintSetupState) -> None:
 bp.record_once(_setup)
 
 # Route modules register on bp when imported; the fixed paths come before the show slugs.
-from showapp.site import discovery, embed, people, search_page, shows  # noqa: E402
+from showapp.site import discovery, embed, people, review, search_page, shows  # noqa: E402
 
-__all__ = ["bp", "discovery", "embed", "people", "search_page", "shows"]
+__all__ = ["bp", "discovery", "embed", "people", "review", "search_page", "shows"]

@@ -92,6 +92,9 @@ class ShowForm(FlaskForm):
     funding_url = URLField("Funding link", validators=[Optional(), Length(max=255)])
     funding_text = StringField("Funding link text", validators=[Optional(), Length(max=128)])
     timezone = StringField("Time zone", default="UTC", validators=[DataRequired()])
+    require_guest_approval = BooleanField(
+        "Require every invited guest's approval before scheduling or publishing"
+    )
 
 
 class ArtworkForm(FlaskForm):
@@ -126,3 +129,16 @@ class EpisodeForm(FlaskForm):
         "Publish at (show's time zone)", format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
     artwork = FileField("Episode artwork (optional)")
+
+
+class ReviewLinkForm(FlaskForm):
+    guest_id = HiddenField()
+    days = IntegerField(
+        "Valid for (days)", default=14, validators=[DataRequired(), NumberRange(min=1, max=90)]
+    )
+    message = TextAreaField("Message to the guest", validators=[Optional(), Length(max=2000)])
+
+
+class ReplyForm(FlaskForm):
+    comment_id = HiddenField()
+    body = TextAreaField("Reply", validators=[Optional(), Length(max=2000)])
