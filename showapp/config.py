@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "STATS_KEEP_REQUESTS_DAYS": 90,
     # Flask-Limiter storage for sign-in limits: in memory per process, or e.g. redis://host:6379
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Let studio imports fetch from loopback and private addresses (tests, a LAN-only dev setup).
+    "IMPORT_ALLOW_PRIVATE": False,
 }
 
 SECRET_KEY_FILE = "secret_key"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
 from showapp.models import UserRole
-from showapp.services import accounts
+from showapp.services import accounts, importjobs
 from tests.factories import make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, login, make_user
 
@@ -31,6 +31,14 @@ def _png(size: int) -> io.BytesIO:
     Image.new("RGB", (size, size), (10, 80, 160)).save(buffer, "PNG")
     buffer.seek(0)
     return buffer
+
+
+SMALL_FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Other</title>'
+    b"<item><title>One</title><guid>other-1</guid>"
+    b'<enclosure url="https://cdn.example/1.mp3" length="1" type="audio/mpeg"/></item>'
+    b"</channel></rss>"
+)
 
 
 # What an admin sends to each POST endpoint: a real, valid request for it.
@@ -68,6 +76,10 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "studio.edit_user": lambda ids: {"shows": [ids["other_show_id"]]},
     "studio.set_user_active": lambda ids: {"active": "1"},
     "studio.reinvite_user": lambda ids: {},
+    "studio.import_show": lambda ids: {
+        "show": "other",
+        "source_file": (io.BytesIO(SMALL_FEED), "feed.xml"),
+    },
 }
 
 
@@ -79,6 +91,10 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     make_user(session, "admin@example.com", role=UserRole.ADMIN)
     host = make_user(session, "host@example.com", shows=[other])
     invited, token = accounts.invite_host(session, "invited@example.com", "", [show.id])
+    # An import the host started (hosts see their own imports, admins every one).
+    job = importjobs.create_job(
+        session, user=host, source="feed.xml", show=other, download_media=False
+    )
     session.commit()
     return {
         "show_slug": show.slug,
@@ -87,6 +103,7 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
         "user_id": host.id,
         "token": token,
         "other_show_id": other.id,
+        "job_id": job.id,
         "password": "correct horse battery",
     }
 
@@ -114,8 +131,11 @@ def _url(app: Flask, rule: Rule, ids: dict[str, Any]) -> str:
 
 def _request(client: FlaskClient, method: str, url: str, data: dict[str, Any]) -> Any:
     if method == "GET":
-        return client.get(url)
-    return client.post(url, data=data, content_type="multipart/form-data")
+        response = client.get(url)
+    else:
+        response = client.post(url, data=data, content_type="multipart/form-data")
+    response.close()  # a download (the export zip) holds its file open until closed
+    return response
 
 
 def test_every_post_route_has_a_sample(app: Flask) -> None:

@@ -14,6 +14,7 @@ from showapp.models.base import (
     UserRole,
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
+from showapp.models.importing import ImportJob, ImportState
 from showapp.models.rich import Chapter, SlugRedirect, Soundbite, Transcript
 from showapp.models.search import SearchDocument, SiteRevision, is_fulltext_object
 from showapp.models.stats import (
@@ -38,6 +39,8 @@ __all__ = [
     "EpisodeType",
     "FormStash",
     "Guest",
+    "ImportJob",
+    "ImportState",
     "ListenerSalt",
     "ListenerWindow",
     "MediaRequest",

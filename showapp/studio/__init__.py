@@ -145,4 +145,4 @@ def redirect_303(location: str) -> Response:
     return response
 
 
-from showapp.studio import auth, episodes, shows, users  # noqa: E402, F401
+from showapp.studio import auth, episodes, importing, shows, users  # noqa: E402, F401

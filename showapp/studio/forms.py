@@ -126,3 +126,10 @@ class EpisodeForm(FlaskForm):
         "Publish at (show's time zone)", format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
     artwork = FileField("Episode artwork (optional)")
+
+
+class ImportForm(FlaskForm):
+    url = StringField("Feed URL", validators=[Optional(), Length(max=2048)])
+    source_file = FileField("…or upload a feed file (.xml) or an export archive (.zip)")
+    show = SelectField("Into show", coerce=str, validate_choice=True)
+    download_media = BooleanField("Download the audio files (otherwise they stay linked)")
