@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBSUB_ATTEMPTS": 4,
     "WEBSUB_BACKOFF": 2.0,  # seconds before the first retry, doubled each time
     "FEED_MAX_AGE": 300,  # seconds a CDN or proxy may serve a feed without asking again
+    # Let studio imports fetch from loopback and private addresses (tests, a LAN-only dev setup).
+    "IMPORT_ALLOW_PRIVATE": False,
 }
 
 SECRET_KEY_FILE = "secret_key"

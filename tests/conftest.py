@@ -94,6 +94,10 @@ def app_config(migrated_database: str, tmp_path: Path) -> dict[str, Any]:
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config)
     yield app
+    # Imports started from the studio run in threads; they finish before the data goes.
+    from showapp.studio.importing import wait_for_imports
+
+    wait_for_imports(app)
     if POSTGRES_URL:
         _truncate_all(app)
     db.get_engine(app).dispose()

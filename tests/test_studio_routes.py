@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
 from showapp.models import Episode, UserRole
-from showapp.services import accounts, chapters, review, review_comments, studio, tagging
+from showapp.services import (
+    accounts,
+    chapters,
+    importjobs,
+    review,
+    review_comments,
+    studio,
+    tagging,
+)
 from showapp.services.chapters import ChapterEntry
 from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_mp3, make_show
@@ -36,6 +44,14 @@ def _png(size: int) -> io.BytesIO:
     Image.new("RGB", (size, size), (10, 80, 160)).save(buffer, "PNG")
     buffer.seek(0)
     return buffer
+
+
+SMALL_FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Other</title>'
+    b"<item><title>One</title><guid>other-1</guid>"
+    b'<enclosure url="https://cdn.example/1.mp3" length="1" type="audio/mpeg"/></item>'
+    b"</channel></rss>"
+)
 
 
 # What an admin sends to each POST endpoint: a real, valid request for it.
@@ -104,6 +120,10 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "body": "Done.",
         "action": "reply",
     },
+    "studio.import_show": lambda ids: {
+        "show": "other",
+        "source_file": (io.BytesIO(SMALL_FEED), "feed.xml"),
+    },
 }
 
 
@@ -130,6 +150,10 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     make_user(session, "admin@example.com", role=UserRole.ADMIN)
     host = make_user(session, "host@example.com", shows=[other])
     invited, token = accounts.invite_host(session, "invited@example.com", "", [show.id])
+    # An import the host started (hosts see their own imports, admins every one).
+    job = importjobs.create_job(
+        session, user=host, source="feed.xml", show=other, download_media=False
+    )
     session.commit()
     return {
         "show_slug": show.slug,
@@ -140,6 +164,7 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
         "other_show_id": other.id,
         "guest_slug": "grace-hopper",
         "topic_slug": "mentoring",
+        "job_id": job.id,
         "password": "correct horse battery",
         "table": "episodes",
         "guest_id": guest.id,
@@ -173,7 +198,7 @@ def _request(client: FlaskClient, method: str, url: str, data: dict[str, Any]) -
         response = client.get(url)
     else:
         response = client.post(url, data=data, content_type="multipart/form-data")
-    # Read and close: some routes stream files (the guest review audio).
+    # Read and close: some routes stream files (review audio, the export zip).
     response.get_data()
     response.close()
     return response

@@ -15,6 +15,7 @@ from showapp.models.base import (
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
 from showapp.models.feeds import CatalogStamp, FeedCache
+from showapp.models.importing import ImportJob, ImportState
 from showapp.models.review import (
     CommentAnchor,
     ReviewComment,
@@ -51,6 +52,8 @@ __all__ = [
     "EpisodeType",
     "FeedCache",
     "Guest",
+    "ImportJob",
+    "ImportState",
     "ListenerSalt",
     "ListenerWindow",
     "MediaRequest",

@@ -6,6 +6,7 @@ so relative URLs resolve against where the feed really lives), but only to http 
 
 from __future__ import annotations
 
+import http.client
 import shutil
 import tempfile
 import urllib.error
@@ -18,6 +19,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from showapp.errors import InvalidInput
+from showapp.services import netguard
 
 USER_AGENT = "showapp-import/0.1 (+https://github.com/showapp)"
 CHUNK_BYTES = 256 * 1024
@@ -36,10 +38,38 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
     ) -> urllib.request.Request | None:  # fmt: skip
         if urlsplit(newurl).scheme not in {"http", "https"}:
             raise FetchError(f"Refusing to follow a redirect to {newurl}")
+        if netguard.is_screening():
+            netguard.screen_url(newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_opener = urllib.request.build_opener(_HttpOnlyRedirects())
+# Connections go through netguard.create_connection, which checks the address actually
+# connected to while the studio screens URLs (and does nothing more otherwise).
+class _ScreenedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = netguard.create_connection
+
+
+class _ScreenedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = netguard.create_connection
+
+
+class _ScreenedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_ScreenedHTTPConnection, req)
+
+
+class _ScreenedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_ScreenedHTTPSConnection, req, context=self._context)  # type: ignore[attr-defined]
+
+
+_opener = urllib.request.build_opener(
+    _HttpOnlyRedirects(), _ScreenedHTTPHandler(), _ScreenedHTTPSHandler()
+)
 
 
 def is_url(source: str) -> bool:
@@ -50,6 +80,8 @@ def open_url(url: str, timeout: float, headers: dict[str, str] | None = None) ->
     """Open an http(s) URL; the caller closes the response. Errors become FetchError."""
     if not is_url(url):
         raise FetchError(f"Not an http(s) address: {url}")
+    if netguard.is_screening():
+        netguard.screen_url(url)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
     try:
         return _opener.open(request, timeout=timeout)

@@ -153,6 +153,7 @@ from showapp.studio import (  # noqa: E402, F401
     episode_extras,
     episodes,
     health,
+    importing,
     reviews,
     shows,
     tidy_pages,

@@ -142,3 +142,10 @@ class ReviewLinkForm(FlaskForm):
 class ReplyForm(FlaskForm):
     comment_id = HiddenField()
     body = TextAreaField("Reply", validators=[Optional(), Length(max=2000)])
+
+
+class ImportForm(FlaskForm):
+    url = StringField("Feed URL", validators=[Optional(), Length(max=2048)])
+    source_file = FileField("…or upload a feed file (.xml) or an export archive (.zip)")
+    show = SelectField("Into show", coerce=str, validate_choice=True)
+    download_media = BooleanField("Download the audio files (otherwise they stay linked)")
