@@ -194,9 +194,7 @@ def _render_row(url: str, size: int) -> str:
 
 
 def _items(session: Any, site: feeds.FeedSite, now: datetime) -> list[Item]:
-    items, _trailers, _last = feeds._items(
-        session, Episode.show_id.is_not(None), site.base_url, now, None
-    )
+    items, _trailers, _last = feeds._items(session, Episode.show_id.is_not(None), site, now, None)
     return items
 
 

@@ -4,11 +4,12 @@ well-formed XML whatever hosts type (a property test over arbitrary Unicode)."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from xml.etree import ElementTree
 
 import feedparser
 import podcastparser
+from feedgen.feed import FeedGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -118,6 +119,32 @@ def test_feedgen_defects_are_fixed() -> None:
     assert channel.findtext(ITUNES + "block") == "Yes"
     assert channel.findtext(ITUNES + "complete") == "Yes"
     assert channel.findtext(ITUNES + "new-feed-url") == "https://new.example.com/feed.xml"
+
+
+def _feedgen_item(guid: str, published: datetime, enclosure: str | None) -> etree._Element:
+    entry = FeedGenerator().add_entry()
+    entry.guid(guid, permalink=False)
+    entry.title("t")
+    entry.link(href="https://x.test/e")
+    if enclosure:
+        entry.enclosure(enclosure, "1", "audio/mpeg")
+    entry.published(published)
+    node: etree._Element = entry.rss_entry(extensions=False)
+    return node
+
+
+def test_pub_date_is_where_and_as_feedgen_writes_it() -> None:
+    # Our extension writes pubDate (feedgen's own formatter switches the process locale).
+    plus_two = datetime(2026, 3, 1, 7, 5, 9, tzinfo=timezone(timedelta(hours=2)))
+    for episode in [_episode(1), _episode(2, audio_file=None), _episode(3, published_at=plus_two)]:
+        body = rss.build_feed(_show(), [episode], BASE)
+        ours = etree.fromstring(body).find("channel/item")
+        assert ours is not None and episode.published_at is not None
+        theirs = _feedgen_item(episode.guid, episode.published_at, episode.audio_file)
+        expected = [child.tag for child in theirs]
+        assert [child.tag for child in ours][: len(expected)] == expected
+        assert ours.findtext("pubDate") == theirs.findtext("pubDate")
+    assert ours.findtext("pubDate") == "Sun, 01 Mar 2026 07:05:09 +0200"
 
 
 def test_cdata_end_marker_in_notes_still_parses() -> None:

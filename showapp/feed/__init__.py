@@ -17,8 +17,15 @@ from showapp.services import feedcache
 from showapp.services.feedcache import CachedFeed
 from showapp.services.feeds import FeedRef, FeedSite
 from showapp.services.websub import Notifier
+from showapp.studio.security import limiter
 
 bp = Blueprint("feed", __name__)
+
+
+@limiter.request_filter
+def _not_rate_limited() -> bool:
+    # Feeds carry no rate limits, yet resolving that per request was a sixth of a 304's cost.
+    return request.blueprint == "feed"
 
 
 def init_app(app: Flask) -> None:

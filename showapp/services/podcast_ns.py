@@ -11,6 +11,7 @@ take plain values and are tested on their own.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
 
@@ -178,7 +179,22 @@ class ShowappEntryExtension(BaseEntryExtension):  # type: ignore[misc]
         return entry
 
 
+def write_pub_date(node: Any, published: datetime) -> None:
+    """<pubDate> where feedgen puts it (after the enclosure, else the guid), formatted as
+    feedgen does (RFC 2822, English names, numeric zone) without touching the locale."""
+    anchor = node.find("enclosure")
+    if anchor is None:
+        anchor = node.find("guid")
+    pub_date = etree.Element("pubDate")
+    pub_date.text = format_datetime(published)
+    if anchor is None:
+        node.append(pub_date)
+    else:
+        anchor.addnext(pub_date)
+
+
 def _write_item(node: Any, item: Item) -> None:
+    write_pub_date(node, item.published)
     html = xml_text(item.html)
     _SubElement(node, "description").text = cdata(html)
     _SubElement(node, "{" + CONTENT_NS + "}encoded").text = cdata(html)
