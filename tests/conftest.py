@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -105,17 +106,27 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
 
 def _truncate_all(app: Flask) -> None:
     names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with db.get_engine(app).begin() as connection:
-        # A transaction a finished test left open (a session it never closed) would block
-        # TRUNCATE forever; that test is over, so its connection is ended.
-        connection.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND state LIKE 'idle in transaction%'"
-            )
-        )
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine = db.get_engine(app)
+    for attempt in range(6):
+        try:
+            with engine.begin() as connection:
+                connection.execute(text("SET LOCAL lock_timeout = '3s'"))
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError:
+            if attempt == 5:
+                raise
+            # A background thread may still be writing (retry), or a finished test left a
+            # transaction open for good (a session it never closed): end only the latter.
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                        "AND state LIKE 'idle in transaction%' "
+                        "AND state_change < now() - interval '3 seconds'"
+                    )
+                )
 
 
 @pytest.fixture
