@@ -3,8 +3,9 @@ transcripts, soundbites, re-tagging audio, and merging guests and topics."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask, current_app
@@ -208,19 +209,27 @@ def merge_guests(keep: str, other: str) -> None:
     """Merge guest OTHER into KEEP (slugs); OTHER's address redirects to KEEP."""
     from showapp.services import tidy
 
-    with db.new_session(_app()) as session:
-        kept, merged = tidy.get_guest(session, keep), tidy.get_guest(session, other)
-        if kept is None or merged is None:
-            raise click.ClickException(f"No guest '{keep if kept is None else other}'.")
-        try:
-            report = tidy.merge_guests(session, kept, merged)
-        except ShowappError as error:
-            raise click.ClickException(str(error)) from None
-        session.commit()
+    report = _merge("guest", keep, other, tidy.get_guest, tidy.merge_guests)
     click.echo(
         f"Merged {other} into {keep}: {report.moved} appearances moved, "
         f"{report.combined} combined with ones {keep} already had."
     )
+
+
+def _merge(
+    kind: str, keep: str, other: str, find: Callable[..., Any], merge: Callable[..., Any]
+) -> Any:
+    """Look both slugs up, merge OTHER into KEEP and commit; the report says what moved."""
+    with db.new_session(_app()) as session:
+        kept, merged = find(session, keep), find(session, other)
+        if kept is None or merged is None:
+            raise click.ClickException(f"No {kind} '{keep if kept is None else other}'.")
+        try:
+            report = merge(session, kept, merged)
+        except ShowappError as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    return report
 
 
 @click.group("topic")
@@ -236,15 +245,7 @@ def merge_topics(keep: str, other: str) -> None:
     """Merge topic OTHER into KEEP (slugs); OTHER's address redirects to KEEP."""
     from showapp.services import tidy
 
-    with db.new_session(_app()) as session:
-        kept, merged = tidy.get_topic(session, keep), tidy.get_topic(session, other)
-        if kept is None or merged is None:
-            raise click.ClickException(f"No topic '{keep if kept is None else other}'.")
-        try:
-            report = tidy.merge_topics(session, kept, merged)
-        except ShowappError as error:
-            raise click.ClickException(str(error)) from None
-        session.commit()
+    report = _merge("topic", keep, other, tidy.get_topic, tidy.merge_topics)
     click.echo(
         f"Merged {other} into {keep}: {report.moved} episodes moved, "
         f"{report.combined} already had {keep}."
