@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -191,10 +191,26 @@ def channel_from_show(
     return Channel(**fields)
 
 
+class FeedParts(NamedTuple):
+    """A rendered feed in pieces: everything before the first item, one fragment per item (in
+    the order given), and everything after the last, so a rebuild can splice single items."""
+
+    head: bytes
+    fragments: list[bytes]
+    tail: bytes
+
+    def joined(self) -> bytes:
+        return b"".join([self.head, *self.fragments, self.tail])
+
+
 def render_feed(channel: Channel, items: Iterable[Item]) -> bytes:
     """The feed as bytes: the channel from feedgen, then each item's fragment, in order."""
+    return render_parts(channel, items).joined()
+
+
+def render_parts(channel: Channel, items: Iterable[Item]) -> FeedParts:
     with gc_paused():
-        return _render_feed(channel, items)
+        return _render_parts(channel, items)
 
 
 @contextmanager
@@ -210,7 +226,7 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _render_feed(channel: Channel, items: Iterable[Item]) -> bytes:
+def _render_parts(channel: Channel, items: Iterable[Item]) -> FeedParts:
     generator = _generator(channel)
     root, _tree = generator._create_rss()
     document = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
@@ -222,8 +238,7 @@ def _render_feed(channel: Channel, items: Iterable[Item]) -> bytes:
         if fragment is not None:
             found[item] = fragment
     found.update(_render_items(generator, root[0], [i for i in items if i not in found]))
-    body = b"".join([found[i] for i in items])
-    return b"".join([head, body, b"</channel>", tail])
+    return FeedParts(head, [found[i] for i in items], b"".join([b"</channel>", tail]))
 
 
 def _generator(channel: Channel) -> FeedGenerator:
