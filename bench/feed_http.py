@@ -177,8 +177,9 @@ def _one_size(dir: Path, url: str, config: Callable[[str], dict[str, Any]], size
         folder.chmod(0o755)
     settings = config(url)
     env = {**os.environ, "SHOWAPP_DATABASE_URL": url, "SHOWAPP_SECRET_KEY": "bench",
-           "SHOWAPP_BASE_URL": settings["BASE_URL"], "SHOWAPP_EPISODES_DIR":
-           settings["EPISODES_DIR"]}  # fmt: skip
+           "SHOWAPP_BASE_URL": settings["BASE_URL"],
+           "SHOWAPP_EPISODES_DIR": settings["EPISODES_DIR"],
+           "SHOWAPP_FEED_CACHE_DIR": settings["FEED_CACHE_DIR"]}  # fmt: skip
     app_port, flask_port, static_port, proxy_port = (free_port() for _ in range(4))
     with ExitStack() as stack:
         stack.enter_context(gunicorn("showapp:create_app()", app_port, env, ROOT))

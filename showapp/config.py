@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "WEBSUB_ATTEMPTS": 4,
     "WEBSUB_BACKOFF": 2.0,  # seconds before the first retry, doubled each time
     "FEED_MAX_AGE": 300,  # seconds a CDN or proxy may serve a feed without asking again
+    "FEED_CACHE_DIR": None,  # rendered feed files; None: the instance folder's feeds/
     # Let studio imports fetch from loopback and private addresses (tests, a LAN-only dev setup).
     "IMPORT_ALLOW_PRIVATE": False,
 }
@@ -59,6 +60,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "showapp.sqlite3")
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
     app.config["EPISODES_DIR"] = str(Path(app.config["EPISODES_DIR"]).resolve())
+    feed_cache = app.config["FEED_CACHE_DIR"] or Path(app.instance_path) / "feeds"
+    app.config["FEED_CACHE_DIR"] = str(Path(feed_cache).resolve())
     app.config["SECRET_KEY"] = resolve_secret_key(app)
 
 

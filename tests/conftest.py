@@ -73,6 +73,7 @@ def _test_config(url: str, episodes_dir: Path, **extra: Any) -> dict[str, Any]:
         "TESTING": True,
         "DATABASE_URL": url,
         "EPISODES_DIR": str(episodes_dir),
+        "FEED_CACHE_DIR": str(episodes_dir.parent / "feeds"),
         "BASE_URL": BASE_URL,
         "SECRET_KEY": "test-secret",
         **extra,
@@ -89,6 +90,18 @@ def app_config(migrated_database: str, tmp_path: Path) -> dict[str, Any]:
         shutil.copyfile(template, copy)
         url = "sqlite:///" + str(copy)
     return _test_config(url, tmp_path / "episodes")
+
+
+class ClosingClient(FlaskClient):
+    """Reads every response whole and closes it, as a WSGI server does: bodies sent from open
+    files (feeds, media) are closed when the request ends, not when garbage is collected."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+Flask.test_client_class = ClosingClient  # every app the tests make, fixture or not
 
 
 @pytest.fixture

@@ -81,7 +81,11 @@ def test_gzip_when_accepted_compressed_once(client: FlaskClient, show: Show, app
     assert client.get(FEED, headers=revalidate).status_code == 304
     with app.app_context(), db.new_session(app) as session:
         row = session.get(FeedCache, "show:pod")
-        assert row is not None and row.body_gzip == zipped.data  # stored, not recompressed
+        assert row is not None
+    files = app.extensions["showapp.feedfiles"]
+    digest = row.etag.strip('"')
+    assert files.read_gzip(digest) == zipped.data  # stored once, not compressed per request
+    assert files.read_plain(digest) == plain.data
 
 
 def test_edit_rebuilds_the_feed(client: FlaskClient, show: Show, session: Session) -> None:
@@ -142,14 +146,16 @@ def test_cache_row_knows_the_next_go_live(
     session.commit()
     site = FeedSite(BASE_URL, "Net")
     ref = FeedRef("show", show_slug="pod")
-    built = feedcache.rebuild(session, ref, site, now)
+    files = app.extensions["showapp.feedfiles"]
+    built = feedcache.rebuild(session, ref, site, now, files)
     session.commit()
     assert built is not None and built[0].next_go_live == later
     with db.get_engine(app).connect() as connection:
-        assert feedcache.lookup(connection, ref.key, now, column="body") is not None
-        assert feedcache.lookup(connection, ref.key, later, column="body") is None
-    rebuilt = feedcache.rebuild(session, ref, site, later)
-    assert rebuilt is not None and b"<title>Later</title>" in rebuilt[0].body
+        assert feedcache.lookup(connection, ref.key, now) is not None
+        assert feedcache.lookup(connection, ref.key, later) is None
+    rebuilt = feedcache.rebuild(session, ref, site, later, files)
+    assert rebuilt is not None
+    assert b"<title>Later</title>" in files.read_plain(rebuilt[0].etag.strip('"'))
 
 
 def test_moved_feed_answers_301_and_carries_new_feed_url(

@@ -1,20 +1,26 @@
 """Feeds for podcast apps: per show, per topic, per guest, the network feed and /feeds.opml.
 
-Served from the database cache (shared by all workers); a stale or missing entry is rebuilt
-by the request that finds it. Revalidations (304) cost one small query.
+Served from the feed cache (validators in the database, bodies in files every worker shares and
+sends with sendfile); a stale or missing entry is rebuilt by the request that finds it.
+Revalidations (304) cost one small query.
 """
 
 from __future__ import annotations
 
+import hashlib
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, request
 
 from showapp import db
 from showapp.columns import utc_now
-from showapp.feed.http import feed_response, is_conditional, not_modified, wants_gzip
+from showapp.feed.fastlane import FeedFastLane
+from showapp.feed.http import feed_response, not_modified, wants_gzip
 from showapp.services import feedcache
 from showapp.services.feedcache import CachedFeed
+from showapp.services.feedfiles import FeedFiles
 from showapp.services.feeds import FeedRef, FeedSite
 from showapp.services.websub import Notifier
 from showapp.studio.security import limiter
@@ -43,7 +49,21 @@ def init_app(app: Flask) -> None:
         notifier.notify(feedcache.feed_urls_for(base_url, show_slugs))
 
     feedcache.install(app.extensions["showapp.sessionmaker"], announce)
+    files = FeedFiles(_files_root(app))
+    app.extensions["showapp.feedfiles"] = files
+    engine = app.extensions["showapp.engine"]
+    fast_lane = FeedFastLane(app, partial(feedcache.lookup_pooled, engine), files)
+    app.wsgi_app = fast_lane  # type: ignore[method-assign]
     app.jinja_env.globals["feed_url_for"] = feed_url_for
+
+
+def _files_root(app: Flask) -> Path:
+    """One folder per site: files rendered for other URLs are never served (a changed
+    SHOWAPP_BASE_URL finds no files and renders anew)."""
+    config = app.config
+    site = "\n".join([config["BASE_URL"], config["SITE_TITLE"], config["WEBSUB_HUB"],
+                      config["MEDIA_PREFIX_URL"]])  # fmt: skip
+    return Path(config["FEED_CACHE_DIR"]) / hashlib.sha256(site.encode()).hexdigest()[:16]
 
 
 def feed_url_for(kind: str, **slugs: Any) -> str:
@@ -82,41 +102,46 @@ def opml() -> Response:
 
 def _serve(ref: FeedRef) -> Response:
     now = utc_now()
-    gzipped = wants_gzip(request)
-    column = "body_gzip" if gzipped else "body"
     with db.get_engine().connect() as connection:
-        feed = feedcache.lookup(
-            connection, ref.key, now, column=None if is_conditional(request) else column
-        )
-        if feed is not None and feed.redirect_to is None and feed.body is None:
-            if not_modified(request, feed.etag, feed.last_modified):
-                return feed_response(feed, gzipped, _max_age(), status=304)
-            feed = feedcache.lookup(connection, ref.key, now, column=column)
+        feed = feedcache.lookup(connection, ref.key, now)
     if feed is None:
-        feed = _rebuild(ref, gzipped)
+        feed = _rebuild(ref)
     if feed.redirect_to:
         return redirect(feed.redirect_to, 301)  # type: ignore[return-value]
-    if not_modified(request, feed.etag, feed.last_modified):
-        return feed_response(feed, gzipped, _max_age(), status=304)
-    return feed_response(feed, gzipped, _max_age())
+    environ = request.environ
+    gzipped = wants_gzip(environ)
+    if not_modified(environ, feed.etag, feed.last_modified):
+        return feed_response(environ, feed, gzipped, _max_age(), None)
+    body = _files().open_body(feed.digest, gzipped)
+    if body is None:  # replaced by another worker a moment ago, or built on another host
+        feed = _rebuild(ref)
+        body = _files().open_body(feed.digest, gzipped)
+        if body is None:
+            abort(503, "The feed is being rebuilt; try again in a moment.")
+    return feed_response(environ, feed, gzipped, _max_age(), body)
 
 
-def _rebuild(ref: FeedRef, gzipped: bool) -> CachedFeed:
+def _rebuild(ref: FeedRef) -> CachedFeed:
     config = current_app.config
     site = FeedSite(
         config["BASE_URL"], config["SITE_TITLE"], config["WEBSUB_HUB"], config["MEDIA_PREFIX_URL"]
     )
     session = db.get_session()
-    built = feedcache.rebuild(session, ref, site, utc_now())
+    built = feedcache.rebuild(session, ref, site, utc_now(), _files())
     if built is None:
         abort(404, "No feed has this address.")
     row, changed = built
     session.commit()
+    feedcache.discard_replaced_files(session)
     if changed:
         # e.g. a scheduled episode went live: nobody saved anything, yet the feed changed.
         current_app.extensions["showapp.websub"].notify([ref.url(site.base_url)])
-    body = row.body_gzip if gzipped else row.body
-    return CachedFeed(row.etag, row.last_modified, row.content_type, row.redirect_to, body)
+    return CachedFeed(row.etag, row.last_modified, row.content_type, row.redirect_to)
+
+
+def _files() -> FeedFiles:
+    files: FeedFiles = current_app.extensions["showapp.feedfiles"]
+    return files
 
 
 def _max_age() -> int:

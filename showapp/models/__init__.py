@@ -14,7 +14,7 @@ from showapp.models.base import (
     UserRole,
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
-from showapp.models.feeds import CatalogStamp, FeedCache
+from showapp.models.feeds import CatalogStamp, FeedCache, FeedChange
 from showapp.models.importing import ImportJob, ImportState
 from showapp.models.review import (
     CommentAnchor,
@@ -51,6 +51,7 @@ __all__ = [
     "EpisodeStatus",
     "EpisodeType",
     "FeedCache",
+    "FeedChange",
     "Guest",
     "ImportJob",
     "ImportState",

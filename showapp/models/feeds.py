@@ -1,10 +1,11 @@
-"""Rendered feeds shared by every worker process, and the stamp that says when they are stale."""
+"""Rendered feeds shared by every worker process, the stamp that says when they are stale, and
+the log of which episodes each stamp changed (so a rebuild can re-render just those)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, LargeBinary, String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from showapp.columns import UTCDateTime
@@ -24,7 +25,9 @@ class CatalogStamp(Base):
 
 
 class FeedCache(Base):
-    """A feed as served: body, its gzip, validators, and what makes it stale."""
+    """A feed as served: its validators and what makes it stale. The bytes live in files named
+    by `digest` (plain, gzip and item index; see services/feedfiles.py), which every worker
+    on the host shares and sends with sendfile()."""
 
     __tablename__ = "feed_cache"
 
@@ -38,7 +41,14 @@ class FeedCache(Base):
     # The earliest scheduled episode still to go live: the feed is stale from that instant on.
     next_go_live: Mapped[datetime | None] = mapped_column(UTCDateTime())
     built_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Bodies last: SQLite walks a record's columns in order, overflow pages included, so a
-    # revalidation reading only the validators never touches these megabytes.
-    body_gzip: Mapped[bytes] = mapped_column(LargeBinary)
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FeedChange(Base):
+    """What one catalog stamp changed: an episode (its row, guests credited, chapters,
+    transcripts, soundbites), or anything else (episode_id None: rebuild every feed whole)."""
+
+    __tablename__ = "feed_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, index=True)
+    episode_id: Mapped[int | None] = mapped_column(Integer)

@@ -72,6 +72,7 @@ class Item(NamedTuple):
     transcripts: tuple[Transcript, ...] = ()
     chapters_url: str | None = None
     soundbites: tuple[Soundbite, ...] = ()
+    episode_id: int = 0  # where the item came from, for splicing (not written to the feed)
 
 
 @dataclass(frozen=True, slots=True)

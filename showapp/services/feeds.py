@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -76,9 +77,30 @@ class FeedRef:
 
 @dataclass(frozen=True)
 class RenderedFeed:
-    body: bytes
+    """A feed's pieces and the items they came from (in order), or a moved feed's new URL."""
+
+    parts: rss.FeedParts
+    items: list[Item]
     next_go_live: datetime | None
     redirect_to: str | None = None
+
+    @property
+    def body(self) -> bytes:
+        return self.parts.joined()
+
+
+@dataclass(frozen=True)
+class FeedPlan:
+    """What a feed shows: the episodes in `scope`, under a channel made once the trailers and
+    the last-build instant are known; or, for a moved feed, where it went."""
+
+    scope: ColumnElement[bool]
+    floor: datetime | None  # last-build never earlier than this (the show's last edit)
+    channel: Callable[[tuple[Trailer, ...], datetime], Channel]
+    redirect_to: str | None = None
+
+
+MOVED = rss.FeedParts(b"", [], b"")
 
 
 @dataclass(frozen=True)
@@ -97,61 +119,75 @@ def derived_guid(feed_url: str) -> str:
 def render(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> RenderedFeed | None:
     """The feed `ref` names as of `now`, or None when its show, topic or guest does not exist."""
     with rss.gc_paused():
-        return _render(session, ref, site, now)
+        plan = _plan(session, ref, site)
+        if plan is None:
+            return None
+        if plan.redirect_to:
+            return RenderedFeed(MOVED, [], None, redirect_to=plan.redirect_to)
+        items, trailers, last_build = _items(session, plan.scope, site, now, plan.floor)
+        parts = rss.render_parts(plan.channel(trailers, last_build), items)
+        return RenderedFeed(parts, items, next_go_live(session, plan.scope, now))
 
 
-def _render(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> RenderedFeed | None:
+def render_changes(
+    session: Session, ref: FeedRef, site: FeedSite, now: datetime, episode_ids: Iterable[int]
+) -> RenderedFeed | None:
+    """The channel as of `now` with only the items of `episode_ids` that the feed shows now
+    (a rebuild splices them into the previous body); None as `render` would, or if moved."""
+    with rss.gc_paused():
+        plan = _plan(session, ref, site)
+        if plan is None or plan.redirect_to:
+            return None
+        wanted = set(episode_ids)
+        # The changed items and every trailer (the channel lists trailers) in one load.
+        scope = plan.scope & (
+            Episode.id.in_(list(wanted)) | (Episode.episode_type == EpisodeType.TRAILER)
+        )
+        loaded, trailers, _last = _items(session, scope, site, now, None)
+        items = [item for item in loaded if item.episode_id in wanted]
+        latest = session.scalar(select(func.max(Episode.published_at)).where(
+            plan.scope & is_live(now)))  # fmt: skip
+        stamps = [stamp for stamp in (latest, plan.floor) if stamp is not None]
+        last_build = max(stamps) if stamps else now
+        parts = rss.render_parts(plan.channel(trailers, last_build), items)
+        return RenderedFeed(parts, items, next_go_live(session, plan.scope, now))
+
+
+def _plan(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
     if ref.kind == "show":
-        return _show_feed(session, ref, site, now)
+        return _show_feed(session, ref, site)
     if ref.kind == "topic":
-        return _topic_feed(session, ref, site, now)
+        return _topic_feed(session, ref, site)
     if ref.kind == "guest":
-        return _guest_feed(session, ref, site, now)
-    return _network_feed(session, ref, site, now)
+        return _guest_feed(session, ref, site)
+    return _network_feed(session, ref, site)
 
 
 def _show_by_slug(session: Session, slug: str) -> Show | None:
     return session.scalars(select(Show).where(Show.slug == slug)).one_or_none()
 
 
-def _show_feed(
-    session: Session, ref: FeedRef, site: FeedSite, now: datetime
-) -> RenderedFeed | None:
+def _show_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
     show = _show_by_slug(session, ref.show_slug)
     if show is None:
         return None
-    if show.new_feed_url:
-        return RenderedFeed(b"", None, redirect_to=show.new_feed_url)
     scope = Episode.show_id == show.id
-    items, trailers, last_build = _items(session, scope, site, now, show.updated_at)
-    channel = rss.channel_from_show(
-        show,
-        site.base_url,
-        persons=_hosts(session, [show.id]).get(show.id, ()),
-        last_build=last_build,
-        hub_url=site.hub_url,
-        trailers=trailers,
-    )
-    return RenderedFeed(rss.render_feed(channel, items), next_go_live(session, scope, now))
+    channel = _show_channel(session, show, site)
+    return FeedPlan(scope, show.updated_at, channel, redirect_to=show.new_feed_url or None)
 
 
-def _topic_feed(
-    session: Session, ref: FeedRef, site: FeedSite, now: datetime
-) -> RenderedFeed | None:
+def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
     show = _show_by_slug(session, ref.show_slug)
     topic = session.scalars(select(Topic).where(Topic.slug == ref.topic_slug)).one_or_none()
     if show is None or topic is None:
         return None
     tagged = select(episode_topics.c.episode_id).where(episode_topics.c.topic_id == topic.id)
     scope = (Episode.show_id == show.id) & Episode.id.in_(tagged)
-    items, trailers, last_build = _items(session, scope, site, now, show.updated_at)
     self_url = ref.url(site.base_url)
-    channel = rss.channel_from_show(
+    channel = _show_channel(
+        session,
         show,
-        site.base_url,
-        persons=_hosts(session, [show.id]).get(show.id, ()),
-        last_build=last_build,
-        hub_url=site.hub_url,
+        site,
         title=xml_text(f"{show.title}: {topic.name}"),
         link=urls.topic_url(site.base_url, show.slug, topic.slug),
         self_url=self_url,
@@ -159,51 +195,54 @@ def _topic_feed(
         or xml_text(f"Episodes of {show.title} about {topic.name}."),
         podcast_guid=derived_guid(self_url),
         new_feed_url="",
-        trailers=trailers,
     )
-    return RenderedFeed(rss.render_feed(channel, items), next_go_live(session, scope, now))
+    return FeedPlan(scope, show.updated_at, channel)
 
 
-def _guest_feed(
-    session: Session, ref: FeedRef, site: FeedSite, now: datetime
-) -> RenderedFeed | None:
+def _show_channel(
+    session: Session, show: Show, site: FeedSite, **overrides: Any
+) -> Callable[[tuple[Trailer, ...], datetime], Channel]:
+    """The show's channel (a topic feed overrides title, link and the like), made once the
+    trailers and last-build instant are known."""
+
+    def channel(trailers: tuple[Trailer, ...], last_build: datetime) -> Channel:
+        return rss.channel_from_show(
+            show,
+            site.base_url,
+            persons=_hosts(session, [show.id]).get(show.id, ()),
+            last_build=last_build,
+            hub_url=site.hub_url,
+            trailers=trailers,
+            **overrides,
+        )
+
+    return channel
+
+
+def _guest_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
     guest = session.scalars(select(Guest).where(Guest.slug == ref.guest_slug)).one_or_none()
     if guest is None:
         return None
     scope = Episode.id.in_(select(Appearance.episode_id).where(Appearance.guest_id == guest.id))
-    items, _trailers, last_build = _items(session, scope, site, now, guest.created_at)
-    image = urls.media_url(site.base_url, guest.photo) if guest.photo else None
-    channel = _cross_show_channel(
-        session,
-        scope,
-        site,
-        ref,
-        last_build,
-        title=xml_text(f"{guest.name} on {site.site_title}"),
-        link=urls.guest_url(site.base_url, guest.slug),
-        description=xml_text(guest.bio) or xml_text(f"Every episode with {guest.name}."),
-        image=image,
-    )
-    return RenderedFeed(rss.render_feed(channel, items), next_go_live(session, scope, now))
+    fields = {
+        "title": xml_text(f"{guest.name} on {site.site_title}"),
+        "link": urls.guest_url(site.base_url, guest.slug),
+        "description": xml_text(guest.bio) or xml_text(f"Every episode with {guest.name}."),
+        "image": urls.media_url(site.base_url, guest.photo) if guest.photo else None,
+    }
+    channel = partial(_cross_show_channel, session, scope, site, ref, fields)
+    return FeedPlan(scope, guest.created_at, channel)
 
 
-def _network_feed(
-    session: Session, ref: FeedRef, site: FeedSite, now: datetime
-) -> RenderedFeed | None:
+def _network_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan:
     scope = true()
-    items, _trailers, last_build = _items(session, scope, site, now, None)
-    channel = _cross_show_channel(
-        session,
-        scope,
-        site,
-        ref,
-        last_build,
-        title=xml_text(site.site_title) or "showapp",
-        link=site.base_url + "/",
-        description=xml_text(f"Every episode of every show on {site.site_title}."),
-        image=None,
-    )
-    return RenderedFeed(rss.render_feed(channel, items), next_go_live(session, scope, now))
+    fields = {
+        "title": xml_text(site.site_title) or "showapp",
+        "link": site.base_url + "/",
+        "description": xml_text(f"Every episode of every show on {site.site_title}."),
+        "image": None,
+    }
+    return FeedPlan(scope, None, partial(_cross_show_channel, session, scope, site, ref, fields))
 
 
 def _cross_show_channel(
@@ -211,11 +250,14 @@ def _cross_show_channel(
     scope: ColumnElement[bool],
     site: FeedSite,
     ref: FeedRef,
+    fields: dict[str, Any],
+    _trailers: tuple[Trailer, ...],
     last_build: datetime,
-    **fields: Any,
 ) -> Channel:
     """Guest and network feeds span shows: they borrow owner, category, language and (when they
-    have none of their own) artwork from the show that published most recently in them."""
+    have none of their own) artwork from the show that published most recently in them.
+    They list no trailers: those belong to each show's own feed."""
+    fields = dict(fields)
     lead_id = session.scalar(
         select(Episode.show_id).where(scope).order_by(Episode.published_at.desc()).limit(1)
     )

@@ -15,6 +15,7 @@ from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topi
 from showapp.services.catalog import is_live
 from showapp.services.feed_items import xml_text
 from showapp.services.feeds import FeedRef, FeedSite, RenderedFeed, next_go_live
+from showapp.services.rss import FeedParts
 
 
 def list_feeds(session: Session, now: datetime) -> list[tuple[FeedRef, str]]:
@@ -70,4 +71,6 @@ def render_opml(session: Session, site: FeedSite, now: datetime) -> RenderedFeed
             xmlUrl=ref.url(site.base_url),
         )
     document = ElementTree.tostring(opml, encoding="utf-8", xml_declaration=True)
-    return RenderedFeed(document, next_go_live(session, true(), now))
+    # One part, no items: the file store keeps it like a feed with an empty channel.
+    parts = FeedParts(document, [], b"")
+    return RenderedFeed(parts, [], next_go_live(session, true(), now))

@@ -33,6 +33,8 @@ class EpisodeLike(Protocol):
     """An Episode row or a Core row with the same column names (the feed's fast path)."""
 
     @property
+    def id(self) -> int: ...
+    @property
     def guid(self) -> str: ...
     @property
     def slug(self) -> str: ...
@@ -144,6 +146,7 @@ def item_from_episode(
         image=urls.artwork_href(base_url, episode.artwork, episode.artwork_url),
         summary=xml_text(episode.summary),
         persons=persons,
+        episode_id=episode.id,
     )
 
 

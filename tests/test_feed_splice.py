@@ -1,0 +1,202 @@
+"""Rebuilding a feed after an edit re-renders only the changed episodes and splices them into the
+previous files. Whatever was edited, the spliced feed must equal a feed rendered from scratch,
+plain and gzipped, byte for byte."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import feedparser
+import podcastparser
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from showapp.columns import utc_now
+from showapp.models import Episode, EpisodeStatus, FeedChange, Show
+from showapp.services import feedcache, feeds, studio
+from showapp.services.feedfiles import FeedFiles
+from showapp.services.feeds import FeedRef, FeedSite
+from tests.conftest import BASE_URL
+from tests.factories import make_episode, make_show
+
+FEED = "/pod/feed.xml"
+SITE = FeedSite(BASE_URL, "showapp")
+RENDER_WHOLE = feeds.render  # kept before the spy below replaces it
+
+
+@pytest.fixture
+def show(session: Session, episodes_dir: Path) -> Show:
+    show = make_show(session, slug="pod", title="Pod")
+    start = utc_now() - timedelta(days=60)
+    for n in range(40):  # enough for several compressed runs
+        make_episode(session, show, episodes_dir, seconds=0.5, title=f"Talk {n}",
+                     published_at=start + timedelta(days=n))  # fmt: skip
+    session.commit()
+    return show
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Which way each rebuild went: "whole" (every item rendered) or "splice"."""
+    seen: list[str] = []
+    whole, changes = feeds.render, feeds.render_changes
+    monkeypatch.setattr(feeds, "render", lambda *a: seen.append("whole") or whole(*a))
+    monkeypatch.setattr(feeds, "render_changes", lambda *a: seen.append("splice") or changes(*a))
+    yield seen
+
+
+def _from_scratch(app: Flask, session: Session) -> bytes:
+    rendered = RENDER_WHOLE(session, FeedRef("show", show_slug="pod"), SITE, utc_now())
+    assert rendered is not None
+    session.rollback()
+    return rendered.body
+
+
+def _served(client: FlaskClient) -> bytes:
+    plain = client.get(FEED)
+    zipped = client.get(FEED, headers={"Accept-Encoding": "gzip"})
+    assert plain.status_code == zipped.status_code == 200
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == plain.data
+    assert int(plain.headers["Content-Length"]) == len(plain.data)
+    return plain.data
+
+
+def _assert_spliced_equals_scratch(
+    client: FlaskClient, app: Flask, session: Session, renders: list[str]
+) -> bytes:
+    renders.clear()
+    body = _served(client)
+    assert renders == ["splice"]
+    renders.clear()
+    assert body == _from_scratch(app, session)
+    return body
+
+
+def _episode(session: Session, title: str) -> Episode:
+    return session.scalars(select(Episode).where(Episode.title == title)).one()
+
+
+def test_editing_one_episode_splices_it(
+    client: FlaskClient, app: Flask, session: Session, show: Show, renders: list[str]
+) -> None:
+    _served(client)
+    assert renders == ["whole"]
+    _episode(session, "Talk 17").title = "Talk 17, retitled & <escaped>"
+    session.commit()
+    body = _assert_spliced_equals_scratch(client, app, session, renders)
+    titles = [e.title for e in feedparser.parse(body).entries]
+    assert titles[22] == "Talk 17, retitled & <escaped>"
+    assert len(titles) == 40
+
+
+def test_new_moved_unpublished_and_deleted_episodes(
+    client: FlaskClient,
+    app: Flask,
+    session: Session,
+    show: Show,
+    episodes_dir: Path,
+    renders: list[str],
+) -> None:
+    _served(client)
+    make_episode(session, show, episodes_dir, seconds=0.5, title="Newest")
+    session.commit()
+    body = _assert_spliced_equals_scratch(client, app, session, renders)
+    assert feedparser.parse(body).entries[0].title == "Newest"
+
+    moved = _episode(session, "Talk 3")
+    moved.published_at = utc_now() - timedelta(hours=1)  # now the newest
+    session.commit()
+    body = _assert_spliced_equals_scratch(client, app, session, renders)
+    assert [e.title for e in feedparser.parse(body).entries[:2]] == ["Talk 3", "Newest"]
+
+    _episode(session, "Talk 30").status = EpisodeStatus.DRAFT
+    session.delete(_episode(session, "Talk 31"))
+    session.commit()
+    body = _assert_spliced_equals_scratch(client, app, session, renders)
+    titles = {e["title"] for e in podcastparser.parse(FEED, _stream(body))["episodes"]}
+    assert "Talk 30" not in titles and "Talk 31" not in titles and len(titles) == 39
+
+
+def test_crediting_a_guest_splices_but_renaming_one_renders_whole(
+    client: FlaskClient, app: Flask, session: Session, show: Show, renders: list[str]
+) -> None:
+    _served(client)
+    guest = studio.find_or_create_guest(session, "Ana Lima")
+    studio.credit_guest(session, _episode(session, "Talk 5"), guest)
+    studio.credit_guest(session, _episode(session, "Talk 25"), guest)
+    session.commit()
+    body = _assert_spliced_equals_scratch(client, app, session, renders)
+    assert body.count(b">Ana Lima</podcast:person>") == 2
+    guest.name = "Ana Lima Souza"  # shows in two items: any item may change
+    session.commit()
+    body = _served(client)
+    assert renders == ["whole"]
+    assert body.count(b">Ana Lima Souza</podcast:person>") == 2
+    assert body == _from_scratch(app, session)
+
+
+def test_scheduled_episode_going_live_renders_whole(
+    client: FlaskClient, app: Flask, session: Session, show: Show, episodes_dir: Path,
+    renders: list[str],
+) -> None:  # fmt: skip
+    soon = utc_now() + timedelta(seconds=1)
+    make_episode(session, show, episodes_dir, seconds=0.5, title="Soon", published_at=soon)
+    session.commit()
+    assert b"<title>Soon</title>" not in _served(client)
+    import time
+
+    time.sleep(max(0.0, (soon - utc_now()).total_seconds()) + 0.1)
+    renders.clear()
+    assert b"<title>Soon</title>" in _served(client)
+    assert renders == ["whole"]
+
+
+def test_replaced_files_are_removed_and_a_lost_file_is_rebuilt(
+    client: FlaskClient, app: Flask, session: Session, show: Show
+) -> None:
+    files: FeedFiles = app.extensions["showapp.feedfiles"]
+    first = client.get(FEED).headers["ETag"].strip('"')
+    assert files.has(first)
+    _episode(session, "Talk 1").title = "Talk one"
+    session.commit()
+    second = client.get(FEED).headers["ETag"].strip('"')
+    assert second != first and files.has(second) and not files.has(first)
+    files.discard(second)  # e.g. a host that shares the database but not the folder
+    response = client.get(FEED)
+    assert response.status_code == 200 and b"<title>Talk one</title>" in response.data
+    assert response.headers["ETag"].strip('"') == second
+
+
+def test_change_log_is_pruned_and_a_feed_older_than_it_renders_whole(
+    client: FlaskClient, session: Session, show: Show, renders: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(feedcache, "CHANGES_KEPT", 3)
+    _served(client)
+    built_at = feedcache.current_stamp(session)
+    for n in range(4):
+        _episode(session, f"Talk {n}").title = f"Edited {n}"
+        session.commit()
+    stamp = feedcache.current_stamp(session)
+    assert feedcache.changed_episodes(session, stamp - 1, stamp) == {
+        _episode(session, "Edited 3").id
+    }
+    assert feedcache.changed_episodes(session, built_at, stamp) is None  # reaches back too far
+    renders.clear()
+    assert b"<title>Edited 3</title>" in _served(client)
+    assert renders == ["whole"]
+    logged = session.scalars(select(FeedChange.version)).all()
+    assert logged and min(logged) > stamp - 3  # pruned when the feed was stored
+
+
+def _stream(body: bytes) -> object:
+    import io
+
+    return io.BytesIO(body)
