@@ -34,7 +34,7 @@ from showapp.models import (  # noqa: E402
     Topic,
     episode_topics,
 )
-from showapp.services import feedcache, feeds, rss, studio  # noqa: E402
+from showapp.services import feedbuild, feeds, rss, studio  # noqa: E402
 from showapp.services.feed_items import Item  # noqa: E402
 from showapp.services.feedfiles import FeedFiles  # noqa: E402
 from showapp.services.text import render_notes  # noqa: E402
@@ -206,7 +206,7 @@ def _time_rebuild_after_edit(
     """Build the feed, edit one episode and commit, then time the rebuild the next request
     does (the same calls the feed view makes: render, write the files, store the row, commit).
     Each round edits another episode, so no round finds its items already rendered."""
-    feedcache.rebuild(session, ref, site, datetime.now(UTC), files)
+    feedbuild.rebuild(session, ref, site, datetime.now(UTC), files)
     session.commit()
     timings = []
     episodes = session.scalars(select(Episode).order_by(Episode.id).limit(3)).all()
@@ -215,9 +215,9 @@ def _time_rebuild_after_edit(
         session.commit()
         gc.collect()
         started = time.perf_counter()
-        feedcache.rebuild(session, ref, site, datetime.now(UTC), files)
+        feedbuild.rebuild(session, ref, site, datetime.now(UTC), files)
         session.commit()
-        feedcache.discard_replaced_files(session)
+        feedbuild.discard_replaced_files(session)
         timings.append(time.perf_counter() - started)
     return min(timings)
 

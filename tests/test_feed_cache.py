@@ -17,7 +17,7 @@ from werkzeug.http import http_date
 
 from showapp import db
 from showapp.models import Episode, FeedCache, Show, episode_topics
-from showapp.services import feed_settings, feedcache, studio
+from showapp.services import feed_settings, feedbuild, feedlookup, studio
 from showapp.services.feeds import FeedRef, FeedSite
 from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_show
@@ -147,13 +147,13 @@ def test_cache_row_knows_the_next_go_live(
     site = FeedSite(BASE_URL, "Net")
     ref = FeedRef("show", show_slug="pod")
     files = app.extensions["showapp.feedfiles"]
-    built = feedcache.rebuild(session, ref, site, now, files)
+    built = feedbuild.rebuild(session, ref, site, now, files)
     session.commit()
     assert built is not None and built[0].next_go_live == later
     with db.get_engine(app).connect() as connection:
-        assert feedcache.lookup(connection, ref.key, now) is not None
-        assert feedcache.lookup(connection, ref.key, later) is None
-    rebuilt = feedcache.rebuild(session, ref, site, later, files)
+        assert feedlookup.lookup(connection, ref.key, now) is not None
+        assert feedlookup.lookup(connection, ref.key, later) is None
+    rebuilt = feedbuild.rebuild(session, ref, site, later, files)
     assert rebuilt is not None
     assert b"<title>Later</title>" in files.read_plain(rebuilt[0].etag.strip('"'))
 

@@ -8,7 +8,6 @@ Revalidations (304) cost one small query.
 from __future__ import annotations
 
 import hashlib
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,9 @@ from showapp import db
 from showapp.columns import utc_now
 from showapp.feed.fastlane import FeedFastLane
 from showapp.feed.http import feed_response, not_modified, wants_gzip
-from showapp.services import feedcache
-from showapp.services.feedcache import CachedFeed
+from showapp.services import feedbuild, feedcache, feedlookup
 from showapp.services.feedfiles import FeedFiles
+from showapp.services.feedlookup import CachedFeed, FastLookup
 from showapp.services.feeds import FeedRef, FeedSite
 from showapp.services.websub import Notifier
 from showapp.studio.security import limiter
@@ -52,7 +51,7 @@ def init_app(app: Flask) -> None:
     files = FeedFiles(_files_root(app))
     app.extensions["showapp.feedfiles"] = files
     engine = app.extensions["showapp.engine"]
-    fast_lane = FeedFastLane(app, partial(feedcache.lookup_pooled, engine), files)
+    fast_lane = FeedFastLane(app, FastLookup(engine), files)
     app.wsgi_app = fast_lane  # type: ignore[method-assign]
     app.jinja_env.globals["feed_url_for"] = feed_url_for
 
@@ -103,7 +102,7 @@ def opml() -> Response:
 def _serve(ref: FeedRef) -> Response:
     now = utc_now()
     with db.get_engine().connect() as connection:
-        feed = feedcache.lookup(connection, ref.key, now)
+        feed = feedlookup.lookup(connection, ref.key, now)
     if feed is None:
         feed = _rebuild(ref)
     if feed.redirect_to:
@@ -127,12 +126,12 @@ def _rebuild(ref: FeedRef) -> CachedFeed:
         config["BASE_URL"], config["SITE_TITLE"], config["WEBSUB_HUB"], config["MEDIA_PREFIX_URL"]
     )
     session = db.get_session()
-    built = feedcache.rebuild(session, ref, site, utc_now(), _files())
+    built = feedbuild.rebuild(session, ref, site, utc_now(), _files())
     if built is None:
         abort(404, "No feed has this address.")
     row, changed = built
     session.commit()
-    feedcache.discard_replaced_files(session)
+    feedbuild.discard_replaced_files(session)
     if changed:
         # e.g. a scheduled episode went live: nobody saved anything, yet the feed changed.
         current_app.extensions["showapp.websub"].notify([ref.url(site.base_url)])

@@ -18,14 +18,15 @@ from werkzeug.routing import Map, RequestRedirect
 from werkzeug.wsgi import FileWrapper
 
 from showapp.feed.http import Environ, feed_headers, not_modified, wants_gzip
-from showapp.services.feedcache import CachedFeed
 from showapp.services.feedfiles import FeedFiles
+from showapp.services.feedlookup import CachedFeed
 from showapp.services.feeds import FeedRef
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 # Cheap test first: every other request (pages, media, the studio) passes straight on.
 FEED_PATHS = ("/feed.xml", "/feeds.opml")
+MEMO_SIZE = 4096
 KINDS = {"feed.show_feed": "show", "feed.topic_feed": "topic", "feed.guest_feed": "guest",
          "feed.network_feed": "network", "feed.opml": "opml"}  # fmt: skip
 
@@ -39,6 +40,7 @@ class FeedFastLane:
         self.fresh = fresh  # the cached feed under a key, if fresh (services/feedcache.py)
         self.files = files
         self.max_age = int(app.config["FEED_MAX_AGE"])
+        self.refs: dict[str, FeedRef | None] = {}
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "").endswith(FEED_PATHS) and environ["REQUEST_METHOD"] in {
@@ -73,9 +75,17 @@ class FeedFastLane:
         return wrapped
 
     def _ref(self, environ: Environ) -> FeedRef | None:
+        # The same few feed paths come back all day: match each once (a bounded memo).
+        path = environ.get("PATH_INFO", "")
+        if path in self.refs:
+            return self.refs[path]
         try:
             endpoint, values = self.url_map.bind_to_environ(environ).match()
         except (HTTPException, RequestRedirect):
             return None
         kind = KINDS.get(str(endpoint))
-        return FeedRef(kind, **values) if kind is not None else None
+        ref = FeedRef(kind, **values) if kind is not None else None
+        if len(self.refs) >= MEMO_SIZE:
+            self.refs.clear()
+        self.refs[path] = ref
+        return ref
