@@ -6,13 +6,21 @@ on it when imported below.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 from flask.blueprints import BlueprintSetupState
 
 from showapp.config import ConfigError
+from showapp.studio.security import limiter
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 ACCEL_MODES = {"", "x-accel", "x-sendfile"}
+
+
+@limiter.request_filter
+def _not_rate_limited() -> bool:
+    # No media view has a limit, and resolving that took a sixth of the app's time on each
+    # range a podcast app asks for (as for the feeds, see showapp/feed/__init__.py).
+    return request.blueprint == "media"
 
 
 @bp.record_once
