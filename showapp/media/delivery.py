@@ -9,10 +9,8 @@ from urllib.parse import quote
 from flask import Response, abort, current_app, request, send_from_directory
 from werkzeug.security import safe_join
 
-from showapp.columns import utc_now
 from showapp.media import bp
-from showapp.media.recorder import get_recorder
-from showapp.services.downloads import Hit
+from showapp.media.recorder import get_recorder, hit_from_environ
 from showapp.services.media import AUDIO_TYPES
 
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
@@ -29,19 +27,20 @@ def media_file(filename: str) -> Response:
     if any(part.startswith(".") for part in path.parts) or path.suffix not in SERVED_TYPES:
         abort(404)
     accel = current_app.config["MEDIA_ACCEL"]
-    response = _handed_to_proxy(filename, accel) if accel else _sent(filename)
+    mimetype = SERVED_TYPES[path.suffix]
+    response = _handed_to_proxy(filename, mimetype, accel) if accel else _sent(filename, mimetype)
     if path.suffix in AUDIO_TYPES and response.status_code in {200, 206, 416}:
-        _record(filename)
+        record_request(filename)
     return response
 
 
-def _sent(filename: str) -> Response:
+def _sent(filename: str, mimetype: str) -> Response:
     # send_from_directory refuses paths outside EPISODES_DIR and answers Range, HEAD,
     # If-Range and conditional requests (206, 416, 304) with ETag and Last-Modified.
     response = send_from_directory(
         current_app.config["EPISODES_DIR"],
         filename,
-        mimetype=SERVED_TYPES[PurePosixPath(filename).suffix],
+        mimetype=mimetype,
         conditional=True,
         max_age=ONE_DAY,
     )
@@ -79,50 +78,28 @@ def _sendfile_range(response: Response, filename: str) -> None:
     response.response = wrapper(handle, 1 << 16)
 
 
-def _handed_to_proxy(filename: str, accel: str) -> Response:
+def _handed_to_proxy(filename: str, mimetype: str, accel: str) -> Response:
     """An empty answer telling nginx (X-Accel-Redirect) or Apache/lighttpd (X-Sendfile) which
     file to send; the proxy then does Range, HEAD and validators itself."""
     full_path = safe_join(current_app.config["EPISODES_DIR"], filename)
     if full_path is None or not os.path.isfile(full_path):
         abort(404)
-    response = Response(mimetype=SERVED_TYPES[PurePosixPath(filename).suffix])
     if accel == "x-accel":
         prefix = current_app.config["MEDIA_ACCEL_PREFIX"].rstrip("/")
-        response.headers["X-Accel-Redirect"] = f"{prefix}/{quote(filename)}"
+        handoff = ("X-Accel-Redirect", f"{prefix}/{quote(filename)}")
     else:
-        response.headers["X-Sendfile"] = full_path
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
+        handoff = ("X-Sendfile", full_path)
+    return Response(headers=[handoff, ("Cache-Control", CACHE_CONTROL)], mimetype=mimetype)
 
 
-def _record(filename: str) -> None:
-    recorder = get_recorder(current_app._get_current_object())  # type: ignore[attr-defined]
-    if recorder is None:
-        return
-    recorder.record(
-        Hit(
-            relative_name=filename,
-            at=utc_now(),
-            method=request.method,
-            address=client_address(),
-            user_agent=request.user_agent.string,
-            range_header=request.headers.get("Range"),
-            from_param=request.args.get("_from"),
-            referer=request.referrer,
+def record_request(filename: str) -> None:
+    """Queue this request of an audio file for the download figures."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    recorder = get_recorder(app)
+    if recorder is not None:
+        recorder.record(
+            hit_from_environ(request.environ, filename, int(app.config["TRUSTED_PROXIES"]))
         )
-    )
-
-
-def client_address() -> str:
-    """The listener's address: behind SHOWAPP_TRUSTED_PROXIES proxies, the entry of
-    X-Forwarded-For that the outermost trusted proxy added; earlier entries are the client's
-    word and can be forged."""
-    proxies = int(current_app.config["TRUSTED_PROXIES"])
-    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
-    forwarded = [a for a in forwarded if a]
-    if proxies > 0 and len(forwarded) >= proxies:
-        return forwarded[-proxies]
-    return request.remote_addr or ""
 
 
 @bp.after_request

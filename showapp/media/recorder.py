@@ -12,10 +12,13 @@ import logging
 import os
 import queue
 import threading
+from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Flask
 
 from showapp import db
+from showapp.columns import utc_now
 from showapp.services import downloads
 
 log = logging.getLogger(__name__)
@@ -80,8 +83,8 @@ class Recorder:
                 return hits
 
 
-def init_recorder(app: Flask) -> Recorder:
-    recorder = Recorder(app, float(app.config["STATS_FLUSH_SECONDS"]))
+def init_recorder(app: Flask, batch_size: int = 1000) -> Recorder:
+    recorder = Recorder(app, float(app.config["STATS_FLUSH_SECONDS"]), batch_size)
     app.extensions["showapp.recorder"] = recorder
     return recorder
 
@@ -89,3 +92,39 @@ def init_recorder(app: Flask) -> Recorder:
 def get_recorder(app: Flask) -> Recorder | None:
     recorder: Recorder | None = app.extensions.get("showapp.recorder")
     return recorder
+
+
+def hit_from_environ(environ: dict[str, Any], filename: str, trusted_proxies: int) -> downloads.Hit:
+    """What a request of an audio file leaves for the figures, read straight from the WSGI
+    environ: this runs on every audio request, and werkzeug's request wrappers cost as much as
+    the rest of the recording."""
+    return downloads.Hit(
+        relative_name=filename,
+        at=utc_now(),
+        method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
+        address=listener_address(environ, trusted_proxies),
+        user_agent=environ.get("HTTP_USER_AGENT", ""),
+        range_header=environ.get("HTTP_RANGE"),
+        from_param=_query_value(str(environ.get("QUERY_STRING", "")), "_from"),
+        referer=environ.get("HTTP_REFERER"),
+    )
+
+
+def _query_value(query: str, name: str) -> str | None:
+    """The first value of `name` in a query string, as Flask's request.args.get reads it."""
+    if not query:
+        return None
+    pairs = parse_qsl(query, keep_blank_values=True, errors="werkzeug.url_quote")
+    return next((value for key, value in pairs if key == name), None)
+
+
+def listener_address(environ: dict[str, Any], trusted_proxies: int) -> str:
+    """The listener's address: behind `trusted_proxies` proxies, the entry of X-Forwarded-For
+    that the outermost trusted proxy added; earlier entries are the client's word and can be
+    forged."""
+    if trusted_proxies > 0:
+        header = str(environ.get("HTTP_X_FORWARDED_FOR", ""))
+        forwarded = [a.strip() for a in header.split(",") if a.strip()]
+        if len(forwarded) >= trusted_proxies:
+            return forwarded[-trusted_proxies]
+    return str(environ.get("REMOTE_ADDR") or "")

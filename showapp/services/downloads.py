@@ -9,11 +9,11 @@ listener across midnight without keeping anything that identifies them for longe
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -23,10 +23,13 @@ from werkzeug.http import parse_range_header
 from showapp.models import Episode, ListenerSalt, MediaRequest
 from showapp.services import useragents
 
+# What players send nearly always; anything else goes through werkzeug's full parser.
+SIMPLE_RANGE = re.compile(r"bytes=([0-9]+)-([0-9]*)")
 
-@dataclass(frozen=True)
-class Hit:
-    """What the media view knows about a request once it has answered it."""
+
+class Hit(NamedTuple):
+    """What the media view knows about a request once it has answered it (a tuple: made on
+    every audio request)."""
 
     relative_name: str
     at: datetime
@@ -53,6 +56,9 @@ def requested_span(method: str, range_header: str | None, size: int) -> tuple[in
         return 0, -1
     if not range_header:
         return 0, size - 1
+    simple = SIMPLE_RANGE.fullmatch(range_header)
+    if simple is not None:
+        return _simple_span(int(simple[1]), int(simple[2]) if simple[2] else None, size)
     parsed = parse_range_header(range_header)
     if parsed is None:
         return 0, size - 1  # a malformed Range is ignored and the whole file is sent
@@ -64,6 +70,16 @@ def requested_span(method: str, range_header: str | None, size: int) -> tuple[in
     if spans[0] is None:
         return 0, -1  # unsatisfiable: the 416 carried no audio
     return spans[0][0], spans[0][1] - 1
+
+
+def _simple_span(first: int, last: int | None, size: int) -> tuple[int, int]:
+    """bytes=first-last as werkzeug reads it: a last before first makes the header invalid
+    (the whole file is sent), a first past the end is unsatisfiable."""
+    if last is not None and last < first:
+        return 0, size - 1
+    if first >= size:
+        return 0, -1
+    return first, size - 1 if last is None else min(last, size - 1)
 
 
 def _clip(start: int, stop: int | None, size: int) -> tuple[int, int]:
@@ -101,19 +117,46 @@ def store_hits(session: Session, hits: Sequence[Hit]) -> int:
     """Write a batch of hits as media_requests rows; hits on files that are no episode's audio
     (artwork, replaced files) are dropped. Returns the number of rows written."""
     episodes = _episodes_by_file(session, {hit.relative_name for hit in hits})
-    salts: dict[date, str] = {}
+    keys = _ListenerKeys(session)
     rows = []
     for hit in hits:
         episode = episodes.get(hit.relative_name)
         if episode is None:
             continue
-        rows.append(_request_row(session, hit, episode, salts))
+        rows.append(_request_row(hit, episode, keys.of(hit)))
     if rows:
         # A Core executemany: the ORM's bulk path costs several times more per row.
         session.execute(insert(cast(Table, MediaRequest.__table__)), rows)
     if hits:
         delete_old_salts(session, max(hit.at for hit in hits).date())
     return len(rows)
+
+
+class _ListenerKeys:
+    """A batch's listener keys: a player fetching range after range is one listener, so each
+    (day, address, user agent) is hashed once per batch rather than once per request."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._salts: dict[date, str] = {}
+        self._keys: dict[tuple[date, str, str], tuple[str, str]] = {}
+
+    def of(self, hit: Hit) -> tuple[str, str]:
+        """The listener key under the hit's day's salt, and under the day before's."""
+        day = hit.at.astimezone(UTC).date()
+        found = self._keys.get((day, hit.address, hit.user_agent))
+        if found is None:
+            found = (
+                listener_key(self._salt(day), hit.address, hit.user_agent),
+                listener_key(self._salt(day - timedelta(days=1)), hit.address, hit.user_agent),
+            )
+            self._keys[day, hit.address, hit.user_agent] = found
+        return found
+
+    def _salt(self, day: date) -> str:
+        if day not in self._salts:
+            self._salts[day] = salt_for(self._session, day)
+        return self._salts[day]
 
 
 def _episodes_by_file(session: Session, names: set[str]) -> dict[str, tuple[int, int]]:
@@ -123,21 +166,15 @@ def _episodes_by_file(session: Session, names: set[str]) -> dict[str, tuple[int,
     return {name: (id_, size or 0) for name, id_, size in session.execute(query) if name}
 
 
-def _request_row(
-    session: Session, hit: Hit, episode: tuple[int, int], salts: dict[date, str]
-) -> dict[str, object]:
-    day = hit.at.astimezone(UTC).date()
-    for needed in (day, day - timedelta(days=1)):
-        if needed not in salts:
-            salts[needed] = salt_for(session, needed)
+def _request_row(hit: Hit, episode: tuple[int, int], keys: tuple[str, str]) -> dict[str, object]:
     first, last = requested_span(hit.method, hit.range_header, episode[1])
     agent = useragents.classify(hit.user_agent)
     return {
         "episode_id": episode[0],
         "requested_at": hit.at,
         "method": hit.method,
-        "listener_key": listener_key(salts[day], hit.address, hit.user_agent),
-        "previous_key": listener_key(salts[day - timedelta(days=1)], hit.address, hit.user_agent),
+        "listener_key": keys[0],
+        "previous_key": keys[1],
         "range_start": first,
         "range_end": last,
         "user_agent": hit.user_agent[:512],
