@@ -25,6 +25,7 @@ def _not_rate_limited() -> bool:
 
 @bp.record_once
 def _set_up(state: BlueprintSetupState) -> None:
+    from showapp.media.proxied import ProxiedAudio
     from showapp.media.recorder import init_recorder
 
     if state.app.config["MEDIA_ACCEL"] not in ACCEL_MODES:
@@ -33,6 +34,8 @@ def _set_up(state: BlueprintSetupState) -> None:
     assert isinstance(app, Flask)
     if app.config["STATS_ENABLED"]:
         init_recorder(app)
+    # Installed whatever the mode: it reads MEDIA_ACCEL per request and passes on without it.
+    app.wsgi_app = ProxiedAudio(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
 # Imported last: these modules register their routes on `bp` above.

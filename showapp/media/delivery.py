@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import quote
 
 from flask import Response, abort, current_app, request, send_from_directory
@@ -18,6 +20,11 @@ SERVED_TYPES = AUDIO_TYPES | IMAGE_TYPES
 ONE_DAY = 86400
 # Files never change under a URL (a new file gets a new token), so caches may keep them.
 CACHE_CONTROL = f"public, max-age={ONE_DAY}"
+CORS_HEADERS = [
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges, ETag"),
+]
+Header = tuple[str, str]
 
 
 @bp.get("/<path:filename>")
@@ -84,12 +91,17 @@ def _handed_to_proxy(filename: str, mimetype: str, accel: str) -> Response:
     full_path = safe_join(current_app.config["EPISODES_DIR"], filename)
     if full_path is None or not os.path.isfile(full_path):
         abort(404)
-    if accel == "x-accel":
-        prefix = current_app.config["MEDIA_ACCEL_PREFIX"].rstrip("/")
+    headers = handoff_headers(filename, full_path, current_app.config)
+    return Response(headers=headers, mimetype=mimetype)
+
+
+def handoff_headers(filename: str, full_path: str, config: Mapping[str, Any]) -> list[Header]:
+    if config["MEDIA_ACCEL"] == "x-accel":
+        prefix = config["MEDIA_ACCEL_PREFIX"].rstrip("/")
         handoff = ("X-Accel-Redirect", f"{prefix}/{quote(filename)}")
     else:
         handoff = ("X-Sendfile", full_path)
-    return Response(headers=[handoff, ("Cache-Control", CACHE_CONTROL)], mimetype=mimetype)
+    return [handoff, ("Cache-Control", CACHE_CONTROL)]
 
 
 def record_request(filename: str) -> None:
@@ -106,10 +118,7 @@ def record_request(filename: str) -> None:
 def allow_web_players(response: Response) -> Response:
     """Web players on other sites fetch audio, artwork, chapters and transcripts with fetch()
     or Web Audio, which needs CORS; everything under /media is public."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = (
-        "Content-Length, Content-Range, Accept-Ranges, ETag"
-    )
+    response.headers.update(CORS_HEADERS)
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Range, If-Range"
