@@ -205,13 +205,38 @@ class ShowappEntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
     def __init__(self) -> None:
         self.item: Item | None = None
-        # Shared by the entries of one feed (see write_persons).
-        self.people: dict[Person, Any] = {}
+        # The feed's, set with the item (see ItemTemplates).
+        self.templates: ItemTemplates | None = None
 
     def extend_rss(self, entry: Any) -> Any:
         if self.item is not None:
-            _write_item(entry, self.item, self.people)
+            _write_item(entry, self.item, self.templates or ItemTemplates())
         return entry
+
+
+class ItemTemplates:
+    """Elements one feed builds once and copies into each of its items: copying a subtree is a
+    single C call, where building an element costs a Python call, a namespace lookup and a
+    proxy object each. One per feed: lxml elements are not to be shared between threads."""
+
+    def __init__(self) -> None:
+        self.persons: dict[Person, Any] = {}
+        self._runs: dict[tuple[str, ...], Any] = {}
+
+    def append_run(self, parent: Any, texts: list[tuple[str, Any]]) -> None:
+        """One element per (tag, text), in order."""
+        if not texts:
+            return
+        tags = tuple([tag for tag, _text in texts])
+        template = self._runs.get(tags)
+        if template is None:
+            template = self._runs[tags] = etree.Element("run", nsmap=NAMESPACES)
+            for tag in tags:
+                _SubElement(template, tag)
+        children = list(template.__copy__())
+        for child, (_tag, text) in zip(children, texts, strict=True):
+            child.text = text
+        parent.extend(children)
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -236,20 +261,26 @@ def _zone(offset: timedelta | None) -> str:
     return f"{'-' if offset < timedelta(0) else '+'}{hours:02d}{minutes:02d}"
 
 
-def _write_item(node: Any, item: Item, people: dict[Person, Any]) -> None:
+def _write_item(node: Any, item: Item, templates: ItemTemplates) -> None:
     # feedgen's item ends with its guid or enclosure, right where feedgen itself puts pubDate.
-    _SubElement(node, "pubDate").text = rfc2822(item.published)
-    _write_itunes_item(node, item)
     html = notes_cdata(item.html)
-    _SubElement(node, "description").text = html
-    _SubElement(node, _CONTENT_ENCODED).text = html
-    write_explicit(node, item.explicit)
-    write_image(node, item.image)
+    run = [
+        ("pubDate", rfc2822(item.published)),
+        *_itunes_texts(item),
+        ("description", html),
+        (_CONTENT_ENCODED, html),
+        (_ITUNES_EXPLICIT, "true" if item.explicit else "false"),
+    ]
+    if item.image:
+        templates.append_run(node, run)
+        write_image(node, item.image)
+        run = []
     if item.season is not None:
-        _SubElement(node, _PODCAST_SEASON).text = str(item.season)
+        run.append((_PODCAST_SEASON, str(item.season)))
     if item.episode is not None:
-        _SubElement(node, _PODCAST_EPISODE).text = str(item.episode)
-    write_persons(node, item.persons, people)
+        run.append((_PODCAST_EPISODE, str(item.episode)))
+    templates.append_run(node, run)
+    write_persons(node, item.persons, templates.persons)
     # Issue 4 (rich episodes) fills these three fields; the writers are ready and tested.
     if item.transcripts:
         write_transcripts(node, item.transcripts)
@@ -272,16 +303,18 @@ def notes_cdata(html: str) -> Any:
     return cdata(xml_text(html))
 
 
-def _write_itunes_item(node: Any, item: Item) -> None:
+def _itunes_texts(item: Item) -> list[tuple[str, str]]:
     """The tags, order and rules of feedgen's podcast entry extension (zero season and episode
     numbers are left out, as Apple wants non-zero ones)."""
+    texts = []
     if item.duration is not None and item.duration >= 0:
-        _SubElement(node, _ITUNES_DURATION).text = str(item.duration)
+        texts.append((_ITUNES_DURATION, str(item.duration)))
     if item.summary:
-        _SubElement(node, _ITUNES_SUMMARY).text = item.summary
+        texts.append((_ITUNES_SUMMARY, item.summary))
     if item.season:
-        _SubElement(node, _ITUNES_SEASON).text = str(item.season)
+        texts.append((_ITUNES_SEASON, str(item.season)))
     if item.episode:
-        _SubElement(node, _ITUNES_EPISODE).text = str(item.episode)
+        texts.append((_ITUNES_EPISODE, str(item.episode)))
     if item.episode_type in _EPISODE_TYPES:
-        _SubElement(node, _ITUNES_EPISODE_TYPE).text = item.episode_type
+        texts.append((_ITUNES_EPISODE_TYPE, item.episode_type))
+    return texts

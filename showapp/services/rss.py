@@ -22,7 +22,11 @@ from lxml import etree
 from showapp.models import Episode, Show
 from showapp.services import urls
 from showapp.services.feed_items import Channel, Item, Person, xml_text
-from showapp.services.podcast_ns import ShowappChannelExtension, ShowappEntryExtension
+from showapp.services.podcast_ns import (
+    ItemTemplates,
+    ShowappChannelExtension,
+    ShowappEntryExtension,
+)
 from showapp.services.text import render_notes
 
 FRAGMENT_CACHE_SIZE = 100_000
@@ -247,9 +251,9 @@ def _render_document(channel: Channel, items: list[Item]) -> tuple[bytes, list[b
     serialised once and cut at the item boundaries, which a per-item tostring cost far more."""
     root, _tree = _generator(channel)._create_rss()
     channel_node = root[0]
-    people: dict[Person, Any] = {}
+    templates = ItemTemplates()
     for item in items:
-        channel_node.append(_entry(item, people).rss_entry())
+        channel_node.append(_entry(item, templates).rss_entry())
     document: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
     parts = _cut(document, len(items))
     if parts is None:
@@ -313,7 +317,7 @@ def _generator(channel: Channel) -> FeedGenerator:
     return generator
 
 
-def _entry(item: Item, people: dict[Person, Any]) -> Any:
+def _entry(item: Item, templates: ItemTemplates) -> Any:
     """A feedgen entry for the item; our extension, registered alone (feedgen's add_entry would
     set up every extension of the feed for each entry), writes the rest."""
     entry = FeedEntry()
@@ -330,7 +334,7 @@ def _entry(item: Item, people: dict[Person, Any]) -> Any:
     # pubDate is written by our extension: feedgen formats it by switching the process locale
     # twice per item (setlocale), which cost a tenth of a cold render.
     entry.showapp.item = item
-    entry.showapp.people = people
+    entry.showapp.templates = templates
     return entry
 
 
