@@ -201,3 +201,21 @@ def test_pub_dates_are_the_published_instant_in_utc(
     [item] = ElementTree.fromstring(body).iter("item")
     assert item.findtext("guid") == episode.guid
     assert item.findtext("pubDate") == "Sat, 01 Mar 2025 01:35:09 +0000"
+
+
+def test_network_items_credit_the_hosts_of_their_own_show(
+    client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    hosted = make_show(session, slug="hosted", author="Unused Author")
+    authored = make_show(session, slug="authored", author="Ann Author")
+    user = User(email="host@example.com", name="Hana Host")
+    session.add(user)
+    session.flush()
+    session.execute(insert(show_hosts).values(show_id=hosted.id, user_id=user.id))
+    first = make_episode(session, hosted, episodes_dir, title="Hosted")
+    second = make_episode(session, authored, episodes_dir, title="Authored")
+    session.commit()
+    body = client.get("/feed.xml").data
+    items = {i.findtext("guid"): i for i in ElementTree.fromstring(body).iter("item")}
+    assert _persons(items[first.guid]) == [("Hana Host", "host")]
+    assert _persons(items[second.guid]) == [("Ann Author", "host")]

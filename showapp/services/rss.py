@@ -1,7 +1,7 @@
 """Build RSS feeds. Pure: plain values in, bytes out; feedgen's untyped surface stays here.
 
-Items are rendered one by one and kept as XML fragments keyed by their (hashable) values, so
-rebuilding a feed after one episode changes renders that one item and splices the rest.
+Rendered items are kept as XML fragments keyed by their (hashable) values, so rebuilding a
+feed after one episode changes renders that one item and splices the rest.
 """
 
 from __future__ import annotations
@@ -248,7 +248,7 @@ def _render_parts(channel: Channel, items: Iterable[Item]) -> FeedParts:
 
 def _render_document(channel: Channel, items: list[Item]) -> tuple[bytes, list[bytes], bytes]:
     """feedgen builds the channel and each item (our extension adding to both); the document is
-    serialised once and cut at the item boundaries, which a per-item tostring cost far more."""
+    serialised once and cut at the item boundaries, far cheaper than serialising each item."""
     root, _tree = _generator(channel)._create_rss()
     channel_node = root[0]
     templates = ItemTemplates()
