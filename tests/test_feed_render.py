@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from showapp.models import User, show_hosts
-from showapp.services import rss, studio
+from showapp.services import chapters, feeds, rss, soundbites, studio
 from showapp.services.feed_items import Channel, Item, Person, xml_text
 from showapp.services.podcast_ns import PODCAST_NS, rfc2822
 from tests.conftest import BASE_URL
@@ -219,3 +219,31 @@ def test_network_items_credit_the_hosts_of_their_own_show(
     items = {i.findtext("guid"): i for i in ElementTree.fromstring(body).iter("item")}
     assert _persons(items[first.guid]) == [("Hana Host", "host")]
     assert _persons(items[second.guid]) == [("Ann Author", "host")]
+
+
+def test_a_feed_reads_the_same_whether_its_episodes_are_listed_by_id_or_by_scope(
+    session: Session, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guests and rich-episode tags are read for the loaded episodes by id when they are few (a
+    rebuild of one episode) and by joining the feed's scope again when there are many."""
+    show = make_show(session, slug="both")
+    first = make_episode(session, show, episodes_dir, title="First")
+    second = make_episode(session, show, episodes_dir, title="Second")
+    studio.credit_guest(session, first, studio.find_or_create_guest(session, "Zoë Ngata"))
+    chapters.replace_chapters(session, second, [{"start": "0", "title": "Hello"}])
+    soundbites.add_soundbite(session, second, start=0.5, duration=1.5, title="Bit")
+    session.commit()
+    ref, site = feeds.FeedRef("show", show_slug="both"), feeds.FeedSite(BASE_URL, "Net")
+    now = datetime.now(UTC)
+
+    def body() -> bytes:
+        rss.forget_rendered_items()
+        rendered = feeds.render(session, ref, site, now)
+        assert rendered is not None
+        return rendered.body
+
+    by_id = body()
+    monkeypatch.setattr(feeds, "MOST_LISTED", 0)
+    assert body() == by_id
+    assert b"Zo\xc3\xab Ngata</podcast:person>" in by_id
+    assert b"<podcast:chapters " in by_id and b"<podcast:soundbite " in by_id

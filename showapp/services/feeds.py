@@ -95,6 +95,7 @@ def _episode_column(name: str) -> Any:
 
 
 _EPISODE_COLUMNS = tuple(_episode_column(name) for name in EpisodeRow._fields[:-1])
+MOST_LISTED = 500
 
 
 @dataclass(frozen=True)
@@ -369,7 +370,8 @@ def _items(
         .order_by(Episode.published_at.desc(), Episode.id.desc())
     )
     rows = list(map(EpisodeRow._make, result.all()))
-    guests = _guests(session, live, site.base_url)
+    loaded = _loaded(live, rows)
+    guests = _guests(session, loaded, site.base_url)
     if hosts is None:
         hosts = _hosts(session, list({row.show_id for row in rows}))
     items = [
@@ -382,13 +384,22 @@ def _items(
         )
         for row in rows
     ]
-    extras = _rich_extras(session, live, rows, site.base_url)
+    extras = _rich_extras(session, loaded, rows, site.base_url)
     if extras:
         items = [i._replace(**extras.get(r.id, {})) for i, r in zip(items, rows, strict=True)]
     trailers = tuple(_trailer(item) for item in items if item.episode_type == EpisodeType.TRAILER)
     stamps = [i.published for i in items] + ([floor] if floor else [])
     last_build = max(stamps) if stamps else now
     return items, tuple(t for t in trailers if t is not None), last_build
+
+
+def _loaded(live: ColumnElement[bool], rows: Sequence[EpisodeRow]) -> ColumnElement[bool]:
+    """The loaded episodes, for the queries that follow: by id when they are few (a rebuild of
+    a few changed episodes, where joining the scope again would scan the whole show), else the
+    live scope again, as thousands of ids are slow to bind and can pass parameter limits."""
+    if len(rows) <= MOST_LISTED:
+        return Episode.id.in_([row.id for row in rows])
+    return live
 
 
 def _plain_rows(session: Session) -> Connection:
@@ -400,11 +411,11 @@ def _plain_rows(session: Session) -> Connection:
 
 
 def _rich_extras(
-    session: Session, live: ColumnElement[bool], rows: Sequence[Any], base_url: str
+    session: Session, episodes: ColumnElement[bool], rows: Sequence[Any], base_url: str
 ) -> dict[int, dict[str, Any]]:
     """podcast:transcript, podcast:chapters and podcast:soundbite values per episode id, for
     the episodes that have any."""
-    found = _rich_rows(_plain_rows(session), live)
+    found = _rich_rows(_plain_rows(session), episodes)
     if not found:
         return {}
     slugs = {row.id: (row.show_slug, row.slug) for row in rows}
@@ -428,11 +439,10 @@ def _rich_extras(
     return extras
 
 
-def _rich_rows(connection: Connection, live: ColumnElement[bool]) -> Sequence[Row[Any]]:
+def _rich_rows(connection: Connection, episodes: ColumnElement[bool]) -> Sequence[Row[Any]]:
     """(episode id, kind, text, language, start, duration) for the transcripts (text: format),
-    chapter marks and soundbites (text: title) of the live episodes, each kind in the order
-    its tags go out. One round trip instead of three: small feeds pay per query. Joined to
-    the live episodes rather than listing their ids, which could overflow parameter limits."""
+    chapter marks and soundbites (text: title) of `episodes`, each kind in the order its tags
+    go out. One round trip instead of three: small feeds pay per query."""
     no_text, no_number = cast(null(), String), cast(null(), Float)
     transcript_rows = select(
         RichTranscript.episode_id, literal_column("'transcript'").label("kind"),
@@ -447,9 +457,9 @@ def _rich_rows(connection: Connection, live: ColumnElement[bool]) -> Sequence[Ro
         RichSoundbite.start_seconds, RichSoundbite.duration_seconds,
     ).join(Episode, Episode.id == RichSoundbite.episode_id)  # fmt: skip
     found = union_all(
-        transcript_rows.where(live),
-        chapter_marks.where(live).distinct(),
-        soundbite_rows.where(live),
+        transcript_rows.where(episodes),
+        chapter_marks.where(episodes).distinct(),
+        soundbite_rows.where(episodes),
     )
     return connection.execute(found.order_by("kind", "episode_id", "start")).all()
 
@@ -468,7 +478,7 @@ def _trailer(item: Item) -> Trailer | None:
 
 
 def _guests(
-    session: Session, live: ColumnElement[bool], base_url: str
+    session: Session, episodes: ColumnElement[bool], base_url: str
 ) -> dict[int, tuple[Person, ...]]:
     """podcast:person values per episode id. Each credit (guest, role, group) becomes one
     Person, built once however many episodes it is on; the guest's links are decoded then
@@ -480,7 +490,7 @@ def _guests(
         )
         .join(Episode, Episode.id == Appearance.episode_id)
         .join(Guest, Guest.id == Appearance.guest_id)
-        .where(live)
+        .where(episodes)
         .order_by(Appearance.episode_id, Appearance.position, Appearance.id)
     ).all()  # fmt: skip
     persons: dict[tuple[int, str, str], Person] = {}
