@@ -1,7 +1,7 @@
 """Build RSS feeds. Pure: plain values in, bytes out; feedgen's untyped surface stays here.
 
-Items are rendered one by one and kept as XML fragments keyed by their (hashable) values, so
-rebuilding a feed after one episode changes renders that one item and splices the rest.
+Rendered items are kept as XML fragments keyed by their (hashable) values, so rebuilding a
+feed after one episode changes renders that one item and splices the rest.
 """
 
 from __future__ import annotations
@@ -12,21 +12,28 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from itertools import pairwise
 from typing import Any, NamedTuple, Protocol
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from showapp.models import Episode, Show
 from showapp.services import urls
 from showapp.services.feed_items import Channel, Item, Person, xml_text
-from showapp.services.podcast_ns import ShowappChannelExtension, ShowappEntryExtension
+from showapp.services.podcast_ns import (
+    ItemTemplates,
+    ShowappChannelExtension,
+    ShowappEntryExtension,
+)
 from showapp.services.text import render_notes
 
 FRAGMENT_CACHE_SIZE = 100_000
 _fragments: dict[Item, bytes] = {}
 _fragments_lock = threading.Lock()
 _ITEM_START = re.compile(rb"^<item[^>]*>")
+_ITEM_TAG = re.compile(rb"<item>")
 
 
 class EpisodeLike(Protocol):
@@ -230,18 +237,56 @@ def gc_paused() -> Iterator[None]:
 
 
 def _render_parts(channel: Channel, items: Iterable[Item]) -> FeedParts:
-    generator = _generator(channel)
-    root, _tree = generator._create_rss()
-    document = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
-    head, tail = document.rsplit(b"</channel>", 1)
     items = list(items)
-    found: dict[Item, bytes] = {}
+    known = [_fragments.get(item) for item in items]
+    missing = [item for item, fragment in zip(items, known, strict=True) if fragment is None]
+    head, rendered, tail = _render_document(channel, missing)
+    _remember(list(zip(missing, rendered, strict=True)))
+    fresh = iter(rendered)
+    return FeedParts(head, [next(fresh) if f is None else f for f in known], tail)
+
+
+def _render_document(channel: Channel, items: list[Item]) -> tuple[bytes, list[bytes], bytes]:
+    """feedgen builds the channel and each item (our extension adding to both); the document is
+    serialised once and cut at the item boundaries, far cheaper than serialising each item."""
+    root, _tree = _generator(channel)._create_rss()
+    channel_node = root[0]
+    templates = ItemTemplates()
     for item in items:
-        fragment = _fragments.get(item)
-        if fragment is not None:
-            found[item] = fragment
-    found.update(_render_items(generator, root[0], [i for i in items if i not in found]))
-    return FeedParts(head, [found[i] for i in items], b"".join([b"</channel>", tail]))
+        channel_node.append(_entry(item, templates).rss_entry())
+    document: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    parts = _cut(document, len(items))
+    if parts is None:
+        return _render_one_by_one(root)
+    return parts
+
+
+def _cut(document: bytes, count: int) -> tuple[bytes, list[bytes], bytes] | None:
+    """Head, item fragments and tail, or None when the cut is ambiguous. Outside CDATA, markup
+    characters in text and attributes are escaped, so "<item>" occurs once per item plus once
+    per literal "<item>" in some CDATA section (then the count is off and we cut no further)."""
+    end = document.rindex(b"</channel>")
+    starts = [found.start() for found in _ITEM_TAG.finditer(document, 0, end)]
+    if len(starts) != count:
+        return None
+    bounds = [*starts, end]
+    fragments = [document[start:stop] for start, stop in pairwise(bounds)]
+    return document[: bounds[0]], fragments, document[end:]
+
+
+def _render_one_by_one(root: Any) -> tuple[bytes, list[bytes], bytes]:
+    channel_node = root[0]
+    nodes = channel_node.findall("item")
+    # Inside the channel the item uses the prefixes declared once on <rss>.
+    fragments = [
+        _ITEM_START.sub(b"<item>", etree.tostring(node, encoding="UTF-8"), count=1)
+        for node in nodes
+    ]
+    for node in nodes:
+        channel_node.remove(node)
+    document = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    head, end = document.rsplit(b"</channel>", 1)
+    return head, fragments, b"</channel>" + end
 
 
 def _generator(channel: Channel) -> FeedGenerator:
@@ -272,43 +317,28 @@ def _generator(channel: Channel) -> FeedGenerator:
     return generator
 
 
-def _render_items(generator: FeedGenerator, channel: Any, items: list[Item]) -> dict[Item, bytes]:
-    rendered: dict[Item, bytes] = {}
-    for item in items:
-        node = _entry(generator, item).rss_entry()
-        # Inside the channel the item uses the prefixes declared once on <rss>.
-        channel.append(node)
-        fragment = etree.tostring(node, encoding="UTF-8")
-        channel.remove(node)
-        rendered[item] = _ITEM_START.sub(b"<item>", fragment, count=1)
-    _remember(rendered)
-    return rendered
-
-
-def _entry(generator: FeedGenerator, item: Item) -> Any:
-    entry = generator.add_entry(order="append")
+def _entry(item: Item, templates: ItemTemplates) -> Any:
+    """A feedgen entry for the item; our extension, registered alone (feedgen's add_entry would
+    set up every extension of the feed for each entry), writes the rest."""
+    entry = FeedEntry()
+    entry.register_extension("showapp", ShowappEntryExtension)
     entry.guid(item.guid, permalink=False)
     entry.title(item.title)
-    entry.link(href=item.link)
+    # One link() call for the page and the enclosure: feedgen validates each call's links.
+    links: list[dict[str, str | None]] = [{"href": item.link}]
+    if item.enclosure_url:
+        length = str(item.enclosure_length or 0)
+        links.append({"href": item.enclosure_url, "rel": "enclosure",
+                      "type": item.enclosure_type, "length": length})  # fmt: skip
+    entry.link(links)
     # pubDate is written by our extension: feedgen formats it by switching the process locale
     # twice per item (setlocale), which cost a tenth of a cold render.
-    if item.enclosure_url:
-        entry.enclosure(item.enclosure_url, str(item.enclosure_length or 0), item.enclosure_type)
-    podcast = entry.podcast
-    if item.duration is not None:
-        podcast.itunes_duration(item.duration)
-    if item.episode is not None:
-        podcast.itunes_episode(item.episode)
-    if item.season is not None:
-        podcast.itunes_season(item.season)
-    podcast.itunes_episode_type(item.episode_type)
-    if item.summary:
-        podcast.itunes_summary(item.summary)
     entry.showapp.item = item
+    entry.showapp.templates = templates
     return entry
 
 
-def _remember(rendered: dict[Item, bytes]) -> None:
+def _remember(rendered: list[tuple[Item, bytes]]) -> None:
     with _fragments_lock:
         if len(_fragments) + len(rendered) > FRAGMENT_CACHE_SIZE:
             _fragments.clear()
