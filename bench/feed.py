@@ -34,7 +34,7 @@ from showapp.models import (  # noqa: E402
     Topic,
     episode_topics,
 )
-from showapp.services import feedbuild, feeds, rss, studio  # noqa: E402
+from showapp.services import feed_rows, feedbuild, feeds, rss, studio  # noqa: E402
 from showapp.services.feed_items import Item  # noqa: E402
 from showapp.services.feedfiles import FeedFiles  # noqa: E402
 from showapp.services.text import render_notes  # noqa: E402
@@ -196,7 +196,8 @@ def _render_row(url: str, size: int) -> str:
 
 
 def _items(session: Any, site: feeds.FeedSite, now: datetime) -> list[Item]:
-    items, _trailers, _last = feeds._items(session, Episode.show_id.is_not(None), site, now, None)
+    scope = Episode.show_id.is_not(None)
+    items, _trailers, _last = feed_rows.load_items(session, scope, site, now, None)
     return items
 
 

@@ -107,3 +107,11 @@ class Channel:
     hub_url: str = ""
     persons: tuple[Person, ...] = ()
     trailers: tuple[Trailer, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class FeedSite:
+    base_url: str
+    site_title: str
+    hub_url: str = ""
+    media_prefix: str = ""  # SHOWAPP_MEDIA_PREFIX_URL, for our own enclosures

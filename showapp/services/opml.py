@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
 from showapp.services.catalog import is_live
 from showapp.services.feed_items import xml_text
-from showapp.services.feeds import FeedRef, FeedSite, RenderedFeed, next_go_live
+from showapp.services.feed_rows import next_go_live
+from showapp.services.feeds import FeedRef, FeedSite, RenderedFeed
 from showapp.services.rss import FeedParts
 
 
