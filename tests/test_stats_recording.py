@@ -61,7 +61,11 @@ def test_recorded_span_is_what_the_server_sent(
     assert downloads.requested_span("GET", header, size) == _sent_span(client, episode, header)
 
 
-@pytest.mark.parametrize("header", ["bytes=-500", "bytes=-999999", "bytes=0-1,5-9", "Bytes=0-1"])
+@pytest.mark.parametrize(
+    "header",
+    ["bytes=-500", "bytes=-999999", "bytes=0-1,5-9", "Bytes=0-1", "bytes=5-3", "bytes=x-y",
+     "items=0-1", "bytes="],
+)  # fmt: skip
 def test_unusual_range_headers_are_read_as_sent(
     client: FlaskClient, episode: Episode, header: str
 ) -> None:
@@ -71,6 +75,8 @@ def test_unusual_range_headers_are_read_as_sent(
         assert span == (0, 9)  # a multipart request counts from its first to its last byte
     else:
         assert span == _sent_span(client, episode, header)
+    if header in {"bytes=5-3", "bytes=x-y"}:
+        assert span == (0, -1)  # refused with 416: nothing to count
 
 
 def test_one_batch_keys_each_request_under_its_own_days_salt(

@@ -61,7 +61,7 @@ def requested_span(method: str, range_header: str | None, size: int) -> tuple[in
         return _simple_span(int(simple[1]), int(simple[2]) if simple[2] else None, size)
     parsed = parse_range_header(range_header)
     if parsed is None:
-        return 0, size - 1  # a malformed Range is ignored and the whole file is sent
+        return 0, -1  # a malformed Range gets 416 (werkzeug and nginx alike): no audio went out
     spans = [parsed.range_for_length(size)] if len(parsed.ranges) == 1 else None
     if spans is None:
         # Multipart ranges are rare from players; count from the first to the last byte asked.
@@ -73,10 +73,10 @@ def requested_span(method: str, range_header: str | None, size: int) -> tuple[in
 
 
 def _simple_span(first: int, last: int | None, size: int) -> tuple[int, int]:
-    """bytes=first-last as werkzeug reads it: a last before first makes the header invalid
-    (the whole file is sent), a first past the end is unsatisfiable."""
+    """bytes=first-last as werkzeug reads it: a last before first makes the header invalid and
+    a first past the end unsatisfiable; either way the answer is a 416 without audio."""
     if last is not None and last < first:
-        return 0, size - 1
+        return 0, -1
     if first >= size:
         return 0, -1
     return first, size - 1 if last is None else min(last, size - 1)
