@@ -22,7 +22,7 @@ NGINX = "/usr/sbin/nginx"
 WRK = "/usr/bin/wrk"
 WORKERS = 2  # the machine has two cores
 WRK_SECONDS = 3
-ROUNDS = 2
+ROUNDS = 3
 SIZES = (1_000, 10_000)
 
 MINIMAL_APP = """
@@ -212,9 +212,11 @@ def _one_size(dir: Path, url: str, config: Callable[[str], dict[str, Any]], size
         ):
             rates: dict[str, float] = {}
             # Interleaved rounds, best kept: other work on the machine only ever slows a run,
-            # and interleaving keeps a burst of it from landing on one server alone.
-            for _round in range(ROUNDS):
-                for name, (target, etag) in targets.items():
+            # and interleaving (in reverse order every other round) keeps a burst of it, or
+            # the warm-up of the one measured first, from landing on one server alone.
+            for round_ in range(ROUNDS):
+                order = list(targets.items())
+                for name, (target, etag) in order if round_ % 2 == 0 else order[::-1]:
                     sent = {"If-None-Match": etag} if extra is None else extra
                     rates[name] = max(rates.get(name, 0.0), wrk(target, sent))
             _print_row(size, label, rates)
