@@ -100,6 +100,8 @@ class Episode(Base):
         UniqueConstraint("show_id", "slug", name="uq_episodes_show_slug"),
         # Covers the show's public listing, so deep pages scan the index, not the table.
         Index("ix_episodes_show_listing", "show_id", "published_at", "id", "status"),
+        # Finds a feed's few trailers (its channel lists them) without reading every episode.
+        Index("ix_episodes_type_show", "episode_type", "show_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -123,10 +123,13 @@ def render_changes(
         if plan is None or plan.redirect_to:
             return None
         wanted = set(episode_ids)
-        # The changed items and every trailer (the channel lists trailers) in one load.
-        scope = plan.scope & (
-            Episode.id.in_(list(wanted)) | (Episode.episode_type == EpisodeType.TRAILER)
+        # The changed items and every trailer (the channel lists trailers) in one load, by id:
+        # an OR of the two conditions read every episode of the feed.
+        trailer_ids = select(Episode.id).where(
+            plan.scope, Episode.episode_type == EpisodeType.TRAILER
         )
+        listed = wanted | set(session.scalars(trailer_ids))
+        scope = plan.scope & Episode.id.in_(list(listed))
         loaded, trailers, _last = feed_rows.load_items(session, scope, site, now, None, plan.hosts)
         items = [item for item in loaded if item.episode_id in wanted]
         latest = session.scalar(select(func.max(Episode.published_at)).where(
