@@ -4,7 +4,10 @@ plain and gzipped, byte for byte."""
 
 from __future__ import annotations
 
+import errno
 import gzip
+import os
+import zlib
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,12 +17,14 @@ import podcastparser
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
 from showapp.models import Episode, EpisodeStatus, FeedChange, Show
-from showapp.services import feedcache, feeds, studio
+from showapp.services import feedcache, feeds, feedsplice, studio
 from showapp.services.feedfiles import FeedFiles
 from showapp.services.feeds import FeedRef, FeedSite
 from tests.conftest import BASE_URL
@@ -200,3 +205,29 @@ def _stream(body: bytes) -> object:
     import io
 
     return io.BytesIO(body)
+
+
+@given(st.binary(max_size=3000), st.binary(max_size=3000))
+def test_crc_of_two_parts_combines_to_the_crc_of_the_whole(first: bytes, second: bytes) -> None:
+    whole = zlib.crc32(first + second)
+    assert feedsplice.crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == whole
+    # The fallback for systems without a shared libz gives the same answer.
+    assert feedsplice._gf2_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == whole
+
+
+def test_splice_without_kernel_copies_gives_the_same_feed(
+    client: FlaskClient, app: Flask, session: Session, show: Show, renders: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Where copy_file_range is missing (or the folder spans file systems), bytes are read
+    and written instead."""
+
+    def unsupported(*_args: object) -> int:
+        raise OSError(errno.ENOSYS, "copy_file_range is not implemented")
+
+    monkeypatch.setattr(os, "copy_file_range", unsupported)
+    _served(client)
+    _episode(session, "Talk 9").title = "Talk nine"
+    session.commit()
+    body = _assert_spliced_equals_scratch(client, app, session, renders)
+    assert b"<title>Talk nine</title>" in body

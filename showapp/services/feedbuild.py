@@ -84,20 +84,24 @@ def _render_and_write(
         listing = opml.render_opml(session, site, now)
         return listing, files.write(ref.key, listing.body, [], [], b"")
     prior = _splice_source(session, previous, stamp, now, files)
-    if prior is not None:
-        spliced = _splice(session, ref, site, now, files, *prior)
-        if spliced is not None:
-            return spliced
-    rendered = feeds.render(session, ref, site, now)
-    if rendered is None or rendered.redirect_to:
-        return rendered, None
-    parts = rendered.parts
-    slots = [_slot(item, fragment) for item, fragment in zip(rendered.items, parts.fragments,
-                                                            strict=True)]  # fmt: skip
-    # Even a whole render copies the compressed runs whose items came out unchanged.
-    source = prior[0] if prior is not None else None
-    digest = files.write(ref.key, parts.head, slots, parts.fragments, parts.tail, source)
-    return rendered, digest
+    try:
+        if prior is not None:
+            spliced = _splice(session, ref, site, now, files, *prior)
+            if spliced is not None:
+                return spliced
+        rendered = feeds.render(session, ref, site, now)
+        if rendered is None or rendered.redirect_to:
+            return rendered, None
+        parts = rendered.parts
+        slots = [_slot(item, fragment) for item, fragment in zip(rendered.items, parts.fragments,
+                                                                strict=True)]  # fmt: skip
+        # Even a whole render copies the compressed runs whose items came out unchanged.
+        source = prior[0] if prior is not None else None
+        digest = files.write(ref.key, parts.head, slots, parts.fragments, parts.tail, source)
+        return rendered, digest
+    finally:
+        if prior is not None:
+            prior[0].close()
 
 
 def _splice_source(
