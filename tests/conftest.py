@@ -20,6 +20,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from showapp import create_app, db
 from showapp.config import REPO_ROOT
+from showapp.media.recorder import get_recorder
 from showapp.models import Base
 
 POSTGRES_URL = os.environ.get("SHOWAPP_TEST_DATABASE_URL", "")
@@ -112,6 +113,12 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     from showapp.studio.importing import wait_for_imports
 
     wait_for_imports(app)
+    # Media hits still queued would be written later by the recorder's thread, into the next
+    # test's database on PostgreSQL (all tests share one), and its cleanup of old listener
+    # salts there once made a replayed log count a listener twice.
+    recorder = get_recorder(app)
+    if recorder is not None:
+        recorder.flush()
     if POSTGRES_URL:
         _truncate_all(app)
     db.get_engine(app).dispose()
