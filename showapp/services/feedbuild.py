@@ -16,8 +16,6 @@ from showapp.services.feed_items import Item
 from showapp.services.feedcache import changed_episodes, current_stamp
 from showapp.services.feedfiles import FeedFiles, Piece, Slot
 
-# Past this many changed episodes a whole rebuild costs no more than splicing.
-MOST_SPLICED = 200
 RSS_TYPE = "application/rss+xml; charset=utf-8"
 OPML_TYPE = "text/x-opml; charset=utf-8"
 

@@ -57,8 +57,6 @@ STAMP_ID = 1
 CHANGES_KEPT = 1000
 # Past this many changed episodes a whole rebuild costs no more than splicing.
 MOST_SPLICED = 200
-RSS_TYPE = "application/rss+xml; charset=utf-8"
-OPML_TYPE = "text/x-opml; charset=utf-8"
 
 
 def install(factory: sessionmaker[Session], on_commit: Callable[[set[str]], None]) -> None:

@@ -17,8 +17,7 @@ from sqlalchemy import Connection, Engine, bindparam, event, literal_column, sel
 
 from showapp.columns import utc_now
 from showapp.models import CatalogStamp, FeedCache
-
-STAMP_ID = 1
+from showapp.services.feedcache import STAMP_ID
 
 
 @dataclass(frozen=True, slots=True)
