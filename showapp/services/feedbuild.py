@@ -60,7 +60,7 @@ def discard_replaced_files(session: Session) -> None:
 
 
 def _still_fresh(row: FeedCache, stamp: int, now: datetime, files: FeedFiles) -> bool:
-    if row.catalog_version != stamp or (row.next_go_live is not None and now >= row.next_go_live):
+    if not feedcache.is_fresh(row.catalog_version, stamp, row.next_go_live, now):
         return False
     return bool(row.redirect_to) or files.has(row.etag.strip('"'))
 

@@ -11,6 +11,7 @@ Reading the cache is feedlookup.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from itertools import chain
 from typing import Any
 
@@ -178,6 +179,13 @@ def changed_episodes(session: Session, since: int, upto: int) -> set[int] | None
     if None in found or len(set(found)) > MOST_SPLICED:
         return None
     return {episode_id for episode_id in found if episode_id is not None}
+
+
+def is_fresh(built_at_version: int, current_version: int, next_go_live: datetime | None,
+             now: datetime) -> bool:  # fmt: skip
+    """A cached feed is fresh while nothing it shows was written since it was built and no
+    scheduled episode in it has gone live."""
+    return built_at_version == current_version and (next_go_live is None or now < next_go_live)
 
 
 def forget_changes_before(session: Session, stamp: int) -> None:

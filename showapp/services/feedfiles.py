@@ -58,12 +58,6 @@ class FeedFiles:
     def has(self, digest: str) -> bool:
         return all(self.path(digest, suffix).exists() for suffix in (PLAIN, GZIP, INDEX))
 
-    def read_plain(self, digest: str) -> bytes:
-        return self.path(digest, PLAIN).read_bytes()
-
-    def read_gzip(self, digest: str) -> bytes:
-        return self.path(digest, GZIP).read_bytes()
-
     def discard(self, digest: str) -> None:
         # A worker still sending the old body keeps its open file; unlinking does not cut it.
         for suffix in (PLAIN, GZIP, INDEX):

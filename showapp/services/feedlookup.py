@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, event, literal_column, select
+from sqlalchemy import Engine, bindparam, event, literal_column, select
 
 from showapp.columns import utc_now
 from showapp.models import CatalogStamp, FeedCache
-from showapp.services.feedcache import STAMP_ID
+from showapp.services.feedcache import STAMP_ID, is_fresh
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +68,6 @@ def _raw_lookup(dialect: Any) -> _RawLookup:
         ]
         _raw_lookups[cache_key] = (str(compiled), bool(compiled.positional), processors)
     return _raw_lookups[cache_key]
-
-
-def lookup(connection: Connection, key: str, now: datetime) -> CachedFeed | None:
-    """The cached feed's validators if it is still fresh, or None if it must be rebuilt.
-    One query, so a revalidation (304) costs one round trip."""
-    return lookup_raw(connection.connection, connection.dialect, key, now)
 
 
 class FastLookup:
@@ -129,8 +123,6 @@ def lookup_raw(dbapi_connection: Any, dialect: Any, key: str, now: datetime) -> 
         convert(value) if convert else value for convert, value in zip(processors, raw, strict=True)
     ]
     etag, last_modified, content_type, redirect_to, built_version, go_live, version = row
-    if built_version != (version or 0):
-        return None
-    if go_live is not None and now >= go_live:
+    if not is_fresh(built_version, version or 0, go_live, now):
         return None
     return CachedFeed(etag, last_modified, content_type, redirect_to)
