@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from showapp import create_app
 from showapp.config import ConfigError
@@ -21,7 +22,12 @@ def test_refuses_an_unmigrated_database_naming_the_command(tmp_path: Path) -> No
         create_app(config)
 
 
-def test_refuses_to_start_in_production_without_a_secret_key(tmp_path: Path) -> None:
+def test_refuses_to_start_in_production_without_a_secret_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An empty instance folder: after `make run`, the checkout's own holds the key that
+    # `showapp init` wrote, which the app would rightly use.
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda _app: str(tmp_path / "instance"))
     config = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
         "EPISODES_DIR": str(tmp_path / "media"),
