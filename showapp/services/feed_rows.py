@@ -11,103 +11,46 @@ from datetime import datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Float,
-    Row,
-    Select,
-    String,
-    case,
-    cast,
-    func,
-    literal_column,
-    null,
-    select,
-    union_all,
-)
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from showapp.models import (
-    Appearance,
-    Chapter,
-    Episode,
-    EpisodeStatus,
-    EpisodeType,
-    Guest,
-    Show,
-    User,
-    show_hosts,
-)
-from showapp.models import Soundbite as RichSoundbite
-from showapp.models import Transcript as RichTranscript
-from showapp.services import rss, transcripts, urls
-from showapp.services.catalog import is_live
+from showapp.models import EpisodeType
+from showapp.services import feed_queries, rss, transcripts, urls
 from showapp.services.feed_items import FeedSite, Item, Person, Trailer, xml_text
 from showapp.services.feed_items import Soundbite as FeedSoundbite
 from showapp.services.feed_items import Transcript as FeedTranscript
+from showapp.services.feed_queries import EpisodeRow, Scope
 
-
-class EpisodeRow(NamedTuple):
-    """An episode as feeds read it (an rss.EpisodeLike). SQLAlchemy's Row looks attributes up in
-    Python, a third of a microsecond each; an item reads twenty, a named tuple's are C."""
-
-    id: int
-    show_id: int
-    guid: str
-    slug: str
-    title: str
-    summary: str
-    notes_md: str
-    notes_html: str | None
-    published_at: datetime
-    audio_file: str | None
-    audio_bytes: int | None
-    audio_mime: str | None
-    duration_seconds: float | None
-    number: int | None
-    season: int | None
-    episode_type: str
-    explicit: bool
-    artwork: str | None
-    audio_url: str | None
-    artwork_url: str | None
-    show_slug: str
-
-
-def _episode_column(name: str) -> Any:
-    if name == "notes_md":
-        # Markdown is only rendered for rows written before notes were pre-rendered; reading
-        # it for every row cost a seventh of the episode query.
-        has_html = func.coalesce(Episode.notes_html, "") != ""
-        return case((has_html, ""), else_=Episode.notes_md).label(name)
-    return getattr(Episode, name)
-
-
-_EPISODE_COLUMNS = tuple(_episode_column(name) for name in EpisodeRow._fields[:-1])
 MOST_LISTED = 500
+
+
+class Loaded(NamedTuple):
+    items: list[Item]
+    trailers: tuple[Trailer, ...]
+    last_build: datetime
+    next_go_live: datetime | None  # the earliest scheduled episode's instant, if any
 
 
 def load_items(
     session: Session,
-    scope: ColumnElement[bool],
+    scope: Scope,
     site: FeedSite,
     now: datetime,
     floor: datetime | None,
     hosts: Mapping[int, tuple[Person, ...]] | None = None,
-) -> tuple[list[Item], tuple[Trailer, ...], datetime]:
-    """Live episodes in `scope`, newest first, as items; their trailers; the last-build instant.
-    `hosts` (by show id) saves a query when the caller has read them for its channel."""
-    live = scope & is_live(now)
-    result = _plain_rows(session).execute(
-        select(*_EPISODE_COLUMNS, Show.slug.label("show_slug"))
-        .join(Show, Show.id == Episode.show_id)
-        .where(live)
-        .order_by(Episode.published_at.desc(), Episode.id.desc())
-    )
+) -> Loaded:
+    """Live episodes in `scope`, newest first, as items; their trailers; the last-build instant;
+    the next go-live. `hosts` (by show id) saves a query when the caller has read them."""
+    connection = _plain_rows(session)
+    result = connection.execute(feed_queries.episodes(scope.where), scope.params)
     rows = list(map(EpisodeRow._make, result.all()))
-    loaded = _loaded(live, rows)
-    guests = _guests(session, loaded, site.base_url)
+    upcoming = 0
+    while upcoming < len(rows) and rows[upcoming].published_at > now:
+        upcoming += 1
+    go_live = rows[upcoming - 1].published_at if upcoming else None
+    del rows[:upcoming]
+    loaded = _loaded(scope, now, rows)
+    guests = _guests(connection, loaded, site.base_url)
     if hosts is None:
         hosts = hosts_by_show(session, list({row.show_id for row in rows}))
     items = [
@@ -120,22 +63,22 @@ def load_items(
         )
         for row in rows
     ]
-    extras = _rich_extras(session, loaded, rows, site.base_url)
+    extras = _rich_extras(connection, loaded, rows, site.base_url)
     if extras:
         items = [i._replace(**extras.get(r.id, {})) for i, r in zip(items, rows, strict=True)]
     trailers = tuple(_trailer(item) for item in items if item.episode_type == EpisodeType.TRAILER)
     stamps = [i.published for i in items] + ([floor] if floor else [])
     last_build = max(stamps) if stamps else now
-    return items, tuple(t for t in trailers if t is not None), last_build
+    return Loaded(items, tuple(t for t in trailers if t is not None), last_build, go_live)
 
 
-def _loaded(live: ColumnElement[bool], rows: Sequence[EpisodeRow]) -> ColumnElement[bool]:
+def _loaded(scope: Scope, now: datetime, rows: Sequence[EpisodeRow]) -> Scope:
     """The loaded episodes, for the queries that follow: by id when they are few (a rebuild of
     a few changed episodes, where joining the scope again would scan the whole show), else the
     live scope again, as thousands of ids are slow to bind and can pass parameter limits."""
     if len(rows) <= MOST_LISTED:
-        return Episode.id.in_([row.id for row in rows])
-    return live
+        return feed_queries.by_id([row.id for row in rows])
+    return Scope(feed_queries.live(scope.where), {**scope.params, "now": now})
 
 
 def _plain_rows(session: Session) -> Connection:
@@ -147,11 +90,11 @@ def _plain_rows(session: Session) -> Connection:
 
 
 def _rich_extras(
-    session: Session, episodes: ColumnElement[bool], rows: Sequence[Any], base_url: str
+    connection: Connection, episodes: Scope, rows: Sequence[Any], base_url: str
 ) -> dict[int, dict[str, Any]]:
     """podcast:transcript, podcast:chapters and podcast:soundbite values per episode id, for
     the episodes that have any."""
-    found = _rich_rows(_plain_rows(session), episodes)
+    found = connection.execute(feed_queries.rich(episodes.where), episodes.params).all()
     if not found:
         return {}
     slugs = {row.id: (row.show_slug, row.slug) for row in rows}
@@ -175,31 +118,6 @@ def _rich_extras(
     return extras
 
 
-def _rich_rows(connection: Connection, episodes: ColumnElement[bool]) -> Sequence[Row[Any]]:
-    """(episode id, kind, text, language, start, duration) for the transcripts (text: format),
-    chapter marks and soundbites (text: title) of `episodes`, each kind in the order its tags
-    go out. One round trip instead of three: small feeds pay per query."""
-    no_text, no_number = cast(null(), String), cast(null(), Float)
-    transcript_rows = select(
-        RichTranscript.episode_id, literal_column("'transcript'").label("kind"),
-        RichTranscript.format.label("text"), RichTranscript.language.label("language"),
-        cast(RichTranscript.id, Float).label("start"), no_number.label("duration"),
-    ).join(Episode, Episode.id == RichTranscript.episode_id)  # fmt: skip
-    chapter_marks = select(
-        Chapter.episode_id, literal_column("'chapters'"), no_text, no_text, no_number, no_number
-    ).join(Episode, Episode.id == Chapter.episode_id)
-    soundbite_rows: Select[Any] = select(
-        RichSoundbite.episode_id, literal_column("'soundbite'"), RichSoundbite.title, no_text,
-        RichSoundbite.start_seconds, RichSoundbite.duration_seconds,
-    ).join(Episode, Episode.id == RichSoundbite.episode_id)  # fmt: skip
-    found = union_all(
-        transcript_rows.where(episodes),
-        chapter_marks.where(episodes).distinct(),
-        soundbite_rows.where(episodes),
-    )
-    return connection.execute(found.order_by("kind", "episode_id", "start")).all()
-
-
 def _trailer(item: Item) -> Trailer | None:
     if not item.enclosure_url:
         return None
@@ -214,21 +132,11 @@ def _trailer(item: Item) -> Trailer | None:
 
 
 def _guests(
-    session: Session, episodes: ColumnElement[bool], base_url: str
+    connection: Connection, episodes: Scope, base_url: str
 ) -> dict[int, tuple[Person, ...]]:
     """podcast:person values per episode id. Each credit (guest, role, group) becomes one
-    Person, built once however many episodes it is on; the guest's links are decoded then
-    too, read as text because the JSON type would decode them on every appearance row."""
-    credits = _plain_rows(session).execute(
-        select(
-            Appearance.episode_id, Appearance.guest_id, Appearance.role, Appearance.group,
-            Guest.name, Guest.photo, Guest.slug, cast(Guest.links, String),
-        )
-        .join(Episode, Episode.id == Appearance.episode_id)
-        .join(Guest, Guest.id == Appearance.guest_id)
-        .where(episodes)
-        .order_by(Appearance.episode_id, Appearance.position, Appearance.id)
-    ).all()  # fmt: skip
+    Person, built once however many episodes it is on; the guest's links are decoded then."""
+    credits = connection.execute(feed_queries.credits(episodes.where), episodes.params).all()
     persons: dict[tuple[int, str, str], Person] = {}
     people: dict[int, list[Person]] = defaultdict(list)
     for episode_id, guest_id, role, group, name, photo, slug, links in credits:
@@ -245,14 +153,7 @@ def hosts_by_show(session: Session, show_ids: Sequence[int]) -> dict[int, tuple[
     """Hosts by show: the studio users hosting it, else the show's author."""
     if not show_ids:
         return {}
-    connection = _plain_rows(session)
-    rows = connection.execute(
-        select(Show.id, Show.author, User.name)
-        .outerjoin(show_hosts, show_hosts.c.show_id == Show.id)
-        .outerjoin(User, User.id == show_hosts.c.user_id)
-        .where(Show.id.in_(show_ids))
-        .order_by(Show.id, User.name)
-    ).all()
+    rows = _plain_rows(session).execute(feed_queries.HOSTS, {"show_ids": list(show_ids)}).all()
     hosts: dict[int, list[Person]] = {}
     authors: dict[int, str] = {}
     for show_id, author, name in rows:
@@ -266,11 +167,7 @@ def hosts_by_show(session: Session, show_ids: Sequence[int]) -> dict[int, tuple[
     return {show_id: tuple(found) for show_id, found in hosts.items() if found}
 
 
-def next_go_live(session: Session, scope: ColumnElement[bool], now: datetime) -> datetime | None:
-    upcoming = select(func.min(Episode.published_at)).where(
-        scope,
-        Episode.status.in_([EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED]),
-        Episode.published_at > now,
-    )
-    found: datetime | None = _plain_rows(session).scalar(upcoming)
+def next_go_live(session: Session, scope: Scope, now: datetime) -> datetime | None:
+    query = feed_queries.next_go_live(scope.where)
+    found: datetime | None = _plain_rows(session).scalar(query, {**scope.params, "now": now})
     return found

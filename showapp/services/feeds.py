@@ -14,28 +14,21 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    func,
-    select,
-    true,
-)
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from showapp.models import (
     PODCAST_GUID_NAMESPACE,
-    Appearance,
     Episode,
     EpisodeType,
     Guest,
     Show,
     Topic,
-    episode_topics,
 )
-from showapp.services import feed_rows, rss, urls
-from showapp.services.catalog import is_live
+from showapp.services import feed_queries, feed_rows, rss, urls
 from showapp.services.feed_items import Channel, Item, Person, Trailer, xml_text
 from showapp.services.feed_items import FeedSite as FeedSite  # where callers have found it
+from showapp.services.feed_queries import Scope
 
 
 @dataclass(frozen=True)
@@ -82,7 +75,7 @@ class FeedPlan:
     """What a feed shows: the episodes in `scope`, under a channel made once the trailers and
     the last-build instant are known; or, for a moved feed, where it went."""
 
-    scope: ColumnElement[bool]
+    scope: Scope
     floor: datetime | None  # last-build never earlier than this (the show's last edit)
     channel: Callable[[tuple[Trailer, ...], datetime], Channel]
     redirect_to: str | None = None
@@ -106,11 +99,9 @@ def render(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> Ren
             return None
         if plan.redirect_to:
             return RenderedFeed(MOVED, [], None, redirect_to=plan.redirect_to)
-        items, trailers, last_build = feed_rows.load_items(
-            session, plan.scope, site, now, plan.floor, plan.hosts
-        )
-        parts = rss.render_parts(plan.channel(trailers, last_build), items)
-        return RenderedFeed(parts, items, feed_rows.next_go_live(session, plan.scope, now))
+        loaded = feed_rows.load_items(session, plan.scope, site, now, plan.floor, plan.hosts)
+        parts = rss.render_parts(plan.channel(loaded.trailers, loaded.last_build), loaded.items)
+        return RenderedFeed(parts, loaded.items, loaded.next_go_live)
 
 
 def render_changes(
@@ -125,18 +116,17 @@ def render_changes(
         wanted = set(episode_ids)
         # The changed items and every trailer (the channel lists trailers) in one load, by id:
         # an OR of the two conditions read every episode of the feed.
-        trailer_ids = select(Episode.id).where(
-            plan.scope, Episode.episode_type == EpisodeType.TRAILER
-        )
-        listed = wanted | set(session.scalars(trailer_ids))
-        scope = plan.scope & Episode.id.in_(list(listed))
-        loaded, trailers, _last = feed_rows.load_items(session, scope, site, now, None, plan.hosts)
-        items = [item for item in loaded if item.episode_id in wanted]
-        latest = session.scalar(select(func.max(Episode.published_at)).where(
-            plan.scope & is_live(now)))  # fmt: skip
+        where, params = plan.scope
+        trailer_ids = select(Episode.id).where(where, Episode.episode_type == EpisodeType.TRAILER)
+        listed = wanted | set(session.scalars(trailer_ids, params))
+        scope = feed_queries.narrowed(plan.scope, listed)
+        loaded = feed_rows.load_items(session, scope, site, now, None, plan.hosts)
+        items = [item for item in loaded.items if item.episode_id in wanted]
+        latest_live = select(func.max(Episode.published_at)).where(feed_queries.live(where))
+        latest = session.scalar(latest_live, {**params, "now": now})
         stamps = [stamp for stamp in (latest, plan.floor) if stamp is not None]
         last_build = max(stamps) if stamps else now
-        parts = rss.render_parts(plan.channel(trailers, last_build), items)
+        parts = rss.render_parts(plan.channel(loaded.trailers, last_build), items)
         return RenderedFeed(parts, items, feed_rows.next_go_live(session, plan.scope, now))
 
 
@@ -150,18 +140,22 @@ def _plan(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
     return _network_feed(session, ref, site)
 
 
+_SHOW_BY_SLUG = select(Show).where(Show.slug == bindparam("slug"))  # built once: feed_queries
+
+
 def _show_by_slug(session: Session, slug: str) -> Show | None:
-    return session.scalars(select(Show).where(Show.slug == slug)).one_or_none()
+    return session.scalars(_SHOW_BY_SLUG, {"slug": slug}).one_or_none()
 
 
 def _show_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
     show = _show_by_slug(session, ref.show_slug)
     if show is None:
         return None
-    scope = Episode.show_id == show.id
     hosts = feed_rows.hosts_by_show(session, [show.id])
     channel = _show_channel(show, site, hosts)
-    return FeedPlan(scope, show.updated_at, channel, show.new_feed_url or None, hosts)
+    return FeedPlan(
+        feed_queries.of_show(show.id), show.updated_at, channel, show.new_feed_url or None, hosts
+    )
 
 
 def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
@@ -169,8 +163,6 @@ def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
     topic = session.scalars(select(Topic).where(Topic.slug == ref.topic_slug)).one_or_none()
     if show is None or topic is None:
         return None
-    tagged = select(episode_topics.c.episode_id).where(episode_topics.c.topic_id == topic.id)
-    scope = (Episode.show_id == show.id) & Episode.id.in_(tagged)
     hosts = feed_rows.hosts_by_show(session, [show.id])
     self_url = ref.url(site.base_url)
     channel = _show_channel(
@@ -185,6 +177,7 @@ def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
         podcast_guid=derived_guid(self_url),
         new_feed_url="",
     )
+    scope = feed_queries.of_topic(show.id, topic.id)
     return FeedPlan(scope, show.updated_at, channel, hosts=hosts)
 
 
@@ -212,7 +205,7 @@ def _guest_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
     guest = session.scalars(select(Guest).where(Guest.slug == ref.guest_slug)).one_or_none()
     if guest is None:
         return None
-    scope = Episode.id.in_(select(Appearance.episode_id).where(Appearance.guest_id == guest.id))
+    scope = feed_queries.of_guest(guest.id)
     fields = {
         "title": xml_text(f"{guest.name} on {site.site_title}"),
         "link": urls.guest_url(site.base_url, guest.slug),
@@ -224,7 +217,7 @@ def _guest_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
 
 
 def _network_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan:
-    scope = true()
+    scope = feed_queries.EVERY_EPISODE
     fields = {
         "title": xml_text(site.site_title) or "showapp",
         "link": site.base_url + "/",
@@ -236,7 +229,7 @@ def _network_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan:
 
 def _cross_show_channel(
     session: Session,
-    scope: ColumnElement[bool],
+    scope: Scope,
     site: FeedSite,
     ref: FeedRef,
     fields: dict[str, Any],
@@ -247,9 +240,8 @@ def _cross_show_channel(
     have none of their own) artwork from the show that published most recently in them.
     They list no trailers: those belong to each show's own feed."""
     fields = dict(fields)
-    lead_id = session.scalar(
-        select(Episode.show_id).where(scope).order_by(Episode.published_at.desc()).limit(1)
-    )
+    latest = select(Episode.show_id).where(scope.where).order_by(Episode.published_at.desc())
+    lead_id = session.scalar(latest.limit(1), scope.params)
     lead = session.get(Show, lead_id) if lead_id is not None else None
     if lead is None:
         lead = session.scalars(select(Show).order_by(Show.id).limit(1)).first()

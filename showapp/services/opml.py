@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
 
-from sqlalchemy import Row, select, true
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
 from showapp.services.catalog import is_live
 from showapp.services.feed_items import xml_text
+from showapp.services.feed_queries import EVERY_EPISODE
 from showapp.services.feed_rows import next_go_live
 from showapp.services.feeds import FeedRef, FeedSite, RenderedFeed
 from showapp.services.rss import FeedParts
@@ -74,4 +75,4 @@ def render_opml(session: Session, site: FeedSite, now: datetime) -> RenderedFeed
     document = ElementTree.tostring(opml, encoding="utf-8", xml_declaration=True)
     # One part, no items: the file store keeps it like a feed with an empty channel.
     parts = FeedParts(document, [], b"")
-    return RenderedFeed(parts, [], next_go_live(session, true(), now))
+    return RenderedFeed(parts, [], next_go_live(session, EVERY_EPISODE, now))
