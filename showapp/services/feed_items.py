@@ -51,8 +51,7 @@ class Trailer(NamedTuple):
 
 
 class Item(NamedTuple):
-    """One <item>. Equal items render to equal bytes, which is what the fragment cache uses.
-    Named tuples: a feed builds thousands of these, and tuples hash and compare in C."""
+    """One <item>. Named tuples: a feed builds thousands of these, and their fields read in C."""
 
     guid: str
     title: str
