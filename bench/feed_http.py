@@ -73,31 +73,19 @@ http {{
 
 
 def readme_proxy_config(listen: str, upstream: str, cache_dir: Path) -> str:
-    """The production proxy block from README.md's "## Feeds" section, ports filled in."""
-    return f"""
-    proxy_cache_path {cache_dir} levels=1:2 keys_zone=showapp_feeds:10m max_size=1g
-                     inactive=7d use_temp_path=off;
-    map $http_accept_encoding $feed_coding {{ ~*gzip gzip; default ""; }}
-    server {{
-        listen {listen};
-        location / {{
-            proxy_pass http://{upstream};
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            # One cached copy per coding: plain and gzip (the app compresses once).
-            proxy_set_header Accept-Encoding $feed_coding;
-            proxy_cache showapp_feeds;
-            proxy_cache_key $scheme$proxy_host$request_uri$feed_coding;
-            proxy_ignore_headers Vary;
-            proxy_cache_revalidate on;
-            proxy_cache_lock on;
-            proxy_cache_background_update on;
-            proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
-            add_header X-Cache-Status $upstream_cache_status always;
-        }}
-    }}
-"""
+    """The production proxy block of README.md's "## Feeds" section, as written there, with
+    this run's ports and cache folder (and no TLS) filled in."""
+    blocks = re.findall(r"```nginx\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    block: str = next(b for b in blocks if "proxy_cache_path" in b)
+    replacements = {
+        "/var/cache/nginx/showapp ": f"{cache_dir} ",
+        "listen 443 ssl http2;": f"listen {listen};",
+        "http://127.0.0.1:8000;": f"http://{upstream};",
+    }
+    for old, new in replacements.items():
+        assert old in block, f"README's feed proxy block no longer has {old!r}"
+        block = block.replace(old, new)
+    return block
 
 
 @contextmanager
