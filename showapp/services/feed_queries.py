@@ -36,12 +36,51 @@ from showapp.models import (
     EpisodeStatus,
     Guest,
     Show,
+    ShowType,
     User,
     episode_topics,
     show_hosts,
 )
 from showapp.models import Soundbite as RichSoundbite
 from showapp.models import Transcript as RichTranscript
+
+
+class ShowRow(NamedTuple):
+    """What a show's channel reads of it, as a plain row: an ORM load of the show cost more
+    than every other fixed part of a small feed's render."""
+
+    id: int
+    slug: str
+    title: str
+    subtitle: str
+    description: str
+    author: str
+    owner_name: str
+    owner_email: str
+    language: str
+    category: str
+    subcategory: str
+    explicit: bool
+    show_type: ShowType
+    artwork: str | None
+    artwork_url: str | None
+    copyright: str
+    funding_url: str
+    funding_text: str
+    podcast_guid: str
+    new_feed_url: str
+    locked: bool
+    itunes_block: bool
+    complete: bool
+    medium: str
+    update_frequency: str
+    update_rrule: str
+    updated_at: datetime
+
+
+SHOW_BY_SLUG = select(*[getattr(Show, name) for name in ShowRow._fields]).where(
+    Show.slug == bindparam("slug")
+)
 
 
 class Scope(NamedTuple):

@@ -41,7 +41,7 @@ def load_items(
 ) -> Loaded:
     """Live episodes in `scope`, newest first, as items; their trailers; the last-build instant;
     the next go-live. `hosts` (by show id) saves a query when the caller has read them."""
-    connection = _plain_rows(session)
+    connection = plain_rows(session)
     result = connection.execute(feed_queries.episodes(scope.where), scope.params)
     rows = list(map(EpisodeRow._make, result.all()))
     upcoming = 0
@@ -81,7 +81,7 @@ def _loaded(scope: Scope, now: datetime, rows: Sequence[EpisodeRow]) -> Scope:
     return Scope(feed_queries.live(scope.where), {**scope.params, "now": now})
 
 
-def _plain_rows(session: Session) -> Connection:
+def plain_rows(session: Session) -> Connection:
     """The session's connection, for reads that want plain rows: the ORM's per-row work costs
     more than the database on a big feed. Flushes first, as an ORM query would."""
     if session.autoflush:
@@ -153,7 +153,7 @@ def hosts_by_show(session: Session, show_ids: Sequence[int]) -> dict[int, tuple[
     """Hosts by show: the studio users hosting it, else the show's author."""
     if not show_ids:
         return {}
-    rows = _plain_rows(session).execute(feed_queries.HOSTS, {"show_ids": list(show_ids)}).all()
+    rows = plain_rows(session).execute(feed_queries.HOSTS, {"show_ids": list(show_ids)}).all()
     hosts: dict[int, list[Person]] = {}
     authors: dict[int, str] = {}
     for show_id, author, name in rows:
@@ -169,5 +169,5 @@ def hosts_by_show(session: Session, show_ids: Sequence[int]) -> dict[int, tuple[
 
 def next_go_live(session: Session, scope: Scope, now: datetime) -> datetime | None:
     query = feed_queries.next_go_live(scope.where)
-    found: datetime | None = _plain_rows(session).scalar(query, {**scope.params, "now": now})
+    found: datetime | None = plain_rows(session).scalar(query, {**scope.params, "now": now})
     return found

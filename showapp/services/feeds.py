@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from showapp.models import (
@@ -28,7 +28,7 @@ from showapp.models import (
 from showapp.services import feed_queries, feed_rows, rss, urls
 from showapp.services.feed_items import Channel, Item, Person, Trailer, xml_text
 from showapp.services.feed_items import FeedSite as FeedSite  # where callers have found it
-from showapp.services.feed_queries import Scope
+from showapp.services.feed_queries import Scope, ShowRow
 
 
 @dataclass(frozen=True)
@@ -140,11 +140,10 @@ def _plan(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
     return _network_feed(session, ref, site)
 
 
-_SHOW_BY_SLUG = select(Show).where(Show.slug == bindparam("slug"))  # built once: feed_queries
-
-
-def _show_by_slug(session: Session, slug: str) -> Show | None:
-    return session.scalars(_SHOW_BY_SLUG, {"slug": slug}).one_or_none()
+def _show_by_slug(session: Session, slug: str) -> ShowRow | None:
+    connection = feed_rows.plain_rows(session)
+    found = connection.execute(feed_queries.SHOW_BY_SLUG, {"slug": slug}).one_or_none()
+    return None if found is None else ShowRow._make(found)
 
 
 def _show_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
@@ -182,7 +181,7 @@ def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
 
 
 def _show_channel(
-    show: Show, site: FeedSite, hosts: Mapping[int, tuple[Person, ...]], **overrides: Any
+    show: ShowRow, site: FeedSite, hosts: Mapping[int, tuple[Person, ...]], **overrides: Any
 ) -> Callable[[tuple[Trailer, ...], datetime], Channel]:
     """The show's channel (a topic feed overrides title, link and the like), made once the
     trailers and last-build instant are known."""

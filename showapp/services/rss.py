@@ -21,6 +21,7 @@ from lxml import etree
 from showapp.models import Episode, Show
 from showapp.services import urls
 from showapp.services.feed_items import Channel, Item, Person, xml_text
+from showapp.services.feed_queries import ShowRow
 from showapp.services.podcast_ns import (
     ItemTemplates,
     ShowappChannelExtension,
@@ -154,7 +155,7 @@ def item_from_episode(
 
 
 def channel_from_show(
-    show: Show,
+    show: Show | ShowRow,
     base_url: str,
     *,
     persons: tuple[Person, ...],
