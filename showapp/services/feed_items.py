@@ -1,4 +1,4 @@
-"""Plain values a feed is built from: no ORM, no Flask, hashable so rendered items can be reused."""
+"""Plain values for feeds, no ORM or Flask; hashable, so a feed makes each person once."""
 
 from __future__ import annotations
 
