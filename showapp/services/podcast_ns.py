@@ -83,13 +83,16 @@ def write_persons(
 ) -> None:
     """A podcast:person per person with a name. `made` keeps each person's element for the
     other items of the same feed: copying one costs a quarter of building it attribute by
-    attribute, and a feed credits the same hosts and guests again and again."""
+    attribute, and a feed credits the same hosts and guests again and again. A person's first
+    element goes in itself; later ones are copies of it."""
     made = {} if made is None else made
     for person in persons:
         element = made.get(person, _UNSEEN)
         if element is _UNSEEN:
             element = made[person] = _person_element(person)
-        if element is not None:
+            if element is not None:
+                parent.append(element)
+        elif element is not None:
             parent.append(element.__copy__())
 
 
