@@ -4,6 +4,7 @@ built, spliced into its previous files), store the files, and record its validat
 from __future__ import annotations
 
 import hashlib
+from bisect import insort
 from datetime import datetime
 
 from sqlalchemy import select
@@ -133,16 +134,22 @@ def _splice(
         return None
     parts = rendered.parts
     fresh = [(_slot(i, f), f) for i, f in zip(rendered.items, parts.fragments, strict=True)]
-    kept = [
+    # The kept items are in feed order already; the few fresh ones go in between.
+    merged: list[tuple[Slot, Piece]] = [
         (slot, offset)
         for slot, offset in zip(prior.slots, prior.offsets, strict=True)
         if slot.episode_id not in changed
     ]
-    merged: list[tuple[Slot, Piece]] = sorted([*kept, *fresh], key=lambda pair: pair[0].sort_key)
+    for pair in fresh:
+        insort(merged, pair, key=_feed_order)
     slots = [slot for slot, _piece in merged]
     pieces = [piece for _slot, piece in merged]
     digest = files.write(ref.key, parts.head, slots, pieces, parts.tail, prior)
     return rendered, digest
+
+
+def _feed_order(pair: tuple[Slot, Piece]) -> tuple[int, int]:
+    return pair[0].sort_key
 
 
 def _slot(item: Item, fragment: bytes) -> Slot:

@@ -14,6 +14,8 @@ import tempfile
 from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,8 +25,7 @@ from showapp.services.feedsplice import (
     PreviousFeed,
     Run,
     Slot,
-    runs,
-    signature,
+    run_bounds,
     slot_for,
     write_gzip,
     write_plain,
@@ -68,6 +69,9 @@ class FeedFiles:
         try:
             with open(self.path(digest, INDEX), "rb") as index:
                 head_length, slots, segments, crcs = _read_index(index.read())
+            bounds = run_bounds(slots)
+            if len(bounds) != len(crcs):
+                raise ValueError("feed index does not match its items")
             plain = open(self.path(digest, PLAIN), "rb", buffering=0)  # noqa: SIM115
         except (FileNotFoundError, ValueError):
             return None
@@ -76,15 +80,12 @@ class FeedFiles:
         except FileNotFoundError:
             plain.close()
             return None
-        offsets, position = [], head_length
-        for slot in slots:
-            offsets.append(position)
-            position += slot.length
+        offsets = list(accumulate([slot.length for slot in slots[:-1]], initial=head_length))
         by_signature, gz_position = {}, len(GZIP_HEADER) + segments[0]
-        for (start, end), length, crc in zip(runs(slots), segments[1:-1], crcs, strict=True):
-            by_signature[signature(slots[start:end])] = Run(gz_position, length, crc)
+        for (start, end), length, crc in zip(bounds, segments[1:-1], crcs, strict=True):
+            by_signature[tuple(slots[start:end])] = Run(gz_position, length, crc)
             gz_position += length
-        return PreviousFeed(plain, gzipped, slots, offsets, by_signature)
+        return PreviousFeed(plain, gzipped, slots, offsets if slots else [], by_signature)
 
     def write(
         self,
@@ -97,7 +98,8 @@ class FeedFiles:
     ) -> str:
         """Store a feed and return its digest (the ETag's value). Pieces given as offsets are
         copied from `previous`, as are compressed runs whose items are all unchanged."""
-        digest = _digest(key, head, slots, tail)
+        flat = array("q", chain.from_iterable(slots))
+        digest = _digest(key, head, flat, tail)
         if self.has(digest):
             return digest  # the same feed again: another worker stored it a moment ago
         self.root.mkdir(parents=True, exist_ok=True)
@@ -106,7 +108,7 @@ class FeedFiles:
         with self._atomically(digest, PLAIN) as out:
             write_plain(out, head, slots, pieces, tail, previous)
         with self._atomically(digest, INDEX) as out:
-            out.write(_index(len(head), slots, segments, crcs))
+            out.write(_index(len(head), flat, segments, crcs))
         return digest
 
     @contextmanager
@@ -122,22 +124,22 @@ class FeedFiles:
             raise
 
 
-def _digest(key: str, head: bytes, slots: Sequence[Slot], tail: bytes) -> str:
+def _digest(key: str, head: bytes, flat_slots: array[int], tail: bytes) -> str:
     """Names the feed's bytes without reading them all again: each item is known by its
     episode, sort key, length and CRC-32, which change whenever its bytes do."""
     sha = hashlib.sha256(key.encode() + b"\0")
     sha.update(len(head).to_bytes(8, "little") + head)
-    sha.update(array("q", [value for slot in slots for value in slot]).tobytes())
+    sha.update(flat_slots.tobytes())
     sha.update(tail)
     return sha.hexdigest()[:40]
 
 
 def _index(
-    head_length: int, slots: Sequence[Slot], segments: Sequence[int], crcs: Sequence[int]
+    head_length: int, flat_slots: array[int], segments: Sequence[int], crcs: Sequence[int]
 ) -> bytes:
-    flat = array("q", [value for slot in slots for value in slot])
-    counts = _COUNTS.pack(head_length, len(slots), len(segments), len(crcs))
-    tables = flat.tobytes() + array("q", segments).tobytes() + array("q", crcs).tobytes()
+    """The slots (four values each), segment lengths and run CRCs."""
+    counts = _COUNTS.pack(head_length, len(flat_slots) // 4, len(segments), len(crcs))
+    tables = flat_slots.tobytes() + array("q", segments).tobytes() + array("q", crcs).tobytes()
     return INDEX_MAGIC + counts + tables
 
 
@@ -151,8 +153,9 @@ def _read_index(data: bytes) -> tuple[int, list[Slot], list[int], list[int]]:
     if len(values) != count * 4 + segment_count + crc_count or segment_count != crc_count + 2:
         raise ValueError("truncated feed index")
     fields = iter(values[: count * 4])
-    slots = list(map(Slot._make, zip(fields, fields, fields, fields, strict=True)))
+    # tuple.__new__ through partial is a C call per slot, where Slot._make is a Python one.
+    slots = list(
+        map(partial(tuple.__new__, Slot), zip(fields, fields, fields, fields, strict=True))
+    )
     segments = list(values[count * 4 : count * 4 + segment_count])
-    if len(list(runs(slots))) != crc_count:
-        raise ValueError("feed index does not match its items")
     return head_length, slots, segments, list(values[count * 4 + segment_count :])

@@ -14,7 +14,7 @@ import ctypes.util
 import os
 import struct
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 
@@ -43,7 +43,8 @@ class Slot(NamedTuple):
 
 # An item's bytes: freshly rendered, or the offset of its unchanged bytes in the previous body.
 Piece = bytes | int
-Signature = tuple[tuple[int, int], ...]
+# A run's items; equal signatures, equal plain bytes (an item's CRC changes with its bytes).
+Signature = tuple[Slot, ...]
 
 
 class Run(NamedTuple):
@@ -73,20 +74,25 @@ def slot_for(episode_id: int, published_us: int, fragment: bytes) -> Slot:
     return Slot(episode_id, published_us, len(fragment), zlib.crc32(fragment))
 
 
-def runs(slots: Sequence[Slot]) -> Iterator[tuple[int, int]]:
-    """(start, end) of each run of items."""
-    start = 0
-    for position, slot in enumerate(slots):
-        ends = ((slot.episode_id * 2654435761) >> 7) & _RUN_MASK == 0
-        if ends or position + 1 - start >= _RUN_CAP:
-            yield start, position + 1
-            start = position + 1
-    if start < len(slots):
-        yield start, len(slots)
-
-
-def signature(slots: Sequence[Slot]) -> Signature:
-    return tuple((slot.episode_id, slot.crc) for slot in slots)
+def run_bounds(slots: Sequence[Slot]) -> list[tuple[int, int]]:
+    """(start, end) of each run of items: a run ends after an episode whose id hashes to zero
+    in the run mask, or after _RUN_CAP items."""
+    ends = [
+        position + 1
+        for position, slot in enumerate(slots)
+        if not ((slot.episode_id * 2654435761) >> 7) & _RUN_MASK
+    ]
+    if not ends or ends[-1] != len(slots):
+        ends.append(len(slots))
+    bounds, start = [], 0
+    for end in ends:
+        while end - start > _RUN_CAP:
+            bounds.append((start, start + _RUN_CAP))
+            start += _RUN_CAP
+        if end > start:
+            bounds.append((start, end))
+            start = end
+    return bounds
 
 
 def write_plain(
@@ -128,15 +134,23 @@ def write_gzip(
     crcs: list[int] = []
     body_crc = zlib.crc32(head)
     size = len(head)
-    for start, end in runs(slots):
-        run_slots = slots[start:end]
-        run_size = sum(slot.length for slot in run_slots)
-        reused = previous.runs.get(signature(run_slots)) if previous is not None else None
-        if reused is not None and previous is not None:
-            copy_range(previous.gzip, out, reused.offset, reused.length)
+    # Neighbouring reused runs usually lie next to each other in the previous file too: they
+    # are copied in one go, as write_plain does with unchanged items.
+    copy_start = copy_end = -1
+    for start, end in run_bounds(slots):
+        run_slots = tuple(slots[start:end])
+        run_size = sum([slot.length for slot in run_slots])
+        reused = previous.runs.get(run_slots) if previous is not None else None
+        if reused is not None:
+            if reused.offset != copy_end:
+                _flush_gzip_copy(previous, out, copy_start, copy_end)
+                copy_start = reused.offset
+            copy_end = reused.offset + reused.length
             lengths.append(reused.length)
             run_crc = reused.crc
         else:
+            _flush_gzip_copy(previous, out, copy_start, copy_end)
+            copy_start = copy_end = -1
             data = b"".join(_bytes_of(previous, s, p) for s, p in zip(run_slots, pieces[start:end],
                                                                       strict=True))  # fmt: skip
             lengths.append(_write_all(out, _compressed(data)))
@@ -144,6 +158,7 @@ def write_gzip(
         crcs.append(run_crc)
         body_crc = crc32_combine(body_crc, run_crc, run_size)
         size += run_size
+    _flush_gzip_copy(previous, out, copy_start, copy_end)
     compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
     lengths.append(_write_all(out, compressor.compress(tail) + compressor.flush(zlib.Z_FINISH)))
     body_crc = zlib.crc32(tail, body_crc)
@@ -171,6 +186,11 @@ def copy_range(source: BinaryIO, out: BinaryIO, offset: int, length: int) -> Non
 def _flush_copy(previous: PreviousFeed | None, out: BinaryIO, start: int, end: int) -> None:
     if start >= 0 and previous is not None:
         copy_range(previous.plain, out, start, end - start)
+
+
+def _flush_gzip_copy(previous: PreviousFeed | None, out: BinaryIO, start: int, end: int) -> None:
+    if start >= 0 and previous is not None:
+        copy_range(previous.gzip, out, start, end - start)
 
 
 def _bytes_of(previous: PreviousFeed | None, slot: Slot, piece: Piece) -> bytes:
