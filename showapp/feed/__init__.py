@@ -126,11 +126,11 @@ def _rebuild(ref: FeedRef) -> CachedFeed:
     )
     session = db.get_session()
     built = feedbuild.rebuild(session, ref, site, utc_now(), _files())
+    session.commit()
+    feedbuild.discard_replaced_files(session)
     if built is None:
         abort(404, "No feed has this address.")
     row, changed = built
-    session.commit()
-    feedbuild.discard_replaced_files(session)
     if changed:
         # e.g. a scheduled episode went live: nobody saved anything, yet the feed changed.
         current_app.extensions["showapp.websub"].notify([ref.url(site.base_url)])

@@ -24,7 +24,8 @@ OPML_TYPE = "text/x-opml; charset=utf-8"
 def rebuild(
     session: Session, ref: feeds.FeedRef, site: feeds.FeedSite, now: datetime, files: FeedFiles
 ) -> tuple[FeedCache, bool] | None:
-    """Render `ref`, store its files and row; None if its show, topic or guest is gone. The
+    """Render `ref`, store its files and row; None if its show, topic or guest is gone (then
+    its row goes too, and its files once the caller commits and discards them). The
     flag says whether the content changed (time to tell WebSub hubs). A feed another worker
     has just rebuilt is taken as it is."""
     stamp = current_stamp(session)  # read first: what we render is at least this new
@@ -34,6 +35,9 @@ def rebuild(
     with rss.gc_paused():
         rendered, digest = _render_and_write(session, ref, site, now, files, previous, stamp)
     if rendered is None:
+        if previous is not None:  # its show, topic or guest was deleted: so are row and files
+            session.delete(previous)
+            _discard_after_commit(session, files, previous.etag.strip('"'))
         return None
     etag = f'"{digest or _redirect_digest(rendered.redirect_to)}"'
     changed = previous is None or previous.etag != etag
@@ -50,8 +54,12 @@ def rebuild(
     _store(session, row, previous is None)
     feedcache.forget_changes_before(session, stamp)
     if old_digest and changed:
-        session.info.setdefault("feed_files_to_discard", []).append((files, old_digest))
+        _discard_after_commit(session, files, old_digest)
     return row, changed and previous is not None
+
+
+def _discard_after_commit(session: Session, files: FeedFiles, digest: str) -> None:
+    session.info.setdefault("feed_files_to_discard", []).append((files, digest))
 
 
 def discard_replaced_files(session: Session) -> None:

@@ -25,7 +25,7 @@ from showapp.models import (
     Show,
     Topic,
 )
-from showapp.services import feed_queries, feed_rows, rss, urls
+from showapp.services import feed_queries, feed_rows, rss, tidy, urls
 from showapp.services.feed_items import Channel, Item, Person, Trailer, xml_text
 from showapp.services.feed_items import FeedSite as FeedSite  # where callers have found it
 from showapp.services.feed_queries import Scope, ShowRow
@@ -159,9 +159,14 @@ def _show_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | Non
 
 def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
     show = _show_by_slug(session, ref.show_slug)
-    topic = session.scalars(select(Topic).where(Topic.slug == ref.topic_slug)).one_or_none()
-    if show is None or topic is None:
+    if show is None:
         return None
+    topic = session.scalars(select(Topic).where(Topic.slug == ref.topic_slug)).one_or_none()
+    if topic is None:
+        merged_into = tidy.resolve_slug_redirect(session, "topic", ref.topic_slug)
+        if merged_into is None:
+            return None
+        return _moved(urls.topic_feed_url(site.base_url, show.slug, merged_into))
     hosts = feed_rows.hosts_by_show(session, [show.id])
     self_url = ref.url(site.base_url)
     channel = _show_channel(
@@ -203,7 +208,10 @@ def _show_channel(
 def _guest_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
     guest = session.scalars(select(Guest).where(Guest.slug == ref.guest_slug)).one_or_none()
     if guest is None:
-        return None
+        merged_into = tidy.resolve_slug_redirect(session, "guest", ref.guest_slug)
+        if merged_into is None:
+            return None
+        return _moved(urls.guest_feed_url(site.base_url, merged_into))
     scope = feed_queries.of_guest(guest.id)
     fields = {
         "title": xml_text(f"{guest.name} on {site.site_title}"),
@@ -213,6 +221,16 @@ def _guest_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
     }
     channel = partial(_cross_show_channel, session, scope, site, ref, fields)
     return FeedPlan(scope, guest.created_at, channel)
+
+
+def _moved(new_url: str) -> FeedPlan:
+    """A guest or topic merged into another, or given a new slug: its feed answers 301 to the
+    new one's, which podcast apps follow and then poll instead."""
+
+    def no_channel(_trailers: tuple[Trailer, ...], _last_build: datetime) -> Channel:
+        raise AssertionError("a moved feed is never rendered")
+
+    return FeedPlan(feed_queries.EVERY_EPISODE, None, no_channel, redirect_to=new_url)
 
 
 def _network_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan:

@@ -1,0 +1,91 @@
+"""Guest and topic feeds whose guest or topic was merged away or deleted: subscribers are sent
+on with a 301 (apps then poll the new URL), and a feed that is gone leaves no files behind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import feedparser
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from showapp.models import FeedCache, Guest, Topic
+from showapp.services import studio, tidy
+from tests.conftest import BASE_URL
+from tests.factories import make_episode, make_show
+
+
+@dataclass
+class Catalog:
+    guest: Guest
+    duplicate_guest: Guest
+    topic: Topic
+    duplicate_topic: Topic
+
+
+@pytest.fixture
+def catalog(session: Session, episodes_dir: Path) -> Catalog:
+    show = make_show(session, slug="pod", title="Pod")
+    first = make_episode(session, show, episodes_dir, title="First talk")
+    second = make_episode(session, show, episodes_dir, title="Second talk")
+    guest = studio.find_or_create_guest(session, "Ana Lima")
+    duplicate_guest = studio.find_or_create_guest(session, "Ana L.")
+    topic = studio.find_or_create_topic(session, "Sponsorship")
+    duplicate_topic = studio.find_or_create_topic(session, "Sponsors")
+    studio.credit_guest(session, first, guest)
+    studio.credit_guest(session, second, duplicate_guest)
+    studio.tag_topic(session, first, topic)
+    studio.tag_topic(session, second, duplicate_topic)
+    session.commit()
+    return Catalog(guest, duplicate_guest, topic, duplicate_topic)
+
+
+def _titles(client: FlaskClient, path: str) -> list[str]:
+    response = client.get(path)
+    assert response.status_code == 200
+    return sorted(entry.title for entry in feedparser.parse(response.data).entries)
+
+
+def test_a_merged_guests_feed_moves_to_the_kept_guests(
+    client: FlaskClient, session: Session, catalog: Catalog
+) -> None:
+    assert _titles(client, "/guests/ana-l/feed.xml") == ["Second talk"]
+    tidy.merge_guests(session, catalog.guest, catalog.duplicate_guest)
+    session.commit()
+    moved = client.get("/guests/ana-l/feed.xml")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == f"{BASE_URL}/guests/ana-lima/feed.xml"
+    assert _titles(client, "/guests/ana-lima/feed.xml") == ["First talk", "Second talk"]
+    # The move is cached like any feed, and answered again without a render.
+    assert client.get("/guests/ana-l/feed.xml").headers["Location"] == moved.headers["Location"]
+
+
+def test_a_merged_topics_feed_moves_to_the_kept_topics(
+    client: FlaskClient, session: Session, catalog: Catalog
+) -> None:
+    assert _titles(client, "/pod/topics/sponsors/feed.xml") == ["Second talk"]
+    tidy.merge_topics(session, catalog.topic, catalog.duplicate_topic)
+    session.commit()
+    moved = client.get("/pod/topics/sponsors/feed.xml")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == f"{BASE_URL}/pod/topics/sponsorship/feed.xml"
+    assert _titles(client, "/pod/topics/sponsorship/feed.xml") == ["First talk", "Second talk"]
+
+
+def test_a_deleted_topics_feed_is_gone_with_its_row_and_files(
+    app: Flask, client: FlaskClient, session: Session, catalog: Catalog
+) -> None:
+    path = "/pod/topics/sponsors/feed.xml"
+    digest = client.get(path).headers["ETag"].strip('"')
+    files = app.extensions["showapp.feedfiles"]
+    assert files.has(digest)
+    tidy.delete_topic(session, catalog.duplicate_topic)
+    session.commit()
+    assert client.get(path).status_code == 404
+    session.expire_all()
+    assert session.get(FeedCache, "topic:pod:sponsors") is None
+    assert not any(files.path(digest, suffix).exists() for suffix in (".xml", ".xml.gz", ".idx"))
+    assert client.get("/pod/feed.xml").status_code == 200  # the show's own feed is untouched
