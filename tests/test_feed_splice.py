@@ -147,6 +147,27 @@ def test_crediting_a_guest_splices_but_renaming_one_renders_whole(
     assert body == _from_scratch(app, session)
 
 
+def test_a_channel_edit_keeps_every_item_but_an_author_change_renders_whole(
+    client: FlaskClient, app: Flask, session: Session, show: Show, renders: list[str]
+) -> None:
+    _served(client)
+    show.title = "Pod & Friends"
+    show.artwork = "pod/new-cover.png"
+    show.category, show.subcategory = "Education", "Courses"
+    session.commit()
+    body = _assert_spliced_equals_scratch(client, app, session, renders)
+    parsed = feedparser.parse(body)
+    assert parsed.feed.title == "Pod & Friends" and len(parsed.entries) == 40
+    assert parsed.feed.image.href == f"{BASE_URL}/media/pod/new-cover.png"
+    # Without studio hosts, the author is every item's host (podcast:person): any item changes.
+    show.author = "Ada Newname"
+    session.commit()
+    body = _served(client)
+    assert renders == ["whole"]
+    assert body.count(b">Ada Newname</podcast:person>") == 41  # the channel and each item
+    assert body == _from_scratch(app, session)
+
+
 def test_scheduled_episode_going_live_renders_whole(
     client: FlaskClient, app: Flask, session: Session, show: Show, episodes_dir: Path,
     renders: list[str],

@@ -20,6 +20,7 @@ from sqlalchemy import (
     delete,
     event,
     insert,
+    inspect,
     select,
     update,
 )
@@ -42,6 +43,7 @@ from showapp.models import (
     show_hosts,
 )
 from showapp.services import feeds
+from showapp.services.feed_queries import ShowRow
 from showapp.services.text import render_notes
 
 # Rows whose changes can show in some feed. Issue 4's chapter/transcript/soundbite models
@@ -53,6 +55,9 @@ FEED_TABLES = frozenset(
     [model.__tablename__ for model in FEED_MODELS] + [episode_topics.name, show_hosts.name]
 )
 EPISODE_MODELS: tuple[type[Any], ...] = (Episode, Appearance, Chapter, Transcript, Soundbite)
+# What a show's channel reads of it, less what its items read too: the slug is in every item's
+# links and the author stands in for hosts in podcast:person.
+_CHANNEL_FIELDS = frozenset(ShowRow._fields) - {"id", "slug", "author"}
 STAMP_ID = 1
 # Changes are logged for this many stamps; a feed older than that is rebuilt whole.
 CHANGES_KEPT = 1000
@@ -82,8 +87,6 @@ def _render_changed_notes(session: Session, _context: UOWTransaction, _objects: 
 
 
 def _changed_attributes(obj: Any) -> set[str]:
-    from sqlalchemy import inspect
-
     state = inspect(obj)
     return {attr.key for attr in state.attrs if attr.history.has_changes()}
 
@@ -97,7 +100,9 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     version = bump_stamp(connection)
     # A guest or topic just created shows nowhere until credited or tagged, which logs itself.
     unseen = [o for o in relevant if isinstance(o, Guest | Topic) and o in session.new]
-    _log_changes(connection, version, [o for o in relevant if o not in unseen])
+    # Every rebuild renders the channel anew, so a show edit its items never read keeps them.
+    channel_only = [o for o in relevant if _channel_only(session, o)]
+    _log_changes(connection, version, [o for o in relevant if o not in unseen + channel_only])
     show_ids = {o.id for o in relevant if isinstance(o, Show)}
     show_ids |= {o.show_id for o in relevant if isinstance(o, Episode)}
     episode_ids = {
@@ -127,8 +132,8 @@ def _after_bulk_statement(state: ORMExecuteState) -> None:
 
 
 def _log_changes(connection: Connection, version: int, changed: list[Any]) -> None:
-    """One row per changed episode, or one row without an episode when something else (a show,
-    a guest's name, a topic) changed, which may touch any item."""
+    """One row per changed episode, or one row without an episode when something else (a
+    guest's name, a topic, a show's slug or hosts) changed, which may touch any item."""
     if not changed:
         return
     if all(isinstance(o, EPISODE_MODELS) for o in changed):
@@ -137,6 +142,14 @@ def _log_changes(connection: Connection, version: int, changed: list[Any]) -> No
     else:
         rows = [{"version": version, "episode_id": None}]
     connection.execute(insert(FeedChange), rows)
+
+
+def _channel_only(session: Session, obj: Any) -> bool:
+    """A show edited in place (not added, not deleted) in fields only its channel shows: its
+    title, artwork, owner and the like."""
+    if not isinstance(obj, Show) or obj not in session.dirty or obj in session.deleted:
+        return False
+    return _changed_attributes(obj) <= _CHANNEL_FIELDS
 
 
 def _after_commit(session: Session, on_commit: Callable[[set[str]], None]) -> None:
