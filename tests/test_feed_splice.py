@@ -168,7 +168,7 @@ def test_a_channel_edit_keeps_every_item_but_an_author_change_renders_whole(
     assert body == _from_scratch(app, session)
 
 
-def test_scheduled_episode_going_live_renders_whole(
+def test_scheduled_episode_going_live_is_spliced_in(
     client: FlaskClient, app: Flask, session: Session, show: Show, episodes_dir: Path,
     renders: list[str],
 ) -> None:  # fmt: skip
@@ -179,9 +179,8 @@ def test_scheduled_episode_going_live_renders_whole(
     import time
 
     time.sleep(max(0.0, (soon - utc_now()).total_seconds()) + 0.1)
-    renders.clear()
-    assert b"<title>Soon</title>" in _served(client)
-    assert renders == ["whole"]
+    body = _assert_spliced_equals_scratch(client, app, session, renders)
+    assert feedparser.parse(body).entries[0].title == "Soon"
 
 
 def test_replaced_files_are_removed_and_a_lost_file_is_rebuilt(

@@ -120,8 +120,11 @@ def _splice_source(
     opened = files.open_previous(previous.etag.strip('"'))
     if opened is None:
         return None
+    changed = changed_episodes(session, previous.catalog_version, stamp)
     went_live = previous.next_go_live is not None and now >= previous.next_go_live
-    changed = None if went_live else changed_episodes(session, previous.catalog_version, stamp)
+    if went_live and changed is not None:
+        newly_live = feedcache.gone_live(session, previous.built_at, now)
+        changed = None if newly_live is None else changed | newly_live
     return opened, changed
 
 

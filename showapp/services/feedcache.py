@@ -32,6 +32,7 @@ from showapp.models import (
     CatalogStamp,
     Chapter,
     Episode,
+    EpisodeStatus,
     FeedChange,
     Guest,
     Show,
@@ -192,6 +193,22 @@ def changed_episodes(session: Session, since: int, upto: int) -> set[int] | None
     if None in found or len(set(found)) > MOST_SPLICED:
         return None
     return {episode_id for episode_id in found if episode_id is not None}
+
+
+def gone_live(session: Session, since: datetime, upto: datetime) -> set[int] | None:
+    """Scheduled episodes (of any show) whose time came after `since` up to `upto`: a feed
+    built at `since` gains those of them it shows, and nothing else changes by itself. None
+    when there are too many to splice."""
+    found = set(
+        session.scalars(
+            select(Episode.id).where(
+                Episode.status.in_([EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED]),
+                Episode.published_at > since,
+                Episode.published_at <= upto,
+            )
+        )
+    )
+    return None if len(found) > MOST_SPLICED else found
 
 
 def is_fresh(built_at_version: int, current_version: int, next_go_live: datetime | None,
