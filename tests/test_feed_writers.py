@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from showapp.models import Episode, EpisodeStatus, EpisodeType, Show, ShowType
-from showapp.services import rss
+from showapp.services import feed_values, rss
 from showapp.services.feed_items import Soundbite, Transcript, xml_text
 from showapp.services.podcast_ns import (
     PODCAST_NS,
@@ -193,12 +193,12 @@ def test_any_unicode_makes_a_feed_every_parser_reads(
 
 def test_rich_episode_fields_reach_the_item_that_apps_read() -> None:
     """What the issue-4 wiring will pass: plain values on the Item, written by the extension."""
-    item = rss.item_from_episode(_episode(1), "s", BASE, ())._replace(
+    item = feed_values.item_from_episode(_episode(1), "s", BASE, ())._replace(
         transcripts=(Transcript(f"{BASE}/media/s/e1.vtt", "text/vtt", "en"),),
         chapters_url=f"{BASE}/s/episodes/e1/chapters.json",
         soundbites=(Soundbite(12.5, 30.0, "Best bit"),),
     )
-    channel = rss.channel_from_show(_show(), BASE, persons=(), last_build=WHEN)
+    channel = feed_values.channel_from_show(_show(), BASE, persons=(), last_build=WHEN)
     body = rss.render_feed(channel, [item])
     [entry] = podcastparser.parse(BASE + "/s/feed.xml", io.BytesIO(body))["episodes"]
     assert entry["transcript_url"] == f"{BASE}/media/s/e1.vtt"

@@ -148,8 +148,9 @@ def _episode_column(name: str) -> Any:
 
 
 class EpisodeRow(NamedTuple):
-    """An episode as feeds read it (an rss.EpisodeLike). SQLAlchemy's Row looks attributes up in
-    Python, a third of a microsecond each; an item reads twenty, a named tuple's are C."""
+    """An episode as feeds read it (a feed_values.EpisodeLike). SQLAlchemy's Row looks
+    attributes up in Python, a third of a microsecond each; an item reads twenty, a named
+    tuple's are C."""
 
     id: int
     show_id: int

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from showapp.models import EpisodeType
-from showapp.services import feed_queries, rss, transcripts, urls
+from showapp.services import feed_queries, feed_values, transcripts, urls
 from showapp.services.feed_items import FeedSite, Item, Person, Trailer, xml_text
 from showapp.services.feed_items import Soundbite as FeedSoundbite
 from showapp.services.feed_items import Transcript as FeedTranscript
@@ -54,7 +54,7 @@ def load_items(
     if hosts is None:
         hosts = hosts_by_show(session, list({row.show_id for row in rows}))
     items = [
-        rss.item_from_episode(
+        feed_values.item_from_episode(
             row,
             row.show_slug,
             site.base_url,
@@ -142,7 +142,7 @@ def _guests(
     for episode_id, guest_id, role, group, name, photo, slug, links in credits:
         person = persons.get((guest_id, role, group))
         if person is None:
-            person = persons[guest_id, role, group] = rss.guest_person(
+            person = persons[guest_id, role, group] = feed_values.guest_person(
                 name, role, group, photo, json.loads(links) if links else None, slug, base_url
             )
         people[episode_id].append(person)

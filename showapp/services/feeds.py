@@ -25,7 +25,7 @@ from showapp.models import (
     Show,
     Topic,
 )
-from showapp.services import feed_queries, feed_rows, rss, tidy, urls
+from showapp.services import feed_queries, feed_rows, feed_values, rss, tidy, urls
 from showapp.services.feed_items import Channel, Item, Person, Trailer, xml_text
 from showapp.services.feed_items import FeedSite as FeedSite  # where callers have found it
 from showapp.services.feed_queries import Scope, ShowRow
@@ -192,7 +192,7 @@ def _show_channel(
     trailers and last-build instant are known."""
 
     def channel(trailers: tuple[Trailer, ...], last_build: datetime) -> Channel:
-        return rss.channel_from_show(
+        return feed_values.channel_from_show(
             show,
             site.base_url,
             persons=hosts.get(show.id, ()),
@@ -279,7 +279,7 @@ def _cross_show_channel(
     fields["image"] = fields["image"] or (
         urls.media_url(site.base_url, artwork) if artwork else None
     )
-    return rss.channel_from_show(
+    return feed_values.channel_from_show(
         lead,
         site.base_url,
         persons=(),
