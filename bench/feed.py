@@ -1,6 +1,6 @@
 """Feed benchmark: render cost against feedgen alone, and HTTP throughput against nginx.
 
-    .venv/bin/python bench/feed.py            # everything (about eight minutes)
+    .venv/bin/python bench/feed.py            # everything (about ten minutes)
     .venv/bin/python bench/feed.py --no-http  # render figures only
 
 Seeds shows of 100, 1,000 and 10,000 episodes into a temporary SQLite database (bulk inserts),

@@ -22,7 +22,7 @@ NGINX = "/usr/sbin/nginx"
 WRK = "/usr/bin/wrk"
 WORKERS = 2  # the machine has two cores
 WRK_SECONDS = 3
-ROUNDS = 5
+ROUNDS = 7
 SIZES = (1_000, 10_000)
 
 MINIMAL_APP = """
