@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from bench.servers import free_port, wait_for
@@ -136,9 +137,9 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[bytes, dict[
 def http_figures(
     workdir: Path, urls: dict[int, str], config: Callable[[str], dict[str, Any]]
 ) -> None:
-    print(f"\n## Requests per second (wrk -t2 -c8 -d{WRK_SECONDS}s, best of {ROUNDS} "
-          f"interleaved rounds; {WORKERS} sync gunicorn workers, nginx worker_processes "
-          f"{WORKERS})\n")  # fmt: skip
+    print(f"\n## Requests per second (wrk -t2 -c8 -d{WRK_SECONDS}s, {ROUNDS} interleaved rounds: "
+          f"best round; ratios are medians of per-round ratios; {WORKERS} sync gunicorn "
+          f"workers, nginx worker_processes {WORKERS})\n")  # fmt: skip
     print("| episodes | request | showapp | nginx static | minimal Flask | showapp/nginx | "
           "showapp/Flask | nginx proxy (README) | proxy/nginx static |")  # fmt: skip
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -184,23 +185,30 @@ def _one_size(dir: Path, url: str, config: Callable[[str], dict[str, Any]], size
             ("304", None),
             ("gzip", {"Accept-Encoding": "gzip"}),
         ):
-            rates: dict[str, float] = {}
-            # Interleaved rounds, best kept: other work on the machine only ever slows a run,
-            # and interleaving (in reverse order every other round) keeps a burst of it, or
-            # the warm-up of the one measured first, from landing on one server alone.
+            rates: dict[str, list[float]] = {name: [] for name in targets}
+            # Interleaved rounds (in reverse order every other round), so that a slow spell of
+            # the machine, or the warm-up of the one measured first, lands on every server.
             for round_ in range(ROUNDS):
                 order = list(targets.items())
                 for name, (target, etag) in order if round_ % 2 == 0 else order[::-1]:
                     sent = {"If-None-Match": etag} if extra is None else extra
-                    rates[name] = max(rates.get(name, 0.0), wrk(target, sent))
+                    rates[name].append(wrk(target, sent))
             _print_row(size, label, rates)
 
 
-def _print_row(size: int, label: str, rates: dict[str, float]) -> None:
-    app, static, flask, proxy = rates["showapp"], rates["static"], rates["flask"], rates["proxy"]
+def _print_row(size: int, label: str, rates: dict[str, list[float]]) -> None:
+    """Each server's best round, and each ratio as the median over rounds of the two servers'
+    rates in that round: one 3-second run varies by up to 20% here, and a ratio of two bests
+    compounded the luck of both."""
+
+    def ratio(a: str, b: str) -> float:
+        return median(x / y for x, y in zip(rates[a], rates[b], strict=True))
+
+    app, static, flask, proxy = (max(rates[name]) for name in ("showapp", "static", "flask",
+                                                                "proxy"))  # fmt: skip
     print(f"| {size:,} | {label} | {app:,.0f} | {static:,.0f} | {flask:,.0f} | "
-          f"{app / static:.2f} | {app / flask:.2f} | {proxy:,.0f} | {proxy / static:.2f} |",
-          flush=True)  # fmt: skip
+          f"{ratio('showapp', 'static'):.2f} | {ratio('showapp', 'flask'):.2f} | {proxy:,.0f} | "
+          f"{ratio('proxy', 'static'):.2f} |", flush=True)  # fmt: skip
 
 
 def _write_static(dir: Path, body: bytes, gz: bytes, etag: str, gz_etag: str) -> None:
