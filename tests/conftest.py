@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.error import HTTPError
 
 import pytest
 from flask import Flask
@@ -198,3 +200,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.filterwarnings(leak))
+
+
+def http_get(url: str, method: str = "GET", **headers: str) -> tuple[int, dict[str, str], bytes]:
+    """A real HTTP request (to live_server, or nginx in front of it): status, headers and body,
+    for error statuses too."""
+    request = urllib.request.Request(url, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except HTTPError as error:
+        with error:
+            return error.code, dict(error.headers), error.read()

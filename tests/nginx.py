@@ -8,11 +8,9 @@ import re
 import socket
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.error import HTTPError
 
 from showapp.config import REPO_ROOT
 
@@ -85,14 +83,3 @@ def _wait_for(process: subprocess.Popen[bytes], port: int, stderr: Path) -> None
         time.sleep(0.05)
     # A refused configuration is reported on stderr, before error_log applies.
     raise RuntimeError(f"nginx did not start on port {port}: {stderr.read_text()}")
-
-
-def http_get(url: str, method: str = "GET", **headers: str) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers and body, for error statuses too."""
-    request = urllib.request.Request(url, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except HTTPError as error:
-        with error:
-            return error.code, dict(error.headers), error.read()

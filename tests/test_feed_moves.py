@@ -49,30 +49,29 @@ def _titles(client: FlaskClient, path: str) -> list[str]:
     return sorted(entry.title for entry in feedparser.parse(response.data).entries)
 
 
-def test_a_merged_guests_feed_moves_to_the_kept_guests(
-    client: FlaskClient, session: Session, catalog: Catalog
-) -> None:
-    assert _titles(client, "/guests/ana-l/feed.xml") == ["Second talk"]
-    tidy.merge_guests(session, catalog.guest, catalog.duplicate_guest)
+@pytest.mark.parametrize(
+    ("kind", "old_feed", "new_feed"),
+    [
+        ("guest", "/guests/ana-l/feed.xml", "/guests/ana-lima/feed.xml"),
+        ("topic", "/pod/topics/sponsors/feed.xml", "/pod/topics/sponsorship/feed.xml"),
+    ],
+)
+def test_a_merged_guests_or_topics_feed_moves_to_the_kept_ones(
+    client: FlaskClient, session: Session, catalog: Catalog, kind: str, old_feed: str,
+    new_feed: str,
+) -> None:  # fmt: skip
+    assert _titles(client, old_feed) == ["Second talk"]
+    if kind == "guest":
+        tidy.merge_guests(session, catalog.guest, catalog.duplicate_guest)
+    else:
+        tidy.merge_topics(session, catalog.topic, catalog.duplicate_topic)
     session.commit()
-    moved = client.get("/guests/ana-l/feed.xml")
+    moved = client.get(old_feed)
     assert moved.status_code == 301
-    assert moved.headers["Location"] == f"{BASE_URL}/guests/ana-lima/feed.xml"
-    assert _titles(client, "/guests/ana-lima/feed.xml") == ["First talk", "Second talk"]
+    assert moved.headers["Location"] == BASE_URL + new_feed
+    assert _titles(client, new_feed) == ["First talk", "Second talk"]
     # The move is cached like any feed, and answered again without a render.
-    assert client.get("/guests/ana-l/feed.xml").headers["Location"] == moved.headers["Location"]
-
-
-def test_a_merged_topics_feed_moves_to_the_kept_topics(
-    client: FlaskClient, session: Session, catalog: Catalog
-) -> None:
-    assert _titles(client, "/pod/topics/sponsors/feed.xml") == ["Second talk"]
-    tidy.merge_topics(session, catalog.topic, catalog.duplicate_topic)
-    session.commit()
-    moved = client.get("/pod/topics/sponsors/feed.xml")
-    assert moved.status_code == 301
-    assert moved.headers["Location"] == f"{BASE_URL}/pod/topics/sponsorship/feed.xml"
-    assert _titles(client, "/pod/topics/sponsorship/feed.xml") == ["First talk", "Second talk"]
+    assert client.get(old_feed).headers["Location"] == moved.headers["Location"]
 
 
 def test_a_deleted_topics_feed_is_gone_with_its_row_and_files(

@@ -14,9 +14,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from showapp.models import Episode
-from tests.conftest import require
+from tests.conftest import http_get, require
 from tests.factories import make_episode, make_show
-from tests.nginx import NGINX, free_port, http_get, readme_block, running_nginx
+from tests.nginx import NGINX, free_port, readme_block, running_nginx
 
 FEED = "/pod/feed.xml"
 GZIP = {"Accept-Encoding": "gzip"}

@@ -8,12 +8,10 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError
 
 import pytest
 from flask import Flask
@@ -24,6 +22,7 @@ from showapp import create_app, db
 from showapp.config import ConfigError
 from showapp.media.recorder import get_recorder
 from showapp.models import Episode, MediaRequest
+from tests.conftest import http_get
 from tests.factories import make_episode, make_show
 
 # Real user agents from the OPAWG examples (apps.json).
@@ -37,16 +36,6 @@ def episode(session: Session, episodes_dir: Path) -> Episode:
     episode = make_episode(session, show, episodes_dir, seconds=6)
     session.commit()
     return episode
-
-
-def _get(url: str, method: str = "GET", **headers: str) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except HTTPError as error:
-        with error:
-            return error.code, dict(error.headers), error.read()
 
 
 def _audio(episode: Episode, episodes_dir: Path) -> bytes:
@@ -66,18 +55,18 @@ def test_app_fetch_sequence(
     """Apple and Overcast probe with bytes=0-1, then fetch ranges with If-Range."""
     body = _audio(episode, episodes_dir)
     url = f"{live_server}/media/{episode.audio_file}"
-    status, headers, data = _get(url, **{"User-Agent": agent, "Range": "bytes=0-1"})
+    status, headers, data = http_get(url, **{"User-Agent": agent, "Range": "bytes=0-1"})
     assert (status, data) == (206, body[:2])
     assert headers["Content-Range"] == f"bytes 0-1/{len(body)}"
     assert headers["Content-Type"] == "audio/mpeg"
     etag = headers["ETag"]
     half = len(body) // 2
-    status, headers, data = _get(
+    status, headers, data = http_get(
         url, **{"User-Agent": agent, "Range": f"bytes=0-{half - 1}", "If-Range": etag}
     )
     assert (status, data) == (206, body[:half])
     assert headers["Content-Length"] == str(half)
-    status, headers, data = _get(
+    status, headers, data = http_get(
         url, **{"User-Agent": agent, "Range": f"bytes={half}-", "If-Range": etag}
     )
     assert (status, data) == (206, body[half:])
@@ -89,7 +78,7 @@ def test_stale_if_range_gets_the_whole_file(
 ) -> None:
     body = _audio(episode, episodes_dir)
     url = f"{live_server}/media/{episode.audio_file}"
-    status, _, data = _get(url, Range="bytes=100-199", **{"If-Range": '"not-the-etag"'})
+    status, _, data = http_get(url, Range="bytes=100-199", **{"If-Range": '"not-the-etag"'})
     assert (status, data) == (200, body)
 
 
@@ -98,24 +87,24 @@ def test_suffix_range_head_and_unsatisfiable(
 ) -> None:
     body = _audio(episode, episodes_dir)
     url = f"{live_server}/media/{episode.audio_file}"
-    status, _, data = _get(url, Range="bytes=-500")
+    status, _, data = http_get(url, Range="bytes=-500")
     assert (status, data) == (206, body[-500:])
-    status, headers, data = _get(url, method="HEAD", **{"User-Agent": APPLE_PODCASTS})
+    status, headers, data = http_get(url, method="HEAD", **{"User-Agent": APPLE_PODCASTS})
     assert (status, data) == (200, b"")
     assert headers["Content-Length"] == str(len(body))
     assert headers["Accept-Ranges"] == "bytes" and headers["Last-Modified"]
-    status, headers, _ = _get(url, Range=f"bytes={len(body)}-")
+    status, headers, _ = http_get(url, Range=f"bytes={len(body)}-")
     assert status == 416 and headers["Content-Range"] == f"bytes */{len(body)}"
-    status, _, _ = _get(url, **{"If-None-Match": headers.get("ETag") or "x"})
+    status, _, _ = http_get(url, **{"If-None-Match": headers.get("ETag") or "x"})
     assert status in {200, 304}
 
 
 def test_cors_for_web_players(live_server: str, episode: Episode) -> None:
     url = f"{live_server}/media/{episode.audio_file}"
-    _, headers, _ = _get(url, Range="bytes=0-1", Origin="https://player.example")
+    _, headers, _ = http_get(url, Range="bytes=0-1", Origin="https://player.example")
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert "Content-Range" in headers["Access-Control-Expose-Headers"]
-    status, headers, _ = _get(
+    status, headers, _ = http_get(
         url,
         method="OPTIONS",
         Origin="https://player.example",
@@ -129,9 +118,9 @@ def test_requests_are_recorded_without_the_address(
     live_server: str, app: Flask, episode: Episode, session: Session
 ) -> None:
     url = f"{live_server}/media/{episode.audio_file}"
-    _get(url, **{"User-Agent": APPLE_PODCASTS, "Range": "bytes=0-1"})
-    _get(url + "?_from=embed", **{"User-Agent": APPLE_PODCASTS})
-    _get(url, method="HEAD", **{"User-Agent": OVERCAST})
+    http_get(url, **{"User-Agent": APPLE_PODCASTS, "Range": "bytes=0-1"})
+    http_get(url + "?_from=embed", **{"User-Agent": APPLE_PODCASTS})
+    http_get(url, method="HEAD", **{"User-Agent": OVERCAST})
     recorder = get_recorder(app)
     assert recorder is not None
     assert recorder.flush() == 3
@@ -253,10 +242,10 @@ def test_ranges_under_gunicorn_sendfile(
     url = f"{gunicorn_server}/media/{episode.audio_file}"
     size = len(body)
     for first, last in [(0, 1), (0, 999), (size // 3, size // 2), (size - 100, size - 1)]:
-        status, headers, data = _get(url, Range=f"bytes={first}-{last}")
+        status, headers, data = http_get(url, Range=f"bytes={first}-{last}")
         assert (status, data) == (206, body[first : last + 1])
         assert headers["Content-Range"] == f"bytes {first}-{last}/{size}"
-    status, _, data = _get(url, Range="bytes=-700")
+    status, _, data = http_get(url, Range="bytes=-700")
     assert (status, data) == (206, body[-700:])
-    status, _, data = _get(url)
+    status, _, data = http_get(url)
     assert (status, data) == (200, body)

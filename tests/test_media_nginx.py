@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from showapp.media.recorder import get_recorder
 from showapp.models import Episode
-from tests.conftest import require
+from tests.conftest import http_get, require
 from tests.factories import make_episode, make_show
-from tests.nginx import NGINX, free_port, http_get, readme_block, running_nginx
+from tests.nginx import NGINX, free_port, readme_block, running_nginx
 
 APPLE = "Podcasts/1410.53 CFNetwork/1111 Darwin/19.0.0 (x86_64)"
 

@@ -105,18 +105,19 @@ def write_plain(
 ) -> None:
     """The plain body; neighbouring unchanged items are one copy from the previous body."""
     _write_all(out, head)
+    source = previous.plain if previous is not None else None
     start = end = -1
     for slot, piece in zip(slots, pieces, strict=True):
         if isinstance(piece, int):
             if piece != end:
-                _flush_copy(previous, out, start, end)
+                _flush_copy(source, out, start, end)
                 start, end = piece, piece
             end += slot.length
             continue
-        _flush_copy(previous, out, start, end)
+        _flush_copy(source, out, start, end)
         start = end = -1
         _write_all(out, piece)
-    _flush_copy(previous, out, start, end)
+    _flush_copy(source, out, start, end)
     _write_all(out, tail)
 
 
@@ -136,6 +137,7 @@ def write_gzip(
     size = len(head)
     # Neighbouring reused runs usually lie next to each other in the previous file too: they
     # are copied in one go, as write_plain does with unchanged items.
+    source = previous.gzip if previous is not None else None
     copy_start = copy_end = -1
     for start, end in run_bounds(slots):
         run_slots = tuple(slots[start:end])
@@ -143,13 +145,13 @@ def write_gzip(
         reused = previous.runs.get(run_slots) if previous is not None else None
         if reused is not None:
             if reused.offset != copy_end:
-                _flush_gzip_copy(previous, out, copy_start, copy_end)
+                _flush_copy(source, out, copy_start, copy_end)
                 copy_start = reused.offset
             copy_end = reused.offset + reused.length
             lengths.append(reused.length)
             run_crc = reused.crc
         else:
-            _flush_gzip_copy(previous, out, copy_start, copy_end)
+            _flush_copy(source, out, copy_start, copy_end)
             copy_start = copy_end = -1
             data = b"".join(_bytes_of(previous, s, p) for s, p in zip(run_slots, pieces[start:end],
                                                                       strict=True))  # fmt: skip
@@ -158,7 +160,7 @@ def write_gzip(
         crcs.append(run_crc)
         body_crc = crc32_combine(body_crc, run_crc, run_size)
         size += run_size
-    _flush_gzip_copy(previous, out, copy_start, copy_end)
+    _flush_copy(source, out, copy_start, copy_end)
     compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
     lengths.append(_write_all(out, compressor.compress(tail) + compressor.flush(zlib.Z_FINISH)))
     body_crc = zlib.crc32(tail, body_crc)
@@ -183,14 +185,10 @@ def copy_range(source: BinaryIO, out: BinaryIO, offset: int, length: int) -> Non
         _write_all(out, os.pread(source.fileno(), length, offset))  # e.g. no copy_file_range
 
 
-def _flush_copy(previous: PreviousFeed | None, out: BinaryIO, start: int, end: int) -> None:
-    if start >= 0 and previous is not None:
-        copy_range(previous.plain, out, start, end - start)
-
-
-def _flush_gzip_copy(previous: PreviousFeed | None, out: BinaryIO, start: int, end: int) -> None:
-    if start >= 0 and previous is not None:
-        copy_range(previous.gzip, out, start, end - start)
+def _flush_copy(source: BinaryIO | None, out: BinaryIO, start: int, end: int) -> None:
+    """Copy the pending range [start, end) of `source`, if one is pending (start >= 0)."""
+    if start >= 0 and source is not None:
+        copy_range(source, out, start, end - start)
 
 
 def _bytes_of(previous: PreviousFeed | None, slot: Slot, piece: Piece) -> bytes:
