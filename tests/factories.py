@@ -16,6 +16,9 @@ from showapp.services import media, studio, tones, urls
 
 _counter = itertools.count(1)
 BASE_URL = "http://podcast.test"
+# Real podcast apps' user agents, as the OPAWG list knows them.
+APPLE = "Podcasts/1410.53 CFNetwork/1111 Darwin/19.0.0 (x86_64)"
+OVERCAST = "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"
 
 
 def make_mp3(seconds: float = 3.0, seed: int = 1) -> bytes:

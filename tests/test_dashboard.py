@@ -21,11 +21,9 @@ from sqlalchemy.orm import Session
 from showapp.media.recorder import get_recorder
 from showapp.models import Episode, Show
 from showapp.services import charts, stats, studio
-from tests.factories import make_episode, make_show
+from tests.factories import APPLE, OVERCAST, make_episode, make_show
 from tests.studio_helpers import csrf_token, login, make_user
 
-APPLE = "Podcasts/1410.53 CFNetwork/1111 Darwin/19.0.0 (x86_64)"
-OVERCAST = "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/120.0.0.0 Safari/537.36"

@@ -23,11 +23,10 @@ from showapp.config import ConfigError
 from showapp.media.recorder import get_recorder
 from showapp.models import Episode, MediaRequest
 from tests.conftest import http_get
-from tests.factories import make_episode, make_show
+from tests.factories import OVERCAST, make_episode, make_show
 
 # Real user agents from the OPAWG examples (apps.json).
 APPLE_PODCASTS = "Podcasts/1410.53 CFNetwork/1111 Darwin/19.0.0 (x86_64)"
-OVERCAST = "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"
 
 
 @pytest.fixture

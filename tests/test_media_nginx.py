@@ -13,10 +13,8 @@ from sqlalchemy.orm import Session
 from showapp.media.recorder import get_recorder
 from showapp.models import Episode
 from tests.conftest import http_get, require
-from tests.factories import make_episode, make_show
+from tests.factories import APPLE, make_episode, make_show
 from tests.nginx import NGINX, free_port, readme_block, running_nginx
-
-APPLE = "Podcasts/1410.53 CFNetwork/1111 Darwin/19.0.0 (x86_64)"
 
 
 @pytest.fixture

@@ -16,10 +16,7 @@ from sqlalchemy.orm import Session
 from showapp import create_app, db
 from showapp.media.recorder import get_recorder
 from showapp.models import Episode, MediaRequest
-from tests.factories import make_episode, make_show
-
-APPLE = "Podcasts/1410.53 CFNetwork/1111 Darwin/19.0.0 (x86_64)"
-OVERCAST = "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"
+from tests.factories import APPLE, OVERCAST, make_episode, make_show
 
 
 @pytest.fixture
