@@ -34,10 +34,15 @@ from showapp.models import (  # noqa: E402
     Topic,
     episode_topics,
 )
-from showapp.services import feed_queries, feed_rows, feedbuild, feeds, rss, studio  # noqa: E402
-from showapp.services.feed_items import Item  # noqa: E402
-from showapp.services.feedfiles import FeedFiles  # noqa: E402
-from showapp.services.text import render_notes  # noqa: E402
+from showapp.services.catalog import writes  # noqa: E402
+from showapp.services.catalog.text import render_notes  # noqa: E402
+from showapp.services.feeds import queries as feed_queries  # noqa: E402
+from showapp.services.feeds import rebuild as feed_rebuild  # noqa: E402
+from showapp.services.feeds import rendering as feed_rendering  # noqa: E402
+from showapp.services.feeds import rows as feed_rows  # noqa: E402
+from showapp.services.feeds import rss  # noqa: E402
+from showapp.services.feeds.files import FeedFiles  # noqa: E402
+from showapp.services.feeds.items import Item  # noqa: E402
 
 SIZES = (100, 1_000, 10_000)
 ROUNDS = 5
@@ -62,7 +67,7 @@ def seed(url: str, episodes: int) -> None:
     now = datetime.now(UTC)
     with app.app_context(), db.new_session(app) as session:
         feed_url = f"{BASE_URL}/bench/feed.xml"
-        show = studio.create_show(
+        show = writes.create_show(
             session, slug="bench", title="Bench & Mentors", feed_url=feed_url,
             description="A benchmark show.", author="Ada Host", owner_name="Ada Host",
             owner_email="ada@example.com", category="Business", subcategory="Management",
@@ -154,18 +159,18 @@ def render_figures(workdir: Path, sizes: list[int]) -> dict[int, str]:
 
 def _render_row(url: str, size: int) -> str:
     app = create_app(_config(url))
-    site = feeds.FeedSite(BASE_URL, "Bench network")
-    ref = feeds.FeedRef("show", show_slug="bench")
+    site = feed_rendering.FeedSite(BASE_URL, "Bench network")
+    ref = feed_rendering.FeedRef("show", show_slug="bench")
     with app.app_context(), db.new_session(app) as session:
         now = datetime.now(UTC)
-        rendered = feeds.render(session, ref, site, now)
+        rendered = feed_rendering.render(session, ref, site, now)
         assert rendered is not None
         items = _items(session, site, now)
         same = feed_baseline.same_items(items)
         # The baseline is only fair if its items carry the same tags as ours.
         assert feed_baseline.item_tags(same) == feed_baseline.item_tags(rendered.body)
         cold, alone, fewer = best_interleaved(ROUNDS, [
-            lambda: feeds.render(session, ref, site, now),
+            lambda: feed_rendering.render(session, ref, site, now),
             lambda: _paused(lambda: feed_baseline.same_items(items)),
             lambda: _paused(lambda: feed_baseline.fewer_tags(items)),
         ])  # fmt: skip
@@ -176,17 +181,17 @@ def _render_row(url: str, size: int) -> str:
             f"{cold / fewer:.2f} | {edited:.4f} | {edited / cold:.3f} | {cast} |")  # fmt: skip
 
 
-def _items(session: Any, site: feeds.FeedSite, now: datetime) -> list[Item]:
+def _items(session: Any, site: feed_rendering.FeedSite, now: datetime) -> list[Item]:
     return feed_rows.load_items(session, feed_queries.EVERY_EPISODE, site, now, None).items
 
 
 def _time_rebuild_after_edit(
-    session: Any, ref: feeds.FeedRef, site: feeds.FeedSite, files: FeedFiles
+    session: Any, ref: feed_rendering.FeedRef, site: feed_rendering.FeedSite, files: FeedFiles
 ) -> float:
     """Build the feed, edit one episode and commit, then time the rebuild the next request
     does (the same calls the feed view makes: render, write the files, store the row, commit).
     Each round edits another episode, so no round finds its items already rendered."""
-    feedbuild.rebuild(session, ref, site, datetime.now(UTC), files)
+    feed_rebuild.rebuild(session, ref, site, datetime.now(UTC), files)
     session.commit()
     timings = []
     episodes = session.scalars(select(Episode).order_by(Episode.id).limit(3)).all()
@@ -195,9 +200,9 @@ def _time_rebuild_after_edit(
         session.commit()
         gc.collect()
         started = time.perf_counter()
-        feedbuild.rebuild(session, ref, site, datetime.now(UTC), files)
+        feed_rebuild.rebuild(session, ref, site, datetime.now(UTC), files)
         session.commit()
-        feedbuild.discard_replaced_files(session)
+        feed_rebuild.discard_replaced_files(session)
         timings.append(time.perf_counter() - started)
     return min(timings)
 

@@ -15,8 +15,8 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from showapp.services.feed_items import Item
-from showapp.services.podcast_ns import PODCAST_NS
+from showapp.services.feeds.items import Item
+from showapp.services.feeds.podcast_namespace import PODCAST_NS
 
 P = "{" + PODCAST_NS + "}"
 BASE_URL = "https://podcast.example.org"

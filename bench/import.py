@@ -53,7 +53,7 @@ def write_feed(path: Path, count: int) -> None:
 
 def measure(count: int, traced: bool) -> dict[str, float]:
     from showapp import create_app, db
-    from showapp.services import importer
+    from showapp.services.importing import importer
 
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)

@@ -32,7 +32,10 @@ from showapp.columns import utc_now  # noqa: E402
 from showapp.media.delivery import record_request  # noqa: E402
 from showapp.media.recorder import init_recorder  # noqa: E402
 from showapp.models import MediaRequest  # noqa: E402
-from showapp.services import media, studio, tones, urls  # noqa: E402
+from showapp.services import urls  # noqa: E402
+from showapp.services.audio import files as audio_files  # noqa: E402
+from showapp.services.catalog import writes  # noqa: E402
+from showapp.services.demo import tones  # noqa: E402
 
 SIZE = 50 * 1024 * 1024
 SECONDS = 3
@@ -145,12 +148,12 @@ def make_install(root: Path) -> tuple[dict[str, str], str, Path]:
     piece = tones.melody_mp3(1, 30)
     audio = piece * -(-SIZE // len(piece))  # whole MP3s end to end: about 50 MB
     with app.app_context(), db.new_session(app) as session:
-        show = studio.create_show(
+        show = writes.create_show(
             session, slug="bench", title="Bench", feed_url=urls.feed_url("http://x", "bench")
         )
-        with media.staged_audio(io.BytesIO(audio), episodes, "bench", "bench.mp3") as staged:
-            episode = studio.create_episode(session, show, audio=staged, title="Fifty megabytes")
-            studio.publish_episode(episode, utc_now() - timedelta(days=1))
+        with audio_files.staged_audio(io.BytesIO(audio), episodes, "bench", "bench.mp3") as staged:
+            episode = writes.create_episode(session, show, audio=staged, title="Fifty megabytes")
+            writes.publish_episode(episode, utc_now() - timedelta(days=1))
             session.flush()
             staged.keep()
         session.commit()

@@ -10,8 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from showapp.services import tones
-from showapp.services.audiotags import TagValues, write_tagged_copy
+from showapp.services.audio.tags import TagValues, write_tagged_copy
+from showapp.services.demo import tones
 
 MINUTES = 60
 

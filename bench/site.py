@@ -41,7 +41,7 @@ from showapp.models import (  # noqa: E402
     Topic,
     episode_topics,
 )
-from showapp.services import search_index  # noqa: E402
+from showapp.services.search import index as search_index  # noqa: E402
 
 VOCABULARY = """
 mentor sponsor career leadership trust feedback growth promotion coaching network influence

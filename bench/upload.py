@@ -34,8 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from showapp import create_app, db  # noqa: E402
-from showapp.services import accounts, studio, tones, urls  # noqa: E402
-from showapp.services.mp3frames import parse_header  # noqa: E402
+from showapp.services import accounts, urls  # noqa: E402
+from showapp.services.audio.mp3frames import parse_header  # noqa: E402
+from showapp.services.catalog import writes  # noqa: E402
+from showapp.services.demo import tones  # noqa: E402
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 PASSWORD = "benchmark password"
@@ -193,7 +195,7 @@ def prepare_showapp(work: Path) -> dict[str, str]:
     )  # fmt: skip
     db.upgrade(app)
     with app.app_context(), db.new_session(app) as session:
-        show = studio.create_show(
+        show = writes.create_show(
             session, slug="bench", title="Bench", feed_url=urls.feed_url("http://x", "bench")
         )
         admin = accounts.create_admin(session, "bench@example.com", PASSWORD)

@@ -8,7 +8,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from showapp.models import Episode
-from showapp.services.text import render_episode_notes, render_notes
+from showapp.services.catalog.text import render_episode_notes, render_notes
 
 
 def init_app(app: Flask) -> None:

@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
 from showapp.models import Episode, Show
-from showapp.services import media, studio, tones, urls
+from showapp.services import urls
+from showapp.services.audio import files as audio_files
+from showapp.services.catalog import writes
+from showapp.services.demo import tones
 
 _counter = itertools.count(1)
 BASE_URL = "http://podcast.test"
@@ -44,7 +47,7 @@ def make_show(session: Session, **overrides: Any) -> Show:
     }
     fields.update(overrides)
     slug = fields.pop("slug")
-    return studio.create_show(session, slug=slug, feed_url=urls.feed_url(BASE_URL, slug), **fields)
+    return writes.create_show(session, slug=slug, feed_url=urls.feed_url(BASE_URL, slug), **fields)
 
 
 def make_episode(
@@ -61,12 +64,12 @@ def make_episode(
     fields: dict[str, Any] = {"title": f"Episode {n}", "notes_md": "Some *notes*."}
     fields.update(overrides)
     audio = io.BytesIO(make_mp3(seconds, seed=n))
-    with media.staged_audio(audio, episodes_dir, show.slug, "upload.mp3") as staged:
-        episode = studio.create_episode(session, show, audio=staged, **fields)
+    with audio_files.staged_audio(audio, episodes_dir, show.slug, "upload.mp3") as staged:
+        episode = writes.create_episode(session, show, audio=staged, **fields)
         if published_at is True:
-            studio.publish_episode(episode, utc_now() - timedelta(days=1))
+            writes.publish_episode(episode, utc_now() - timedelta(days=1))
         elif isinstance(published_at, datetime):
-            studio.publish_episode(episode, published_at)
+            writes.publish_episode(episode, published_at)
         session.flush()
         staged.keep()
     return episode

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from showapp.models import Episode, Show
-from showapp.services import studio
+from showapp.services.catalog import writes
 from tests.factories import make_episode, make_show
 from tests.studio_helpers import csrf_token, make_user
 
@@ -39,10 +39,10 @@ def make_draft(session: Session, episodes_dir: Path, **show_fields: object) -> D
         notes_md=NOTES,
         slug="mentoring-with-grace",
     )
-    guest = studio.find_or_create_guest(
+    guest = writes.find_or_create_guest(
         session, "Grace Lee", organisation="Acme", job_title="Head of Ops", bio="Grace runs ops."
     )
-    studio.credit_guest(session, episode, guest, organisation="Acme", job_title="Head of Ops")
+    writes.credit_guest(session, episode, guest, organisation="Acme", job_title="Head of Ops")
     make_user(session, "host@example.com", shows=[show])
     session.commit()
     path = f"/studio/shows/{show.slug}/episodes/{episode.id}/review"

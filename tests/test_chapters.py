@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from showapp.errors import InvalidInput
 from showapp.models import Episode
-from showapp.services import chapters, transcripts
-from showapp.services.chapters import ChapterEntry
+from showapp.services.catalog import chapters, transcripts
+from showapp.services.catalog.chapters import ChapterEntry
 from tests.factories import make_episode, make_show
 
 GOOD_JSON = json.dumps(

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from showapp.media.recorder import get_recorder
 from showapp.models import Episode, Show
-from showapp.services import charts, stats, studio
+from showapp.services.catalog import writes
+from showapp.services.stats import charts, rollups
 from tests.factories import APPLE, OVERCAST, make_episode, make_show
 from tests.studio_helpers import csrf_token, login, make_user
 
@@ -45,11 +46,11 @@ def world(session: Session, episodes_dir: Path) -> World:
     show = make_show(session, slug="figures", title="Figures")
     first = make_episode(session, show, episodes_dir, title="First talk")
     second = make_episode(session, show, episodes_dir, title="Second talk")
-    hiring = studio.find_or_create_topic(session, "Hiring")
-    studio.tag_topic(session, first, hiring)
-    studio.tag_topic(session, second, hiring)
-    studio.tag_topic(session, second, studio.find_or_create_topic(session, "Pricing"))
-    studio.credit_guest(session, first, studio.find_or_create_guest(session, "Grace Hopper"))
+    hiring = writes.find_or_create_topic(session, "Hiring")
+    writes.tag_topic(session, first, hiring)
+    writes.tag_topic(session, second, hiring)
+    writes.tag_topic(session, second, writes.find_or_create_topic(session, "Pricing"))
+    writes.credit_guest(session, first, writes.find_or_create_guest(session, "Grace Hopper"))
     other = make_show(session, slug="other", title="Other")
     other_episode = make_episode(session, other, episodes_dir, title="Elsewhere")
     make_user(session, "host@example.com", shows=[show])
@@ -252,7 +253,7 @@ def test_empty_show_has_an_empty_state_and_empty_exports(client: FlaskClient, wo
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "No downloads yet" in html and "have not been rolled up yet" in html
-    assert stats.REHOSTED_NOTE in html
+    assert rollups.REHOSTED_NOTE in html
     assert "<svg" not in html and "total-card" not in html
     assert _csv(client, "topics") == [["topic", "downloads"]]
     assert _csv(client, "totals")[1:] == [["7", "0"], ["30", "0"], ["90", "0"]]
@@ -281,14 +282,14 @@ def test_only_the_shows_hosts_see_its_figures(
     token = csrf_token(client, "/studio/")
     refused = client.post("/studio/shows/figures/downloads/refresh", data={"csrf_token": token})
     assert refused.status_code == 403
-    assert stats.last_rollup(session) is None  # nobody ran the rollup
+    assert rollups.last_rollup(session) is None  # nobody ran the rollup
 
 
 def test_refresh_needs_a_csrf_token(client: FlaskClient, world: World, session: Session) -> None:
     login(client, "host@example.com")
     response = client.post("/studio/shows/figures/downloads/refresh", data={"days": "30"})
     assert response.status_code == 400
-    assert stats.last_rollup(session) is None
+    assert rollups.last_rollup(session) is None
 
 
 def test_downloads_is_in_the_show_navigation(client: FlaskClient, world: World) -> None:
@@ -300,9 +301,9 @@ def test_downloads_is_in_the_show_navigation(client: FlaskClient, world: World) 
 
 def test_rollup_records_when_it_ran(session: Session, world: World) -> None:
     before = datetime.now(UTC)
-    stats.rollup(session)
+    rollups.rollup(session)
     session.commit()
-    ran = stats.last_rollup(session)
+    ran = rollups.last_rollup(session)
     assert ran is not None and before <= ran <= datetime.now(UTC) + timedelta(seconds=1)
 
 

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
-from showapp.services import studio
+from showapp.services.catalog import writes
 from tests.browser import CHROMIUM, VIEWPORTS, browser_page, install_axe, serious_violations
 from tests.conftest import require
 from tests.factories import make_episode, make_show
@@ -31,8 +31,8 @@ def listened(app: Flask, session: Session, episodes_dir: Path, live_server: str)
     show = make_show(session, slug="figures", title="Figures")
     for n, title in enumerate(["How we hire engineers", "A very long conversation title " * 3]):
         episode = make_episode(session, show, episodes_dir, title=title)
-        studio.tag_topic(session, episode, studio.find_or_create_topic(session, f"Topic {n}"))
-        studio.credit_guest(session, episode, studio.find_or_create_guest(session, f"Guest {n}"))
+        writes.tag_topic(session, episode, writes.find_or_create_topic(session, f"Topic {n}"))
+        writes.credit_guest(session, episode, writes.find_or_create_guest(session, f"Guest {n}"))
         for agent in AGENTS[: n + 3]:
             request = urllib.request.Request(
                 f"{live_server}/media/{episode.audio_file}", headers={"User-Agent": agent}

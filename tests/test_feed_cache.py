@@ -17,8 +17,11 @@ from werkzeug.http import http_date
 
 from showapp import db
 from showapp.models import Episode, FeedCache, Show, episode_topics
-from showapp.services import feed_settings, feedbuild, feedlookup, studio
-from showapp.services.feeds import FeedRef, FeedSite
+from showapp.services.catalog import writes
+from showapp.services.feeds import lookup as feed_lookup
+from showapp.services.feeds import rebuild as feed_rebuild
+from showapp.services.feeds import settings as feed_settings
+from showapp.services.feeds.rendering import FeedRef, FeedSite
 from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_show
 
@@ -103,8 +106,8 @@ def test_guest_rename_reaches_every_feed_that_shows_them(
     client: FlaskClient, show: Show, session: Session, episodes_dir: Path
 ) -> None:
     episode = make_episode(session, show, episodes_dir, title="With guest")
-    guest = studio.find_or_create_guest(session, "Ana Lima")
-    studio.credit_guest(session, episode, guest)
+    guest = writes.find_or_create_guest(session, "Ana Lima")
+    writes.credit_guest(session, episode, guest)
     session.commit()
     assert b">Ana Lima</podcast:person>" in client.get(FEED).data
     guest.name = "Ana Lima Souza"
@@ -116,7 +119,7 @@ def test_guest_rename_reaches_every_feed_that_shows_them(
 def test_core_insert_through_the_session_invalidates_too(
     client: FlaskClient, show: Show, session: Session, episodes_dir: Path
 ) -> None:
-    topic = studio.find_or_create_topic(session, "Money")
+    topic = writes.find_or_create_topic(session, "Money")
     session.commit()
     assert client.get("/pod/topics/money/feed.xml").status_code == 200
     assert _titles(client, "/pod/topics/money/feed.xml") == []
@@ -149,14 +152,14 @@ def test_cache_row_knows_the_next_go_live(
     site = FeedSite(BASE_URL, "Net")
     ref = FeedRef("show", show_slug="pod")
     files = app.extensions["showapp.feedfiles"]
-    built = feedbuild.rebuild(session, ref, site, now, files)
+    built = feed_rebuild.rebuild(session, ref, site, now, files)
     session.commit()
     assert built is not None and built[0].next_go_live == later
     with db.get_engine(app).connect() as connection:
         dbapi, dialect = connection.connection, connection.dialect
-        assert feedlookup.lookup_raw(dbapi, dialect, ref.key, now) is not None
-        assert feedlookup.lookup_raw(dbapi, dialect, ref.key, later) is None
-    rebuilt = feedbuild.rebuild(session, ref, site, later, files)
+        assert feed_lookup.lookup_raw(dbapi, dialect, ref.key, now) is not None
+        assert feed_lookup.lookup_raw(dbapi, dialect, ref.key, later) is None
+    rebuilt = feed_rebuild.rebuild(session, ref, site, later, files)
     assert rebuilt is not None
     assert b"<title>Later</title>" in files.path(rebuilt[0].etag.strip('"'), ".xml").read_bytes()
 
@@ -170,7 +173,7 @@ def test_moved_feed_answers_301_and_carries_new_feed_url(
     response = client.get(FEED)
     assert response.status_code == 301
     assert response.headers["Location"] == "https://feeds.example.com/pod.xml"
-    from showapp.services import rss
+    from showapp.services.feeds import rss
 
     body = rss.build_feed(show, [], BASE_URL)
     assert b"<itunes:new-feed-url>https://feeds.example.com/pod.xml</itunes:new-feed-url>" in body

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from showapp.models import Show
-from showapp.services import feed_settings
+from showapp.services.feeds import settings as feed_settings
 from tests.factories import make_episode, make_show
 
 FEED = "/pod/feed.xml"

@@ -8,7 +8,7 @@ from flask.testing import FlaskCliRunner
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from showapp.services.feed_health import feed_health
+from showapp.services.feeds.health import feed_health
 from tests.factories import make_episode, make_show
 
 HTTPS = "https://podcast.test"

@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from showapp.models import Episode, EpisodeType, Guest, Show, Topic, User
-from showapp.services import studio
-from showapp.services.feeds import derived_guid
+from showapp.services.catalog import writes
+from showapp.services.feeds.rendering import derived_guid
 from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_show
 
@@ -54,8 +54,8 @@ def network(session: Session, episodes_dir: Path) -> Iterator[Network]:
     session.add(host)
     session.flush()
     other = make_show(session, slug="founders", title="Founders")
-    topic = studio.find_or_create_topic(session, "Sponsorship", "Who vouched for whom.")
-    guest = studio.find_or_create_guest(session, "Zoë Ngata")
+    topic = writes.find_or_create_topic(session, "Sponsorship", "Who vouched for whom.")
+    guest = writes.find_or_create_guest(session, "Zoë Ngata")
     guest.photo = "guests/zoe.png"
     guest.links = ["https://example.org/zoe"]
     now = datetime.now(UTC)
@@ -76,11 +76,11 @@ def network(session: Session, episodes_dir: Path) -> Iterator[Network]:
         )  # fmt: skip
         for n in (1, 2, 3)
     ]
-    studio.credit_guest(session, episodes[1], guest, role="guest")
-    studio.tag_topic(session, episodes[1], topic)
-    studio.tag_topic(session, episodes[2], topic)
+    writes.credit_guest(session, episodes[1], guest, role="guest")
+    writes.tag_topic(session, episodes[1], topic)
+    writes.tag_topic(session, episodes[2], topic)
     crossover = make_episode(session, other, episodes_dir, title="Crossover")
-    studio.credit_guest(session, crossover, guest)
+    writes.credit_guest(session, crossover, guest)
     session.commit()
     from sqlalchemy import insert
 

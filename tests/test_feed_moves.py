@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from showapp.models import FeedCache, Guest, Topic
-from showapp.services import studio, tidy
+from showapp.services.catalog import guests_topics, writes
 from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_show
 
@@ -31,14 +31,14 @@ def catalog(session: Session, episodes_dir: Path) -> Catalog:
     show = make_show(session, slug="pod", title="Pod")
     first = make_episode(session, show, episodes_dir, title="First talk")
     second = make_episode(session, show, episodes_dir, title="Second talk")
-    guest = studio.find_or_create_guest(session, "Ana Lima")
-    duplicate_guest = studio.find_or_create_guest(session, "Ana L.")
-    topic = studio.find_or_create_topic(session, "Sponsorship")
-    duplicate_topic = studio.find_or_create_topic(session, "Sponsors")
-    studio.credit_guest(session, first, guest)
-    studio.credit_guest(session, second, duplicate_guest)
-    studio.tag_topic(session, first, topic)
-    studio.tag_topic(session, second, duplicate_topic)
+    guest = writes.find_or_create_guest(session, "Ana Lima")
+    duplicate_guest = writes.find_or_create_guest(session, "Ana L.")
+    topic = writes.find_or_create_topic(session, "Sponsorship")
+    duplicate_topic = writes.find_or_create_topic(session, "Sponsors")
+    writes.credit_guest(session, first, guest)
+    writes.credit_guest(session, second, duplicate_guest)
+    writes.tag_topic(session, first, topic)
+    writes.tag_topic(session, second, duplicate_topic)
     session.commit()
     return Catalog(guest, duplicate_guest, topic, duplicate_topic)
 
@@ -62,9 +62,9 @@ def test_a_merged_guests_or_topics_feed_moves_to_the_kept_ones(
 ) -> None:  # fmt: skip
     assert _titles(client, old_feed) == ["Second talk"]
     if kind == "guest":
-        tidy.merge_guests(session, catalog.guest, catalog.duplicate_guest)
+        guests_topics.merge_guests(session, catalog.guest, catalog.duplicate_guest)
     else:
-        tidy.merge_topics(session, catalog.topic, catalog.duplicate_topic)
+        guests_topics.merge_topics(session, catalog.topic, catalog.duplicate_topic)
     session.commit()
     moved = client.get(old_feed)
     assert moved.status_code == 301
@@ -81,7 +81,7 @@ def test_a_deleted_topics_feed_is_gone_with_its_row_and_files(
     digest = client.get(path).headers["ETag"].strip('"')
     files = app.extensions["showapp.feedfiles"]
     assert files.has(digest)
-    tidy.delete_topic(session, catalog.duplicate_topic)
+    guests_topics.delete_topic(session, catalog.duplicate_topic)
     session.commit()
     assert client.get(path).status_code == 404
     session.expire_all()

@@ -19,9 +19,12 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from showapp.models import User, show_hosts
-from showapp.services import chapters, feed_rows, feeds, rss, soundbites, studio
-from showapp.services.feed_items import Channel, Item, Person, xml_text
-from showapp.services.podcast_ns import PODCAST_NS, rfc2822
+from showapp.services.catalog import chapters, soundbites, writes
+from showapp.services.feeds import rendering as feed_rendering
+from showapp.services.feeds import rows as feed_rows
+from showapp.services.feeds import rss
+from showapp.services.feeds.items import Channel, Item, Person, xml_text
+from showapp.services.feeds.podcast_namespace import PODCAST_NS, rfc2822
 from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_show
 
@@ -164,14 +167,14 @@ def test_each_episode_credits_its_guests_in_order_with_that_episodes_role(
     show = make_show(session, slug="talks", author="Ann Author")
     first = make_episode(session, show, episodes_dir, title="First")
     second = make_episode(session, show, episodes_dir, title="Second")
-    zoe = studio.find_or_create_guest(session, "Zoë Ngata")
+    zoe = writes.find_or_create_guest(session, "Zoë Ngata")
     zoe.photo = "guests/zoë.png"
     zoe.links = ["https://zoe.test/about"]
-    bo = studio.find_or_create_guest(session, "Bo Li")
-    studio.credit_guest(session, first, zoe)
-    studio.credit_guest(session, first, bo, role="cohost")
-    studio.credit_guest(session, second, bo)
-    studio.credit_guest(session, second, zoe, role="producer", group="crew")
+    bo = writes.find_or_create_guest(session, "Bo Li")
+    writes.credit_guest(session, first, zoe)
+    writes.credit_guest(session, first, bo, role="cohost")
+    writes.credit_guest(session, second, bo)
+    writes.credit_guest(session, second, zoe, role="producer", group="crew")
     session.commit()
     body = client.get("/talks/feed.xml").data
     items = {i.findtext("guid"): i for i in ElementTree.fromstring(body).iter("item")}
@@ -230,15 +233,18 @@ def test_a_feed_reads_the_same_whether_its_episodes_are_listed_by_id_or_by_scope
     show = make_show(session, slug="both")
     first = make_episode(session, show, episodes_dir, title="First")
     second = make_episode(session, show, episodes_dir, title="Second")
-    studio.credit_guest(session, first, studio.find_or_create_guest(session, "Zoë Ngata"))
+    writes.credit_guest(session, first, writes.find_or_create_guest(session, "Zoë Ngata"))
     chapters.replace_chapters(session, second, [{"start": "0", "title": "Hello"}])
     soundbites.add_soundbite(session, second, start=0.5, duration=1.5, title="Bit")
     session.commit()
-    ref, site = feeds.FeedRef("show", show_slug="both"), feeds.FeedSite(BASE_URL, "Net")
+    ref, site = (
+        feed_rendering.FeedRef("show", show_slug="both"),
+        feed_rendering.FeedSite(BASE_URL, "Net"),
+    )
     now = datetime.now(UTC)
 
     def body() -> bytes:
-        rendered = feeds.render(session, ref, site, now)
+        rendered = feed_rendering.render(session, ref, site, now)
         assert rendered is not None
         return rendered.body
 

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from showapp.services import chapters, soundbites, transcripts
-from showapp.services.podcast_ns import PODCAST_NS
+from showapp.services.catalog import chapters, soundbites, transcripts
+from showapp.services.feeds.podcast_namespace import PODCAST_NS
 from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_show
 
@@ -89,12 +89,12 @@ def test_adding_chapters_rebuilds_the_cached_feed(
 def test_topic_page_offers_each_shows_topic_feed(
     client: FlaskClient, session: Session, episodes_dir: Path
 ) -> None:
-    from showapp.services import studio
+    from showapp.services.catalog import writes
 
-    topic = studio.find_or_create_topic(session, "Finding a sponsor")
+    topic = writes.find_or_create_topic(session, "Finding a sponsor")
     for slug in ("alpha", "beta"):
         episode = make_episode(session, make_show(session, slug=slug), episodes_dir)
-        studio.tag_topic(session, episode, topic)
+        writes.tag_topic(session, episode, topic)
     session.commit()
     page = client.get("/topics/finding-a-sponsor").get_data(as_text=True)
     for slug in ("alpha", "beta"):

@@ -24,15 +24,18 @@ from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
 from showapp.models import Episode, EpisodeStatus, FeedChange, Show
-from showapp.services import feedcache, feeds, feedsplice, studio
-from showapp.services.feedfiles import FeedFiles
-from showapp.services.feeds import FeedRef, FeedSite
+from showapp.services.catalog import writes
+from showapp.services.feeds import rendering as feed_rendering
+from showapp.services.feeds import splice as feed_splice
+from showapp.services.feeds import stamps as feed_stamps
+from showapp.services.feeds.files import FeedFiles
+from showapp.services.feeds.rendering import FeedRef, FeedSite
 from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_show
 
 FEED = "/pod/feed.xml"
 SITE = FeedSite(BASE_URL, "showapp")
-RENDER_WHOLE = feeds.render  # kept before the spy below replaces it
+RENDER_WHOLE = feed_rendering.render  # kept before the spy below replaces it
 
 
 @pytest.fixture
@@ -50,9 +53,11 @@ def show(session: Session, episodes_dir: Path) -> Show:
 def renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Which way each rebuild went: "whole" (every item rendered) or "splice"."""
     seen: list[str] = []
-    whole, changes = feeds.render, feeds.render_changes
-    monkeypatch.setattr(feeds, "render", lambda *a: seen.append("whole") or whole(*a))
-    monkeypatch.setattr(feeds, "render_changes", lambda *a: seen.append("splice") or changes(*a))
+    whole, changes = feed_rendering.render, feed_rendering.render_changes
+    monkeypatch.setattr(feed_rendering, "render", lambda *a: seen.append("whole") or whole(*a))
+    monkeypatch.setattr(
+        feed_rendering, "render_changes", lambda *a: seen.append("splice") or changes(*a)
+    )
     yield seen
 
 
@@ -133,9 +138,9 @@ def test_crediting_a_guest_splices_but_renaming_one_renders_whole(
     client: FlaskClient, app: Flask, session: Session, show: Show, renders: list[str]
 ) -> None:
     _served(client)
-    guest = studio.find_or_create_guest(session, "Ana Lima")
-    studio.credit_guest(session, _episode(session, "Talk 5"), guest)
-    studio.credit_guest(session, _episode(session, "Talk 25"), guest)
+    guest = writes.find_or_create_guest(session, "Ana Lima")
+    writes.credit_guest(session, _episode(session, "Talk 5"), guest)
+    writes.credit_guest(session, _episode(session, "Talk 25"), guest)
     session.commit()
     body = _assert_spliced_equals_scratch(client, app, session, renders)
     assert body.count(b">Ana Lima</podcast:person>") == 2
@@ -203,17 +208,17 @@ def test_change_log_is_pruned_and_a_feed_older_than_it_renders_whole(
     client: FlaskClient, session: Session, show: Show, renders: list[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr(feedcache, "CHANGES_KEPT", 3)
+    monkeypatch.setattr(feed_stamps, "CHANGES_KEPT", 3)
     _served(client)
-    built_at = feedcache.current_stamp(session)
+    built_at = feed_stamps.current_stamp(session)
     for n in range(4):
         _episode(session, f"Talk {n}").title = f"Edited {n}"
         session.commit()
-    stamp = feedcache.current_stamp(session)
-    assert feedcache.changed_episodes(session, stamp - 1, stamp) == {
+    stamp = feed_stamps.current_stamp(session)
+    assert feed_stamps.changed_episodes(session, stamp - 1, stamp) == {
         _episode(session, "Edited 3").id
     }
-    assert feedcache.changed_episodes(session, built_at, stamp) is None  # reaches back too far
+    assert feed_stamps.changed_episodes(session, built_at, stamp) is None  # reaches back too far
     renders.clear()
     assert b"<title>Edited 3</title>" in _served(client)
     assert renders == ["whole"]
@@ -230,9 +235,9 @@ def _stream(body: bytes) -> object:
 @given(st.binary(max_size=3000), st.binary(max_size=3000))
 def test_crc_of_two_parts_combines_to_the_crc_of_the_whole(first: bytes, second: bytes) -> None:
     whole = zlib.crc32(first + second)
-    assert feedsplice.crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == whole
+    assert feed_splice.crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == whole
     # The fallback for systems without a shared libz gives the same answer.
-    assert feedsplice._gf2_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == whole
+    assert feed_splice._gf2_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == whole
 
 
 def test_splice_without_kernel_copies_gives_the_same_feed(

@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from showapp.models import Episode, EpisodeStatus, EpisodeType, Show, ShowType
-from showapp.services import feed_values, rss
-from showapp.services.feed_items import Soundbite, Transcript, xml_text
-from showapp.services.podcast_ns import (
+from showapp.services.feeds import rss
+from showapp.services.feeds import values as feed_values
+from showapp.services.feeds.items import Soundbite, Transcript, xml_text
+from showapp.services.feeds.podcast_namespace import (
     PODCAST_NS,
     write_chapters,
     write_soundbites,

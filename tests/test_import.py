@@ -421,7 +421,7 @@ def test_quirks_relative_urls_dates_encoding_and_markup(
 
 
 def test_import_reports_progress_to_a_callback(session: Session, tmp_path: Path) -> None:
-    from showapp.services import importer
+    from showapp.services.importing import importer
 
     events: list[importer.ImportProgress] = []
     report = importer.import_feed_file(

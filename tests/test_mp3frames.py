@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from showapp.services import media
-from showapp.services.mp3frames import (
+from showapp.services.audio import files as audio_files
+from showapp.services.audio.mp3frames import (
     FrameError,
     FrameScan,
     FrameWalker,
@@ -111,9 +111,9 @@ def test_tags_around_the_audio_do_not_change_its_length() -> None:
 
 def test_an_upload_is_walked_while_it_is_written(tmp_path: Path) -> None:
     data = (DATA / "vbr-noxing.mp3").read_bytes()
-    with media.staged_audio(io.BytesIO(data), tmp_path, "show", "a.mp3") as staged:
+    with audio_files.staged_audio(io.BytesIO(data), tmp_path, "show", "a.mp3") as staged:
         walked = staged.info.duration_seconds
-    part = media.PartFile(tmp_path, ".mp3")
+    part = audio_files.PartFile(tmp_path, ".mp3")
     part.write(data)
     part.close()
     assert part.frames is not None
@@ -132,4 +132,4 @@ def test_a_long_tag_that_looks_like_frames_is_walked_again_on_disk(tmp_path: Pat
     walker.feed(path.read_bytes())
     with pytest.raises(HistoryTooShort):
         walker.finish()
-    assert media._frame_scan(path, walker) == scan_file(path) == _walk_in_chunks(audio, 7)
+    assert audio_files._frame_scan(path, walker) == scan_file(path) == _walk_in_chunks(audio, 7)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from showapp.models import Appearance, Chapter, Episode, Guest, Soundbite, Transcript
-from showapp.services import studio, tidy
+from showapp.services.catalog import guests_topics, writes
 from tests.factories import make_episode, make_show, write_mp3
 
 
@@ -114,11 +114,11 @@ def test_unknown_episode_is_named(runner: FlaskCliRunner, episode: Episode) -> N
 
 
 def test_guest_and_topic_merge(runner: FlaskCliRunner, session: Session, episode: Episode) -> None:
-    ada = studio.find_or_create_guest(session, "Ada")
-    ada2 = studio.find_or_create_guest(session, "Ada L")
-    studio.credit_guest(session, episode, ada2)
-    studio.tag_topic(session, episode, studio.find_or_create_topic(session, "Tech"))
-    studio.find_or_create_topic(session, "Technology")
+    ada = writes.find_or_create_guest(session, "Ada")
+    ada2 = writes.find_or_create_guest(session, "Ada L")
+    writes.credit_guest(session, episode, ada2)
+    writes.tag_topic(session, episode, writes.find_or_create_topic(session, "Tech"))
+    writes.find_or_create_topic(session, "Technology")
     session.commit()
     result = runner.invoke(args=["guest", "merge", "ada", "ada-l"])
     assert result.exit_code == 0, result.output
@@ -127,7 +127,7 @@ def test_guest_and_topic_merge(runner: FlaskCliRunner, session: Session, episode
     assert result.exit_code == 0, result.output
     assert _count(session, Guest) == 1
     assert session.scalar(select(Appearance.guest_id)) == ada.id
-    assert tidy.resolve_slug_redirect(session, "topic", "tech") == "technology"
+    assert guests_topics.resolve_slug_redirect(session, "topic", "tech") == "technology"
 
 
 def test_episode_add_points_out_a_duplicate_upload(

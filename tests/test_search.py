@@ -10,11 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from showapp.models import SearchDocument
-from showapp.services import search, search_index, studio
+from showapp.services.catalog import writes
+from showapp.services.search import index as search_index
+from showapp.services.search import queries as search_queries
 from tests.factories import make_episode, make_show
 
 
-def _titles(results: search.SearchResults) -> list[str]:
+def _titles(results: search_queries.SearchResults) -> list[str]:
     return [hit.episode.title for hit in results.hits]
 
 
@@ -25,15 +27,15 @@ def test_search_matches_titles_notes_guests_and_topics(
     first = make_episode(session, show, episodes_dir, title="Finding a sponsor",
                          notes_md="We discuss **stretch** assignments.")  # fmt: skip
     second = make_episode(session, show, episodes_dir, title="Mentors at scale")
-    studio.credit_guest(session, second, studio.find_or_create_guest(session, "Kenji Watanabe"))
-    studio.tag_topic(session, first, studio.find_or_create_topic(session, "Career capital"))
+    writes.credit_guest(session, second, writes.find_or_create_guest(session, "Kenji Watanabe"))
+    writes.tag_topic(session, first, writes.find_or_create_topic(session, "Career capital"))
     session.commit()
 
-    assert _titles(search.search_episodes(session, "sponsor")) == ["Finding a sponsor"]
-    assert _titles(search.search_episodes(session, "stretch")) == ["Finding a sponsor"]
-    assert _titles(search.search_episodes(session, "watanabe")) == ["Mentors at scale"]
-    assert _titles(search.search_episodes(session, "capital")) == ["Finding a sponsor"]
-    assert search.search_episodes(session, "nothing-like-this").total == 0
+    assert _titles(search_queries.search_episodes(session, "sponsor")) == ["Finding a sponsor"]
+    assert _titles(search_queries.search_episodes(session, "stretch")) == ["Finding a sponsor"]
+    assert _titles(search_queries.search_episodes(session, "watanabe")) == ["Mentors at scale"]
+    assert _titles(search_queries.search_episodes(session, "capital")) == ["Finding a sponsor"]
+    assert search_queries.search_episodes(session, "nothing-like-this").total == 0
 
 
 def test_snippets_mark_matches_and_escape_stored_text(
@@ -43,7 +45,7 @@ def test_snippets_mark_matches_and_escape_stored_text(
     make_episode(session, show, episodes_dir, title="Trust",
                  notes_md="Say <b>hello</b> and build trust with your zeppelin crew.")  # fmt: skip
     session.commit()
-    results = search.search_episodes(session, "zeppelin")
+    results = search_queries.search_episodes(session, "zeppelin")
     assert ("zeppelin", True) in results.hits[0].snippet.segments
     page = client.get("/search?q=zeppelin").get_data(as_text=True)
     assert "<mark>zeppelin</mark>" in page
@@ -54,12 +56,12 @@ def test_a_word_said_only_in_a_transcript_is_found(session: Session, episodes_di
     show = make_show(session, slug="leaders")
     episode = make_episode(session, show, episodes_dir, title="Quiet one")
     session.commit()
-    assert search.search_episodes(session, "kaleidoscope").total == 0
+    assert search_queries.search_episodes(session, "kaleidoscope").total == 0
     search_index.index_episodes(
         session, [episode.id], transcripts={episode.id: "a kaleidoscope of"}
     )
     session.commit()
-    results = search.search_episodes(session, "kaleidoscope")
+    results = search_queries.search_episodes(session, "kaleidoscope")
     assert _titles(results) == ["Quiet one"]
     assert ("kaleidoscope", True) in results.hits[0].snippet.segments
 
@@ -68,7 +70,7 @@ def test_drafts_and_future_episodes_are_never_found(session: Session, episodes_d
     show = make_show(session, slug="leaders")
     make_episode(session, show, episodes_dir, title="Secret zeppelin", published_at=None)
     session.commit()
-    assert search.search_episodes(session, "zeppelin").total == 0
+    assert search_queries.search_episodes(session, "zeppelin").total == 0
 
 
 def test_index_follows_edits_and_deletes(session: Session, episodes_dir: Path) -> None:
@@ -77,14 +79,14 @@ def test_index_follows_edits_and_deletes(session: Session, episodes_dir: Path) -
     session.commit()
     episode.title = "Brand new heading"
     session.commit()
-    assert _titles(search.search_episodes(session, "heading")) == ["Brand new heading"]
-    assert search.search_episodes(session, "old").total == 0
-    guest = studio.find_or_create_guest(session, "Ada Lovelace")
-    studio.credit_guest(session, episode, guest)
+    assert _titles(search_queries.search_episodes(session, "heading")) == ["Brand new heading"]
+    assert search_queries.search_episodes(session, "old").total == 0
+    guest = writes.find_or_create_guest(session, "Ada Lovelace")
+    writes.credit_guest(session, episode, guest)
     session.commit()
     guest.name = "Ada King"
     session.commit()
-    assert search.search_episodes(session, "king").total == 1
+    assert search_queries.search_episodes(session, "king").total == 1
     session.delete(episode)
     session.commit()
     assert session.scalars(select(SearchDocument)).all() == []
@@ -99,8 +101,8 @@ def test_search_input_is_never_query_syntax_and_pages(
     session.commit()
     for nasty in ['"', "NEAR(", "a OR", "*", "-x", "'); drop", "a & | !b"]:
         assert client.get("/search", query_string={"q": nasty}).status_code == 200
-    first = search.search_episodes(session, "mentoring", page=1)
-    second = search.search_episodes(session, "mentoring", page=2)
+    first = search_queries.search_episodes(session, "mentoring", page=1)
+    second = search_queries.search_episodes(session, "mentoring", page=2)
     assert first.total == 12 and first.pages == 2
     assert len(first.hits) == 10 and len(second.hits) == 2
     assert not set(_titles(first)) & set(_titles(second))
@@ -112,7 +114,7 @@ def test_prefix_of_the_last_word_matches(session: Session, episodes_dir: Path) -
     show = make_show(session, slug="leaders")
     make_episode(session, show, episodes_dir, title="Sponsorship explained")
     session.commit()
-    assert search.search_episodes(session, "sponsorsh").total == 1
+    assert search_queries.search_episodes(session, "sponsorsh").total == 1
 
 
 def test_reindex_all_rebuilds_the_index(session: Session, episodes_dir: Path) -> None:
@@ -121,4 +123,4 @@ def test_reindex_all_rebuilds_the_index(session: Session, episodes_dir: Path) ->
     session.commit()
     assert search_index.reindex_all(session) == 1
     session.commit()
-    assert search.search_episodes(session, "rebuilt").total == 1
+    assert search_queries.search_episodes(session, "rebuilt").total == 1

@@ -10,9 +10,10 @@ from mutagen.mp3 import MP3
 from sqlalchemy.orm import Session
 
 from showapp.errors import BadAudio, InvalidInput, SlugTaken
-from showapp.services import media, studio
-from showapp.services.mp3frames import FrameError, scan_file
-from showapp.services.text import render_notes, slugify
+from showapp.services.audio import files as audio_files
+from showapp.services.audio.mp3frames import FrameError, scan_file
+from showapp.services.catalog import writes
+from showapp.services.catalog.text import render_notes, slugify
 from tests.factories import make_episode, make_mp3, make_show
 
 DATA = Path(__file__).parent / "data"
@@ -27,7 +28,7 @@ DATA = Path(__file__).parent / "data"
     ],
 )
 def test_podcast_guid_follows_the_podcasting_2_rule(feed_url: str, guid: str) -> None:
-    assert studio.podcast_guid_for(feed_url) == guid
+    assert writes.podcast_guid_for(feed_url) == guid
 
 
 def test_episode_guid_and_slug_survive_a_title_change(session: Session, episodes_dir: Path) -> None:
@@ -46,9 +47,9 @@ def test_duplicate_slugs_are_refused(session: Session, episodes_dir: Path) -> No
         make_show(session, slug="dup")
     make_episode(session, show, episodes_dir, title="Same", slug="same")
     with pytest.raises(SlugTaken):
-        studio.create_episode(session, show, title="Other", slug="same")
+        writes.create_episode(session, show, title="Other", slug="same")
     # A derived slug steps aside instead of failing.
-    assert studio.create_episode(session, show, title="Same").slug == "same-2"
+    assert writes.create_episode(session, show, title="Same").slug == "same-2"
 
 
 @pytest.mark.parametrize("slug", ["studio", "media", "Bad Slug", "ü"])
@@ -65,7 +66,7 @@ def test_empty_title_is_refused(session: Session) -> None:
 def test_vbr_mp3_without_xing_header_gets_its_true_duration(tmp_path: Path) -> None:
     path = DATA / "vbr-noxing.mp3"  # 30 s of VBR audio with no Xing/VBRI header
     assert MP3(path).info.length < 10  # mutagen alone guesses from the first frame
-    info = media.probe_audio(path, ".mp3")
+    info = audio_files.probe_audio(path, ".mp3")
     assert info.duration_seconds == pytest.approx(30, abs=0.2)
 
 
@@ -82,7 +83,7 @@ def test_frame_walk_detects_a_cut_off_file(tmp_path: Path) -> None:
 def test_staged_audio_leaves_nothing_when_the_block_fails(tmp_path: Path) -> None:
     with (
         pytest.raises(RuntimeError),
-        media.staged_audio(io.BytesIO(make_mp3(2)), tmp_path, "s", "a.mp3") as staged,
+        audio_files.staged_audio(io.BytesIO(make_mp3(2)), tmp_path, "s", "a.mp3") as staged,
     ):
         staged.relative_name("s", "ep")
         staged.keep()
@@ -93,7 +94,7 @@ def test_staged_audio_leaves_nothing_when_the_block_fails(tmp_path: Path) -> Non
 def test_empty_upload_is_refused(tmp_path: Path) -> None:
     with (
         pytest.raises(BadAudio, match="empty"),
-        media.staged_audio(io.BytesIO(b""), tmp_path, "s", "a.mp3"),
+        audio_files.staged_audio(io.BytesIO(b""), tmp_path, "s", "a.mp3"),
     ):
         pass
 

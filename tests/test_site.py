@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
 from showapp.models import EpisodeStatus
-from showapp.services import studio
+from showapp.services.catalog import writes
 from tests.factories import make_episode, make_show
 
 
@@ -42,9 +42,9 @@ def test_episode_page_shows_notes_guests_topics_and_player(
         title="Sponsors open doors",
         notes_md="We talk **sponsorship**.\n\n<script>alert(1)</script>\n\n[Book](https://example.com/b)",
     )
-    guest = studio.find_or_create_guest(session, "Rosa Diaz", organisation="Acme", job_title="CTO")
-    studio.credit_guest(session, episode, guest, organisation="Initech", job_title="VP Engineering")
-    studio.tag_topic(session, episode, studio.find_or_create_topic(session, "Finding a sponsor"))
+    guest = writes.find_or_create_guest(session, "Rosa Diaz", organisation="Acme", job_title="CTO")
+    writes.credit_guest(session, episode, guest, organisation="Initech", job_title="VP Engineering")
+    writes.tag_topic(session, episode, writes.find_or_create_topic(session, "Finding a sponsor"))
     session.commit()
     response = client.get("/leaders/episodes/sponsors-open-doors")
     assert response.status_code == 200

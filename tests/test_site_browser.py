@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
-from showapp.services import studio
+from showapp.services.catalog import writes
 from tests.browser import (
     CHROMIUM,
     current_time,
@@ -176,11 +176,11 @@ def site_data(session: Session, episodes_dir: Path) -> dict[str, str]:
         session, show, episodes_dir, title="Mentors at scale", seconds=30,
         notes_md="Kenji on mentoring programmes.",
     )  # fmt: skip
-    rosa = studio.find_or_create_guest(session, "Rosa Diaz", bio="Engineer and sponsor.")
-    studio.credit_guest(session, older, rosa, organisation="Initech", job_title="VP Engineering")
-    topic = studio.find_or_create_topic(session, "Sponsorship", "Who speaks for you.")
-    studio.tag_topic(session, older, topic)
-    studio.tag_topic(session, newer, topic)
+    rosa = writes.find_or_create_guest(session, "Rosa Diaz", bio="Engineer and sponsor.")
+    writes.credit_guest(session, older, rosa, organisation="Initech", job_title="VP Engineering")
+    topic = writes.find_or_create_topic(session, "Sponsorship", "Who speaks for you.")
+    writes.tag_topic(session, older, topic)
+    writes.tag_topic(session, newer, topic)
     session.commit()
     return {
         "home": "/",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from showapp import db
 from showapp.columns import utc_now
 from showapp.models import Episode, Show
-from showapp.services import studio
+from showapp.services.catalog import writes
 from tests.factories import make_episode, make_show
 
 
@@ -45,14 +45,14 @@ def _interview(session: Session, episodes_dir: Path) -> tuple[Show, list[Episode
                        published_at=utc_now() - timedelta(days=2))  # fmt: skip
     new = make_episode(session, show, episodes_dir, title="Third talk",
                        published_at=utc_now() - timedelta(days=1))  # fmt: skip
-    rosa = studio.find_or_create_guest(session, "Rosa Diaz", organisation="Acme", job_title="CEO")
-    studio.credit_guest(session, old, rosa, organisation="Initech", job_title="Engineer")
-    studio.credit_guest(session, new, rosa, role="host")
-    sponsor = studio.find_or_create_topic(session, "Sponsorship")
-    careers = studio.find_or_create_topic(session, "Careers")
+    rosa = writes.find_or_create_guest(session, "Rosa Diaz", organisation="Acme", job_title="CEO")
+    writes.credit_guest(session, old, rosa, organisation="Initech", job_title="Engineer")
+    writes.credit_guest(session, new, rosa, role="host")
+    sponsor = writes.find_or_create_topic(session, "Sponsorship")
+    careers = writes.find_or_create_topic(session, "Careers")
     for episode in (old, new):
-        studio.tag_topic(session, episode, sponsor)
-    studio.tag_topic(session, old, careers)
+        writes.tag_topic(session, episode, sponsor)
+    writes.tag_topic(session, old, careers)
     session.commit()
     return show, [old, mid, new]
 
@@ -112,11 +112,11 @@ def test_lists_are_paged_newest_first(
     client: FlaskClient, session: Session, episodes_dir: Path
 ) -> None:
     show = make_show(session, slug="leaders")
-    topic = studio.find_or_create_topic(session, "Mentoring")
+    topic = writes.find_or_create_topic(session, "Mentoring")
     for n in range(23):
         episode = make_episode(session, show, episodes_dir, title=f"Talk {n:02d}",
                                published_at=utc_now() - timedelta(hours=100 - n))  # fmt: skip
-        studio.tag_topic(session, episode, topic)
+        writes.tag_topic(session, episode, topic)
     session.commit()
     for base in ("/leaders/", "/topics/mentoring"):
         first, second = _page(client, base), _page(client, base + "?page=2")
@@ -147,8 +147,8 @@ def test_drafts_and_unknown_things_are_friendly_404s(
 ) -> None:
     show = make_show(session, slug="leaders")
     draft = make_episode(session, show, episodes_dir, title="Draft", published_at=None)
-    studio.credit_guest(session, draft, studio.find_or_create_guest(session, "Ghost"))
-    studio.tag_topic(session, draft, studio.find_or_create_topic(session, "Hidden"))
+    writes.credit_guest(session, draft, writes.find_or_create_guest(session, "Ghost"))
+    writes.tag_topic(session, draft, writes.find_or_create_topic(session, "Hidden"))
     session.commit()
     page = _page(client, path, 404)
     assert "Search the episodes instead" in page
@@ -224,14 +224,14 @@ def test_queries_per_page_do_not_grow_with_the_data(
 ) -> None:
     app.config["SITE_CACHE_SIZE"] = 0  # count what rendering a page costs
     show = make_show(session, slug="leaders")
-    topic = studio.find_or_create_topic(session, "Mentoring")
-    guest = studio.find_or_create_guest(session, "Rosa Diaz")
+    topic = writes.find_or_create_topic(session, "Mentoring")
+    guest = writes.find_or_create_guest(session, "Rosa Diaz")
 
     def add(count: int) -> Episode:
         for _ in range(count):
             episode = make_episode(session, show, episodes_dir, seconds=1)
-            studio.tag_topic(session, episode, topic)
-            studio.credit_guest(session, episode, guest)
+            writes.tag_topic(session, episode, topic)
+            writes.credit_guest(session, episode, guest)
         session.commit()
         return episode
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from showapp.media.recorder import get_recorder
 from showapp.models import DailyDownloads, Episode, MediaRequest, Show
-from showapp.services import charts, downloads, stats, studio, useragents
+from showapp.services.catalog import writes
+from showapp.services.stats import charts, recording, rollups, useragents
 from tests.factories import APPLE, OVERCAST, make_episode, make_show
 
 CHROME = (
@@ -33,10 +34,10 @@ def show(session: Session, episodes_dir: Path) -> Show:
     show = make_show(session, slug="figures")
     first = make_episode(session, show, episodes_dir, title="First talk")
     second = make_episode(session, show, episodes_dir, title="Second talk")
-    studio.tag_topic(session, first, studio.find_or_create_topic(session, "Hiring"))
-    studio.tag_topic(session, second, studio.find_or_create_topic(session, "Hiring"))
-    studio.tag_topic(session, second, studio.find_or_create_topic(session, "=Pricing"))
-    studio.credit_guest(session, first, studio.find_or_create_guest(session, "Grace <b>Hopper</b>"))
+    writes.tag_topic(session, first, writes.find_or_create_topic(session, "Hiring"))
+    writes.tag_topic(session, second, writes.find_or_create_topic(session, "Hiring"))
+    writes.tag_topic(session, second, writes.find_or_create_topic(session, "=Pricing"))
+    writes.credit_guest(session, first, writes.find_or_create_guest(session, "Grace <b>Hopper</b>"))
     session.commit()
     return show
 
@@ -67,31 +68,31 @@ def listened(app: Flask, session: Session, show: Show) -> Show:
     _listen(app, second, "192.0.2.5", "Googlebot/2.1 (+http://www.google.com/bot.html)")
     recorder = get_recorder(app)
     assert recorder is not None and recorder.flush() == 7
-    stats.rollup(session)
+    rollups.rollup(session)
     session.commit()
     return show
 
 
 def test_dashboard_figures(session: Session, listened: Show) -> None:
     today = datetime.now(UTC).date()
-    series = stats.downloads_per_day(session, listened.id, today - timedelta(days=29), today)
+    series = rollups.downloads_per_day(session, listened.id, today - timedelta(days=29), today)
     assert len(series) == 30 and series[-1] == (today, 4) and sum(n for _, n in series) == 4
-    assert stats.totals(session, listened.id, today) == {7: 4, 30: 4, 90: 4}
-    launches = stats.episode_launches(session, listened.id)
+    assert rollups.totals(session, listened.id, today) == {7: 4, 30: 4, 90: 4}
+    launches = rollups.episode_launches(session, listened.id)
     assert {(e.title, e.first_7_days, e.first_30_days) for e in launches} == {
         ("First talk", 2, 2),
         ("Second talk", 2, 2),
     }
     period = (today - timedelta(days=6), today)
-    assert stats.by_topic(session, listened.id, *period) == [("Hiring", 4), ("=Pricing", 2)]
-    assert stats.by_guest(session, listened.id, *period) == [("Grace <b>Hopper</b>", 2)]
-    assert stats.by_app(session, listened.id, *period) == [
+    assert rollups.by_topic(session, listened.id, *period) == [("Hiring", 4), ("=Pricing", 2)]
+    assert rollups.by_guest(session, listened.id, *period) == [("Grace <b>Hopper</b>", 2)]
+    assert rollups.by_app(session, listened.id, *period) == [
         ("Apple Podcasts", 2),
         ("Chrome", 1),
         ("Overcast", 1),
     ]
-    assert dict(stats.by_source(session, listened.id, *period)) == {"feed": 3, "embed": 1}
-    platforms = dict(stats.by_platform(session, listened.id, *period))
+    assert dict(rollups.by_source(session, listened.id, *period)) == {"feed": 3, "embed": 1}
+    platforms = dict(rollups.by_platform(session, listened.id, *period))
     assert sum(platforms.values()) == 4 and platforms["Windows Computer"] == 1
 
 
@@ -100,14 +101,16 @@ def test_every_table_exports_as_csv(session: Session, listened: Show) -> None:
     period = (today - timedelta(days=6), today)
     topics = list(
         csv.reader(
-            io.StringIO(stats.ranked_csv("topic", stats.by_topic(session, listened.id, *period)))
+            io.StringIO(
+                rollups.ranked_csv("topic", rollups.by_topic(session, listened.id, *period))
+            )
         )
     )
     # A topic that starts with "=" would run as a formula in a spreadsheet.
     assert topics == [["topic", "downloads"], ["Hiring", "4"], ["'=Pricing", "2"]]
     launches = list(
         csv.DictReader(
-            io.StringIO(stats.launches_csv(stats.episode_launches(session, listened.id)))
+            io.StringIO(rollups.launches_csv(rollups.episode_launches(session, listened.id)))
         )
     )
     assert {row["episode"]: row["first_7_days"] for row in launches} == {
@@ -117,12 +120,12 @@ def test_every_table_exports_as_csv(session: Session, listened: Show) -> None:
     days = list(
         csv.reader(
             io.StringIO(
-                stats.per_day_csv(stats.downloads_per_day(session, listened.id, today, today))
+                rollups.per_day_csv(rollups.downloads_per_day(session, listened.id, today, today))
             )
         )
     )
     assert days == [["day", "downloads"], [today.isoformat(), "4"]]
-    assert stats.totals_csv({7: 4, 30: 4, 90: 4}).splitlines() == [
+    assert rollups.totals_csv({7: 4, 30: 4, 90: 4}).splitlines() == [
         "days,downloads",
         "7,4",
         "30,4",
@@ -132,7 +135,7 @@ def test_every_table_exports_as_csv(session: Session, listened: Show) -> None:
 
 def test_charts_are_accessible_responsive_svg(session: Session, listened: Show) -> None:
     today = datetime.now(UTC).date()
-    series = stats.downloads_per_day(session, listened.id, today - timedelta(days=29), today)
+    series = rollups.downloads_per_day(session, listened.id, today - timedelta(days=29), today)
     svg = charts.line_chart([(d.isoformat(), n) for d, n in series], title="Downloads per day")
     root = ET.fromstring(svg)
     assert root.get("role") == "img" and root.get("width") == "100%"
@@ -142,7 +145,7 @@ def test_charts_are_accessible_responsive_svg(session: Session, listened: Show) 
     assert len(root.findall(f"{SVG}circle")) == 30
     assert len(root.findall(f"{SVG}polyline")) == 1
 
-    guests = stats.by_guest(session, listened.id, today, today)
+    guests = rollups.by_guest(session, listened.id, today, today)
     bars = charts.bar_chart(guests, title="By <guest>")
     assert "<b>" not in bars and "&lt;b&gt;Hopper" in bars
     root = ET.fromstring(bars)
@@ -212,15 +215,15 @@ def test_rollup_deletes_old_counted_requests_but_keeps_figures(
     _listen(app, first, "192.0.2.20", OVERCAST)
     recorder = get_recorder(app)
     assert recorder is not None and recorder.flush() == 1
-    stats.rollup(session)
+    rollups.rollup(session)
     session.commit()
     # A week later only the new request is kept, and yesterday's figures remain.
     later = datetime.now(UTC) + timedelta(days=8)
     recorder.record(
-        downloads.Hit(str(first.audio_file), later, "GET", "192.0.2.21", OVERCAST, None, None, None)
+        recording.Hit(str(first.audio_file), later, "GET", "192.0.2.21", OVERCAST, None, None, None)
     )
     recorder.flush()
-    stats.rollup(session, keep_requests_days=7)
+    rollups.rollup(session, keep_requests_days=7)
     session.commit()
     assert session.scalar(select(func.count()).select_from(MediaRequest)) == 1
     assert session.scalar(select(func.sum(DailyDownloads.downloads))) == 2

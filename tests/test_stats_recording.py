@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from showapp.models import Episode, MediaRequest
-from showapp.services import downloads
+from showapp.services.stats import recording
 from tests.factories import APPLE, OVERCAST, make_episode, make_show
 
 
@@ -55,7 +55,7 @@ def test_recorded_span_is_what_the_server_sent(
     last = data.draw(st.none() | edge.filter(lambda last: last >= first), "last")
     spacing = data.draw(st.sampled_from(["", " "]), "spacing")
     header = f"bytes={spacing}{first}-{'' if last is None else last}"
-    assert downloads.requested_span("GET", header, size) == _sent_span(client, episode, header)
+    assert recording.requested_span("GET", header, size) == _sent_span(client, episode, header)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_unusual_range_headers_are_read_as_sent(
     client: FlaskClient, episode: Episode, header: str
 ) -> None:
     size = episode.audio_bytes or 0
-    span = downloads.requested_span("GET", header, size)
+    span = recording.requested_span("GET", header, size)
     if "," in header:
         assert span == (0, 9)  # a multipart request counts from its first to its last byte
     else:
@@ -83,19 +83,19 @@ def test_one_batch_keys_each_request_under_its_own_days_salt(
     before_midnight = datetime(2026, 3, 2, 23, 59, tzinfo=UTC)
     after_midnight = before_midnight + timedelta(minutes=2)
     hits = [
-        downloads.Hit(name, before_midnight, "GET", "192.0.2.1", APPLE, "bytes=0-1", None, None),
-        downloads.Hit(name, before_midnight, "GET", "192.0.2.1", APPLE, "bytes=2-99", None, None),
-        downloads.Hit(name, before_midnight, "GET", "192.0.2.2", APPLE, None, None, None),
-        downloads.Hit(name, before_midnight, "GET", "192.0.2.1", OVERCAST, None, None, None),
-        downloads.Hit(name, after_midnight, "GET", "192.0.2.1", APPLE, "bytes=100-", None, None),
+        recording.Hit(name, before_midnight, "GET", "192.0.2.1", APPLE, "bytes=0-1", None, None),
+        recording.Hit(name, before_midnight, "GET", "192.0.2.1", APPLE, "bytes=2-99", None, None),
+        recording.Hit(name, before_midnight, "GET", "192.0.2.2", APPLE, None, None, None),
+        recording.Hit(name, before_midnight, "GET", "192.0.2.1", OVERCAST, None, None, None),
+        recording.Hit(name, after_midnight, "GET", "192.0.2.1", APPLE, "bytes=100-", None, None),
     ]
-    assert downloads.store_hits(session, hits) == 5
+    assert recording.store_hits(session, hits) == 5
     session.commit()
     rows = session.scalars(select(MediaRequest).order_by(MediaRequest.id)).all()
     # The batch dropped the salt of March 1st (two days old by its last request).
-    salts = {day: downloads.salt_for(session, day) for day in (date(2026, 3, 2), date(2026, 3, 3))}
+    salts = {day: recording.salt_for(session, day) for day in (date(2026, 3, 2), date(2026, 3, 3))}
     for hit, row in zip(hits, rows, strict=True):
-        key = downloads.listener_key(salts[hit.at.date()], hit.address, hit.user_agent)
+        key = recording.listener_key(salts[hit.at.date()], hit.address, hit.user_agent)
         assert row.listener_key == key
     # The same listener keeps one key through the day and is followed across midnight.
     assert rows[0].listener_key == rows[1].listener_key == rows[4].previous_key

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from showapp.media.recorder import get_recorder
 from showapp.models import DailyDownloads, Episode, ListenerSalt, MediaRequest
-from showapp.services import counting, downloads, stats
+from showapp.services.stats import counting, recording, rollups
 from tests.factories import make_episode, make_show
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
@@ -49,18 +49,18 @@ class Audio:
 class Listener:
     address: str
     agent: str
-    hits: list[downloads.Hit]
+    hits: list[recording.Hit]
     expected: list[tuple[str, datetime]]  # (audio name, when the download counts)
 
     def get(self, audio: Audio, at: datetime, span: tuple[int, int] | None = None) -> None:
         header = None if span is None else f"bytes={span[0]}-{span[1]}"
         self.hits.append(
-            downloads.Hit(audio.name, at, "GET", self.address, self.agent, header, None, None)
+            recording.Hit(audio.name, at, "GET", self.address, self.agent, header, None, None)
         )
 
     def head(self, audio: Audio, at: datetime) -> None:
         self.hits.append(
-            downloads.Hit(audio.name, at, "HEAD", self.address, self.agent, None, None, None)
+            recording.Hit(audio.name, at, "HEAD", self.address, self.agent, None, None, None)
         )
 
     def counts(self, audio: Audio, at: datetime) -> None:
@@ -219,7 +219,7 @@ def _replay(app: Flask, session: Session, people: list[Listener]) -> int:
         # A rollup every six hours of log time, as cron would run it.
         if block is not None and hit.at.hour // 6 != block:
             recorder.flush()
-            stats.rollup(session)
+            rollups.rollup(session)
             session.commit()
         block = hit.at.hour // 6
         recorder.record(hit)
@@ -235,7 +235,7 @@ def test_replayed_log_gives_exactly_the_expected_counts(
     people = generate_log(audios, listeners=720, seed=8)
     requests = _replay(app, session, people)
     assert requests > 2000
-    stats.rollup(session)
+    rollups.rollup(session)
     session.commit()
 
     ids = {
@@ -254,10 +254,10 @@ def test_replayed_log_gives_exactly_the_expected_counts(
     assert show_id is not None
     period = (START.date() - timedelta(days=1), START.date() + timedelta(days=10))
     expected_apps = Counter(APPS[who.agent] for who in people for _ in who.expected)
-    assert dict(stats.by_app(session, show_id, *period)) == dict(expected_apps)
+    assert dict(rollups.by_app(session, show_id, *period)) == dict(expected_apps)
 
     # Run again: nothing new to read, the same totals.
-    again = stats.rollup(session)
+    again = rollups.rollup(session)
     session.commit()
     assert again.requests_read == 0
     assert _daily(session) == expected

@@ -19,7 +19,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
 from showapp.models import Episode, EpisodeStatus
-from showapp.services import catalog, editing
+from showapp.services.catalog import editing, lookups
 from tests.factories import make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, live_login, login, make_user
 
@@ -191,7 +191,7 @@ def _edit_form(client: FlaskClient, url: str, **fields: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def episode(session: Session, host: FlaskClient, episodes_dir: Path) -> Episode:
-    show = catalog.get_show(session, "leaders")
+    show = lookups.get_show(session, "leaders")
     assert show is not None
     found = make_episode(session, show, episodes_dir, title="First cut", published_at=None)
     session.commit()
@@ -225,7 +225,7 @@ def test_editor_saves_notes_guests_topics_and_publishes(
     )
     response = host.post(_url(episode), data=form)
     assert response.status_code == 303
-    saved = editing.get_show_episode(session, catalog.get_show(session, "leaders"), episode.id)  # type: ignore[arg-type]
+    saved = editing.get_show_episode(session, lookups.get_show(session, "leaders"), episode.id)  # type: ignore[arg-type]
     assert saved is not None and saved.status == EpisodeStatus.PUBLISHED
     assert saved.published_at is not None and (saved.season, saved.number) == (2, 7)
     assert [t.name for t in saved.topics] == ["Career growth", "Sponsorship"]
@@ -277,7 +277,7 @@ def test_bad_editor_input_is_refused_and_nothing_changes(
 def test_a_duplicate_slug_is_refused(
     host: FlaskClient, session: Session, episode: Episode, episodes_dir: Path
 ) -> None:
-    show = catalog.get_show(session, "leaders")
+    show = lookups.get_show(session, "leaders")
     make_episode(session, show, episodes_dir, title="Taken", slug="taken")  # type: ignore[arg-type]
     session.commit()
     response = host.post(_url(episode), data=_edit_form(host, _url(episode), slug="taken"))
@@ -357,13 +357,13 @@ def test_notes_preview_is_rendered_and_sanitised_by_the_server(
 def test_episode_list_filters_by_status_and_topic_and_searches(
     host: FlaskClient, session: Session, episodes_dir: Path
 ) -> None:
-    show = catalog.get_show(session, "leaders")
+    show = lookups.get_show(session, "leaders")
     assert show is not None
-    from showapp.services import studio
+    from showapp.services.catalog import writes
 
     live = make_episode(session, show, episodes_dir, title="Mentors at work")
     make_episode(session, show, episodes_dir, title="Draft on sponsors", published_at=None)
-    studio.tag_topic(session, live, studio.find_or_create_topic(session, "Mentoring"))
+    writes.tag_topic(session, live, writes.find_or_create_topic(session, "Mentoring"))
     session.commit()
     base = "/studio/shows/leaders/episodes"
     both = host.get(base).get_data(as_text=True)

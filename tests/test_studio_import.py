@@ -27,7 +27,7 @@ from werkzeug.test import encode_multipart
 
 from showapp import create_app, db
 from showapp.models import Episode, ImportJob, Show, UserRole
-from showapp.services import netguard
+from showapp.services.importing import ssrf_guard
 from tests import test_import
 from tests.conftest import POSTGRES_URL, _test_config, _truncate_all
 from tests.factories import make_mp3, make_show
@@ -222,8 +222,8 @@ def second_loopback_server() -> Iterator[tuple[str, Served]]:
 def loopback_one_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
     # The test machine has no public address, so 127.0.0.1 plays the old host on the public
     # internet; every other address is judged by the real rule.
-    real = netguard.is_public
-    monkeypatch.setattr(netguard, "is_public", lambda a: str(a) == "127.0.0.1" or real(a))
+    real = ssrf_guard.is_public
+    monkeypatch.setattr(ssrf_guard, "is_public", lambda a: str(a) == "127.0.0.1" or real(a))
 
 
 def test_a_redirect_into_the_private_network_is_refused(
@@ -267,9 +267,9 @@ def test_the_connected_address_is_checked_again(http_server: tuple[str, Served])
     # Against DNS rebinding: a name that resolved to a public address when screened and to a
     # private one when connecting is caught at the socket.
     port = int(http_server[0].rsplit(":", 1)[1])
-    with netguard.screening(), pytest.raises(netguard.UnsafeAddress, match="127.0.0.1"):
-        netguard.create_connection(("127.0.0.1", port), 5)
-    netguard.create_connection(("127.0.0.1", port), 5).close()  # not screening: allowed
+    with ssrf_guard.screening(), pytest.raises(ssrf_guard.UnsafeAddress, match="127.0.0.1"):
+        ssrf_guard.create_connection(("127.0.0.1", port), 5)
+    ssrf_guard.create_connection(("127.0.0.1", port), 5).close()  # not screening: allowed
 
 
 def test_the_cli_still_imports_from_local_addresses(

@@ -25,8 +25,10 @@ from showapp.models import (
     Transcript,
     UserRole,
 )
-from showapp.services import chapters, search, studio, tagging
-from showapp.services.chapters import ChapterEntry
+from showapp.services.audio import retagging
+from showapp.services.catalog import chapters, writes
+from showapp.services.catalog.chapters import ChapterEntry
+from showapp.services.search import queries as search_queries
 from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, login, make_user
@@ -52,9 +54,9 @@ def episode(admin: FlaskClient, session: Session, episodes_dir: Path) -> Episode
 
 
 def studio_show(session: Session) -> Any:
-    from showapp.services import catalog
+    from showapp.services.catalog import lookups
 
-    return catalog.get_show(session, "leaders")
+    return lookups.get_show(session, "leaders")
 
 
 def _url(episode: Episode, page: str = "") -> str:
@@ -224,7 +226,7 @@ def test_chapters_are_taken_from_the_audio_file(
     chapters.replace_chapters(
         session, fresh, [ChapterEntry(0.0, "From the file"), ChapterEntry(3.0, "Second")]
     )
-    with tagging.tag_episode_audio(session, fresh, episodes_dir, BASE_URL):
+    with retagging.tag_episode_audio(session, fresh, episodes_dir, BASE_URL):
         session.commit()
     chapters.replace_chapters(session, fresh, [])  # forget them in the database only
     session.commit()
@@ -274,7 +276,9 @@ def test_a_transcript_upload_is_stored_searchable_and_warned_about(
         select(SearchDocument).where(SearchDocument.episode_id == episode.id)
     ).one()
     assert "Rosa Diaz: Thanks for having me." in document.transcript
-    titles = [hit.episode.title for hit in search.search_episodes(session, "kaleidoscope").hits]
+    titles = [
+        hit.episode.title for hit in search_queries.search_episodes(session, "kaleidoscope").hits
+    ]
     assert titles == ["Finding a sponsor"]
 
     # Replacing it reindexes the episode: the old words are gone from search.
@@ -286,8 +290,8 @@ def test_a_transcript_upload_is_stored_searchable_and_warned_about(
     )
     assert response.status_code == 303
     session.rollback()
-    assert search.search_episodes(session, "kaleidoscope").total == 0
-    assert search.search_episodes(session, "prism").total == 1
+    assert search_queries.search_episodes(session, "kaleidoscope").total == 0
+    assert search_queries.search_episodes(session, "prism").total == 1
 
 
 @pytest.mark.parametrize(
@@ -476,10 +480,10 @@ def test_publishing_from_the_studio_tags_the_file(
 def people(admin: FlaskClient, session: Session, episodes_dir: Path) -> list[Episode]:
     show = studio_show(session)
     one, two = (make_episode(session, show, episodes_dir) for _ in range(2))
-    studio.credit_guest(session, one, studio.find_or_create_guest(session, "Grace Hopper"))
-    studio.credit_guest(session, two, studio.find_or_create_guest(session, "Grace M Hopper"))
+    writes.credit_guest(session, one, writes.find_or_create_guest(session, "Grace Hopper"))
+    writes.credit_guest(session, two, writes.find_or_create_guest(session, "Grace M Hopper"))
     for episode, name in ((one, "Mentoring"), (two, "Mentorship"), (two, "Careers")):
-        studio.tag_topic(session, episode, studio.find_or_create_topic(session, name))
+        writes.tag_topic(session, episode, writes.find_or_create_topic(session, name))
     session.commit()
     return [one, two]
 
@@ -585,7 +589,7 @@ def test_the_player_gets_the_chapters_and_transcript_urls(
     assert "data-chapters-url" not in page and "data-transcript-url" not in page
     fresh = _fresh(session, episode)
     chapters.replace_chapters(session, fresh, [ChapterEntry(0, "Hello")])
-    from showapp.services import transcripts
+    from showapp.services.catalog import transcripts
 
     transcripts.add_transcript(session, fresh, VTT, filename="t.vtt")
     session.commit()

@@ -20,16 +20,13 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
 from showapp.models import Episode, UserRole
-from showapp.services import (
-    accounts,
-    chapters,
-    importjobs,
-    review,
-    review_comments,
-    studio,
-    tagging,
-)
-from showapp.services.chapters import ChapterEntry
+from showapp.services import accounts
+from showapp.services.audio import retagging
+from showapp.services.catalog import chapters, writes
+from showapp.services.catalog.chapters import ChapterEntry
+from showapp.services.importing import jobs as import_jobs
+from showapp.services.review import comments as review_comments
+from showapp.services.review import links as review_links
 from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, login, make_user
@@ -135,15 +132,15 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     # the audio file" has some to take, with guests and topics to merge and a guest reviewing.
     episode = make_episode(session, show, episodes_dir, published_at=None)
     chapters.replace_chapters(session, episode, [ChapterEntry(0.0, "Start")])
-    with tagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
+    with retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
         session.flush()
     for name in ("Grace Hopper", "Grace M Hopper"):
-        studio.credit_guest(session, episode, studio.find_or_create_guest(session, name))
+        writes.credit_guest(session, episode, writes.find_or_create_guest(session, name))
     for name in ("Mentoring", "Mentorship"):
-        studio.tag_topic(session, episode, studio.find_or_create_topic(session, name))
-    guest = studio.find_or_create_guest(session, "Grace Lee")
-    studio.credit_guest(session, episode, guest)
-    link = review.create_link(session, episode, guest.id, days=7, message="")
+        writes.tag_topic(session, episode, writes.find_or_create_topic(session, name))
+    guest = writes.find_or_create_guest(session, "Grace Lee")
+    writes.credit_guest(session, episode, guest)
+    link = review_links.create_link(session, episode, guest.id, days=7, message="")
     comment = review_comments.add_guest_comment(
         session, link, review_comments.CommentInput(body="Cut the cough"), None
     )
@@ -151,7 +148,7 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     host = make_user(session, "host@example.com", shows=[other])
     invited, token = accounts.invite_host(session, "invited@example.com", "", [show.id])
     # An import the host started (hosts see their own imports, admins every one).
-    job = importjobs.create_job(
+    job = import_jobs.create_job(
         session, user=host, source="feed.xml", show=other, download_media=False
     )
     session.commit()

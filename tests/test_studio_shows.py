@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from showapp.models import Show, UserRole
-from showapp.services import catalog
+from showapp.services.catalog import lookups
 from tests.factories import make_show
 from tests.studio_helpers import csrf_token, login, make_user
 
@@ -55,7 +55,7 @@ def test_admin_creates_a_show_with_every_feed_field(client: FlaskClient, session
     }
     response = client.post("/studio/shows/new", data=form)
     assert response.status_code == 303
-    show = catalog.get_show(session, "career-talks")
+    show = lookups.get_show(session, "career-talks")
     assert show is not None
     assert (show.language, show.category, show.subcategory) == ("de", "Business", "Careers")
     assert show.explicit and show.show_type.value == "serial"
@@ -77,7 +77,7 @@ def test_show_settings_refuse_a_subcategory_of_another_category_and_bad_zone(
     assert "is not a time zone" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Show, 1) is not None
-    assert catalog.get_show(session, "leaders").category == "Business"  # type: ignore[union-attr]
+    assert lookups.get_show(session, "leaders").category == "Business"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_bad_artwork_is_refused_with_what_is_wrong(
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert sorted(episodes_dir.rglob("*")) == before
-    assert catalog.get_show(session, "leaders").artwork is None  # type: ignore[union-attr]
+    assert lookups.get_show(session, "leaders").artwork is None  # type: ignore[union-attr]
 
 
 def test_good_artwork_is_stored_with_smaller_copies_made_once(
@@ -116,7 +116,7 @@ def test_good_artwork_is_stored_with_smaller_copies_made_once(
         data={"csrf_token": token, "artwork": (_image((1500, 1500), "JPEG"), "c.jpg")},
     )
     assert response.status_code == 303
-    show = catalog.get_show(session, "leaders")
+    show = lookups.get_show(session, "leaders")
     assert show is not None and show.artwork and show.artwork.endswith(".jpg")
     stored = episodes_dir / show.artwork
     with Image.open(stored) as full:

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from showapp.errors import MediaWriteFailed
 from showapp.models import Episode, Show
-from showapp.services import chapters, media, studio, tagging
-from showapp.services.chapters import ChapterEntry
+from showapp.services.audio import files as audio_files
+from showapp.services.audio import retagging
+from showapp.services.catalog import chapters, writes
+from showapp.services.catalog.chapters import ChapterEntry
 from tests.conftest import BASE_URL, require
 from tests.factories import make_episode, make_mp3, make_show
 
@@ -47,10 +49,10 @@ def _m4a_episode(
 ) -> Episode:
     with (
         source.open("rb") as stream,
-        media.staged_audio(stream, episodes_dir, show.slug, "tone.m4a") as staged,
+        audio_files.staged_audio(stream, episodes_dir, show.slug, "tone.m4a") as staged,
     ):
-        episode = studio.create_episode(session, show, title="Tone talk", audio=staged, number=7)
-        studio.publish_episode(episode)
+        episode = writes.create_episode(session, show, title="Tone talk", audio=staged, number=7)
+        writes.publish_episode(episode)
         session.flush()
         staged.keep()
     return episode
@@ -73,7 +75,7 @@ def test_mp3_carries_its_metadata_and_chapters(
     episode = make_episode(session, show, episodes_dir, number=12, summary="About mentors.")
     chapters.replace_chapters(session, episode, CHAPTERS)
     old_name, guid = episode.audio_file, episode.guid
-    with tagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
+    with retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
         session.commit()
     assert episode.audio_file != old_name and episode.guid == guid
     assert not (episodes_dir / str(old_name)).exists()
@@ -101,7 +103,7 @@ def test_mp3_carries_its_metadata_and_chapters(
         (2500, "Goodbye"),
     ]
     assert chapters.read_audio_chapters(path) == CHAPTERS
-    media.probe_audio(path, ".mp3")  # still audio we would accept
+    audio_files.probe_audio(path, ".mp3")  # still audio we would accept
     with client.get(f"/media/{episode.audio_file}") as response:
         assert response.status_code == 200
     with client.get(f"/media/{old_name}") as response:
@@ -113,7 +115,7 @@ def test_m4a_carries_its_metadata_and_chapters(session: Session, episodes_dir: P
     cover = _with_artwork(session, show, episodes_dir)
     episode = _m4a_episode(session, show, episodes_dir)
     chapters.replace_chapters(session, episode, CHAPTERS)
-    with tagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
+    with retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
         session.commit()
     path = episodes_dir / str(episode.audio_file)
     audio = MP4(path)
@@ -126,7 +128,7 @@ def test_m4a_carries_its_metadata_and_chapters(session: Session, episodes_dir: P
         (c.start_seconds, c.title) for c in CHAPTERS
     ]
     assert abs(audio.info.length - (episode.duration_seconds or 0)) < 0.01
-    media.probe_audio(path, ".m4a")
+    audio_files.probe_audio(path, ".m4a")
 
 
 @pytest.mark.parametrize("layout", ["moov-first", "mdat-first"])
@@ -144,7 +146,7 @@ def test_ffmpeg_reads_the_m4a_chapters_and_the_audio_is_untouched(
         )
     episode = _m4a_episode(session, make_show(session), episodes_dir, source)
     chapters.replace_chapters(session, episode, CHAPTERS)
-    with tagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
+    with retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
         session.commit()
     path = episodes_dir / str(episode.audio_file)
     probe = subprocess.run(
@@ -172,7 +174,7 @@ def test_a_failed_write_leaves_the_previous_file_serving(
     resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))
     try:
         with pytest.raises(MediaWriteFailed, match="previous file is still the one served"):
-            tagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL)
+            retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL)
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
     session.rollback()
@@ -190,7 +192,7 @@ def test_a_failed_commit_keeps_the_old_file(session: Session, episodes_dir: Path
     old_name = episode.audio_file
     with (
         pytest.raises(RuntimeError),
-        tagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL) as swap,
+        retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL) as swap,
     ):
         raise RuntimeError("the commit failed")
     session.rollback()
@@ -207,8 +209,8 @@ def test_replacing_audio_gives_a_new_url_and_keeps_the_guid(
     old_name, guid = episode.audio_file, episode.guid
     upload = io.BytesIO(make_mp3(6.0, seed=99))
     with (
-        media.staged_audio(upload, episodes_dir, show.slug, "new.mp3") as staged,
-        tagging.replace_audio(session, episode, staged, episodes_dir, BASE_URL),
+        audio_files.staged_audio(upload, episodes_dir, show.slug, "new.mp3") as staged,
+        retagging.replace_audio(session, episode, staged, episodes_dir, BASE_URL),
     ):
         session.commit()
     assert episode.guid == guid and episode.audio_file != old_name
@@ -216,4 +218,4 @@ def test_replacing_audio_gives_a_new_url_and_keeps_the_guid(
     assert episode.audio_bytes == (episodes_dir / str(episode.audio_file)).stat().st_size
     assert str(ID3(episodes_dir / str(episode.audio_file))["TIT2"]) == episode.title
     assert not (episodes_dir / str(old_name)).exists()
-    assert tagging.find_by_sha256(session, staged.sha256) == episode
+    assert retagging.find_by_sha256(session, staged.sha256) == episode

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from showapp.errors import InvalidInput
-from showapp.services import soundbites, transcripts
+from showapp.services.catalog import soundbites, transcripts
 from tests.factories import make_episode, make_show
 
 VTT = """WEBVTT

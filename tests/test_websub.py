@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from showapp import create_app, db
-from showapp.services.websub import Notifier
+from showapp.services.feeds.websub import Notifier
 from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_show
 
@@ -115,9 +115,9 @@ def test_a_dead_hub_never_slows_or_breaks_a_save(app: Flask, app_config: dict[st
         session.commit()
         assert time.perf_counter() - started < 0.5
     with db.new_session(pinged) as session:
-        from showapp.services import catalog
+        from showapp.services.catalog import lookups
 
-        saved = catalog.get_show(session, "quiet")
+        saved = lookups.get_show(session, "quiet")
         assert saved is not None and saved.title == "Still saved"
     db.get_engine(pinged).dispose()
 

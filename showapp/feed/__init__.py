@@ -17,11 +17,12 @@ from showapp import db
 from showapp.columns import utc_now
 from showapp.feed.fastlane import FeedFastLane
 from showapp.feed.http import feed_response, not_modified, wants_gzip
-from showapp.services import feedbuild, feedcache
-from showapp.services.feedfiles import FeedFiles
-from showapp.services.feedlookup import CachedFeed, FastLookup
-from showapp.services.feeds import FeedRef, FeedSite
-from showapp.services.websub import Notifier
+from showapp.services.feeds import rebuild as feed_rebuild
+from showapp.services.feeds import stamps as feed_stamps
+from showapp.services.feeds.files import FeedFiles
+from showapp.services.feeds.lookup import CachedFeed, FastLookup
+from showapp.services.feeds.rendering import FeedRef, FeedSite
+from showapp.services.feeds.websub import Notifier
 from showapp.studio.security import limiter
 
 bp = Blueprint("feed", __name__)
@@ -45,9 +46,9 @@ def init_app(app: Flask) -> None:
     base_url = app.config["BASE_URL"]
 
     def announce(show_slugs: set[str]) -> None:
-        notifier.notify(feedcache.feed_urls_for(base_url, show_slugs))
+        notifier.notify(feed_stamps.feed_urls_for(base_url, show_slugs))
 
-    feedcache.install(app.extensions["showapp.sessionmaker"], announce)
+    feed_stamps.install(app.extensions["showapp.sessionmaker"], announce)
     files = FeedFiles(_files_root(app))
     app.extensions["showapp.feedfiles"] = files
     engine = app.extensions["showapp.engine"]
@@ -125,9 +126,9 @@ def _rebuild(ref: FeedRef) -> CachedFeed:
         config["BASE_URL"], config["SITE_TITLE"], config["WEBSUB_HUB"], config["MEDIA_PREFIX_URL"]
     )
     session = db.get_session()
-    built = feedbuild.rebuild(session, ref, site, utc_now(), _files())
+    built = feed_rebuild.rebuild(session, ref, site, utc_now(), _files())
     session.commit()
-    feedbuild.discard_replaced_files(session)
+    feed_rebuild.discard_replaced_files(session)
     if built is None:
         abort(404, "No feed has this address.")
     row, changed = built

@@ -18,9 +18,9 @@ from werkzeug.routing import Map, RequestRedirect
 from werkzeug.wsgi import FileWrapper
 
 from showapp.feed.http import Environ, feed_headers, not_modified, wants_gzip
-from showapp.services.feedfiles import FeedFiles
-from showapp.services.feedlookup import CachedFeed
-from showapp.services.feeds import FeedRef
+from showapp.services.feeds.files import FeedFiles
+from showapp.services.feeds.lookup import CachedFeed
+from showapp.services.feeds.rendering import FeedRef
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]

@@ -13,7 +13,7 @@ from flask import Response
 from werkzeug.http import http_date, parse_accept_header, parse_date
 from werkzeug.wsgi import wrap_file
 
-from showapp.services.feedlookup import CachedFeed
+from showapp.services.feeds.lookup import CachedFeed
 
 GZIP_SUFFIX = '-gz"'
 Environ = dict[str, Any]

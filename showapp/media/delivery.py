@@ -13,7 +13,7 @@ from werkzeug.security import safe_join
 
 from showapp.media import bp
 from showapp.media.recorder import get_recorder, hit_from_environ
-from showapp.services.media import AUDIO_TYPES
+from showapp.services.audio.files import AUDIO_TYPES
 
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 SERVED_TYPES = AUDIO_TYPES | IMAGE_TYPES

@@ -13,7 +13,7 @@ from flask import Response, abort, request
 from showapp.db import get_session
 from showapp.media import bp
 from showapp.models import Episode, Show
-from showapp.services import chapters, rich, transcripts
+from showapp.services.catalog import chapters, episode_documents, transcripts
 
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
 CHAPTERS_MIME = "application/json+chapters"
@@ -47,7 +47,7 @@ def transcript_document(show_slug: str, episode_slug: str, extension: str) -> Re
 
 
 def _public_episode(show_slug: str, episode_slug: str) -> tuple[Show, Episode]:
-    found = rich.get_public_episode(get_session(), show_slug, episode_slug)
+    found = episode_documents.get_public_episode(get_session(), show_slug, episode_slug)
     if found is None:
         abort(404, "No published episode has this address.")
     return found

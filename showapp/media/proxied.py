@@ -22,7 +22,7 @@ from werkzeug.security import safe_join
 
 from showapp.media.delivery import CORS_HEADERS, handoff_headers
 from showapp.media.recorder import get_recorder, hit_from_environ
-from showapp.services.media import AUDIO_TYPES
+from showapp.services.audio.files import AUDIO_TYPES
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -19,7 +19,7 @@ from flask import Flask
 
 from showapp import db
 from showapp.columns import utc_now
-from showapp.services import downloads
+from showapp.services.stats import recording
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +29,14 @@ class Recorder:
         self._app = app
         self._flush_seconds = flush_seconds
         self._batch_size = batch_size
-        self._queue: queue.SimpleQueue[downloads.Hit] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[recording.Hit] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._pid = 0
         self._wake = threading.Event()
 
-    def record(self, hit: downloads.Hit) -> None:
+    def record(self, hit: recording.Hit) -> None:
         """Queue a hit; costs a queue put on the request path."""
         self._queue.put(hit)
         if self._pid != os.getpid():
@@ -67,15 +67,15 @@ class Recorder:
                 return 0
             try:
                 with db.new_session(self._app) as session:
-                    written = downloads.store_hits(session, hits)
+                    written = recording.store_hits(session, hits)
                     session.commit()
                 return written
             except Exception:
                 log.exception("dropped %d media hits that could not be stored", len(hits))
                 return 0
 
-    def _drain(self) -> list[downloads.Hit]:
-        hits: list[downloads.Hit] = []
+    def _drain(self) -> list[recording.Hit]:
+        hits: list[recording.Hit] = []
         while True:
             try:
                 hits.append(self._queue.get_nowait())
@@ -94,11 +94,11 @@ def get_recorder(app: Flask) -> Recorder | None:
     return recorder
 
 
-def hit_from_environ(environ: dict[str, Any], filename: str, trusted_proxies: int) -> downloads.Hit:
+def hit_from_environ(environ: dict[str, Any], filename: str, trusted_proxies: int) -> recording.Hit:
     """What a request of an audio file leaves for the figures, read straight from the WSGI
     environ: this runs on every audio request, and werkzeug's request wrappers cost as much as
     the rest of the recording."""
-    return downloads.Hit(
+    return recording.Hit(
         relative_name=filename,
         at=utc_now(),
         method=str(environ.get("REQUEST_METHOD", "GET")).upper(),

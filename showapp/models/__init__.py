@@ -14,6 +14,7 @@ from showapp.models.base import (
     UserRole,
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
+from showapp.models.episode_extras import Chapter, SlugRedirect, Soundbite, Transcript
 from showapp.models.feeds import CatalogStamp, FeedCache, FeedChange
 from showapp.models.importing import ImportJob, ImportState
 from showapp.models.review import (
@@ -22,7 +23,6 @@ from showapp.models.review import (
     ReviewDecision,
     ReviewLink,
 )
-from showapp.models.rich import Chapter, SlugRedirect, Soundbite, Transcript
 from showapp.models.search import SearchDocument, SiteRevision, is_fulltext_object
 from showapp.models.stats import (
     DailyDownloads,

@@ -13,7 +13,7 @@ bp = Blueprint("site", __name__)
 
 
 def _setup(state: BlueprintSetupState) -> None:
-    from showapp.services import search_index
+    from showapp.services.search import index as search_index
     from showapp.site import helpers
 
     # Every session of this app keeps the search index in step with what it commits.

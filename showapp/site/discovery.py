@@ -7,8 +7,8 @@ from typing import Any
 from flask import Response, render_template, url_for
 
 from showapp.db import get_session
-from showapp.services import public
-from showapp.services.public import SitemapEntry
+from showapp.services.catalog import site_pages
+from showapp.services.catalog.site_pages import SitemapEntry
 from showapp.site import bp
 from showapp.site.helpers import absolute
 
@@ -22,7 +22,7 @@ ENDPOINTS = {
 
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
-    entries = public.sitemap_entries(get_session())
+    entries = site_pages.sitemap_entries(get_session())
     urls = [(absolute(url_for("site.index")), None)] + [(_loc(e), e.last_modified) for e in entries]
     return Response(render_template("site/sitemap.xml", urls=urls), mimetype="application/xml")
 

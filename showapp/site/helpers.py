@@ -17,8 +17,9 @@ from werkzeug.routing import BuildError
 
 from showapp.db import get_session
 from showapp.models import Episode, Show
-from showapp.services import catalog, search_index
-from showapp.services.search_index import plain_text
+from showapp.services.catalog import lookups
+from showapp.services.search import index as search_index
+from showapp.services.search.index import plain_text
 
 DEFAULT_CACHE_SIZE = 1024
 REVISION_TTL = 1.0  # seconds a process trusts the site revision it last read
@@ -231,14 +232,14 @@ def page_response(html: str, last_modified: datetime | None = None) -> Response:
 
 
 def show_or_404(slug: str) -> Show:
-    found = catalog.get_show(get_session(), slug)
+    found = lookups.get_show(get_session(), slug)
     if found is None:
         abort(404, "No show has this address.")
     return found
 
 
 def episode_or_404(show: Show, slug: str) -> Episode:
-    found = catalog.get_public_episode(get_session(), show, slug)
+    found = lookups.get_public_episode(get_session(), show, slug)
     if found is None:
         abort(404, "No published episode has this address.")
     return found

@@ -6,7 +6,7 @@ from flask import Response, abort, redirect, render_template, url_for
 
 from showapp.db import get_session
 from showapp.models import Topic
-from showapp.services import public, tidy
+from showapp.services.catalog import guests_topics, site_pages
 from showapp.site import bp, structured
 from showapp.site.helpers import (
     Meta,
@@ -27,11 +27,11 @@ from showapp.site.helpers import (
 @cached_page
 def guest(guest_slug: str) -> Response:
     session = get_session()
-    found = public.get_guest(session, guest_slug)
+    found = site_pages.get_guest(session, guest_slug)
     if found is None:
         return _moved("guest", guest_slug)
     page = page_number()
-    appearances = public.guest_appearances(session, found, page)
+    appearances = site_pages.guest_appearances(session, found, page)
     if appearances.total == 0:
         abort(404, "No guest has this address.")  # only guests of published episodes are public
     require_page_exists(page, appearances.pages)
@@ -56,7 +56,9 @@ def topics() -> Response:
         description="Every topic our guests talk about.",
         canonical=canonical("site.topics"),
     )
-    html = render_template("site/topics.html", topics=public.list_topics(get_session()), meta=meta)
+    html = render_template(
+        "site/topics.html", topics=site_pages.list_topics(get_session()), meta=meta
+    )
     return page_response(html)
 
 
@@ -64,11 +66,11 @@ def topics() -> Response:
 @cached_page
 def topic(topic_slug: str) -> Response:
     session = get_session()
-    found = public.get_topic(session, topic_slug)
+    found = site_pages.get_topic(session, topic_slug)
     if found is None:
         return _moved("topic", topic_slug)
     page = page_number()
-    episodes = public.topic_episodes(session, found, page)
+    episodes = site_pages.topic_episodes(session, found, page)
     if episodes.total == 0:
         abort(404, "No topic has this address.")  # a topic only drafts carry is not public yet
     require_page_exists(page, episodes.pages)
@@ -82,7 +84,7 @@ def topic(topic_slug: str) -> Response:
         "site/topic.html",
         topic=found,
         episodes=episodes,
-        related=public.related_topics(session, found),
+        related=site_pages.related_topics(session, found),
         meta=meta,
     )
     return page_response(html, newest(*(e.updated_at for e in episodes.items)))
@@ -96,7 +98,7 @@ def _topic_feeds(topic: Topic) -> list[tuple[str, str | None]]:
             f"{show.title}: {topic.name}",
             url_for("feed.topic_feed", show_slug=show.slug, topic_slug=topic.slug),
         )
-        for show in public.shows_on_topic(get_session(), topic)
+        for show in site_pages.shows_on_topic(get_session(), topic)
     ]
 
 
@@ -104,9 +106,9 @@ def _page_arg(page: int) -> dict[str, int]:
     return {"page": page} if page > 1 else {}
 
 
-def _moved(kind: tidy.Kind, slug: str) -> Response:
+def _moved(kind: guests_topics.Kind, slug: str) -> Response:
     """301 to the guest or topic an old (renamed or merged-away) slug now belongs to."""
-    current = tidy.resolve_slug_redirect(get_session(), kind, slug)
+    current = guests_topics.resolve_slug_redirect(get_session(), kind, slug)
     if current is None:
         abort(404, f"No {kind} has this address.")
     target = (

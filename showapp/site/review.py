@@ -24,9 +24,11 @@ from flask.typing import ResponseReturnValue
 from showapp.db import get_session
 from showapp.errors import InvalidInput, NotFound
 from showapp.models import CommentAnchor, ReviewDecision, ReviewLink
-from showapp.services import catalog, review, review_comments
-from showapp.services.media import AUDIO_TYPES
-from showapp.services.public import Neighbours
+from showapp.services.audio.files import AUDIO_TYPES
+from showapp.services.catalog import lookups
+from showapp.services.catalog.site_pages import Neighbours
+from showapp.services.review import comments as review_comments
+from showapp.services.review import links as review_links
 from showapp.site import bp
 from showapp.site.helpers import parse_start
 from showapp.site.shows import PlayerMedia, episode_meta
@@ -53,9 +55,11 @@ def review_page(token: str) -> ResponseReturnValue:
     live = _public_url(link)
     if live is not None:
         return Response(status=303, headers={"Location": live})
-    if review.mark_opened(link):
+    if review_links.mark_opened(link):
         get_session().commit()
-        link = review.link_for_token(get_session(), token, str(current_app.config["SECRET_KEY"]))
+        link = review_links.link_for_token(
+            get_session(), token, str(current_app.config["SECRET_KEY"])
+        )
     return _render(link, token, 200)
 
 
@@ -131,8 +135,8 @@ def _link_or_explain(token: str) -> ReviewLink | tuple[str, int]:
     """The link, or the page that explains why it cannot be used (404 bad, 410 gone)."""
     secret = str(current_app.config["SECRET_KEY"])
     try:
-        return review.link_for_token(get_session(), token, secret)
-    except review.LinkUnusable as error:
+        return review_links.link_for_token(get_session(), token, secret)
+    except review_links.LinkUnusable as error:
         return _gone(str(error), 410)
     except NotFound as error:
         return _gone(str(error), 404)
@@ -145,7 +149,7 @@ def _gone(message: str, status: int) -> tuple[str, int]:
 def _public_url(link: ReviewLink) -> str | None:
     """Once the episode is live the link leads to its public page."""
     episode = link.episode
-    if catalog.get_public_episode(get_session(), episode.show, episode.slug) is None:
+    if lookups.get_public_episode(get_session(), episode.show, episode.slug) is None:
         return None
     return url_for("site.episode", show_slug=episode.show.slug, episode_slug=episode.slug)
 
@@ -225,6 +229,6 @@ def _render(
         keep=keep or {},
         sent=request.args.get("sent"),
         form_key=secrets.token_urlsafe(24),
-        state=review.state_of(link),
+        state=review_links.state_of(link),
     )
     return html, status

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, render_template, request
 
 from showapp.db import get_session
-from showapp.services import search
+from showapp.services.search import queries as search_queries
 from showapp.site import bp
 from showapp.site.helpers import (
     Meta,
@@ -24,7 +24,7 @@ MAX_QUERY_LENGTH = 200
 def search_results() -> Response:
     query = request.args.get("q", "").strip()[:MAX_QUERY_LENGTH]
     page = page_number()
-    results = search.search_episodes(get_session(), query, page=page)
+    results = search_queries.search_episodes(get_session(), query, page=page)
     if results.total:
         require_page_exists(page, results.pages)
     meta = Meta(

@@ -9,7 +9,8 @@ from flask import Response, current_app, render_template, request, url_for
 
 from showapp.db import get_session
 from showapp.models import Episode, Show
-from showapp.services import catalog, public, rich, urls
+from showapp.services import urls
+from showapp.services.catalog import episode_documents, lookups, site_pages
 from showapp.site import bp, structured
 from showapp.site.helpers import (
     Meta,
@@ -52,8 +53,8 @@ class PlayerMedia:
 @cached_page
 def index() -> Response:
     session = get_session()
-    shows = catalog.list_shows(session)
-    latest = public.latest_episodes(session)
+    shows = lookups.list_shows(session)
+    latest = site_pages.latest_episodes(session)
     meta = Meta(
         title=_site_title(),
         description=f"Interview podcasts from {_site_title()}: episodes, guests and topics.",
@@ -70,7 +71,7 @@ def show(show_slug: str) -> Response:
     session = get_session()
     found = show_or_404(show_slug)
     page = page_number()
-    episodes = public.show_episodes(session, found, page)
+    episodes = site_pages.show_episodes(session, found, page)
     require_page_exists(page, episodes.pages)
     meta = Meta(
         title=found.title if page == 1 else f"{found.title} · page {page}",
@@ -85,8 +86,8 @@ def show(show_slug: str) -> Response:
         show=found,
         episodes=episodes,
         subscribe=subscribe_links(found),
-        topics=public.topics_of(episodes.items),
-        guests=public.guests_of(episodes.items),
+        topics=site_pages.topics_of(episodes.items),
+        guests=site_pages.guests_of(episodes.items),
         meta=meta,
     )
     return page_response(html, newest(found.updated_at, *(e.updated_at for e in episodes.items)))
@@ -119,8 +120,8 @@ def episode(show_slug: str, episode_slug: str) -> Response:
         media=player_media(session, found, item, "web"),
         start=parse_start(request.args.get("t")),
         share_url=canonical("site.episode", show_slug=found.slug, episode_slug=item.slug),
-        around=public.neighbours(session, item),
-        related=public.related_episodes(session, item),
+        around=site_pages.neighbours(session, item),
+        related=site_pages.related_episodes(session, item),
         meta=episode_meta(found, item),
     )
     return page_response(html, newest(found.updated_at, item.updated_at))
@@ -135,7 +136,7 @@ def player_media(session: Session, show: Show, episode: Episode, source: str) ->
         audio = episode.audio_url
     else:
         return None
-    documents = rich.episode_documents(session, episode)
+    documents = episode_documents.episode_documents(session, episode)
     # Relative URLs: the page and its documents come from the same app.
     chapters = urls.chapters_url("", show.slug, episode.slug) if documents.has_chapters else None
     transcript = (

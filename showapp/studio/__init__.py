@@ -21,7 +21,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from showapp.db import get_session
 from showapp.models import Show, User, UserRole
-from showapp.services import accounts, catalog, stash
+from showapp.services import accounts, saved_forms
+from showapp.services.catalog import lookups
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
@@ -115,7 +116,7 @@ def _gate() -> BaseResponse | None:
 def _check_show(show_slug: str | None) -> None:
     if show_slug is None:
         return
-    show = catalog.get_show(get_session(), show_slug)
+    show = lookups.get_show(get_session(), show_slug)
     if show is None:
         abort(404, "No show has this address.")
     require_show_access(show)
@@ -128,7 +129,9 @@ def _to_login(*, stash_form: bool) -> BaseResponse:
         abort(401, "Your session has expired: sign in again in another tab, then retry.")
     target = request.full_path if request.query_string else request.path
     if stash_form and request.method == "POST" and request.mimetype in STASHABLE_MIMETYPES:
-        token = stash.stash_form(get_session(), request.path, request.form.to_dict(flat=False))
+        token = saved_forms.stash_form(
+            get_session(), request.path, request.form.to_dict(flat=False)
+        )
         get_session().commit()
         target = f"{request.path}?{urlencode({'restore': token})}"
     return redirect(url_for("studio.login", next=target), 303)
@@ -152,10 +155,10 @@ from showapp.studio import (  # noqa: E402, F401
     dashboard,
     episode_extras,
     episodes,
+    guests_topics,
     health,
     importing,
     reviews,
     shows,
-    tidy_pages,
     users,
 )

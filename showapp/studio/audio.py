@@ -10,8 +10,9 @@ from flask.typing import ResponseReturnValue
 from showapp.db import get_session
 from showapp.errors import BadAudio, ShowappError
 from showapp.models import Episode
-from showapp.services import media, tagging
-from showapp.services.media import PartFile
+from showapp.services.audio import files as audio_files
+from showapp.services.audio import retagging
+from showapp.services.audio.files import PartFile
 from showapp.studio import bp, current_show, redirect_303, streams_upload
 from showapp.studio.episode_extras import episode_or_404
 
@@ -21,7 +22,7 @@ def uploaded_part() -> PartFile:
     upload = request.files.get("audio")
     if upload is None or not upload.filename:
         raise BadAudio("Choose an MP3 or M4A file to upload.")
-    media.audio_extension(upload.filename)
+    audio_files.audio_extension(upload.filename)
     part = upload.stream
     if not isinstance(part, PartFile):
         raise BadAudio("The upload did not arrive as a file; try again.")
@@ -42,8 +43,8 @@ def replace_audio(show_slug: str, episode_id: int) -> ResponseReturnValue:
     try:
         part = uploaded_part()
         with (
-            media.staged_part(part, episodes_dir) as staged,
-            tagging.replace_audio(
+            audio_files.staged_part(part, episodes_dir) as staged,
+            retagging.replace_audio(
                 session, episode, staged, episodes_dir, current_app.config["BASE_URL"]
             ),
         ):

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from showapp.db import get_session
 from showapp.errors import InvalidInput
 from showapp.media.recorder import get_recorder
-from showapp.services import charts, dashboard, stats
+from showapp.services.stats import charts, dashboard, rollups
 from showapp.studio import add_nav_item, bp, current_show, redirect_303
 
 add_nav_item("Downloads", "studio.show_downloads", per_show=True)
@@ -29,7 +29,7 @@ def show_downloads(show_slug: str) -> ResponseReturnValue:
         figures=figures,
         periods=dashboard.PERIODS,
         charts=_per_day_charts(figures.per_day, period),
-        rehosted_note=stats.REHOSTED_NOTE,
+        rehosted_note=rollups.REHOSTED_NOTE,
     )
 
 
@@ -60,7 +60,7 @@ def refresh_downloads(show_slug: str) -> ResponseReturnValue:
         # within SHOWAPP_STATS_FLUSH_SECONDS.
         recorder.flush()
     session = get_session()
-    report = stats.rollup(session, int(current_app.config["STATS_KEEP_REQUESTS_DAYS"]))
+    report = rollups.rollup(session, int(current_app.config["STATS_KEEP_REQUESTS_DAYS"]))
     session.commit()
     flash(
         f"Figures refreshed: {report.requests_read} new requests read, "

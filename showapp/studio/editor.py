@@ -10,8 +10,8 @@ from flask import current_app
 
 from showapp.errors import InvalidInput
 from showapp.models import Episode, EpisodeStatus, Show
-from showapp.services import artwork, editing
-from showapp.services.editing import EpisodeChanges, GuestCredit
+from showapp.services.catalog import artwork, editing
+from showapp.services.catalog.editing import EpisodeChanges, GuestCredit
 from showapp.studio.forms import EpisodeForm
 
 EMPTY_GUEST_ROWS = 2

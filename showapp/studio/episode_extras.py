@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from showapp.db import get_session
 from showapp.errors import InvalidInput, ShowappError
 from showapp.models import Episode
-from showapp.services import chapters, editing, soundbites, transcripts
+from showapp.services.catalog import chapters, editing, soundbites, transcripts
 from showapp.studio import bp, current_show, redirect_303, retag
 
 BLANK_ROWS = 3

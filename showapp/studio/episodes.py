@@ -11,8 +11,11 @@ from werkzeug.datastructures import MultiDict
 from showapp.db import get_session
 from showapp.errors import ShowappError
 from showapp.models import Episode, EpisodeStatus
-from showapp.services import catalog, editing, media, stash, studio, tagging
-from showapp.services.text import render_notes
+from showapp.services import saved_forms
+from showapp.services.audio import files as audio_files
+from showapp.services.audio import retagging
+from showapp.services.catalog import editing, lookups, writes
+from showapp.services.catalog.text import render_notes
 from showapp.studio import bp, current_show, redirect_303, retag, streams_upload
 from showapp.studio.audio import uploaded_part
 from showapp.studio.editor import (
@@ -54,7 +57,7 @@ def _episode_list(status: int, duplicate: Episode | None = None) -> tuple[str, i
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         duplicate=duplicate,
         duplicate_url=_duplicate_url(duplicate),
-        duplicate_note=tagging.duplicate_message(session, duplicate) if duplicate else "",
+        duplicate_note=retagging.duplicate_message(session, duplicate) if duplicate else "",
     )
     return page, status
 
@@ -66,18 +69,18 @@ def upload_episode(show_slug: str) -> ResponseReturnValue:
     show = current_show()
     try:
         part = uploaded_part()
-        with media.staged_part(part, Path(current_app.config["EPISODES_DIR"])) as staged:
-            duplicate = tagging.find_by_sha256(get_session(), staged.sha256)
+        with audio_files.staged_part(part, Path(current_app.config["EPISODES_DIR"])) as staged:
+            duplicate = retagging.find_by_sha256(get_session(), staged.sha256)
             if duplicate is not None and not request.form.get("allow_duplicate"):
                 # Leaving the block without keeping the file removes it again.
                 return _duplicate_refused(duplicate)
             title = Path(request.files["audio"].filename or "").stem.replace("_", " ").strip()
-            episode = studio.create_episode(
+            episode = writes.create_episode(
                 get_session(),
                 show,
                 title=title or "New episode",
                 audio=staged,
-                number=studio.next_episode_number(get_session(), show),
+                number=writes.next_episode_number(get_session(), show),
             )
             get_session().flush()
             staged.keep()
@@ -94,7 +97,7 @@ def upload_episode(show_slug: str) -> ResponseReturnValue:
 
 def _duplicate_refused(duplicate: Episode) -> ResponseReturnValue:
     """409: the same bytes were uploaded before; say where, and offer to upload anyway."""
-    message = tagging.duplicate_message(get_session(), duplicate)
+    message = retagging.duplicate_message(get_session(), duplicate)
     if _wants_json():
         return jsonify(
             error=message,
@@ -108,7 +111,7 @@ def _duplicate_refused(duplicate: Episode) -> ResponseReturnValue:
 def _duplicate_url(duplicate: Episode | None) -> str | None:
     if duplicate is None:
         return None
-    show = catalog.get_show_by_id(get_session(), duplicate.show_id)
+    show = lookups.get_show_by_id(get_session(), duplicate.show_id)
     if show is None:
         return None
     return url_for("studio.edit_episode", show_slug=show.slug, episode_id=duplicate.id)
@@ -165,7 +168,7 @@ def _episode_or_404(episode_id: int) -> Episode:
 def _restored_form(episode: Episode) -> EpisodeForm:
     """The editor, refilled with what was typed before a sign-in when there is a stash."""
     token = request.args.get("restore")
-    data = stash.pop_stash(get_session(), token, request.path) if token else None
+    data = saved_forms.pop_stash(get_session(), token, request.path) if token else None
     if data is None:
         return editor_form(episode, current_show())
     get_session().commit()

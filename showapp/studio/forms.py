@@ -29,7 +29,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from showapp.models import EpisodeStatus, EpisodeType, ShowType
 from showapp.services.accounts import MIN_PASSWORD_LENGTH
-from showapp.services.apple import CATEGORY_CHOICES, LANGUAGE_CHOICES, SUBCATEGORY_CHOICES
+from showapp.services.catalog.apple_categories import (
+    CATEGORY_CHOICES,
+    LANGUAGE_CHOICES,
+    SUBCATEGORY_CHOICES,
+)
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import current_app, render_template
 
 from showapp.db import get_session
-from showapp.services.feed_health import feed_health
+from showapp.services.feeds.health import feed_health
 from showapp.studio import add_nav_item, bp, current_show
 
 

@@ -31,7 +31,10 @@ from flask.typing import ResponseReturnValue
 from showapp.db import get_session
 from showapp.errors import InvalidInput, ShowappError
 from showapp.models import ImportJob, Show, UserRole
-from showapp.services import accounts, archive, feedfetch, importjobs, netguard
+from showapp.services import accounts
+from showapp.services.importing import archive, ssrf_guard
+from showapp.services.importing import fetch as feed_fetch
+from showapp.services.importing import jobs as import_jobs
 from showapp.studio import add_nav_item, bp, current_show, redirect_303, signed_in_user
 from showapp.studio.forms import ImportForm
 
@@ -54,7 +57,7 @@ def import_show() -> ResponseReturnValue:
         shutil.rmtree(work_dir, ignore_errors=True)
         flash(str(error), "error")
         return _import_page(form, 400)
-    job = importjobs.create_job(
+    job = import_jobs.create_job(
         session, user=user, source=_label(form, source), show=show,
         download_media=bool(form.download_media.data),
     )  # fmt: skip
@@ -66,7 +69,7 @@ def import_show() -> ResponseReturnValue:
 @bp.get("/import/<int:job_id>")
 def import_job(job_id: int) -> ResponseReturnValue:
     job = _visible_job(job_id)
-    return render_template("studio/import_job.html", job=job, stalled=importjobs.is_stalled(job))
+    return render_template("studio/import_job.html", job=job, stalled=import_jobs.is_stalled(job))
 
 
 @bp.get("/import/<int:job_id>/progress")
@@ -100,7 +103,7 @@ def wait_for_imports(app: Flask, timeout: float = 60.0) -> None:
 
 
 def _start(app: Flask, job_id: int, source: str, work_dir: Path) -> None:
-    settings = importjobs.JobSettings(
+    settings = import_jobs.JobSettings(
         episodes_dir=Path(app.config["EPISODES_DIR"]), work_dir=work_dir,
         site_base_url=app.config["BASE_URL"],
         screen_urls=not app.config["IMPORT_ALLOW_PRIVATE"],
@@ -110,7 +113,7 @@ def _start(app: Flask, job_id: int, source: str, work_dir: Path) -> None:
 
     def work() -> None:
         try:
-            importjobs.run_job(sessions, job_id, source, settings)
+            import_jobs.run_job(sessions, job_id, source, settings)
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
 
@@ -145,10 +148,10 @@ def _source(form: ImportForm, work_dir: Path, show: Show | None) -> str:
     if bool(url) == has_file:
         raise InvalidInput("Enter a feed URL or choose a file (one of the two).")
     if url:
-        if not feedfetch.is_url(url):
+        if not feed_fetch.is_url(url):
             raise InvalidInput("The feed URL must start with http:// or https://.")
         if not current_app.config["IMPORT_ALLOW_PRIVATE"]:
-            netguard.screen_url(url)
+            ssrf_guard.screen_url(url)
         return url
     path = work_dir / "upload"
     upload.save(path)
@@ -164,14 +167,14 @@ def _label(form: ImportForm, source: str) -> str:
 
 
 def _visible_job(job_id: int) -> ImportJob:
-    job = importjobs.get_job(get_session(), job_id)
-    if job is None or not importjobs.may_see(signed_in_user(), job):
+    job = import_jobs.get_job(get_session(), job_id)
+    if job is None or not import_jobs.may_see(signed_in_user(), job):
         abort(404, "No import has this number.")
     return job
 
 
 def _import_page(form: ImportForm, status: int) -> tuple[str, int]:
-    jobs = importjobs.list_recent_jobs(get_session(), signed_in_user())
+    jobs = import_jobs.list_recent_jobs(get_session(), signed_in_user())
     return render_template("studio/import_form.html", form=form, jobs=jobs), status
 
 

@@ -12,8 +12,8 @@ from flask import current_app
 
 from showapp.db import get_session
 from showapp.models import Episode, EpisodeStatus
-from showapp.services import tagging
-from showapp.services.audiotags import TagValues
+from showapp.services.audio import retagging
+from showapp.services.audio.tags import TagValues
 from showapp.studio import current_show
 
 
@@ -25,7 +25,9 @@ def current_tags(episode: Episode) -> TagValues | None:
     """What the episode's file says now; None when it carries no tags of ours yet."""
     if not is_tagged_when_saved(episode):
         return None
-    return tagging.tag_values(get_session(), current_show(), episode, _episodes_dir(), _base_url())
+    return retagging.tag_values(
+        get_session(), current_show(), episode, _episodes_dir(), _base_url()
+    )
 
 
 def commit_with_tags(episode: Episode, before: TagValues | None = None) -> bool:
@@ -39,7 +41,7 @@ def commit_with_tags(episode: Episode, before: TagValues | None = None) -> bool:
     if not is_tagged_when_saved(episode) or unchanged:
         session.commit()
         return False
-    with tagging.tag_episode_audio(session, episode, _episodes_dir(), _base_url()):
+    with retagging.tag_episode_audio(session, episode, _episodes_dir(), _base_url()):
         session.commit()
     return True
 

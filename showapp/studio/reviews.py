@@ -11,7 +11,9 @@ from showapp.columns import utc_now
 from showapp.db import get_session
 from showapp.errors import InvalidInput, ShowappError
 from showapp.models import Episode
-from showapp.services import editing, review, review_comments
+from showapp.services.catalog import editing
+from showapp.services.review import comments as review_comments
+from showapp.services.review import links as review_links
 from showapp.studio import bp, current_show, redirect_303, signed_in_user
 from showapp.studio.forms import ReplyForm, ReviewLinkForm
 
@@ -30,16 +32,16 @@ def save_review_link(show_slug: str, episode_id: int) -> ResponseReturnValue:
     try:
         guest_id = _int(form.guest_id.data, "guest")
         if request.form.get("action") == "revoke":
-            review.revoke_link(session, episode, guest_id)
+            review_links.revoke_link(session, episode, guest_id)
             message = "Review link withdrawn: it now shows the guest a 'withdrawn' page."
         else:
             if not form.validate():
                 raise InvalidInput(" ".join(e for errs in form.errors.values() for e in errs))
-            review.create_link(
+            review_links.create_link(
                 session,
                 episode,
                 guest_id,
-                days=form.days.data or review.DEFAULT_DAYS,
+                days=form.days.data or review_links.DEFAULT_DAYS,
                 message=form.message.data or "",
             )
             message = "Review link ready: copy it into your e-mail to the guest."
@@ -116,11 +118,11 @@ def _review_page(episode: Episode, status: int) -> tuple[str, int]:
     session = get_session()
     show = current_show()
     secret = str(current_app.config["SECRET_KEY"])
-    reviews = review.guest_reviews(session, episode)
-    comments = review.episode_comments(session, episode)
+    reviews = review_links.guest_reviews(session, episode)
+    comments = review_links.episode_comments(session, episode)
     urls = {
         entry.guest.id: url_for(
-            "site.review_page", token=review.token_for(entry.link, secret), _external=False
+            "site.review_page", token=review_links.token_for(entry.link, secret), _external=False
         )
         for entry in reviews
         if entry.link is not None
@@ -133,10 +135,10 @@ def _review_page(episode: Episode, status: int) -> tuple[str, int]:
         review_urls={k: str(current_app.config["BASE_URL"]) + v for k, v in urls.items()},
         comments=review_comments.in_time_order(comments),
         replies=review_comments.replies_by_comment(comments),
-        missing=review.missing_approvals(session, episode),
+        missing=review_links.missing_approvals(session, episode),
         link_form=ReviewLinkForm(),
         reply_form=ReplyForm(),
-        default_days=review.DEFAULT_DAYS,
+        default_days=review_links.DEFAULT_DAYS,
         now=utc_now(),
         form_key=secrets.token_urlsafe,
     )

@@ -11,7 +11,8 @@ from flask.typing import ResponseReturnValue
 from showapp.db import get_session
 from showapp.errors import ShowappError
 from showapp.models import Show
-from showapp.services import accounts, artwork, editing, studio, urls
+from showapp.services import accounts, urls
+from showapp.services.catalog import artwork, editing, writes
 from showapp.studio import admin_only, bp, current_show, redirect_303, signed_in_user
 from showapp.studio.forms import ArtworkForm, ShowForm
 
@@ -33,10 +34,10 @@ def new_show() -> ResponseReturnValue:
     session = get_session()
     try:
         feed = urls.feed_url(current_app.config["BASE_URL"], slug or "")
-        show = studio.create_show(session, slug=slug, feed_url=feed, **fields)
+        show = writes.create_show(session, slug=slug, feed_url=feed, **fields)
         editing.update_show(session, show, **fields)
         # The feed URL, and so podcast:guid, depend on the slug chosen by create_show.
-        show.podcast_guid = studio.podcast_guid_for(
+        show.podcast_guid = writes.podcast_guid_for(
             urls.feed_url(current_app.config["BASE_URL"], show.slug)
         )
     except ShowappError as error:
@@ -86,7 +87,7 @@ def upload_show_artwork(show_slug: str) -> ResponseReturnValue:
 
 
 def _show_fields(form: ShowForm) -> dict[str, Any]:
-    names = studio.SHOW_FIELDS | {"title"}
+    names = writes.SHOW_FIELDS | {"title"}
     return {name: _clean(form[name].data) for name in names if name in form}
 
 

@@ -20,7 +20,7 @@ from flask import Request, g, has_request_context
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
 from showapp.errors import BadAudio
-from showapp.services.media import CHUNK_BYTES, PartFile, audio_extension
+from showapp.services.audio.files import CHUNK_BYTES, PartFile, audio_extension
 
 MIN_READ_BYTES = 64 * 1024  # werkzeug's own read size
 

@@ -8,7 +8,8 @@ from flask.typing import ResponseReturnValue
 from showapp.db import get_session
 from showapp.errors import ShowappError
 from showapp.models import User
-from showapp.services import accounts, catalog
+from showapp.services import accounts
+from showapp.services.catalog import lookups
 from showapp.studio import admin_only, bp, redirect_303, signed_in_user
 from showapp.studio.forms import ActionForm, HostShowsForm, InviteForm, options
 
@@ -18,7 +19,7 @@ from showapp.studio.forms import ActionForm, HostShowsForm, InviteForm, options
 def users() -> ResponseReturnValue:
     session = get_session()
     form = InviteForm()
-    form.shows.choices = options((show.id, show.title) for show in catalog.list_shows(session))
+    form.shows.choices = options((show.id, show.title) for show in lookups.list_shows(session))
     invite_link = None
     status = 200
     if request.method == "POST":
@@ -61,7 +62,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     session = get_session()
     user = _user_or_404(user_id)
     form = HostShowsForm(shows=[show.id for show in user.shows])
-    form.shows.choices = options((show.id, show.title) for show in catalog.list_shows(session))
+    form.shows.choices = options((show.id, show.title) for show in lookups.list_shows(session))
     if request.method == "POST":
         if not form.validate_on_submit():
             return _user_page(user, form, 400)
@@ -103,7 +104,7 @@ def reinvite_user(user_id: int) -> ResponseReturnValue:
     token = accounts.new_invite(session, user)
     session.commit()
     form = HostShowsForm(shows=[show.id for show in user.shows])
-    form.shows.choices = options((show.id, show.title) for show in catalog.list_shows(session))
+    form.shows.choices = options((show.id, show.title) for show in lookups.list_shows(session))
     flash(f"New one-time link for {user.email}: {_invite_link(token)}", "info")
     return _user_page(user, form, 201)
 

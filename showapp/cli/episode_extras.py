@@ -1,0 +1,257 @@
+"""Commands for rich episode metadata until the studio has pages for it: chapters,
+transcripts, soundbites, re-tagging audio, and merging guests and topics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from showapp import db
+from showapp.errors import ShowappError
+from showapp.models import Episode, EpisodeStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session  # noqa: TID251 - only for annotations
+
+EPISODE_HELP = "EPISODE is show-slug/episode-slug."
+
+
+def init_app(app: Flask) -> None:
+    for command in (chapters_group, transcript_group, soundbite_group, guest_group, topic_group):
+        app.cli.add_command(command)
+
+
+def _app() -> Flask:
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    db.check_migrated(app)
+    return app
+
+
+def _episode(session: Session, reference: str) -> Episode:
+    from showapp.services.catalog import episode_documents
+
+    show_slug, _, episode_slug = reference.partition("/")
+    episode = (
+        episode_documents.get_episode(session, show_slug, episode_slug) if episode_slug else None
+    )
+    if episode is None:
+        raise click.ClickException(f"No episode '{reference}'. {EPISODE_HELP}")
+    return episode
+
+
+def commit_and_retag(app: Flask, session: Session, episode: Episode) -> None:
+    """Commit; a public episode's audio file is first re-tagged so it carries the change."""
+    from showapp.services.audio import retagging
+
+    if episode.status == EpisodeStatus.DRAFT or episode.audio_file is None:
+        session.commit()
+        return
+    episodes_dir = Path(app.config["EPISODES_DIR"])
+    with retagging.tag_episode_audio(session, episode, episodes_dir, app.config["BASE_URL"]):
+        session.commit()
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
+@click.group("chapters")
+def chapters_group() -> None:
+    """Episode chapters."""
+
+
+@chapters_group.command("import")
+@click.argument("episode")
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--from-audio", is_flag=True, help="Read the chapters stored in the audio file.")
+@with_appcontext
+def import_chapters(episode: str, file: Path | None, from_audio: bool) -> None:
+    """Replace chapters from a Podcasting 2.0 JSON FILE (or the audio's own chapters)."""
+    from showapp.services.catalog import chapters
+
+    if (file is None) == (not from_audio):
+        raise click.UsageError("Give a JSON chapters FILE or --from-audio (not both).")
+    app = _app()
+    with db.new_session(app) as session:
+        found = _episode(session, episode)
+        try:
+            if file is not None:
+                stored = chapters.import_json_chapters(session, found, file.read_bytes())
+            else:
+                stored = chapters.import_audio_chapters(
+                    session, found, Path(app.config["EPISODES_DIR"])
+                )
+            commit_and_retag(app, session, found)
+        except ShowappError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"Stored {len(stored)} chapters for {episode}.")
+
+
+@click.group("transcript")
+def transcript_group() -> None:
+    """Episode transcripts."""
+
+
+@transcript_group.command("add")
+@click.argument("episode")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--language", default="en", show_default=True, help="Language code, e.g. pt-BR.")
+@with_appcontext
+def add_transcript(episode: str, file: Path, language: str) -> None:
+    """Add (or replace) a WebVTT or SRT transcript. EPISODE is show-slug/episode-slug."""
+    from showapp.services.catalog import transcripts
+
+    with db.new_session(_app()) as session:
+        found = _episode(session, episode)
+        try:
+            stored, warnings = transcripts.add_transcript(
+                session, found, file.read_bytes(), filename=file.name, language=language
+            )
+        except ShowappError as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    _warn(warnings)
+    click.echo(f"Stored the {stored.language} transcript ({stored.format}) for {episode}.")
+
+
+@click.group("soundbite")
+def soundbite_group() -> None:
+    """Episode soundbites."""
+
+
+@soundbite_group.command("add")
+@click.argument("episode")
+@click.option("--start", type=float, required=True, help="Seconds from the start.")
+@click.option("--duration", type=float, required=True, help="Seconds (15-120 recommended).")
+@click.option("--title", default="")
+@with_appcontext
+def add_soundbite(episode: str, start: float, duration: float, title: str) -> None:
+    """Mark a soundbite. EPISODE is show-slug/episode-slug."""
+    from showapp.services.catalog import soundbites
+
+    with db.new_session(_app()) as session:
+        found = _episode(session, episode)
+        try:
+            _soundbite, warnings = soundbites.add_soundbite(
+                session, found, start=start, duration=duration, title=title
+            )
+        except ShowappError as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    _warn(warnings)
+    click.echo(f"Marked a {duration:g} s soundbite at {start:g} s in {episode}.")
+
+
+@click.command("tag")
+@click.argument("episode")
+@with_appcontext
+def tag_episode(episode: str) -> None:
+    """Write the episode's metadata and chapters into a new copy of its audio file."""
+    from showapp.services.audio import retagging
+
+    app = _app()
+    with db.new_session(app) as session:
+        found = _episode(session, episode)
+        try:
+            with retagging.tag_episode_audio(
+                session, found, Path(app.config["EPISODES_DIR"]), app.config["BASE_URL"]
+            ):
+                session.commit()
+        except ShowappError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"Tagged {episode}: now served as /media/{found.audio_file}")
+
+
+@click.command("replace-audio")
+@click.argument("episode")
+@click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def replace_audio(episode: str, audio: Path) -> None:
+    """Give an episode new audio: new file and media URL, same GUID, length and size updated."""
+    from showapp.services.audio import files as audio_files
+    from showapp.services.audio import retagging
+
+    app = _app()
+    episodes_dir = Path(app.config["EPISODES_DIR"])
+    with db.new_session(app) as session:
+        found = _episode(session, episode)
+        show_slug = episode.partition("/")[0]
+        try:
+            with (
+                audio.open("rb") as stream,
+                audio_files.staged_audio(stream, episodes_dir, show_slug, audio.name) as staged,
+                retagging.replace_audio(
+                    session, found, staged, episodes_dir, app.config["BASE_URL"]
+                ),
+            ):
+                session.commit()
+        except ShowappError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Replaced the audio of {episode}: {found.duration_seconds:.0f} s, "
+        f"{found.audio_bytes} bytes, now /media/{found.audio_file}"
+    )
+
+
+@click.group("guest")
+def guest_group() -> None:
+    """Guests."""
+
+
+@guest_group.command("merge")
+@click.argument("keep")
+@click.argument("other")
+@with_appcontext
+def merge_guests(keep: str, other: str) -> None:
+    """Merge guest OTHER into KEEP (slugs); OTHER's address redirects to KEEP."""
+    from showapp.services.catalog import guests_topics
+
+    report = _merge("guest", keep, other, guests_topics.get_guest, guests_topics.merge_guests)
+    click.echo(
+        f"Merged {other} into {keep}: {report.moved} appearances moved, "
+        f"{report.combined} combined with ones {keep} already had."
+    )
+
+
+def _merge(
+    kind: str, keep: str, other: str, find: Callable[..., Any], merge: Callable[..., Any]
+) -> Any:
+    """Look both slugs up, merge OTHER into KEEP and commit; the report says what moved."""
+    with db.new_session(_app()) as session:
+        kept, merged = find(session, keep), find(session, other)
+        if kept is None or merged is None:
+            raise click.ClickException(f"No {kind} '{keep if kept is None else other}'.")
+        try:
+            report = merge(session, kept, merged)
+        except ShowappError as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    return report
+
+
+@click.group("topic")
+def topic_group() -> None:
+    """Topics."""
+
+
+@topic_group.command("merge")
+@click.argument("keep")
+@click.argument("other")
+@with_appcontext
+def merge_topics(keep: str, other: str) -> None:
+    """Merge topic OTHER into KEEP (slugs); OTHER's address redirects to KEEP."""
+    from showapp.services.catalog import guests_topics
+
+    report = _merge("topic", keep, other, guests_topics.get_topic, guests_topics.merge_topics)
+    click.echo(
+        f"Merged {other} into {keep}: {report.moved} episodes moved, "
+        f"{report.combined} already had {keep}."
+    )

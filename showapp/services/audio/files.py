@@ -1,0 +1,255 @@
+"""Audio files on disk: stage an upload, probe it, move it into place, or throw it away.
+
+Uploads are hostile input: the client's file name is never used for storage, only its
+extension to pick a parser, and mutagen plus a frame walk decide whether it is audio.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import mutagen
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
+
+from showapp.errors import BadAudio
+from showapp.services.audio.mp3frames import (
+    FrameError,
+    FrameScan,
+    FrameWalker,
+    HistoryTooShort,
+    scan_file,
+)
+
+# Apple decides by extension; these are the MIME types its spec pairs with them.
+AUDIO_TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a"}
+CHUNK_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    mime: str
+    extension: str
+    duration_seconds: float
+    bitrate: int
+    sample_rate: int
+    channels: int
+
+
+@dataclass
+class StagedAudio:
+    """An upload written next to its final place, not yet visible under its final name."""
+
+    episodes_dir: Path
+    temp_path: Path
+    size: int
+    sha256: str
+    info: AudioInfo
+    final_name: str = ""
+    kept: bool = field(default=False)
+
+    def relative_name(self, show_slug: str, episode_slug: str) -> str:
+        """Choose the stored name: slug plus a random token, so every new file gets a new URL."""
+        token = secrets.token_hex(4)
+        self.final_name = f"{show_slug}/{episode_slug}-{token}{self.info.extension}"
+        return self.final_name
+
+    def keep(self) -> None:
+        os.replace(self.temp_path, self.episodes_dir / self.final_name)
+        self.kept = True
+
+
+# Formats hosts often export that podcast apps do not all play: refused with this advice.
+REFUSED_FORMATS = {
+    ".wav": "WAV", ".wave": "WAV", ".aif": "AIFF", ".aiff": "AIFF", ".flac": "FLAC",
+    ".ogg": "Ogg Vorbis", ".oga": "Ogg Vorbis", ".opus": "Opus", ".aac": "raw AAC (ADTS)",
+    ".wma": "WMA", ".webm": "WebM",
+}  # fmt: skip
+FORMAT_ADVICE = (
+    "Apple Podcasts and Spotify both take MP3 and M4A (AAC); export the episode as MP3 "
+    "(128 kbps or more) or M4A and upload that."
+)
+
+
+def audio_extension(filename: str) -> str:
+    extension = Path(filename).suffix.lower()
+    if extension in REFUSED_FORMATS:
+        raise BadAudio(
+            f"'{Path(filename).name}' is not a supported audio file: "
+            f"{REFUSED_FORMATS[extension]} is not accepted. {FORMAT_ADVICE}"
+        )
+    if extension not in AUDIO_TYPES:
+        allowed = ", ".join(sorted(AUDIO_TYPES))
+        raise BadAudio(f"'{Path(filename).name}' is not a supported audio file ({allowed}).")
+    return extension
+
+
+class PartFile(io.FileIO):
+    """An upload being written straight into its show's folder, hashed as it is written.
+
+    The web upload hands this to werkzeug as the file's stream, so the bytes go to disk once,
+    in the folder they will stay in; ``keep()`` later only renames the file. An MP3's frames
+    are walked as the chunks pass, so the probe after the last byte has little left to do.
+    """
+
+    def __init__(self, directory: Path, extension: str) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f".upload-{secrets.token_hex(8)}{extension}.part"
+        self.extension = extension
+        self.size = 0
+        self._digest = hashlib.sha256()
+        self.frames = FrameWalker() if extension == ".mp3" else None
+        super().__init__(self.path, "x+")
+
+    def write(self, data: Any) -> int:
+        written = super().write(data)
+        if written is None:
+            return 0  # never for a blocking file; FileIO's contract allows it
+        chunk = data if type(data) is bytes and written == len(data) else bytes(data[:written])
+        self._digest.update(chunk)
+        if self.frames is not None:
+            self.frames.feed(chunk)
+        self.size += written
+        return written
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    def discard(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+
+@contextmanager
+def staged_audio(
+    stream: BinaryIO, episodes_dir: Path, show_slug: str, filename: str
+) -> Iterator[StagedAudio]:
+    """Copy a stream (a file given to the CLI) into its show's folder, then probe it.
+
+    See ``staged_part`` for what happens on leaving the block.
+    """
+    part = PartFile(episodes_dir / show_slug, audio_extension(filename))
+    try:
+        while chunk := stream.read(CHUNK_BYTES):
+            part.write(chunk)
+    except BaseException:
+        part.discard()
+        raise
+    with staged_part(part, episodes_dir) as staged:
+        yield staged
+
+
+@contextmanager
+def staged_part(part: PartFile, episodes_dir: Path) -> Iterator[StagedAudio]:
+    """Probe a fully written upload and offer it for keeping.
+
+    On leaving the block with an exception, every file this upload created is removed, so a
+    failed save leaves the media folder as it was. Call ``keep()`` only after the row flushed.
+    """
+    part.close()
+    staged: StagedAudio | None = None
+    try:
+        if part.size == 0:
+            raise BadAudio("The audio file is empty.")
+        info = probe_audio(part.path, part.extension, part.frames)
+        staged = StagedAudio(episodes_dir, part.path, part.size, part.sha256, info)
+        yield staged
+    except BaseException:
+        part.path.unlink(missing_ok=True)
+        if staged is not None and staged.kept:
+            (episodes_dir / staged.final_name).unlink(missing_ok=True)
+        raise
+    else:
+        part.path.unlink(missing_ok=True)
+
+
+def probe_audio(path: Path, extension: str, frames: FrameWalker | None = None) -> AudioInfo:
+    """Read duration and format; raise BadAudio for anything we would not publish.
+
+    ``frames`` is an MP3's frame walk done while it was written; without it the file is walked.
+    """
+    try:
+        audio = mutagen.File(path)
+    except mutagen.MutagenError as error:
+        raise BadAudio(
+            f"The audio file is damaged or not {extension[1:].upper()}: {error}"
+        ) from error
+    if audio is None or audio.info is None:
+        raise BadAudio("The file is not audio that showapp can read (MP3 or M4A expected).")
+    if extension == ".mp3":
+        if not isinstance(audio, MP3):
+            raise BadAudio("The file is named .mp3 but is not MP3 audio.")
+        return _mp3_info(path, audio, frames)
+    if not isinstance(audio, MP4):
+        raise BadAudio("The file is named .m4a but is not MP4/AAC audio.")
+    _check_mp4_atoms(path)
+    return _info(audio, extension, float(audio.info.length))
+
+
+def _mp3_info(path: Path, audio: MP3, frames: FrameWalker | None) -> AudioInfo:
+    try:
+        scan = _frame_scan(path, frames)
+    except FrameError as error:
+        raise BadAudio(f"The MP3 file is damaged: {error}.") from error
+    # A Xing/VBRI header states the length exactly; without one, mutagen guesses from the
+    # first frame, so the walked sample count wins.
+    stated = float(getattr(audio.info, "length", 0.0))
+    duration = stated if scan.has_vbr_header else scan.duration_seconds
+    return _info(audio, ".mp3", duration)
+
+
+def _frame_scan(path: Path, frames: FrameWalker | None) -> FrameScan:
+    if frames is not None:
+        try:
+            return frames.finish()
+        except HistoryTooShort:
+            pass  # a huge APE tag: walk the file on disk, where its end is known first
+    return scan_file(path)
+
+
+def _info(audio: mutagen.FileType, extension: str, duration: float) -> AudioInfo:
+    if duration <= 0:
+        raise BadAudio("The audio file has no playable length.")
+    return AudioInfo(
+        mime=AUDIO_TYPES[extension],
+        extension=extension,
+        duration_seconds=round(duration, 3),
+        bitrate=int(getattr(audio.info, "bitrate", 0) or 0),
+        sample_rate=int(getattr(audio.info, "sample_rate", 0) or 0),
+        channels=int(getattr(audio.info, "channels", 0) or 0),
+    )
+
+
+def _check_mp4_atoms(path: Path) -> None:
+    """A cut-off M4A has a top-level atom that claims more bytes than the file holds."""
+    size = path.stat().st_size
+    position = 0
+    with path.open("rb") as handle:
+        while position + 8 <= size:
+            handle.seek(position)
+            header = handle.read(16)
+            atom_size = int.from_bytes(header[:4], "big")
+            if atom_size == 1:
+                atom_size = int.from_bytes(header[8:16], "big")
+            elif atom_size == 0:
+                atom_size = size - position
+            if atom_size < 8 or position + atom_size > size:
+                raise BadAudio(
+                    f"The M4A file is damaged: the '{header[4:8].decode('latin-1')}' box is cut "
+                    "off; the file looks truncated."
+                )
+            position += atom_size
+
+
+def delete_media(episodes_dir: Path, relative_name: str | None) -> None:
+    if relative_name:
+        (episodes_dir / relative_name).unlink(missing_ok=True)

@@ -1,0 +1,210 @@
+"""Audio files that carry their metadata: tag a copy, swap it in, remove the old file later.
+
+A published file is never modified in place: podcast apps may be mid-download. Each change
+writes a NEW file (copy, tag, fsync, rename into place) and points the episode at it in the
+caller's transaction, so the media URL changes and the GUID does not. The old file is removed
+only after the caller commits; if anything fails, the previous file and URL keep serving.
+
+    with tagging.tag_episode_audio(session, episode, episodes_dir, base_url):
+        session.commit()
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from showapp.columns import utc_now
+from showapp.errors import InvalidInput
+from showapp.models import Chapter, Episode, EpisodeStatus, Show
+from showapp.services import urls
+from showapp.services.audio.files import StagedAudio
+from showapp.services.audio.tags import TagValues, write_tagged_copy
+from showapp.services.catalog import chapters as chapter_service
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AudioSwap:
+    """A tagged file written and referenced by the episode, waiting for the commit."""
+
+    episodes_dir: Path
+    old_name: str | None
+    new_name: str
+
+    def finish(self) -> None:
+        """After the commit: the old file is no longer referenced, so remove it."""
+        if self.old_name and self.old_name != self.new_name:
+            (self.episodes_dir / self.old_name).unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """After a rollback: the episode still points at the old file; drop the new one."""
+        (self.episodes_dir / self.new_name).unlink(missing_ok=True)
+
+    def __enter__(self) -> AudioSwap:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if kind is None:
+            self.finish()
+        else:
+            self.discard()
+
+
+def find_by_sha256(session: Session, sha256: str) -> Episode | None:
+    """An episode whose upload had exactly these bytes, with its show loaded."""
+    query = select(Episode).where(Episode.audio_sha256 == sha256).order_by(Episode.id).limit(1)
+    episode = session.scalars(query).first()
+    if episode is not None:
+        session.get(Show, episode.show_id)
+    return episode
+
+
+def duplicate_message(session: Session, episode: Episode) -> str:
+    show = session.get(Show, episode.show_id)
+    where = f"{show.slug if show else '?'}/{episode.slug}"
+    return f"This audio file was already uploaded as '{episode.title}' ({where})."
+
+
+def tag_episode_audio(
+    session: Session, episode: Episode, episodes_dir: Path, base_url: str
+) -> AudioSwap:
+    """Write the episode's metadata into a new copy of its audio and point the episode at it."""
+    if episode.audio_file is None:
+        raise InvalidInput("The episode has no audio file to tag.")
+    source = episodes_dir / episode.audio_file
+    extension = Path(episode.audio_file).suffix
+    return _swap_in(session, episode, source, extension, episodes_dir, base_url)
+
+
+def publish_and_tag(
+    session: Session, episode: Episode, episodes_dir: Path, base_url: str
+) -> AudioSwap:
+    from showapp.services.catalog import writes
+
+    writes.publish_episode(episode)
+    return tag_episode_audio(session, episode, episodes_dir, base_url)
+
+
+def replace_audio(
+    session: Session, episode: Episode, staged: StagedAudio, episodes_dir: Path, base_url: str
+) -> AudioSwap:
+    """New audio for an episode: new file and URL, same GUID; tagged when already public."""
+    _check_chapters_fit(session, episode, staged.info.duration_seconds)
+    old_name = episode.audio_file
+    episode.audio_bytes = staged.size
+    episode.audio_sha256 = staged.sha256
+    episode.audio_mime = staged.info.mime
+    episode.duration_seconds = staged.info.duration_seconds
+    episode.bitrate = staged.info.bitrate
+    episode.sample_rate = staged.info.sample_rate
+    episode.channels = staged.info.channels
+    if episode.status == EpisodeStatus.DRAFT:
+        swap = _place_untagged(session, episode, staged, episodes_dir)
+    else:
+        swap = _swap_in(
+            session, episode, staged.temp_path, staged.info.extension, episodes_dir, base_url
+        )
+    swap.old_name = old_name
+    return swap
+
+
+def _place_untagged(
+    session: Session, episode: Episode, staged: StagedAudio, episodes_dir: Path
+) -> AudioSwap:
+    show = _show(session, episode)
+    new_name = staged.relative_name(show.slug, episode.slug)
+    episode.audio_file = new_name
+    session.flush()
+    staged.keep()
+    return AudioSwap(episodes_dir, None, new_name)
+
+
+def _check_chapters_fit(session: Session, episode: Episode, duration: float) -> None:
+    for chapter in chapter_service.list_chapters(session, episode):
+        if chapter.start_seconds >= duration:
+            raise InvalidInput(
+                f"Chapter '{chapter.title}' starts at {chapter.start_seconds:.1f} s, after the "
+                f"new audio ends ({duration:.1f} s); edit the chapters first."
+            )
+
+
+def _show(session: Session, episode: Episode) -> Show:
+    show = session.get(Show, episode.show_id)
+    if show is None:
+        raise InvalidInput("The episode's show no longer exists.")
+    return show
+
+
+def _swap_in(
+    session: Session,
+    episode: Episode,
+    source: Path,
+    extension: str,
+    episodes_dir: Path,
+    base_url: str,
+) -> AudioSwap:
+    old_name = episode.audio_file
+    show = _show(session, episode)
+    values = tag_values(session, show, episode, episodes_dir, base_url)
+    new_name = f"{show.slug}/{episode.slug}-{secrets.token_hex(4)}{extension}"
+    write_tagged_copy(source, episodes_dir / new_name, extension, values)
+    swap = AudioSwap(episodes_dir, old_name, new_name)
+    try:
+        episode.audio_file = new_name
+        episode.audio_bytes = (episodes_dir / new_name).stat().st_size
+        session.flush()
+    except BaseException:
+        swap.discard()
+        raise
+    return swap
+
+
+def tag_values(
+    session: Session, show: Show, episode: Episode, episodes_dir: Path, base_url: str
+) -> TagValues:
+    chapters = chapter_service.list_chapters(session, episode)
+    return TagValues(
+        title=episode.title,
+        artist=show.author or show.title,
+        album=show.title,
+        track=episode.number,
+        year=str((episode.published_at or utc_now()).year),
+        comment=episode.summary,
+        page_url=urls.episode_url(base_url, show.slug, episode.slug),
+        artwork=_artwork(episodes_dir, episode.artwork or show.artwork),
+        chapters=_chapter_spans(chapters, episode.duration_seconds or 0.0),
+    )
+
+
+def _artwork(episodes_dir: Path, relative: str | None) -> tuple[bytes, str] | None:
+    if not relative:
+        return None
+    path = episodes_dir / relative
+    if not path.is_file():
+        log.warning("artwork %s is missing; tagging without it", relative)
+        return None
+    mime = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
+    return path.read_bytes(), mime
+
+
+def _chapter_spans(
+    chapters: Sequence[Chapter], duration: float
+) -> list[tuple[float, float, str, str]]:
+    if not chapters:
+        return []
+    ends = [c.start_seconds for c in chapters[1:]] + [duration]
+    return [(c.start_seconds, end, c.title, c.url) for c, end in zip(chapters, ends, strict=True)]

@@ -1,0 +1,232 @@
+"""The studio's reads and edits: show settings, the episode list, and saving the editor.
+
+Services flush; the view commits. Saving an episode always touches its row so that the
+version column (Episode.version) catches a second, stale save even when only guests or
+topics changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from showapp.columns import utc_now
+from showapp.errors import InvalidInput, SlugTaken
+from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show, Topic, episode_topics
+from showapp.services.catalog import writes
+from showapp.services.catalog.apple_categories import check_category
+from showapp.services.catalog.text import slugify
+from showapp.services.review import links as review_links
+
+
+class StaleEdit(InvalidInput):
+    """Someone saved this episode after the editor was opened."""
+
+
+@dataclass(frozen=True)
+class GuestCredit:
+    name: str
+    role: str = "guest"
+    organisation: str = ""
+    job_title: str = ""
+
+
+@dataclass
+class EpisodeChanges:
+    """What the editor submits, already parsed into plain values."""
+
+    version: int
+    title: str
+    slug: str
+    status: EpisodeStatus
+    summary: str = ""
+    notes_md: str = ""
+    season: int | None = None
+    number: int | None = None
+    episode_type: str = "full"
+    explicit: bool = False
+    publish_at: datetime | None = None
+    guests: list[GuestCredit] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+
+
+def update_show(session: Session, show: Show, **fields: Any) -> Show:
+    unknown = set(fields) - writes.SHOW_FIELDS - {"title"}
+    if unknown:
+        raise InvalidInput(f"unknown show fields: {', '.join(sorted(unknown))}")
+    problem = check_category(fields.get("category", show.category), fields.get("subcategory", ""))
+    if problem:
+        raise InvalidInput(problem)
+    zone_of(fields.get("timezone", show.timezone))
+    for name, value in fields.items():
+        setattr(show, name, value)
+    session.flush()
+    return show
+
+
+def zone_of(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise InvalidInput(f"'{name}' is not a time zone (for example Europe/Berlin).") from error
+
+
+def time_zone_names() -> list[str]:
+    return sorted(available_timezones())
+
+
+def list_show_episodes(
+    session: Session,
+    show: Show,
+    *,
+    status: str | None = None,
+    topic_slug: str | None = None,
+    search: str | None = None,
+) -> Sequence[Episode]:
+    """Every episode of a show for the studio, newest first, with guests and topics loaded."""
+    query = (
+        select(Episode)
+        .where(Episode.show_id == show.id)
+        .options(
+            selectinload(Episode.topics),
+            selectinload(Episode.appearances).selectinload(Appearance.guest),
+        )
+        .order_by(Episode.published_at.desc().nulls_first(), Episode.id.desc())
+    )
+    if status:
+        query = query.where(Episode.status == EpisodeStatus(status))
+    if topic_slug:
+        tagged = select(episode_topics.c.episode_id).join(Topic).where(Topic.slug == topic_slug)
+        query = query.where(Episode.id.in_(tagged))
+    if search and search.strip():
+        pattern = f"%{_escape_like(search.strip())}%"
+        query = query.where(
+            or_(
+                Episode.title.ilike(pattern, escape="\\"),
+                Episode.summary.ilike(pattern, escape="\\"),
+                Episode.notes_md.ilike(pattern, escape="\\"),
+            )
+        )
+    return session.scalars(query).all()
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def get_show_episode(session: Session, show: Show, episode_id: int) -> Episode | None:
+    query = (
+        select(Episode)
+        .where(Episode.id == episode_id, Episode.show_id == show.id)
+        .options(
+            selectinload(Episode.topics),
+            selectinload(Episode.appearances).selectinload(Appearance.guest),
+        )
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(query).one_or_none()
+
+
+def list_topics(session: Session) -> Sequence[Topic]:
+    return session.scalars(select(Topic).order_by(Topic.name)).all()
+
+
+def list_guests(session: Session) -> Sequence[Guest]:
+    return session.scalars(select(Guest).order_by(Guest.name)).all()
+
+
+def save_episode(session: Session, show: Show, episode: Episode, changes: EpisodeChanges) -> None:
+    """Apply the editor's changes, refusing a save made from an older version."""
+    if changes.version != episode.version:
+        raise StaleEdit("Someone else saved this episode after you opened it.")
+    _check_slug(session, show, episode, changes.slug)
+    for name in ("title", "summary", "notes_md", "season", "number", "explicit"):
+        setattr(episode, name, changes.__dict__[name])
+    episode.title = _required(changes.title)
+    episode.episode_type = changes.episode_type  # type: ignore[assignment]
+    episode.slug = changes.slug or episode.slug
+    if _is_release(episode.status, changes.status):
+        review_links.check_may_release(session, episode, show.require_guest_approval)
+    _apply_status(episode, changes.status, changes.publish_at)
+    episode.updated_at = utc_now()
+    _replace_credits(session, episode, changes)
+    try:
+        session.flush()
+    except StaleDataError as error:
+        # The version column: another save landed between our read and this write.
+        raise StaleEdit("Someone else saved this episode while you were saving.") from error
+
+
+def _required(title: str) -> str:
+    if not title.strip():
+        raise InvalidInput("The title is required.")
+    return title.strip()
+
+
+def _check_slug(session: Session, show: Show, episode: Episode, slug: str) -> None:
+    if not slug or slug == episode.slug:
+        return
+    if episode.published_at is not None and episode.status != EpisodeStatus.DRAFT:
+        raise InvalidInput(
+            "The address cannot change once the episode is published: podcast apps and "
+            "shared links use it."
+        )
+    if slug != slugify(slug):
+        raise InvalidInput(
+            f"'{slug}' is not a valid address: use lower-case letters, digits and hyphens."
+        )
+    taken = select(Episode.id).where(
+        Episode.show_id == show.id, Episode.slug == slug, Episode.id != episode.id
+    )
+    if session.scalars(taken).first() is not None:
+        raise SlugTaken(f"Another episode of this show already uses the address '{slug}'.")
+
+
+def _is_release(current: EpisodeStatus, wanted: EpisodeStatus) -> bool:
+    released = (EpisodeStatus.SCHEDULED, EpisodeStatus.PUBLISHED)
+    return wanted in released and current not in released
+
+
+def _apply_status(episode: Episode, status: EpisodeStatus, publish_at: datetime | None) -> None:
+    if status == EpisodeStatus.DRAFT:
+        episode.status, episode.published_at = status, None
+        return
+    if episode.audio_file is None:
+        raise InvalidInput("An episode needs its audio before it can be published.")
+    if status == EpisodeStatus.SCHEDULED:
+        if publish_at is None or publish_at <= utc_now():
+            raise InvalidInput("A scheduled episode needs a publish time in the future.")
+        episode.status, episode.published_at = status, publish_at
+    elif status == EpisodeStatus.PUBLISHED:
+        already = episode.status == EpisodeStatus.PUBLISHED and episode.published_at
+        episode.status = status
+        episode.published_at = publish_at or (episode.published_at if already else utc_now())
+    else:
+        episode.status = status
+
+
+def _replace_credits(session: Session, episode: Episode, changes: EpisodeChanges) -> None:
+    session.execute(delete(Appearance).where(Appearance.episode_id == episode.id))
+    session.execute(delete(episode_topics).where(episode_topics.c.episode_id == episode.id))
+    session.expire(episode, ["appearances", "topics"])
+    for credit in changes.guests:
+        guest = writes.find_or_create_guest(
+            session, credit.name, organisation=credit.organisation, job_title=credit.job_title
+        )
+        writes.credit_guest(
+            session,
+            episode,
+            guest,
+            role=credit.role,
+            organisation=credit.organisation,
+            job_title=credit.job_title,
+        )
+    for name in dict.fromkeys(changes.topics):
+        writes.tag_topic(session, episode, writes.find_or_create_topic(session, name))

@@ -1,0 +1,235 @@
+"""Writes: shows, episodes, guests and topics. Services flush; the caller commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from showapp.columns import utc_now
+from showapp.errors import InvalidInput, SlugTaken
+from showapp.models import (
+    PODCAST_GUID_NAMESPACE,
+    Appearance,
+    Episode,
+    EpisodeStatus,
+    EpisodeType,
+    Guest,
+    Show,
+    Topic,
+    episode_topics,
+)
+from showapp.services import urls
+from showapp.services.audio.files import StagedAudio
+from showapp.services.catalog.text import slugify
+
+SHOW_FIELDS = {
+    "subtitle", "description", "author", "owner_name", "owner_email", "language", "category",
+    "subcategory", "explicit", "show_type", "copyright", "website", "funding_url",
+    "funding_text", "timezone", "require_guest_approval",
+    # feed settings (issue 5)
+    "locked", "itunes_block", "complete", "medium", "update_frequency", "update_rrule",
+}  # fmt: skip
+
+
+def podcast_guid_for(feed_url: str) -> str:
+    """Podcasting 2.0 podcast:guid: UUIDv5 of the feed URL without scheme or trailing slash."""
+    bare = feed_url.split("://", 1)[-1].rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+def create_show(session: Session, *, slug: str, title: str, feed_url: str, **fields: Any) -> Show:
+    unknown = set(fields) - SHOW_FIELDS
+    if unknown:
+        raise InvalidInput(f"unknown show fields: {', '.join(sorted(unknown))}")
+    title = _required(title, "title")
+    slug = _valid_slug(slug or slugify(title))
+    if slug in urls.RESERVED_SLUGS:
+        raise InvalidInput(f"'{slug}' is reserved for the site's own pages; choose another.")
+    if session.scalar(select(exists().where(Show.slug == slug))):
+        raise SlugTaken(f"A show with the address '{slug}' already exists.")
+    show = Show(slug=slug, title=title, podcast_guid=podcast_guid_for(feed_url), **fields)
+    _add_unique(session, show, f"A show with the address '{slug}' already exists.")
+    return show
+
+
+def create_episode(
+    session: Session,
+    show: Show,
+    *,
+    title: str,
+    slug: str | None = None,
+    audio: StagedAudio | None = None,
+    **fields: Any,
+) -> Episode:
+    """Add an episode as a draft. Its GUID is set here, once, and never changes."""
+    title = _required(title, "title")
+    if slug:
+        slug = _valid_slug(slug)
+        if _episode_slug_taken(session, show, slug):
+            raise SlugTaken(f"Another episode of this show already uses the address '{slug}'.")
+    else:
+        slug = _free_episode_slug(session, show, slugify(title) or "episode")
+    episode = Episode(show_id=show.id, title=title, slug=slug, guid=str(uuid.uuid4()), **fields)
+    if audio is not None:
+        attach_audio(episode, audio, show.slug)
+    _add_unique(session, episode, f"Another episode of this show already uses '{slug}'.")
+    return episode
+
+
+def add_episode(
+    session: Session,
+    show: Show,
+    audio: StagedAudio,
+    *,
+    title: str,
+    guests: tuple[str, ...] | list[str] = (),
+    topics: tuple[str, ...] | list[str] = (),
+    publish: bool = False,
+    publish_at: datetime | None = None,
+    **fields: Any,
+) -> Episode:
+    """Create an episode from staged audio, crediting guests and tagging topics by name."""
+    episode = create_episode(session, show, title=title, audio=audio, **fields)
+    for name in guests:
+        credit_guest(session, episode, find_or_create_guest(session, name))
+    for name in topics:
+        tag_topic(session, episode, find_or_create_topic(session, name))
+    if publish:
+        publish_episode(episode, publish_at)
+    session.flush()
+    return episode
+
+
+def tag_topic(session: Session, episode: Episode, topic: Topic) -> None:
+    tagged = select(episode_topics).where(
+        episode_topics.c.episode_id == episode.id, episode_topics.c.topic_id == topic.id
+    )
+    if session.execute(tagged).first() is None:
+        session.execute(insert(episode_topics).values(episode_id=episode.id, topic_id=topic.id))
+        session.expire(episode, ["topics"])
+
+
+def attach_audio(episode: Episode, audio: StagedAudio, show_slug: str) -> None:
+    episode.audio_file = audio.relative_name(show_slug, episode.slug)
+    episode.audio_bytes = audio.size
+    episode.audio_sha256 = audio.sha256
+    episode.audio_mime = audio.info.mime
+    episode.duration_seconds = audio.info.duration_seconds
+    episode.bitrate = audio.info.bitrate
+    episode.sample_rate = audio.info.sample_rate
+    episode.channels = audio.info.channels
+
+
+def publish_episode(episode: Episode, at: datetime | None = None) -> None:
+    """Publish now, or schedule for a future instant (it goes live then by itself)."""
+    if episode.audio_file is None:
+        raise InvalidInput("An episode needs its audio before it can be published.")
+    when = at or utc_now()
+    episode.published_at = when
+    episode.status = EpisodeStatus.SCHEDULED if when > utc_now() else EpisodeStatus.PUBLISHED
+
+
+def find_or_create_guest(
+    session: Session, name: str, *, organisation: str = "", job_title: str = "", bio: str = ""
+) -> Guest:
+    name = _required(name, "guest name")
+    slug = slugify(name)
+    guest = session.scalars(select(Guest).where(Guest.slug == slug)).one_or_none()
+    if guest is None:
+        guest = Guest(
+            name=name, slug=slug, organisation=organisation, job_title=job_title, bio=bio, links=[]
+        )
+        session.add(guest)
+        session.flush()
+    return guest
+
+
+def find_or_create_topic(session: Session, name: str, description: str = "") -> Topic:
+    name = _required(name, "topic name")
+    slug = slugify(name)
+    topic = session.scalars(select(Topic).where(Topic.slug == slug)).one_or_none()
+    if topic is None:
+        topic = Topic(name=name, slug=slug, description=description)
+        session.add(topic)
+        session.flush()
+    return topic
+
+
+def credit_guest(
+    session: Session,
+    episode: Episode,
+    guest: Guest,
+    *,
+    role: str = "guest",
+    group: str = "cast",
+    organisation: str | None = None,
+    job_title: str | None = None,
+) -> Appearance:
+    """Credit a guest, keeping their affiliation as it was at the time of this interview."""
+    position = session.scalar(
+        select(func.count(Appearance.id)).where(Appearance.episode_id == episode.id)
+    )
+    appearance = Appearance(
+        episode_id=episode.id,
+        guest_id=guest.id,
+        role=role.lower(),
+        group=group.lower(),
+        organisation=guest.organisation if organisation is None else organisation,
+        job_title=guest.job_title if job_title is None else job_title,
+        position=position or 0,
+    )
+    session.add(appearance)
+    session.flush()
+    session.expire(episode, ["appearances"])
+    return appearance
+
+
+def next_episode_number(session: Session, show: Show) -> int:
+    highest = session.scalar(
+        select(func.max(Episode.number)).where(
+            Episode.show_id == show.id, Episode.episode_type == EpisodeType.FULL
+        )
+    )
+    return (highest or 0) + 1
+
+
+def _episode_slug_taken(session: Session, show: Show, slug: str) -> bool:
+    query = exists().where(Episode.show_id == show.id, Episode.slug == slug)
+    return bool(session.scalar(select(query)))
+
+
+def _free_episode_slug(session: Session, show: Show, base: str) -> str:
+    candidate, suffix = base, 2
+    while _episode_slug_taken(session, show, candidate):
+        candidate, suffix = f"{base}-{suffix}", suffix + 1
+    return candidate
+
+
+def _required(value: str | None, label: str) -> str:
+    cleaned = (value or "").strip()
+    if not cleaned:
+        raise InvalidInput(f"The {label} is required.")
+    return cleaned
+
+
+def _valid_slug(slug: str) -> str:
+    if slug != slugify(slug) or not slug:
+        raise InvalidInput(
+            f"'{slug}' is not a valid address: use lower-case letters, digits and hyphens."
+        )
+    return slug
+
+
+def _add_unique(session: Session, row: Show | Episode, message: str) -> None:
+    # A concurrent writer can take the slug between our check and this insert; the savepoint
+    # keeps the rest of the caller's transaction usable when that happens.
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError as error:
+        raise SlugTaken(message) from error

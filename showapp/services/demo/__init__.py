@@ -1,0 +1,1 @@
+"""The demo network that `showapp demo` seeds, with audio it encodes itself."""

@@ -1,0 +1,274 @@
+"""What Apple Podcasts, Spotify and Podcast Index would reject or warn about in a show's feed.
+
+Each problem says what to do. Used by `showapp feed check SHOW` and, later, the studio.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from showapp.columns import utc_now
+from showapp.models import Episode, Show, ShowType
+from showapp.services.catalog.lookups import is_live
+
+# Apple's category list (feed-standards.md section 2): category -> subcategories.
+APPLE_CATEGORIES: dict[str, frozenset[str]] = {
+    name: frozenset(filter(None, subs.split(", ")))
+    for name, subs in {
+        "Arts": "Books, Design, Fashion & Beauty, Food, Performing Arts, Visual Arts",
+        "Business": "Careers, Entrepreneurship, Investing, Management, Marketing, Non-Profit",
+        "Comedy": "Comedy Interviews, Improv, Stand-Up",
+        "Education": "Courses, How To, Language Learning, Self-Improvement",
+        "Fiction": "Comedy Fiction, Drama, Science Fiction",
+        "Government": "",
+        "History": "",
+        "Health & Fitness": "Alternative Health, Fitness, Medicine, Mental Health, Nutrition, "
+        "Sexuality",
+        "Kids & Family": "Education for Kids, Parenting, Pets & Animals, Stories for Kids",
+        "Leisure": "Animation & Manga, Automotive, Aviation, Crafts, Games, Hobbies, "
+        "Home & Garden, Video Games",
+        "Music": "Music Commentary, Music History, Music Interviews",
+        "News": "Business News, Daily News, Entertainment News, News Commentary, Politics, "
+        "Sports News, Tech News",
+        "Religion & Spirituality": "Buddhism, Christianity, Hinduism, Islam, Judaism, Religion, "
+        "Spirituality",
+        "Science": "Astronomy, Chemistry, Earth Sciences, Life Sciences, Mathematics, "
+        "Natural Sciences, Nature, Physics, Social Sciences",
+        "Society & Culture": "Documentary, Personal Journals, Philosophy, Places & Travel, "
+        "Relationships",
+        "Sports": "Baseball, Basketball, Cricket, Fantasy Sports, Football, Golf, Hockey, Rugby, "
+        "Running, Soccer, Swimming, Tennis, Volleyball, Wilderness, Wrestling",
+        "Technology": "",
+        "True Crime": "",
+        "TV & Film": "After Shows, Film History, Film Interviews, Film Reviews, TV Reviews",
+    }.items()
+}
+APPLE_AUDIO_TYPES = {"audio/mpeg", "audio/x-m4a", "audio/mp4", "audio/aac"}
+_LANGUAGE = re.compile(r"^[a-z]{2}(-[a-z]{2,3})?$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    level: str  # "error": a directory rejects the feed; "warning": accepted, but fix it
+    message: str
+    fix: str
+    episode: str | None = None  # episode slug when the problem is one episode's
+
+
+def feed_health(
+    session: Session,
+    show: Show,
+    base_url: str,
+    *,
+    episodes_dir: Path | None = None,
+    now: datetime | None = None,
+) -> list[Problem]:
+    """Every problem with `show`'s feed, errors first."""
+    episodes = session.scalars(
+        select(Episode)
+        .where(Episode.show_id == show.id, is_live(now or utc_now()))
+        .order_by(Episode.published_at.desc())
+    ).all()
+    problems = [
+        *_show_problems(show, base_url),
+        *_artwork_problems(show, episodes_dir),
+        *_episode_problems(show, episodes),
+    ]
+    return sorted(problems, key=lambda p: p.level != "error")
+
+
+def _show_problems(show: Show, base_url: str) -> list[Problem]:
+    found: list[Problem] = []
+    if not _EMAIL.match(show.owner_email or ""):
+        found.append(
+            Problem(
+                "error",
+                "The feed has no owner e-mail (itunes:owner).",
+                "Set the owner e-mail: Spotify sends its verification code there.",
+            )
+        )
+    if not show.category:
+        found.append(
+            Problem("error", "The show has no category.", "Choose a category from Apple's list.")
+        )
+    elif show.category not in APPLE_CATEGORIES:
+        found.append(
+            Problem(
+                "error",
+                f"'{show.category}' is not on Apple's category list.",
+                "Choose one of: " + ", ".join(sorted(APPLE_CATEGORIES)) + ".",
+            )
+        )
+    elif show.subcategory and show.subcategory not in APPLE_CATEGORIES[show.category]:
+        found.append(
+            Problem(
+                "warning",
+                f"'{show.subcategory}' is not a subcategory of '{show.category}'.",
+                "Pick a subcategory Apple lists under that category, or none.",
+            )
+        )
+    if not _LANGUAGE.match(show.language or ""):
+        found.append(
+            Problem(
+                "error",
+                f"'{show.language}' is not an ISO 639 language code.",
+                "Use a two-letter code such as 'en' or 'en-gb'.",
+            )
+        )
+    if not show.description.strip():
+        found.append(
+            Problem(
+                "error", "The show has no description.", "Write a few sentences about the show."
+            )
+        )
+    elif len(show.description.encode()) > 4000:
+        found.append(
+            Problem(
+                "warning",
+                "The show description is longer than 4000 bytes.",
+                "Shorten it: Apple cuts it off.",
+            )
+        )
+    if not show.author.strip():
+        found.append(
+            Problem(
+                "warning",
+                "The show has no author (itunes:author).",
+                "Set the author shown under the title in podcast apps.",
+            )
+        )
+    if not base_url.startswith("https://"):
+        found.append(
+            Problem(
+                "warning",
+                "Feed and media URLs are not https.",
+                "Serve the site over TLS and set SHOWAPP_BASE_URL to https://…",
+            )
+        )
+    return found  # fmt: skip
+
+
+def _artwork_problems(show: Show, episodes_dir: Path | None) -> list[Problem]:
+    if not show.artwork:
+        return [Problem("error", "The show has no artwork.",
+                        "Upload a square JPEG or PNG of 1400 to 3000 pixels.")]  # fmt: skip
+    if episodes_dir is None:
+        return []
+    path = episodes_dir / show.artwork
+    try:
+        with Image.open(path) as image:
+            size, mode, kind = image.size, image.mode, image.format
+    except (OSError, UnidentifiedImageError):
+        return [Problem("error", "The artwork file is missing or is not an image.",
+                        "Upload the artwork again.")]  # fmt: skip
+    found: list[Problem] = []
+    width, height = size
+    if width != height:
+        found.append(
+            Problem(
+                "error", f"The artwork is {width}×{height}, not square.", "Crop it to a square."
+            )
+        )
+    if min(size) < 1400 or max(size) > 3000:
+        found.append(
+            Problem(
+                "error",
+                f"The artwork is {width}×{height} pixels.",
+                "Apple needs 1400×1400 to 3000×3000 pixels.",
+            )
+        )
+    if kind not in ("JPEG", "PNG"):
+        found.append(
+            Problem("error", f"The artwork is {kind}, not JPEG or PNG.", "Save it as JPEG or PNG.")
+        )
+    if mode != "RGB":
+        found.append(
+            Problem(
+                "error",
+                f"The artwork's colour mode is {mode}.",
+                "Save it as RGB without transparency.",
+            )
+        )
+    return found  # fmt: skip
+
+
+def _episode_problems(show: Show, episodes: Sequence[Episode]) -> list[Problem]:
+    if not episodes:
+        return [Problem("error", "The feed has no published episode.",
+                        "Publish at least one episode: Spotify refuses empty feeds.")]  # fmt: skip
+    found: list[Problem] = []
+    # Apple ignores an episode whose enclosure URL another episode already uses.
+    audio_files = Counter(e.audio_file for e in episodes if e.audio_file)
+    for episode in episodes:
+        found.extend(_one_episode(show, episode, audio_files))
+    return found
+
+
+def _one_episode(show: Show, episode: Episode, audio_files: Counter[str]) -> list[Problem]:
+    found: list[Problem] = []
+    slug = episode.slug
+    if not episode.audio_file:
+        return [Problem("error", f"'{episode.title}' has no audio.",
+                        "Upload its audio or unpublish it.", slug)]  # fmt: skip
+    if audio_files[episode.audio_file] > 1:
+        found.append(
+            Problem(
+                "error",
+                f"'{episode.title}' shares its audio file with another episode.",
+                "Give each episode its own audio file.",
+                slug,
+            )
+        )
+    if episode.duration_seconds is None:
+        found.append(
+            Problem(
+                "warning",
+                f"'{episode.title}' has no duration.",
+                "Upload the audio again so its length is read.",
+                slug,
+            )
+        )
+    if not episode.audio_bytes:
+        found.append(
+            Problem(
+                "error", f"'{episode.title}' has no file size.", "Upload the audio again.", slug
+            )
+        )
+    if episode.audio_mime not in APPLE_AUDIO_TYPES:
+        found.append(
+            Problem(
+                "warning",
+                f"'{episode.title}' is {episode.audio_mime}.",
+                "Use MP3 or AAC (M4A): Spotify plays only those.",
+                slug,
+            )
+        )
+    if show.show_type == ShowType.SERIAL and episode.number is None:
+        found.append(
+            Problem(
+                "error",
+                f"'{episode.title}' has no episode number.",
+                "Serial shows must number every episode.",
+                slug,
+            )
+        )
+    if len((episode.notes_html or episode.notes_md).encode()) > 4000:
+        found.append(
+            Problem(
+                "warning",
+                f"The notes of '{episode.title}' pass 4000 bytes.",
+                "Shorten them: Apple cuts descriptions off there.",
+                slug,
+            )
+        )
+    return found  # fmt: skip

@@ -1,0 +1,176 @@
+"""Loading a feed's episodes as items: plain rows (no ORM objects, which keeps a 10,000-episode
+render cheap), each guest read once, hosts, and the rich-episode tags (transcripts, chapters,
+soundbites)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from showapp.models import EpisodeType
+from showapp.services import urls
+from showapp.services.catalog import transcripts
+from showapp.services.feeds import queries as feed_queries
+from showapp.services.feeds import values as feed_values
+from showapp.services.feeds.items import FeedSite, Item, Person, Trailer, xml_text
+from showapp.services.feeds.items import Soundbite as FeedSoundbite
+from showapp.services.feeds.items import Transcript as FeedTranscript
+from showapp.services.feeds.queries import EpisodeRow, Scope
+
+MOST_LISTED = 500
+
+
+class Loaded(NamedTuple):
+    items: list[Item]
+    trailers: tuple[Trailer, ...]
+    last_build: datetime
+    next_go_live: datetime | None  # the earliest scheduled episode's instant, if any
+
+
+def load_items(
+    session: Session,
+    scope: Scope,
+    site: FeedSite,
+    now: datetime,
+    floor: datetime | None,
+    hosts: Mapping[int, tuple[Person, ...]] | None = None,
+) -> Loaded:
+    """Live episodes in `scope`, newest first, as items; their trailers; the last-build instant;
+    the next go-live. `hosts` (by show id) saves a query when the caller has read them."""
+    connection = plain_rows(session)
+    result = connection.execute(feed_queries.episodes(scope.where), scope.params)
+    rows = list(map(EpisodeRow._make, result.all()))
+    upcoming = 0
+    while upcoming < len(rows) and rows[upcoming].published_at > now:
+        upcoming += 1
+    go_live = rows[upcoming - 1].published_at if upcoming else None
+    del rows[:upcoming]
+    loaded = _loaded(scope, now, rows)
+    guests = _guests(connection, loaded, site.base_url)
+    if hosts is None:
+        hosts = hosts_by_show(session, list({row.show_id for row in rows}))
+    items = [
+        feed_values.item_from_episode(
+            row,
+            row.show_slug,
+            site.base_url,
+            hosts.get(row.show_id, ()) + guests.get(row.id, ()),
+            site.media_prefix,
+        )
+        for row in rows
+    ]
+    extras = _rich_extras(connection, loaded, rows, site.base_url)
+    if extras:
+        items = [i._replace(**extras.get(r.id, {})) for i, r in zip(items, rows, strict=True)]
+    trailers = tuple(_trailer(item) for item in items if item.episode_type == EpisodeType.TRAILER)
+    stamps = [i.published for i in items] + ([floor] if floor else [])
+    last_build = max(stamps) if stamps else now
+    return Loaded(items, tuple(t for t in trailers if t is not None), last_build, go_live)
+
+
+def _loaded(scope: Scope, now: datetime, rows: Sequence[EpisodeRow]) -> Scope:
+    """The loaded episodes, for the queries that follow: by id when they are few (a rebuild of
+    a few changed episodes, where joining the scope again would scan the whole show), else the
+    live scope again, as thousands of ids are slow to bind and can pass parameter limits."""
+    if len(rows) <= MOST_LISTED:
+        return feed_queries.by_id([row.id for row in rows])
+    return Scope(feed_queries.live(scope.where), {**scope.params, "now": now})
+
+
+def plain_rows(session: Session) -> Connection:
+    """The session's connection, for reads that want plain rows: the ORM's per-row work costs
+    more than the database on a big feed. Flushes first, as an ORM query would."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
+def _rich_extras(
+    connection: Connection, episodes: Scope, rows: Sequence[Any], base_url: str
+) -> dict[int, dict[str, Any]]:
+    """podcast:transcript, podcast:chapters and podcast:soundbite values per episode id, for
+    the episodes that have any."""
+    found = connection.execute(feed_queries.rich(episodes.where), episodes.params).all()
+    if not found:
+        return {}
+    slugs = {row.id: (row.show_slug, row.slug) for row in rows}
+    extras: dict[int, dict[str, Any]] = defaultdict(dict)
+    for episode_id, kind, text, language, start, duration in found:
+        show_slug, episode_slug = slugs[episode_id]
+        if kind == "chapters":
+            extras[episode_id]["chapters_url"] = urls.chapters_url(base_url, *slugs[episode_id])
+        elif kind == "soundbite":
+            bite = FeedSoundbite(start, duration, text)
+            extras[episode_id]["soundbites"] = (*extras[episode_id].get("soundbites", ()), bite)
+        else:
+            query = f"?lang={quote(language)}"
+            timed = urls.transcript_url(base_url, show_slug, episode_slug, text) + query
+            plain = urls.transcript_url(base_url, show_slug, episode_slug, "txt") + query
+            extras[episode_id]["transcripts"] = (
+                *extras[episode_id].get("transcripts", ()),
+                FeedTranscript(timed, transcripts.FORMATS[text], language, captions=True),
+                FeedTranscript(plain, "text/plain", language),
+            )
+    return extras
+
+
+def _trailer(item: Item) -> Trailer | None:
+    if not item.enclosure_url:
+        return None
+    return Trailer(
+        title=item.title,
+        url=item.enclosure_url,
+        published=item.published,
+        length=item.enclosure_length,
+        mime=item.enclosure_type,
+        season=item.season,
+    )
+
+
+def _guests(
+    connection: Connection, episodes: Scope, base_url: str
+) -> dict[int, tuple[Person, ...]]:
+    """podcast:person values per episode id. Each credit (guest, role, group) becomes one
+    Person, built once however many episodes it is on; the guest's links are decoded then."""
+    credits = connection.execute(feed_queries.credits(episodes.where), episodes.params).all()
+    persons: dict[tuple[int, str, str], Person] = {}
+    people: dict[int, list[Person]] = defaultdict(list)
+    for episode_id, guest_id, role, group, name, photo, slug, links in credits:
+        person = persons.get((guest_id, role, group))
+        if person is None:
+            person = persons[guest_id, role, group] = feed_values.guest_person(
+                name, role, group, photo, json.loads(links) if links else None, slug, base_url
+            )
+        people[episode_id].append(person)
+    return {episode_id: tuple(found) for episode_id, found in people.items()}
+
+
+def hosts_by_show(session: Session, show_ids: Sequence[int]) -> dict[int, tuple[Person, ...]]:
+    """Hosts by show: the studio users hosting it, else the show's author."""
+    if not show_ids:
+        return {}
+    rows = plain_rows(session).execute(feed_queries.HOSTS, {"show_ids": list(show_ids)}).all()
+    hosts: dict[int, list[Person]] = {}
+    authors: dict[int, str] = {}
+    for show_id, author, name in rows:
+        authors[show_id] = author
+        found = hosts.setdefault(show_id, [])
+        if name is not None and name.strip():
+            found.append(Person(name=xml_text(name)))
+    for show_id, author in authors.items():
+        if not hosts[show_id] and author.strip():
+            hosts[show_id].append(Person(name=xml_text(author)))
+    return {show_id: tuple(found) for show_id, found in hosts.items() if found}
+
+
+def next_go_live(session: Session, scope: Scope, now: datetime) -> datetime | None:
+    query = feed_queries.next_go_live(scope.where)
+    found: datetime | None = plain_rows(session).scalar(query, {**scope.params, "now": now})
+    return found

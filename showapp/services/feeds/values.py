@@ -1,0 +1,161 @@
+"""From catalog rows to the plain values a feed is rendered from: items, people, channels.
+
+Rows come as ORM objects (tests, rss.build_feed) or as feed_queries' plain rows (the feeds'
+fast path); both read the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from showapp.models import Episode, Show
+from showapp.services import urls
+from showapp.services.catalog.text import render_notes
+from showapp.services.feeds.items import Channel, Item, Person, xml_text
+from showapp.services.feeds.queries import ShowRow
+
+
+class EpisodeLike(Protocol):
+    """An Episode row or a Core row with the same column names (the feed's fast path)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def guid(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def notes_md(self) -> str: ...
+    @property
+    def notes_html(self) -> str | None: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def audio_file(self) -> str | None: ...
+    @property
+    def audio_bytes(self) -> int | None: ...
+    @property
+    def audio_mime(self) -> str | None: ...
+    @property
+    def duration_seconds(self) -> float | None: ...
+    @property
+    def number(self) -> int | None: ...
+    @property
+    def season(self) -> int | None: ...
+    @property
+    def episode_type(self) -> str: ...
+    @property
+    def explicit(self) -> bool: ...
+    @property
+    def artwork(self) -> str | None: ...
+    @property
+    def audio_url(self) -> str | None: ...
+    @property
+    def artwork_url(self) -> str | None: ...
+
+
+def guest_persons(episode: Episode, base_url: str) -> tuple[Person, ...]:
+    return tuple(
+        guest_person(a.guest.name, a.role, a.group, a.guest.photo, a.guest.links, a.guest.slug,
+                     base_url)
+        for a in episode.appearances
+    )  # fmt: skip
+
+
+def guest_person(
+    name: str,
+    role: str,
+    group: str,
+    photo: str | None,
+    links: Sequence[str] | None,
+    slug: str,
+    base_url: str,
+) -> Person:
+    href = xml_text(links[0]) if links else urls.guest_url(base_url, slug)
+    img = urls.media_url(base_url, photo) if photo else None
+    return Person(xml_text(name), xml_text(role), xml_text(group), img, href)
+
+
+def item_from_episode(
+    episode: EpisodeLike,
+    show_slug: str,
+    base_url: str,
+    persons: tuple[Person, ...],
+    media_prefix: str = "",
+) -> Item:
+    """One item; `media_prefix` is a measurement service's prefix for our own enclosures."""
+    if episode.published_at is None:
+        raise ValueError("only episodes with a publication instant belong in a feed")
+    # Rows written before notes were pre-rendered have no HTML yet.
+    html = episode.notes_html or render_notes(episode.notes_md)
+    return Item(
+        guid=episode.guid,
+        title=xml_text(episode.title) or "Untitled episode",
+        link=urls.episode_url(base_url, show_slug, episode.slug),
+        html=html or xml_text(episode.summary) or xml_text(episode.title),
+        published=episode.published_at,
+        enclosure_url=urls.audio_href(
+            base_url, episode.audio_file, episode.audio_url, media_prefix
+        ),
+        enclosure_length=episode.audio_bytes,
+        enclosure_type=episode.audio_mime,
+        duration=round(episode.duration_seconds) if episode.duration_seconds is not None else None,
+        episode=episode.number,
+        season=episode.season,
+        episode_type=str(episode.episode_type),
+        explicit=episode.explicit,
+        image=urls.artwork_href(base_url, episode.artwork, episode.artwork_url),
+        summary=xml_text(episode.summary),
+        persons=persons,
+        episode_id=episode.id,
+    )
+
+
+def channel_from_show(
+    show: Show | ShowRow,
+    base_url: str,
+    *,
+    persons: tuple[Person, ...],
+    last_build: datetime,
+    hub_url: str = "",
+    **overrides: Any,
+) -> Channel:
+    """The show's channel; topic feeds reuse it with another title, link and self URL."""
+    fields: dict[str, Any] = {
+        "title": xml_text(show.title),
+        "link": urls.show_url(base_url, show.slug),
+        "self_url": urls.feed_url(base_url, show.slug),
+        "description": xml_text(show.description) or xml_text(show.title),
+        "language": show.language or "en",
+        "author": xml_text(show.author or show.owner_name or show.title),
+        "podcast_guid": show.podcast_guid,
+        "last_build": last_build,
+        "owner_name": xml_text(show.owner_name or show.author),
+        "owner_email": show.owner_email.strip(),
+        "category": show.category,
+        "subcategory": show.subcategory,
+        "explicit": show.explicit,
+        "show_type": str(show.show_type),
+        "image": urls.artwork_href(base_url, show.artwork, show.artwork_url),
+        "subtitle": xml_text(show.subtitle),
+        "copyright": xml_text(show.copyright),
+        "locked": show.locked,
+        "funding_url": xml_text(show.funding_url),
+        "funding_text": xml_text(show.funding_text),
+        "medium": xml_text(show.medium),
+        "update_frequency": xml_text(show.update_frequency),
+        "update_rrule": xml_text(show.update_rrule),
+        "new_feed_url": xml_text(show.new_feed_url),
+        "block": show.itunes_block,
+        "complete": show.complete,
+        "hub_url": xml_text(hub_url),
+        "persons": persons,
+    }
+    fields.update(overrides)
+    return Channel(**fields)

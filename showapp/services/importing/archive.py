@@ -1,0 +1,253 @@
+"""Export a show to a zip archive (JSON manifest plus media), and import such an archive.
+
+The manifest format is documented in docs/export-format.md. Rows are written column by
+column from the models, so a new column is exported without touching this file. The zip is
+written streaming: media files are copied in chunks and never held in memory.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import shutil
+import zipfile
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from showapp.errors import InvalidInput, NotFound
+from showapp.models import (
+    Appearance,
+    Base,
+    Episode,
+    Guest,
+    Show,
+    Topic,
+    User,
+    episode_topics,
+    show_hosts,
+)
+from showapp.services.importing.fetch import CHUNK_BYTES
+from showapp.services.importing.report import (
+    ImportProgress,
+    ImportReport,
+    ProgressCallback,
+    ignore_progress,
+)
+
+FORMAT = "showapp-export"
+VERSION = 1
+MANIFEST = "manifest.json"
+# Never exported: database ids are remapped on import; password hashes stay on the old install.
+SKIPPED = {"id", "show_id", "episode_id", "guest_id", "password_hash"}
+
+
+def _row(row: Base) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for column in row.__table__.columns:
+        if column.key in SKIPPED:
+            continue
+        value = getattr(row, column.key)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        values[column.key] = value
+    return values
+
+
+def export_show(session: Session, show_slug: str, episodes_dir: Path, target: Path) -> int:
+    """Write the show's archive to `target`; returns the number of media files included."""
+    show = session.scalars(
+        select(Show).where(Show.slug == show_slug).options(selectinload(Show.hosts))
+    ).one_or_none()
+    if show is None:
+        raise NotFound(f"No show has the slug '{show_slug}'.")
+    episodes = session.scalars(
+        select(Episode)
+        .where(Episode.show_id == show.id)
+        .order_by(Episode.id)
+        .options(
+            selectinload(Episode.appearances).selectinload(Appearance.guest),
+            selectinload(Episode.topics),
+        )
+    ).all()
+    media = _media_names(show, episodes)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(MANIFEST, "w") as raw:
+            _write_manifest(raw, show, episodes, media)
+        for name in media:
+            _add_media(archive, episodes_dir, name)
+    return len(media)
+
+
+def _media_names(show: Show, episodes: Any) -> list[str]:
+    names = [show.artwork] + [e.audio_file for e in episodes] + [e.artwork for e in episodes]
+    return sorted({name for name in names if name})
+
+
+def _write_manifest(raw: IO[bytes], show: Show, episodes: Any, media: list[str]) -> None:
+    guests: dict[str, Guest] = {}
+    topics: dict[str, Topic] = {}
+    records = []
+    for episode in episodes:
+        record = _row(episode)
+        record["topics"] = [topic.slug for topic in episode.topics]
+        record["appearances"] = []
+        for appearance in episode.appearances:
+            guests[appearance.guest.slug] = appearance.guest
+            record["appearances"].append({**_row(appearance), "guest": appearance.guest.slug})
+        topics.update({topic.slug: topic for topic in episode.topics})
+        records.append(record)
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "show": _row(show),
+        "hosts": [_row(user) for user in show.hosts],
+        "guests": [_row(guest) for guest in guests.values()],
+        "topics": [_row(topic) for topic in topics.values()],
+        "episodes": records,
+        "media": [f"media/{name}" for name in media],
+    }
+    text = json.dumps(manifest, ensure_ascii=False, indent=1)
+    raw.write(text.encode())
+
+
+def _add_media(archive: zipfile.ZipFile, episodes_dir: Path, name: str) -> None:
+    source = episodes_dir / name
+    if not source.is_file():
+        return
+    # Audio and images are compressed already: store them as they are.
+    info = zipfile.ZipInfo.from_file(source, f"media/{name}")
+    info.compress_type = zipfile.ZIP_STORED
+    with source.open("rb") as handle, archive.open(info, "w", force_zip64=True) as out:
+        shutil.copyfileobj(handle, out, CHUNK_BYTES)
+
+
+def import_archive(
+    session: Session,
+    path: Path,
+    episodes_dir: Path,
+    progress: ProgressCallback = ignore_progress,
+) -> ImportReport:
+    """Recreate (or update) the show in an export archive, matched by slug and GUID."""
+    with zipfile.ZipFile(path) as archive:
+        manifest = _read_manifest(archive)
+        # Check every entry before writing anything, so a bad archive changes nothing.
+        media = [_safe_media_path(archive, name) for name in manifest["media"]]
+        report = ImportReport()
+        show = _upsert(session, Show, "slug", manifest["show"])
+        session.flush()
+        report.show_slug = show.slug
+        _restore_hosts(session, show, manifest["hosts"])
+        guests = {g["slug"]: _upsert(session, Guest, "slug", g) for g in manifest["guests"]}
+        topics = {t["slug"]: _upsert(session, Topic, "slug", t) for t in manifest["topics"]}
+        session.flush()
+        total = len(manifest["episodes"])
+        for done, record in enumerate(manifest["episodes"], 1):
+            _restore_episode(session, show, record, guests, topics, report)
+            progress(ImportProgress("episodes", done, total))
+        for name, relative in media:
+            _extract_media(archive, name, episodes_dir / relative)
+    session.flush()
+    return report
+
+
+def _read_manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
+    try:
+        manifest: dict[str, Any] = json.loads(archive.read(MANIFEST))
+    except (KeyError, ValueError) as error:
+        raise InvalidInput(f"Not a showapp export archive: {error}") from error
+    if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+        raise InvalidInput("Not a showapp export archive (format or version differs).")
+    return manifest
+
+
+def _values(model: type[Base], record: dict[str, Any]) -> dict[str, Any]:
+    values = {}
+    for column in model.__table__.columns:
+        if column.key in SKIPPED or column.key not in record:
+            continue
+        value = record[column.key]
+        if value is not None and column.key.endswith("_at"):
+            value = datetime.fromisoformat(value)
+        values[column.key] = value
+    return values
+
+
+def _upsert(session: Session, model: Any, key: str, record: dict[str, Any]) -> Any:
+    values = _values(model, record)
+    values.pop("version", None)
+    row = session.scalars(select(model).where(getattr(model, key) == values[key])).one_or_none()
+    if row is None:
+        row = model(**values)
+        session.add(row)
+    else:
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+    return row
+
+
+def _restore_hosts(session: Session, show: Show, hosts: list[dict[str, Any]]) -> None:
+    for record in hosts:
+        user = _upsert(session, User, "email", record)
+        session.flush()
+        linked = select(show_hosts).where(
+            show_hosts.c.show_id == show.id, show_hosts.c.user_id == user.id
+        )
+        if session.execute(linked).first() is None:
+            session.execute(insert(show_hosts).values(show_id=show.id, user_id=user.id))
+
+
+def _restore_episode(
+    session: Session,
+    show: Show,
+    record: dict[str, Any],
+    guests: dict[str, Guest],
+    topics: dict[str, Topic],
+    report: ImportReport,
+) -> None:
+    existing = session.scalars(select(Episode).where(Episode.guid == record["guid"])).first()
+    if existing is not None and existing.show_id != show.id:
+        report.problems.append(f"GUID '{record['guid']}' belongs to another show; skipped")
+        return
+    episode = _upsert(session, Episode, "guid", {**record, "show_id": show.id})
+    episode.show_id = show.id
+    session.flush()
+    if existing is None:
+        report.created += 1
+        for slug in record["topics"]:
+            session.execute(
+                insert(episode_topics).values(episode_id=episode.id, topic_id=topics[slug].id)
+            )
+        for credit in record["appearances"]:
+            values = _values(Appearance, credit)
+            session.add(
+                Appearance(episode_id=episode.id, guest_id=guests[credit["guest"]].id, **values)
+            )
+    else:
+        report.unchanged += 1
+
+
+def _safe_media_path(archive: zipfile.ZipFile, name: str) -> tuple[str, PurePosixPath]:
+    relative = PurePosixPath(name).relative_to("media") if name.startswith("media/") else None
+    # Zip entries are hostile input too: no absolute paths, no '..', no hidden files.
+    if relative is None or any(p in {"..", ""} or p.startswith(".") for p in relative.parts):
+        raise InvalidInput(f"Unsafe file name in the archive: {name}")
+    try:
+        archive.getinfo(name)
+    except KeyError as error:
+        raise InvalidInput(f"The archive lists {name} but does not contain it.") from error
+    return name, relative
+
+
+def _extract_media(archive: zipfile.ZipFile, name: str, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    with archive.open(name) as source, partial.open("wb") as out:
+        shutil.copyfileobj(source, out, CHUNK_BYTES)
+    partial.replace(target)

@@ -1,0 +1,263 @@
+"""Import a show from any RSS podcast feed, or from a showapp export archive.
+
+Re-running an import updates what changed and adds what is new, matched by GUID, so it never
+duplicates. Problems with one episode are collected in the report and never stop the rest.
+Progress goes to a callback (the CLI draws a bar; a studio page can poll it later).
+Services flush, never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from showapp.errors import BadAudio, NotFound
+from showapp.models import Episode, Show
+from showapp.services import urls
+from showapp.services.catalog import writes
+from showapp.services.catalog.text import slugify
+from showapp.services.importing import archive, media_download
+from showapp.services.importing import fetch as feed_fetch
+from showapp.services.importing import mapping as feed_mapping
+from showapp.services.importing import parse as feed_parse
+from showapp.services.importing.batches import EpisodeBatchImporter, assign_changed, clip
+from showapp.services.importing.parse import FeedChannel, FeedItem
+from showapp.services.importing.report import (
+    ImportLimits,
+    ImportProgress,
+    ImportReport,
+    ProgressCallback,
+    ignore_progress,
+)
+
+log = logging.getLogger(__name__)
+BATCH = 100
+DEFAULT_LIMITS = ImportLimits()
+
+
+def import_feed_file(
+    session: Session,
+    path: Path,
+    *,
+    feed_url: str | None,
+    site_base_url: str,
+    show_slug: str | None = None,
+    progress: ProgressCallback = ignore_progress,
+) -> ImportReport:
+    """Import an RSS feed stored at `path`; `feed_url` is where it was fetched from, if anywhere."""
+    channel = feed_parse.read_channel(path)
+    base = feed_url or channel.self_link or channel.link or None
+    report = ImportReport(warnings=list(channel.warnings))
+    show = _upsert_show(session, channel, base, feed_url, show_slug, site_base_url)
+    report.show_slug = show.slug
+    context = EpisodeBatchImporter(session, show, base, report)
+    done = 0
+    for batch in _batches(feed_parse.read_items(path, channel.recovered), BATCH):
+        context.import_batch(batch)
+        done += len(batch)
+        progress(ImportProgress("episodes", done, channel.item_count))
+    context.finish()
+    session.flush()
+    return report
+
+
+def import_source(
+    session: Session,
+    source: str,
+    *,
+    work_dir: Path,
+    episodes_dir: Path,
+    site_base_url: str,
+    show_slug: str | None = None,
+    limits: ImportLimits = DEFAULT_LIMITS,
+    progress: ProgressCallback = ignore_progress,
+) -> ImportReport:
+    """SOURCE is an http(s) feed URL, a feed file, or a showapp export archive (.zip)."""
+    if feed_fetch.is_url(source):
+        progress(ImportProgress("fetch", 0, 1, source))
+        fetched = feed_fetch.fetch_feed(
+            source, work_dir, max_bytes=limits.max_feed_bytes, timeout=limits.timeout
+        )
+        try:
+            if fetched.final_url != source:
+                log.info("feed %s redirected to %s", source, fetched.final_url)
+            return import_feed_file(
+                session, fetched.path, feed_url=fetched.final_url,
+                site_base_url=site_base_url, show_slug=show_slug, progress=progress,
+            )  # fmt: skip
+        finally:
+            fetched.path.unlink(missing_ok=True)
+    path = Path(source)
+    if not path.is_file():
+        raise NotFound(f"No such feed file or URL: {source}")
+    if zipfile.is_zipfile(path):
+        return archive.import_archive(session, path, episodes_dir, progress=progress)
+    return import_feed_file(
+        session, path, feed_url=None, site_base_url=site_base_url, show_slug=show_slug,
+        progress=progress,
+    )  # fmt: skip
+
+
+def _batches(items: Iterable[FeedItem], size: int) -> Iterator[list[FeedItem]]:
+    batch: list[FeedItem] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _upsert_show(
+    session: Session,
+    channel: FeedChannel,
+    base: str | None,
+    feed_url: str | None,
+    show_slug: str | None,
+    site_base_url: str,
+) -> Show:
+    source = feed_url or channel.self_link or None
+    show = _find_show(session, channel, source, show_slug)
+    fields = _show_fields(channel, base)
+    if show is None:
+        slug = show_slug or _free_show_slug(session, slugify(channel.title) or "imported-show")
+        show = writes.create_show(
+            session, slug=slug, title=clip(channel.title, 255) or slug,
+            feed_url=urls.feed_url(site_base_url, slug), **fields,
+        )  # fmt: skip
+        session.flush()
+    else:
+        assign_changed(show, {"title": clip(channel.title, 255) or show.title, **fields})
+    # A show that moves keeps its podcast:guid (the namespace says it must never change).
+    guid = channel.podcast_guid.strip()
+    if len(guid) == 36 and guid != show.podcast_guid and not _guid_taken(session, guid):
+        show.podcast_guid = guid
+    assign_changed(show, {"artwork_url": _artwork(channel, base), "source_feed_url": source})
+    return show
+
+
+def _free_show_slug(session: Session, base: str) -> str:
+    # Another show with the same title is a different show: it never gets merged into.
+    base = f"{base}-show" if base in urls.RESERVED_SLUGS else base
+    candidate, suffix = base, 2
+    while session.scalar(select(Show.id).where(Show.slug == candidate)) is not None:
+        candidate, suffix = f"{base}-{suffix}", suffix + 1
+    return candidate
+
+
+def _guid_taken(session: Session, guid: str) -> bool:
+    return session.scalar(select(Show.id).where(Show.podcast_guid == guid)) is not None
+
+
+def _find_show(
+    session: Session, channel: FeedChannel, source: str | None, show_slug: str | None
+) -> Show | None:
+    """The show a re-run updates: by --show, else by where the feed came from or its guid."""
+    if show_slug:
+        return session.scalars(select(Show).where(Show.slug == show_slug)).one_or_none()
+    for column, value in (
+        (Show.source_feed_url, source),
+        (Show.podcast_guid, channel.podcast_guid.strip()),
+    ):
+        if value:
+            found = session.scalars(select(Show).where(column == value)).first()
+            if found is not None:
+                return found
+    return None
+
+
+def _artwork(channel: FeedChannel, base: str | None) -> str | None:
+    # Missing itunes:image is common on older feeds: the RSS <image><url> is the fallback.
+    return feed_mapping.absolute_url(channel.itunes_image, base) or feed_mapping.absolute_url(
+        channel.rss_image, base
+    )
+
+
+def _show_fields(channel: FeedChannel, base: str | None) -> dict[str, Any]:
+    category, subcategory = channel.categories[0] if channel.categories else ("", "")
+    explicit = feed_mapping.parse_explicit(channel.explicit)
+    return {
+        "subtitle": clip(feed_mapping.plain_text(channel.subtitle), 255),
+        "description": feed_mapping.plain_text(channel.description or channel.summary),
+        "author": clip(channel.author, 255),
+        "owner_name": clip(channel.owner_name, 255),
+        "owner_email": clip(channel.owner_email, 255),
+        "language": clip(channel.language, 16) or "en",
+        "category": clip(category, 64),
+        "subcategory": clip(subcategory, 64),
+        "explicit": bool(explicit),
+        "show_type": feed_mapping.show_type(channel.show_type),
+        "copyright": clip(channel.copyright, 255),
+        "website": clip(feed_mapping.absolute_url(channel.link, base) or "", 255),
+        "funding_url": clip(feed_mapping.absolute_url(channel.funding_url, base) or "", 255),
+        "funding_text": clip(channel.funding_text, 128),
+    }
+
+
+def list_remote_episodes(session: Session, show: Show) -> list[tuple[int, str]]:
+    """(id, title) of episodes whose audio is still on the old host, for --download-media."""
+    query = select(Episode.id, Episode.title).where(
+        Episode.show_id == show.id, Episode.audio_file.is_(None), Episode.audio_url.is_not(None)
+    )
+    return [(row.id, row.title) for row in session.execute(query.order_by(Episode.id))]
+
+
+def download_episode_audio(
+    session: Session,
+    episode_id: int,
+    *,
+    episodes_dir: Path,
+    limits: ImportLimits = DEFAULT_LIMITS,
+    on_progress: media_download.ByteProgress | None = None,
+) -> list[str]:
+    """Fetch one episode's audio into the media folder; returns warnings (size/length drift).
+
+    Raises FetchError or BadAudio; the caller reports it and carries on with the next one.
+    """
+    episode = session.get(Episode, episode_id, options=[])
+    if episode is None or episode.audio_url is None:
+        raise NotFound("That episode has no remote audio.")
+    if episode.audio_mime and not episode.audio_mime.startswith("audio/"):
+        # Video and other media stay linked: showapp stores and probes MP3 and M4A only.
+        raise BadAudio(f"'{episode.title}' is {episode.audio_mime}; left on the old host")
+    show_slug = session.scalars(select(Show.slug).where(Show.id == episode.show_id)).one()
+    downloaded = media_download.download_audio(
+        episode.audio_url, episodes_dir=episodes_dir, show_slug=show_slug,
+        episode_slug=episode.slug, guid=episode.guid, declared_mime=episode.audio_mime or "",
+        max_bytes=limits.max_media_bytes, timeout=limits.timeout, on_progress=on_progress,
+    )  # fmt: skip
+    warnings = _verify(episode, downloaded)
+    episode.audio_file = downloaded.relative_name
+    episode.audio_bytes = downloaded.size
+    episode.audio_sha256 = downloaded.sha256
+    episode.audio_mime = downloaded.info.mime
+    episode.duration_seconds = downloaded.info.duration_seconds
+    episode.bitrate = downloaded.info.bitrate
+    episode.sample_rate = downloaded.info.sample_rate
+    episode.channels = downloaded.info.channels
+    session.flush()
+    return warnings
+
+
+def _verify(episode: Episode, downloaded: media_download.DownloadedAudio) -> list[str]:
+    """Compare what the feed claimed with what arrived; feeds are often off, so only warn."""
+    warnings: list[str] = []
+    if episode.audio_bytes and episode.audio_bytes != downloaded.size:
+        warnings.append(
+            f"'{episode.title}': the feed said {episode.audio_bytes:,} bytes, "
+            f"the file has {downloaded.size:,}"
+        )
+    claimed = episode.duration_seconds
+    measured = downloaded.info.duration_seconds
+    if claimed and abs(claimed - measured) > max(2.0, 0.02 * measured):
+        warnings.append(
+            f"'{episode.title}': the feed said {claimed:.0f} s, the audio lasts {measured:.0f} s"
+        )
+    return warnings

@@ -1,0 +1,194 @@
+"""Imports started from the studio, run in a background thread of the web process.
+
+The job row is the only channel between the thread and the page: the thread writes its
+progress there and any worker that serves the page reads it. Progress is committed together
+with the batch of episodes it counts, so what a poll shows is always what is stored, and a
+failure keeps only whole episodes (the batches before it); running the import again
+continues from there, as re-imports update rather than duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from showapp.columns import utc_now
+from showapp.errors import ShowappError
+from showapp.models import ImportJob, ImportState, Show, User, UserRole
+from showapp.services.importing import importer, ssrf_guard
+from showapp.services.importing.report import ImportProgress, ImportReport
+
+log = logging.getLogger(__name__)
+# Byte-level download progress is written at most this often (each write is a commit).
+MEDIA_PROGRESS_SECONDS = 0.5
+# A running job whose row has not changed for this long lost its thread (a restart).
+STALLED_SECONDS = 15 * 60
+
+
+def create_job(
+    session: Session, *, user: User, source: str, show: Show | None, download_media: bool
+) -> ImportJob:
+    job = ImportJob(
+        user_id=user.id, source=source[:2048], show_id=show.id if show else None,
+        show_slug=show.slug if show else "", download_media=download_media,
+        problems=[], warnings=[],
+    )  # fmt: skip
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(session: Session, job_id: int) -> ImportJob | None:
+    return session.get(ImportJob, job_id)
+
+
+def may_see(user: User, job: ImportJob) -> bool:
+    return user.role == UserRole.ADMIN or job.user_id == user.id
+
+
+def list_recent_jobs(session: Session, user: User, limit: int = 10) -> Sequence[ImportJob]:
+    query = select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)
+    if user.role != UserRole.ADMIN:
+        query = query.where(ImportJob.user_id == user.id)
+    return session.scalars(query).all()
+
+
+def is_stalled(job: ImportJob) -> bool:
+    age = (utc_now() - job.updated_at).total_seconds()
+    return not job.finished and age > STALLED_SECONDS
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    episodes_dir: Path
+    work_dir: Path
+    site_base_url: str
+    screen_urls: bool
+
+
+def run_job(
+    sessions: Callable[[], Session], job_id: int, source: str, settings: JobSettings
+) -> None:
+    """Run the import the job describes; every outcome ends up in the job row."""
+    with sessions() as session:
+        job = session.get(ImportJob, job_id)
+        if job is None:
+            return
+        job.state = ImportState.RUNNING
+        session.commit()
+        guard = ssrf_guard.screening() if settings.screen_urls else nullcontext()
+        try:
+            with guard:
+                report = _import(session, job, source, settings)
+        except ShowappError as error:
+            _fail(session, job_id, str(error))
+        except Exception:
+            log.exception("studio import %s failed", job_id)
+            _fail(session, job_id, "The import stopped on an unexpected error; see the server log.")
+        else:
+            _finish(session, job, report)
+
+
+def _import(session: Session, job: ImportJob, source: str, settings: JobSettings) -> ImportReport:
+    is_archive = Path(source).is_file() and zipfile.is_zipfile(source)
+    # An archive import restores its media after the episodes: committing halfway would
+    # leave episodes pointing at files not yet written, so only a feed import commits as it goes.
+    recorder = _Recorder(session, job, commit=not is_archive)
+    report = importer.import_source(
+        session, source, work_dir=settings.work_dir, episodes_dir=settings.episodes_dir,
+        site_base_url=settings.site_base_url, show_slug=job.show_slug or None,
+        progress=recorder.on_progress,
+    )  # fmt: skip
+    job.show_slug = report.show_slug
+    session.commit()
+    if job.download_media:
+        _download_media(session, job, report, settings)
+    return report
+
+
+class _Recorder:
+    def __init__(self, session: Session, job: ImportJob, *, commit: bool) -> None:
+        self.session = session
+        self.job = job
+        self.commit = commit
+        self.last_write = 0.0
+
+    def on_progress(self, progress: ImportProgress) -> None:
+        self.job.phase = progress.phase
+        self.job.done = progress.done
+        self.job.total = progress.total
+        self.job.current = progress.message[:512]
+        if self.commit:
+            self.session.commit()
+            self.last_write = time.monotonic()
+
+    def bytes_callback(self, label: str) -> Callable[[int, int], None]:
+        return lambda done, total: self.on_bytes(label, done, total)
+
+    def on_bytes(self, label: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last_write < MEDIA_PROGRESS_SECONDS and done != total:
+            return
+        size = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
+        self.job.current = f"{label}: {size}"[:512]
+        self.session.commit()
+        self.last_write = now
+
+
+def _download_media(
+    session: Session, job: ImportJob, report: ImportReport, settings: JobSettings
+) -> None:
+    # One commit per file, as the CLI does: a stopped run keeps every finished download.
+    show = session.scalars(select(Show).where(Show.slug == report.show_slug)).one()
+    remote = importer.list_remote_episodes(session, show)
+    recorder = _Recorder(session, job, commit=True)
+    for done, (episode_id, title) in enumerate(remote):
+        recorder.on_progress(ImportProgress("media", done, len(remote), title))
+        try:
+            report.warnings += importer.download_episode_audio(
+                session, episode_id, episodes_dir=settings.episodes_dir,
+                on_progress=recorder.bytes_callback(title),
+            )  # fmt: skip
+            session.commit()
+        except ShowappError as error:
+            session.rollback()
+            report.problems.append(f"{title}: {error}")
+    recorder.on_progress(ImportProgress("media", len(remote), len(remote)))
+
+
+def _finish(session: Session, job: ImportJob, report: ImportReport) -> None:
+    job.state = ImportState.DONE
+    job.phase = "done"
+    job.current = ""
+    job.show_slug = report.show_slug
+    job.show_id = session.scalar(select(Show.id).where(Show.slug == report.show_slug))
+    job.created, job.updated = report.created, report.updated
+    job.unchanged, job.skipped = report.unchanged, report.skipped
+    job.problems = list(report.problems)
+    job.warnings = list(report.warnings)
+    if report.extras:
+        job.warnings.append(
+            f"{len(report.extras)} episodes carry transcripts or chapters; their URLs are kept."
+        )
+    job.finished_at = utc_now()
+    session.commit()
+
+
+def _fail(session: Session, job_id: int, message: str) -> None:
+    session.rollback()
+    job = session.get(ImportJob, job_id)
+    if job is None:
+        return
+    job.state = ImportState.FAILED
+    job.error = message
+    job.current = ""
+    job.finished_at = utc_now()
+    session.commit()

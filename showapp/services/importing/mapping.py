@@ -1,0 +1,166 @@
+"""Turn what a feed says into what showapp stores: dates, durations, flags, URLs, notes.
+
+Every function takes raw feed text and returns a clean value, or None with nothing stored
+when the text cannot be understood; the importer turns None into a reported problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from posixpath import splitext
+from urllib.parse import urljoin, urlsplit
+
+from showapp.models import EpisodeType, ShowType
+from showapp.services.catalog.text import sanitize_html
+from showapp.services.importing.parse import FeedItem
+
+# Registered types for what podcast hosts label loosely; Apple decides by the extension.
+MIME_ALIASES = {"audio/mp3": "audio/mpeg", "audio/mpeg3": "audio/mpeg", "audio/x-mp3": "audio/mpeg",
+                "audio/m4a": "audio/x-m4a", "audio/mp4a-latm": "audio/x-m4a"}  # fmt: skip
+MIME_BY_EXTENSION = {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a", ".mp4": "video/mp4",
+                     ".ogg": "audio/ogg", ".opus": "audio/opus", ".aac": "audio/aac",
+                     ".wav": "audio/wav", ".m4v": "video/x-m4v"}  # fmt: skip
+_DATE_FORMATS = (
+    "%a, %d %b %Y %H:%M:%S", "%a, %d %b %Y %H:%M", "%d %b %Y %H:%M:%S", "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d", "%a, %d %B %Y %H:%M:%S", "%A, %d %B %Y %H:%M:%S", "%B %d, %Y", "%d %B %Y",
+)  # fmt: skip
+_TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+
+
+def parse_date(value: str) -> tuple[datetime | None, bool]:
+    """(aware datetime, had a zone). RFC 822 first, then ISO 8601, then common loose forms.
+
+    A date without a zone is read as UTC, as podcast apps do; the caller reports it.
+    """
+    value = " ".join(value.split())
+    if not value:
+        return None, False
+    parsed = _rfc822(value) or _iso(value) or _loose(value)
+    if parsed is None:
+        return None, False
+    if parsed.tzinfo is None:
+        # RFC 2822's "-0000" means UTC with the zone unknown at the source: not a defect.
+        return parsed.replace(tzinfo=UTC), value.endswith("-0000")
+    return parsed.astimezone(UTC), True
+
+
+def _rfc822(value: str) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    # email.utils marks "-0000" (no zone known) as naive; that is UTC for a feed.
+    return parsed
+
+
+def _iso(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _loose(value: str) -> datetime | None:
+    cleaned = re.sub(r"\s+(GMT|UTC|UT|Z)$", "", value)
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(cleaned, pattern)
+        except ValueError:
+            continue
+    return None
+
+
+def parse_duration(value: str) -> float | None:
+    """itunes:duration: seconds ("3600", "3600.5") or clock form ("1:00:00", "59:59")."""
+    value = value.strip()
+    if not value:
+        return None
+    parts = value.split(":")
+    if len(parts) > 3:
+        return None
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        return None
+    seconds = 0.0
+    for number in numbers:
+        seconds = seconds * 60 + number
+    return seconds if seconds >= 0 else None
+
+
+def parse_explicit(value: str) -> bool | None:
+    lowered = value.strip().lower()
+    if lowered in {"yes", "true", "explicit"}:
+        return True
+    if lowered in {"no", "false", "clean"}:
+        return False
+    return None
+
+
+def parse_positive_int(value: str) -> int | None:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def episode_type(value: str) -> EpisodeType:
+    try:
+        return EpisodeType(value.strip().lower())
+    except ValueError:
+        return EpisodeType.FULL
+
+
+def show_type(value: str) -> ShowType:
+    return ShowType.SERIAL if value.strip().lower() == "serial" else ShowType.EPISODIC
+
+
+def absolute_url(value: str, base: str | None) -> str | None:
+    """An http(s) URL, resolving relative ones against the feed's address; None otherwise."""
+    value = value.strip()
+    if not value:
+        return None
+    resolved = urljoin(base, value) if base else value
+    if urlsplit(resolved).scheme not in {"http", "https"}:
+        return None
+    return resolved
+
+
+def audio_mime(declared: str, url: str) -> str:
+    declared = declared.strip().lower()
+    if declared:
+        return MIME_ALIASES.get(declared, declared)
+    extension = splitext(urlsplit(url).path)[1].lower()
+    return MIME_BY_EXTENSION.get(extension, "audio/mpeg")
+
+
+def notes_html(item: FeedItem) -> str:
+    """The fullest show notes the item has, as sanitised HTML (plain text becomes paragraphs)."""
+    source = item.content_encoded or item.description or item.summary
+    if not _TAG.search(source):
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", source) if p.strip()]
+        source = "".join(
+            "<p>" + html.escape(p, quote=False).replace("\n", "<br>") + "</p>" for p in paragraphs
+        )
+    return sanitize_html(source).strip()
+
+
+def plain_text(value: str) -> str:
+    """Markup stripped, entities decoded: for itunes:summary and other plain fields."""
+    without_tags = _TAG.sub(" ", value)
+    return " ".join(html.unescape(without_tags).split())
+
+
+def fallback_guid(item: FeedItem, enclosure_url: str | None) -> str:
+    """Podcast apps identify an item without a guid by its enclosure URL; so do we."""
+    if enclosure_url:
+        return enclosure_url
+    if item.link:
+        return item.link
+    digest = hashlib.sha256(f"{item.title}\n{item.pub_date}".encode()).hexdigest()
+    return f"showapp-import:{digest[:32]}"

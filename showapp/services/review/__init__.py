@@ -1,0 +1,1 @@
+"""Guest review: signed review links for a draft episode, and what guests comment and approve."""

@@ -1,0 +1,212 @@
+"""Full-text search over public episodes, behind one function on either database.
+
+`search_documents` holds one row per episode with the text search matches (title, notes,
+guest names, topics and, once transcripts exist, the transcript). SQLite answers with its
+FTS5 table (kept in step by triggers the migration creates); PostgreSQL with
+`to_tsvector`/`to_tsquery` over an expression GIN index. search_index.py keeps the rows in
+step with what sessions commit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Session
+
+from showapp.columns import UTCDateTime, utc_now
+from showapp.models import (
+    Appearance,
+    Episode,
+    Guest,
+    Show,
+    Topic,
+)
+from showapp.services.catalog.lookups import is_live, listing_options
+
+PAGE_SIZE = 10
+MAX_QUERY_TERMS = 12
+# Counting every match of a very common word is slow; past this the page says "more than".
+MAX_COUNTED = 1000
+# Private-use characters mark matches inside snippets; stored text can never forge them
+# into HTML because the template escapes every segment.
+MARK_START, MARK_END = "\ue000", "\ue001"
+_DIRTY_KEY = "search_dirty_episodes"
+PUBLIC_MODELS = (Show, Episode, Appearance, Guest, Topic)
+
+# The same expression the migration indexes (0005_site.PG_DOCUMENT).
+PG_DOCUMENT = (
+    "setweight(to_tsvector('english', sd.title), 'A') || "
+    "setweight(to_tsvector('english', sd.guests || ' ' || sd.topics), 'B') || "
+    "setweight(to_tsvector('english', sd.body || ' ' || sd.transcript), 'C')"
+)
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Text around the matches, as (text, is_match) segments the template escapes."""
+
+    segments: list[tuple[str, bool]]
+
+
+@dataclass(frozen=True)
+class Hit:
+    episode: Episode
+    snippet: Snippet
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def capped(self) -> bool:
+        return self.total >= MAX_COUNTED
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def search_episodes(
+    session: Session, query: str, *, page: int = 1, per_page: int = PAGE_SIZE
+) -> SearchResults:
+    """Live episodes matching every word of `query`, best first, with highlighted snippets."""
+    terms = query_terms(query)
+    if not terms:
+        return SearchResults(query=query, page=page, per_page=per_page)
+    offset = (max(page, 1) - 1) * per_page
+    if session.get_bind().dialect.name == "postgresql":
+        total, rows = _search_postgresql(session, terms, per_page, offset)
+    else:
+        total, rows = _search_sqlite(session, terms, per_page, offset)
+    episodes = _load_episodes(session, [episode_id for episode_id, _ in rows])
+    hits = [
+        Hit(episodes[episode_id], parse_snippet(raw))
+        for episode_id, raw in rows
+        if episode_id in episodes
+    ]
+    return SearchResults(query=query, hits=hits, total=total, page=page, per_page=per_page)
+
+
+def query_terms(query: str) -> list[str]:
+    # Only words reach the full-text parsers, so no user input is ever search syntax.
+    return re.findall(r"\w+", query.lower())[:MAX_QUERY_TERMS]
+
+
+def _sql(statement: str) -> Any:
+    # The live filter compares with an aware datetime stored the way UTCDateTime stores it.
+    return text(statement).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def _live_filter_sql() -> str:
+    return (
+        "e.status IN ('published', 'scheduled') AND e.published_at IS NOT NULL "
+        "AND e.published_at <= :now"
+    )
+
+
+def _search_sqlite(
+    session: Session, terms: list[str], limit: int, offset: int
+) -> tuple[int, list[tuple[int, str]]]:
+    match = " ".join(
+        f'"{term}"*' if i == len(terms) - 1 else f'"{term}"' for i, term in enumerate(terms)
+    )
+    params: dict[str, Any] = {
+        "match": match, "now": utc_now(), "limit": limit, "offset": offset, "cap": MAX_COUNTED,
+    }  # fmt: skip
+    matching = (
+        "FROM search_fts JOIN episodes e ON e.id = search_fts.rowid "
+        f"WHERE search_fts MATCH :match AND {_live_filter_sql()}"
+    )
+    total = session.execute(
+        _sql(f"SELECT count(*) FROM (SELECT 1 {matching} LIMIT :cap)"), params
+    ).scalar_one()
+    # Rank first and cut the page, then build snippets for those rows only: snippet() over
+    # every match of a common word costs more than the ranking itself.
+    ranked = (
+        f"SELECT search_fts.rowid {matching} "
+        "ORDER BY bm25(search_fts, 8.0, 1.0, 4.0, 4.0, 1.0), e.published_at DESC "
+        "LIMIT :limit OFFSET :offset"
+    )
+    ids = [int(r[0]) for r in session.execute(_sql(ranked), params)]
+    if not ids:
+        return int(total), []
+    snippets = session.execute(
+        text(
+            f"SELECT rowid, snippet(search_fts, -1, '{MARK_START}', '{MARK_END}', '…', 24) "
+            "FROM search_fts WHERE search_fts MATCH :match AND rowid IN "
+            f"({', '.join(str(i) for i in ids)})"
+        ),
+        {"match": match},
+    )
+    by_id = {int(r[0]): str(r[1]) for r in snippets}
+    return int(total), [(i, by_id.get(i, "")) for i in ids]
+
+
+def _search_postgresql(
+    session: Session, terms: list[str], limit: int, offset: int
+) -> tuple[int, list[tuple[int, str]]]:
+    tsquery = " & ".join(
+        f"{term}:*" if i == len(terms) - 1 else term for i, term in enumerate(terms)
+    )
+    params: dict[str, Any] = {"q": tsquery, "now": utc_now(), "limit": limit, "offset": offset}
+    base = (
+        "FROM search_documents sd JOIN episodes e ON e.id = sd.episode_id, "
+        "to_tsquery('english', :q) query "
+        f"WHERE ({PG_DOCUMENT}) @@ query AND {_live_filter_sql()}"
+    )
+    params["cap"] = MAX_COUNTED
+    total = session.execute(
+        _sql(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT :cap) capped"), params
+    ).scalar_one()
+    headline_options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12"
+    rows = session.execute(
+        _sql(
+            "SELECT ranked.episode_id, ts_headline('english', ranked.text, "
+            f"to_tsquery('english', :q), '{headline_options}') FROM ("
+            "SELECT sd.episode_id, e.published_at, "
+            "sd.title || '. ' || sd.guests || '. ' || sd.topics || '. ' || sd.body || ' ' || "
+            f"sd.transcript AS text, ts_rank({PG_DOCUMENT}, query) AS rank {base} "
+            "ORDER BY rank DESC, e.published_at DESC LIMIT :limit OFFSET :offset) ranked "
+            "ORDER BY ranked.rank DESC, ranked.published_at DESC"
+        ),
+        params,
+    ).all()
+    return int(total), [(int(r[0]), str(r[1])) for r in rows]
+
+
+def _load_episodes(session: Session, ids: Sequence[int]) -> dict[int, Episode]:
+    if not ids:
+        return {}
+    query = (
+        select(Episode).where(Episode.id.in_(ids), is_live(utc_now())).options(*listing_options())
+    )
+    return {episode.id: episode for episode in session.scalars(query)}
+
+
+def parse_snippet(raw: str) -> Snippet:
+    segments: list[tuple[str, bool]] = []
+    for part in re.split(f"({MARK_START}.*?{MARK_END})", raw, flags=re.DOTALL):
+        if not part:
+            continue
+        if part.startswith(MARK_START):
+            segments.append((part.strip(MARK_START + MARK_END), True))
+        else:
+            segments.append((part, False))
+    return Snippet(segments)

@@ -1,0 +1,287 @@
+"""Rollups of counted downloads into daily figures, and the figures the studio dashboard shows.
+
+`rollup` is incremental and idempotent: it reads only media requests it has not read, and
+rebuilds the daily rows of the days that changed from the downloads table, so a second run
+changes nothing. Shows, topics and guests are sums of the per-episode daily rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from showapp.columns import utc_now
+from showapp.models import (
+    Appearance,
+    DailyDownloads,
+    Download,
+    Episode,
+    Guest,
+    MediaRequest,
+    StatsCursor,
+    Topic,
+    episode_topics,
+)
+from showapp.services.stats import counting
+
+CURSOR = "requests"
+# Apps that re-host audio (Spotify, YouTube) play it from their own servers: not seen here.
+REHOSTED_NOTE = (
+    "Plays inside apps that copy the audio to their own servers (such as Spotify) never reach "
+    "this server, so they are not counted here."
+)
+
+
+@dataclass(frozen=True)
+class RollupReport:
+    requests_read: int
+    days_rebuilt: int
+
+
+def rollup(session: Session, keep_requests_days: int = 0) -> RollupReport:
+    """Count new requests as downloads and rebuild the daily figures of the days they touch.
+
+    With keep_requests_days, raw requests older than that which were already counted are
+    deleted; the downloads and daily figures made from them stay.
+    """
+    cursor = session.get(StatsCursor, CURSOR, with_for_update=True)
+    if cursor is None:
+        cursor = StatsCursor(name=CURSOR, last_id=0)
+        session.add(cursor)
+    start = cursor.last_id
+    last_id, touched = counting.count_downloads(session, start)
+    cursor.last_id = last_id
+    cursor.rolled_up_at = utc_now()
+    for day in sorted(touched):
+        rebuild_day(session, day)
+    newest = session.scalar(select(func.max(MediaRequest.requested_at)))
+    if newest is not None:
+        counting.prune_windows(session, newest)
+        if keep_requests_days > 0:
+            _delete_old_requests(session, newest - timedelta(days=keep_requests_days), last_id)
+    session.flush()
+    return RollupReport(requests_read=last_id - start, days_rebuilt=len(touched))
+
+
+def last_rollup(session: Session) -> datetime | None:
+    """When the figures were last rolled up; None if they never were."""
+    cursor = session.get(StatsCursor, CURSOR)
+    return cursor.rolled_up_at if cursor is not None else None
+
+
+def waiting_requests(session: Session, show_id: int) -> int:
+    """Requests for this show's audio recorded since the last rollup, not yet in the figures."""
+    counted_up_to = session.scalar(select(StatsCursor.last_id).where(StatsCursor.name == CURSOR))
+    query = (
+        select(func.count())
+        .select_from(MediaRequest)
+        .join(Episode, Episode.id == MediaRequest.episode_id)
+        .where(Episode.show_id == show_id, MediaRequest.id > (counted_up_to or 0))
+    )
+    return int(session.scalar(query) or 0)
+
+
+def _delete_old_requests(session: Session, before: datetime, counted_up_to: int) -> None:
+    session.execute(
+        delete(MediaRequest).where(
+            MediaRequest.requested_at < before, MediaRequest.id <= counted_up_to
+        )
+    )
+
+
+def rebuild_day(session: Session, day: date) -> None:
+    session.execute(delete(DailyDownloads).where(DailyDownloads.day == day))
+    grouped = (
+        select(
+            Download.day,
+            Download.episode_id,
+            Download.app,
+            Download.platform,
+            Download.source,
+            func.count().label("downloads"),
+        )
+        .where(Download.day == day)
+        .group_by(
+            Download.day, Download.episode_id, Download.app, Download.platform, Download.source
+        )
+    )
+    rows = [dict(row._mapping) for row in session.execute(grouped)]
+    if rows:
+        session.execute(insert(DailyDownloads), rows)
+
+
+# --- dashboard figures ------------------------------------------------------------------
+
+
+def _show_daily(show_id: int) -> Select[tuple[date, int]]:
+    return (
+        select(DailyDownloads.day, func.sum(DailyDownloads.downloads))
+        .join(Episode, Episode.id == DailyDownloads.episode_id)
+        .where(Episode.show_id == show_id)
+        .group_by(DailyDownloads.day)
+    )
+
+
+def downloads_per_day(
+    session: Session, show_id: int, first: date, last: date
+) -> list[tuple[date, int]]:
+    """Every day from first to last with its downloads, zeros included, for the chart."""
+    query = _show_daily(show_id).where(DailyDownloads.day.between(first, last))
+    counts = {day: int(total) for day, total in session.execute(query)}
+    days = (last - first).days + 1
+    return [(d, counts.get(d, 0)) for d in (first + timedelta(n) for n in range(max(days, 0)))]
+
+
+def totals(session: Session, show_id: int, today: date) -> dict[int, int]:
+    """Downloads in the last 7, 30 and 90 days, today included."""
+    series = downloads_per_day(session, show_id, today - timedelta(days=89), today)
+    return {span: sum(count for _, count in series[-span:]) for span in (7, 30, 90)}
+
+
+@dataclass(frozen=True)
+class EpisodeLaunch:
+    title: str
+    published: date
+    first_7_days: int
+    first_30_days: int
+    all_time: int
+
+
+def episode_launches(session: Session, show_id: int) -> list[EpisodeLaunch]:
+    """Each published episode's first 7 and 30 days side by side, newest first."""
+    episodes = session.execute(
+        select(Episode.id, Episode.title, Episode.published_at)
+        .where(Episode.show_id == show_id, Episode.published_at.is_not(None))
+        .order_by(Episode.published_at.desc())
+    ).all()
+    daily = session.execute(
+        select(DailyDownloads.episode_id, DailyDownloads.day, func.sum(DailyDownloads.downloads))
+        .join(Episode, Episode.id == DailyDownloads.episode_id)
+        .where(Episode.show_id == show_id)
+        .group_by(DailyDownloads.episode_id, DailyDownloads.day)
+    ).all()
+    launches = []
+    for episode_id, title, published_at in episodes:
+        start = published_at.date()
+        days = [(day, int(n)) for id_, day, n in daily if id_ == episode_id]
+        launches.append(
+            EpisodeLaunch(
+                title=title,
+                published=start,
+                first_7_days=sum(n for day, n in days if (day - start).days < 7),
+                first_30_days=sum(n for day, n in days if (day - start).days < 30),
+                all_time=sum(n for _, n in days),
+            )
+        )
+    return launches
+
+
+def _ranked(session: Session, query: Select[tuple[str, int]]) -> list[tuple[str, int]]:
+    return [(name or "Unknown", int(total)) for name, total in session.execute(query)]
+
+
+def _in_period(query: Select[tuple[str, int]], first: date, last: date) -> Select[tuple[str, int]]:
+    return query.where(DailyDownloads.day.between(first, last))
+
+
+def by_topic(session: Session, show_id: int, first: date, last: date) -> list[tuple[str, int]]:
+    """Downloads of episodes on each topic; an episode on two topics counts for both."""
+    query = (
+        select(Topic.name, func.sum(DailyDownloads.downloads).label("total"))
+        .join(episode_topics, episode_topics.c.topic_id == Topic.id)
+        .join(DailyDownloads, DailyDownloads.episode_id == episode_topics.c.episode_id)
+        .join(Episode, Episode.id == DailyDownloads.episode_id)
+        .where(Episode.show_id == show_id)
+        .group_by(Topic.name)
+        .order_by(func.sum(DailyDownloads.downloads).desc(), Topic.name)
+    )
+    return _ranked(session, _in_period(query, first, last))
+
+
+def by_guest(session: Session, show_id: int, first: date, last: date) -> list[tuple[str, int]]:
+    """Downloads of the episodes each guest appeared on."""
+    appeared = select(Appearance.guest_id, Appearance.episode_id).distinct().subquery("appeared")
+    query = (
+        select(Guest.name, func.sum(DailyDownloads.downloads).label("total"))
+        .join(appeared, appeared.c.guest_id == Guest.id)
+        .join(DailyDownloads, DailyDownloads.episode_id == appeared.c.episode_id)
+        .join(Episode, Episode.id == DailyDownloads.episode_id)
+        .where(Episode.show_id == show_id)
+        .group_by(Guest.name)
+        .order_by(func.sum(DailyDownloads.downloads).desc(), Guest.name)
+    )
+    return _ranked(session, _in_period(query, first, last))
+
+
+def _by_column(
+    session: Session, column: str, show_id: int, first: date, last: date
+) -> list[tuple[str, int]]:
+    field = getattr(DailyDownloads, column)
+    query = (
+        select(field, func.sum(DailyDownloads.downloads).label("total"))
+        .join(Episode, Episode.id == DailyDownloads.episode_id)
+        .where(Episode.show_id == show_id)
+        .group_by(field)
+        .order_by(func.sum(DailyDownloads.downloads).desc(), field)
+    )
+    return _ranked(session, _in_period(query, first, last))
+
+
+def by_app(session: Session, show_id: int, first: date, last: date) -> list[tuple[str, int]]:
+    return _by_column(session, "app", show_id, first, last)
+
+
+def by_platform(session: Session, show_id: int, first: date, last: date) -> list[tuple[str, int]]:
+    return _by_column(session, "platform", show_id, first, last)
+
+
+def by_source(session: Session, show_id: int, first: date, last: date) -> list[tuple[str, int]]:
+    return _by_column(session, "source", show_id, first, last)
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+
+def to_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A CSV table; cells that a spreadsheet would run as a formula are quoted with a '."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_safe_cell(cell) for cell in row])
+    return out.getvalue()
+
+
+def _safe_cell(cell: object) -> object:
+    if isinstance(cell, str) and cell[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + cell
+    return cell
+
+
+def per_day_csv(series: Sequence[tuple[date, int]]) -> str:
+    return to_csv(["day", "downloads"], [(day.isoformat(), n) for day, n in series])
+
+
+def launches_csv(launches: Sequence[EpisodeLaunch]) -> str:
+    return to_csv(
+        ["episode", "published", "first_7_days", "first_30_days", "all_time"],
+        [
+            (e.title, e.published.isoformat(), e.first_7_days, e.first_30_days, e.all_time)
+            for e in launches
+        ],
+    )
+
+
+def ranked_csv(label: str, rows: Sequence[tuple[str, int]]) -> str:
+    """CSV for any by_* table: label is the first column's name (topic, guest, app...)."""
+    return to_csv([label, "downloads"], rows)
+
+
+def totals_csv(figures: dict[int, int]) -> str:
+    return to_csv(["days", "downloads"], sorted(figures.items()))
