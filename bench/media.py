@@ -149,7 +149,10 @@ def make_install(root: Path) -> tuple[dict[str, str], str, Path]:
     audio = piece * -(-SIZE // len(piece))  # whole MP3s end to end: about 50 MB
     with app.app_context(), db.new_session(app) as session:
         show = writes.create_show(
-            session, slug="bench", title="Bench", feed_url=urls.feed_url("http://x", "bench")
+            session,
+            slug="bench",
+            title="Bench",
+            feed_url=urls.feed_url("http://x", "show", show_slug="bench"),
         )
         with audio_files.staged_audio(io.BytesIO(audio), episodes, "bench", "bench.mp3") as staged:
             episode = writes.create_episode(session, show, audio=staged, title="Fifty megabytes")

@@ -196,7 +196,10 @@ def prepare_showapp(work: Path) -> dict[str, str]:
     db.upgrade(app)
     with app.app_context(), db.new_session(app) as session:
         show = writes.create_show(
-            session, slug="bench", title="Bench", feed_url=urls.feed_url("http://x", "bench")
+            session,
+            slug="bench",
+            title="Bench",
+            feed_url=urls.feed_url("http://x", "show", show_slug="bench"),
         )
         admin = accounts.create_admin(session, "bench@example.com", PASSWORD)
         accounts.set_host_shows(session, admin, [show.id])

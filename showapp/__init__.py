@@ -1,4 +1,9 @@
-"""showapp: a self-hosted podcast manager for interview shows."""
+"""showapp: a self-hosted podcast manager for interview shows.
+
+`create_app` is where everything the app does at runtime is installed, in order: extensions,
+SQLAlchemy session hooks, background runners, blueprints, and the WSGI layers beneath Flask.
+No blueprint and no import installs behaviour of its own.
+"""
 
 from __future__ import annotations
 
@@ -26,21 +31,86 @@ def create_app(
     Path(app.config["EPISODES_DIR"]).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
 
-    from showapp import cli, db, errors, feed, templating
-    from showapp.feed import bp as feed_bp
-    from showapp.media import bp as media_bp
-    from showapp.site import bp as site_bp
-    from showapp.studio import init_app as init_studio
+    from showapp import db
 
     db.init_app(app)
     if check_migrations:
         db.check_migrated(app)
-    errors.register_error_handlers(app)
-    templating.init_app(app)
-    cli.init_app(app)
-    feed.init_app(app)
-    app.register_blueprint(media_bp)
-    app.register_blueprint(feed_bp)
-    init_studio(app)
-    app.register_blueprint(site_bp)
+    _install_extensions(app)
+    _install_session_hooks(app)
+    _install_background_runners(app)
+    _register_blueprints(app)
+    _install_wsgi_layers(app)
     return app
+
+
+def _install_extensions(app: Flask) -> None:
+    from showapp import cli, errors, templating
+    from showapp.studio import security
+
+    # CSRF on every POST, Flask-Login sessions, Flask-Limiter (sign-in and review posts).
+    security.init_app(app)
+    # 400/403/404/410/413/429/500 as pages, or JSON for clients that ask for it.
+    errors.register_error_handlers(app)
+    # Template filters and globals: formatting, URLs of feeds and media; no queries.
+    templating.init_app(app)
+    # `showapp init`, `demo`, `episode`, `stats`, `import`, `export`, `feed` commands.
+    cli.init_app(app)
+
+
+def _install_session_hooks(app: Flask) -> None:
+    """Hooks on every session this app makes; their order is the order they run in."""
+    from showapp.feed import announce_changed_feeds
+    from showapp.services.catalog import text
+    from showapp.services.feeds import stamps as feed_stamps
+    from showapp.services.search import index as search_index
+    from showapp.site.page_cache import forget_pages
+
+    sessions = app.extensions["showapp.sessionmaker"]
+    # Markdown notes become sanitised HTML when written, so no read path renders them.
+    text.render_notes_when_written(sessions)
+    # Feed-relevant writes bump the catalog stamp and log the episodes they changed, so feeds
+    # rebuild (or splice) on the next request; committed changes are announced by WebSub.
+    feed_stamps.install(sessions, lambda slugs: announce_changed_feeds(app, slugs))
+    # Episodes a transaction touched are reindexed for search before it commits; a commit
+    # that changed a public page bumps the site revision and empties this process's pages.
+    search_index.watch_sessions(sessions, lambda: forget_pages(app))
+
+
+def _install_background_runners(app: Flask) -> None:
+    """Threads are started on first use in each process, so gunicorn's fork keeps them."""
+    from showapp.feed import make_notifier
+    from showapp.media.recorder import Recorder
+    from showapp.studio.importing import ImportThreads
+
+    # WebSub hub and Podcast Index pings, queued off the request path and retried.
+    app.extensions["showapp.websub"] = make_notifier(app)
+    # Media hits for the download figures, queued per request and written in batches.
+    if app.config["STATS_ENABLED"]:
+        app.extensions["showapp.recorder"] = Recorder(app, float(app.config["STATS_FLUSH_SECONDS"]))
+    # Studio imports, one thread each with its own session; progress lives in import_jobs.
+    app.extensions["showapp.imports"] = ImportThreads(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from showapp.feed import bp as feed_bp
+    from showapp.media import bp as media_bp
+    from showapp.site import bp as site_bp
+    from showapp.studio import bp as studio_bp
+
+    app.register_blueprint(media_bp)  # /media: audio, artwork, transcripts, chapters
+    app.register_blueprint(feed_bp)  # feeds and OPML for podcast apps
+    app.register_blueprint(studio_bp)  # /studio: hosts, behind a sign-in
+    app.register_blueprint(site_bp)  # the public site; last, since show slugs are top-level
+
+
+def _install_wsgi_layers(app: Flask) -> None:
+    """Layers beneath Flask, innermost first; each answers its requests without Flask."""
+    from showapp.feed import make_fast_lane
+    from showapp.media.proxied import ProxiedAudio
+
+    # A fresh feed (or a 304) is sent from its file before Flask builds a request.
+    app.wsgi_app = make_fast_lane(app)  # type: ignore[method-assign]
+    # With SHOWAPP_MEDIA_ACCEL, audio is counted and handed to nginx (X-Accel-Redirect) or
+    # Apache (X-Sendfile) here; without it the layer passes every request on.
+    app.wsgi_app = ProxiedAudio(app, app.wsgi_app)  # type: ignore[method-assign]

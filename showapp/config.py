@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 SECRET_KEY_FILE = "secret_key"
+ACCEL_MODES = {"", "x-accel", "x-sendfile"}
 
 
 class ConfigError(RuntimeError):
@@ -63,6 +64,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     feed_cache = app.config["FEED_CACHE_DIR"] or Path(app.instance_path) / "feeds"
     app.config["FEED_CACHE_DIR"] = str(Path(feed_cache).resolve())
     app.config["SECRET_KEY"] = resolve_secret_key(app)
+    if app.config["MEDIA_ACCEL"] not in ACCEL_MODES:
+        raise ConfigError("SHOWAPP_MEDIA_ACCEL must be empty, x-accel or x-sendfile.")
 
 
 def resolve_secret_key(app: Flask) -> str:

@@ -8,24 +8,19 @@ from flask import Flask
 from markupsafe import Markup
 
 from showapp.models import Episode
-from showapp.services.catalog.text import render_episode_notes, render_notes
+from showapp.services.catalog.text import clock, render_episode_notes, render_notes
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_filter(format_duration, "duration")
+    from showapp.site.helpers import feed_url, media_url
+
+    app.add_template_filter(clock, "clock")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(notes_html, "notes")
     app.add_template_filter(episode_notes_html, "episode_notes")
     app.jinja_env.globals["site_title"] = app.config["SITE_TITLE"]
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    app.jinja_env.globals["feed_url"] = feed_url
+    app.jinja_env.globals["media_url"] = media_url
 
 
 def format_date(value: datetime | None) -> str:

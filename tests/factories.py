@@ -47,7 +47,9 @@ def make_show(session: Session, **overrides: Any) -> Show:
     }
     fields.update(overrides)
     slug = fields.pop("slug")
-    return writes.create_show(session, slug=slug, feed_url=urls.feed_url(BASE_URL, slug), **fields)
+    return writes.create_show(
+        session, slug=slug, feed_url=urls.feed_url(BASE_URL, "show", show_slug=slug), **fields
+    )
 
 
 def make_episode(

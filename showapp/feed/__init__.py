@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, request
 
@@ -17,44 +16,38 @@ from showapp import db
 from showapp.columns import utc_now
 from showapp.feed.fastlane import FeedFastLane
 from showapp.feed.http import feed_response, not_modified, wants_gzip
+from showapp.services import urls
 from showapp.services.feeds import rebuild as feed_rebuild
 from showapp.services.feeds import stamps as feed_stamps
 from showapp.services.feeds.files import FeedFiles
 from showapp.services.feeds.lookup import CachedFeed, FastLookup
 from showapp.services.feeds.rendering import FeedRef, FeedSite
 from showapp.services.feeds.websub import Notifier
-from showapp.studio.security import limiter
 
 bp = Blueprint("feed", __name__)
 
 
-@limiter.request_filter
-def _not_rate_limited() -> bool:
-    # Feeds carry no rate limits, yet resolving that per request was a sixth of a 304's cost.
-    return request.blueprint == "feed"
-
-
-def init_app(app: Flask) -> None:
-    """Wire the WebSub notifier and the cache's session events to this app's sessions."""
-    notifier = Notifier(
+def make_notifier(app: Flask) -> Notifier:
+    """WebSub hub and Podcast Index pings for changed feeds, sent by a background thread."""
+    return Notifier(
         hub_url=app.config["WEBSUB_HUB"],
         pubnotify_url=app.config["PUBNOTIFY_URL"],
         attempts=int(app.config["WEBSUB_ATTEMPTS"]),
         backoff_seconds=float(app.config["WEBSUB_BACKOFF"]),
     )
-    app.extensions["showapp.websub"] = notifier
-    base_url = app.config["BASE_URL"]
 
-    def announce(show_slugs: set[str]) -> None:
-        notifier.notify(feed_stamps.feed_urls_for(base_url, show_slugs))
 
-    feed_stamps.install(app.extensions["showapp.sessionmaker"], announce)
+def announce_changed_feeds(app: Flask, show_slugs: set[str]) -> None:
+    """After a commit that changed these shows: ping for their feeds and the network feed."""
+    notifier: Notifier = app.extensions["showapp.websub"]
+    notifier.notify(feed_stamps.feed_urls_for(app.config["BASE_URL"], show_slugs))
+
+
+def make_fast_lane(app: Flask) -> FeedFastLane:
+    """The WSGI layer that answers fresh feeds from their files before Flask runs."""
     files = FeedFiles(_files_root(app))
     app.extensions["showapp.feedfiles"] = files
-    engine = app.extensions["showapp.engine"]
-    fast_lane = FeedFastLane(app, FastLookup(engine), files)
-    app.wsgi_app = fast_lane  # type: ignore[method-assign]
-    app.jinja_env.globals["feed_url_for"] = feed_url_for
+    return FeedFastLane(app, FastLookup(app.extensions["showapp.engine"]), files)
 
 
 def _files_root(app: Flask) -> Path:
@@ -66,36 +59,27 @@ def _files_root(app: Flask) -> Path:
     return Path(config["FEED_CACHE_DIR"]) / hashlib.sha256(site.encode()).hexdigest()[:16]
 
 
-def feed_url_for(kind: str, **slugs: Any) -> str:
-    """Site templates link feeds with this: feed_url_for("guest", guest_slug=guest.slug)."""
-    from flask import url_for
-
-    endpoints = {"show": "feed.show_feed", "topic": "feed.topic_feed",
-                 "guest": "feed.guest_feed", "network": "feed.network_feed"}  # fmt: skip
-    return url_for(endpoints[kind], **slugs)
-
-
-@bp.get("/<show_slug>/feed.xml")
+@bp.get(urls.ROUTES["show_feed"])
 def show_feed(show_slug: str) -> Response:
     return _serve(FeedRef("show", show_slug=show_slug))
 
 
-@bp.get("/<show_slug>/topics/<topic_slug>/feed.xml")
+@bp.get(urls.ROUTES["topic_feed"])
 def topic_feed(show_slug: str, topic_slug: str) -> Response:
     return _serve(FeedRef("topic", show_slug=show_slug, topic_slug=topic_slug))
 
 
-@bp.get("/guests/<guest_slug>/feed.xml")
+@bp.get(urls.ROUTES["guest_feed"])
 def guest_feed(guest_slug: str) -> Response:
     return _serve(FeedRef("guest", guest_slug=guest_slug))
 
 
-@bp.get("/feed.xml")
+@bp.get(urls.ROUTES["network_feed"])
 def network_feed() -> Response:
     return _serve(FeedRef("network"))
 
 
-@bp.get("/feeds.opml")
+@bp.get(urls.ROUTES["opml"])
 def opml() -> Response:
     return _serve(FeedRef("opml"))
 

@@ -18,6 +18,7 @@ from werkzeug.routing import Map, RequestRedirect
 from werkzeug.wsgi import FileWrapper
 
 from showapp.feed.http import Environ, feed_headers, not_modified, wants_gzip
+from showapp.services import urls
 from showapp.services.feeds.files import FeedFiles
 from showapp.services.feeds.lookup import CachedFeed
 from showapp.services.feeds.rendering import FeedRef
@@ -25,7 +26,8 @@ from showapp.services.feeds.rendering import FeedRef
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 # Cheap test first: every other request (pages, media, the studio) passes straight on.
-FEED_PATHS = ("/feed.xml", "/feeds.opml")
+# Every feed path ends with one of these (see urls.ROUTES); anything else goes straight on.
+FEED_PATHS = (urls.ROUTES["network_feed"], urls.ROUTES["opml"])
 MEMO_SIZE = 4096
 KINDS = {"feed.show_feed": "show", "feed.topic_feed": "topic", "feed.guest_feed": "guest",
          "feed.network_feed": "network", "feed.opml": "opml"}  # fmt: skip

@@ -13,7 +13,9 @@ from werkzeug.security import safe_join
 
 from showapp.media import bp
 from showapp.media.recorder import get_recorder, hit_from_environ
+from showapp.services import urls
 from showapp.services.audio.files import AUDIO_TYPES
+from showapp.services.urls import MEDIA_PREFIX
 
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 SERVED_TYPES = AUDIO_TYPES | IMAGE_TYPES
@@ -27,7 +29,7 @@ CORS_HEADERS = [
 Header = tuple[str, str]
 
 
-@bp.get("/<path:filename>")
+@bp.get(urls.blueprint_rule("media", MEDIA_PREFIX))
 def media_file(filename: str) -> Response:
     path = PurePosixPath(filename)
     # Uploads in progress are hidden (.upload-*.part), and only published kinds of file go out.

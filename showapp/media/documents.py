@@ -13,14 +13,16 @@ from flask import Response, abort, request
 from showapp.db import get_session
 from showapp.media import bp
 from showapp.models import Episode, Show
+from showapp.services import urls
 from showapp.services.catalog import chapters, episode_documents, transcripts
+from showapp.services.urls import MEDIA_PREFIX
 
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
 CHAPTERS_MIME = "application/json+chapters"
 TEXT_MIMES = {**transcripts.FORMATS, "txt": "text/plain"}
 
 
-@bp.get("/<show_slug>/<episode_slug>/chapters.json")
+@bp.get(urls.blueprint_rule("chapters", MEDIA_PREFIX))
 def chapters_document(show_slug: str, episode_slug: str) -> Response:
     show, episode = _public_episode(show_slug, episode_slug)
     items = chapters.list_chapters(get_session(), episode)
@@ -30,7 +32,7 @@ def chapters_document(show_slug: str, episode_slug: str) -> Response:
     return _document(json.dumps(document, ensure_ascii=False), CHAPTERS_MIME)
 
 
-@bp.get("/<show_slug>/<episode_slug>/transcript.<extension>")
+@bp.get(urls.blueprint_rule("transcript", MEDIA_PREFIX))
 def transcript_document(show_slug: str, episode_slug: str, extension: str) -> Response:
     if extension not in TEXT_MIMES:
         abort(404)

@@ -83,12 +83,6 @@ class Recorder:
                 return hits
 
 
-def init_recorder(app: Flask, batch_size: int = 1000) -> Recorder:
-    recorder = Recorder(app, float(app.config["STATS_FLUSH_SECONDS"]), batch_size)
-    app.extensions["showapp.recorder"] = recorder
-    return recorder
-
-
 def get_recorder(app: Flask) -> Recorder | None:
     recorder: Recorder | None = app.extensions.get("showapp.recorder")
     return recorder

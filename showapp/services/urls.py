@@ -1,12 +1,29 @@
-"""Public URLs, built from the configured base URL, for feeds and anything outside a request.
-
-The site, feed and media blueprints register these same paths; tests follow each URL a feed
-carries through the app.
+"""Public addresses: the one table of the paths the site, feed and media blueprints serve, and
+absolute URLs built from it with the configured base URL (for feeds and anything outside a
+request). The blueprints register their routes from `ROUTES`, so a path is written once.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
+
+ROUTES = {
+    "show": "/<show_slug>/",
+    "episode": "/<show_slug>/episodes/<episode_slug>",
+    "guest": "/guests/<guest_slug>",
+    "topic": "/topics/<topic_slug>",
+    "media": "/media/<path:filename>",
+    "chapters": "/media/<show_slug>/<episode_slug>/chapters.json",
+    "transcript": "/media/<show_slug>/<episode_slug>/transcript.<extension>",
+    "show_feed": "/<show_slug>/feed.xml",
+    "topic_feed": "/<show_slug>/topics/<topic_slug>/feed.xml",
+    "guest_feed": "/guests/<guest_slug>/feed.xml",
+    "network_feed": "/feed.xml",
+    "opml": "/feeds.opml",
+}
+MEDIA_PREFIX = "/media"
+_VARIABLE = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 
 # Show slugs live at the top level of the site, so these first path segments are taken.
 RESERVED_SLUGS = frozenset(
@@ -15,29 +32,32 @@ RESERVED_SLUGS = frozenset(
 )  # fmt: skip
 
 
-def show_url(base_url: str, show_slug: str) -> str:
-    return f"{base_url}/{show_slug}/"
+def path(name: str, **values: str) -> str:
+    """The path of route `name` with its variables filled in (quoted, as url_for would)."""
+
+    def fill(match: re.Match[str]) -> str:
+        safe = "/" if match["converter"] == "path" else ""
+        return quote(values[match["name"]], safe=safe)
+
+    return _VARIABLE.sub(fill, ROUTES[name])
 
 
-def feed_url(base_url: str, show_slug: str) -> str:
-    return f"{base_url}/{show_slug}/feed.xml"
+def url(base_url: str, name: str, **values: str) -> str:
+    return base_url + path(name, **values)
 
 
-def episode_url(base_url: str, show_slug: str, episode_slug: str) -> str:
-    return f"{base_url}/{show_slug}/episodes/{episode_slug}"
+def blueprint_rule(name: str, prefix: str = "") -> str:
+    """A route as a blueprint registers it, without the blueprint's url_prefix."""
+    return ROUTES[name].removeprefix(prefix)
+
+
+def feed_url(base_url: str, kind: str, **slugs: str) -> str:
+    """A feed's address: kind is show, topic, guest, network or opml."""
+    return url(base_url, "opml" if kind == "opml" else f"{kind}_feed", **slugs)
 
 
 def media_url(base_url: str, relative_name: str) -> str:
-    return f"{base_url}/media/{quote(relative_name)}"
-
-
-def chapters_url(base_url: str, show_slug: str, episode_slug: str) -> str:
-    return f"{base_url}/media/{show_slug}/{episode_slug}/chapters.json"
-
-
-def transcript_url(base_url: str, show_slug: str, episode_slug: str, extension: str) -> str:
-    """extension: the stored format ("vtt" or "srt"), or "txt" for plain text."""
-    return f"{base_url}/media/{show_slug}/{episode_slug}/transcript.{extension}"
+    return url(base_url, "media", filename=relative_name)
 
 
 def enclosure_url(base_url: str, relative_name: str, prefix: str = "") -> str:
@@ -46,10 +66,10 @@ def enclosure_url(base_url: str, relative_name: str, prefix: str = "") -> str:
     Such services (OP3, Podtrac, Chartable) take the target without its https:// scheme after
     their prefix, and redirect there; an http:// target keeps its scheme.
     """
-    url = media_url(base_url, relative_name)
+    found = media_url(base_url, relative_name)
     if not prefix:
-        return url
-    return prefix + url.removeprefix("https://")
+        return found
+    return prefix + found.removeprefix("https://")
 
 
 def audio_href(
@@ -62,27 +82,3 @@ def audio_href(
 
 def artwork_href(base_url: str, artwork: str | None, artwork_url: str | None) -> str | None:
     return media_url(base_url, artwork) if artwork else artwork_url
-
-
-def guest_url(base_url: str, guest_slug: str) -> str:
-    return f"{base_url}/guests/{guest_slug}"
-
-
-def topic_url(base_url: str, show_slug: str, topic_slug: str) -> str:
-    return f"{base_url}/{show_slug}/topics/{topic_slug}"
-
-
-def topic_feed_url(base_url: str, show_slug: str, topic_slug: str) -> str:
-    return f"{base_url}/{show_slug}/topics/{topic_slug}/feed.xml"
-
-
-def guest_feed_url(base_url: str, guest_slug: str) -> str:
-    return f"{base_url}/guests/{guest_slug}/feed.xml"
-
-
-def network_feed_url(base_url: str) -> str:
-    return f"{base_url}/feed.xml"
-
-
-def opml_url(base_url: str) -> str:
-    return f"{base_url}/feeds.opml"

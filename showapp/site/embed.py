@@ -11,7 +11,6 @@ from showapp.db import get_session
 from showapp.site import bp
 from showapp.site.helpers import (
     Meta,
-    cached_page,
     canonical,
     episode_or_404,
     media_url,
@@ -19,6 +18,7 @@ from showapp.site.helpers import (
     parse_start,
     show_or_404,
 )
+from showapp.site.page_cache import cached_page
 from showapp.site.shows import player_media
 
 EMBED_HEIGHT = 200

@@ -6,12 +6,12 @@ from flask import Response, abort, redirect, render_template, url_for
 
 from showapp.db import get_session
 from showapp.models import Topic
+from showapp.services import urls
 from showapp.services.catalog import guests_topics, site_pages
 from showapp.site import bp, structured
 from showapp.site.helpers import (
     Meta,
     alternates,
-    cached_page,
     canonical,
     excerpt,
     feed_url,
@@ -21,9 +21,10 @@ from showapp.site.helpers import (
     page_response,
     require_page_exists,
 )
+from showapp.site.page_cache import cached_page
 
 
-@bp.get("/guests/<guest_slug>")
+@bp.get(urls.ROUTES["guest"])
 @cached_page
 def guest(guest_slug: str) -> Response:
     session = get_session()
@@ -62,7 +63,7 @@ def topics() -> Response:
     return page_response(html)
 
 
-@bp.get("/topics/<topic_slug>")
+@bp.get(urls.ROUTES["topic"])
 @cached_page
 def topic(topic_slug: str) -> Response:
     session = get_session()

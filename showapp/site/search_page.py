@@ -9,12 +9,12 @@ from showapp.services.search import queries as search_queries
 from showapp.site import bp
 from showapp.site.helpers import (
     Meta,
-    cached_page,
     canonical,
     page_number,
     page_response,
     require_page_exists,
 )
+from showapp.site.page_cache import cached_page
 
 MAX_QUERY_LENGTH = 200
 

@@ -16,7 +16,6 @@ from showapp.site.helpers import (
     Meta,
     absolute,
     alternates,
-    cached_page,
     canonical,
     episode_or_404,
     excerpt,
@@ -29,6 +28,7 @@ from showapp.site.helpers import (
     require_page_exists,
     show_or_404,
 )
+from showapp.site.page_cache import cached_page
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session  # noqa: TID251 - only for annotations
@@ -65,7 +65,7 @@ def index() -> Response:
     return page_response(html, newest(*(s.updated_at for s in shows)))
 
 
-@bp.get("/<show_slug>/")
+@bp.get(urls.ROUTES["show"])
 @cached_page
 def show(show_slug: str) -> Response:
     session = get_session()
@@ -107,7 +107,7 @@ def subscribe_links(show: Show) -> list[SubscribeLink]:
     return links
 
 
-@bp.get("/<show_slug>/episodes/<episode_slug>")
+@bp.get(urls.ROUTES["episode"])
 @cached_page
 def episode(show_slug: str, episode_slug: str) -> Response:
     session = get_session()
@@ -138,9 +138,18 @@ def player_media(session: Session, show: Show, episode: Episode, source: str) ->
         return None
     documents = episode_documents.episode_documents(session, episode)
     # Relative URLs: the page and its documents come from the same app.
-    chapters = urls.chapters_url("", show.slug, episode.slug) if documents.has_chapters else None
+    chapters = (
+        urls.path("chapters", show_slug=show.slug, episode_slug=episode.slug)
+        if documents.has_chapters
+        else None
+    )
     transcript = (
-        urls.transcript_url("", show.slug, episode.slug, documents.transcript_format)
+        urls.path(
+            "transcript",
+            show_slug=show.slug,
+            episode_slug=episode.slug,
+            extension=documents.transcript_format,
+        )
         if documents.transcript_format
         else None
     )

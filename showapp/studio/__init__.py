@@ -137,13 +137,6 @@ def _to_login(*, stash_form: bool) -> BaseResponse:
     return redirect(url_for("studio.login", next=target), 303)
 
 
-def init_app(app: Any) -> None:
-    from showapp.studio import security
-
-    security.init_app(app)
-    app.register_blueprint(bp)
-
-
 def redirect_303(location: str) -> Response:
     response: Response = redirect(location, 303)  # type: ignore[assignment]
     return response

@@ -2,7 +2,7 @@
 
 An import runs in a background thread of this process with its own database session; it
 writes its progress to an import_jobs row, which the page polls, so any worker can show it.
-While the studio imports, every address fetched is screened (services/netguard) unless
+While the studio imports, every address fetched is screened (importing/ssrf_guard.py) unless
 SHOWAPP_IMPORT_ALLOW_PRIVATE is set.
 """
 
@@ -38,7 +38,6 @@ from showapp.services.importing import jobs as import_jobs
 from showapp.studio import add_nav_item, bp, current_show, redirect_303, signed_in_user
 from showapp.studio.forms import ImportForm
 
-THREADS = "showapp.import_threads"
 NEW_SHOW = ""
 
 
@@ -62,7 +61,7 @@ def import_show() -> ResponseReturnValue:
         download_media=bool(form.download_media.data),
     )  # fmt: skip
     session.commit()
-    _start(current_app._get_current_object(), job.id, source, work_dir)  # type: ignore[attr-defined]
+    current_app.extensions["showapp.imports"].start(job.id, source, work_dir)
     return redirect_303(url_for("studio.import_job", job_id=job.id))
 
 
@@ -96,31 +95,42 @@ def export_show(show_slug: str) -> ResponseReturnValue:
     )  # fmt: skip
 
 
+class ImportThreads:
+    """Studio imports of this process, each on a thread with its own database session."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._threads: list[threading.Thread] = []
+
+    def start(self, job_id: int, source: str, work_dir: Path) -> None:
+        app = self._app
+        settings = import_jobs.JobSettings(
+            episodes_dir=Path(app.config["EPISODES_DIR"]), work_dir=work_dir,
+            site_base_url=app.config["BASE_URL"],
+            screen_urls=not app.config["IMPORT_ALLOW_PRIVATE"],
+        )  # fmt: skip
+        settings.episodes_dir.mkdir(parents=True, exist_ok=True)
+        sessions = app.extensions["showapp.sessionmaker"]
+
+        def work() -> None:
+            try:
+                import_jobs.run_job(sessions, job_id, source, settings)
+            finally:
+                shutil.rmtree(work_dir, ignore_errors=True)
+
+        thread = threading.Thread(target=work, name=f"showapp-import-{job_id}", daemon=True)
+        self._threads[:] = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def join(self, timeout: float = 60.0) -> None:
+        for thread in list(self._threads):
+            thread.join(timeout)
+
+
 def wait_for_imports(app: Flask, timeout: float = 60.0) -> None:
     """Join this app's import threads (tests call it before they drop the database)."""
-    for thread in list(app.extensions.get(THREADS, [])):
-        thread.join(timeout)
-
-
-def _start(app: Flask, job_id: int, source: str, work_dir: Path) -> None:
-    settings = import_jobs.JobSettings(
-        episodes_dir=Path(app.config["EPISODES_DIR"]), work_dir=work_dir,
-        site_base_url=app.config["BASE_URL"],
-        screen_urls=not app.config["IMPORT_ALLOW_PRIVATE"],
-    )  # fmt: skip
-    settings.episodes_dir.mkdir(parents=True, exist_ok=True)
-    sessions = app.extensions["showapp.sessionmaker"]
-
-    def work() -> None:
-        try:
-            import_jobs.run_job(sessions, job_id, source, settings)
-        finally:
-            shutil.rmtree(work_dir, ignore_errors=True)
-
-    thread = threading.Thread(target=work, name=f"showapp-import-{job_id}", daemon=True)
-    threads: list[threading.Thread] = app.extensions.setdefault(THREADS, [])
-    threads[:] = [t for t in threads if t.is_alive()] + [thread]
-    thread.start()
+    imports: ImportThreads = app.extensions["showapp.imports"]
+    imports.join(timeout)
 
 
 def _import_form(shows: Any) -> ImportForm:

@@ -40,6 +40,9 @@ def init_app(app: Flask) -> None:
     app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     login_manager.login_view = "studio.login"
     login_manager.user_loader(_load_user)
+    # Feeds and media carry no rate limits, yet resolving that per request cost a sixth of
+    # a feed revalidation's time and of each range a podcast app asks for.
+    limiter.request_filter(lambda: request.blueprint in {"feed", "media"})
     app.before_request(_protect_outside_studio)
     app.register_error_handler(CSRFError, _csrf_error)
 

@@ -33,12 +33,12 @@ def new_show() -> ResponseReturnValue:
     slug = form.slug.data or ""
     session = get_session()
     try:
-        feed = urls.feed_url(current_app.config["BASE_URL"], slug or "")
+        feed = urls.feed_url(current_app.config["BASE_URL"], "show", show_slug=slug or "")
         show = writes.create_show(session, slug=slug, feed_url=feed, **fields)
         editing.update_show(session, show, **fields)
         # The feed URL, and so podcast:guid, depend on the slug chosen by create_show.
         show.podcast_guid = writes.podcast_guid_for(
-            urls.feed_url(current_app.config["BASE_URL"], show.slug)
+            urls.feed_url(current_app.config["BASE_URL"], "show", show_slug=show.slug)
         )
     except ShowappError as error:
         flash(str(error), "error")

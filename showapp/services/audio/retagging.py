@@ -184,7 +184,7 @@ def tag_values(
         track=episode.number,
         year=str((episode.published_at or utc_now()).year),
         comment=episode.summary,
-        page_url=urls.episode_url(base_url, show.slug, episode.slug),
+        page_url=urls.url(base_url, "episode", show_slug=show.slug, episode_slug=episode.slug),
         artwork=_artwork(episodes_dir, episode.artwork or show.artwork),
         chapters=_chapter_spans(chapters, episode.duration_seconds or 0.0),
     )

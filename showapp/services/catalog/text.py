@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, sessionmaker
 
-if TYPE_CHECKING:
-    from showapp.models import Episode
+from showapp.models import Episode
 
 _markdown = MarkdownIt("commonmark", {"linkify": False, "typographer": False}).enable("table")
 
@@ -32,6 +33,32 @@ def slugify(value: str, max_length: int = 80) -> str:
 def render_notes(markdown_source: str) -> str:
     """Render Markdown show notes to HTML that is safe to embed in pages and feeds."""
     return sanitize_html(_markdown.render(markdown_source))
+
+
+def render_notes_when_written(factory: sessionmaker[Session]) -> None:
+    """Render an episode's Markdown notes into notes_html whenever a session flushes them, so
+    pages and feeds never run Markdown. Imported episodes carry HTML notes and no Markdown:
+    those are left as they came."""
+    event.listen(factory, "before_flush", _render_changed_notes)
+
+
+def _render_changed_notes(session: Session, _context: Any, _objects: Any) -> None:
+    for obj in session.new:
+        if isinstance(obj, Episode) and obj.notes_md:
+            obj.notes_html = render_notes(obj.notes_md)
+    for obj in session.dirty:
+        if isinstance(obj, Episode) and inspect(obj).attrs.notes_md.history.has_changes():
+            obj.notes_html = render_notes(obj.notes_md or "")
+
+
+def clock(seconds: float | None) -> str:
+    """A duration or a moment as 12:30 or 1:02:03 (the form `?t=` links accept back)."""
+    if seconds is None:
+        return ""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def render_episode_notes(episode: Episode) -> str:

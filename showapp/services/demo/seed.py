@@ -48,7 +48,7 @@ def _create_show(session: Session, episodes_dir: Path, base_url: str) -> Show:
         session,
         slug=SHOW["slug"],
         title=SHOW["title"],
-        feed_url=urls.feed_url(base_url, SHOW["slug"]),
+        feed_url=urls.feed_url(base_url, "show", show_slug=SHOW["slug"]),
         **fields,
     )
     show.artwork = artwork.write_demo_artwork(episodes_dir, show.slug, show.title)

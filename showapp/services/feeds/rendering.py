@@ -50,15 +50,9 @@ class FeedRef:
         return ":".join(filter(None, [self.kind, self.show_slug, self.topic_slug, self.guest_slug]))
 
     def url(self, base_url: str) -> str:
-        if self.kind == "show":
-            return urls.feed_url(base_url, self.show_slug)
-        if self.kind == "topic":
-            return urls.topic_feed_url(base_url, self.show_slug, self.topic_slug)
-        if self.kind == "guest":
-            return urls.guest_feed_url(base_url, self.guest_slug)
-        if self.kind == "opml":
-            return urls.opml_url(base_url)
-        return urls.network_feed_url(base_url)
+        slugs = {"show_slug": self.show_slug, "topic_slug": self.topic_slug,
+                 "guest_slug": self.guest_slug}  # fmt: skip
+        return urls.feed_url(base_url, self.kind, **{k: v for k, v in slugs.items() if v})
 
 
 @dataclass(frozen=True)
@@ -171,7 +165,9 @@ def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
         merged_into = guests_topics.resolve_slug_redirect(session, "topic", ref.topic_slug)
         if merged_into is None:
             return None
-        return _moved(urls.topic_feed_url(site.base_url, show.slug, merged_into))
+        return _moved(
+            urls.feed_url(site.base_url, "topic", show_slug=show.slug, topic_slug=merged_into)
+        )
     hosts = feed_rows.hosts_by_show(session, [show.id])
     self_url = ref.url(site.base_url)
     channel = _show_channel(
@@ -179,7 +175,7 @@ def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
         site,
         hosts,
         title=xml_text(f"{show.title}: {topic.name}"),
-        link=urls.topic_url(site.base_url, show.slug, topic.slug),
+        link=urls.url(site.base_url, "topic", topic_slug=topic.slug),
         self_url=self_url,
         description=xml_text(topic.description)
         or xml_text(f"Episodes of {show.title} about {topic.name}."),
@@ -216,11 +212,11 @@ def _guest_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
         merged_into = guests_topics.resolve_slug_redirect(session, "guest", ref.guest_slug)
         if merged_into is None:
             return None
-        return _moved(urls.guest_feed_url(site.base_url, merged_into))
+        return _moved(urls.feed_url(site.base_url, "guest", guest_slug=merged_into))
     scope = feed_queries.of_guest(guest.id)
     fields = {
         "title": xml_text(f"{guest.name} on {site.site_title}"),
-        "link": urls.guest_url(site.base_url, guest.slug),
+        "link": urls.url(site.base_url, "guest", guest_slug=guest.slug),
         "description": xml_text(guest.bio) or xml_text(f"Every episode with {guest.name}."),
         "image": urls.media_url(site.base_url, guest.photo) if guest.photo else None,
     }

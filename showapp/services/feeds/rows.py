@@ -100,19 +100,19 @@ def _rich_extras(
     found = connection.execute(feed_queries.rich(episodes.where), episodes.params).all()
     if not found:
         return {}
-    slugs = {row.id: (row.show_slug, row.slug) for row in rows}
+    slugs_of = {row.id: {"show_slug": row.show_slug, "episode_slug": row.slug} for row in rows}
     extras: dict[int, dict[str, Any]] = defaultdict(dict)
     for episode_id, kind, text, language, start, duration in found:
-        show_slug, episode_slug = slugs[episode_id]
+        slugs = slugs_of[episode_id]
         if kind == "chapters":
-            extras[episode_id]["chapters_url"] = urls.chapters_url(base_url, *slugs[episode_id])
+            extras[episode_id]["chapters_url"] = urls.url(base_url, "chapters", **slugs)
         elif kind == "soundbite":
             bite = FeedSoundbite(start, duration, text)
             extras[episode_id]["soundbites"] = (*extras[episode_id].get("soundbites", ()), bite)
         else:
             query = f"?lang={quote(language)}"
-            timed = urls.transcript_url(base_url, show_slug, episode_slug, text) + query
-            plain = urls.transcript_url(base_url, show_slug, episode_slug, "txt") + query
+            timed = urls.url(base_url, "transcript", **slugs, extension=text) + query
+            plain = urls.url(base_url, "transcript", **slugs, extension="txt") + query
             extras[episode_id]["transcripts"] = (
                 *extras[episode_id].get("transcripts", ()),
                 FeedTranscript(timed, transcripts.FORMATS[text], language, captions=True),

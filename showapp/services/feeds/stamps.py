@@ -43,7 +43,6 @@ from showapp.models import (
     episode_topics,
     show_hosts,
 )
-from showapp.services.catalog.text import render_notes
 from showapp.services.feeds import rendering as feed_rendering
 from showapp.services.feeds.queries import ShowRow
 
@@ -69,22 +68,10 @@ MOST_SPLICED = 200
 def install(factory: sessionmaker[Session], on_commit: Callable[[set[str]], None]) -> None:
     """Bump the stamp on every feed-relevant write made through sessions from `factory`, and
     call `on_commit` with the changed show slugs after such a transaction commits."""
-    event.listen(factory, "before_flush", _render_changed_notes)
     event.listen(factory, "after_flush", _after_flush)
     event.listen(factory, "do_orm_execute", _after_bulk_statement)
     event.listen(factory, "after_commit", lambda s: _after_commit(s, on_commit))
     event.listen(factory, "after_rollback", lambda s: s.info.pop("feed_shows", None))
-
-
-def _render_changed_notes(session: Session, _context: UOWTransaction, _objects: Any) -> None:
-    # Feeds never run Markdown: notes are rendered once, when they are written.
-    # Imported episodes carry HTML notes and no Markdown: those are left as they came.
-    for obj in session.new:
-        if isinstance(obj, Episode) and obj.notes_md:
-            obj.notes_html = render_notes(obj.notes_md)
-    for obj in session.dirty:
-        if isinstance(obj, Episode) and "notes_md" in _changed_attributes(obj):
-            obj.notes_html = render_notes(obj.notes_md or "")
 
 
 def _changed_attributes(obj: Any) -> set[str]:

@@ -77,7 +77,7 @@ def guest_person(
     slug: str,
     base_url: str,
 ) -> Person:
-    href = xml_text(links[0]) if links else urls.guest_url(base_url, slug)
+    href = xml_text(links[0]) if links else urls.url(base_url, "guest", guest_slug=slug)
     img = urls.media_url(base_url, photo) if photo else None
     return Person(xml_text(name), xml_text(role), xml_text(group), img, href)
 
@@ -97,7 +97,7 @@ def item_from_episode(
     return Item(
         guid=episode.guid,
         title=xml_text(episode.title) or "Untitled episode",
-        link=urls.episode_url(base_url, show_slug, episode.slug),
+        link=urls.url(base_url, "episode", show_slug=show_slug, episode_slug=episode.slug),
         html=html or xml_text(episode.summary) or xml_text(episode.title),
         published=episode.published_at,
         enclosure_url=urls.audio_href(
@@ -129,8 +129,8 @@ def channel_from_show(
     """The show's channel; topic feeds reuse it with another title, link and self URL."""
     fields: dict[str, Any] = {
         "title": xml_text(show.title),
-        "link": urls.show_url(base_url, show.slug),
-        "self_url": urls.feed_url(base_url, show.slug),
+        "link": urls.url(base_url, "show", show_slug=show.slug),
+        "self_url": urls.feed_url(base_url, "show", show_slug=show.slug),
         "description": xml_text(show.description) or xml_text(show.title),
         "language": show.language or "en",
         "author": xml_text(show.author or show.owner_name or show.title),

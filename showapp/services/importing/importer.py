@@ -130,7 +130,7 @@ def _upsert_show(
         slug = show_slug or _free_show_slug(session, slugify(channel.title) or "imported-show")
         show = writes.create_show(
             session, slug=slug, title=clip(channel.title, 255) or slug,
-            feed_url=urls.feed_url(site_base_url, slug), **fields,
+            feed_url=urls.feed_url(site_base_url, "show", show_slug=slug), **fields,
         )  # fmt: skip
         session.flush()
     else:

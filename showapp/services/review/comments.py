@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from showapp.columns import utc_now
 from showapp.errors import InvalidInput, NotFound
 from showapp.models import CommentAnchor, ReviewComment, ReviewDecision, ReviewLink
+from showapp.services.catalog.text import clock
 
 MAX_BODY = 2000
 MAX_QUOTE = 1000
@@ -91,14 +92,7 @@ def _check_times(start: float | None, end: float | None, duration: float | None)
         raise InvalidInput("The end of the stretch must come after its start.")
     last = end if end is not None else start
     if duration is not None and last > duration:
-        raise InvalidInput(f"{_clock(last)} is past the end of the audio ({_clock(duration)}).")
-
-
-def _clock(seconds: float) -> str:
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+        raise InvalidInput(f"{clock(last)} is past the end of the audio ({clock(duration)}).")
 
 
 def decide(
