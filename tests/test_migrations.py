@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask
 
 from showapp import db
@@ -24,3 +28,27 @@ def test_migrated_schema_matches_the_models(app: Flask) -> None:
         )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_the_history_has_one_head() -> None:
+    heads = ScriptDirectory.from_config(db.alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, (
+        f"Alembic has {len(heads)} heads {sorted(heads)}: a new migration must revise the "
+        "current head (alembic heads), not an older revision."
+    )
+
+
+def test_an_install_at_the_six_old_heads_upgrades_to_the_merge(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    config = db.alembic_config(url)
+    for old_head in ("0005", "0007", "0009", "0010", "0011", "0013"):
+        command.upgrade(config, old_head)
+    engine = db.make_engine(url)
+    with engine.connect() as connection:
+        before = set(MigrationContext.configure(connection).get_current_heads())
+    assert before == {"0005", "0007", "0009", "0010", "0011", "0013"}
+    command.upgrade(config, "heads")
+    with engine.connect() as connection:
+        after = set(MigrationContext.configure(connection).get_current_heads())
+    engine.dispose()
+    assert after == set(ScriptDirectory.from_config(config).get_heads()) == {"0014"}
