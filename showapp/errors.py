@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Flask, Response, render_template, request
@@ -39,7 +40,8 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Exception, _server_error)
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """The client prefers JSON to HTML (the studio's upload script, API clients)."""
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return (
         best == "application/json"
@@ -55,8 +57,8 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     if code == 413:
         limit_mb = (request.max_content_length or 0) / (1024 * 1024)
         message = f"The upload is larger than this server accepts ({limit_mb:.0f} MB)."
-    if _wants_json():
-        response = Response(_json_error(code, message), status=code, mimetype="application/json")
+    if wants_json():
+        response = json_error(code, message)
     else:
         body = render_template("errors/error.html", code=code, name=error.name, message=message)
         response = Response(body, status=code, mimetype="text/html")
@@ -67,10 +69,10 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     return response
 
 
-def _json_error(code: int, message: str) -> str:
-    import json
-
-    return json.dumps({"error": message, "status": code})
+def json_error(code: int, message: str) -> Response:
+    """Every JSON error the app sends has this one shape: {"error": message, "status": code}."""
+    body = json.dumps({"error": message, "status": code})
+    return Response(body, status=code, mimetype="application/json")
 
 
 def _server_error(error: Exception) -> Response:

@@ -39,7 +39,7 @@ class FeedFastLane:
     ) -> None:
         self.next_app: WSGIApp = app.wsgi_app
         self.url_map: Map = app.url_map
-        self.fresh = fresh  # the cached feed under a key, if fresh (services/feedcache.py)
+        self.fresh = fresh  # the cached feed under a key, if fresh (services/feeds/stamps.py)
         self.files = files
         self.max_age = int(app.config["FEED_MAX_AGE"])
         self.refs: dict[str, FeedRef | None] = {}

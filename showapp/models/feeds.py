@@ -26,7 +26,7 @@ class CatalogStamp(Base):
 
 class FeedCache(Base):
     """A feed as served: its validators and what makes it stale. The bytes live in files named
-    by `digest` (plain, gzip and item index; see services/feedfiles.py), which every worker
+    by `digest` (plain, gzip and item index; see services/feeds/files.py), which every worker
     on the host shares and sends with sendfile()."""
 
     __tablename__ = "feed_cache"

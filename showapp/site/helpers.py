@@ -62,6 +62,11 @@ def page_number() -> int:
     return int(raw)
 
 
+def page_arg(page: int) -> dict[str, int]:
+    """?page=N for a link to page N; the first page has no argument (one canonical URL)."""
+    return {"page": page} if page > 1 else {}
+
+
 def require_page_exists(page: int, pages: int) -> None:
     if page > pages:
         abort(404, f"There are only {pages} pages here.")

@@ -17,6 +17,7 @@ from showapp.site.helpers import (
     feed_url,
     media_url,
     newest,
+    page_arg,
     page_number,
     page_response,
     require_page_exists,
@@ -39,7 +40,7 @@ def guest(guest_slug: str) -> Response:
     meta = Meta(
         title=found.name,
         description=excerpt(found.bio or f"{found.name}'s interviews."),
-        canonical=canonical("site.guest", guest_slug=found.slug, **_page_arg(page)),
+        canonical=canonical("site.guest", guest_slug=found.slug, **page_arg(page)),
         image=media_url(found.photo, external=True),
         og_type="profile",
         jsonld=structured.person(found),
@@ -78,7 +79,7 @@ def topic(topic_slug: str) -> Response:
     meta = Meta(
         title=found.name if page == 1 else f"{found.name} · page {page}",
         description=excerpt(found.description or f"Interviews about {found.name}."),
-        canonical=canonical("site.topic", topic_slug=found.slug, **_page_arg(page)),
+        canonical=canonical("site.topic", topic_slug=found.slug, **page_arg(page)),
         alternates=alternates(*_topic_feeds(found)),
     )
     html = render_template(
@@ -101,10 +102,6 @@ def _topic_feeds(topic: Topic) -> list[tuple[str, str | None]]:
         )
         for show in site_pages.shows_on_topic(get_session(), topic)
     ]
-
-
-def _page_arg(page: int) -> dict[str, int]:
-    return {"page": page} if page > 1 else {}
 
 
 def _moved(kind: guests_topics.Kind, slug: str) -> Response:

@@ -22,6 +22,7 @@ from showapp.site.helpers import (
     feed_url,
     media_url,
     newest,
+    page_arg,
     page_number,
     page_response,
     parse_start,
@@ -76,7 +77,7 @@ def show(show_slug: str) -> Response:
     meta = Meta(
         title=found.title if page == 1 else f"{found.title} · page {page}",
         description=excerpt(found.subtitle or found.description),
-        canonical=canonical("site.show", show_slug=found.slug, **_page_arg(page)),
+        canonical=canonical("site.show", show_slug=found.slug, **page_arg(page)),
         image=media_url(found.artwork, external=True),
         jsonld=structured.podcast_series(found),
         alternates=alternates((found.title, feed_url("show", found.slug))),
@@ -169,10 +170,6 @@ def episode_meta(show: Show, episode: Episode) -> Meta:
         alternates=alternates((show.title, feed_url("show", show.slug))),
         noindex=episode.status == "unlisted",
     )
-
-
-def _page_arg(page: int) -> dict[str, int]:
-    return {"page": page} if page > 1 else {}
 
 
 def _site_title() -> str:

@@ -1,4 +1,4 @@
-"""Per-episode pages for issue 4: chapters, transcripts and soundbites.
+"""Per-episode pages: chapters, transcripts and soundbites.
 
 Every form works without JavaScript. Bad input re-renders the page with the message (naming
 the row or line) and a 4xx status, and the transaction is rolled back, so nothing changes.

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from showapp.db import get_session
-from showapp.errors import ShowappError
+from showapp.errors import ShowappError, json_error, wants_json
 from showapp.models import Episode, EpisodeStatus
 from showapp.services import saved_forms
 from showapp.services.audio import files as audio_files
@@ -89,7 +89,7 @@ def upload_episode(show_slug: str) -> ResponseReturnValue:
         get_session().rollback()
         return _upload_refused(str(error))
     edit_url = url_for("studio.edit_episode", show_slug=show.slug, episode_id=episode.id)
-    if _wants_json():
+    if wants_json():
         return jsonify(edit_url=edit_url, episode_id=episode.id), 201
     flash(f"Uploaded '{episode.title}' ({episode.duration_seconds:.0f} s). Fill in the details.")
     return redirect_303(edit_url)
@@ -98,7 +98,7 @@ def upload_episode(show_slug: str) -> ResponseReturnValue:
 def _duplicate_refused(duplicate: Episode) -> ResponseReturnValue:
     """409: the same bytes were uploaded before; say where, and offer to upload anyway."""
     message = retagging.duplicate_message(get_session(), duplicate)
-    if _wants_json():
+    if wants_json():
         return jsonify(
             error=message,
             status=409,
@@ -117,13 +117,9 @@ def _duplicate_url(duplicate: Episode | None) -> str | None:
     return url_for("studio.edit_episode", show_slug=show.slug, episode_id=duplicate.id)
 
 
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
-
-
 def _upload_refused(message: str) -> ResponseReturnValue:
-    if _wants_json():
-        return jsonify(error=message, status=400), 400
+    if wants_json():
+        return json_error(400, message)
     flash(message, "error")
     return redirect_303(url_for("studio.list_episodes", show_slug=current_show().slug)), 400
 
@@ -216,6 +212,6 @@ def preview_notes(show_slug: str, episode_id: int) -> ResponseReturnValue:
     """Render show notes as listeners will see them (fetched by the editor's script)."""
     _episode_or_404(episode_id)
     html = render_notes(request.form.get("notes_md", ""))
-    if _wants_json():
+    if wants_json():
         return jsonify(html=html)
     return html

@@ -2,7 +2,7 @@
 
 Guests and topics are shared by every show, so these pages are for admins. A merge or a
 delete is asked for twice: the first post shows what will happen, the second (with
-``confirm``) does it. Old slugs keep answering, with a 301 (services/tidy.py).
+``confirm``) does it. Old slugs keep answering, with a 301 (services/catalog/guests_topics.py).
 """
 
 from __future__ import annotations

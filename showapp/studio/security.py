@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,6 +12,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from showapp.db import get_session
+from showapp.errors import json_error, wants_json
 from showapp.models import User
 from showapp.services import accounts
 from showapp.studio.uploads import StudioRequest
@@ -75,8 +76,6 @@ def _csrf_error(error: CSRFError) -> ResponseReturnValue:
         f"This form could not be accepted: {error.description} Reload the page and submit it "
         "again; nothing was saved."
     )
-    if request.accept_mimetypes.best == "application/json":
-        return Response(
-            f'{{"error": "{message}", "status": 400}}', mimetype="application/json"
-        ), 400
+    if wants_json():
+        return json_error(400, message)
     return render_template("errors/error.html", code=400, name="Bad request", message=message), 400

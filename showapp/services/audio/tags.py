@@ -3,7 +3,7 @@
 """Write metadata into an audio file: ID3v2.4 for MP3, MP4 atoms for M4A, with chapters.
 
 Files are tagged as copies under a hidden name and renamed into place only when complete;
-tagging.py decides when, and swaps the episode over to the new file.
+retagging.py decides when, and swaps the episode over to the new file.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from showapp.columns import utc_now
 from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
 from showapp.services.catalog.lookups import is_live, listing_options
+from showapp.services.paging import Paged, offset
 
 PAGE_SIZE = 20
 RELATED_LIMIT = 4
@@ -27,33 +28,17 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Page(Generic[T]):
+class Page(Paged, Generic[T]):
     items: Sequence[T]
     page: int
     total: int
     per_page: int = PAGE_SIZE
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 @dataclass(frozen=True)
 class Neighbours:
     previous: Episode | None
     next: Episode | None
-
-
-def _offset(page: int, per_page: int) -> int:
-    return (max(page, 1) - 1) * per_page
 
 
 def _episodes_by_ids(session: Session, ids: Sequence[int], *, brief: bool = False) -> list[Episode]:
@@ -71,7 +56,7 @@ def _episodes_by_ids(session: Session, ids: Sequence[int], *, brief: bool = Fals
 def _paged_ids(
     session: Session, ids_query: Select[tuple[int]], page: int, per_page: int
 ) -> list[int]:
-    return list(session.scalars(ids_query.limit(per_page).offset(_offset(page, per_page))))
+    return list(session.scalars(ids_query.limit(per_page).offset(offset(page, per_page))))
 
 
 def latest_episodes(session: Session, limit: int = 10) -> list[Episode]:

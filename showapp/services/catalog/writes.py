@@ -31,7 +31,7 @@ SHOW_FIELDS = {
     "subtitle", "description", "author", "owner_name", "owner_email", "language", "category",
     "subcategory", "explicit", "show_type", "copyright", "website", "funding_url",
     "funding_text", "timezone", "require_guest_approval",
-    # feed settings (issue 5)
+    # feed settings: lock, Apple block, complete, medium, update frequency
     "locked", "itunes_block", "complete", "medium", "update_frequency", "update_rrule",
 }  # fmt: skip
 

@@ -2,7 +2,7 @@
 
 Every worker on the host shares these files and sends them with sendfile(). The index records
 each item's episode, sort key, length and CRC, and each compressed segment's length and CRC:
-all a rebuild needs to splice new items into the previous files (feedsplice.py writes them).
+all a rebuild needs to splice new items into the previous files (splice.py writes them).
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ class CachedFeed:
 
     @property
     def digest(self) -> str:
-        """Names the stored files (services/feedfiles.py)."""
+        """Names the stored files (feeds/files.py)."""
         return self.etag.strip('"')
 
 

@@ -284,7 +284,6 @@ def _write_item(node: Any, item: Item, templates: ItemTemplates) -> None:
         run.append((_PODCAST_EPISODE, str(item.episode)))
     templates.append_run(node, run)
     write_persons(node, item.persons, templates.persons)
-    # Issue 4 (rich episodes) fills these three fields; the writers are ready and tested.
     if item.transcripts:
         write_transcripts(node, item.transcripts)
     if item.chapters_url:

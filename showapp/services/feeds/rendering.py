@@ -2,7 +2,7 @@
 
 Every item carries the episode's own guid in every feed, so an app subscribed to a show and a
 guest feed recognises the same episode and never downloads it twice. The episodes themselves
-are loaded by feed_rows.py.
+are loaded by rows.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Build RSS feeds. Pure: plain values in, bytes out; feedgen's untyped surface stays here.
 
 A feed comes out in parts (head, one fragment per item, tail), so that a rebuild after one
-episode changes renders that one item and splices it into the previous files (feedsplice).
+episode changes renders that one item and splices it into the previous files (splice.py).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ A cached feed is fresh while (1) the catalog stamp it was built at is still the 
 (2) no scheduled episode in it has gone live since. Every transaction that writes a row a feed
 shows bumps the stamp (session events below), so no write path can forget to invalidate. The
 same events log which episodes each stamp changed: a stale feed whose changes are all episodes
-re-renders only those items and splices them into its previous files (feedbuild.py, feedfiles.py).
-Reading the cache is feedlookup.py.
+re-renders only those items and splices them into its previous files (rebuild.py, files.py).
+Reading the cache is lookup.py.
 """
 
 from __future__ import annotations
@@ -46,8 +46,7 @@ from showapp.models import (
 from showapp.services.feeds import rendering as feed_rendering
 from showapp.services.feeds.queries import ShowRow
 
-# Rows whose changes can show in some feed. Issue 4's chapter/transcript/soundbite models
-# join this tuple when they are merged.
+# Rows whose changes can show in some feed.
 FEED_MODELS: tuple[type[Any], ...] = (
     Show, Episode, Guest, Appearance, Topic, User, Chapter, Transcript, Soundbite,
 )  # fmt: skip

@@ -43,7 +43,7 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-# Connections go through netguard.create_connection, which checks the address actually
+# Connections go through ssrf_guard.create_connection, which checks the address actually
 # connected to while the studio screens URLs (and does nothing more otherwise).
 class _ScreenedHTTPConnection(http.client.HTTPConnection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:

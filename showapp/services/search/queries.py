@@ -3,7 +3,7 @@
 `search_documents` holds one row per episode with the text search matches (title, notes,
 guest names, topics and, once transcripts exist, the transcript). SQLite answers with its
 FTS5 table (kept in step by triggers the migration creates); PostgreSQL with
-`to_tsvector`/`to_tsquery` over an expression GIN index. search_index.py keeps the rows in
+`to_tsvector`/`to_tsquery` over an expression GIN index. search/index.py keeps the rows in
 step with what sessions commit.
 """
 
@@ -26,6 +26,7 @@ from showapp.models import (
     Topic,
 )
 from showapp.services.catalog.lookups import is_live, listing_options
+from showapp.services.paging import Paged, offset
 
 PAGE_SIZE = 10
 MAX_QUERY_TERMS = 12
@@ -59,7 +60,7 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class SearchResults:
+class SearchResults(Paged):
     query: str
     hits: list[Hit] = field(default_factory=list)
     total: int = 0
@@ -67,20 +68,8 @@ class SearchResults:
     per_page: int = PAGE_SIZE
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
     def capped(self) -> bool:
         return self.total >= MAX_COUNTED
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def search_episodes(
@@ -90,11 +79,11 @@ def search_episodes(
     terms = query_terms(query)
     if not terms:
         return SearchResults(query=query, page=page, per_page=per_page)
-    offset = (max(page, 1) - 1) * per_page
+    skipped = offset(page, per_page)
     if session.get_bind().dialect.name == "postgresql":
-        total, rows = _search_postgresql(session, terms, per_page, offset)
+        total, rows = _search_postgresql(session, terms, per_page, skipped)
     else:
-        total, rows = _search_sqlite(session, terms, per_page, offset)
+        total, rows = _search_sqlite(session, terms, per_page, skipped)
     episodes = _load_episodes(session, [episode_id for episode_id, _ in rows])
     hits = [
         Hit(episodes[episode_id], parse_snippet(raw))

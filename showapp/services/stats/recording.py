@@ -1,4 +1,4 @@
-"""Record media requests without keeping addresses; counting.py turns them into downloads.
+"""Record media requests without keeping addresses; stats/counting.py turns them into downloads.
 
 A request is stored with a listener key: a hash of address and user agent under a salt that
 changes every UTC day and is deleted after two, so no address can be recovered. Each request

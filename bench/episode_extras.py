@@ -1,6 +1,6 @@
 """Cost of tagging: writing a tagged copy of a long MP3 versus a plain copy of it.
 
-Run: .venv/bin/python bench/rich.py  (prints figures; writes only to a temp folder)
+Run: .venv/bin/python bench/episode_extras.py  (prints figures; writes only to a temp folder)
 """
 
 from __future__ import annotations
