@@ -85,6 +85,13 @@ def test_each_fragment_is_one_item_that_reads_inside_the_channel(
         assert episode["description_html"] == html
 
 
+def test_the_channel_read_back_from_feedgen_keeps_its_cdata() -> None:
+    """feedgen's public output is bytes, so the channel is parsed back before the items are
+    appended; its HTML must stay one CDATA section, not turn into escaped text."""
+    parts = rss.render_parts(_channel("<p>About <b>us</b> &amp; more</p>"), [_item(1)])
+    assert b"<description><![CDATA[<p>About <b>us</b> &amp; more</p>]]></description>" in parts.head
+
+
 def test_each_item_keeps_only_its_own_fields_though_one_entry_is_refilled() -> None:
     """feedgen can set an enclosure but not unset one: an episode without audio that follows
     one with audio must not inherit its enclosure, nor its image, people or chapters."""

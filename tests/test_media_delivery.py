@@ -248,3 +248,37 @@ def test_ranges_under_gunicorn_sendfile(
     assert (status, data) == (206, body[-700:])
     status, _, data = http_get(url)
     assert (status, data) == (200, body)
+
+
+@pytest.mark.parametrize(("multithread", "positioned"), [(False, True), (True, False)])
+def test_gunicorn_workers_are_recognised_by_the_environ_they_build(
+    app: Flask, episode: Episode, multithread: bool, positioned: bool
+) -> None:
+    """A range goes to sendfile() when the environ is gunicorn's own (sync workers), and not
+    with gthread's wsgi.multithread. If gunicorn stops naming itself "gunicorn/..." in
+    SERVER_SOFTWARE, ranges quietly fall back to werkzeug's read-and-drop iterator, which the
+    live test above would not notice. gunicorn's internals are used here only to build the
+    environ its workers build."""
+    from importlib.metadata import version
+
+    from gunicorn.config import Config
+    from gunicorn.http.wsgi import FileWrapper, base_environ
+
+    environ = {**base_environ(Config()), "wsgi.multithread": multithread}
+    why = (
+        f"written for gunicorn 27.0.1, installed: {version('gunicorn')}, "
+        f"whose environ has SERVER_SOFTWARE={environ['SERVER_SOFTWARE']!r}"
+    )
+    url = f"/media/{episode.audio_file}"
+    with app.test_request_context(
+        url, headers={"Range": "bytes=100-199"}, environ_overrides=environ
+    ):
+        response = app.full_dispatch_request()
+    try:
+        assert response.status_code == 206 and response.content_length == 100
+        body = response.response
+        assert isinstance(body, FileWrapper) == positioned, why
+        if isinstance(body, FileWrapper):
+            assert body.filelike.tell() == 100, why
+    finally:
+        response.close()

@@ -66,7 +66,11 @@ def _sendfile_range(response: Response, filename: str) -> None:
     byte before the range, so a 1 MB range near the end of a 50 MB file read 50 MB. gunicorn
     sends exactly Content-Length bytes from the file's current offset, so a file positioned
     at the range start is enough. Only its sync workers: with gthread keep-alive connections
-    stalled after such a response (gunicorn 27). Other servers keep werkzeug's iterator.
+    stalled after such a response (gunicorn 27). Other servers keep werkzeug's iterator:
+    PEP 3333 asks every wsgi.file_wrapper to start at the current offset and stop at
+    Content-Length, but not all do (uWSGI's starts at the beginning of the file), so the
+    server is recognised by the CGI variable SERVER_SOFTWARE, which gunicorn sets to
+    "gunicorn/<version>".
     """
     environ = request.environ
     wrapper = environ.get("wsgi.file_wrapper")

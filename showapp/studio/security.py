@@ -15,6 +15,7 @@ from showapp.db import get_session
 from showapp.errors import json_error, wants_json
 from showapp.models import User
 from showapp.services import accounts
+from showapp.studio.session_vary import init_login
 from showapp.studio.uploads import StudioRequest
 
 login_manager = LoginManager()
@@ -34,11 +35,9 @@ def init_app(app: Flask) -> None:
     app.request_class = StudioRequest
     csrf.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
-    # Flask-Login reads the session after every response to manage remember-me cookies, which
-    # the studio never issues; that read alone marks every feed and media response
-    # "Vary: Cookie", and CDNs then stop caching them.
-    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
+    # Flask-Login's remember-cookie read, after every response, must not mark feed and media
+    # responses "Vary: Cookie" (CDNs would stop caching them); see session_vary.
+    init_login(app, login_manager)
     login_manager.login_view = "studio.login"
     login_manager.user_loader(_load_user)
     # Feeds and media carry no rate limits, yet resolving that per request cost a sixth of

@@ -28,6 +28,8 @@ from showapp.services.feeds.values import channel_from_show, guest_persons, item
 
 _ITEM_START = re.compile(rb"^<item[^>]*>")
 _ITEM_TAG = re.compile(rb"<item>")
+# Reads the channel back as feedgen wrote it: CDATA sections stay CDATA.
+_CHANNEL_PARSER = etree.XMLParser(strip_cdata=False, resolve_entities=False, no_network=True)
 
 
 def build_feed(
@@ -88,8 +90,10 @@ def gc_paused() -> Iterator[None]:
 
 def _render_document(channel: Channel, items: list[Item]) -> tuple[bytes, list[bytes], bytes]:
     """feedgen builds the channel and each item (our extension adding to both); the document is
-    serialised once and cut at the item boundaries, far cheaper than serialising each item."""
-    root, _tree = _generator(channel)._create_rss()
+    serialised once and cut at the item boundaries, far cheaper than serialising each item.
+    feedgen's public output is bytes, so the item-less channel is read back into a tree (a few
+    kilobytes, whatever the number of items) and the items are appended to that."""
+    root = etree.fromstring(_generator(channel).rss_str(), _CHANNEL_PARSER)
     channel_node = root[0]
     templates = ItemTemplates()
     entry = _new_entry(templates)
