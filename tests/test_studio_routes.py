@@ -176,9 +176,12 @@ def studio_rules(app: Flask) -> list[Rule]:
 
 
 def _calls(app: Flask) -> list[tuple[Rule, str]]:
+    # Replacing the audio drops the chapters the world's audio carries, which "take chapters
+    # from the audio" reads: it goes last, whatever order the routes were registered in.
+    rules = sorted(studio_rules(app), key=lambda rule: rule.endpoint == "studio.replace_audio")
     return [
         (rule, method)
-        for rule in studio_rules(app)
+        for rule in rules
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
     ]
 

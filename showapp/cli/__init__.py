@@ -36,9 +36,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(episode_group)
-    from showapp.cli import episode_extras
+    from showapp.cli import episode_extras, guests_topics
 
     episode_extras.init_app(app)
+    guests_topics.init_app(app)
     episode_group.add_command(episode_extras.tag_episode)
     episode_group.add_command(episode_extras.replace_audio)
     from showapp.cli.stats import stats_group

@@ -1,11 +1,10 @@
-"""Commands for rich episode metadata until the studio has pages for it: chapters,
-transcripts, soundbites, re-tagging audio, and merging guests and topics."""
+"""Commands for an episode's extras: chapters, transcripts, soundbites, and re-tagging or
+replacing its audio (the same as the studio's pages, for scripts)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -22,7 +21,7 @@ EPISODE_HELP = "EPISODE is show-slug/episode-slug."
 
 
 def init_app(app: Flask) -> None:
-    for command in (chapters_group, transcript_group, soundbite_group, guest_group, topic_group):
+    for command in (chapters_group, transcript_group, soundbite_group):
         app.cli.add_command(command)
 
 
@@ -198,60 +197,4 @@ def replace_audio(episode: str, audio: Path) -> None:
     click.echo(
         f"Replaced the audio of {episode}: {found.duration_seconds:.0f} s, "
         f"{found.audio_bytes} bytes, now /media/{found.audio_file}"
-    )
-
-
-@click.group("guest")
-def guest_group() -> None:
-    """Guests."""
-
-
-@guest_group.command("merge")
-@click.argument("keep")
-@click.argument("other")
-@with_appcontext
-def merge_guests(keep: str, other: str) -> None:
-    """Merge guest OTHER into KEEP (slugs); OTHER's address redirects to KEEP."""
-    from showapp.services.catalog import guests_topics
-
-    report = _merge("guest", keep, other, guests_topics.get_guest, guests_topics.merge_guests)
-    click.echo(
-        f"Merged {other} into {keep}: {report.moved} appearances moved, "
-        f"{report.combined} combined with ones {keep} already had."
-    )
-
-
-def _merge(
-    kind: str, keep: str, other: str, find: Callable[..., Any], merge: Callable[..., Any]
-) -> Any:
-    """Look both slugs up, merge OTHER into KEEP and commit; the report says what moved."""
-    with db.new_session(_app()) as session:
-        kept, merged = find(session, keep), find(session, other)
-        if kept is None or merged is None:
-            raise click.ClickException(f"No {kind} '{keep if kept is None else other}'.")
-        try:
-            report = merge(session, kept, merged)
-        except ShowappError as error:
-            raise click.ClickException(str(error)) from None
-        session.commit()
-    return report
-
-
-@click.group("topic")
-def topic_group() -> None:
-    """Topics."""
-
-
-@topic_group.command("merge")
-@click.argument("keep")
-@click.argument("other")
-@with_appcontext
-def merge_topics(keep: str, other: str) -> None:
-    """Merge topic OTHER into KEEP (slugs); OTHER's address redirects to KEEP."""
-    from showapp.services.catalog import guests_topics
-
-    report = _merge("topic", keep, other, guests_topics.get_topic, guests_topics.merge_topics)
-    click.echo(
-        f"Merged {other} into {keep}: {report.moved} episodes moved, "
-        f"{report.combined} already had {keep}."
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Response, abort, redirect, render_template, url_for
 
 from showapp.db import get_session
@@ -28,15 +31,10 @@ from showapp.site.page_cache import cached_page
 @bp.get(urls.ROUTES["guest"])
 @cached_page
 def guest(guest_slug: str) -> Response:
-    session = get_session()
-    found = site_pages.get_guest(session, guest_slug)
-    if found is None:
-        return _moved("guest", guest_slug)
-    page = page_number()
-    appearances = site_pages.guest_appearances(session, found, page)
-    if appearances.total == 0:
-        abort(404, "No guest has this address.")  # only guests of published episodes are public
-    require_page_exists(page, appearances.pages)
+    looked_up = _with_page("guest", guest_slug, site_pages.get_guest, site_pages.guest_appearances)
+    if isinstance(looked_up, Response):
+        return looked_up
+    found, page, appearances = looked_up
     meta = Meta(
         title=found.name,
         description=excerpt(found.bio or f"{found.name}'s interviews."),
@@ -67,15 +65,10 @@ def topics() -> Response:
 @bp.get(urls.ROUTES["topic"])
 @cached_page
 def topic(topic_slug: str) -> Response:
-    session = get_session()
-    found = site_pages.get_topic(session, topic_slug)
-    if found is None:
-        return _moved("topic", topic_slug)
-    page = page_number()
-    episodes = site_pages.topic_episodes(session, found, page)
-    if episodes.total == 0:
-        abort(404, "No topic has this address.")  # a topic only drafts carry is not public yet
-    require_page_exists(page, episodes.pages)
+    looked_up = _with_page("topic", topic_slug, site_pages.get_topic, site_pages.topic_episodes)
+    if isinstance(looked_up, Response):
+        return looked_up
+    found, page, episodes = looked_up
     meta = Meta(
         title=found.name if page == 1 else f"{found.name} · page {page}",
         description=excerpt(found.description or f"Interviews about {found.name}."),
@@ -86,10 +79,30 @@ def topic(topic_slug: str) -> Response:
         "site/topic.html",
         topic=found,
         episodes=episodes,
-        related=site_pages.related_topics(session, found),
+        related=site_pages.related_topics(get_session(), found),
         meta=meta,
     )
     return page_response(html, newest(*(e.updated_at for e in episodes.items)))
+
+
+def _with_page(
+    kind: guests_topics.Kind,
+    slug: str,
+    find: Callable[..., Any],
+    listing: Callable[..., site_pages.Page[Any]],
+) -> tuple[Any, int, site_pages.Page[Any]] | Response:
+    """The guest or topic at `slug` and this page (?page=) of its public episodes. An old slug
+    redirects; one that only drafts carry is a 404, like an unknown one: it is not public yet."""
+    session = get_session()
+    found = find(session, slug)
+    if found is None:
+        return _moved(kind, slug)
+    page = page_number()
+    paged = listing(session, found, page)
+    if paged.total == 0:
+        abort(404, f"No {kind} has this address.")
+    require_page_exists(page, paged.pages)
+    return found, page, paged
 
 
 def _topic_feeds(topic: Topic) -> list[tuple[str, str | None]]:
@@ -98,7 +111,7 @@ def _topic_feeds(topic: Topic) -> list[tuple[str, str | None]]:
     return [
         (
             f"{show.title}: {topic.name}",
-            url_for("feed.topic_feed", show_slug=show.slug, topic_slug=topic.slug),
+            urls.path("topic_feed", show_slug=show.slug, topic_slug=topic.slug),
         )
         for show in site_pages.shows_on_topic(get_session(), topic)
     ]

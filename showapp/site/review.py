@@ -8,7 +8,9 @@ cache, and every answer tells search engines and caches to keep away.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from flask import (
     Response,
@@ -33,6 +35,9 @@ from showapp.site import bp
 from showapp.site.helpers import parse_start
 from showapp.site.shows import PlayerMedia, episode_meta
 from showapp.studio.security import limiter
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session  # noqa: TID251 - only for annotations
 
 WRITE_LIMIT = "30 per minute; 300 per day"
 
@@ -66,39 +71,42 @@ def review_page(token: str) -> ResponseReturnValue:
 @bp.post("/review/<token>/comments")
 @limiter.limit(WRITE_LIMIT)
 def review_comment(token: str) -> ResponseReturnValue:
-    link = _link_or_explain(token)
-    if isinstance(link, tuple):
-        return link
-    if _public_url(link) is not None:
-        return _render(link, token, 409, error="The episode is public now: comments are closed.")
-    session = get_session()
-    try:
+    def add_comment(session: Session, link: ReviewLink) -> None:
         given = _comment_from_form()
         review_comments.add_guest_comment(session, link, given, link.episode.duration_seconds)
-    except InvalidInput as error:
-        session.rollback()
-        return _render(link, token, 400, error=str(error), keep=request.form)
-    session.commit()
-    return Response(status=303, headers={"Location": _page(token, "comments", sent="comment")})
+
+    closed = "The episode is public now: comments are closed."
+    return _guest_writes(token, add_comment, closed, anchor="comments", sent="comment")
 
 
 @bp.post("/review/<token>/decision")
 @limiter.limit(WRITE_LIMIT)
 def review_decision(token: str) -> ResponseReturnValue:
+    def decide(session: Session, link: ReviewLink) -> None:
+        decision = _decision(request.form.get("decision", ""))
+        review_comments.decide(session, link, decision, request.form.get("message", ""))
+
+    return _guest_writes(token, decide, "The episode is public now.", "decision", "decision")
+
+
+def _guest_writes(
+    token: str, write: Callable[[Session, ReviewLink], None], closed: str, anchor: str, sent: str
+) -> ResponseReturnValue:
+    """A guest's post on a valid link: stored whole, or the page again with the message and
+    what was typed; once the episode is public, nothing more is taken (409)."""
     link = _link_or_explain(token)
     if isinstance(link, tuple):
         return link
     if _public_url(link) is not None:
-        return _render(link, token, 409, error="The episode is public now.")
+        return _render(link, token, 409, error=closed)
     session = get_session()
     try:
-        decision = _decision(request.form.get("decision", ""))
-        review_comments.decide(session, link, decision, request.form.get("message", ""))
+        write(session, link)
     except InvalidInput as error:
         session.rollback()
         return _render(link, token, 400, error=str(error), keep=request.form)
     session.commit()
-    return Response(status=303, headers={"Location": _page(token, "decision", sent="decision")})
+    return Response(status=303, headers={"Location": _page(token, anchor, sent=sent)})
 
 
 @bp.get("/review/<token>/audio")

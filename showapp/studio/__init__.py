@@ -20,9 +20,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from showapp.db import get_session
-from showapp.models import Show, User, UserRole
+from showapp.models import Episode, Show, User, UserRole
 from showapp.services import accounts, saved_forms
-from showapp.services.catalog import lookups
+from showapp.services.catalog import editing, lookups
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
@@ -83,6 +83,14 @@ def current_show() -> Show:
     """The show named in the URL, already checked by the gate to be one this user may work on."""
     show: Show = g.studio_show
     return show
+
+
+def current_episode(episode_id: int) -> Episode:
+    """The episode in the URL, of the show in the URL; any other id is a 404."""
+    episode = editing.get_show_episode(get_session(), current_show(), episode_id)
+    if episode is None:
+        abort(404, "This show has no such episode.")
+    return episode
 
 
 def may_work_on(show: Show) -> bool:

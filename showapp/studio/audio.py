@@ -13,8 +13,7 @@ from showapp.models import Episode
 from showapp.services.audio import files as audio_files
 from showapp.services.audio import retagging
 from showapp.services.audio.files import PartFile
-from showapp.studio import bp, current_show, redirect_303, streams_upload
-from showapp.studio.episode_extras import episode_or_404
+from showapp.studio import bp, current_episode, current_show, redirect_303, streams_upload
 
 
 def uploaded_part() -> PartFile:
@@ -31,13 +30,13 @@ def uploaded_part() -> PartFile:
 
 @bp.get("/shows/<show_slug>/episodes/<int:episode_id>/audio")
 def replace_audio_form(show_slug: str, episode_id: int) -> ResponseReturnValue:
-    return _page(episode_or_404(episode_id), 200)
+    return _page(current_episode(episode_id), 200)
 
 
 @bp.post("/shows/<show_slug>/episodes/<int:episode_id>/audio")
 @streams_upload
 def replace_audio(show_slug: str, episode_id: int) -> ResponseReturnValue:
-    episode = episode_or_404(episode_id)
+    episode = current_episode(episode_id)
     session = get_session()
     episodes_dir = Path(current_app.config["EPISODES_DIR"])
     try:
@@ -52,7 +51,7 @@ def replace_audio(show_slug: str, episode_id: int) -> ResponseReturnValue:
     except ShowappError as error:
         session.rollback()
         flash(f"The audio was not replaced: {error}", "error")
-        return _page(episode_or_404(episode_id), 400)
+        return _page(current_episode(episode_id), 400)
     flash(
         f"New audio for '{episode.title}': {episode.duration_seconds:.0f} s, "
         f"{(episode.audio_bytes or 0) / 1048576:.1f} MB. Its media URL changed; its GUID did not.",

@@ -10,26 +10,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from showapp.db import get_session
 from showapp.errors import InvalidInput, ShowappError
 from showapp.models import Episode
-from showapp.services.catalog import chapters, editing, soundbites, transcripts
-from showapp.studio import bp, current_show, redirect_303, retag
+from showapp.services.catalog import chapters, soundbites, transcripts
+from showapp.services.catalog.text import clock
+from showapp.studio import bp, current_episode, current_show, redirect_303, retag
 
 BLANK_ROWS = 3
 MAX_CHAPTERS_FILE = 1024 * 1024
 CHAPTER_FIELDS = ("start", "title", "url", "image")
 SOUNDBITE_FIELDS = ("start", "duration", "title")
-
-
-def episode_or_404(episode_id: int) -> Episode:
-    episode = editing.get_show_episode(get_session(), current_show(), episode_id)
-    if episode is None:
-        abort(404, "This show has no such episode.")
-    return episode
 
 
 def form_rows(names: Sequence[str]) -> list[dict[str, str]]:
@@ -55,7 +49,7 @@ def with_blank_rows(rows: list[dict[str, str]], names: Sequence[str]) -> list[di
 
 @bp.route("/shows/<show_slug>/episodes/<int:episode_id>/chapters", methods=["GET", "POST"])
 def edit_chapters(show_slug: str, episode_id: int) -> ResponseReturnValue:
-    episode = episode_or_404(episode_id)
+    episode = current_episode(episode_id)
     if request.method == "GET":
         return _chapters_page(episode, _stored_chapter_rows(episode), 200)
     rows = form_rows(CHAPTER_FIELDS)
@@ -66,7 +60,7 @@ def edit_chapters(show_slug: str, episode_id: int) -> ResponseReturnValue:
 
 @bp.post("/shows/<show_slug>/episodes/<int:episode_id>/chapters/upload")
 def upload_chapters(show_slug: str, episode_id: int) -> ResponseReturnValue:
-    episode = episode_or_404(episode_id)
+    episode = current_episode(episode_id)
     upload = request.files.get("chapters_file")
     if upload is None or not upload.filename:
         return _chapters_refused(episode, "Choose a JSON chapters file to upload.")
@@ -82,7 +76,7 @@ def upload_chapters(show_slug: str, episode_id: int) -> ResponseReturnValue:
 
 @bp.post("/shows/<show_slug>/episodes/<int:episode_id>/chapters/from-audio")
 def chapters_from_audio(show_slug: str, episode_id: int) -> ResponseReturnValue:
-    episode = episode_or_404(episode_id)
+    episode = current_episode(episode_id)
     episodes_dir = Path(current_app.config["EPISODES_DIR"])
     return _save_chapters(
         episode, None, lambda: chapters.import_audio_chapters(get_session(), episode, episodes_dir)
@@ -110,7 +104,7 @@ def _chapters_refused(
     episode: Episode, message: str, typed: list[dict[str, str]] | None = None
 ) -> tuple[str, int]:
     flash(f"Nothing was changed: {message}", "error")
-    fresh = episode_or_404(episode.id)
+    fresh = current_episode(episode.id)
     rows = typed if typed is not None else _stored_chapter_rows(fresh)
     return _chapters_page(fresh, rows, 400)
 
@@ -118,7 +112,7 @@ def _chapters_refused(
 def _stored_chapter_rows(episode: Episode) -> list[dict[str, str]]:
     return [
         {
-            "start": chapters.format_time(chapter.start_seconds),
+            "start": clock(chapter.start_seconds, exact=True),
             "title": chapter.title,
             "url": chapter.url,
             "image": chapter.image,
@@ -128,13 +122,18 @@ def _stored_chapter_rows(episode: Episode) -> list[dict[str, str]]:
 
 
 def _chapters_page(episode: Episode, rows: list[dict[str, str]], status: int) -> tuple[str, int]:
-    page = render_template(
-        "studio/chapters.html",
-        show=current_show(),
-        episode=episode,
-        rows=with_blank_rows(rows, CHAPTER_FIELDS),
-        duration=chapters.format_time(episode.duration_seconds or 0),
+    return _rows_page(
+        "studio/chapters.html", episode, with_blank_rows(rows, CHAPTER_FIELDS), status
     )
+
+
+def _rows_page(
+    template: str, episode: Episode, rows: list[dict[str, str]], status: int
+) -> tuple[str, int]:
+    """A page of editable rows (chapters, soundbites), with the audio's length for reference."""
+    duration = clock(episode.duration_seconds or 0, exact=True)
+    page = render_template(template, show=current_show(), episode=episode, rows=rows,
+                           duration=duration)  # fmt: skip
     return page, status
 
 
@@ -143,7 +142,7 @@ def _chapters_page(episode: Episode, rows: list[dict[str, str]], status: int) ->
 
 @bp.route("/shows/<show_slug>/episodes/<int:episode_id>/transcripts", methods=["GET", "POST"])
 def edit_transcripts(show_slug: str, episode_id: int) -> ResponseReturnValue:
-    episode = episode_or_404(episode_id)
+    episode = current_episode(episode_id)
     if request.method == "GET":
         return _transcripts_page(episode, 200)
     upload = request.files.get("transcript")
@@ -170,7 +169,7 @@ def edit_transcripts(show_slug: str, episode_id: int) -> ResponseReturnValue:
 
 def _transcript_refused(episode: Episode, message: str) -> tuple[str, int]:
     flash(f"Nothing was stored: {message}", "error")
-    return _transcripts_page(episode_or_404(episode.id), 400)
+    return _transcripts_page(current_episode(episode.id), 400)
 
 
 def _transcripts_page(episode: Episode, status: int) -> tuple[str, int]:
@@ -188,7 +187,7 @@ def _transcripts_page(episode: Episode, status: int) -> tuple[str, int]:
 
 @bp.route("/shows/<show_slug>/episodes/<int:episode_id>/soundbites", methods=["GET", "POST"])
 def edit_soundbites(show_slug: str, episode_id: int) -> ResponseReturnValue:
-    episode = episode_or_404(episode_id)
+    episode = current_episode(episode_id)
     if request.method == "GET":
         return _soundbites_page(episode, _stored_soundbite_rows(episode), 200)
     rows = form_rows(SOUNDBITE_FIELDS)
@@ -201,7 +200,7 @@ def edit_soundbites(show_slug: str, episode_id: int) -> ResponseReturnValue:
     except ShowappError as error:
         session.rollback()
         flash(f"Nothing was changed: {error}", "error")
-        return _soundbites_page(episode_or_404(episode_id), rows, 400)
+        return _soundbites_page(current_episode(episode_id), rows, 400)
     for warning in warnings:
         flash(f"Warning: {warning}", "warning")
     flash(f"Saved {len(rows)} soundbites.", "info")
@@ -224,7 +223,7 @@ def _soundbite_entry(row: dict[str, str], line: int) -> tuple[float, float, str]
 def _stored_soundbite_rows(episode: Episode) -> list[dict[str, str]]:
     return [
         {
-            "start": chapters.format_time(bite.start_seconds),
+            "start": clock(bite.start_seconds, exact=True),
             "duration": f"{bite.duration_seconds:g}",
             "title": bite.title,
         }
@@ -233,11 +232,5 @@ def _stored_soundbite_rows(episode: Episode) -> list[dict[str, str]]:
 
 
 def _soundbites_page(episode: Episode, rows: list[dict[str, str]], status: int) -> tuple[str, int]:
-    page = render_template(
-        "studio/soundbites.html",
-        show=current_show(),
-        episode=episode,
-        rows=with_blank_rows(rows, SOUNDBITE_FIELDS),
-        duration=chapters.format_time(episode.duration_seconds or 0),
-    )
-    return page, status
+    rows = with_blank_rows(rows, SOUNDBITE_FIELDS)
+    return _rows_page("studio/soundbites.html", episode, rows, status)

@@ -16,7 +16,7 @@ from showapp.services.audio import files as audio_files
 from showapp.services.audio import retagging
 from showapp.services.catalog import editing, lookups, writes
 from showapp.services.catalog.text import render_notes
-from showapp.studio import bp, current_show, redirect_303, retag, streams_upload
+from showapp.studio import bp, current_episode, current_show, redirect_303, retag, streams_upload
 from showapp.studio.audio import uploaded_part
 from showapp.studio.editor import (
     changes_from_form,
@@ -128,7 +128,7 @@ def _upload_refused(message: str) -> ResponseReturnValue:
 def edit_episode(show_slug: str, episode_id: int) -> ResponseReturnValue:
     show = current_show()
     session = get_session()
-    episode = _episode_or_404(episode_id)
+    episode = current_episode(episode_id)
     if request.method == "GET":
         return _editor(episode, _restored_form(episode), 200)
     form = EpisodeForm()
@@ -148,17 +148,10 @@ def edit_episode(show_slug: str, episode_id: int) -> ResponseReturnValue:
     except ShowappError as error:
         session.rollback()
         flash(str(error), "error")
-        return _editor(_episode_or_404(episode_id), form, 400)
+        return _editor(current_episode(episode_id), form, 400)
     note = " The audio file now carries the new details." if tagged else ""
     flash(f"Saved '{episode.title}' ({episode.status.value}).{note}", "info")
     return redirect_303(url_for("studio.edit_episode", show_slug=show.slug, episode_id=episode.id))
-
-
-def _episode_or_404(episode_id: int) -> Episode:
-    episode = editing.get_show_episode(get_session(), current_show(), episode_id)
-    if episode is None:
-        abort(404, "This show has no such episode.")
-    return episode
 
 
 def _restored_form(episode: Episode) -> EpisodeForm:
@@ -190,7 +183,7 @@ def _editor(episode: Episode, form: EpisodeForm, status: int) -> tuple[str, int]
 
 def _conflict(episode_id: int, form: EpisodeForm, message: str) -> tuple[str, int]:
     """409: show the stored version beside what this host typed; keep theirs in the form."""
-    stored = _episode_or_404(episode_id)
+    stored = current_episode(episode_id)
     form.version.data = str(stored.version)
     page = render_template(
         "studio/episode_form.html",
@@ -210,7 +203,7 @@ def _conflict(episode_id: int, form: EpisodeForm, message: str) -> tuple[str, in
 @bp.post("/shows/<show_slug>/episodes/<int:episode_id>/preview")
 def preview_notes(show_slug: str, episode_id: int) -> ResponseReturnValue:
     """Render show notes as listeners will see them (fetched by the editor's script)."""
-    _episode_or_404(episode_id)
+    current_episode(episode_id)
     html = render_notes(request.form.get("notes_md", ""))
     if wants_json():
         return jsonify(html=html)

@@ -3,189 +3,104 @@
 Guests and topics are shared by every show, so these pages are for admins. A merge or a
 delete is asked for twice: the first post shows what will happen, the second (with
 ``confirm``) does it. Old slugs keep answering, with a 301 (services/catalog/guests_topics.py).
+Both kinds go through the same views; a `Directory` says what differs between them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from flask import abort, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from showapp.db import get_session
 from showapp.errors import ShowappError
-from showapp.models import Guest, Topic
+from showapp.models import Topic
 from showapp.services.catalog import guests_topics
 from showapp.studio import add_nav_item, admin_only, bp, redirect_303
 
-
-def _guest_or_404(slug: str) -> Guest:
-    guest = guests_topics.get_guest(get_session(), slug)
-    if guest is None:
-        abort(404, "No guest has this address.")
-    return guest
+Row = Any  # Guest or Topic
 
 
-def _topic_or_404(slug: str) -> Topic:
-    topic = guests_topics.get_topic(get_session(), slug)
-    if topic is None:
-        abort(404, "No topic has this address.")
-    return topic
+@dataclass(frozen=True)
+class Directory:
+    kind: str  # "guest" or "topic": names the templates, endpoints and slug argument
+    find: Callable[..., Row | None]  # (session, slug)
+    listing: Callable[..., Any]  # (session, search)
+    update: Callable[..., Row]
+    fields: tuple[str, ...]  # form fields passed to `update` besides name and slug
+    count: Callable[..., int]  # what a merge moves: appearances or tagged episodes
+    count_name: str  # the template variable for that count
+    merge: Callable[..., guests_topics.MergeReport]  # (session, keep, other)
+    merged_note: str  # "{moved} … {combined} …" after a merge
+
+    def row_or_404(self, slug: str) -> Row:
+        row = self.find(get_session(), slug)
+        if row is None:
+            abort(404, f"No {self.kind} has this address.")
+        return row
+
+    def url(self, action: str, row: Row) -> str:
+        return url_for(f"studio.{action}_{self.kind}", **{f"{self.kind}_slug": row.slug})
+
+
+GUESTS = Directory(
+    "guest", guests_topics.get_guest, guests_topics.list_guests, guests_topics.update_guest,
+    ("bio", "organisation", "job_title", "links"), guests_topics.count_appearances,
+    "appearances", guests_topics.merge_guests,
+    "{moved} appearances moved, {combined} combined",
+)  # fmt: skip
+TOPICS = Directory(
+    "topic", guests_topics.get_topic, guests_topics.list_topics, guests_topics.update_topic,
+    ("description",), guests_topics.count_tagged_episodes, "episodes",
+    guests_topics.merge_topics, "{moved} episodes moved, {combined} already had it",
+)  # fmt: skip
 
 
 @bp.get("/guests")
 @admin_only
 def list_guests() -> ResponseReturnValue:
-    search = request.args.get("q", "")
-    guests = guests_topics.list_guests(get_session(), search)
-    return render_template("studio/guests.html", guests=guests, search=search)
+    return _listing(GUESTS)
+
+
+@bp.get("/topics")
+@admin_only
+def list_topics() -> ResponseReturnValue:
+    return _listing(TOPICS)
 
 
 @bp.route("/guests/<guest_slug>", methods=["GET", "POST"])
 @admin_only
 def edit_guest(guest_slug: str) -> ResponseReturnValue:
-    guest = _guest_or_404(guest_slug)
-    if request.method == "GET":
-        return _guest_page(guest, 200)
-    form = request.form
-    session = get_session()
-    try:
-        guests_topics.update_guest(
-            session,
-            guest,
-            name=form.get("name", ""),
-            slug=form.get("slug", "").strip(),
-            bio=form.get("bio", ""),
-            organisation=form.get("organisation", ""),
-            job_title=form.get("job_title", ""),
-            links=form.get("links", "").splitlines(),
-        )
-        session.commit()
-    except ShowappError as error:
-        session.rollback()
-        flash(f"Nothing was changed: {error}", "error")
-        return _guest_page(_guest_or_404(guest_slug), 400)
-    flash(f"Saved {guest.name}.", "info")
-    return redirect_303(url_for("studio.edit_guest", guest_slug=guest.slug))
+    return _edit(GUESTS, guest_slug)
 
 
-def _guest_page(guest: Guest, status: int) -> tuple[str, int]:
-    session = get_session()
-    page = render_template(
-        "studio/guest.html",
-        guest=guest,
-        appearances=guests_topics.count_appearances(session, guest),
-        others=[g for g in guests_topics.list_guests(session) if g.id != guest.id],
-    )
-    return page, status
+@bp.route("/topics/<topic_slug>", methods=["GET", "POST"])
+@admin_only
+def edit_topic(topic_slug: str) -> ResponseReturnValue:
+    return _edit(TOPICS, topic_slug)
 
 
 @bp.post("/guests/<guest_slug>/merge")
 @admin_only
 def merge_guest(guest_slug: str) -> ResponseReturnValue:
     """Merge this guest into the one chosen in ``into``; the first post only asks."""
-    session = get_session()
-    other = _guest_or_404(guest_slug)
-    keep = guests_topics.get_guest(session, request.form.get("into", ""))
-    if keep is None or keep.id == other.id:
-        flash("Nothing was merged: choose another guest to merge into.", "error")
-        return _guest_page(other, 400)
-    if not request.form.get("confirm"):
-        page = render_template(
-            "studio/confirm_merge.html",
-            kind="guest",
-            keep=keep,
-            other=other,
-            moving=guests_topics.count_appearances(session, other),
-            action=url_for("studio.merge_guest", guest_slug=other.slug),
-            cancel=url_for("studio.edit_guest", guest_slug=other.slug),
-        )
-        return page
-    report = guests_topics.merge_guests(session, keep, other)
-    session.commit()
-    flash(
-        f"Merged {other.name} into {keep.name}: {report.moved} appearances moved, "
-        f"{report.combined} combined. /guests/{guest_slug} now redirects here.",
-        "info",
-    )
-    return redirect_303(url_for("studio.edit_guest", guest_slug=keep.slug))
-
-
-@bp.get("/topics")
-@admin_only
-def list_topics() -> ResponseReturnValue:
-    search = request.args.get("q", "")
-    topics = guests_topics.list_topics(get_session(), search)
-    return render_template("studio/topics.html", topics=topics, search=search)
-
-
-@bp.route("/topics/<topic_slug>", methods=["GET", "POST"])
-@admin_only
-def edit_topic(topic_slug: str) -> ResponseReturnValue:
-    topic = _topic_or_404(topic_slug)
-    if request.method == "GET":
-        return _topic_page(topic, 200)
-    session = get_session()
-    try:
-        guests_topics.update_topic(
-            session,
-            topic,
-            name=request.form.get("name", ""),
-            slug=request.form.get("slug", "").strip(),
-            description=request.form.get("description", ""),
-        )
-        session.commit()
-    except ShowappError as error:
-        session.rollback()
-        flash(f"Nothing was changed: {error}", "error")
-        return _topic_page(_topic_or_404(topic_slug), 400)
-    flash(f"Saved {topic.name}.", "info")
-    return redirect_303(url_for("studio.edit_topic", topic_slug=topic.slug))
-
-
-def _topic_page(topic: Topic, status: int) -> tuple[str, int]:
-    session = get_session()
-    page = render_template(
-        "studio/topic.html",
-        topic=topic,
-        episodes=guests_topics.count_tagged_episodes(session, topic),
-        others=[t for t in guests_topics.list_topics(session) if t.id != topic.id],
-    )
-    return page, status
+    return _merge(GUESTS, guest_slug)
 
 
 @bp.post("/topics/<topic_slug>/merge")
 @admin_only
 def merge_topic(topic_slug: str) -> ResponseReturnValue:
-    session = get_session()
-    other = _topic_or_404(topic_slug)
-    keep = guests_topics.get_topic(session, request.form.get("into", ""))
-    if keep is None or keep.id == other.id:
-        flash("Nothing was merged: choose another topic to merge into.", "error")
-        return _topic_page(other, 400)
-    if not request.form.get("confirm"):
-        return render_template(
-            "studio/confirm_merge.html",
-            kind="topic",
-            keep=keep,
-            other=other,
-            moving=guests_topics.count_tagged_episodes(session, other),
-            action=url_for("studio.merge_topic", topic_slug=other.slug),
-            cancel=url_for("studio.edit_topic", topic_slug=other.slug),
-        )
-    report = guests_topics.merge_topics(session, keep, other)
-    session.commit()
-    flash(
-        f"Merged {other.name} into {keep.name}: {report.moved} episodes moved, "
-        f"{report.combined} already had it. /topics/{topic_slug} now redirects here.",
-        "info",
-    )
-    return redirect_303(url_for("studio.edit_topic", topic_slug=keep.slug))
+    return _merge(TOPICS, topic_slug)
 
 
 @bp.post("/topics/<topic_slug>/delete")
 @admin_only
 def delete_topic(topic_slug: str) -> ResponseReturnValue:
     session = get_session()
-    topic = _topic_or_404(topic_slug)
+    topic: Topic = TOPICS.row_or_404(topic_slug)
     if not request.form.get("confirm"):
         return render_template(
             "studio/confirm_delete_topic.html",
@@ -196,6 +111,65 @@ def delete_topic(topic_slug: str) -> ResponseReturnValue:
     session.commit()
     flash(f"Deleted the topic {topic.name}; its episodes keep their other topics.", "info")
     return redirect_303(url_for("studio.list_topics"))
+
+
+def _listing(directory: Directory) -> str:
+    search = request.args.get("q", "")
+    rows = directory.listing(get_session(), search)
+    return render_template(f"studio/{directory.kind}s.html", search=search,
+                           **{f"{directory.kind}s": rows})  # fmt: skip
+
+
+def _edit(directory: Directory, slug: str) -> ResponseReturnValue:
+    row = directory.row_or_404(slug)
+    if request.method == "GET":
+        return _page(directory, row, 200)
+    form = request.form
+    extra: dict[str, Any] = {name: form.get(name, "") for name in directory.fields}
+    if "links" in extra:
+        extra["links"] = extra["links"].splitlines()
+    session = get_session()
+    try:
+        directory.update(session, row, name=form.get("name", ""),
+                         slug=form.get("slug", "").strip(), **extra)  # fmt: skip
+        session.commit()
+    except ShowappError as error:
+        session.rollback()
+        flash(f"Nothing was changed: {error}", "error")
+        return _page(directory, directory.row_or_404(slug), 400)
+    flash(f"Saved {row.name}.", "info")
+    return redirect_303(directory.url("edit", row))
+
+
+def _page(directory: Directory, row: Row, status: int) -> tuple[str, int]:
+    session = get_session()
+    page = render_template(
+        f"studio/{directory.kind}.html",
+        others=[other for other in directory.listing(session, "") if other.id != row.id],
+        **{directory.kind: row, directory.count_name: directory.count(session, row)},
+    )
+    return page, status
+
+
+def _merge(directory: Directory, slug: str) -> ResponseReturnValue:
+    session = get_session()
+    other = directory.row_or_404(slug)
+    keep = directory.find(session, request.form.get("into", ""))
+    if keep is None or keep.id == other.id:
+        flash(f"Nothing was merged: choose another {directory.kind} to merge into.", "error")
+        return _page(directory, other, 400)
+    if not request.form.get("confirm"):
+        return render_template(
+            "studio/confirm_merge.html", kind=directory.kind, keep=keep, other=other,
+            moving=directory.count(session, other), action=directory.url("merge", other),
+            cancel=directory.url("edit", other),
+        )  # fmt: skip
+    report = directory.merge(session, keep, other)
+    session.commit()
+    moved = directory.merged_note.format(moved=report.moved, combined=report.combined)
+    flash(f"Merged {other.name} into {keep.name}: {moved}. "
+          f"/{directory.kind}s/{slug} now redirects here.", "info")  # fmt: skip
+    return redirect_303(directory.url("edit", keep))
 
 
 add_nav_item("Guests", "studio.list_guests", admin=True)

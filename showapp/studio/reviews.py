@@ -11,22 +11,21 @@ from showapp.columns import utc_now
 from showapp.db import get_session
 from showapp.errors import InvalidInput, ShowappError
 from showapp.models import Episode
-from showapp.services.catalog import editing
 from showapp.services.review import comments as review_comments
 from showapp.services.review import links as review_links
-from showapp.studio import bp, current_show, redirect_303, signed_in_user
+from showapp.studio import bp, current_episode, current_show, redirect_303, signed_in_user
 from showapp.studio.forms import ReplyForm, ReviewLinkForm
 
 
 @bp.get("/shows/<show_slug>/episodes/<int:episode_id>/review")
 def review_episode(show_slug: str, episode_id: int) -> ResponseReturnValue:
-    return _review_page(_episode_or_404(episode_id), 200)
+    return _review_page(current_episode(episode_id), 200)
 
 
 @bp.post("/shows/<show_slug>/episodes/<int:episode_id>/review/links")
 def save_review_link(show_slug: str, episode_id: int) -> ResponseReturnValue:
     """Create or renew a guest's link (action=create), or withdraw it (action=revoke)."""
-    episode = _episode_or_404(episode_id)
+    episode = current_episode(episode_id)
     form = ReviewLinkForm()
     session = get_session()
     try:
@@ -48,7 +47,7 @@ def save_review_link(show_slug: str, episode_id: int) -> ResponseReturnValue:
     except ShowappError as error:
         session.rollback()
         flash(str(error), "error")
-        return _review_page(_episode_or_404(episode_id), 400)
+        return _review_page(current_episode(episode_id), 400)
     session.commit()
     flash(message, "info")
     return redirect_303(_page_url(episode))
@@ -57,7 +56,7 @@ def save_review_link(show_slug: str, episode_id: int) -> ResponseReturnValue:
 @bp.post("/shows/<show_slug>/episodes/<int:episode_id>/review/comments")
 def answer_review_comment(show_slug: str, episode_id: int) -> ResponseReturnValue:
     """Reply to a guest's comment (action=reply), or mark it resolved / open again."""
-    episode = _episode_or_404(episode_id)
+    episode = current_episode(episode_id)
     form = ReplyForm()
     session = get_session()
     action = request.form.get("action", "reply")
@@ -80,7 +79,7 @@ def answer_review_comment(show_slug: str, episode_id: int) -> ResponseReturnValu
     except ShowappError as error:
         session.rollback()
         flash(str(error), "error")
-        return _review_page(_episode_or_404(episode_id), 400)
+        return _review_page(current_episode(episode_id), 400)
     session.commit()
     return redirect_303(_page_url(episode) + "#comments")
 
@@ -88,7 +87,7 @@ def answer_review_comment(show_slug: str, episode_id: int) -> ResponseReturnValu
 @bp.get("/shows/<show_slug>/episodes/<int:episode_id>/review/audio")
 def review_audio(show_slug: str, episode_id: int) -> Response:
     """The draft's audio for the host's review page; never counted as a download."""
-    episode = _episode_or_404(episode_id)
+    episode = current_episode(episode_id)
     if not episode.audio_file:
         abort(404, "This episode has no audio yet.")
     from showapp.site.review import send_audio
@@ -101,13 +100,6 @@ def _int(value: str | None, what: str) -> int:
         return int(value or "")
     except ValueError as error:
         raise InvalidInput(f"The form does not say which {what} it is about.") from error
-
-
-def _episode_or_404(episode_id: int) -> Episode:
-    episode = editing.get_show_episode(get_session(), current_show(), episode_id)
-    if episode is None:
-        abort(404, "This show has no such episode.")
-    return episode
 
 
 def _page_url(episode: Episode) -> str:

@@ -28,6 +28,7 @@ from showapp.services import urls
 from showapp.services.audio.files import StagedAudio
 from showapp.services.audio.tags import TagValues, write_tagged_copy
 from showapp.services.catalog import chapters as chapter_service
+from showapp.services.catalog import writes
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +94,6 @@ def tag_episode_audio(
 def publish_and_tag(
     session: Session, episode: Episode, episodes_dir: Path, base_url: str
 ) -> AudioSwap:
-    from showapp.services.catalog import writes
-
     writes.publish_episode(episode)
     return tag_episode_audio(session, episode, episodes_dir, base_url)
 
@@ -105,13 +104,7 @@ def replace_audio(
     """New audio for an episode: new file and URL, same GUID; tagged when already public."""
     _check_chapters_fit(session, episode, staged.info.duration_seconds)
     old_name = episode.audio_file
-    episode.audio_bytes = staged.size
-    episode.audio_sha256 = staged.sha256
-    episode.audio_mime = staged.info.mime
-    episode.duration_seconds = staged.info.duration_seconds
-    episode.bitrate = staged.info.bitrate
-    episode.sample_rate = staged.info.sample_rate
-    episode.channels = staged.info.channels
+    writes.record_audio_facts(episode, staged.size, staged.sha256, staged.info)
     if episode.status == EpisodeStatus.DRAFT:
         swap = _place_untagged(session, episode, staged, episodes_dir)
     else:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from showapp.errors import BadAudio, InvalidInput
 from showapp.models import Chapter, Episode
+from showapp.services.catalog.text import clock
 
 CHAPTERS_VERSION = "1.2.0"
 MAX_CHAPTERS = 255  # the Nero chpl atom in M4A files counts chapters in one byte
@@ -88,13 +89,13 @@ def validate_entries(entries: Sequence[ChapterEntry], episode: Episode) -> list[
             raise InvalidInput(f"{where}: the start time cannot be negative.")
         if duration is not None and entry.start_seconds >= duration:
             raise InvalidInput(
-                f"{where}: starts at {format_time(entry.start_seconds)}, after the audio ends "
-                f"({format_time(duration)})."
+                f"{where}: starts at {clock(entry.start_seconds, exact=True)}, after the audio "
+                f"ends ({clock(duration, exact=True)})."
             )
         if previous is not None and entry.start_seconds <= previous:
             raise InvalidInput(
-                f"{where}: starts at {format_time(entry.start_seconds)}, not after the "
-                f"chapter before it ({format_time(previous)}); times must increase."
+                f"{where}: starts at {clock(entry.start_seconds, exact=True)}, not after the "
+                f"chapter before it ({clock(previous, exact=True)}); times must increase."
             )
         for label, value in (("link", entry.url), ("image", entry.image)):
             if value and not value.startswith(("http://", "https://")):
@@ -128,13 +129,6 @@ def parse_time(value: object, where: str) -> float:
     except ValueError:
         raise InvalidInput(f"{where}: '{value}' is not a time (use seconds or h:mm:ss).") from None
     return seconds
-
-
-def format_time(seconds: float) -> str:
-    whole = int(seconds)
-    text = f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-    fraction = round(seconds - whole, 3)
-    return text + (f"{fraction:.3f}"[1:] if fraction else "")
 
 
 def parse_json_chapters(text: str | bytes) -> list[ChapterEntry]:

@@ -51,13 +51,18 @@ def _render_changed_notes(session: Session, _context: Any, _objects: Any) -> Non
             obj.notes_html = render_notes(obj.notes_md or "")
 
 
-def clock(seconds: float | None) -> str:
-    """A duration or a moment as 12:30 or 1:02:03 (the form `?t=` links accept back)."""
+def clock(seconds: float | None, *, exact: bool = False) -> str:
+    """A duration or a moment as 12:30 or 1:02:03 (the form `?t=` links accept back). `exact`
+    keeps the hours and any milliseconds (0:01:05.250), as chapter and soundbite times are
+    edited; the parsers read both forms."""
     if seconds is None:
         return ""
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
+    whole = int(seconds) if exact else round(seconds)
+    hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
+    if exact:
+        fraction = round(seconds - whole, 3)
+        return f"{hours}:{minutes:02d}:{secs:02d}" + (f"{fraction:.3f}"[1:] if fraction else "")
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 

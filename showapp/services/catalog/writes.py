@@ -24,7 +24,7 @@ from showapp.models import (
     episode_topics,
 )
 from showapp.services import urls
-from showapp.services.audio.files import StagedAudio
+from showapp.services.audio.files import AudioInfo, StagedAudio
 from showapp.services.catalog.text import slugify
 
 SHOW_FIELDS = {
@@ -116,13 +116,18 @@ def tag_topic(session: Session, episode: Episode, topic: Topic) -> None:
 
 def attach_audio(episode: Episode, audio: StagedAudio, show_slug: str) -> None:
     episode.audio_file = audio.relative_name(show_slug, episode.slug)
-    episode.audio_bytes = audio.size
-    episode.audio_sha256 = audio.sha256
-    episode.audio_mime = audio.info.mime
-    episode.duration_seconds = audio.info.duration_seconds
-    episode.bitrate = audio.info.bitrate
-    episode.sample_rate = audio.info.sample_rate
-    episode.channels = audio.info.channels
+    record_audio_facts(episode, audio.size, audio.sha256, audio.info)
+
+
+def record_audio_facts(episode: Episode, size: int, sha256: str, info: AudioInfo) -> None:
+    """What the feed and player need from a probed file, stored when the file is written."""
+    episode.audio_bytes = size
+    episode.audio_sha256 = sha256
+    episode.audio_mime = info.mime
+    episode.duration_seconds = info.duration_seconds
+    episode.bitrate = info.bitrate
+    episode.sample_rate = info.sample_rate
+    episode.channels = info.channels
 
 
 def publish_episode(episode: Episode, at: datetime | None = None) -> None:

@@ -235,13 +235,7 @@ def download_episode_audio(
     )  # fmt: skip
     warnings = _verify(episode, downloaded)
     episode.audio_file = downloaded.relative_name
-    episode.audio_bytes = downloaded.size
-    episode.audio_sha256 = downloaded.sha256
-    episode.audio_mime = downloaded.info.mime
-    episode.duration_seconds = downloaded.info.duration_seconds
-    episode.bitrate = downloaded.info.bitrate
-    episode.sample_rate = downloaded.info.sample_rate
-    episode.channels = downloaded.info.channels
+    writes.record_audio_facts(episode, downloaded.size, downloaded.sha256, downloaded.info)
     session.flush()
     return warnings
 

@@ -12,6 +12,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -192,29 +193,36 @@ def _in_period(query: Select[tuple[str, int]], first: date, last: date) -> Selec
 
 def by_topic(session: Session, show_id: int, first: date, last: date) -> list[tuple[str, int]]:
     """Downloads of episodes on each topic; an episode on two topics counts for both."""
-    query = (
-        select(Topic.name, func.sum(DailyDownloads.downloads).label("total"))
-        .join(episode_topics, episode_topics.c.topic_id == Topic.id)
-        .join(DailyDownloads, DailyDownloads.episode_id == episode_topics.c.episode_id)
-        .join(Episode, Episode.id == DailyDownloads.episode_id)
-        .where(Episode.show_id == show_id)
-        .group_by(Topic.name)
-        .order_by(func.sum(DailyDownloads.downloads).desc(), Topic.name)
-    )
-    return _ranked(session, _in_period(query, first, last))
+    links = episode_topics.c
+    return _by_episode_owner(session, Topic, links.topic_id, links.episode_id, show_id, first, last)
 
 
 def by_guest(session: Session, show_id: int, first: date, last: date) -> list[tuple[str, int]]:
     """Downloads of the episodes each guest appeared on."""
     appeared = select(Appearance.guest_id, Appearance.episode_id).distinct().subquery("appeared")
+    links = appeared.c
+    return _by_episode_owner(session, Guest, links.guest_id, links.episode_id, show_id, first, last)
+
+
+def _by_episode_owner(
+    session: Session,
+    owner: type[Topic] | type[Guest],
+    owner_id: Any,
+    episode_id: Any,
+    show_id: int,
+    first: date,
+    last: date,
+) -> list[tuple[str, int]]:
+    """Downloads summed per topic or guest, through a table linking owners to episodes."""
+    total = func.sum(DailyDownloads.downloads)
     query = (
-        select(Guest.name, func.sum(DailyDownloads.downloads).label("total"))
-        .join(appeared, appeared.c.guest_id == Guest.id)
-        .join(DailyDownloads, DailyDownloads.episode_id == appeared.c.episode_id)
+        select(owner.name, total.label("total"))
+        .join_from(owner, episode_id.table, owner_id == owner.id)
+        .join(DailyDownloads, DailyDownloads.episode_id == episode_id)
         .join(Episode, Episode.id == DailyDownloads.episode_id)
         .where(Episode.show_id == show_id)
-        .group_by(Guest.name)
-        .order_by(func.sum(DailyDownloads.downloads).desc(), Guest.name)
+        .group_by(owner.name)
+        .order_by(total.desc(), owner.name)
     )
     return _ranked(session, _in_period(query, first, last))
 
