@@ -3,8 +3,9 @@ replacing its audio (the same as the studio's pages, for scripts)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session  # noqa: TID251 - only for annotations
 
 EPISODE_HELP = "EPISODE is show-slug/episode-slug."
+T = TypeVar("T")
 
 
 def init_app(app: Flask) -> None:
@@ -53,6 +55,18 @@ def commit_and_retag(app: Flask, session: Session, episode: Episode) -> None:
     episodes_dir = Path(app.config["EPISODES_DIR"])
     with retagging.tag_episode_audio(session, episode, episodes_dir, app.config["BASE_URL"]):
         session.commit()
+
+
+def _change_episode(reference: str, change: Callable[[Session, Episode], T]) -> T:
+    """Run `change` on the episode named EPISODE and commit, or stop with its message."""
+    with db.new_session(_app()) as session:
+        found = _episode(session, reference)
+        try:
+            result = change(session, found)
+        except ShowappError as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    return result
 
 
 def _warn(warnings: list[str]) -> None:
@@ -108,15 +122,12 @@ def add_transcript(episode: str, file: Path, language: str) -> None:
     """Add (or replace) a WebVTT or SRT transcript. EPISODE is show-slug/episode-slug."""
     from showapp.services.catalog import transcripts
 
-    with db.new_session(_app()) as session:
-        found = _episode(session, episode)
-        try:
-            stored, warnings = transcripts.add_transcript(
-                session, found, file.read_bytes(), filename=file.name, language=language
-            )
-        except ShowappError as error:
-            raise click.ClickException(str(error)) from None
-        session.commit()
+    stored, warnings = _change_episode(
+        episode,
+        lambda session, found: transcripts.add_transcript(
+            session, found, file.read_bytes(), filename=file.name, language=language
+        ),
+    )
     _warn(warnings)
     click.echo(f"Stored the {stored.language} transcript ({stored.format}) for {episode}.")
 
@@ -136,15 +147,12 @@ def add_soundbite(episode: str, start: float, duration: float, title: str) -> No
     """Mark a soundbite. EPISODE is show-slug/episode-slug."""
     from showapp.services.catalog import soundbites
 
-    with db.new_session(_app()) as session:
-        found = _episode(session, episode)
-        try:
-            _soundbite, warnings = soundbites.add_soundbite(
-                session, found, start=start, duration=duration, title=title
-            )
-        except ShowappError as error:
-            raise click.ClickException(str(error)) from None
-        session.commit()
+    _soundbite, warnings = _change_episode(
+        episode,
+        lambda session, found: soundbites.add_soundbite(
+            session, found, start=start, duration=duration, title=title
+        ),
+    )
     _warn(warnings)
     click.echo(f"Marked a {duration:g} s soundbite at {start:g} s in {episode}.")
 

@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from showapp.services.feeds.splice import (
     GZIP_HEADER,
+    FeedBody,
     Piece,
     PreviousFeed,
     Run,
@@ -103,10 +104,11 @@ class FeedFiles:
         if self.has(digest):
             return digest  # the same feed again: another worker stored it a moment ago
         self.root.mkdir(parents=True, exist_ok=True)
+        body = FeedBody(head, slots, pieces, tail, previous)
         with self._atomically(digest, GZIP) as out:
-            segments, crcs = write_gzip(out, head, slots, pieces, tail, previous)
+            segments, crcs = write_gzip(out, body)
         with self._atomically(digest, PLAIN) as out:
-            write_plain(out, head, slots, pieces, tail, previous)
+            write_plain(out, body)
         with self._atomically(digest, INDEX) as out:
             out.write(_index(len(head), flat, segments, crcs))
         return digest

@@ -95,19 +95,25 @@ def run_bounds(slots: Sequence[Slot]) -> list[tuple[int, int]]:
     return bounds
 
 
-def write_plain(
-    out: BinaryIO,
-    head: bytes,
-    slots: Sequence[Slot],
-    pieces: Sequence[Piece],
-    tail: bytes,
-    previous: PreviousFeed | None,
-) -> None:
+@dataclass(frozen=True)
+class FeedBody:
+    """What a feed's two bodies are written from: the channel's head, each item's slot and
+    piece (its new bytes, or the offset of its unchanged bytes in `previous`), the tail."""
+
+    head: bytes
+    slots: Sequence[Slot]
+    pieces: Sequence[Piece]
+    tail: bytes
+    previous: PreviousFeed | None = None
+
+
+def write_plain(out: BinaryIO, body: FeedBody) -> None:
     """The plain body; neighbouring unchanged items are one copy from the previous body."""
-    _write_all(out, head)
+    previous = body.previous
+    _write_all(out, body.head)
     source = previous.plain if previous is not None else None
     start = end = -1
-    for slot, piece in zip(slots, pieces, strict=True):
+    for slot, piece in zip(body.slots, body.pieces, strict=True):
         if isinstance(piece, int):
             if piece != end:
                 _flush_copy(source, out, start, end)
@@ -118,18 +124,14 @@ def write_plain(
         start = end = -1
         _write_all(out, piece)
     _flush_copy(source, out, start, end)
-    _write_all(out, tail)
+    _write_all(out, body.tail)
 
 
-def write_gzip(
-    out: BinaryIO,
-    head: bytes,
-    slots: Sequence[Slot],
-    pieces: Sequence[Piece],
-    tail: bytes,
-    previous: PreviousFeed | None,
-) -> tuple[list[int], list[int]]:
+def write_gzip(out: BinaryIO, body: FeedBody) -> tuple[list[int], list[int]]:
     """The gzip body; returns each segment's compressed length and each run's plain CRC-32."""
+    head, slots, pieces, tail, previous = (
+        body.head, body.slots, body.pieces, body.tail, body.previous
+    )  # fmt: skip
     _write_all(out, GZIP_HEADER)
     lengths = [_write_all(out, _compressed(head))]
     crcs: list[int] = []
