@@ -108,6 +108,9 @@
     this.time.textContent = formatClock(seconds);
   };
 
+  /* The current position as the time display shows it (review.js pins comments there). */
+  Player.prototype.clock = function () { return formatClock(this.audio.currentTime); };
+
   Player.prototype.playPause = function () {
     if (this.audio.paused) {
       var playing = this.audio.play();

@@ -4,15 +4,14 @@
 (function () {
   "use strict";
 
-  function clock(seconds) {
-    var total = Math.max(0, Math.floor(seconds || 0));
-    var h = Math.floor(total / 3600);
-    var m = Math.floor((total % 3600) / 60);
-    var s = total % 60;
-    return (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(s).padStart(2, "0");
-  }
-
   function audio() { return document.querySelector("audio"); }
+
+  /* The guest's preview page holds the site's player (player.js, loaded first): a pin takes
+   * the time as the player shows it. */
+  function player() {
+    var root = document.querySelector("[data-player]");
+    return root && root.player;
+  }
 
   function choose(anchor) {
     var radio = document.querySelector('input[name="anchor"][value="' + anchor + '"]');
@@ -21,8 +20,8 @@
 
   document.addEventListener("click", function (event) {
     var pin = event.target.closest("[data-pin]");
-    if (pin && audio()) {
-      document.querySelector('[name="' + pin.dataset.pin + '"]').value = clock(audio().currentTime);
+    if (pin && player()) {
+      document.querySelector('[name="' + pin.dataset.pin + '"]').value = player().clock();
       choose("time");
       return;
     }

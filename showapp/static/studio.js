@@ -1,9 +1,8 @@
 // The studio's progressive enhancements. Every form works without this file.
 "use strict";
 
-function setupUpload() {
-  const form = document.getElementById("upload-form");
-  if (!form) return;
+// The episode upload (#upload-form): a progress bar, a drop zone and the duplicate warning.
+function setupUpload(form) {
   const zone = document.getElementById("drop-zone");
   const input = document.getElementById("audio-input");
   const bar = document.getElementById("upload-progress");
@@ -95,9 +94,8 @@ function setupUpload() {
   });
 }
 
-function setupEditor() {
-  const form = document.getElementById("episode-form");
-  if (!form) return;
+// The episode editor (#episode-form): a live preview of the notes and topic chips.
+function setupEditor(form) {
   const notes = form.querySelector("[name=notes_md]");
   const preview = document.getElementById("notes-preview");
   const button = document.getElementById("preview-button");
@@ -126,33 +124,40 @@ function setupEditor() {
 
 // Row editors (chapters, soundbites): without JavaScript the form offers a few blank rows;
 // with it, rows can be added and removed, and numbered again.
-function setupRows() {
-  document.querySelectorAll("form[data-rows]").forEach((form) => {
-    const body = form.querySelector("tbody");
-    const renumber = () => body.querySelectorAll("tr[data-row]").forEach((row, index) => {
-      row.querySelector(".row-number").textContent = String(index + 1);
-    });
-    const addButton = form.querySelector("[data-add-row]");
-    addButton.hidden = false;
-    form.querySelectorAll("[data-remove-row]").forEach((button) => { button.hidden = false; });
-    body.addEventListener("click", (event) => {
-      const button = event.target.closest("[data-remove-row]");
-      if (!button) return;
-      const row = button.closest("tr");
-      // The last row stays (emptied): new rows are copies of it.
-      if (body.querySelectorAll("tr[data-row]").length > 1) row.remove();
-      else row.querySelectorAll("input").forEach((input) => { input.value = ""; });
-      renumber();
-    });
-    addButton.addEventListener("click", () => {
-      const rows = body.querySelectorAll("tr[data-row]");
-      const copy = rows[rows.length - 1].cloneNode(true);
-      copy.querySelectorAll("input").forEach((input) => { input.value = ""; });
-      body.appendChild(copy);
-      renumber();
-      copy.querySelector("input").focus();
-    });
+function setupRows(form) {
+  const body = form.querySelector("tbody");
+  const renumber = () => body.querySelectorAll("tr[data-row]").forEach((row, index) => {
+    row.querySelector(".row-number").textContent = String(index + 1);
+  });
+  const addButton = form.querySelector("[data-add-row]");
+  addButton.hidden = false;
+  form.querySelectorAll("[data-remove-row]").forEach((button) => { button.hidden = false; });
+  body.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-remove-row]");
+    if (!button) return;
+    const row = button.closest("tr");
+    // The last row stays (emptied): new rows are copies of it.
+    if (body.querySelectorAll("tr[data-row]").length > 1) row.remove();
+    else row.querySelectorAll("input").forEach((input) => { input.value = ""; });
+    renumber();
+  });
+  addButton.addEventListener("click", () => {
+    const rows = body.querySelectorAll("tr[data-row]");
+    const copy = rows[rows.length - 1].cloneNode(true);
+    copy.querySelectorAll("input").forEach((input) => { input.value = ""; });
+    body.appendChild(copy);
+    renumber();
+    copy.querySelector("input").focus();
   });
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupUpload(); setupEditor(); setupRows(); });
+// Each enhancement with the forms it applies to; a page without such a form is left alone.
+const ENHANCEMENTS = [
+  ["#upload-form", setupUpload],
+  ["#episode-form", setupEditor],
+  ["form[data-rows]", setupRows],
+];
+
+document.addEventListener("DOMContentLoaded", () => {
+  ENHANCEMENTS.forEach(([selector, setup]) => document.querySelectorAll(selector).forEach(setup));
+});
