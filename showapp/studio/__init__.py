@@ -42,14 +42,17 @@ class NavItem:
     admin: bool = False  # shown to admins only
 
 
-# Pages other modules add to the studio's navigation: NAV for studio-wide pages, SHOW_NAV for
-# per-show pages (their endpoint takes show_slug). See add_nav_item.
-NAV: list[NavItem] = []
-SHOW_NAV: list[NavItem] = []
-
-
-def add_nav_item(label: str, endpoint: str, *, per_show: bool = False, admin: bool = False) -> None:
-    (SHOW_NAV if per_show else NAV).append(NavItem(label, endpoint, admin))
+# The studio's navigation: studio-wide pages, then pages of the show being worked on (their
+# endpoint takes show_slug).
+NAV = [
+    NavItem("Import", "studio.import_show"),
+    NavItem("Guests", "studio.list_guests", admin=True),
+    NavItem("Topics", "studio.list_topics", admin=True),
+]
+SHOW_NAV = [
+    NavItem("Downloads", "studio.show_downloads"),
+    NavItem("Feed health", "studio.feed_health_page"),
+]
 
 
 @bp.context_processor

@@ -12,9 +12,8 @@ from showapp.db import get_session
 from showapp.errors import InvalidInput
 from showapp.media.recorder import get_recorder
 from showapp.services.stats import charts, dashboard, rollups
-from showapp.studio import add_nav_item, bp, current_show, redirect_303
+from showapp.studio import bp, current_show, redirect_303
 
-add_nav_item("Downloads", "studio.show_downloads", per_show=True)
 TABLE_NAMES = ", ".join(f'"{name}"' for name in dashboard.TABLES)
 
 

@@ -19,7 +19,7 @@ from showapp.db import get_session
 from showapp.errors import ShowappError
 from showapp.models import Topic
 from showapp.services.catalog import guests_topics
-from showapp.studio import add_nav_item, admin_only, bp, redirect_303
+from showapp.studio import admin_only, bp, redirect_303
 
 Row = Any  # Guest or Topic
 
@@ -170,7 +170,3 @@ def _merge(directory: Directory, slug: str) -> ResponseReturnValue:
     flash(f"Merged {other.name} into {keep.name}: {moved}. "
           f"/{directory.kind}s/{slug} now redirects here.", "info")  # fmt: skip
     return redirect_303(directory.url("edit", keep))
-
-
-add_nav_item("Guests", "studio.list_guests", admin=True)
-add_nav_item("Topics", "studio.list_topics", admin=True)

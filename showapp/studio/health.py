@@ -8,7 +8,7 @@ from flask import current_app, render_template
 
 from showapp.db import get_session
 from showapp.services.feeds.health import feed_health
-from showapp.studio import add_nav_item, bp, current_show
+from showapp.studio import bp, current_show
 
 
 @bp.get("/shows/<show_slug>/feed-health")
@@ -21,6 +21,3 @@ def feed_health_page(show_slug: str) -> str:
         episodes_dir=Path(current_app.config["EPISODES_DIR"]),
     )
     return render_template("studio/feed_health.html", show=show, problems=problems)
-
-
-add_nav_item("Feed health", "studio.feed_health_page", per_show=True)

@@ -35,7 +35,7 @@ from showapp.services import accounts
 from showapp.services.importing import archive, ssrf_guard
 from showapp.services.importing import fetch as feed_fetch
 from showapp.services.importing import jobs as import_jobs
-from showapp.studio import add_nav_item, bp, current_show, redirect_303, signed_in_user
+from showapp.studio import bp, current_show, redirect_303, signed_in_user
 from showapp.studio.forms import ImportForm
 
 NEW_SHOW = ""
@@ -186,6 +186,3 @@ def _visible_job(job_id: int) -> ImportJob:
 def _import_page(form: ImportForm, status: int) -> tuple[str, int]:
     jobs = import_jobs.list_recent_jobs(get_session(), signed_in_user())
     return render_template("studio/import_form.html", form=form, jobs=jobs), status
-
-
-add_nav_item("Import", "studio.import_show")
