@@ -1,5 +1,5 @@
 """HTTP half of bench/feed.py: wrk against gunicorn, nginx static, a minimal Flask app and the
-README's nginx reverse-proxy configuration, side by side on 127.0.0.1."""
+documented nginx reverse-proxy configuration (docs/feeds.md), side by side on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -77,9 +77,9 @@ http {{
 
 
 def readme_proxy_config(listen: str, upstream: str, cache_dir: Path) -> str:
-    """The production proxy block of README.md's "## Feeds" section, as written there, with
-    this run's ports and cache folder (and no TLS) filled in."""
-    blocks = re.findall(r"```nginx\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    """The production proxy block of docs/feeds.md, as written there, with this run's ports
+    and cache folder (and no TLS) filled in."""
+    blocks = re.findall(r"```nginx\n(.*?)```", (ROOT / "docs" / "feeds.md").read_text(), re.S)
     block: str = next(b for b in blocks if "proxy_cache_path" in b)
     replacements = {
         "/var/cache/nginx/showapp ": f"{cache_dir} ",
@@ -87,7 +87,7 @@ def readme_proxy_config(listen: str, upstream: str, cache_dir: Path) -> str:
         "http://127.0.0.1:8000;": f"http://{upstream};",
     }
     for old, new in replacements.items():
-        assert old in block, f"README's feed proxy block no longer has {old!r}"
+        assert old in block, f"docs/feeds.md's proxy block no longer has {old!r}"
         block = block.replace(old, new)
     return block
 

@@ -64,7 +64,8 @@ def audio(name):
     return send_file(PATH, mimetype="audio/mpeg", conditional=True)
 """
 
-# The X-Accel-Redirect part is the README's snippet; the rest makes nginx run unprivileged.
+# The X-Accel-Redirect part is docs/media-and-stats.md's snippet; the rest makes nginx run
+# unprivileged.
 NGINX_CONF = """
 worker_processes 2;
 pid {dir}/nginx.pid;
@@ -279,7 +280,7 @@ def run_all(root: Path) -> None:
     accel_env = {**env, "SHOWAPP_MEDIA_ACCEL": "x-accel", "SHOWAPP_MEDIA_ACCEL_PREFIX": "/_media"}
     # Behind nginx the app only answers with headers: gthread keeps nginx's upstream
     # connections alive instead of one TCP connection per request. One worker per core, as
-    # the README advises (this machine has 2).
+    # docs/media-and-stats.md advises (this machine has 2).
     accel_cmd = [
         *GUNICORN,
         "-k",

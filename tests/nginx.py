@@ -19,12 +19,15 @@ START_SECONDS = 10
 
 
 def readme_block(marker: str, replacements: dict[str, str]) -> str:
-    """The README's ```nginx block containing `marker`, with each `old` replaced by `new`."""
-    blocks = re.findall(r"```nginx\n(.*?)```", (REPO_ROOT / "README.md").read_text(), re.S)
+    """The documented ```nginx block (README.md or docs/) containing `marker`, with each `old`
+    replaced by `new`."""
+    pages = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
+    text = "\n".join(page.read_text() for page in pages)
+    blocks = re.findall(r"```nginx\n(.*?)```", text, re.S)
     block: str = next(block for block in blocks if marker in block)
     for old, new in replacements.items():
-        # A silent no-op would test a different configuration than the README's.
-        assert old in block, f"README's nginx block with {marker!r} no longer has {old!r}"
+        # A silent no-op would test a different configuration than the documented one.
+        assert old in block, f"The docs' nginx block with {marker!r} no longer has {old!r}"
         block = block.replace(old, new)
     return block
 

@@ -1,5 +1,6 @@
-"""The README's production feed proxy, run as written: nginx caches each coding of a feed as
-the app allows, answers revalidations itself, and picks up a changed feed once max-age is out."""
+"""The documented production feed proxy (docs/feeds.md), run as written: nginx caches each
+coding of a feed as the app allows, answers revalidations itself, and picks up a changed feed
+once max-age is out."""
 
 from __future__ import annotations
 

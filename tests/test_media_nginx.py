@@ -1,5 +1,5 @@
-"""The README's nginx snippet, run as written: the app answers X-Accel-Redirect and nginx
-sends the bytes, ranges and CORS headers included."""
+"""The documented nginx snippet (docs/media-and-stats.md), run as written: the app answers
+X-Accel-Redirect and nginx sends the bytes, ranges and CORS headers included."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def nginx(app: Flask, live_server: str, tmp_path: Path) -> Iterator[str]:
         "location /_media/",
         {
             "127.0.0.1:8000": live_server.removeprefix("http://"),
-            "# ... listen, server_name, TLS as above ...": f"listen 127.0.0.1:{port};",
+            "# ... listen, server_name, TLS as in deployment.md ...": f"listen 127.0.0.1:{port};",
             "/srv/showapp/episodes/": app.config["EPISODES_DIR"] + "/",
         },
     )
