@@ -47,17 +47,6 @@ def test_chapters_import_stores_and_retags_a_published_episode(
     assert [str(c.sub_frames["TIT2"]) for c in tags.getall("CHAP")] == ["Hello"]
 
 
-def test_chapters_import_refuses_a_bad_file(
-    runner: FlaskCliRunner, session: Session, episode: Episode, tmp_path: Path
-) -> None:
-    bad = tmp_path / "chapters.json"
-    bad.write_text('{"version": "1.2.0", "chapters": [{"startTime": 99, "title": "Late"}]}')
-    result = runner.invoke(args=["chapters", "import", f"leaders/{episode.slug}", str(bad)])
-    assert result.exit_code == 1
-    assert "/chapters/0: starts at 0:01:39, after the audio ends" in result.output
-    assert _count(session, Chapter) == 0
-
-
 def test_chapters_from_the_audio_file(
     runner: FlaskCliRunner, session: Session, episode: Episode, tmp_path: Path
 ) -> None:
@@ -84,25 +73,52 @@ def test_transcript_add_warns_about_length(
     assert _count(session, Transcript) == 1
 
 
-def test_transcript_add_refuses_other_formats(
-    runner: FlaskCliRunner, session: Session, episode: Episode, tmp_path: Path
-) -> None:
-    text = tmp_path / "talk.txt"
-    text.write_text("Just some words.\n")
-    result = runner.invoke(args=["transcript", "add", f"leaders/{episode.slug}", str(text)])
+@pytest.mark.parametrize(
+    ("command", "file", "options", "message", "model"),
+    [
+        pytest.param(
+            ["chapters", "import"],
+            (
+                "chapters.json",
+                '{"version": "1.2.0", "chapters": [{"startTime": 99, "title": "Late"}]}',
+            ),
+            [],
+            "/chapters/0: starts at 0:01:39, after the audio ends",
+            Chapter,
+            id="chapters-past-the-end",
+        ),
+        pytest.param(
+            ["transcript", "add"],
+            ("talk.txt", "Just some words.\n"),
+            [],
+            "not WebVTT or SRT",
+            Transcript,
+            id="transcript-other-format",
+        ),
+        pytest.param(
+            ["soundbite", "add"],
+            None,
+            ["--start", "2", "--duration", "30"],
+            "past the end of the audio",
+            Soundbite,
+            id="soundbite-past-the-end",
+        ),
+    ],
+)
+def test_bad_input_is_refused_and_stores_nothing(
+    runner: FlaskCliRunner, session: Session, episode: Episode, tmp_path: Path,
+    command: list[str], file: tuple[str, str] | None, options: list[str], message: str,
+    model: type,
+) -> None:  # fmt: skip
+    files = []
+    if file is not None:
+        name, content = file
+        (tmp_path / name).write_text(content)
+        files.append(str(tmp_path / name))
+    result = runner.invoke(args=[*command, f"leaders/{episode.slug}", *files, *options])
     assert result.exit_code == 1
-    assert "not WebVTT or SRT" in result.output
-    assert _count(session, Transcript) == 0
-
-
-def test_soundbite_past_the_end_is_refused(
-    runner: FlaskCliRunner, session: Session, episode: Episode
-) -> None:
-    args = ["soundbite", "add", f"leaders/{episode.slug}", "--start", "2", "--duration", "30"]
-    result = runner.invoke(args=args)
-    assert result.exit_code == 1
-    assert "past the end of the audio" in result.output
-    assert _count(session, Soundbite) == 0
+    assert message in result.output
+    assert _count(session, model) == 0
 
 
 def test_unknown_episode_is_named(runner: FlaskCliRunner, episode: Episode) -> None:
