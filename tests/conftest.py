@@ -8,6 +8,8 @@ import shutil
 import threading
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import HTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
@@ -18,7 +20,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
 
 from showapp import create_app, db
 from showapp.config import REPO_ROOT
@@ -174,15 +176,24 @@ def episodes_dir(app: Flask) -> Path:
     return Path(app.config["EPISODES_DIR"])
 
 
+@contextmanager
+def serving(server: HTTPServer) -> Iterator[str]:
+    """Run `server` in a thread; yield its base URL; stop and close it afterwards."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{server.server_address[0]!s}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The app served over real HTTP on 127.0.0.1 in a thread; yields its base URL."""
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(make_server("127.0.0.1", 0, app, threaded=True)) as url:
+        yield url
 
 
 @pytest.fixture

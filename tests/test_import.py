@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session
 from showapp import create_app, db
 from showapp.models import Appearance, Episode, Show, User, show_hosts
 from showapp.services import accounts
-from tests.conftest import POSTGRES_URL, _test_config, _truncate_all
+from tests.conftest import POSTGRES_URL, _test_config, _truncate_all, serving
 from tests.factories import make_mp3
 
 FEEDS = Path("/work/shared/feeds")
@@ -80,13 +79,8 @@ def _range_start(header: str) -> int:
 @pytest.fixture
 def http_server() -> Iterator[tuple[str, Served]]:
     served = Served()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(served))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", served
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _handler(served))) as base:
+        yield base, served
 
 
 def _source_items(path: Path) -> list[dict[str, str]]:

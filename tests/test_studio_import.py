@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from showapp import create_app, db
 from showapp.models import Episode, ImportJob, Show, UserRole
 from showapp.services.importing import ssrf_guard
 from tests import test_import
-from tests.conftest import POSTGRES_URL, _test_config, _truncate_all
+from tests.conftest import POSTGRES_URL, _test_config, _truncate_all, serving
 from tests.factories import make_mp3, make_show
 from tests.studio_helpers import csrf_token, login, make_user
 from tests.test_import import Served, _feed_items, _handler
@@ -209,13 +208,8 @@ def test_internal_addresses_are_refused_before_anything_is_fetched(
 def second_loopback_server() -> Iterator[tuple[str, Served]]:
     """A server on 127.0.0.2: stands for a host inside the private network."""
     served = Served()
-    server = ThreadingHTTPServer(("127.0.0.2", 0), _handler(served))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.2:{server.server_port}", served
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(ThreadingHTTPServer(("127.0.0.2", 0), _handler(served))) as base:
+        yield base, served
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ read the summary. Screenshots go to test-artifacts/porting/."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
 from showapp.models import Episode, UserRole
-from tests.conftest import require
+from tests.conftest import require, serving
 from tests.factories import make_mp3
 from tests.studio_helpers import PASSWORD, make_user
 from tests.test_import import Served, _handler
@@ -43,13 +42,8 @@ def slow_old_host() -> Iterator[tuple[str, Served]]:
                 time.sleep(0.8)
             super().do_GET()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", served
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Slow)) as base:
+        yield base, served
 
 
 @pytest.fixture
