@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,17 +15,13 @@ from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
 from showapp.models import Episode, UserRole
-from tests.conftest import require, serving
+from tests.browser import studio_page
+from tests.conftest import serving
 from tests.factories import make_mp3
 from tests.studio_helpers import PASSWORD, make_user
 from tests.test_import import Served, _handler
 
 SHOTS = REPO_ROOT / "test-artifacts" / "porting"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 EPISODES = 4
 
 
@@ -48,15 +43,8 @@ def slow_old_host() -> Iterator[tuple[str, Served]]:
 
 @pytest.fixture
 def browser_page() -> Iterator[Any]:
-    require(CHROMIUM.exists(), "chromium")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+    with studio_page(SHOTS) as page:
         yield page
-        browser.close()
 
 
 def _feed(base: str) -> bytes:
