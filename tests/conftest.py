@@ -85,16 +85,28 @@ def _test_config(url: str, episodes_dir: Path, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _database(migrated_database: str, copy: Path) -> str:
+    """A migrated database of one's own: PostgreSQL's, or `copy` made of the SQLite template."""
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    shutil.copyfile(migrated_database.removeprefix("sqlite:///"), copy)
+    return "sqlite:///" + str(copy)
+
+
 @pytest.fixture
 def app_config(migrated_database: str, tmp_path: Path) -> dict[str, Any]:
+    return _test_config(
+        _database(migrated_database, tmp_path / "showapp.sqlite3"), tmp_path / "episodes"
+    )
+
+
+def fresh_app(app: Flask, tmp_path: Path, migrated_database: str) -> Flask:
+    """A second install, empty, to import into (on PostgreSQL the one database is emptied: end
+    the test's own transactions first). The caller disposes of its engine."""
     if POSTGRES_URL:
-        url = POSTGRES_URL
-    else:
-        template = Path(migrated_database.removeprefix("sqlite:///"))
-        copy = tmp_path / "showapp.sqlite3"
-        shutil.copyfile(template, copy)
-        url = "sqlite:///" + str(copy)
-    return _test_config(url, tmp_path / "episodes")
+        _truncate_all(app)
+    url = _database(migrated_database, tmp_path / "fresh.sqlite3")
+    return create_app(_test_config(url, tmp_path / "fresh-media"))
 
 
 class ClosingClient(FlaskClient):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import time
 import zipfile
 from collections.abc import Iterator
@@ -24,11 +23,11 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from showapp import create_app, db
+from showapp import db
 from showapp.models import Episode, ImportJob, Show, UserRole
 from showapp.services.importing import ssrf_guard
 from tests import test_import
-from tests.conftest import POSTGRES_URL, _test_config, _truncate_all, serving
+from tests.conftest import fresh_app, serving
 from tests.factories import make_mp3, make_show
 from tests.studio_helpers import csrf_token, login, make_user
 from tests.test_import import Served, _feed_items, _handler
@@ -359,7 +358,7 @@ def test_download_everything_is_a_zip_that_reimports_to_the_same_feed(
 
     # On PostgreSQL the fresh install empties the same database: end our transaction first.
     session.rollback()
-    fresh = _fresh_app(app, tmp_path, migrated_database)
+    fresh = fresh_app(app, tmp_path, migrated_database)
     try:
         with fresh.app_context(), db.new_session(fresh) as fresh_session:
             make_user(fresh_session, "admin@example.com", role=UserRole.ADMIN)
@@ -377,17 +376,6 @@ def test_download_everything_is_a_zip_that_reimports_to_the_same_feed(
 
         wait_for_imports(fresh)
         db.get_engine(fresh).dispose()
-
-
-def _fresh_app(app: Flask, tmp_path: Path, migrated_database: str) -> Flask:
-    if POSTGRES_URL:
-        _truncate_all(app)
-        url = POSTGRES_URL
-    else:
-        copy = tmp_path / "fresh.sqlite3"
-        shutil.copyfile(migrated_database.removeprefix("sqlite:///"), copy)
-        url = f"sqlite:///{copy}"
-    return create_app(_test_config(url, tmp_path / "fresh-media"))
 
 
 def test_export_is_refused_to_hosts_of_other_shows(app: Flask, session: Session) -> None:
