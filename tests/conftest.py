@@ -25,7 +25,8 @@ from werkzeug.serving import make_server
 from showapp import create_app, db
 from showapp.config import REPO_ROOT
 from showapp.media.recorder import get_recorder
-from showapp.models import Base
+from showapp.models import Base, Show
+from tests.factories import make_show_with_episodes
 
 POSTGRES_URL = os.environ.get("SHOWAPP_TEST_DATABASE_URL", "")
 STRICT = os.environ.get("SHOWAPP_TEST_STRICT") == "1"
@@ -206,6 +207,14 @@ def live_server(app: Flask) -> Iterator[str]:
     """The app served over real HTTP on 127.0.0.1 in a thread; yields its base URL."""
     with serving(make_server("127.0.0.1", 0, app, threaded=True)) as url:
         yield url
+
+
+@pytest.fixture
+def pod(session: Session, episodes_dir: Path) -> Show:
+    """The show "Pod" at /pod/ with one published episode, "First", committed."""
+    show, _ = make_show_with_episodes(session, episodes_dir, ["First"], slug="pod", title="Pod")
+    session.commit()
+    return show
 
 
 @pytest.fixture

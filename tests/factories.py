@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -74,4 +75,21 @@ def make_episode(
             writes.publish_episode(episode, published_at)
         session.flush()
         staged.keep()
+    return episode
+
+
+def make_show_with_episodes(
+    session: Session, episodes_dir: Path, titles: Sequence[str], **show_fields: Any
+) -> tuple[Show, list[Episode]]:
+    """A show and a published episode of each title, in that order."""
+    show = make_show(session, **show_fields)
+    return show, [make_episode(session, show, episodes_dir, title=title) for title in titles]
+
+
+def make_committed_episode(
+    session: Session, episodes_dir: Path, show_slug: str, **overrides: Any
+) -> Episode:
+    """An episode of a show of its own, committed: the one subject of a test."""
+    episode = make_episode(session, make_show(session, slug=show_slug), episodes_dir, **overrides)
+    session.commit()
     return episode

@@ -22,7 +22,7 @@ from showapp.media.recorder import get_recorder
 from showapp.models import Episode, Show
 from showapp.services.catalog import writes
 from showapp.services.stats import charts, rollups
-from tests.factories import APPLE, OVERCAST, make_episode, make_show
+from tests.factories import APPLE, OVERCAST, make_show_with_episodes
 from tests.studio_helpers import csrf_token, login, make_user
 
 CHROME = (
@@ -43,16 +43,17 @@ class World:
 
 @pytest.fixture
 def world(session: Session, episodes_dir: Path) -> World:
-    show = make_show(session, slug="figures", title="Figures")
-    first = make_episode(session, show, episodes_dir, title="First talk")
-    second = make_episode(session, show, episodes_dir, title="Second talk")
+    show, (first, second) = make_show_with_episodes(
+        session, episodes_dir, ["First talk", "Second talk"], slug="figures", title="Figures"
+    )
     hiring = writes.find_or_create_topic(session, "Hiring")
     writes.tag_topic(session, first, hiring)
     writes.tag_topic(session, second, hiring)
     writes.tag_topic(session, second, writes.find_or_create_topic(session, "Pricing"))
     writes.credit_guest(session, first, writes.find_or_create_guest(session, "Grace Hopper"))
-    other = make_show(session, slug="other", title="Other")
-    other_episode = make_episode(session, other, episodes_dir, title="Elsewhere")
+    other, (other_episode,) = make_show_with_episodes(
+        session, episodes_dir, ["Elsewhere"], slug="other", title="Other"
+    )
     make_user(session, "host@example.com", shows=[show])
     make_user(session, "stranger@example.com", shows=[other])
     session.commit()

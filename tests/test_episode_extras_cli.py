@@ -13,14 +13,12 @@ from sqlalchemy.orm import Session
 
 from showapp.models import Appearance, Chapter, Episode, Guest, Soundbite, Transcript
 from showapp.services.catalog import guests_topics, writes
-from tests.factories import make_episode, make_show, write_mp3
+from tests.factories import make_committed_episode, make_show, write_mp3
 
 
 @pytest.fixture
 def episode(session: Session, episodes_dir: Path) -> Episode:
-    episode = make_episode(session, make_show(session, slug="leaders"), episodes_dir)
-    session.commit()
-    return episode
+    return make_committed_episode(session, episodes_dir, "leaders")
 
 
 def _count(session: Session, model: type) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from showapp.models import FeedCache, Guest, Topic
 from showapp.services.catalog import guests_topics, writes
 from tests.conftest import BASE_URL
-from tests.factories import make_episode, make_show
+from tests.factories import make_show_with_episodes
 
 
 @dataclass
@@ -28,9 +28,9 @@ class Catalog:
 
 @pytest.fixture
 def catalog(session: Session, episodes_dir: Path) -> Catalog:
-    show = make_show(session, slug="pod", title="Pod")
-    first = make_episode(session, show, episodes_dir, title="First talk")
-    second = make_episode(session, show, episodes_dir, title="Second talk")
+    _, (first, second) = make_show_with_episodes(
+        session, episodes_dir, ["First talk", "Second talk"], slug="pod", title="Pod"
+    )
     guest = writes.find_or_create_guest(session, "Ana Lima")
     duplicate_guest = writes.find_or_create_guest(session, "Ana L.")
     topic = writes.find_or_create_topic(session, "Sponsorship")

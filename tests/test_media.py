@@ -11,15 +11,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from showapp.models import Episode
-from tests.factories import make_episode, make_show
+from tests.factories import make_committed_episode
 
 
 @pytest.fixture
 def episode(session: Session, episodes_dir: Path) -> Episode:
-    show = make_show(session, slug="media-show")
-    episode = make_episode(session, show, episodes_dir, seconds=4)
-    session.commit()
-    return episode
+    return make_committed_episode(session, episodes_dir, "media-show", seconds=4)
 
 
 def _url(episode: Episode) -> str:
