@@ -52,6 +52,15 @@ def _feed(base: str, count: int, enclosure: str = "{base}/audio/{n}.mp3") -> byt
     ).encode()
 
 
+def _serve_feed(
+    http_server: tuple[str, Served], count: int, enclosure: str = "{base}/audio/{n}.mp3"
+) -> tuple[str, Served]:
+    """The old host serves a feed of `count` episodes at /feed.xml; its URL and its record."""
+    base, served = http_server
+    served.files["/feed.xml"] = (_feed(base, count, enclosure), "application/rss+xml")
+    return base, served
+
+
 @pytest.fixture
 def admin_client(app: Flask, session: Session) -> FlaskClient:
     make_user(session, "admin@example.com", role=UserRole.ADMIN)
@@ -94,8 +103,7 @@ def _wait_until_finished(client: FlaskClient, job_url: str) -> list[dict[str, An
 def test_studio_import_of_a_local_feed_shows_progress_and_summary(
     app: Flask, admin_client: FlaskClient, session: Session, http_server: tuple[str, Served]
 ) -> None:
-    base, served = http_server
-    served.files["/feed.xml"] = (_feed(base, ITEMS), "application/rss+xml")
+    base, _ = _serve_feed(http_server, ITEMS)
     app.config["IMPORT_ALLOW_PRIVATE"] = True
 
     response = _start_import(admin_client, url=f"{base}/feed.xml")
@@ -118,7 +126,7 @@ def test_studio_import_of_a_local_feed_shows_progress_and_summary(
     assert f"/studio/shows/{show.slug}/episodes" in page
 
     # The same feed again, into that show: updates, never duplicates.
-    served.files["/feed.xml"] = (_feed(base, ITEMS + 2), "application/rss+xml")
+    _serve_feed(http_server, ITEMS + 2)
     again = _start_import(admin_client, url=f"{base}/feed.xml", show=show.slug).location
     _wait_until_finished(admin_client, again)
     page = admin_client.get(again).get_data(as_text=True)
@@ -131,8 +139,7 @@ def test_downloads_media_and_reports_a_broken_file_per_episode(
     app: Flask, admin_client: FlaskClient, session: Session, http_server: tuple[str, Served],
     episodes_dir: Path,
 ) -> None:  # fmt: skip
-    base, served = http_server
-    served.files["/feed.xml"] = (_feed(base, 3), "application/rss+xml")
+    base, served = _serve_feed(http_server, 3)
     for n in (1, 3):
         served.files[f"/audio/{n}.mp3"] = (make_mp3(2.0), "audio/mpeg")
     app.config["IMPORT_ALLOW_PRIVATE"] = True
@@ -191,8 +198,7 @@ def test_internal_addresses_are_refused_before_anything_is_fetched(
     app: Flask, admin_client: FlaskClient, session: Session, http_server: tuple[str, Served],
     url: str,
 ) -> None:  # fmt: skip
-    base, served = http_server
-    served.files["/feed.xml"] = (_feed(base, 1), "application/rss+xml")
+    base, served = _serve_feed(http_server, 1)
     assert app.config["IMPORT_ALLOW_PRIVATE"] is False
     port = base.rsplit(":", 1)[1]
     response = _start_import(admin_client, url=url.format(port=port))
@@ -242,10 +248,8 @@ def test_enclosure_downloads_into_the_private_network_are_refused_per_episode(
     admin_client: FlaskClient, session: Session, http_server: tuple[str, Served],
     second_loopback_server: tuple[str, Served], loopback_one_is_public: None,
 ) -> None:  # fmt: skip
-    base, served = http_server
     inside, inside_served = second_loopback_server
-    feed = _feed(base, 2, enclosure=inside + "/audio/{n}.mp3")
-    served.files["/feed.xml"] = (feed, "application/rss+xml")
+    base, _ = _serve_feed(http_server, 2, enclosure=inside + "/audio/{n}.mp3")
     inside_served.files["/audio/1.mp3"] = (make_mp3(1.0), "audio/mpeg")
 
     job_url = _start_import(admin_client, url=f"{base}/feed.xml", download_media="y").location
@@ -268,8 +272,7 @@ def test_the_connected_address_is_checked_again(http_server: tuple[str, Served])
 def test_the_cli_still_imports_from_local_addresses(
     app: Flask, http_server: tuple[str, Served], session: Session
 ) -> None:
-    base, served = http_server
-    served.files["/feed.xml"] = (_feed(base, 2), "application/rss+xml")
+    base, _ = _serve_feed(http_server, 2)
     result = app.test_cli_runner().invoke(args=["import", f"{base}/feed.xml"])
     assert result.exit_code == 0, result.output
     assert session.scalar(select(func.count()).select_from(Episode)) == 2
