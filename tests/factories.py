@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
-from showapp.models import Episode, Show
+from showapp.models import Episode, Guest, Show, Topic
 from showapp.services import urls
 from showapp.services.audio import files as audio_files
 from showapp.services.catalog import writes
@@ -93,3 +93,17 @@ def make_committed_episode(
     episode = make_episode(session, make_show(session, slug=show_slug), episodes_dir, **overrides)
     session.commit()
     return episode
+
+
+def add_topic(session: Session, episode: Episode, name: str) -> Topic:
+    """Tag the episode with the topic of that name, made if it is new."""
+    topic = writes.find_or_create_topic(session, name)
+    writes.tag_topic(session, episode, topic)
+    return topic
+
+
+def add_guest(session: Session, episode: Episode, name: str) -> Guest:
+    """Credit the guest of that name, made if new, on the episode."""
+    guest = writes.find_or_create_guest(session, name)
+    writes.credit_guest(session, episode, guest)
+    return guest

@@ -22,7 +22,7 @@ from showapp.media.recorder import get_recorder
 from showapp.models import Episode, Show
 from showapp.services.catalog import writes
 from showapp.services.stats import charts, rollups
-from tests.factories import APPLE, OVERCAST, make_show_with_episodes
+from tests.factories import APPLE, OVERCAST, add_guest, add_topic, make_show_with_episodes
 from tests.studio_helpers import csrf_token, login, make_user
 
 CHROME = (
@@ -46,11 +46,10 @@ def world(session: Session, episodes_dir: Path) -> World:
     show, (first, second) = make_show_with_episodes(
         session, episodes_dir, ["First talk", "Second talk"], slug="figures", title="Figures"
     )
-    hiring = writes.find_or_create_topic(session, "Hiring")
-    writes.tag_topic(session, first, hiring)
+    hiring = add_topic(session, first, "Hiring")
     writes.tag_topic(session, second, hiring)
-    writes.tag_topic(session, second, writes.find_or_create_topic(session, "Pricing"))
-    writes.credit_guest(session, first, writes.find_or_create_guest(session, "Grace Hopper"))
+    add_topic(session, second, "Pricing")
+    add_guest(session, first, "Grace Hopper")
     other, (other_episode,) = make_show_with_episodes(
         session, episodes_dir, ["Elsewhere"], slug="other", title="Other"
     )

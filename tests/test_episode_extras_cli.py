@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from showapp.models import Appearance, Chapter, Episode, Guest, Soundbite, Transcript
 from showapp.services.catalog import guests_topics, writes
-from tests.factories import make_committed_episode, make_show, write_mp3
+from tests.factories import add_topic, make_committed_episode, make_show, write_mp3
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def test_guest_and_topic_merge(runner: FlaskCliRunner, session: Session, episode
     ada = writes.find_or_create_guest(session, "Ada")
     ada2 = writes.find_or_create_guest(session, "Ada L")
     writes.credit_guest(session, episode, ada2)
-    writes.tag_topic(session, episode, writes.find_or_create_topic(session, "Tech"))
+    add_topic(session, episode, "Tech")
     writes.find_or_create_topic(session, "Technology")
     session.commit()
     result = runner.invoke(args=["guest", "merge", "ada", "ada-l"])

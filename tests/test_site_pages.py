@@ -21,7 +21,7 @@ from showapp import db
 from showapp.columns import utc_now
 from showapp.models import Episode, Show
 from showapp.services.catalog import writes
-from tests.factories import make_episode, make_show, make_show_with_episodes
+from tests.factories import add_guest, add_topic, make_episode, make_show, make_show_with_episodes
 
 
 def _page(client: FlaskClient, path: str, status: int = 200) -> str:
@@ -147,8 +147,8 @@ def test_drafts_and_unknown_things_are_friendly_404s(
 ) -> None:
     show = make_show(session, slug="leaders")
     draft = make_episode(session, show, episodes_dir, title="Draft", published_at=None)
-    writes.credit_guest(session, draft, writes.find_or_create_guest(session, "Ghost"))
-    writes.tag_topic(session, draft, writes.find_or_create_topic(session, "Hidden"))
+    add_guest(session, draft, "Ghost")
+    add_topic(session, draft, "Hidden")
     session.commit()
     page = _page(client, path, 404)
     assert "Search the episodes instead" in page

@@ -27,11 +27,11 @@ from showapp.models import (
     UserRole,
 )
 from showapp.services.audio import retagging
-from showapp.services.catalog import chapters, writes
+from showapp.services.catalog import chapters
 from showapp.services.catalog.chapters import ChapterEntry
 from showapp.services.search import queries as search_queries
 from tests.conftest import BASE_URL
-from tests.factories import make_episode, make_mp3, make_show
+from tests.factories import add_guest, add_topic, make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, login, make_user
 
 EPISODES = "/studio/shows/leaders/episodes"
@@ -456,10 +456,10 @@ def test_publishing_from_the_studio_tags_the_file(
 def people(admin: FlaskClient, session: Session, episodes_dir: Path) -> list[Episode]:
     show = studio_show(session)
     one, two = (make_episode(session, show, episodes_dir) for _ in range(2))
-    writes.credit_guest(session, one, writes.find_or_create_guest(session, "Grace Hopper"))
-    writes.credit_guest(session, two, writes.find_or_create_guest(session, "Grace M Hopper"))
+    add_guest(session, one, "Grace Hopper")
+    add_guest(session, two, "Grace M Hopper")
     for episode, name in ((one, "Mentoring"), (two, "Mentorship"), (two, "Careers")):
-        writes.tag_topic(session, episode, writes.find_or_create_topic(session, name))
+        add_topic(session, episode, name)
     session.commit()
     return [one, two]
 
