@@ -26,13 +26,12 @@ from sqlalchemy import func, select
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.servers import free_port, wait_for  # noqa: E402
+from bench.servers import bench_install, free_port, wait_for  # noqa: E402
 from showapp import create_app, db  # noqa: E402
 from showapp.columns import utc_now  # noqa: E402
 from showapp.media.delivery import record_request  # noqa: E402
 from showapp.media.recorder import init_recorder  # noqa: E402
 from showapp.models import MediaRequest  # noqa: E402
-from showapp.services import urls  # noqa: E402
 from showapp.services.audio import files as audio_files  # noqa: E402
 from showapp.services.catalog import writes  # noqa: E402
 from showapp.services.demo import tones  # noqa: E402
@@ -144,25 +143,17 @@ def make_install(root: Path) -> tuple[dict[str, str], str, Path]:
         "SECRET_KEY": "bench",
         "BASE_URL": "http://127.0.0.1",
     }
-    app = create_app(config, check_migrations=False)
-    db.upgrade(app)
     piece = tones.melody_mp3(1, 30)
     audio = piece * -(-SIZE // len(piece))  # whole MP3s end to end: about 50 MB
-    with app.app_context(), db.new_session(app) as session:
-        show = writes.create_show(
-            session,
-            slug="bench",
-            title="Bench",
-            feed_url=urls.feed_url("http://x", "show", show_slug="bench"),
-        )
-        with audio_files.staged_audio(io.BytesIO(audio), episodes, "bench", "bench.mp3") as staged:
-            episode = writes.create_episode(session, show, audio=staged, title="Fifty megabytes")
-            writes.publish_episode(episode, utc_now() - timedelta(days=1))
-            session.flush()
-            staged.keep()
-        session.commit()
-        name = episode.audio_file
-    db.get_engine(app).dispose()
+    with (
+        bench_install(config) as (session, show),
+        audio_files.staged_audio(io.BytesIO(audio), episodes, "bench", "bench.mp3") as staged,
+    ):
+        episode = writes.create_episode(session, show, audio=staged, title="Fifty megabytes")
+        writes.publish_episode(episode, utc_now() - timedelta(days=1))
+        session.flush()
+        staged.keep()
+    name = episode.audio_file
     assert name is not None
     env = {f"SHOWAPP_{key}": value for key, value in config.items()}
     return env, name, episodes

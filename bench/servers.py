@@ -1,9 +1,20 @@
-"""What every bench script needs to run servers side by side on 127.0.0.1."""
+"""What every bench script needs to run servers side by side on 127.0.0.1, and the install
+they serve."""
 
 from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from showapp import create_app, db
+from showapp.models import Show
+from showapp.services import urls
+from showapp.services.catalog import writes
 
 
 def free_port() -> int:
@@ -22,3 +33,21 @@ def wait_for(port: int, timeout: float = 30) -> None:
                 return
         time.sleep(0.1)
     raise RuntimeError(f"nothing listens on {port}")
+
+
+@contextmanager
+def bench_install(config: dict[str, Any]) -> Iterator[tuple[Session, Show]]:
+    """Migrate a new install from `config` and give a session holding its one show, "bench";
+    what the caller adds is committed, and the engine let go, at the end."""
+    app = create_app(config, check_migrations=False)
+    db.upgrade(app)
+    with app.app_context(), db.new_session(app) as session:
+        show = writes.create_show(
+            session,
+            slug="bench",
+            title="Bench",
+            feed_url=urls.feed_url("http://x", "show", show_slug="bench"),
+        )
+        yield session, show
+        session.commit()
+    db.get_engine(app).dispose()

@@ -13,7 +13,6 @@ import argparse
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from sqlalchemy import event, insert
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.servers import free_port  # noqa: E402
 from showapp import create_app, db  # noqa: E402
 from showapp.models import (  # noqa: E402
     Appearance,
@@ -154,12 +154,6 @@ def count_queries(url: str, media: Path, paths: dict[str, str]) -> dict[str, int
         counts[name] = len(statements)
     engine.dispose()
     return counts
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -18,26 +18,23 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
 
 import lameenc
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from showapp import create_app, db  # noqa: E402
-from showapp.services import accounts, urls  # noqa: E402
+from bench.servers import bench_install, free_port, wait_for  # noqa: E402
+from showapp.services import accounts  # noqa: E402
 from showapp.services.audio.mp3frames import parse_header  # noqa: E402
-from showapp.services.catalog import writes  # noqa: E402
 from showapp.services.demo import tones  # noqa: E402
+from tests.studio_helpers import live_login  # noqa: E402
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 PASSWORD = "benchmark password"
@@ -84,12 +81,6 @@ def _whole_frames(data: bytes) -> int:
     return position
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_gunicorn(
     app_spec: str, env: dict[str, str], cwd: Path
 ) -> tuple[subprocess.Popen[bytes], int]:
@@ -100,14 +91,8 @@ def start_gunicorn(
         cwd=cwd, env={**os.environ, **env},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return process, port
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"gunicorn for {app_spec} did not start")
+    wait_for(port)
+    return process, port
 
 
 def worker_pid(master: int) -> int:
@@ -118,34 +103,6 @@ def worker_pid(master: int) -> int:
 def peak_rss_kb(pid: int) -> int:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
-
-
-def request(
-    port: int, method: str, path: str, body: str | None, cookie: str
-) -> tuple[int, str, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
-    connection.request(method, path, body=body, headers=headers)
-    response = connection.getresponse()
-    text = response.read().decode()
-    jar: SimpleCookie = SimpleCookie()
-    for header in response.headers.get_all("Set-Cookie") or []:
-        jar.load(header)
-    connection.close()
-    return response.status, text, "; ".join(f"{k}={v.value}" for k, v in jar.items()) or cookie
-
-
-def token_in(page: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-
-
-def sign_in(port: int) -> tuple[str, str]:
-    _, page, cookie = request(port, "GET", "/studio/login", None, "")
-    form = {"email": "bench@example.com", "password": PASSWORD, "csrf_token": token_in(page)}
-    status, _, cookie = request(port, "POST", "/studio/login", urlencode(form), cookie)
-    assert status == 303, status
-    _, page, _ = request(port, "GET", "/studio/shows/bench/episodes", None, cookie)
-    return cookie, token_in(page)
 
 
 def upload(port: int, path: str, audio: Path, cookie: str = "", token: str = "") -> float:
@@ -189,22 +146,10 @@ def prepare_showapp(work: Path) -> dict[str, str]:
         "SHOWAPP_MAX_CONTENT_LENGTH": str(1 << 30),
         "SHOWAPP_BASE_URL": "http://127.0.0.1",
     }
-    app = create_app(
-        {"DATABASE_URL": env["SHOWAPP_DATABASE_URL"], "EPISODES_DIR": env["SHOWAPP_EPISODES_DIR"],
-         "SECRET_KEY": "bench-secret-key"}, check_migrations=False,
-    )  # fmt: skip
-    db.upgrade(app)
-    with app.app_context(), db.new_session(app) as session:
-        show = writes.create_show(
-            session,
-            slug="bench",
-            title="Bench",
-            feed_url=urls.feed_url("http://x", "show", show_slug="bench"),
-        )
+    config = {key: env[f"SHOWAPP_{key}"] for key in ("DATABASE_URL", "EPISODES_DIR", "SECRET_KEY")}
+    with bench_install(config) as (session, show):
         admin = accounts.create_admin(session, "bench@example.com", PASSWORD)
         accounts.set_host_shows(session, admin, [show.id])
-        session.commit()
-    db.get_engine(app).dispose()
     return env
 
 
@@ -235,7 +180,8 @@ def bench_size(work: Path, size: int, small: Path) -> None:
 
     def post_showapp(port: int, warmup: bool) -> float:
         if warmup:
-            session["cookie"], session["token"] = sign_in(port)
+            base = f"http://127.0.0.1:{port}"
+            session["cookie"], session["token"] = live_login(base, "bench@example.com", PASSWORD)
             return upload(port, studio_path, small, session["cookie"], session["token"])
         return upload(port, studio_path, audio, session["cookie"], session["token"])
 

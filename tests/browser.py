@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from showapp.config import REPO_ROOT
+from tests.conftest import require
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "site"
 AXE_DIR = REPO_ROOT / ".cache" / "axe"
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+STUDIO_VIEWPORT = {"width": 1200, "height": 900}
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -50,21 +52,37 @@ def install_axe() -> Path | None:
 
 
 @contextmanager
-def browser_page(viewport: str) -> Iterator[tuple[Any, list[str]]]:
-    """A page at a viewport, and the list its console errors and page errors land in."""
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright; the test is skipped (in CI, failed) without it."""
+    require(CHROMIUM.exists(), "chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport=VIEWPORTS[viewport])  # type: ignore[arg-type]
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            yield page, errors
+            yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def browser_page(viewport: str) -> Iterator[tuple[Any, list[str]]]:
+    """A page at a viewport, and the list its console errors and page errors land in."""
+    with chromium() as browser:
+        context = browser.new_context(viewport=VIEWPORTS[viewport])
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        yield page, errors
+
+
+@contextmanager
+def studio_page(shots: Path) -> Iterator[Any]:
+    """A page at the studio tests' desktop size; their screenshots go to `shots`."""
+    shots.mkdir(parents=True, exist_ok=True)
+    with chromium() as browser:
+        yield browser.new_page(viewport=STUDIO_VIEWPORT)
 
 
 def serious_violations(page: Any, axe_js: Path) -> list[str]:

@@ -8,6 +8,8 @@ import shutil
 import threading
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import HTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
@@ -18,12 +20,13 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
 
 from showapp import create_app, db
 from showapp.config import REPO_ROOT
 from showapp.media.recorder import get_recorder
-from showapp.models import Base
+from showapp.models import Base, Show
+from tests.factories import make_show_with_episodes
 
 POSTGRES_URL = os.environ.get("SHOWAPP_TEST_DATABASE_URL", "")
 STRICT = os.environ.get("SHOWAPP_TEST_STRICT") == "1"
@@ -83,16 +86,28 @@ def _test_config(url: str, episodes_dir: Path, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _database(migrated_database: str, copy: Path) -> str:
+    """A migrated database of one's own: PostgreSQL's, or `copy` made of the SQLite template."""
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    shutil.copyfile(migrated_database.removeprefix("sqlite:///"), copy)
+    return "sqlite:///" + str(copy)
+
+
 @pytest.fixture
 def app_config(migrated_database: str, tmp_path: Path) -> dict[str, Any]:
+    return _test_config(
+        _database(migrated_database, tmp_path / "showapp.sqlite3"), tmp_path / "episodes"
+    )
+
+
+def fresh_app(app: Flask, tmp_path: Path, migrated_database: str) -> Flask:
+    """A second install, empty, to import into (on PostgreSQL the one database is emptied: end
+    the test's own transactions first). The caller disposes of its engine."""
     if POSTGRES_URL:
-        url = POSTGRES_URL
-    else:
-        template = Path(migrated_database.removeprefix("sqlite:///"))
-        copy = tmp_path / "showapp.sqlite3"
-        shutil.copyfile(template, copy)
-        url = "sqlite:///" + str(copy)
-    return _test_config(url, tmp_path / "episodes")
+        _truncate_all(app)
+    url = _database(migrated_database, tmp_path / "fresh.sqlite3")
+    return create_app(_test_config(url, tmp_path / "fresh-media"))
 
 
 class ClosingClient(FlaskClient):
@@ -174,15 +189,32 @@ def episodes_dir(app: Flask) -> Path:
     return Path(app.config["EPISODES_DIR"])
 
 
+@contextmanager
+def serving(server: HTTPServer) -> Iterator[str]:
+    """Run `server` in a thread; yield its base URL; stop and close it afterwards."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{server.server_address[0]!s}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The app served over real HTTP on 127.0.0.1 in a thread; yields its base URL."""
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(make_server("127.0.0.1", 0, app, threaded=True)) as url:
+        yield url
+
+
+@pytest.fixture
+def pod(session: Session, episodes_dir: Path) -> Show:
+    """The show "Pod" at /pod/ with one published episode, "First", committed."""
+    show, _ = make_show_with_episodes(session, episodes_dir, ["First"], slug="pod", title="Pod")
+    session.commit()
+    return show
 
 
 @pytest.fixture

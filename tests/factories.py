@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
-from showapp.models import Episode, Show
+from showapp.models import Episode, Guest, Show, Topic
 from showapp.services import urls
 from showapp.services.audio import files as audio_files
 from showapp.services.catalog import writes
@@ -75,3 +76,34 @@ def make_episode(
         session.flush()
         staged.keep()
     return episode
+
+
+def make_show_with_episodes(
+    session: Session, episodes_dir: Path, titles: Sequence[str], **show_fields: Any
+) -> tuple[Show, list[Episode]]:
+    """A show and a published episode of each title, in that order."""
+    show = make_show(session, **show_fields)
+    return show, [make_episode(session, show, episodes_dir, title=title) for title in titles]
+
+
+def make_committed_episode(
+    session: Session, episodes_dir: Path, show_slug: str, **overrides: Any
+) -> Episode:
+    """An episode of a show of its own, committed: the one subject of a test."""
+    episode = make_episode(session, make_show(session, slug=show_slug), episodes_dir, **overrides)
+    session.commit()
+    return episode
+
+
+def add_topic(session: Session, episode: Episode, name: str) -> Topic:
+    """Tag the episode with the topic of that name, made if it is new."""
+    topic = writes.find_or_create_topic(session, name)
+    writes.tag_topic(session, episode, topic)
+    return topic
+
+
+def add_guest(session: Session, episode: Episode, name: str) -> Guest:
+    """Credit the guest of that name, made if new, on the episode."""
+    guest = writes.find_or_create_guest(session, name)
+    writes.credit_guest(session, episode, guest)
+    return guest

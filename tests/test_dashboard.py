@@ -22,7 +22,7 @@ from showapp.media.recorder import get_recorder
 from showapp.models import Episode, Show
 from showapp.services.catalog import writes
 from showapp.services.stats import charts, rollups
-from tests.factories import APPLE, OVERCAST, make_episode, make_show
+from tests.factories import APPLE, OVERCAST, add_guest, add_topic, make_show_with_episodes
 from tests.studio_helpers import csrf_token, login, make_user
 
 CHROME = (
@@ -43,16 +43,16 @@ class World:
 
 @pytest.fixture
 def world(session: Session, episodes_dir: Path) -> World:
-    show = make_show(session, slug="figures", title="Figures")
-    first = make_episode(session, show, episodes_dir, title="First talk")
-    second = make_episode(session, show, episodes_dir, title="Second talk")
-    hiring = writes.find_or_create_topic(session, "Hiring")
-    writes.tag_topic(session, first, hiring)
+    show, (first, second) = make_show_with_episodes(
+        session, episodes_dir, ["First talk", "Second talk"], slug="figures", title="Figures"
+    )
+    hiring = add_topic(session, first, "Hiring")
     writes.tag_topic(session, second, hiring)
-    writes.tag_topic(session, second, writes.find_or_create_topic(session, "Pricing"))
-    writes.credit_guest(session, first, writes.find_or_create_guest(session, "Grace Hopper"))
-    other = make_show(session, slug="other", title="Other")
-    other_episode = make_episode(session, other, episodes_dir, title="Elsewhere")
+    add_topic(session, second, "Pricing")
+    add_guest(session, first, "Grace Hopper")
+    other, (other_episode,) = make_show_with_episodes(
+        session, episodes_dir, ["Elsewhere"], slug="other", title="Other"
+    )
     make_user(session, "host@example.com", shows=[show])
     make_user(session, "stranger@example.com", shows=[other])
     session.commit()
@@ -99,6 +99,15 @@ def _listen(app: Flask, live_server: str, world: World) -> None:
         assert _get(live_server, path, agent, hint, **headers) in {200, 206}
 
 
+@pytest.fixture
+def host(app: Flask, live_server: str, world: World) -> FlaskClient:
+    """The show's host, signed in, once the downloads of _listen have been made."""
+    _listen(app, live_server, world)
+    client = app.test_client()
+    login(client, "host@example.com")
+    return client
+
+
 def _refresh(client: FlaskClient, days: str = "30") -> str:
     token = csrf_token(client, "/studio/shows/figures/downloads")
     response = client.post(
@@ -127,19 +136,16 @@ def _text(element: lxml.html.HtmlElement) -> str:
 
 
 def test_dashboard_shows_recorded_downloads_and_every_csv_matches(
-    app: Flask, live_server: str, world: World, session: Session
+    app: Flask, host: FlaskClient, world: World
 ) -> None:
-    _listen(app, live_server, world)
-    client = app.test_client()
-    login(client, "host@example.com")
     recorder = get_recorder(app)
     assert recorder is not None
     recorder.flush()
-    before = client.get("/studio/shows/figures/downloads").get_data(as_text=True)
+    before = host.get("/studio/shows/figures/downloads").get_data(as_text=True)
     assert "No downloads yet" in before and "have not been rolled up yet" in before
     assert "<strong>8</strong> new requests wait to be counted" in before  # not the other show's
 
-    html = _refresh(client)
+    html = _refresh(host)
     assert "Figures refreshed: 9 new requests read, 1 days updated." in html
     page = lxml.html.fromstring(html)
     today = datetime.now(UTC).date()
@@ -176,24 +182,24 @@ def test_dashboard_shows_recorded_downloads_and_every_csv_matches(
     ]
 
     # Every table's CSV holds what the page shows.
-    assert _csv(client, "totals") == [["days", "downloads"], ["7", "5"], ["30", "5"], ["90", "5"]]
-    per_day = _csv(client, "per-day")
+    assert _csv(host, "totals") == [["days", "downloads"], ["7", "5"], ["30", "5"], ["90", "5"]]
+    per_day = _csv(host, "per-day")
     assert len(per_day) == 31 and per_day[-1] == [today.isoformat(), "5"]
     assert sum(int(n) for _, n in per_day[1:]) == 5
-    assert _csv(client, "sources") == [
+    assert _csv(host, "sources") == [
         ["source", "downloads"],
         ["feed", "3"],
         ["embed", "1"],
         ["web", "1"],
     ]
-    assert _csv(client, "apps")[1:] == [["Apple Podcasts", "2"], ["Chrome", "2"], ["Overcast", "1"]]
-    assert _csv(client, "topics") == [["topic", "downloads"], ["Hiring", "5"], ["Pricing", "2"]]
-    assert _csv(client, "guests") == [["guest", "downloads"], ["Grace Hopper", "3"]]
-    platforms = _csv(client, "platforms")
+    assert _csv(host, "apps")[1:] == [["Apple Podcasts", "2"], ["Chrome", "2"], ["Overcast", "1"]]
+    assert _csv(host, "topics") == [["topic", "downloads"], ["Hiring", "5"], ["Pricing", "2"]]
+    assert _csv(host, "guests") == [["guest", "downloads"], ["Grace Hopper", "3"]]
+    platforms = _csv(host, "platforms")
     assert platforms[0] == ["platform", "downloads"]
     assert [row[:2] for row in _table(page, "platforms-heading")] == platforms[1:]
     assert sum(int(n) for _, n in platforms[1:]) == 5
-    episodes = {row["episode"]: row for row in csv.DictReader(io.StringIO(_csv_text(client)))}
+    episodes = {row["episode"]: row for row in csv.DictReader(io.StringIO(_csv_text(host)))}
     assert {t: (r["first_7_days"], r["all_time"]) for t, r in episodes.items()} == {
         "First talk": ("3", "3"),
         "Second talk": ("2", "2"),
@@ -208,9 +214,9 @@ def test_dashboard_shows_recorded_downloads_and_every_csv_matches(
     assert len(page.xpath("//figure[@class='chart-frame']//*[local-name()='svg']")) == 2
 
     # Running it again changes nothing.
-    again = _refresh(client)
+    again = _refresh(host)
     assert "Figures refreshed: 0 new requests read, 0 days updated." in again
-    assert _csv(client, "totals")[1] == ["7", "5"]
+    assert _csv(host, "totals")[1] == ["7", "5"]
 
 
 def _csv_text(client: FlaskClient) -> str:
@@ -229,22 +235,17 @@ def test_site_and_embed_players_mark_their_plays_and_the_feed_does_not(
     assert f"http://podcast.test{audio}" in enclosures
 
 
-def test_the_period_chooses_the_chart_and_tables(
-    app: Flask, live_server: str, world: World, session: Session
-) -> None:
-    _listen(app, live_server, world)
-    client = app.test_client()
-    login(client, "host@example.com")
-    page = lxml.html.fromstring(_refresh(client, days="7"))
+def test_the_period_chooses_the_chart_and_tables(host: FlaskClient) -> None:
+    page = lxml.html.fromstring(_refresh(host, days="7"))
     assert page.xpath('//nav[@aria-label="Period"]/a[@aria-current="page"]/text()') == ["7 days"]
     titles = page.xpath("//figure//*[local-name()='svg']/*[local-name()='title']/text()")
     assert titles == ["Downloads per day, last 7 days"] * 2
     assert len(page.xpath("//figure//*[local-name()='circle']")) == 2 * 7
-    assert len(_csv(client, "per-day", days=7)) == 8
-    assert len(_csv(client, "per-day", days=90)) == 91
-    assert client.get("/studio/shows/figures/downloads?days=12").status_code == 400
-    assert client.get("/studio/shows/figures/downloads?days=x").status_code == 400
-    assert client.get("/studio/shows/figures/downloads/secrets.csv").status_code == 404
+    assert len(_csv(host, "per-day", days=7)) == 8
+    assert len(_csv(host, "per-day", days=90)) == 91
+    assert host.get("/studio/shows/figures/downloads?days=12").status_code == 400
+    assert host.get("/studio/shows/figures/downloads?days=x").status_code == 400
+    assert host.get("/studio/shows/figures/downloads/secrets.csv").status_code == 404
 
 
 def test_empty_show_has_an_empty_state_and_empty_exports(client: FlaskClient, world: World) -> None:

@@ -11,10 +11,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
-from showapp.services.catalog import writes
 from tests.browser import CHROMIUM, VIEWPORTS, browser_page, install_axe, serious_violations
 from tests.conftest import require
-from tests.factories import make_episode, make_show
+from tests.factories import add_guest, add_topic, make_episode, make_show
 from tests.studio_helpers import PASSWORD, make_user
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "dashboard"
@@ -31,8 +30,8 @@ def listened(app: Flask, session: Session, episodes_dir: Path, live_server: str)
     show = make_show(session, slug="figures", title="Figures")
     for n, title in enumerate(["How we hire engineers", "A very long conversation title " * 3]):
         episode = make_episode(session, show, episodes_dir, title=title)
-        writes.tag_topic(session, episode, writes.find_or_create_topic(session, f"Topic {n}"))
-        writes.credit_guest(session, episode, writes.find_or_create_guest(session, f"Guest {n}"))
+        add_topic(session, episode, f"Topic {n}")
+        add_guest(session, episode, f"Guest {n}")
         for agent in AGENTS[: n + 3]:
             request = urllib.request.Request(
                 f"{live_server}/media/{episode.audio_file}", headers={"User-Agent": agent}

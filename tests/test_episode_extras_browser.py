@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
 from showapp.models import Episode
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import require
+from tests.browser import studio_page
 from tests.factories import make_episode, make_show
 from tests.studio_helpers import PASSWORD, make_user
 
@@ -29,16 +28,8 @@ VTT = (
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    require(CHROMIUM.exists(), "chromium")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1200, "height": 900})
-        finally:
-            browser.close()
+    with studio_page(SHOTS) as page:
+        yield page
 
 
 def _audio_time(page: Any) -> float:

@@ -13,14 +13,12 @@ from sqlalchemy.orm import Session
 
 from showapp.models import Appearance, Chapter, Episode, Guest, Soundbite, Transcript
 from showapp.services.catalog import guests_topics, writes
-from tests.factories import make_episode, make_show, write_mp3
+from tests.factories import add_topic, make_committed_episode, make_show, write_mp3
 
 
 @pytest.fixture
 def episode(session: Session, episodes_dir: Path) -> Episode:
-    episode = make_episode(session, make_show(session, slug="leaders"), episodes_dir)
-    session.commit()
-    return episode
+    return make_committed_episode(session, episodes_dir, "leaders")
 
 
 def _count(session: Session, model: type) -> int:
@@ -45,17 +43,6 @@ def test_chapters_import_stores_and_retags_a_published_episode(
     assert episode.audio_file != old_file
     tags = ID3(episodes_dir / str(episode.audio_file))
     assert [str(c.sub_frames["TIT2"]) for c in tags.getall("CHAP")] == ["Hello"]
-
-
-def test_chapters_import_refuses_a_bad_file(
-    runner: FlaskCliRunner, session: Session, episode: Episode, tmp_path: Path
-) -> None:
-    bad = tmp_path / "chapters.json"
-    bad.write_text('{"version": "1.2.0", "chapters": [{"startTime": 99, "title": "Late"}]}')
-    result = runner.invoke(args=["chapters", "import", f"leaders/{episode.slug}", str(bad)])
-    assert result.exit_code == 1
-    assert "/chapters/0: starts at 0:01:39, after the audio ends" in result.output
-    assert _count(session, Chapter) == 0
 
 
 def test_chapters_from_the_audio_file(
@@ -84,25 +71,52 @@ def test_transcript_add_warns_about_length(
     assert _count(session, Transcript) == 1
 
 
-def test_transcript_add_refuses_other_formats(
-    runner: FlaskCliRunner, session: Session, episode: Episode, tmp_path: Path
-) -> None:
-    text = tmp_path / "talk.txt"
-    text.write_text("Just some words.\n")
-    result = runner.invoke(args=["transcript", "add", f"leaders/{episode.slug}", str(text)])
+@pytest.mark.parametrize(
+    ("command", "file", "options", "message", "model"),
+    [
+        pytest.param(
+            ["chapters", "import"],
+            (
+                "chapters.json",
+                '{"version": "1.2.0", "chapters": [{"startTime": 99, "title": "Late"}]}',
+            ),
+            [],
+            "/chapters/0: starts at 0:01:39, after the audio ends",
+            Chapter,
+            id="chapters-past-the-end",
+        ),
+        pytest.param(
+            ["transcript", "add"],
+            ("talk.txt", "Just some words.\n"),
+            [],
+            "not WebVTT or SRT",
+            Transcript,
+            id="transcript-other-format",
+        ),
+        pytest.param(
+            ["soundbite", "add"],
+            None,
+            ["--start", "2", "--duration", "30"],
+            "past the end of the audio",
+            Soundbite,
+            id="soundbite-past-the-end",
+        ),
+    ],
+)
+def test_bad_input_is_refused_and_stores_nothing(
+    runner: FlaskCliRunner, session: Session, episode: Episode, tmp_path: Path,
+    command: list[str], file: tuple[str, str] | None, options: list[str], message: str,
+    model: type,
+) -> None:  # fmt: skip
+    files = []
+    if file is not None:
+        name, content = file
+        (tmp_path / name).write_text(content)
+        files.append(str(tmp_path / name))
+    result = runner.invoke(args=[*command, f"leaders/{episode.slug}", *files, *options])
     assert result.exit_code == 1
-    assert "not WebVTT or SRT" in result.output
-    assert _count(session, Transcript) == 0
-
-
-def test_soundbite_past_the_end_is_refused(
-    runner: FlaskCliRunner, session: Session, episode: Episode
-) -> None:
-    args = ["soundbite", "add", f"leaders/{episode.slug}", "--start", "2", "--duration", "30"]
-    result = runner.invoke(args=args)
-    assert result.exit_code == 1
-    assert "past the end of the audio" in result.output
-    assert _count(session, Soundbite) == 0
+    assert message in result.output
+    assert _count(session, model) == 0
 
 
 def test_unknown_episode_is_named(runner: FlaskCliRunner, episode: Episode) -> None:
@@ -117,7 +131,7 @@ def test_guest_and_topic_merge(runner: FlaskCliRunner, session: Session, episode
     ada = writes.find_or_create_guest(session, "Ada")
     ada2 = writes.find_or_create_guest(session, "Ada L")
     writes.credit_guest(session, episode, ada2)
-    writes.tag_topic(session, episode, writes.find_or_create_topic(session, "Tech"))
+    add_topic(session, episode, "Tech")
     writes.find_or_create_topic(session, "Technology")
     session.commit()
     result = runner.invoke(args=["guest", "merge", "ada", "ada-l"])

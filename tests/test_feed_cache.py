@@ -23,17 +23,9 @@ from showapp.services.feeds import rebuild as feed_rebuild
 from showapp.services.feeds import settings as feed_settings
 from showapp.services.feeds.rendering import FeedRef, FeedSite
 from tests.conftest import BASE_URL
-from tests.factories import make_episode, make_show
+from tests.factories import make_episode
 
 FEED = "/pod/feed.xml"
-
-
-@pytest.fixture
-def show(session: Session, episodes_dir: Path) -> Show:
-    show = make_show(session, slug="pod", title="Pod")
-    make_episode(session, show, episodes_dir, title="First")
-    session.commit()
-    return show
 
 
 def _titles(client: FlaskClient, path: str = FEED) -> list[str]:
@@ -42,7 +34,7 @@ def _titles(client: FlaskClient, path: str = FEED) -> list[str]:
     return [e.title for e in feedparser.parse(response.data).entries]
 
 
-def test_validators_and_cache_headers(client: FlaskClient, show: Show) -> None:
+def test_validators_and_cache_headers(client: FlaskClient, pod: Show) -> None:
     response = client.get(FEED)
     etag = response.headers["ETag"]
     assert etag.startswith('"') and etag.endswith('"') and not etag.startswith("W/")
@@ -53,7 +45,7 @@ def test_validators_and_cache_headers(client: FlaskClient, show: Show) -> None:
     assert client.get(FEED).headers["ETag"] == etag  # served from the cache, unchanged
 
 
-def test_if_none_match_gets_an_empty_304(client: FlaskClient, show: Show) -> None:
+def test_if_none_match_gets_an_empty_304(client: FlaskClient, pod: Show) -> None:
     etag = client.get(FEED).headers["ETag"]
     response = client.get(FEED, headers={"If-None-Match": etag})
     assert response.status_code == 304
@@ -63,7 +55,7 @@ def test_if_none_match_gets_an_empty_304(client: FlaskClient, show: Show) -> Non
     assert client.get(FEED, headers={"If-None-Match": f'"x", W/{etag}'}).status_code == 304
 
 
-def test_if_modified_since(client: FlaskClient, show: Show) -> None:
+def test_if_modified_since(client: FlaskClient, pod: Show) -> None:
     last_modified = client.get(FEED).headers["Last-Modified"]
     assert client.get(FEED, headers={"If-Modified-Since": last_modified}).status_code == 304
     earlier = http_date(datetime.now(UTC) - timedelta(days=2))
@@ -73,7 +65,7 @@ def test_if_modified_since(client: FlaskClient, show: Show) -> None:
     assert client.get(FEED, headers=both).status_code == 200
 
 
-def test_gzip_when_accepted_compressed_once(client: FlaskClient, show: Show, app: Flask) -> None:
+def test_gzip_when_accepted_compressed_once(client: FlaskClient, pod: Show, app: Flask) -> None:
     plain = client.get(FEED)
     zipped = client.get(FEED, headers={"Accept-Encoding": "gzip, deflate"})
     assert zipped.headers["Content-Encoding"] == "gzip"
@@ -93,9 +85,9 @@ def test_gzip_when_accepted_compressed_once(client: FlaskClient, show: Show, app
     assert files.path(digest, ".xml").read_bytes() == plain.data
 
 
-def test_edit_rebuilds_the_feed(client: FlaskClient, show: Show, session: Session) -> None:
+def test_edit_rebuilds_the_feed(client: FlaskClient, pod: Show, session: Session) -> None:
     etag = client.get(FEED).headers["ETag"]
-    show.title = "Pod Renamed"
+    pod.title = "Pod Renamed"
     session.commit()
     response = client.get(FEED, headers={"If-None-Match": etag})
     assert response.status_code == 200
@@ -103,9 +95,9 @@ def test_edit_rebuilds_the_feed(client: FlaskClient, show: Show, session: Sessio
 
 
 def test_guest_rename_reaches_every_feed_that_shows_them(
-    client: FlaskClient, show: Show, session: Session, episodes_dir: Path
+    client: FlaskClient, pod: Show, session: Session, episodes_dir: Path
 ) -> None:
-    episode = make_episode(session, show, episodes_dir, title="With guest")
+    episode = make_episode(session, pod, episodes_dir, title="With guest")
     guest = writes.find_or_create_guest(session, "Ana Lima")
     writes.credit_guest(session, episode, guest)
     session.commit()
@@ -117,7 +109,7 @@ def test_guest_rename_reaches_every_feed_that_shows_them(
 
 
 def test_core_insert_through_the_session_invalidates_too(
-    client: FlaskClient, show: Show, session: Session, episodes_dir: Path
+    client: FlaskClient, pod: Show, session: Session, episodes_dir: Path
 ) -> None:
     topic = writes.find_or_create_topic(session, "Money")
     session.commit()
@@ -130,10 +122,10 @@ def test_core_insert_through_the_session_invalidates_too(
 
 
 def test_scheduled_episode_appears_when_its_time_comes_without_a_worker(
-    client: FlaskClient, show: Show, session: Session, episodes_dir: Path
+    client: FlaskClient, pod: Show, session: Session, episodes_dir: Path
 ) -> None:
     go_live = datetime.now(UTC) + timedelta(seconds=1.5)
-    make_episode(session, show, episodes_dir, title="Later", published_at=go_live)
+    make_episode(session, pod, episodes_dir, title="Later", published_at=go_live)
     session.commit()
     assert _titles(client) == ["First"]
     etag = client.get(FEED).headers["ETag"]
@@ -143,11 +135,11 @@ def test_scheduled_episode_appears_when_its_time_comes_without_a_worker(
 
 
 def test_cache_row_knows_the_next_go_live(
-    app: Flask, show: Show, session: Session, episodes_dir: Path
+    app: Flask, pod: Show, session: Session, episodes_dir: Path
 ) -> None:
     now = datetime.now(UTC)
     later = now + timedelta(hours=3)
-    make_episode(session, show, episodes_dir, title="Later", published_at=later)
+    make_episode(session, pod, episodes_dir, title="Later", published_at=later)
     session.commit()
     site = FeedSite(BASE_URL, "Net")
     ref = FeedRef("show", show_slug="pod")
@@ -165,40 +157,40 @@ def test_cache_row_knows_the_next_go_live(
 
 
 def test_moved_feed_answers_301_and_carries_new_feed_url(
-    client: FlaskClient, show: Show, session: Session
+    client: FlaskClient, pod: Show, session: Session
 ) -> None:
     client.get(FEED)
-    feed_settings.move_feed(show, "https://feeds.example.com/pod.xml")
+    feed_settings.move_feed(pod, "https://feeds.example.com/pod.xml")
     session.commit()
     response = client.get(FEED)
     assert response.status_code == 301
     assert response.headers["Location"] == "https://feeds.example.com/pod.xml"
     from showapp.services.feeds import rss
 
-    body = rss.build_feed(show, [], BASE_URL)
+    body = rss.build_feed(pod, [], BASE_URL)
     assert b"<itunes:new-feed-url>https://feeds.example.com/pod.xml</itunes:new-feed-url>" in body
-    feed_settings.move_feed(show, "")
+    feed_settings.move_feed(pod, "")
     session.commit()
     assert client.get(FEED).status_code == 200
 
 
-def test_bad_new_feed_url_is_refused(show: Show) -> None:
+def test_bad_new_feed_url_is_refused(pod: Show) -> None:
     from showapp.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
-        feed_settings.move_feed(show, "feeds.example.com/pod.xml")
-    assert show.new_feed_url == ""
+        feed_settings.move_feed(pod, "feeds.example.com/pod.xml")
+    assert pod.new_feed_url == ""
 
 
-def test_locked_and_blocked_show(client: FlaskClient, show: Show, session: Session) -> None:
-    show.locked, show.itunes_block = True, True
+def test_locked_and_blocked_show(client: FlaskClient, pod: Show, session: Session) -> None:
+    pod.locked, pod.itunes_block = True, True
     session.commit()
     body = client.get(FEED).data
     assert b'<podcast:locked owner="ada@example.com">yes</podcast:locked>' in body
     assert b"<itunes:block>Yes</itunes:block>" in body
 
 
-def test_feed_is_served_over_real_http(live_server: str, show: Show) -> None:
+def test_feed_is_served_over_real_http(live_server: str, pod: Show) -> None:
     import urllib.request
 
     with urllib.request.urlopen(live_server + FEED) as response:

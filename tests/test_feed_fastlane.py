@@ -4,7 +4,6 @@ view sends; anything it cannot answer goes on to the app."""
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -13,19 +12,10 @@ from sqlalchemy.orm import Session
 
 from showapp.models import Show
 from showapp.services.feeds import settings as feed_settings
-from tests.factories import make_episode, make_show
 
 FEED = "/pod/feed.xml"
 COMPARED = ("Content-Type", "Content-Length", "Content-Encoding", "ETag", "Last-Modified",
             "Cache-Control", "Vary")  # fmt: skip
-
-
-@pytest.fixture
-def show(session: Session, episodes_dir: Path) -> Show:
-    show = make_show(session, slug="pod", title="Pod")
-    make_episode(session, show, episodes_dir, title="First")
-    session.commit()
-    return show
 
 
 @pytest.fixture
@@ -48,7 +38,7 @@ def _headers(response: object) -> dict[str, str | None]:
 
 @pytest.mark.parametrize("coding", [{}, {"Accept-Encoding": "gzip"}])
 def test_fresh_feed_is_answered_before_flask_with_the_views_headers(
-    client: FlaskClient, show: Show, flask_calls: list[str], coding: dict[str, str]
+    client: FlaskClient, pod: Show, flask_calls: list[str], coding: dict[str, str]
 ) -> None:
     built = client.get(FEED, headers=coding)  # stale: the view rebuilds and answers
     assert flask_calls == [FEED]
@@ -62,7 +52,7 @@ def test_fresh_feed_is_answered_before_flask_with_the_views_headers(
 
 
 def test_revalidation_and_head_in_the_fast_lane(
-    client: FlaskClient, show: Show, flask_calls: list[str]
+    client: FlaskClient, pod: Show, flask_calls: list[str]
 ) -> None:
     first = client.get(FEED)
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
@@ -78,13 +68,13 @@ def test_revalidation_and_head_in_the_fast_lane(
 
 
 def test_what_the_fast_lane_cannot_answer_reaches_the_app(
-    client: FlaskClient, show: Show, session: Session, flask_calls: list[str]
+    client: FlaskClient, pod: Show, session: Session, flask_calls: list[str]
 ) -> None:
     client.get(FEED)
     assert client.get("/nope/feed.xml").status_code == 404
     # The app refuses it (its CSRF check runs before routing does, and before our counter).
     assert client.post(FEED).status_code == 400
-    feed_settings.move_feed(show, "https://feeds.example.com/pod.xml")
+    feed_settings.move_feed(pod, "https://feeds.example.com/pod.xml")
     session.commit()
     assert client.get(FEED).status_code == 301  # stale, rebuilt by the view
     assert client.get(FEED).status_code == 301  # moved feeds are the view's to answer

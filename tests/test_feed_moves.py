@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from showapp.models import FeedCache, Guest, Topic
-from showapp.services.catalog import guests_topics, writes
+from showapp.services.catalog import guests_topics
 from tests.conftest import BASE_URL
-from tests.factories import make_episode, make_show
+from tests.factories import add_guest, add_topic, make_show_with_episodes
 
 
 @dataclass
@@ -28,17 +28,13 @@ class Catalog:
 
 @pytest.fixture
 def catalog(session: Session, episodes_dir: Path) -> Catalog:
-    show = make_show(session, slug="pod", title="Pod")
-    first = make_episode(session, show, episodes_dir, title="First talk")
-    second = make_episode(session, show, episodes_dir, title="Second talk")
-    guest = writes.find_or_create_guest(session, "Ana Lima")
-    duplicate_guest = writes.find_or_create_guest(session, "Ana L.")
-    topic = writes.find_or_create_topic(session, "Sponsorship")
-    duplicate_topic = writes.find_or_create_topic(session, "Sponsors")
-    writes.credit_guest(session, first, guest)
-    writes.credit_guest(session, second, duplicate_guest)
-    writes.tag_topic(session, first, topic)
-    writes.tag_topic(session, second, duplicate_topic)
+    _, (first, second) = make_show_with_episodes(
+        session, episodes_dir, ["First talk", "Second talk"], slug="pod", title="Pod"
+    )
+    guest = add_guest(session, first, "Ana Lima")
+    duplicate_guest = add_guest(session, second, "Ana L.")
+    topic = add_topic(session, first, "Sponsorship")
+    duplicate_topic = add_topic(session, second, "Sponsors")
     session.commit()
     return Catalog(guest, duplicate_guest, topic, duplicate_topic)
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from showapp.models import Episode
 from tests.conftest import http_get, require
-from tests.factories import make_episode, make_show
+from tests.factories import make_show_with_episodes
 from tests.nginx import NGINX, free_port, readme_block, running_nginx
 
 FEED = "/pod/feed.xml"
@@ -69,9 +69,9 @@ def nginx(app_requests: list[str], live_server: str, tmp_path: Path) -> Iterator
 
 @pytest.fixture
 def episode(session: Session, episodes_dir: Path) -> Episode:
-    show = make_show(session, slug="pod", title="Pod")
-    make_episode(session, show, episodes_dir, title="An older talk")
-    episode = make_episode(session, show, episodes_dir, title="Before the edit")
+    _, (_, episode) = make_show_with_episodes(
+        session, episodes_dir, ["An older talk", "Before the edit"], slug="pod", title="Pod"
+    )
     session.commit()
     return episode
 

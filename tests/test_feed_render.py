@@ -26,7 +26,7 @@ from showapp.services.feeds import rss
 from showapp.services.feeds.items import Channel, Item, Person, xml_text
 from showapp.services.feeds.podcast_namespace import PODCAST_NS, rfc2822
 from tests.conftest import BASE_URL
-from tests.factories import make_episode, make_show
+from tests.factories import add_guest, make_episode, make_show
 
 P = "{" + PODCAST_NS + "}"
 WHEN = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
@@ -240,7 +240,7 @@ def test_a_feed_reads_the_same_whether_its_episodes_are_listed_by_id_or_by_scope
     show = make_show(session, slug="both")
     first = make_episode(session, show, episodes_dir, title="First")
     second = make_episode(session, show, episodes_dir, title="Second")
-    writes.credit_guest(session, first, writes.find_or_create_guest(session, "Zoë Ngata"))
+    add_guest(session, first, "Zoë Ngata")
     chapters.replace_chapters(session, second, [{"start": "0", "title": "Hello"}])
     soundbites.add_soundbite(session, second, start=0.5, duration=1.5, title="Bit")
     session.commit()

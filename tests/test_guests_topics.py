@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from showapp.errors import InvalidInput, SlugTaken
 from showapp.models import Appearance, Episode, Guest, Topic, episode_topics
 from showapp.services.catalog import guests_topics, writes
-from tests.factories import make_episode, make_show
+from tests.factories import add_topic, make_episode, make_show
 
 
 def _appearances(session: Session) -> list[tuple[int, str, str, str]]:
@@ -55,13 +55,10 @@ def test_merge_guests_keeps_every_appearance(session: Session, episodes_dir: Pat
 
 def test_merge_topics_dedups_links(session: Session, episodes_dir: Path) -> None:
     one, two = _episodes(session, 2, episodes_dir)
-    keep = writes.find_or_create_topic(session, "Mentoring")
-    other = writes.find_or_create_topic(session, "Mentorship")
-    extra = writes.find_or_create_topic(session, "Careers")
-    writes.tag_topic(session, one, keep)
-    writes.tag_topic(session, one, other)
+    keep = add_topic(session, one, "Mentoring")
+    other = add_topic(session, one, "Mentorship")
     writes.tag_topic(session, two, other)
-    writes.tag_topic(session, two, extra)
+    extra = add_topic(session, two, "Careers")
     assert guests_topics.merge_topics(session, keep, other) == guests_topics.MergeReport(
         moved=1, combined=1
     )

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import threading
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
@@ -21,10 +19,10 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from showapp import create_app, db
+from showapp import db
 from showapp.models import Appearance, Episode, Show, User, show_hosts
 from showapp.services import accounts
-from tests.conftest import POSTGRES_URL, _test_config, _truncate_all
+from tests.conftest import fresh_app, serving
 from tests.factories import make_mp3
 
 FEEDS = Path("/work/shared/feeds")
@@ -80,13 +78,8 @@ def _range_start(header: str) -> int:
 @pytest.fixture
 def http_server() -> Iterator[tuple[str, Served]]:
     served = Served()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(served))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", served
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _handler(served))) as base:
+        yield base, served
 
 
 def _source_items(path: Path) -> list[dict[str, str]]:
@@ -319,14 +312,7 @@ def test_round_trip_demo_export_import_gives_the_same_feed(
     result = runner.invoke(args=["export", slug, str(archive)])
     assert result.exit_code == 0, result.output
 
-    if POSTGRES_URL:
-        _truncate_all(app)
-        url = POSTGRES_URL
-    else:
-        copy = tmp_path / "fresh.sqlite3"
-        shutil.copyfile(migrated_database.removeprefix("sqlite:///"), copy)
-        url = f"sqlite:///{copy}"
-    fresh = create_app(_test_config(url, tmp_path / "fresh-media"))
+    fresh = fresh_app(app, tmp_path, migrated_database)
     try:
         output = fresh.test_cli_runner().invoke(args=["import", str(archive)])
         assert output.exit_code == 0, output.output

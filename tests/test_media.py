@@ -2,43 +2,30 @@
 
 from __future__ import annotations
 
-import urllib.request
 from pathlib import Path
-from urllib.error import HTTPError
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from showapp.models import Episode
-from tests.factories import make_episode, make_show
+from tests.conftest import http_get
+from tests.factories import make_committed_episode
 
 
 @pytest.fixture
 def episode(session: Session, episodes_dir: Path) -> Episode:
-    show = make_show(session, slug="media-show")
-    episode = make_episode(session, show, episodes_dir, seconds=4)
-    session.commit()
-    return episode
+    return make_committed_episode(session, episodes_dir, "media-show", seconds=4)
 
 
 def _url(episode: Episode) -> str:
     return f"/media/{episode.audio_file}"
 
 
-def _request(url: str, method: str = "GET", **headers: str) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
 def test_full_get_over_http(live_server: str, episode: Episode, episodes_dir: Path) -> None:
     assert episode.audio_file
     body = (episodes_dir / episode.audio_file).read_bytes()
-    status, headers, data = _request(live_server + _url(episode))
+    status, headers, data = http_get(live_server + _url(episode))
     assert status == 200
     assert data == body
     assert headers["Content-Type"] == "audio/mpeg"
@@ -51,20 +38,20 @@ def test_range_requests_over_http(live_server: str, episode: Episode, episodes_d
     assert episode.audio_file
     body = (episodes_dir / episode.audio_file).read_bytes()
     # Apple's and Overcast's first probe is bytes=0-1.
-    status, headers, data = _request(live_server + _url(episode), Range="bytes=0-1")
+    status, headers, data = http_get(live_server + _url(episode), Range="bytes=0-1")
     assert status == 206
     assert data == body[:2]
     assert headers["Content-Range"] == f"bytes 0-1/{len(body)}"
-    status, _, data = _request(live_server + _url(episode), Range="bytes=1000-")
+    status, _, data = http_get(live_server + _url(episode), Range="bytes=1000-")
     assert status == 206 and data == body[1000:]
-    status, headers, _ = _request(live_server + _url(episode), Range=f"bytes={len(body) + 10}-")
+    status, headers, _ = http_get(live_server + _url(episode), Range=f"bytes={len(body) + 10}-")
     assert status == 416
     assert headers["Content-Range"] == f"bytes */{len(body)}"
 
 
 def test_head_has_length_and_no_body(live_server: str, episode: Episode) -> None:
     assert episode.audio_bytes
-    status, headers, data = _request(live_server + _url(episode), method="HEAD")
+    status, headers, data = http_get(live_server + _url(episode), method="HEAD")
     assert status == 200
     assert int(headers["Content-Length"]) == episode.audio_bytes
     assert data == b""

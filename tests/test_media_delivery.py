@@ -23,7 +23,7 @@ from showapp.config import ConfigError
 from showapp.media.recorder import get_recorder
 from showapp.models import Episode, MediaRequest
 from tests.conftest import http_get
-from tests.factories import OVERCAST, make_episode, make_show
+from tests.factories import OVERCAST, make_committed_episode
 
 # Real user agents from the OPAWG examples (apps.json).
 APPLE_PODCASTS = "Podcasts/1410.53 CFNetwork/1111 Darwin/19.0.0 (x86_64)"
@@ -31,10 +31,7 @@ APPLE_PODCASTS = "Podcasts/1410.53 CFNetwork/1111 Darwin/19.0.0 (x86_64)"
 
 @pytest.fixture
 def episode(session: Session, episodes_dir: Path) -> Episode:
-    show = make_show(session, slug="delivery")
-    episode = make_episode(session, show, episodes_dir, seconds=6)
-    session.commit()
-    return episode
+    return make_committed_episode(session, episodes_dir, "delivery", seconds=6)
 
 
 def _audio(episode: Episode, episodes_dir: Path) -> bytes:

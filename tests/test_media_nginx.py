@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from showapp.media.recorder import get_recorder
 from showapp.models import Episode
 from tests.conftest import http_get, require
-from tests.factories import APPLE, make_episode, make_show
+from tests.factories import APPLE, make_committed_episode
 from tests.nginx import NGINX, free_port, readme_block, running_nginx
 
 
@@ -36,9 +36,7 @@ def nginx(app: Flask, live_server: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def episode(session: Session, episodes_dir: Path) -> Episode:
-    episode = make_episode(session, make_show(session, slug="proxied"), episodes_dir, seconds=4)
-    session.commit()
-    return episode
+    return make_committed_episode(session, episodes_dir, "proxied", seconds=4)
 
 
 def test_readme_nginx_snippet_serves_through_x_accel(

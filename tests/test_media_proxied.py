@@ -16,14 +16,12 @@ from sqlalchemy.orm import Session
 from showapp import create_app, db
 from showapp.media.recorder import get_recorder
 from showapp.models import Episode, MediaRequest
-from tests.factories import APPLE, OVERCAST, make_episode, make_show
+from tests.factories import APPLE, OVERCAST, make_committed_episode
 
 
 @pytest.fixture
 def episode(session: Session, episodes_dir: Path) -> Episode:
-    episode = make_episode(session, make_show(session, slug="proxied"), episodes_dir, seconds=2)
-    session.commit()
-    return episode
+    return make_committed_episode(session, episodes_dir, "proxied", seconds=2)
 
 
 @pytest.fixture(params=["x-accel", "x-sendfile"])

@@ -15,17 +15,11 @@ from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
 from showapp.models import CommentAnchor, ReviewComment
-from tests.conftest import require
+from tests.browser import STUDIO_VIEWPORT, chromium
 from tests.review_helpers import make_draft
 from tests.studio_helpers import PASSWORD
 
 SHOTS = REPO_ROOT / "test-artifacts" / "review"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]  # fmt: skip
 
 SELECT_IN_NOTES = """(text) => {
   const notes = document.querySelector('.episode .notes');
@@ -49,14 +43,9 @@ SELECT_IN_NOTES = """(text) => {
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    require(CHROMIUM.exists(), "chromium")
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _sign_in(page: Any, base: str) -> None:
@@ -72,7 +61,7 @@ def test_a_guest_reviews_and_the_host_publishes(
     browser: Any, live_server: str, session: Session, episodes_dir: Path
 ) -> None:
     draft = make_draft(session, episodes_dir, require_guest_approval=True)
-    host = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    host = browser.new_context(viewport=STUDIO_VIEWPORT).new_page()
     _sign_in(host, live_server)
     host.goto(live_server + draft.review_path)
     host.fill("textarea[name=message]", "Hi Grace, please check the notes and the audio.")

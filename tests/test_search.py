@@ -13,7 +13,7 @@ from showapp.models import SearchDocument
 from showapp.services.catalog import writes
 from showapp.services.search import index as search_index
 from showapp.services.search import queries as search_queries
-from tests.factories import make_episode, make_show
+from tests.factories import add_guest, add_topic, make_episode, make_show
 
 
 def _titles(results: search_queries.SearchResults) -> list[str]:
@@ -27,8 +27,8 @@ def test_search_matches_titles_notes_guests_and_topics(
     first = make_episode(session, show, episodes_dir, title="Finding a sponsor",
                          notes_md="We discuss **stretch** assignments.")  # fmt: skip
     second = make_episode(session, show, episodes_dir, title="Mentors at scale")
-    writes.credit_guest(session, second, writes.find_or_create_guest(session, "Kenji Watanabe"))
-    writes.tag_topic(session, first, writes.find_or_create_topic(session, "Career capital"))
+    add_guest(session, second, "Kenji Watanabe")
+    add_topic(session, first, "Career capital")
     session.commit()
 
     assert _titles(search_queries.search_episodes(session, "sponsor")) == ["Finding a sponsor"]

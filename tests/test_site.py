@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from showapp.columns import utc_now
 from showapp.models import EpisodeStatus
 from showapp.services.catalog import writes
-from tests.factories import make_episode, make_show
+from tests.factories import add_topic, make_episode, make_show
 
 
 def test_show_page_lists_only_live_episodes(
@@ -44,7 +44,7 @@ def test_episode_page_shows_notes_guests_topics_and_player(
     )
     guest = writes.find_or_create_guest(session, "Rosa Diaz", organisation="Acme", job_title="CTO")
     writes.credit_guest(session, episode, guest, organisation="Initech", job_title="VP Engineering")
-    writes.tag_topic(session, episode, writes.find_or_create_topic(session, "Finding a sponsor"))
+    add_topic(session, episode, "Finding a sponsor")
     session.commit()
     response = client.get("/leaders/episodes/sponsors-open-doors")
     assert response.status_code == 200

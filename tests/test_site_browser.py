@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -29,7 +28,7 @@ from tests.browser import (
 from tests.browser import (
     browser_page as open_page,
 )
-from tests.conftest import require
+from tests.conftest import require, serving
 from tests.factories import make_episode, make_show, write_mp3
 
 pytestmark = pytest.mark.browser
@@ -100,12 +99,8 @@ def player_fixture(app: Flask, tmp_path: Path) -> Iterator[str]:
         f'<h1>Player fixture</h1>{player}</main><script src="player.js"></script></body></html>'
     )
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(RangeHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/index.html"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(server) as base:
+        yield f"{base}/index.html"
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)

@@ -21,7 +21,7 @@ from showapp import db
 from showapp.columns import utc_now
 from showapp.models import Episode, Show
 from showapp.services.catalog import writes
-from tests.factories import make_episode, make_show
+from tests.factories import add_guest, add_topic, make_episode, make_show, make_show_with_episodes
 
 
 def _page(client: FlaskClient, path: str, status: int = 200) -> str:
@@ -147,8 +147,8 @@ def test_drafts_and_unknown_things_are_friendly_404s(
 ) -> None:
     show = make_show(session, slug="leaders")
     draft = make_episode(session, show, episodes_dir, title="Draft", published_at=None)
-    writes.credit_guest(session, draft, writes.find_or_create_guest(session, "Ghost"))
-    writes.tag_topic(session, draft, writes.find_or_create_topic(session, "Hidden"))
+    add_guest(session, draft, "Ghost")
+    add_topic(session, draft, "Hidden")
     session.commit()
     page = _page(client, path, 404)
     assert "Search the episodes instead" in page
@@ -252,14 +252,21 @@ def test_queries_per_page_do_not_grow_with_the_data(
     assert max(small.values()) <= 13
 
 
-def test_page_cache_serves_repeats_without_queries_and_drops_stale_pages(
-    app: Flask, client: FlaskClient, session: Session, episodes_dir: Path
-) -> None:
-    show = make_show(session, slug="leaders")
-    episode = make_episode(session, show, episodes_dir, title="Before")
+def _cached_before(
+    client: FlaskClient, session: Session, episodes_dir: Path
+) -> tuple[Show, Episode, str]:
+    """An episode titled "Before" whose page has been rendered: its show, it, and its path."""
+    show, (episode,) = make_show_with_episodes(session, episodes_dir, ["Before"], slug="leaders")
     session.commit()
     path = f"/leaders/episodes/{episode.slug}"
     assert "Before" in _page(client, path)
+    return show, episode, path
+
+
+def test_page_cache_serves_repeats_without_queries_and_drops_stale_pages(
+    app: Flask, client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    show, episode, path = _cached_before(client, session, episodes_dir)
     # A second warm-up: under load the first render can outlast the one-second revision TTL.
     assert "Before" in _page(client, path)
     with _counting(app) as statements:
@@ -276,11 +283,7 @@ def test_page_cache_serves_repeats_without_queries_and_drops_stale_pages(
 def test_another_process_commit_reaches_the_cache_within_a_second(
     app: Flask, client: FlaskClient, session: Session, episodes_dir: Path
 ) -> None:
-    show = make_show(session, slug="leaders")
-    episode = make_episode(session, show, episodes_dir, title="Before")
-    session.commit()
-    path = f"/leaders/episodes/{episode.slug}"
-    assert "Before" in _page(client, path)
+    _, episode, path = _cached_before(client, session, episodes_dir)
     # Another process's commit: the revision moves but this process's cache hears nothing.
     engine = db.get_engine(app)
     with engine.begin() as connection:

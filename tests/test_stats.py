@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 
 from showapp.media.recorder import get_recorder
 from showapp.models import DailyDownloads, Episode, MediaRequest, Show
-from showapp.services.catalog import writes
 from showapp.services.stats import charts, recording, rollups, useragents
-from tests.factories import APPLE, OVERCAST, make_episode, make_show
+from tests.factories import APPLE, OVERCAST, add_guest, add_topic, make_episode, make_show
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -34,10 +33,10 @@ def show(session: Session, episodes_dir: Path) -> Show:
     show = make_show(session, slug="figures")
     first = make_episode(session, show, episodes_dir, title="First talk")
     second = make_episode(session, show, episodes_dir, title="Second talk")
-    writes.tag_topic(session, first, writes.find_or_create_topic(session, "Hiring"))
-    writes.tag_topic(session, second, writes.find_or_create_topic(session, "Hiring"))
-    writes.tag_topic(session, second, writes.find_or_create_topic(session, "=Pricing"))
-    writes.credit_guest(session, first, writes.find_or_create_guest(session, "Grace <b>Hopper</b>"))
+    add_topic(session, first, "Hiring")
+    add_topic(session, second, "Hiring")
+    add_topic(session, second, "=Pricing")
+    add_guest(session, first, "Grace <b>Hopper</b>")
     session.commit()
     return show
 

@@ -16,14 +16,12 @@ from sqlalchemy.orm import Session
 
 from showapp.models import Episode, MediaRequest
 from showapp.services.stats import recording
-from tests.factories import APPLE, OVERCAST, make_episode, make_show
+from tests.factories import APPLE, OVERCAST, make_committed_episode
 
 
 @pytest.fixture
 def episode(session: Session, episodes_dir: Path) -> Episode:
-    episode = make_episode(session, make_show(session, slug="recorded"), episodes_dir, seconds=2)
-    session.commit()
-    return episode
+    return make_committed_episode(session, episodes_dir, "recorded", seconds=2)
 
 
 def _sent_span(client: FlaskClient, episode: Episode, header: str) -> tuple[int, int]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import podcastparser
@@ -15,16 +14,11 @@ from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
 from showapp.models import UserRole
-from tests.conftest import require
+from tests.browser import studio_page
 from tests.factories import make_mp3, make_show
 from tests.studio_helpers import PASSWORD, make_user
 
 SHOTS = REPO_ROOT / "test-artifacts" / "studio"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 DROP_FILE = """([name, data]) => {
   const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
@@ -40,15 +34,8 @@ DROP_FILE = """([name, data]) => {
 
 @pytest.fixture
 def browser_page() -> Iterator[Any]:
-    require(CHROMIUM.exists(), "chromium")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+    with studio_page(SHOTS) as page:
         yield page
-        browser.close()
 
 
 @pytest.mark.browser

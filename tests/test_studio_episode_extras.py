@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,11 @@ from showapp.models import (
     UserRole,
 )
 from showapp.services.audio import retagging
-from showapp.services.catalog import chapters, writes
+from showapp.services.catalog import chapters
 from showapp.services.catalog.chapters import ChapterEntry
 from showapp.services.search import queries as search_queries
 from tests.conftest import BASE_URL
-from tests.factories import make_episode, make_mp3, make_show
+from tests.factories import add_guest, add_topic, make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, login, make_user
 
 EPISODES = "/studio/shows/leaders/episodes"
@@ -94,6 +95,21 @@ def _text(response: Any) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True).replace("&#39;", "'"))
 
 
+@pytest.fixture
+def refused(admin: FlaskClient, session: Session, episodes_dir: Path) -> Callable[..., str]:
+    """Posts, as the admin, a form the studio must refuse (400) leaving every row and file as
+    it was; gives the answer's text."""
+
+    def post(url: str, data: dict[str, Any], page: str | None = None) -> str:
+        before = _state(session, episodes_dir)
+        response = _post(admin, url, data, page=page)
+        assert response.status_code == 400
+        assert _state(session, episodes_dir) == before
+        return _text(response)
+
+    return post
+
+
 # Chapters
 
 
@@ -144,23 +160,18 @@ def test_chapters_editor_saves_rows_and_retags_the_public_file(
     ],
 )
 def test_bad_chapter_rows_are_refused_and_change_nothing(
-    admin: FlaskClient,
+    refused: Callable[..., str],
     episode: Episode,
     session: Session,
-    episodes_dir: Path,
     rows: dict[str, list[str]],
     message: str,
 ) -> None:
     chapters.replace_chapters(session, _fresh(session, episode), [ChapterEntry(1.0, "Kept")])
     session.commit()
-    before = _state(session, episodes_dir)
-    response = _post(admin, _url(episode, "/chapters"), rows)
-    assert response.status_code == 400
-    page = _text(response)
+    page = refused(_url(episode, "/chapters"), rows)
     assert "Nothing was changed" in page and message in page
     # What was typed stays in the form, to be corrected.
     assert f'value="{rows["title"][-1]}"' in page
-    assert _state(session, episodes_dir) == before
 
 
 def test_a_json_chapters_file_is_imported(
@@ -200,23 +211,11 @@ def test_a_json_chapters_file_is_imported(
     ],
 )
 def test_a_bad_json_chapters_file_is_refused_with_where(
-    admin: FlaskClient,
-    episode: Episode,
-    session: Session,
-    episodes_dir: Path,
-    body: bytes,
-    message: str,
+    refused: Callable[..., str], episode: Episode, body: bytes, message: str
 ) -> None:
-    before = _state(session, episodes_dir)
-    response = _post(
-        admin,
-        _url(episode, "/chapters/upload"),
-        {"chapters_file": (io.BytesIO(body), "chapters.json")},
-        page=_url(episode, "/chapters"),
-    )
-    assert response.status_code == 400
-    assert message in _text(response)
-    assert _state(session, episodes_dir) == before
+    upload = {"chapters_file": (io.BytesIO(body), "chapters.json")}
+    page = refused(_url(episode, "/chapters/upload"), upload, page=_url(episode, "/chapters"))
+    assert message in page
 
 
 def test_chapters_are_taken_from_the_audio_file(
@@ -239,15 +238,10 @@ def test_chapters_are_taken_from_the_audio_file(
 
 
 def test_an_audio_file_without_chapters_is_said_so(
-    admin: FlaskClient, episode: Episode, session: Session, episodes_dir: Path
+    refused: Callable[..., str], episode: Episode
 ) -> None:
-    before = _state(session, episodes_dir)
-    response = _post(
-        admin, _url(episode, "/chapters/from-audio"), {}, page=_url(episode, "/chapters")
-    )
-    assert response.status_code == 400
-    assert "The audio file carries no chapters." in _text(response)
-    assert _state(session, episodes_dir) == before
+    page = refused(_url(episode, "/chapters/from-audio"), {}, page=_url(episode, "/chapters"))
+    assert "The audio file carries no chapters." in page
 
 
 # Transcripts
@@ -303,30 +297,18 @@ def test_a_transcript_upload_is_stored_searchable_and_warned_about(
     ],
 )
 def test_a_bad_transcript_is_refused_with_its_line(
-    admin: FlaskClient,
-    episode: Episode,
-    session: Session,
-    episodes_dir: Path,
-    name: str,
-    body: str,
-    message: str,
+    refused: Callable[..., str], episode: Episode, name: str, body: str, message: str
 ) -> None:
-    before = _state(session, episodes_dir)
-    response = _post(
-        admin,
-        _url(episode, "/transcripts"),
-        {"transcript": (io.BytesIO(body.encode()), name), "language": "en"},
-    )
-    assert response.status_code == 400
-    assert "Nothing was stored" in _text(response) and message in _text(response)
-    assert _state(session, episodes_dir) == before
+    upload = {"transcript": (io.BytesIO(body.encode()), name), "language": "en"}
+    page = refused(_url(episode, "/transcripts"), upload)
+    assert "Nothing was stored" in page and message in page
 
 
 # Soundbites
 
 
 def test_soundbites_are_saved_and_a_bad_one_changes_nothing(
-    admin: FlaskClient, episode: Episode, session: Session, episodes_dir: Path
+    admin: FlaskClient, refused: Callable[..., str], episode: Episode, session: Session
 ) -> None:
     response = _post(
         admin,
@@ -340,15 +322,9 @@ def test_soundbites_are_saved_and_a_bad_one_changes_nothing(
     assert [(b.start_seconds, b.duration_seconds, b.title) for b in bites] == [
         (1.0, 2.0, "Key"), (3.0, 2.5, "End"),
     ]  # fmt: skip
-    before = _state(session, episodes_dir)
-    response = _post(
-        admin,
-        _url(episode, "/soundbites"),
-        {"start": ["1", "5"], "duration": ["2", "4"], "title": ["Key", "Past the end"]},
-    )
-    assert response.status_code == 400
-    assert "Soundbite 2: The soundbite ends at 9.0 s, past the end of the audio" in _text(response)
-    assert _state(session, episodes_dir) == before
+    bad = {"start": ["1", "5"], "duration": ["2", "4"], "title": ["Key", "Past the end"]}
+    page = refused(_url(episode, "/soundbites"), bad)
+    assert "Soundbite 2: The soundbite ends at 9.0 s, past the end of the audio" in page
 
 
 # Replacing audio, duplicates, tagging on publish
@@ -480,10 +456,10 @@ def test_publishing_from_the_studio_tags_the_file(
 def people(admin: FlaskClient, session: Session, episodes_dir: Path) -> list[Episode]:
     show = studio_show(session)
     one, two = (make_episode(session, show, episodes_dir) for _ in range(2))
-    writes.credit_guest(session, one, writes.find_or_create_guest(session, "Grace Hopper"))
-    writes.credit_guest(session, two, writes.find_or_create_guest(session, "Grace M Hopper"))
+    add_guest(session, one, "Grace Hopper")
+    add_guest(session, two, "Grace M Hopper")
     for episode, name in ((one, "Mentoring"), (two, "Mentorship"), (two, "Careers")):
-        writes.tag_topic(session, episode, writes.find_or_create_topic(session, name))
+        add_topic(session, episode, name)
     session.commit()
     return [one, two]
 

@@ -20,7 +20,7 @@ from werkzeug.test import stream_encode_multipart
 
 from showapp.models import Episode, EpisodeStatus
 from showapp.services.catalog import editing, lookups
-from tests.factories import make_episode, make_mp3, make_show
+from tests.factories import add_topic, make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, live_login, login, make_user
 
 UPLOAD = "/studio/shows/leaders/episodes/upload"
@@ -359,11 +359,10 @@ def test_episode_list_filters_by_status_and_topic_and_searches(
 ) -> None:
     show = lookups.get_show(session, "leaders")
     assert show is not None
-    from showapp.services.catalog import writes
 
     live = make_episode(session, show, episodes_dir, title="Mentors at work")
     make_episode(session, show, episodes_dir, title="Draft on sponsors", published_at=None)
-    writes.tag_topic(session, live, writes.find_or_create_topic(session, "Mentoring"))
+    add_topic(session, live, "Mentoring")
     session.commit()
     base = "/studio/shows/leaders/episodes"
     both = host.get(base).get_data(as_text=True)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -25,11 +23,11 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from showapp import create_app, db
+from showapp import db
 from showapp.models import Episode, ImportJob, Show, UserRole
 from showapp.services.importing import ssrf_guard
 from tests import test_import
-from tests.conftest import POSTGRES_URL, _test_config, _truncate_all
+from tests.conftest import fresh_app, serving
 from tests.factories import make_mp3, make_show
 from tests.studio_helpers import csrf_token, login, make_user
 from tests.test_import import Served, _feed_items, _handler
@@ -52,6 +50,15 @@ def _feed(base: str, count: int, enclosure: str = "{base}/audio/{n}.mp3") -> byt
         f"<title>Old Host Show</title><link>{base}/</link><description>Moved here</description>"
         f"{items}</channel></rss>"
     ).encode()
+
+
+def _serve_feed(
+    http_server: tuple[str, Served], count: int, enclosure: str = "{base}/audio/{n}.mp3"
+) -> tuple[str, Served]:
+    """The old host serves a feed of `count` episodes at /feed.xml; its URL and its record."""
+    base, served = http_server
+    served.files["/feed.xml"] = (_feed(base, count, enclosure), "application/rss+xml")
+    return base, served
 
 
 @pytest.fixture
@@ -96,8 +103,7 @@ def _wait_until_finished(client: FlaskClient, job_url: str) -> list[dict[str, An
 def test_studio_import_of_a_local_feed_shows_progress_and_summary(
     app: Flask, admin_client: FlaskClient, session: Session, http_server: tuple[str, Served]
 ) -> None:
-    base, served = http_server
-    served.files["/feed.xml"] = (_feed(base, ITEMS), "application/rss+xml")
+    base, _ = _serve_feed(http_server, ITEMS)
     app.config["IMPORT_ALLOW_PRIVATE"] = True
 
     response = _start_import(admin_client, url=f"{base}/feed.xml")
@@ -120,7 +126,7 @@ def test_studio_import_of_a_local_feed_shows_progress_and_summary(
     assert f"/studio/shows/{show.slug}/episodes" in page
 
     # The same feed again, into that show: updates, never duplicates.
-    served.files["/feed.xml"] = (_feed(base, ITEMS + 2), "application/rss+xml")
+    _serve_feed(http_server, ITEMS + 2)
     again = _start_import(admin_client, url=f"{base}/feed.xml", show=show.slug).location
     _wait_until_finished(admin_client, again)
     page = admin_client.get(again).get_data(as_text=True)
@@ -133,8 +139,7 @@ def test_downloads_media_and_reports_a_broken_file_per_episode(
     app: Flask, admin_client: FlaskClient, session: Session, http_server: tuple[str, Served],
     episodes_dir: Path,
 ) -> None:  # fmt: skip
-    base, served = http_server
-    served.files["/feed.xml"] = (_feed(base, 3), "application/rss+xml")
+    base, served = _serve_feed(http_server, 3)
     for n in (1, 3):
         served.files[f"/audio/{n}.mp3"] = (make_mp3(2.0), "audio/mpeg")
     app.config["IMPORT_ALLOW_PRIVATE"] = True
@@ -193,8 +198,7 @@ def test_internal_addresses_are_refused_before_anything_is_fetched(
     app: Flask, admin_client: FlaskClient, session: Session, http_server: tuple[str, Served],
     url: str,
 ) -> None:  # fmt: skip
-    base, served = http_server
-    served.files["/feed.xml"] = (_feed(base, 1), "application/rss+xml")
+    base, served = _serve_feed(http_server, 1)
     assert app.config["IMPORT_ALLOW_PRIVATE"] is False
     port = base.rsplit(":", 1)[1]
     response = _start_import(admin_client, url=url.format(port=port))
@@ -209,13 +213,8 @@ def test_internal_addresses_are_refused_before_anything_is_fetched(
 def second_loopback_server() -> Iterator[tuple[str, Served]]:
     """A server on 127.0.0.2: stands for a host inside the private network."""
     served = Served()
-    server = ThreadingHTTPServer(("127.0.0.2", 0), _handler(served))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.2:{server.server_port}", served
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(ThreadingHTTPServer(("127.0.0.2", 0), _handler(served))) as base:
+        yield base, served
 
 
 @pytest.fixture
@@ -249,10 +248,8 @@ def test_enclosure_downloads_into_the_private_network_are_refused_per_episode(
     admin_client: FlaskClient, session: Session, http_server: tuple[str, Served],
     second_loopback_server: tuple[str, Served], loopback_one_is_public: None,
 ) -> None:  # fmt: skip
-    base, served = http_server
     inside, inside_served = second_loopback_server
-    feed = _feed(base, 2, enclosure=inside + "/audio/{n}.mp3")
-    served.files["/feed.xml"] = (feed, "application/rss+xml")
+    base, _ = _serve_feed(http_server, 2, enclosure=inside + "/audio/{n}.mp3")
     inside_served.files["/audio/1.mp3"] = (make_mp3(1.0), "audio/mpeg")
 
     job_url = _start_import(admin_client, url=f"{base}/feed.xml", download_media="y").location
@@ -275,8 +272,7 @@ def test_the_connected_address_is_checked_again(http_server: tuple[str, Served])
 def test_the_cli_still_imports_from_local_addresses(
     app: Flask, http_server: tuple[str, Served], session: Session
 ) -> None:
-    base, served = http_server
-    served.files["/feed.xml"] = (_feed(base, 2), "application/rss+xml")
+    base, _ = _serve_feed(http_server, 2)
     result = app.test_cli_runner().invoke(args=["import", f"{base}/feed.xml"])
     assert result.exit_code == 0, result.output
     assert session.scalar(select(func.count()).select_from(Episode)) == 2
@@ -365,7 +361,7 @@ def test_download_everything_is_a_zip_that_reimports_to_the_same_feed(
 
     # On PostgreSQL the fresh install empties the same database: end our transaction first.
     session.rollback()
-    fresh = _fresh_app(app, tmp_path, migrated_database)
+    fresh = fresh_app(app, tmp_path, migrated_database)
     try:
         with fresh.app_context(), db.new_session(fresh) as fresh_session:
             make_user(fresh_session, "admin@example.com", role=UserRole.ADMIN)
@@ -383,17 +379,6 @@ def test_download_everything_is_a_zip_that_reimports_to_the_same_feed(
 
         wait_for_imports(fresh)
         db.get_engine(fresh).dispose()
-
-
-def _fresh_app(app: Flask, tmp_path: Path, migrated_database: str) -> Flask:
-    if POSTGRES_URL:
-        _truncate_all(app)
-        url = POSTGRES_URL
-    else:
-        copy = tmp_path / "fresh.sqlite3"
-        shutil.copyfile(migrated_database.removeprefix("sqlite:///"), copy)
-        url = f"sqlite:///{copy}"
-    return create_app(_test_config(url, tmp_path / "fresh-media"))
 
 
 def test_export_is_refused_to_hosts_of_other_shows(app: Flask, session: Session) -> None:

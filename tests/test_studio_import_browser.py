@@ -3,11 +3,9 @@ read the summary. Screenshots go to test-artifacts/porting/."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,17 +15,13 @@ from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
 from showapp.models import Episode, UserRole
-from tests.conftest import require
+from tests.browser import studio_page
+from tests.conftest import serving
 from tests.factories import make_mp3
 from tests.studio_helpers import PASSWORD, make_user
 from tests.test_import import Served, _handler
 
 SHOTS = REPO_ROOT / "test-artifacts" / "porting"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 EPISODES = 4
 
 
@@ -43,26 +37,14 @@ def slow_old_host() -> Iterator[tuple[str, Served]]:
                 time.sleep(0.8)
             super().do_GET()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", served
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), Slow)) as base:
+        yield base, served
 
 
 @pytest.fixture
 def browser_page() -> Iterator[Any]:
-    require(CHROMIUM.exists(), "chromium")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+    with studio_page(SHOTS) as page:
         yield page
-        browser.close()
 
 
 def _feed(base: str) -> bytes:

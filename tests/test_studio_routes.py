@@ -28,7 +28,7 @@ from showapp.services.importing import jobs as import_jobs
 from showapp.services.review import comments as review_comments
 from showapp.services.review import links as review_links
 from tests.conftest import BASE_URL
-from tests.factories import make_episode, make_mp3, make_show
+from tests.factories import add_guest, add_topic, make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, login, make_user
 
 PUBLIC = {"studio.login", "studio.accept_invite"}
@@ -135,9 +135,9 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     with retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
         session.flush()
     for name in ("Grace Hopper", "Grace M Hopper"):
-        writes.credit_guest(session, episode, writes.find_or_create_guest(session, name))
+        add_guest(session, episode, name)
     for name in ("Mentoring", "Mentorship"):
-        writes.tag_topic(session, episode, writes.find_or_create_topic(session, name))
+        add_topic(session, episode, name)
     guest = writes.find_or_create_guest(session, "Grace Lee")
     writes.credit_guest(session, episode, guest)
     link = review_links.create_link(session, episode, guest.id, days=7, message="")
