@@ -30,7 +30,7 @@ from bench.servers import bench_install, free_port, wait_for  # noqa: E402
 from showapp import create_app, db  # noqa: E402
 from showapp.columns import utc_now  # noqa: E402
 from showapp.media.delivery import record_request  # noqa: E402
-from showapp.media.recorder import init_recorder  # noqa: E402
+from showapp.media.recorder import Recorder  # noqa: E402
 from showapp.models import MediaRequest  # noqa: E402
 from showapp.services.audio import files as audio_files  # noqa: E402
 from showapp.services.catalog import writes  # noqa: E402
@@ -199,7 +199,8 @@ def recording_cost(env: dict[str, str], name: str, hits: int = 2000) -> tuple[fl
     config = {key.removeprefix("SHOWAPP_"): value for key, value in env.items()}
     app = create_app({**config, "STATS_ENABLED": False, "TRUSTED_PROXIES": 1})
     # A batch larger than the run, so the writer thread stays asleep until flush() below.
-    recorder = init_recorder(app, batch_size=hits + 1)
+    recorder = Recorder(app, float(app.config["STATS_FLUSH_SECONDS"]), batch_size=hits + 1)
+    app.extensions["showapp.recorder"] = recorder
     agents = [APPLE, "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"]
     queued = 0.0
     for n in range(hits):
