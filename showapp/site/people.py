@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask import Response, abort, redirect, render_template, url_for
 
 from showapp.db import get_session
-from showapp.models import Topic
+from showapp.models import Guest, Topic
 from showapp.services import urls
 from showapp.services.catalog import guests_topics, site_pages
+from showapp.services.catalog.site_pages import Page
 from showapp.site import bp, structured
 from showapp.site.helpers import (
     Meta,
@@ -27,14 +29,40 @@ from showapp.site.helpers import (
 )
 from showapp.site.page_cache import cached_page
 
+PagedView = Callable[[Any, int, Page[Any]], Response]
+
+
+def with_page(
+    kind: guests_topics.Kind, find: Callable[..., Any], listing: Callable[..., Page[Any]]
+) -> Callable[[PagedView], Callable[..., Response]]:
+    """Call the view with the guest or topic in the URL and this page (?page=) of its public
+    episodes. An old slug redirects; one that only drafts carry is a 404, like an unknown one:
+    it is not public yet."""
+
+    def decorate(view: PagedView) -> Callable[..., Response]:
+        @wraps(view)
+        def wrapper(**values: str) -> Response:
+            slug = values[f"{kind}_slug"]
+            session = get_session()
+            found = find(session, slug)
+            if found is None:
+                return _moved(kind, slug)
+            page = page_number()
+            paged = listing(session, found, page)
+            if paged.total == 0:
+                abort(404, f"No {kind} has this address.")
+            require_page_exists(page, paged.pages)
+            return view(found, page, paged)
+
+        return wrapper
+
+    return decorate
+
 
 @bp.get(urls.ROUTES["guest"])
 @cached_page
-def guest(guest_slug: str) -> Response:
-    looked_up = _with_page("guest", guest_slug, site_pages.get_guest, site_pages.guest_appearances)
-    if isinstance(looked_up, Response):
-        return looked_up
-    found, page, appearances = looked_up
+@with_page("guest", site_pages.get_guest, site_pages.guest_appearances)
+def guest(found: Guest, page: int, appearances: Page[Any]) -> Response:
     meta = Meta(
         title=found.name,
         description=excerpt(found.bio or f"{found.name}'s interviews."),
@@ -64,11 +92,8 @@ def topics() -> Response:
 
 @bp.get(urls.ROUTES["topic"])
 @cached_page
-def topic(topic_slug: str) -> Response:
-    looked_up = _with_page("topic", topic_slug, site_pages.get_topic, site_pages.topic_episodes)
-    if isinstance(looked_up, Response):
-        return looked_up
-    found, page, episodes = looked_up
+@with_page("topic", site_pages.get_topic, site_pages.topic_episodes)
+def topic(found: Topic, page: int, episodes: Page[Any]) -> Response:
     meta = Meta(
         title=found.name if page == 1 else f"{found.name} · page {page}",
         description=excerpt(found.description or f"Interviews about {found.name}."),
@@ -83,26 +108,6 @@ def topic(topic_slug: str) -> Response:
         meta=meta,
     )
     return page_response(html, newest(*(e.updated_at for e in episodes.items)))
-
-
-def _with_page(
-    kind: guests_topics.Kind,
-    slug: str,
-    find: Callable[..., Any],
-    listing: Callable[..., site_pages.Page[Any]],
-) -> tuple[Any, int, site_pages.Page[Any]] | Response:
-    """The guest or topic at `slug` and this page (?page=) of its public episodes. An old slug
-    redirects; one that only drafts carry is a 404, like an unknown one: it is not public yet."""
-    session = get_session()
-    found = find(session, slug)
-    if found is None:
-        return _moved(kind, slug)
-    page = page_number()
-    paged = listing(session, found, page)
-    if paged.total == 0:
-        abort(404, f"No {kind} has this address.")
-    require_page_exists(page, paged.pages)
-    return found, page, paged
 
 
 def _topic_feeds(topic: Topic) -> list[tuple[str, str | None]]:
