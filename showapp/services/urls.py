@@ -24,6 +24,12 @@ ROUTES = {
 }
 MEDIA_PREFIX = "/media"
 _VARIABLE = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+# Feeds build a URL or three per item, so each route becomes a format string once.
+_TEMPLATES = {name: _VARIABLE.sub(r"{\g<name>}", rule) for name, rule in ROUTES.items()}
+_QUOTED = {
+    name: {m["name"] for m in _VARIABLE.finditer(rule) if m["converter"] == "path"}
+    for name, rule in ROUTES.items()
+}
 
 # Show slugs live at the top level of the site, so these first path segments are taken.
 RESERVED_SLUGS = frozenset(
@@ -33,17 +39,18 @@ RESERVED_SLUGS = frozenset(
 
 
 def path(name: str, **values: str) -> str:
-    """The path of route `name` with its variables filled in (quoted, as url_for would)."""
-
-    def fill(match: re.Match[str]) -> str:
-        safe = "/" if match["converter"] == "path" else ""
-        return quote(values[match["name"]], safe=safe)
-
-    return _VARIABLE.sub(fill, ROUTES[name])
+    """The path of route `name` with its variables filled in. Slugs go in as they are (they
+    are URL-safe by construction); a `path:` variable, a media file name, is quoted."""
+    quoted = _QUOTED[name]
+    if quoted:
+        values = {key: quote(value) if key in quoted else value for key, value in values.items()}
+    return _TEMPLATES[name].format_map(values)
 
 
 def url(base_url: str, name: str, **values: str) -> str:
-    return base_url + path(name, **values)
+    if _QUOTED[name]:
+        return base_url + path(name, **values)
+    return base_url + _TEMPLATES[name].format_map(values)
 
 
 def blueprint_rule(name: str, prefix: str = "") -> str:
@@ -57,7 +64,7 @@ def feed_url(base_url: str, kind: str, **slugs: str) -> str:
 
 
 def media_url(base_url: str, relative_name: str) -> str:
-    return url(base_url, "media", filename=relative_name)
+    return base_url + _TEMPLATES["media"].format(filename=quote(relative_name))
 
 
 def enclosure_url(base_url: str, relative_name: str, prefix: str = "") -> str:
