@@ -3,10 +3,12 @@ retagging renames the file a player is fetching."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -120,3 +122,25 @@ def test_hits_on_the_name_a_retag_replaced_still_count(
     recorder.record(_hit(f"{old_name}.other.mp3", "192.0.2.4"))
     recorder.flush()
     assert session.scalar(select(func.count(MediaRequest.id))) == 3
+
+
+def test_the_migration_counts_what_the_old_cursor_had_read(tmp_path: Path) -> None:
+    """Upgrading keeps the figures: requests up to the old cursor are marked counted, later
+    ones wait for the next rollup."""
+    path = tmp_path / "old.sqlite3"
+    config = db.alembic_config(f"sqlite:///{path}")
+    command.upgrade(config, "0014")
+    with sqlite3.connect(path) as connection:  # foreign keys off: no episode rows needed
+        connection.executemany(
+            "INSERT INTO media_requests (id, episode_id, requested_at, method, listener_key, "
+            "previous_key, range_start, range_end, user_agent, source, app, platform, is_bot) "
+            "VALUES (?, 1, '2026-12-01 10:00:00', 'GET', 'k', 'p', 0, 99, '', 'feed', '', '', 0)",
+            [(1,), (2,), (3,)],
+        )
+        connection.execute("INSERT INTO stats_cursors (name, last_id) VALUES ('requests', 2)")
+    connection.close()
+    command.upgrade(config, "head")
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT id, counted FROM media_requests ORDER BY id").fetchall()
+    connection.close()
+    assert rows == [(1, 1), (2, 1), (3, 0)]
