@@ -30,6 +30,7 @@ def create_app(
     load_config(app, dict(test_config) if test_config is not None else None)
     Path(app.config["EPISODES_DIR"]).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
+    _remove_leftovers(app)
 
     from showapp import db
 
@@ -42,6 +43,13 @@ def create_app(
     _register_blueprints(app)
     _install_wsgi_layers(app)
     return app
+
+
+def _remove_leftovers(app: Flask) -> None:
+    from showapp.services.audio.files import remove_leftover_parts
+
+    # An upload killed mid-write (kill -9) leaves a .part file; a day later nobody owns it.
+    remove_leftover_parts(Path(app.config["EPISODES_DIR"]))
 
 
 def _install_extensions(app: Flask) -> None:

@@ -40,6 +40,8 @@ DEFAULTS: dict[str, Any] = {
     "FEED_CACHE_DIR": None,  # rendered feed files; None: the instance folder's feeds/
     # Let studio imports fetch from loopback and private addresses (tests, a LAN-only dev setup).
     "IMPORT_ALLOW_PRIVATE": False,
+    # What an export archive (showapp import x.zip, studio restore) may unpack to in total.
+    "ARCHIVE_MAX_BYTES": 20 * 1024**3,
 }
 
 SECRET_KEY_FILE = "secret_key"

@@ -209,6 +209,7 @@ def import_command(source: str, show_slug: str | None, download_media: bool) -> 
 
     from showapp.services.catalog import lookups
     from showapp.services.importing import importer
+    from showapp.services.importing.report import ImportLimits
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _require_migrated(app)
@@ -219,6 +220,7 @@ def import_command(source: str, show_slug: str | None, download_media: bool) -> 
             report = importer.import_source(
                 session, source, work_dir=Path(work_dir), episodes_dir=episodes_dir,
                 site_base_url=app.config["BASE_URL"], show_slug=show_slug,
+                limits=ImportLimits(max_archive_bytes=int(app.config["ARCHIVE_MAX_BYTES"])),
             )  # fmt: skip
         except ShowappError as error:
             _fail(str(error))

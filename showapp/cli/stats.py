@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from showapp import db
+from showapp.services.audio.files import remove_leftover_parts
 from showapp.services.stats import rollups, useragents
 
 
@@ -31,6 +32,10 @@ def rollup_command() -> None:
     click.echo(
         f"Read {report.requests_read} new requests; rebuilt {report.days_rebuilt} days of figures."
     )
+    # Run from cron, so a long-running server also loses what killed uploads left behind.
+    removed = remove_leftover_parts(Path(app.config["EPISODES_DIR"]))
+    if removed:
+        click.echo(f"Removed {len(removed)} files left behind by interrupted uploads.")
 
 
 @stats_group.command("refresh-useragents")

@@ -27,6 +27,7 @@ from showapp.models.search import SearchDocument, SiteRevision, is_fulltext_obje
 from showapp.models.stats import (
     DailyDownloads,
     Download,
+    EpisodeAudioName,
     ListenerSalt,
     ListenerWindow,
     MediaRequest,
@@ -43,6 +44,7 @@ __all__ = [
     "DailyDownloads",
     "Download",
     "Episode",
+    "EpisodeAudioName",
     "EpisodeStatus",
     "EpisodeType",
     "FormStash",

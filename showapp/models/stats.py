@@ -19,6 +19,8 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +42,15 @@ class MediaRequest(Base):
     """One GET or HEAD of an episode's audio, as recorded after the response."""
 
     __tablename__ = "media_requests"
+    # The rollup reads only rows it has not counted, in id order.
+    __table_args__ = (
+        Index(
+            "ix_media_requests_uncounted",
+            "id",
+            postgresql_where=text("NOT counted"),
+            sqlite_where=text("counted = 0"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     episode_id: Mapped[int] = mapped_column(
@@ -57,6 +68,21 @@ class MediaRequest(Base):
     app: Mapped[str] = mapped_column(String(128), default="")
     platform: Mapped[str] = mapped_column(String(128), default="")
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set by the rollup that read the row. Not an id cursor: PostgreSQL assigns ids at insert
+    # but shows rows at commit, so a batch committing late with lower ids would be skipped.
+    counted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class EpisodeAudioName(Base):
+    """A name an episode's audio file had before retagging or new audio renamed it: players
+    still fetch the old URL for a while, and their hits belong to the episode."""
+
+    __tablename__ = "episode_audio_names"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), index=True
+    )
 
 
 class ListenerWindow(Base):
@@ -114,7 +140,8 @@ class DailyDownloads(Base):
 
 
 class StatsCursor(Base):
-    """How far the rollup has read media_requests, so each run only reads new rows."""
+    """When the rollup last ran; last_id is the highest request id it has read (for
+    information: which rows are counted is media_requests.counted)."""
 
     __tablename__ = "stats_cursors"
 

@@ -138,10 +138,11 @@ def edit_episode(show_slug: str, episode_id: int) -> ResponseReturnValue:
     if not form.validate():
         return _editor(episode, form, 400)
     try:
-        before = retag.current_tags(episode)
-        editing.save_episode(session, show, episode, changes_from_form(form, show))
-        save_episode_artwork(episode, show, form)
-        tagged = retag.commit_with_tags(episode, before)
+        with editing.stale_edits():  # the artwork and the commit flush again
+            before = retag.current_tags(episode)
+            editing.save_episode(session, show, episode, changes_from_form(form, show))
+            save_episode_artwork(episode, show, form)
+            tagged = retag.commit_with_tags(episode, before)
     except editing.StaleEdit as error:
         session.rollback()
         return _conflict(episode_id, form, str(error))

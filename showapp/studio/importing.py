@@ -108,6 +108,7 @@ class ImportThreads:
             episodes_dir=Path(app.config["EPISODES_DIR"]), work_dir=work_dir,
             site_base_url=app.config["BASE_URL"],
             screen_urls=not app.config["IMPORT_ALLOW_PRIVATE"],
+            max_archive_bytes=int(app.config["ARCHIVE_MAX_BYTES"]),
         )  # fmt: skip
         settings.episodes_dir.mkdir(parents=True, exist_ok=True)
         sessions = app.extensions["showapp.sessionmaker"]

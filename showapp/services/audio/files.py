@@ -6,10 +6,13 @@ extension to pick a parser, and mutagen plus a frame walk decide whether it is a
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
+import logging
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +35,13 @@ from showapp.services.audio.mp3frames import (
 # Apple decides by extension; these are the MIME types its spec pairs with them.
 AUDIO_TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a"}
 CHUNK_BYTES = 1024 * 1024
+# Temporary files written into a show's folder and renamed (or removed) when done: uploads,
+# tagged copies, unpacked archive media. Resumable feed downloads (.import-*.part) are kept.
+LEFTOVER_PATTERNS = (".upload-*.part", ".tag-*.part", ".unpack-*.part")
+# Older than any upload, tagging or restore can take: such a file's writer is gone.
+LEFTOVER_AGE_SECONDS = 24 * 3600
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,8 @@ class PartFile(io.FileIO):
         self._digest = hashlib.sha256()
         self.frames = FrameWalker() if extension == ".mp3" else None
         super().__init__(self.path, "x+")
+        # Held until the file is closed (or its process dies): marks it as being written.
+        fcntl.flock(self.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
     def write(self, data: Any) -> int:
         written = super().write(data)
@@ -248,6 +260,38 @@ def _check_mp4_atoms(path: Path) -> None:
                     "off; the file looks truncated."
                 )
             position += atom_size
+
+
+def remove_leftover_parts(
+    episodes_dir: Path, older_than: float = LEFTOVER_AGE_SECONDS, now: float | None = None
+) -> list[Path]:
+    """Remove temporary files that a killed process (kill -9, a crash) left in show folders.
+
+    Only files unchanged for `older_than` seconds go, and only when no process holds the
+    lock an upload keeps on its file while writing it. Returns the removed paths.
+    """
+    cutoff = (time.time() if now is None else now) - older_than
+    removed = []
+    for pattern in LEFTOVER_PATTERNS:
+        for path in episodes_dir.glob(f"*/{pattern}"):
+            try:
+                if path.stat().st_mtime <= cutoff and _remove_unlocked(path):
+                    removed.append(path)
+            except FileNotFoundError:
+                continue  # its writer finished (renamed or removed it) meanwhile
+    for path in removed:
+        log.info("removed %s, left behind by an interrupted upload", path)
+    return removed
+
+
+def _remove_unlocked(path: Path) -> bool:
+    with path.open("rb") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # an upload is writing it now
+        path.unlink()
+        return True
 
 
 def delete_media(episodes_dir: Path, relative_name: str | None) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
 from showapp.errors import InvalidInput
-from showapp.models import Chapter, Episode, EpisodeStatus, Show
+from showapp.models import Chapter, Episode, EpisodeAudioName, EpisodeStatus, Show
 from showapp.services import urls
 from showapp.services.audio.files import StagedAudio
 from showapp.services.audio.tags import TagValues, write_tagged_copy
@@ -112,7 +112,15 @@ def replace_audio(
             session, episode, staged.temp_path, staged.info.extension, episodes_dir, base_url
         )
     swap.old_name = old_name
+    remember_old_name(session, episode, old_name)
     return swap
+
+
+def remember_old_name(session: Session, episode: Episode, old_name: str | None) -> None:
+    """Keep the name a file is renamed away from: podcast apps still fetch it for a while, and
+    the download figures match their hits to the episode by this name."""
+    if old_name and old_name != episode.audio_file:
+        session.merge(EpisodeAudioName(name=old_name, episode_id=episode.id))
 
 
 def _place_untagged(
@@ -159,6 +167,7 @@ def _swap_in(
     try:
         episode.audio_file = new_name
         episode.audio_bytes = (episodes_dir / new_name).stat().st_size
+        remember_old_name(session, episode, old_name)
         session.flush()
     except BaseException:
         swap.discard()

@@ -7,7 +7,8 @@ topics changed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -146,21 +147,30 @@ def save_episode(session: Session, show: Show, episode: Episode, changes: Episod
     """Apply the editor's changes, refusing a save made from an older version."""
     if changes.version != episode.version:
         raise StaleEdit("Someone else saved this episode after you opened it.")
-    _check_slug(session, show, episode, changes.slug)
-    for name in ("title", "summary", "notes_md", "season", "number", "explicit"):
-        setattr(episode, name, changes.__dict__[name])
-    episode.title = _required(changes.title)
-    episode.episode_type = changes.episode_type  # type: ignore[assignment]
-    episode.slug = changes.slug or episode.slug
-    if _is_release(episode.status, changes.status):
-        review_links.check_may_release(session, episode, show.require_guest_approval)
-    _apply_status(episode, changes.status, changes.publish_at)
-    episode.updated_at = utc_now()
-    _replace_credits(session, episode, changes)
-    try:
+    # Any query below may autoflush the episode's UPDATE, so the whole save is guarded.
+    with stale_edits():
+        _check_slug(session, show, episode, changes.slug)
+        for name in ("title", "summary", "notes_md", "season", "number", "explicit"):
+            setattr(episode, name, changes.__dict__[name])
+        episode.title = _required(changes.title)
+        episode.episode_type = changes.episode_type  # type: ignore[assignment]
+        episode.slug = changes.slug or episode.slug
+        if _is_release(episode.status, changes.status):
+            review_links.check_may_release(session, episode, show.require_guest_approval)
+        _apply_status(episode, changes.status, changes.publish_at)
+        episode.updated_at = utc_now()
+        _replace_credits(session, episode, changes)
         session.flush()
+
+
+@contextmanager
+def stale_edits() -> Iterator[None]:
+    """Turn the version column's StaleDataError into StaleEdit, wherever the flush happens
+    (an explicit flush, an autoflush before a query, or the commit)."""
+    try:
+        yield
     except StaleDataError as error:
-        # The version column: another save landed between our read and this write.
+        # Another save landed between our read and this write.
         raise StaleEdit("Someone else saved this episode while you were saving.") from error
 
 

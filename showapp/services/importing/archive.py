@@ -11,6 +11,10 @@ import enum
 import json
 import shutil
 import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -30,6 +34,7 @@ from showapp.models import (
     episode_topics,
     show_hosts,
 )
+from showapp.services.catalog.text import slugify
 from showapp.services.importing.fetch import CHUNK_BYTES
 from showapp.services.importing.report import (
     ImportProgress,
@@ -43,6 +48,21 @@ VERSION = 1
 MANIFEST = "manifest.json"
 # Never exported: database ids are remapped on import; password hashes stay on the old install.
 SKIPPED = {"id", "show_id", "episode_id", "guest_id", "password_hash"}
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """What an archive may unpack to. Sizes come from the zip's central directory, which can
+    lie, so they are enforced again on the bytes actually decompressed."""
+
+    max_total_bytes: int = 20 * 1024**3  # SHOWAPP_ARCHIVE_MAX_BYTES
+    max_manifest_bytes: int = 50 * 1024**2
+    # Audio and images barely compress; a much higher ratio is a zip bomb, unless tiny.
+    max_ratio: int = 100
+    small_entry_bytes: int = 1024**2
+
+
+DEFAULT_LIMITS = ArchiveLimits()
 
 
 def _row(row: Base) -> dict[str, Any]:
@@ -132,38 +152,125 @@ def import_archive(
     path: Path,
     episodes_dir: Path,
     progress: ProgressCallback = ignore_progress,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
 ) -> ImportReport:
-    """Recreate (or update) the show in an export archive, matched by slug and GUID."""
-    with zipfile.ZipFile(path) as archive:
-        manifest = _read_manifest(archive)
-        # Check every entry before writing anything, so a bad archive changes nothing.
-        media = [_safe_media_path(archive, name) for name in manifest["media"]]
-        report = ImportReport()
-        show = _upsert(session, Show, "slug", manifest["show"])
-        session.flush()
-        report.show_slug = show.slug
-        _restore_hosts(session, show, manifest["hosts"])
-        guests = {g["slug"]: _upsert(session, Guest, "slug", g) for g in manifest["guests"]}
-        topics = {t["slug"]: _upsert(session, Topic, "slug", t) for t in manifest["topics"]}
-        session.flush()
-        total = len(manifest["episodes"])
-        for done, record in enumerate(manifest["episodes"], 1):
-            _restore_episode(session, show, record, guests, topics, report)
-            progress(ImportProgress("episodes", done, total))
-        for name, relative in media:
-            _extract_media(archive, name, episodes_dir / relative)
+    """Recreate (or update) the show in an export archive, matched by slug and GUID.
+
+    Every check runs, and every media file is unpacked beside its place, before the first row
+    is written: a refused archive leaves no file and (once the caller rolls back) no row.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            _check_sizes(archive, limits)
+            manifest = _read_manifest(archive, limits)
+            slug = _show_slug(manifest)
+            media = [_safe_media_path(archive, name, slug) for name in manifest["media"]]
+            _check_references(manifest, slug)
+            with _unpacked(archive, media, episodes_dir, limits) as place:
+                report = _restore_rows(session, manifest, progress)
+                place()
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise InvalidInput(f"The archive is damaged: {error}") from error
     session.flush()
     return report
 
 
-def _read_manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
+def _restore_rows(
+    session: Session, manifest: dict[str, Any], progress: ProgressCallback
+) -> ImportReport:
+    report = ImportReport()
+    show = _upsert(session, Show, "slug", manifest["show"])
+    session.flush()
+    report.show_slug = show.slug
+    _restore_hosts(session, show, manifest["hosts"])
+    guests = {g["slug"]: _upsert(session, Guest, "slug", g) for g in manifest["guests"]}
+    topics = {t["slug"]: _upsert(session, Topic, "slug", t) for t in manifest["topics"]}
+    session.flush()
+    total = len(manifest["episodes"])
+    for done, record in enumerate(manifest["episodes"], 1):
+        _restore_episode(session, show, record, guests, topics, report)
+        progress(ImportProgress("episodes", done, total))
+    session.flush()
+    return report
+
+
+def _check_sizes(archive: zipfile.ZipFile, limits: ArchiveLimits) -> None:
+    """Refuse by the central directory first: cheap, and most bombs say what they are."""
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        if info.filename == MANIFEST and info.file_size > limits.max_manifest_bytes:
+            raise InvalidInput(
+                f"The archive's manifest unpacks to {info.file_size} bytes; at most "
+                f"{limits.max_manifest_bytes} are accepted."
+            )
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > limits.small_entry_bytes and ratio > limits.max_ratio:
+            raise InvalidInput(
+                f"{info.filename} in the archive unpacks {ratio:.0f} times larger than it is "
+                f"stored (at most {limits.max_ratio}): refused as a zip bomb."
+            )
+    if total > limits.max_total_bytes:
+        raise InvalidInput(
+            f"The archive unpacks to {total} bytes; at most {limits.max_total_bytes} are "
+            "accepted (SHOWAPP_ARCHIVE_MAX_BYTES)."
+        )
+
+
+def _read_manifest(archive: zipfile.ZipFile, limits: ArchiveLimits) -> dict[str, Any]:
     try:
-        manifest: dict[str, Any] = json.loads(archive.read(MANIFEST))
-    except (KeyError, ValueError) as error:
+        with archive.open(MANIFEST) as raw:
+            text = raw.read(limits.max_manifest_bytes + 1)
+    except KeyError as error:
         raise InvalidInput(f"Not a showapp export archive: {error}") from error
+    if len(text) > limits.max_manifest_bytes:
+        raise InvalidInput(
+            f"The archive's manifest is larger than {limits.max_manifest_bytes} bytes."
+        )
+    try:
+        manifest: dict[str, Any] = json.loads(text)
+    except ValueError as error:
+        raise InvalidInput(f"Not a showapp export archive: {error}") from error
+    if not isinstance(manifest, dict):
+        raise InvalidInput("Not a showapp export archive (the manifest is not an object).")
     if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
         raise InvalidInput("Not a showapp export archive (format or version differs).")
+    for key in ("hosts", "guests", "topics", "episodes", "media"):
+        if not isinstance(manifest.get(key), list):
+            raise InvalidInput(f"Not a showapp export archive ('{key}' is not a list).")
+    if not all(isinstance(record, dict) for record in manifest["episodes"]):
+        raise InvalidInput("Not a showapp export archive (an episode is not an object).")
     return manifest
+
+
+def _show_slug(manifest: dict[str, Any]) -> str:
+    show = manifest.get("show")
+    slug = show.get("slug") if isinstance(show, dict) else None
+    if not isinstance(slug, str) or not slug or slug != slugify(slug):
+        raise InvalidInput("The archive's manifest names no valid show slug.")
+    return slug
+
+
+def _check_references(manifest: dict[str, Any], slug: str) -> None:
+    """The rows may only point at files in their own show's folder."""
+    names = [manifest["show"].get("artwork")]
+    for record in manifest.get("episodes", []):
+        names += [record.get("audio_file"), record.get("artwork")]
+    for name in names:
+        if name and not _in_show_folder(PurePosixPath(str(name)), slug):
+            raise InvalidInput(
+                f"The archive's show '{slug}' refers to the file {name}, outside its own folder."
+            )
+
+
+def _in_show_folder(relative: PurePosixPath, slug: str) -> bool:
+    parts = relative.parts
+    return (
+        len(parts) >= 2
+        and parts[0] == slug
+        and not relative.is_absolute()
+        and not any(p in {"..", ""} or p.startswith(".") or "\\" in p for p in parts)
+    )
 
 
 def _values(model: type[Base], record: dict[str, Any]) -> dict[str, Any]:
@@ -233,11 +340,16 @@ def _restore_episode(
         report.unchanged += 1
 
 
-def _safe_media_path(archive: zipfile.ZipFile, name: str) -> tuple[str, PurePosixPath]:
+def _safe_media_path(archive: zipfile.ZipFile, name: str, slug: str) -> tuple[str, PurePosixPath]:
+    if not isinstance(name, str):
+        raise InvalidInput(f"Unsafe file name in the archive: {name!r}")
     relative = PurePosixPath(name).relative_to("media") if name.startswith("media/") else None
-    # Zip entries are hostile input too: no absolute paths, no '..', no hidden files.
-    if relative is None or any(p in {"..", ""} or p.startswith(".") for p in relative.parts):
-        raise InvalidInput(f"Unsafe file name in the archive: {name}")
+    # Zip entries are hostile input too: no absolute paths, no '..', no hidden files, and
+    # nothing outside the folder of the show being restored.
+    if relative is None or not _in_show_folder(relative, slug):
+        raise InvalidInput(
+            f"Unsafe file name in the archive: {name} (only media/{slug}/... is accepted)."
+        )
     try:
         archive.getinfo(name)
     except KeyError as error:
@@ -245,9 +357,67 @@ def _safe_media_path(archive: zipfile.ZipFile, name: str) -> tuple[str, PurePosi
     return name, relative
 
 
-def _extract_media(archive: zipfile.ZipFile, name: str, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.part")
-    with archive.open(name) as source, partial.open("wb") as out:
-        shutil.copyfileobj(source, out, CHUNK_BYTES)
-    partial.replace(target)
+@contextmanager
+def _unpacked(
+    archive: zipfile.ZipFile,
+    media: list[tuple[str, PurePosixPath]],
+    episodes_dir: Path,
+    limits: ArchiveLimits,
+) -> Iterator[Callable[[], None]]:
+    """Unpack every media file beside its place; yield a function that moves them all in.
+    On any error (a limit crossed while unpacking, or a failed restore) the parts are removed."""
+    parts: list[tuple[Path, Path]] = []
+    made: list[Path] = []  # folders made here, removed again if the restore fails
+    budget = [limits.max_total_bytes]
+    try:
+        for name, relative in media:
+            target = episodes_dir / relative
+            partial = target.with_name(f".unpack-{target.name}.part")
+            parts.append((partial, target))
+            _make_folders(partial.parent, made)
+            _extract(archive, name, partial, budget, limits)
+
+        def place() -> None:
+            for partial, target in parts:
+                partial.replace(target)
+            made.clear()
+
+        yield place
+    finally:
+        for partial, _ in parts:
+            partial.unlink(missing_ok=True)
+        for folder in reversed(made):
+            folder.rmdir()
+
+
+def _make_folders(folder: Path, made: list[Path]) -> None:
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir()
+        made.append(path)
+
+
+def _extract(
+    archive: zipfile.ZipFile, name: str, partial: Path, budget: list[int], limits: ArchiveLimits
+) -> None:
+    """Copy one entry, counting the bytes that really come out of the decompressor."""
+    info = archive.getinfo(name)
+    allowed = min(info.file_size, budget[0])
+    written = 0
+    with archive.open(info) as source, partial.open("wb") as out:
+        while chunk := source.read(CHUNK_BYTES):
+            written += len(chunk)
+            if written > allowed:
+                raise InvalidInput(
+                    f"{name} in the archive unpacks to more bytes than the archive declares "
+                    "or the limit allows; refused."
+                )
+            if written > limits.small_entry_bytes and written > limits.max_ratio * max(
+                info.compress_size, 1
+            ):
+                raise InvalidInput(f"{name} in the archive is a zip bomb; refused.")
+            out.write(chunk)
+    budget[0] -= written

@@ -97,7 +97,8 @@ def import_source(
     if not path.is_file():
         raise NotFound(f"No such feed file or URL: {source}")
     if zipfile.is_zipfile(path):
-        return archive.import_archive(session, path, episodes_dir, progress=progress)
+        bounds = archive.ArchiveLimits(max_total_bytes=limits.max_archive_bytes)
+        return archive.import_archive(session, path, episodes_dir, progress, bounds)
     return import_feed_file(
         session, path, feed_url=None, site_base_url=site_base_url, show_slug=show_slug,
         progress=progress,

@@ -24,7 +24,7 @@ from showapp.columns import utc_now
 from showapp.errors import ShowappError
 from showapp.models import ImportJob, ImportState, Show, User, UserRole
 from showapp.services.importing import importer, ssrf_guard
-from showapp.services.importing.report import ImportProgress, ImportReport
+from showapp.services.importing.report import ImportLimits, ImportProgress, ImportReport
 
 log = logging.getLogger(__name__)
 # Byte-level download progress is written at most this often (each write is a commit).
@@ -72,6 +72,7 @@ class JobSettings:
     work_dir: Path
     site_base_url: str
     screen_urls: bool
+    max_archive_bytes: int = 20 * 1024**3
 
 
 def run_job(
@@ -105,6 +106,7 @@ def _import(session: Session, job: ImportJob, source: str, settings: JobSettings
     report = importer.import_source(
         session, source, work_dir=settings.work_dir, episodes_dir=settings.episodes_dir,
         site_base_url=settings.site_base_url, show_slug=job.show_slug or None,
+        limits=ImportLimits(max_archive_bytes=settings.max_archive_bytes),
         progress=recorder.on_progress,
     )  # fmt: skip
     job.show_slug = report.show_slug

@@ -55,3 +55,5 @@ class ImportLimits:
     max_feed_bytes: int = 50 * 1024 * 1024
     max_media_bytes: int = 2 * 1024 * 1024 * 1024
     timeout: float = 30.0
+    # What an export archive may unpack to in total (SHOWAPP_ARCHIVE_MAX_BYTES).
+    max_archive_bytes: int = 20 * 1024**3

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from showapp.models import Download, Episode, ListenerWindow, MediaRequest
@@ -39,27 +39,41 @@ def one_minute_threshold(audio_bytes: int, duration_seconds: float | None) -> in
     return max(min(per_minute, audio_bytes), 1)
 
 
-def count_downloads(session: Session, after_id: int, batch: int = 2000) -> tuple[int, set[date]]:
-    """Turn media_requests with id > after_id into downloads, in id order.
+@dataclass
+class CountReport:
+    read: int = 0
+    last_id: int = 0
+    touched: set[date] = field(default_factory=set)
 
-    Returns the last id read and the days that gained downloads. Listener windows persist
-    between runs, so running on each new slice gives the same result as one big run.
+
+def count_downloads(session: Session, batch: int = 2000) -> CountReport:
+    """Turn the media_requests not counted yet into downloads, in id order, marking them.
+
+    Returns how many were read, the highest id read and the days that gained downloads.
+    Listener windows persist between runs, so running on each new slice gives the same result
+    as one big run. Rows that a writer commits after this run (PostgreSQL shows rows at
+    commit, whatever their id) are still uncounted, so the next run reads them.
     """
-    touched: set[date] = set()
-    last_id = after_id
+    report = CountReport()
     while True:
         requests = list(
             session.scalars(
                 select(MediaRequest)
-                .where(MediaRequest.id > last_id)
+                .where(~MediaRequest.counted)
                 .order_by(MediaRequest.id)
                 .limit(batch)
             )
         )
         if not requests:
-            return last_id, touched
-        touched |= _count_batch(session, requests)
-        last_id = requests[-1].id
+            return report
+        report.touched |= _count_batch(session, requests)
+        ids = [request.id for request in requests]
+        session.execute(
+            update(MediaRequest).where(MediaRequest.id.in_(ids)).values(counted=True),
+            execution_options={"synchronize_session": False},
+        )
+        report.read += len(requests)
+        report.last_id = max(report.last_id, ids[-1])
 
 
 def _count_batch(session: Session, requests: Sequence[MediaRequest]) -> set[date]:

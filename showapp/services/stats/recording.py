@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.http import parse_range_header
 
-from showapp.models import Episode, ListenerSalt, MediaRequest
+from showapp.models import Episode, EpisodeAudioName, ListenerSalt, MediaRequest
 from showapp.services.stats import useragents
 
 # What players send nearly always; anything else goes through werkzeug's full parser.
@@ -160,10 +160,21 @@ class _ListenerKeys:
 
 
 def _episodes_by_file(session: Session, names: set[str]) -> dict[str, tuple[int, int]]:
+    """(episode id, audio bytes) by file name: the episode's current file, or one it had before
+    a retag renamed it (a hit served before the rename may be stored after it)."""
     query = select(Episode.audio_file, Episode.id, Episode.audio_bytes).where(
         Episode.audio_file.in_(names)
     )
-    return {name: (id_, size or 0) for name, id_, size in session.execute(query) if name}
+    found = {name: (id_, size or 0) for name, id_, size in session.execute(query) if name}
+    former = names - found.keys()
+    if former:
+        renamed = (
+            select(EpisodeAudioName.name, Episode.id, Episode.audio_bytes)
+            .join(Episode, Episode.id == EpisodeAudioName.episode_id)
+            .where(EpisodeAudioName.name.in_(former))
+        )
+        found.update({name: (id_, size or 0) for name, id_, size in session.execute(renamed)})
+    return found
 
 
 def _request_row(hit: Hit, episode: tuple[int, int], keys: tuple[str, str]) -> dict[str, object]:

@@ -1,8 +1,8 @@
 """Rollups of counted downloads into daily figures, and the figures the studio dashboard shows.
 
-`rollup` is incremental and idempotent: it reads only media requests it has not read, and
-rebuilds the daily rows of the days that changed from the downloads table, so a second run
-changes nothing. Shows, topics and guests are sums of the per-episode daily rows.
+`rollup` is incremental and idempotent: it reads only media requests not marked counted (and
+marks them), and rebuilds the daily rows of the days that changed from the downloads table,
+so a second run changes nothing. Shows, topics and guests are sums of the per-episode daily rows.
 """
 
 from __future__ import annotations
@@ -51,23 +51,23 @@ def rollup(session: Session, keep_requests_days: int = 0) -> RollupReport:
     With keep_requests_days, raw requests older than that which were already counted are
     deleted; the downloads and daily figures made from them stay.
     """
+    # The row lock makes concurrent rollups take turns.
     cursor = session.get(StatsCursor, CURSOR, with_for_update=True)
     if cursor is None:
         cursor = StatsCursor(name=CURSOR, last_id=0)
         session.add(cursor)
-    start = cursor.last_id
-    last_id, touched = counting.count_downloads(session, start)
-    cursor.last_id = last_id
+    counted = counting.count_downloads(session)
+    cursor.last_id = max(cursor.last_id, counted.last_id)
     cursor.rolled_up_at = utc_now()
-    for day in sorted(touched):
+    for day in sorted(counted.touched):
         rebuild_day(session, day)
     newest = session.scalar(select(func.max(MediaRequest.requested_at)))
     if newest is not None:
         counting.prune_windows(session, newest)
         if keep_requests_days > 0:
-            _delete_old_requests(session, newest - timedelta(days=keep_requests_days), last_id)
+            _delete_old_requests(session, newest - timedelta(days=keep_requests_days))
     session.flush()
-    return RollupReport(requests_read=last_id - start, days_rebuilt=len(touched))
+    return RollupReport(requests_read=counted.read, days_rebuilt=len(counted.touched))
 
 
 def last_rollup(session: Session) -> datetime | None:
@@ -78,21 +78,18 @@ def last_rollup(session: Session) -> datetime | None:
 
 def waiting_requests(session: Session, show_id: int) -> int:
     """Requests for this show's audio recorded since the last rollup, not yet in the figures."""
-    counted_up_to = session.scalar(select(StatsCursor.last_id).where(StatsCursor.name == CURSOR))
     query = (
         select(func.count())
         .select_from(MediaRequest)
         .join(Episode, Episode.id == MediaRequest.episode_id)
-        .where(Episode.show_id == show_id, MediaRequest.id > (counted_up_to or 0))
+        .where(Episode.show_id == show_id, ~MediaRequest.counted)
     )
     return int(session.scalar(query) or 0)
 
 
-def _delete_old_requests(session: Session, before: datetime, counted_up_to: int) -> None:
+def _delete_old_requests(session: Session, before: datetime) -> None:
     session.execute(
-        delete(MediaRequest).where(
-            MediaRequest.requested_at < before, MediaRequest.id <= counted_up_to
-        )
+        delete(MediaRequest).where(MediaRequest.requested_at < before, MediaRequest.counted)
     )
 
 
