@@ -51,4 +51,5 @@ def test_an_install_at_the_six_old_heads_upgrades_to_the_merge(tmp_path: Path) -
     with engine.connect() as connection:
         after = set(MigrationContext.configure(connection).get_current_heads())
     engine.dispose()
-    assert after == set(ScriptDirectory.from_config(config).get_heads()) == {"0018"}
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    assert len(heads) == 1 and after == heads
