@@ -54,7 +54,7 @@ def _install_extensions(app: Flask) -> None:
     errors.register_error_handlers(app)
     # Template filters and globals: formatting, URLs of feeds and media; no queries.
     templating.init_app(app)
-    # `showapp init`, `demo`, `episode`, `stats`, `import`, `export`, `feed` commands.
+    # `showapp init`, `demo`, `episode`, `stats`, `trash`, `import`, `export`, `feed` commands.
     cli.init_app(app)
 
 
