@@ -11,12 +11,10 @@ from urllib.parse import quote
 from flask import Response, abort, current_app, request, send_from_directory
 from werkzeug.security import safe_join
 
-from showapp.db import get_session
-from showapp.media import bp
+from showapp.media import bp, trashed
 from showapp.media.recorder import get_recorder, hit_from_environ
 from showapp.services import urls
 from showapp.services.audio.files import AUDIO_TYPES
-from showapp.services.catalog import lookups
 from showapp.services.urls import MEDIA_PREFIX
 
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
@@ -37,7 +35,7 @@ def media_file(filename: str) -> Response:
     # Uploads in progress are hidden (.upload-*.part), and only published kinds of file go out.
     if any(part.startswith(".") for part in path.parts) or path.suffix not in SERVED_TYPES:
         abort(404)
-    if lookups.is_trashed_file(get_session(), filename):
+    if trashed.is_trashed(filename):
         abort(404)  # a deleted episode's files stay on disk only so that it can be restored
     accel = current_app.config["MEDIA_ACCEL"]
     mimetype = SERVED_TYPES[path.suffix]

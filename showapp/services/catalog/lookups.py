@@ -109,19 +109,5 @@ def was_withdrawn(session: Session, show: Show, slug: str, now: datetime | None 
     return session.scalars(query).first() is not None
 
 
-def is_trashed_file(session: Session, filename: str) -> bool:
-    """The audio or artwork (or an artwork copy, <name>-<size>.jpg) of an episode in the
-    trash: media answers 404 for it until the episode is restored."""
-    names = {filename}
-    stem, dash, size = filename.rpartition(".")[0].rpartition("-")
-    if dash and size.isdigit():
-        names |= {f"{stem}.{extension}" for extension in ("jpg", "jpeg", "png")}
-    query = select(Episode.id).where(
-        Episode.deleted_at.is_not(None),
-        or_(Episode.audio_file == filename, Episode.artwork.in_(names)),
-    )
-    return session.scalars(query).first() is not None
-
-
 def get_episode_by_audio(session: Session, audio_file: str) -> Episode | None:
     return session.scalars(select(Episode).where(Episode.audio_file == audio_file)).one_or_none()

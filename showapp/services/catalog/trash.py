@@ -87,6 +87,12 @@ def episode_files(episode: Episode) -> list[str]:
     return names
 
 
+def trashed_files(session: Session) -> frozenset[str]:
+    """The files of every episode in the trash (purged ones have none left)."""
+    query = select(Episode).where(Episode.deleted_at.is_not(None), Episode.purged_at.is_(None))
+    return frozenset(name for episode in session.scalars(query) for name in episode_files(episode))
+
+
 def trash_episode(session: Session, episode: Episode, now: datetime | None = None) -> None:
     episode.deleted_at = now or utc_now()
     session.flush()
