@@ -19,7 +19,7 @@ from showapp.media.recorder import get_recorder
 from showapp.models import Appearance, Chapter, Episode, EpisodeStatus, Show
 from showapp.services.catalog import chapters, trash, writes
 from showapp.services.catalog.chapters import ChapterEntry
-from showapp.services.importing import importer
+from showapp.services.importing import archive, importer
 from showapp.services.review import links as review_links
 from showapp.services.stats import rollups
 from tests.factories import APPLE, OVERCAST, add_guest, add_topic, make_episode, make_show
@@ -333,3 +333,18 @@ def test_review_links_of_a_deleted_episode_stop_working_until_it_is_restored(
     trash.restore_episode(session, draft.episode)
     session.commit()
     assert client.get(f"{path}/audio").status_code == 200
+
+
+def test_an_export_archive_never_brings_back_a_deleted_episode(
+    session: Session, show: Show, episodes_dir: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "leaders.zip"
+    archive.export_show(session, "leaders", episodes_dir, target)
+    doomed = _doomed(session)
+    trash.trash_episode(session, doomed)
+    session.commit()
+    report = archive.import_archive(session, target, episodes_dir)
+    session.commit()
+    assert any("deleted episode" in problem for problem in report.problems)
+    session.refresh(doomed)
+    assert doomed.deleted_at is not None and doomed.title == "Pricing secrets"
