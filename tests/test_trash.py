@@ -3,9 +3,11 @@ GUIDs and download figures that outlive the episode."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -14,7 +16,9 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from showapp import create_app, db
 from showapp.columns import utc_now
+from showapp.media import trashed
 from showapp.media.recorder import get_recorder
 from showapp.models import Appearance, Chapter, Episode, EpisodeStatus, Show
 from showapp.services.catalog import chapters, trash, writes
@@ -348,3 +352,21 @@ def test_an_export_archive_never_brings_back_a_deleted_episode(
     assert any("deleted episode" in problem for problem in report.problems)
     session.refresh(doomed)
     assert doomed.deleted_at is not None and doomed.title == "Pricing secrets"
+
+
+def test_behind_nginx_a_trashed_episode_audio_is_not_handed_off(
+    app_config: dict[str, Any], session: Session, show: Show
+) -> None:
+    proxied = create_app({**app_config, "MEDIA_ACCEL": "x-accel", "TRUSTED_PROXIES": 1})
+    doomed = _doomed(session)
+    url = f"/media/{doomed.audio_file}"
+    try:
+        with proxied.test_client().get(url) as response:
+            assert response.status_code == 200 and "X-Accel-Redirect" in response.headers
+        trash.trash_episode(session, doomed)
+        session.commit()  # another app (process) than the one serving: seen within a second
+        time.sleep(trashed.REVISION_TTL + 0.1)
+        with proxied.test_client().get(url) as response:
+            assert response.status_code == 404 and "X-Accel-Redirect" not in response.headers
+    finally:
+        db.get_engine(proxied).dispose()

@@ -35,7 +35,7 @@ def media_file(filename: str) -> Response:
     # Uploads in progress are hidden (.upload-*.part), and only published kinds of file go out.
     if any(part.startswith(".") for part in path.parts) or path.suffix not in SERVED_TYPES:
         abort(404)
-    if trashed.is_trashed(filename):
+    if trashed.is_trashed(current_app._get_current_object(), filename):  # type: ignore[attr-defined]
         abort(404)  # a deleted episode's files stay on disk only so that it can be restored
     accel = current_app.config["MEDIA_ACCEL"]
     mimetype = SERVED_TYPES[path.suffix]

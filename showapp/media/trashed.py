@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app
+from flask import Flask
 
-from showapp.db import get_session
+from showapp import db
 from showapp.services.catalog import trash
 from showapp.services.search import index as search_index
 
@@ -26,23 +26,24 @@ class TrashedFiles:
         self.revision: int | None = None
         self.checked_at: float | None = None
 
-    def __contains__(self, filename: str) -> bool:
+    def contains(self, app: Flask, filename: str) -> bool:
         now = time.monotonic()
         if self.checked_at is None or now - self.checked_at > REVISION_TTL:
-            session = get_session()
-            revision = search_index.site_revision(session)
-            if revision != self.revision:
-                self.names = trash.trashed_files(session)
-                self.revision = revision
+            # Its own session: the proxied layer asks beneath Flask, with no request context.
+            with db.new_session(app) as session:
+                revision = search_index.site_revision(session)
+                if revision != self.revision:
+                    self.names = trash.trashed_files(session)
+                    self.revision = revision
             self.checked_at = now
         return filename in self.names
 
 
-def is_trashed(filename: str) -> bool:
-    files: TrashedFiles | None = current_app.extensions.get("showapp.trashed_files")
+def is_trashed(app: Flask, filename: str) -> bool:
+    files: TrashedFiles | None = app.extensions.get("showapp.trashed_files")
     if files is None:
-        files = current_app.extensions["showapp.trashed_files"] = TrashedFiles()
-    return filename in files
+        files = app.extensions["showapp.trashed_files"] = TrashedFiles()
+    return files.contains(app, filename)
 
 
 def forget_trashed_files(app: Flask) -> None:
