@@ -62,7 +62,7 @@ def _install_extensions(app: Flask) -> None:
     errors.register_error_handlers(app)
     # Template filters and globals: formatting, URLs of feeds and media; no queries.
     templating.init_app(app)
-    # `showapp init`, `demo`, `episode`, `stats`, `import`, `export`, `feed` commands.
+    # `showapp init`, `demo`, `episode`, `stats`, `trash`, `import`, `export`, `feed` commands.
     cli.init_app(app)
 
 
@@ -72,7 +72,6 @@ def _install_session_hooks(app: Flask) -> None:
     from showapp.services.catalog import text
     from showapp.services.feeds import stamps as feed_stamps
     from showapp.services.search import index as search_index
-    from showapp.site.page_cache import forget_pages
 
     sessions = app.extensions["showapp.sessionmaker"]
     # Markdown notes become sanitised HTML when written, so no read path renders them.
@@ -81,8 +80,17 @@ def _install_session_hooks(app: Flask) -> None:
     # rebuild (or splice) on the next request; committed changes are announced by WebSub.
     feed_stamps.install(sessions, lambda slugs: announce_changed_feeds(app, slugs))
     # Episodes a transaction touched are reindexed for search before it commits; a commit
-    # that changed a public page bumps the site revision and empties this process's pages.
-    search_index.watch_sessions(sessions, lambda: forget_pages(app))
+    # that changed a public page bumps the site revision and empties this process's pages
+    # and its list of trashed episodes' files (which /media refuses).
+    search_index.watch_sessions(sessions, lambda: _forget_public_state(app))
+
+
+def _forget_public_state(app: Flask) -> None:
+    from showapp.media.trashed import forget_trashed_files
+    from showapp.site.page_cache import forget_pages
+
+    forget_pages(app)
+    forget_trashed_files(app)
 
 
 def _install_background_runners(app: Flask) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
 from showapp.models import Episode, EpisodeStatus, FeedChange, Show
-from showapp.services.catalog import writes
+from showapp.services.catalog import trash, writes
 from showapp.services.feeds import rendering as feed_rendering
 from showapp.services.feeds import splice as feed_splice
 from showapp.services.feeds import stamps as feed_stamps
@@ -132,6 +132,21 @@ def test_new_moved_unpublished_and_deleted_episodes(
     body = _assert_spliced_equals_scratch(client, app, session, renders)
     titles = {e["title"] for e in podcastparser.parse(FEED, _stream(body))["episodes"]}
     assert "Talk 30" not in titles and "Talk 31" not in titles and len(titles) == 39
+
+
+def test_trashing_and_restoring_an_episode_splices_it_out_and_back(
+    client: FlaskClient, app: Flask, session: Session, show: Show, renders: list[str]
+) -> None:
+    _served(client)
+    trash.trash_episode(session, _episode(session, "Talk 12"))
+    session.commit()
+    body = _assert_spliced_equals_scratch(client, app, session, renders)
+    titles = [e.title for e in feedparser.parse(body).entries]
+    assert "Talk 12" not in titles and len(titles) == 39
+    trash.restore_episode(session, _episode(session, "Talk 12"))
+    session.commit()
+    body = _assert_spliced_equals_scratch(client, app, session, renders)
+    assert len(feedparser.parse(body).entries) == 40
 
 
 def test_crediting_a_guest_splices_but_renaming_one_renders_whole(

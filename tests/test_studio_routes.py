@@ -22,7 +22,7 @@ from werkzeug.routing import Rule
 from showapp.models import Episode, UserRole
 from showapp.services import accounts
 from showapp.services.audio import retagging
-from showapp.services.catalog import chapters, writes
+from showapp.services.catalog import chapters, trash, writes
 from showapp.services.catalog.chapters import ChapterEntry
 from showapp.services.importing import jobs as import_jobs
 from showapp.services.review import comments as review_comments
@@ -105,6 +105,10 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "studio.edit_topic": lambda ids: {"name": "Mentoring", "slug": ids["topic_slug"]},
     "studio.merge_topic": lambda ids: {"into": "mentorship"},
     "studio.delete_topic": lambda ids: {},
+    # Without "confirm" a delete or purge only asks; restoring takes "Binned" out of the trash.
+    "studio.delete_episode": lambda ids: {},
+    "studio.purge_episode": lambda ids: {},
+    "studio.restore_episode": lambda ids: {},
     "studio.refresh_downloads": lambda ids: {"days": "7"},
     "studio.save_review_link": lambda ids: {
         "guest_id": ids["guest_id"],
@@ -144,6 +148,8 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     comment = review_comments.add_guest_comment(
         session, link, review_comments.CommentInput(body="Cut the cough"), None
     )
+    binned = make_episode(session, show, episodes_dir, title="Binned")
+    trash.trash_episode(session, binned)
     make_user(session, "admin@example.com", role=UserRole.ADMIN)
     host = make_user(session, "host@example.com", shows=[other])
     invited, token = accounts.invite_host(session, "invited@example.com", "", [show.id])
@@ -166,6 +172,7 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
         "table": "episodes",
         "guest_id": guest.id,
         "comment_id": comment.id,
+        "trashed_id": binned.id,
     }
 
 

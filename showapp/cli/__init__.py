@@ -45,6 +45,9 @@ def init_app(app: Flask) -> None:
     from showapp.cli.stats import stats_group
 
     app.cli.add_command(stats_group)
+    from showapp.cli.trash import trash_group
+
+    app.cli.add_command(trash_group)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
     app.cli.add_command(feed_group)

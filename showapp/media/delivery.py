@@ -11,7 +11,7 @@ from urllib.parse import quote
 from flask import Response, abort, current_app, request, send_from_directory
 from werkzeug.security import safe_join
 
-from showapp.media import bp
+from showapp.media import bp, trashed
 from showapp.media.recorder import get_recorder, hit_from_environ
 from showapp.services import urls
 from showapp.services.audio.files import AUDIO_TYPES
@@ -35,6 +35,8 @@ def media_file(filename: str) -> Response:
     # Uploads in progress are hidden (.upload-*.part), and only published kinds of file go out.
     if any(part.startswith(".") for part in path.parts) or path.suffix not in SERVED_TYPES:
         abort(404)
+    if trashed.is_trashed(current_app._get_current_object(), filename):  # type: ignore[attr-defined]
+        abort(404)  # a deleted episode's files stay on disk only so that it can be restored
     accel = current_app.config["MEDIA_ACCEL"]
     mimetype = SERVED_TYPES[path.suffix]
     response = _handed_to_proxy(filename, mimetype, accel) if accel else _sent(filename, mimetype)

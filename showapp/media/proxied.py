@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from werkzeug.security import safe_join
 
+from showapp.media import trashed
 from showapp.media.delivery import CORS_HEADERS, handoff_headers
 from showapp.media.recorder import get_recorder, hit_from_environ
 from showapp.services.audio.files import AUDIO_TYPES
@@ -42,6 +43,8 @@ class ProxiedAudio:
         filename = _audio_file(environ) if config["MEDIA_ACCEL"] else None
         full_path = safe_join(config["EPISODES_DIR"], filename) if filename else None
         if filename is None or full_path is None or not os.path.isfile(full_path):
+            return self._wsgi_app(environ, start_response)
+        if trashed.is_trashed(self._app, filename):  # Flask answers 404 for it
             return self._wsgi_app(environ, start_response)
         mimetype = AUDIO_TYPES[os.path.splitext(filename)[1]]
         headers = [("Content-Type", mimetype), *handoff_headers(filename, full_path, config)]

@@ -140,6 +140,14 @@ class Episode(Base):
     # original link), kept as {"transcripts": [{url, type, language, rel}], "chapters": {...}}.
     source_extras: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # When listeners could first reach it: a page that was public answers 410 once withdrawn.
+    first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # In the trash since then (services/catalog/trash.py): public nowhere, restorable for
+    # 30 days, then purged.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Purged: files and content are gone; the row stays as a tombstone that keeps the GUID
+    # retired and the downloads already counted attached to the show.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 

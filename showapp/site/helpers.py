@@ -120,7 +120,12 @@ def show_or_404(slug: str) -> Show:
 
 
 def episode_or_404(show: Show, slug: str) -> Episode:
-    found = lookups.get_public_episode(get_session(), show, slug)
+    """The public episode at this address; 410 if it was public once (withdrawn or deleted),
+    404 if it never was."""
+    session = get_session()
+    found = lookups.get_public_episode(session, show, slug)
+    if found is None and lookups.was_withdrawn(session, show, slug):
+        abort(410, f"{show.title} has taken this episode down, so it is no longer available.")
     if found is None:
         abort(404, "No published episode has this address.")
     return found

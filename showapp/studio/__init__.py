@@ -52,6 +52,7 @@ NAV = [
 SHOW_NAV = [
     NavItem("Downloads", "studio.show_downloads"),
     NavItem("Feed health", "studio.feed_health_page"),
+    NavItem("Trash", "studio.show_trash"),
 ]
 
 
@@ -164,5 +165,6 @@ from showapp.studio import (  # noqa: E402, F401
     importing,
     reviews,
     shows,
+    trash,
     users,
 )

@@ -91,10 +91,11 @@ def list_show_episodes(
     topic_slug: str | None = None,
     search: str | None = None,
 ) -> Sequence[Episode]:
-    """Every episode of a show for the studio, newest first, with guests and topics loaded."""
+    """Every episode of a show for the studio, newest first, with guests and topics loaded;
+    those in the trash are on the trash page instead."""
     query = (
         select(Episode)
-        .where(Episode.show_id == show.id)
+        .where(Episode.show_id == show.id, Episode.deleted_at.is_(None))
         .options(
             selectinload(Episode.topics),
             selectinload(Episode.appearances).selectinload(Appearance.guest),
@@ -125,7 +126,7 @@ def _escape_like(text: str) -> str:
 def get_show_episode(session: Session, show: Show, episode_id: int) -> Episode | None:
     query = (
         select(Episode)
-        .where(Episode.id == episode_id, Episode.show_id == show.id)
+        .where(Episode.id == episode_id, Episode.show_id == show.id, Episode.deleted_at.is_(None))
         .options(
             selectinload(Episode.topics),
             selectinload(Episode.appearances).selectinload(Appearance.guest),
@@ -205,6 +206,11 @@ def _is_release(current: EpisodeStatus, wanted: EpisodeStatus) -> bool:
 
 
 def _apply_status(episode: Episode, status: EpisodeStatus, publish_at: datetime | None) -> None:
+    _set_status(episode, status, publish_at)
+    writes.note_release(episode)
+
+
+def _set_status(episode: Episode, status: EpisodeStatus, publish_at: datetime | None) -> None:
     if status == EpisodeStatus.DRAFT:
         episode.status, episode.published_at = status, None
         return

@@ -16,11 +16,13 @@ PAGE_SIZE = 20
 
 
 def is_live(now: datetime) -> ColumnElement[bool]:
-    """Published, or scheduled with its time come: scheduling needs no background worker."""
+    """Published, or scheduled with its time come: scheduling needs no background worker.
+    An episode in the trash is never live, whatever its status."""
     return and_(
         Episode.status.in_([EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED]),
         Episode.published_at.is_not(None),
         Episode.published_at <= now,
+        Episode.deleted_at.is_(None),
     )
 
 
@@ -81,13 +83,30 @@ def get_public_episode(
 ) -> Episode | None:
     """A live episode, or an unlisted one (reachable by its link, never listed)."""
     now = now or utc_now()
-    unlisted = and_(Episode.status == EpisodeStatus.UNLISTED, Episode.audio_file.is_not(None))
+    unlisted = and_(
+        Episode.status == EpisodeStatus.UNLISTED,
+        Episode.audio_file.is_not(None),
+        Episode.deleted_at.is_(None),
+    )
     query = (
         select(Episode)
         .where(Episode.show_id == show.id, Episode.slug == slug, or_(is_live(now), unlisted))
         .options(*episode_page_options())
     )
     return session.scalars(query).one_or_none()
+
+
+def was_withdrawn(session: Session, show: Show, slug: str, now: datetime | None = None) -> bool:
+    """The episode at this address was public once: asked when it is not public now (in the
+    trash, purged, or taken back to draft), its page answers 410 rather than 404. An episode
+    that never went live stays 404, trashed or not, so its address tells nobody anything."""
+    query = select(Episode.id).where(
+        Episode.show_id == show.id,
+        Episode.slug == slug,
+        Episode.first_published_at.is_not(None),
+        Episode.first_published_at <= (now or utc_now()),
+    )
+    return session.scalars(query).first() is not None
 
 
 def get_episode_by_audio(session: Session, audio_file: str) -> Episode | None:

@@ -57,6 +57,15 @@ def create_show(session: Session, *, slug: str, title: str, feed_url: str, **fie
     return show
 
 
+def new_guid(session: Session) -> str:
+    """A GUID no episode has had: purged episodes keep theirs as tombstones (trash.py), so
+    checking the table covers them, and a podcast app never sees one reused."""
+    while True:
+        guid = str(uuid.uuid4())
+        if session.scalars(select(Episode.id).where(Episode.guid == guid)).first() is None:
+            return guid
+
+
 def create_episode(
     session: Session,
     show: Show,
@@ -74,7 +83,7 @@ def create_episode(
             raise SlugTaken(f"Another episode of this show already uses the address '{slug}'.")
     else:
         slug = _free_episode_slug(session, show, slugify(title) or "episode")
-    episode = Episode(show_id=show.id, title=title, slug=slug, guid=str(uuid.uuid4()), **fields)
+    episode = Episode(show_id=show.id, title=title, slug=slug, guid=new_guid(session), **fields)
     if audio is not None:
         attach_audio(episode, audio, show.slug)
     _add_unique(session, episode, f"Another episode of this show already uses '{slug}'.")
@@ -137,6 +146,17 @@ def publish_episode(episode: Episode, at: datetime | None = None) -> None:
     when = at or utc_now()
     episode.published_at = when
     episode.status = EpisodeStatus.SCHEDULED if when > utc_now() else EpisodeStatus.PUBLISHED
+    note_release(episode)
+
+
+def note_release(episode: Episode) -> None:
+    """Keep first_published_at, the instant listeners could first reach the episode, after its
+    status changed: once that instant has passed it stays, so a withdrawn page answers 410."""
+    first = episode.first_published_at
+    if first is not None and first <= utc_now():
+        return
+    released = episode.status in (EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED)
+    episode.first_published_at = episode.published_at if released else None
 
 
 def find_or_create_guest(

@@ -100,8 +100,11 @@ _OF_GUEST = Episode.id.in_(
 )
 _LISTED = Episode.id.in_(bindparam("listed", expanding=True))
 _BY_ID = Episode.id.in_(bindparam("ids", expanding=True))
-# Published, or scheduled: is_live() without its instant, which rows are compared with.
-_SCHEDULED_OR_PUBLISHED = Episode.status.in_([EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED])
+# Published, or scheduled, and not in the trash: is_live() without its instant, which rows
+# are compared with.
+_SCHEDULED_OR_PUBLISHED = Episode.status.in_(
+    [EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED]
+) & Episode.deleted_at.is_(None)
 
 EVERY_EPISODE = Scope(true(), {})
 

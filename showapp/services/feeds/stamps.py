@@ -189,6 +189,7 @@ def gone_live(session: Session, since: datetime, upto: datetime) -> set[int] | N
         session.scalars(
             select(Episode.id).where(
                 Episode.status.in_([EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED]),
+                Episode.deleted_at.is_(None),
                 Episode.published_at > since,
                 Episode.published_at <= upto,
             )

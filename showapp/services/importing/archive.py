@@ -322,6 +322,9 @@ def _restore_episode(
     if existing is not None and existing.show_id != show.id:
         report.problems.append(f"GUID '{record['guid']}' belongs to another show; skipped")
         return
+    if existing is not None and existing.deleted_at is not None:
+        report.problems.append(f"GUID '{record['guid']}' is a deleted episode's; skipped")
+        return
     episode = _upsert(session, Episode, "guid", {**record, "show_id": show.id})
     episode.show_id = show.id
     session.flush()

@@ -73,6 +73,10 @@ class EpisodeBatchImporter:
                     "(use --show SLUG to update that show)",
                 )
                 self.report.skipped += 1
+            elif episode is not None and episode.deleted_at is not None:
+                # A GUID is never reused, and a host's delete is not undone by a feed.
+                self._problem(item, f"GUID '{guid[:80]}' is a deleted episode's; skipped")
+                self.report.skipped += 1
             elif episode is None:
                 slug = self._free_slug(slugify(fields["title"]) or "episode")
                 new_rows.append({"show_id": self.show.id, "guid": guid, "slug": slug, **fields})
@@ -174,6 +178,9 @@ class EpisodeBatchImporter:
             length = feed_mapping.parse_positive_int(item.enclosure.get("length", ""))
             fields["audio_bytes"] = length or 0
         fields["status"] = self._status(enclosure_url, published_at)
+        # Every row carries the same keys: the bulk insert of new episodes sends them together.
+        released = fields["status"] != EpisodeStatus.DRAFT
+        fields["first_published_at"] = published_at if released else None
         return fields
 
     def _status(self, enclosure_url: str | None, published_at: datetime | None) -> EpisodeStatus:
@@ -210,6 +217,8 @@ class EpisodeBatchImporter:
         return extras
 
     def _update(self, episode: Episode, fields: dict[str, Any]) -> None:
+        if episode.first_published_at is not None:
+            fields.pop("first_published_at", None)  # public once stays true (its page answers 410)
         if episode.audio_file:
             # Downloaded audio is ours now: its measured size, type and length win.
             for name in ("audio_bytes", "audio_mime", "duration_seconds"):

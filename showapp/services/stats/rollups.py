@@ -154,7 +154,7 @@ class EpisodeLaunch:
 def episode_launches(session: Session, show_id: int) -> list[EpisodeLaunch]:
     """Each published episode's first 7 and 30 days side by side, newest first."""
     episodes = session.execute(
-        select(Episode.id, Episode.title, Episode.published_at)
+        select(Episode.id, Episode.title, Episode.published_at, Episode.deleted_at)
         .where(Episode.show_id == show_id, Episode.published_at.is_not(None))
         .order_by(Episode.published_at.desc())
     ).all()
@@ -165,12 +165,13 @@ def episode_launches(session: Session, show_id: int) -> list[EpisodeLaunch]:
         .group_by(DailyDownloads.episode_id, DailyDownloads.day)
     ).all()
     launches = []
-    for episode_id, title, published_at in episodes:
+    for episode_id, title, published_at, deleted_at in episodes:
         start = published_at.date()
         days = [(day, int(n)) for id_, day, n in daily if id_ == episode_id]
         launches.append(
             EpisodeLaunch(
-                title=title,
+                # Deleted episodes keep their row and figures (trash.py), so totals still add up.
+                title=f"(deleted) {title}" if deleted_at else title,
                 published=start,
                 first_7_days=sum(n for day, n in days if (day - start).days < 7),
                 first_30_days=sum(n for day, n in days if (day - start).days < 30),
