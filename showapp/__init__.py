@@ -105,7 +105,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _install_wsgi_layers(app: Flask) -> None:
-    """Layers beneath Flask, innermost first; each answers its requests without Flask."""
+    """Layers beneath Flask, innermost first: two answer their requests without Flask, the
+    outermost reads the proxy's headers for all of them."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from showapp.feed import make_fast_lane
     from showapp.media.proxied import ProxiedAudio
 
@@ -114,3 +117,12 @@ def _install_wsgi_layers(app: Flask) -> None:
     # With SHOWAPP_MEDIA_ACCEL, audio is counted and handed to nginx (X-Accel-Redirect) or
     # Apache (X-Sendfile) here; without it the layer passes every request on.
     app.wsgi_app = ProxiedAudio(app, app.wsgi_app)  # type: ignore[method-assign]
+    # Outermost: behind SHOWAPP_TRUSTED_PROXIES proxies, the client's address and scheme come
+    # from the entries those proxies added to X-Forwarded-For/-Proto, so that rate limits and
+    # download figures tell clients apart (not everyone as 127.0.0.1); earlier entries, which
+    # a client can forge, are ignored. nginx sets Host itself, so X-Forwarded-Host is not read.
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_port=0, x_prefix=0
+        )
