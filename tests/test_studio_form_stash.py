@@ -3,6 +3,7 @@ anonymous or forged post, never shown to anyone else, and never bigger than the 
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
+from showapp.config import REPO_ROOT
 from showapp.models import Episode, FormStash
 from showapp.services.saved_forms import MAX_STASH_BYTES
+from showapp.studio.security import SESSION_LIFETIME
+from tests.browser import studio_page
 from tests.factories import make_episode, make_show
-from tests.studio_helpers import csrf_token, lapse_sign_in, login, make_user
+from tests.studio_helpers import PASSWORD, csrf_token, lapse_sign_in, login, make_user
 
+SHOTS = REPO_ROOT / "test-artifacts" / "studio"
 A = "a@example.com"
 B = "b@example.com"
 
@@ -143,3 +148,40 @@ def test_a_kept_form_expires_after_a_day(
     page = client.get(link).get_data(as_text=True)
     assert "notes from yesterday" not in page and "restored" not in page
     assert _stashes(session) == 0
+
+
+@pytest.mark.browser
+def test_in_a_browser_what_was_typed_comes_back_after_signing_in_again(
+    app: Flask, live_server: str, episode: Episode
+) -> None:
+    with studio_page(SHOTS) as page:
+        page.goto(f"{live_server}{_url(episode)}")
+        page.fill("input[name=email]", A)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"**{_url(episode)}")
+        page.fill("input[name=title]", "Typed all evening")
+        page.fill("textarea[name=notes_md]", "Notes written while the sign-in lapsed.")
+        _lapse_browser_sign_in(app, page.context, live_server)
+        page.click("#save-button")
+        page.wait_for_url("**/studio/login**")
+        assert page.is_visible("input[name=password]")
+        page.fill("input[name=email]", A)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**restore=**")
+        assert page.is_visible("text=what you typed is restored")
+        assert page.input_value("input[name=title]") == "Typed all evening"
+        assert page.input_value("textarea[name=notes_md]") == (
+            "Notes written while the sign-in lapsed."
+        )
+        page.screenshot(path=str(SHOTS / "restored-after-sign-in.png"), full_page=True)
+
+
+def _lapse_browser_sign_in(app: Flask, context: Any, base_url: str) -> None:
+    """Re-sign the browser's session cookie with its sign-in 13 hours old."""
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    cookie = next(c for c in context.cookies() if c["name"] == "session")
+    data = serializer.loads(cookie["value"])
+    data["seen_at"] = int(time.time() - SESSION_LIFETIME.total_seconds()) - 3600
+    context.add_cookies([{"name": "session", "value": serializer.dumps(data), "url": base_url}])

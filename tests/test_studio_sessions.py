@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
 
 from showapp.models import UserRole
 from showapp.services import accounts
@@ -132,11 +133,10 @@ def test_a_sign_in_lapses_after_its_lifetime_without_a_request(
 def hash_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The stored hashes every password check is made against, in order."""
     checked: list[str] = []
-    real = accounts.check_password_hash
 
     def spy(pwhash: str, password: str) -> bool:
         checked.append(pwhash)
-        return real(pwhash, password)
+        return check_password_hash(pwhash, password)
 
     monkeypatch.setattr(accounts, "check_password_hash", spy)
     return checked
