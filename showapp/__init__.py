@@ -121,7 +121,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _install_wsgi_layers(app: Flask) -> None:
-    """Layers beneath Flask, innermost first; each answers its requests without Flask."""
+    """Layers beneath Flask, innermost first: two answer their requests without Flask, the
+    outermost reads the proxy's headers for all of them."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from showapp.feed import make_fast_lane
     from showapp.media.proxied import ProxiedAudio
 
@@ -130,3 +133,14 @@ def _install_wsgi_layers(app: Flask) -> None:
     # With SHOWAPP_MEDIA_ACCEL, audio is counted and handed to nginx (X-Accel-Redirect) or
     # Apache (X-Sendfile) here; without it the layer passes every request on.
     app.wsgi_app = ProxiedAudio(app, app.wsgi_app)  # type: ignore[method-assign]
+    # Outermost: behind SHOWAPP_TRUSTED_PROXIES proxies, the client's address is the entry
+    # those proxies added to X-Forwarded-For, so that rate limits and download figures tell
+    # clients apart (not everyone as 127.0.0.1); earlier entries, which a client can forge,
+    # are ignored. Only the address: links and Secure cookies follow SHOWAPP_BASE_URL, nginx
+    # sets Host itself, and an https scheme from X-Forwarded-Proto would make Flask-WTF demand
+    # a Referer, which the guest review page withholds (Referrer-Policy: no-referrer).
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=0, x_host=0, x_port=0, x_prefix=0
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 
 from flask.testing import FlaskClient
@@ -56,6 +57,15 @@ def login(
     if 'name="next"' in html:
         form["next"] = html.split('name="next" type="hidden" value="')[1].split('"')[0]
     return client.post("/studio/login", data=form)
+
+
+def lapse_sign_in(client: FlaskClient) -> None:
+    """Age the client's sign-in past its lifetime, as a night away from the editor does: the
+    session cookie (with its CSRF secret) is still there, the sign-in is not."""
+    from showapp.studio.security import SESSION_LIFETIME
+
+    with client.session_transaction() as session:
+        session["seen_at"] = int(time.time() - SESSION_LIFETIME.total_seconds()) - 60
 
 
 def live_login(base_url: str, email: str, password: str = PASSWORD) -> tuple[str, str]:

@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
+from sqlalchemy import inspect, text
 
 from showapp import db
 from showapp.models import Base, is_fulltext_object
@@ -56,3 +57,27 @@ def test_an_install_at_the_six_old_heads_upgrades_to_the_merge(tmp_path: Path) -
     # The merge (0014) is in the history of today's single head, which later revisions extend.
     assert after == set(heads) and len(heads) == 1
     assert "0014" in {revision.revision for revision in script.iterate_revisions(heads[0], "base")}
+
+
+def test_0017_gives_existing_users_a_session_version_and_downgrades(tmp_path: Path) -> None:
+    """0017 adds the session version (1 for existing users) and remakes the form stash table
+    with its owner; it downgrades cleanly."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    config = db.alembic_config(url)
+    command.upgrade(config, "0014")
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO users (email, name, role, active) VALUES ('a@b.c', '', 'host', 1)")
+        )
+    command.upgrade(config, "0017")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT session_version FROM users")).scalar() == 1
+        columns = {c["name"] for c in inspect(connection).get_columns("form_stashes")}
+        assert "user_id" in columns
+    command.downgrade(config, "0014")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT email FROM users")).scalar() == "a@b.c"
+        columns = {c["name"] for c in inspect(connection).get_columns("form_stashes")}
+        assert "user_id" not in columns
+    engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from showapp import create_app, db
 from showapp.columns import utc_now
 from showapp.media.recorder import get_recorder
 from showapp.models import MediaRequest, ReviewComment, ReviewLink
@@ -407,3 +409,17 @@ def test_only_guests_credited_on_the_episode_get_links(
     assert response.status_code == 400
     assert "credited on this episode" in response.get_data(as_text=True)
     assert session.scalar(select(func.count(ReviewLink.id))) == 0
+
+
+def test_a_guest_behind_an_https_proxy_can_comment(
+    app_config: dict[str, Any], review_url: str, session: Session
+) -> None:
+    """The review page sends no Referer (Referrer-Policy: no-referrer), so the app must not
+    take X-Forwarded-Proto: an https request would make Flask-WTF demand a Referer."""
+    proxied = create_app({**app_config, "TRUSTED_PROXIES": 1})
+    guest = proxied.test_client()
+    guest.environ_base.update(HTTP_X_FORWARDED_FOR="198.51.100.7", HTTP_X_FORWARDED_PROTO="https")
+    status, page = _comment(guest, review_url, body="Fine by me.")
+    assert status == 303, page
+    assert _comments(session) == 1
+    db.get_engine(proxied).dispose()

@@ -21,7 +21,7 @@ from werkzeug.test import stream_encode_multipart
 from showapp.models import Episode, EpisodeStatus
 from showapp.services.catalog import editing, lookups
 from tests.factories import add_topic, make_episode, make_mp3, make_show
-from tests.studio_helpers import csrf_token, live_login, login, make_user
+from tests.studio_helpers import csrf_token, lapse_sign_in, live_login, login, make_user
 
 UPLOAD = "/studio/shows/leaders/episodes/upload"
 
@@ -320,7 +320,7 @@ def test_what_was_typed_survives_an_expired_session(
     host: FlaskClient, session: Session, episode: Episode
 ) -> None:
     form = _edit_form(host, _url(episode), title="Typed before expiry", notes_md="long notes")
-    host.delete_cookie("session")  # the session expired while the host was typing
+    lapse_sign_in(host)  # the sign-in lapsed while the host was typing
     # The editor's form is multipart (it can carry artwork), as a browser sends it.
     response = host.post(_url(episode), data=form, content_type="multipart/form-data")
     assert response.status_code == 303 and response.location.startswith("/studio/login")

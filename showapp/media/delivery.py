@@ -117,9 +117,7 @@ def record_request(filename: str) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     recorder = get_recorder(app)
     if recorder is not None:
-        recorder.record(
-            hit_from_environ(request.environ, filename, int(app.config["TRUSTED_PROXIES"]))
-        )
+        recorder.record(hit_from_environ(request.environ, filename))
 
 
 @bp.after_request

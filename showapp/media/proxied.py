@@ -51,7 +51,7 @@ class ProxiedAudio:
         start_response("200 OK", [*headers, *CORS_HEADERS, ("Content-Length", "0")])
         recorder = get_recorder(self._app)
         if recorder is not None:
-            recorder.record(hit_from_environ(environ, filename, int(config["TRUSTED_PROXIES"])))
+            recorder.record(hit_from_environ(environ, filename))
         return []
 
 

@@ -88,15 +88,16 @@ def get_recorder(app: Flask) -> Recorder | None:
     return recorder
 
 
-def hit_from_environ(environ: dict[str, Any], filename: str, trusted_proxies: int) -> recording.Hit:
+def hit_from_environ(environ: dict[str, Any], filename: str) -> recording.Hit:
     """What a request of an audio file leaves for the figures, read straight from the WSGI
     environ: this runs on every audio request, and werkzeug's request wrappers cost as much as
-    the rest of the recording."""
+    the rest of the recording. Behind SHOWAPP_TRUSTED_PROXIES the app's ProxyFix layer has
+    already put the listener's address (from X-Forwarded-For) in REMOTE_ADDR."""
     return recording.Hit(
         relative_name=filename,
         at=utc_now(),
         method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
-        address=listener_address(environ, trusted_proxies),
+        address=str(environ.get("REMOTE_ADDR") or ""),
         user_agent=environ.get("HTTP_USER_AGENT", ""),
         range_header=environ.get("HTTP_RANGE"),
         from_param=_query_value(str(environ.get("QUERY_STRING", "")), "_from"),
@@ -110,15 +111,3 @@ def _query_value(query: str, name: str) -> str | None:
         return None
     pairs = parse_qsl(query, keep_blank_values=True, errors="werkzeug.url_quote")
     return next((value for key, value in pairs if key == name), None)
-
-
-def listener_address(environ: dict[str, Any], trusted_proxies: int) -> str:
-    """The listener's address: behind `trusted_proxies` proxies, the entry of X-Forwarded-For
-    that the outermost trusted proxy added; earlier entries are the client's word and can be
-    forged."""
-    if trusted_proxies > 0:
-        header = str(environ.get("HTTP_X_FORWARDED_FOR", ""))
-        forwarded = [a.strip() for a in header.split(",") if a.strip()]
-        if len(forwarded) >= trusted_proxies:
-            return forwarded[-trusted_proxies]
-    return str(environ.get("REMOTE_ADDR") or "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from showapp.columns import created_at
@@ -30,6 +30,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[UserRole] = mapped_column(str_enum(UserRole), default=UserRole.HOST)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Kept in the signed session at sign-in; signing out, a new password or deactivation bumps
+    # it, and every session signed in before then stops working (a copied cookie included).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[created_at]
 
     shows: Mapped[list[Show]] = relationship(

@@ -26,11 +26,13 @@ class Invite(Base):
 
 
 class FormStash(Base):
-    """What a host typed when their session had expired, kept until they sign in again."""
+    """What a host typed when their sign-in had lapsed, kept until that host signs in again."""
 
     __tablename__ = "form_stashes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Only the host whose lapsed session posted the form gets it back.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     path: Mapped[str] = mapped_column(String(512))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -10,6 +10,6 @@ review/     guest review links and comments
 search/     full-text search and its index
 demo/       the demo network
 accounts    users, passwords, roles, invitations
-saved_forms forms posted after a session expired, restored after sign-in
+saved_forms forms posted after a sign-in lapsed, restored to the same host after sign-in
 urls        public URLs built from the base URL, outside a request
 """

@@ -17,6 +17,13 @@ from showapp.models import Invite, Show, User, UserRole, show_hosts
 
 MIN_PASSWORD_LENGTH = 10
 INVITE_LIFETIME = timedelta(days=7)
+# Checked when the e-mail is unknown (or the account inactive or without a password), so that
+# every failed sign-in costs the same scrypt work and its timing does not tell which accounts
+# exist. Same method and parameters as hash_password; the password it hashes is irrelevant.
+DUMMY_HASH = (
+    "scrypt:32768:8:1$1yVX5zxUaaYTq7Ch$caff93d31805a7825130a04551e95d9249a5cf45d2e8434eda116552"
+    "38778029c7e8a8ef02f5b33bd13994abb26c3b8941be9d04554c19871cae865fc6b50f72"
+)
 
 
 def hash_password(password: str) -> str:
@@ -26,8 +33,24 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
-def password_matches(user: User, password: str) -> bool:
-    return bool(user.password_hash) and check_password_hash(user.password_hash or "", password)
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether this is the user's password; with no user (or no password set) the dummy hash
+    is checked instead, so the answer takes as long as for a real account."""
+    stored = user.password_hash if user is not None else None
+    matches = check_password_hash(stored or DUMMY_HASH, password)
+    return matches and stored is not None
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password and end the user's other sessions: whoever knew the old one (or
+    copied a cookie) is signed out."""
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: sessions signed in before this no longer load the user."""
+    user.session_version = (user.session_version or 1) + 1
 
 
 def get_user_by_email(session: Session, email: str) -> User | None:
@@ -49,7 +72,7 @@ def create_admin(session: Session, email: str, password: str) -> User:
         session.add(user)
     user.role = UserRole.ADMIN
     user.active = True
-    user.password_hash = hash_password(password)
+    set_password(user, password)
     session.flush()
     return user
 
@@ -63,10 +86,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     try:
         user = get_user_by_email(session, email)
     except InvalidInput:
+        user = None
+    # The hash is checked on every path (a dummy one for unknown e-mails and inactive accounts):
+    # a quick refusal would tell an attacker which addresses have an account.
+    candidate = user if user is not None and user.active else None
+    if not password_matches(candidate, password) or candidate is None:
         return None
-    if user is None or not user.active or not password_matches(user, password):
-        return None
-    return user
+    return candidate
 
 
 def list_users(session: Session) -> Sequence[User]:
@@ -142,7 +168,7 @@ def accept_invite(session: Session, token: str, password: str) -> User:
     user = session.get(User, invite.user_id)
     if user is None or not user.active:
         raise InvalidInput("This account has been deactivated.")
-    user.password_hash = hash_password(password)
+    set_password(user, password)
     invite.used_at = utc_now()
     session.flush()
     return user
@@ -159,6 +185,8 @@ def set_host_shows(session: Session, user: User, show_ids: Sequence[int]) -> Non
 def set_active(session: Session, user: User, active: bool, acting: User) -> None:
     if user.id == acting.id and not active:
         raise InvalidInput("You cannot deactivate your own account.")
+    if user.active and not active:
+        end_sessions(user)
     user.active = active
     session.flush()
 

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
 from showapp.db import get_session
+from showapp.errors import InvalidInput
 from showapp.models import Episode, Show, User, UserRole
 from showapp.services import accounts, saved_forms
 from showapp.services.catalog import editing, lookups
@@ -30,7 +32,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 PUBLIC_ENDPOINTS: set[str] = set()
 ADMIN_ENDPOINTS: set[str] = set()
 STREAMING_ENDPOINTS: set[str] = set()
-# Form posts that are kept when the session expired, to be restored after the new sign-in
+# Form posts that are kept when the sign-in lapsed, to be restored after the new sign-in
 # (their text fields; a file chosen in the form has to be chosen again).
 STASHABLE_MIMETYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
@@ -141,12 +143,34 @@ def _to_login(*, stash_form: bool) -> BaseResponse:
         abort(401, "Your session has expired: sign in again in another tab, then retry.")
     target = request.full_path if request.query_string else request.path
     if stash_form and request.method == "POST" and request.mimetype in STASHABLE_MIMETYPES:
-        token = saved_forms.stash_form(
-            get_session(), request.path, request.form.to_dict(flat=False)
-        )
-        get_session().commit()
-        target = f"{request.path}?{urlencode({'restore': token})}"
+        token = _stash_for_lapsed_login()
+        if token is not None:
+            target = f"{request.path}?{urlencode({'restore': token})}"
     return redirect(url_for("studio.login", next=target), 303)
+
+
+def _stash_for_lapsed_login() -> str | None:
+    """Keep the posted form for the host whose sign-in lapsed, only when this is their session
+    (it names them and was not ended) and the form carries its CSRF token; any other post is
+    neither read nor stored, so nobody can plant text in a host's editor."""
+    from showapp.studio.security import csrf, lapsed_login
+
+    user_id = lapsed_login()
+    if user_id is None:
+        return None
+    try:
+        csrf.protect()
+    except CSRFError:
+        return None
+    try:
+        token = saved_forms.stash_form(
+            get_session(), user_id, request.path, request.form.to_dict(flat=False)
+        )
+    except InvalidInput as error:
+        flash(str(error), "error")
+        return None
+    get_session().commit()
+    return token
 
 
 def redirect_303(location: str) -> Response:

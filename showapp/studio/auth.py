@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask import abort, flash, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from showapp.db import get_session
 from showapp.errors import InvalidInput
 from showapp.services import accounts
-from showapp.studio import bp, public, redirect_303
+from showapp.studio import bp, public, redirect_303, signed_in_user
 from showapp.studio.forms import ActionForm, LoginForm, SetPasswordForm
-from showapp.studio.security import limiter
+from showapp.studio.security import limiter, sign_in, sign_out
 
 # Failed sign-ins only count against these limits; a correct password is never refused
 # because of somebody else's attempts on another account from the same network.
@@ -40,8 +39,7 @@ def login() -> BaseResponse | tuple[str, int] | str:
     if user is None:
         flash("That e-mail and password do not match an active account.", "error")
         return render_template("studio/login.html", form=form), 401
-    session.permanent = True
-    login_user(user)
+    sign_in(user)
     return redirect_303(_safe_next(form.next.data))
 
 
@@ -54,7 +52,9 @@ def _safe_next(target: str | None) -> str:
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
-    logout_user()
+    # Every session of this account ends, so a cookie copied before now opens nothing.
+    sign_out(signed_in_user())
+    get_session().commit()
     flash("You are signed out.", "info")
     return redirect_303(url_for("studio.login"))
 
@@ -76,8 +76,7 @@ def accept_invite(token: str) -> BaseResponse | tuple[str, int]:
         flash(str(error), "error")
         return render_template("studio/accept_invite.html", form=form), 400
     session_.commit()
-    session.permanent = True
-    login_user(user)
+    sign_in(user)
     flash("Welcome! Your password is set.", "info")
     return redirect_303(url_for("studio.index"))
 

@@ -16,7 +16,15 @@ from showapp.services.audio import files as audio_files
 from showapp.services.audio import retagging
 from showapp.services.catalog import editing, lookups, writes
 from showapp.services.catalog.text import render_notes
-from showapp.studio import bp, current_episode, current_show, redirect_303, retag, streams_upload
+from showapp.studio import (
+    bp,
+    current_episode,
+    current_show,
+    redirect_303,
+    retag,
+    signed_in_user,
+    streams_upload,
+)
 from showapp.studio.audio import uploaded_part
 from showapp.studio.editor import (
     changes_from_form,
@@ -158,10 +166,12 @@ def edit_episode(show_slug: str, episode_id: int) -> ResponseReturnValue:
 def _restored_form(episode: Episode) -> EpisodeForm:
     """The editor, refilled with what was typed before a sign-in when there is a stash."""
     token = request.args.get("restore")
-    data = saved_forms.pop_stash(get_session(), token, request.path) if token else None
+    if not token:
+        return editor_form(episode, current_show())
+    data = saved_forms.pop_stash(get_session(), token, request.path, signed_in_user().id)
+    get_session().commit()  # the stash taken, and any expired ones deleted
     if data is None:
         return editor_form(episode, current_show())
-    get_session().commit()
     flash("Your session had expired: what you typed is restored below. Review it and save.")
     return EpisodeForm(formdata=MultiDict([(k, v) for k, vs in data.items() for v in vs]))
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from showapp.db import get_session
@@ -21,7 +22,13 @@ from showapp.studio.uploads import StudioRequest
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+# A sign-in lapses after this long without a studio request. The session cookie outlives it
+# by a day: it still names the host and holds the CSRF secret, so a form posted after the
+# sign-in lapsed can be kept for that host (see showapp/studio/__init__.py).
 SESSION_LIFETIME = timedelta(hours=12)
+COOKIE_LIFETIME = SESSION_LIFETIME + timedelta(days=1)
+# seen_at is rewritten at most this often, not on every request.
+SEEN_GRANULARITY = 60
 JSON = "application/json"
 
 
@@ -56,13 +63,58 @@ def _cookie_settings(app: Flask) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=secure,
-        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        PERMANENT_SESSION_LIFETIME=COOKIE_LIFETIME,
+        # A token is good for as long as its session: the editor may stay open for hours, and
+        # the session itself now expires and can be ended.
+        WTF_CSRF_TIME_LIMIT=int(COOKIE_LIFETIME.total_seconds()),
     )
 
 
+def sign_in(user: User) -> None:
+    """Start a session for `user` that ends when they sign out, their password changes, they
+    are deactivated, or after SESSION_LIFETIME without a studio request."""
+    session.permanent = True
+    login_user(user)
+    session["login_version"] = user.session_version
+    session["seen_at"] = int(time.time())
+
+
+def sign_out(user: User) -> None:
+    """End this session and every other one of this user (a copied cookie included)."""
+    accounts.end_sessions(user)
+    logout_user()
+    session.pop("login_version", None)
+    session.pop("seen_at", None)
+
+
+def lapsed_login() -> int | None:
+    """The id of the user this session was signed in as, when that sign-in only lapsed with
+    time (it was not ended), else None. Such a session may keep a form for its user."""
+    user_id = session.get("_user_id")
+    user = _unended(str(user_id)) if user_id is not None else None
+    return user.id if user is not None else None
+
+
 def _load_user(user_id: str) -> User | None:
-    user = accounts.get_user(get_session(), int(user_id))
-    return user if user is not None and user.active else None
+    user = _unended(user_id)
+    seen_at = session.get("seen_at")
+    now = int(time.time())
+    if user is None or not isinstance(seen_at, int):
+        return None
+    if now - seen_at > SESSION_LIFETIME.total_seconds():
+        return None
+    if now - seen_at >= SEEN_GRANULARITY:
+        session["seen_at"] = now
+    return user
+
+
+def _unended(user_id: str) -> User | None:
+    """The active user of this session's sign-in, unless it was ended since (sign-out, new
+    password, deactivation: each bumps the user's session_version)."""
+    user = accounts.get_user(get_session(), int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active or session.get("login_version") != user.session_version:
+        return None
+    return user
 
 
 def _protect_outside_studio() -> None:
