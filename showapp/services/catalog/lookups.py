@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -92,3 +93,25 @@ def get_public_episode(
 
 def get_episode_by_audio(session: Session, audio_file: str) -> Episode | None:
     return session.scalars(select(Episode).where(Episode.audio_file == audio_file)).one_or_none()
+
+
+def withheld_audio(session: Session, now: datetime | None = None) -> dict[str, float]:
+    """Our audio files that listeners may not fetch at `now`, each with the UNIX time its
+    episode goes live (infinity for drafts): what /media checks on every request.
+
+    The exact complement of get_public_episode: live episodes and unlisted ones are heard."""
+    now = now or utc_now()
+    query = select(Episode.audio_file, Episode.status, Episode.published_at).where(
+        Episode.audio_file.is_not(None),
+        Episode.status != EpisodeStatus.UNLISTED,
+        not_(is_live(now)),
+    )
+    return {
+        str(audio_file): _goes_live(status, published_at)
+        for audio_file, status, published_at in session.execute(query)
+    }
+
+
+def _goes_live(status: EpisodeStatus, published_at: datetime | None) -> float:
+    timed = status in (EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED)
+    return published_at.timestamp() if timed and published_at is not None else math.inf
