@@ -4,6 +4,7 @@ review link still plays a draft, and a scheduled episode's audio opens at its ti
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -163,3 +164,23 @@ def test_unlisted_audio_is_served_like_its_page(
     assert _get(media_app, episode).status_code == 200
     with media_app.test_client().get("/hidden/episodes/" + episode.slug) as page:
         assert page.status_code == 200
+
+
+def test_the_host_still_hears_a_draft_in_the_studio(
+    app: Flask, client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    """The replace-audio page links the current file through the studio, not /media."""
+    show = make_show(session, slug="leaders")
+    draft = make_episode(session, show, episodes_dir, published_at=None)
+    make_user(session, "host@example.com", shows=[show])
+    session.commit()
+    login(client, "host@example.com")
+    page = client.get(f"/studio/shows/leaders/episodes/{draft.id}/audio").get_data(as_text=True)
+    found = re.search(r'Now: <a href="([^"]+)">', page)
+    assert found and not found[1].startswith("/media/")
+    with client.get(found[1]) as audio:
+        assert audio.status_code == 200 and audio.mimetype == "audio/mpeg"
+        assert audio.data == (episodes_dir / str(draft.audio_file)).read_bytes()
+    with app.test_client().get(found[1]) as stranger:
+        assert stranger.status_code in (302, 303, 401)
+    assert _stored_requests(app) == 0
