@@ -69,9 +69,11 @@ def _install_extensions(app: Flask) -> None:
 def _install_session_hooks(app: Flask) -> None:
     """Hooks on every session this app makes; their order is the order they run in."""
     from showapp.feed import announce_changed_feeds
+    from showapp.media.visibility import AudioVisibility
     from showapp.services.catalog import text
     from showapp.services.feeds import stamps as feed_stamps
     from showapp.services.search import index as search_index
+    from showapp.site.page_cache import forget_pages
 
     sessions = app.extensions["showapp.sessionmaker"]
     # Markdown notes become sanitised HTML when written, so no read path renders them.
@@ -79,18 +81,19 @@ def _install_session_hooks(app: Flask) -> None:
     # Feed-relevant writes bump the catalog stamp and log the episodes they changed, so feeds
     # rebuild (or splice) on the next request; committed changes are announced by WebSub.
     feed_stamps.install(sessions, lambda slugs: announce_changed_feeds(app, slugs))
+    # Which files are withheld (audio of drafts and of scheduled episodes before their time,
+    # every file of an episode in the trash), known per process so /media answers with a dict
+    # lookup; reread when the catalog changes.
+    audio = app.extensions["showapp.audio_visibility"] = AudioVisibility(app)
+
+    def forget_public_state() -> None:
+        forget_pages(app)
+        audio.forget()
+
     # Episodes a transaction touched are reindexed for search before it commits; a commit
-    # that changed a public page bumps the site revision and empties this process's pages
-    # and its list of trashed episodes' files (which /media refuses).
-    search_index.watch_sessions(sessions, lambda: _forget_public_state(app))
-
-
-def _forget_public_state(app: Flask) -> None:
-    from showapp.media.trashed import forget_trashed_files
-    from showapp.site.page_cache import forget_pages
-
-    forget_pages(app)
-    forget_trashed_files(app)
+    # that changed a public page bumps the site revision, empties this process's pages and
+    # makes it reread which audio is withheld.
+    search_index.watch_sessions(sessions, forget_public_state)
 
 
 def _install_background_runners(app: Flask) -> None:

@@ -18,6 +18,7 @@ from showapp import create_app, db
 from showapp.columns import utc_now
 from showapp.media.recorder import get_recorder
 from showapp.models import MediaRequest, ReviewComment, ReviewLink
+from showapp.services.catalog import writes
 from tests.review_helpers import (
     Draft,
     create_link,
@@ -244,8 +245,15 @@ def test_preview_plays_are_never_counted_as_downloads(
     recorder = get_recorder(app)
     assert recorder is not None
     assert recorder.flush() == 0
-    # The same file through /media is recorded: the recorder was working all along.
-    audio_file = session.get(type(draft.episode), draft.episode.id).audio_file  # type: ignore[union-attr]
+    # The same file through /media is recorded once the episode is published (a draft's
+    # audio is not served there): the recorder was working all along.
+    episode = session.get(type(draft.episode), draft.episode.id)
+    assert episode is not None and episode.audio_file
+    audio_file = episode.audio_file
+    with guest.get(f"/media/{audio_file}") as withheld:
+        assert withheld.status_code == 404
+    writes.publish_episode(episode)
+    session.commit()
     with guest.get(f"/media/{audio_file}") as counted:
         assert counted.status_code == 200
     assert recorder.flush() == 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import http.client
 import io
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,9 +19,11 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
+from showapp.columns import utc_now
 from showapp.models import Episode, EpisodeStatus
 from showapp.services.catalog import editing, lookups
-from tests.factories import add_topic, make_episode, make_mp3, make_show
+from showapp.services.review import links as review_links
+from tests.factories import add_guest, add_topic, make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, lapse_sign_in, live_login, login, make_user
 
 UPLOAD = "/studio/shows/leaders/episodes/upload"
@@ -391,3 +394,97 @@ def test_audio_is_streamed_to_the_show_folder_never_spooled_by_werkzeug(
     assert response.status_code == 303
     episode = session.scalars(select(Episode)).one()
     assert (episodes_dir / str(episode.audio_file)).read_bytes() == audio
+
+
+def _gone_live(session: Session, show_slug: str, episodes_dir: Path, title: str) -> Episode:
+    """An episode scheduled for a moment that has now passed: nothing rewrote its row."""
+    show = lookups.get_show(session, show_slug)
+    assert show is not None
+    episode = make_episode(
+        session, show, episodes_dir, title=title, published_at=utc_now() + timedelta(hours=1)
+    )
+    episode.published_at = utc_now() - timedelta(minutes=5)
+    session.commit()
+    assert episode.status == EpisodeStatus.SCHEDULED
+    return episode
+
+
+def _row_status(page: str, title: str) -> str:
+    row = page.split(f">{title}</a>", 1)[1].split("</tr>", 1)[0]
+    found = re.search(r'class="status status-(\w+)">(\w+)<', row)
+    assert found and found[1] == found[2]
+    return found[1]
+
+
+def test_a_scheduled_episode_whose_time_has_come_is_published_in_the_list(
+    host: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    _gone_live(session, "leaders", episodes_dir, "Went out this morning")
+    show = lookups.get_show(session, "leaders")
+    assert show is not None
+    make_episode(
+        session, show, episodes_dir, title="Next week", published_at=utc_now() + timedelta(days=7)
+    )
+    session.commit()
+    base = "/studio/shows/leaders/episodes"
+    page = host.get(base).get_data(as_text=True)
+    assert _row_status(page, "Went out this morning") == "published"
+    assert _row_status(page, "Next week") == "scheduled"
+    published = host.get(base + "?status=published").get_data(as_text=True)
+    assert "Went out this morning" in published and "Next week" not in published
+    scheduled = host.get(base + "?status=scheduled").get_data(as_text=True)
+    assert "Next week" in scheduled and "Went out this morning" not in scheduled
+
+
+def test_the_editor_shows_it_published_and_saves_it_without_a_new_time(
+    host: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    episode = _gone_live(session, "leaders", episodes_dir, "Went out this morning")
+    went_out = episode.published_at
+    page = host.get(_url(episode)).get_data(as_text=True)
+    assert 'class="status status-published">published<' in page
+    assert re.search(r'<option (selected value="published"|value="published" selected)', page)
+    form = _edit_form(host, _url(episode), title="Went out this morning", status="published")
+    response = host.post(_url(episode), data=form)
+    assert response.status_code == 303
+    assert "(published)" in host.get(response.location).get_data(as_text=True)
+    session.expire_all()
+    saved = session.get(Episode, episode.id)
+    assert saved is not None and saved.status == EpisodeStatus.PUBLISHED
+    assert saved.published_at == went_out
+
+
+def test_the_approval_rule_treats_it_as_published(
+    host: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    """Scheduled before a guest had approved; once out, the studio no longer asks for the
+    approval 'before publishing', and no review link is made for a public episode."""
+    show = lookups.get_show(session, "leaders")
+    assert show is not None
+    show.require_guest_approval = True
+    episode = make_episode(
+        session, show, episodes_dir, title="Out now", published_at=utc_now() + timedelta(hours=1)
+    )
+    guest = add_guest(session, episode, "Grace Lee")
+    review_links.create_link(session, episode, guest.id, days=7, message="")
+    episode.published_at = utc_now() - timedelta(minutes=5)
+    session.commit()
+    review = f"{_url(episode)}/review"
+    page = host.get(review).get_data(as_text=True)
+    assert "Still missing" not in page
+    assert "This episode is published: the approval rule no longer applies to it." in page
+    form = _edit_form(host, _url(episode), title="Out now, with notes", status="published")
+    response = host.post(_url(episode), data=form)
+    assert response.status_code == 303
+    refused = host.post(
+        f"{review}/links",
+        data={"csrf_token": csrf_token(host, review), "guest_id": guest.id, "days": 7,
+              "action": "create"},
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert "Review links are for episodes that are not public yet." in refused.get_data(
+        as_text=True
+    )
+    session.expire_all()
+    saved = session.get(Episode, episode.id)
+    assert saved is not None and saved.title == "Out now, with notes"

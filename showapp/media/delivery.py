@@ -11,8 +11,9 @@ from urllib.parse import quote
 from flask import Response, abort, current_app, request, send_from_directory
 from werkzeug.security import safe_join
 
-from showapp.media import bp, trashed
+from showapp.media import bp
 from showapp.media.recorder import get_recorder, hit_from_environ
+from showapp.media.visibility import get_visibility
 from showapp.services import urls
 from showapp.services.audio.files import AUDIO_TYPES
 from showapp.services.urls import MEDIA_PREFIX
@@ -27,6 +28,7 @@ CORS_HEADERS = [
     ("Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges, ETag"),
 ]
 Header = tuple[str, str]
+WITHHELD = "No published episode has this audio."
 
 
 @bp.get(urls.blueprint_rule("media", MEDIA_PREFIX))
@@ -35,8 +37,10 @@ def media_file(filename: str) -> Response:
     # Uploads in progress are hidden (.upload-*.part), and only published kinds of file go out.
     if any(part.startswith(".") for part in path.parts) or path.suffix not in SERVED_TYPES:
         abort(404)
-    if trashed.is_trashed(current_app._get_current_object(), filename):  # type: ignore[attr-defined]
-        abort(404)  # a deleted episode's files stay on disk only so that it can be restored
+    # Files follow their episode: a draft's audio, a scheduled episode's before its time and
+    # any file of an episode in the trash (kept on disk only so that it can be restored).
+    if get_visibility(current_app).withheld(filename):
+        abort(404, WITHHELD)
     accel = current_app.config["MEDIA_ACCEL"]
     mimetype = SERVED_TYPES[path.suffix]
     response = _handed_to_proxy(filename, mimetype, accel) if accel else _sent(filename, mimetype)

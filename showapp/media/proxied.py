@@ -6,8 +6,8 @@ machinery (request context, routing, hooks, response object) then cost several t
 answer itself, on the requests that make up most of a podcast host's traffic. So this WSGI
 middleware answers exactly those requests with the view's own checks, headers and recording,
 and passes everything else, including every request it has any doubt about, on to Flask: other
-methods and paths, hidden or non-audio files, non-ASCII paths, files that do not exist (Flask
-renders the 404).
+methods and paths, hidden or non-audio files, non-ASCII paths, files that do not exist and
+files of episodes that are not public (Flask renders the 404).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from werkzeug.security import safe_join
 
-from showapp.media import trashed
 from showapp.media.delivery import CORS_HEADERS, handoff_headers
 from showapp.media.recorder import get_recorder, hit_from_environ
+from showapp.media.visibility import get_visibility
 from showapp.services.audio.files import AUDIO_TYPES
 
 if TYPE_CHECKING:
@@ -44,8 +44,8 @@ class ProxiedAudio:
         full_path = safe_join(config["EPISODES_DIR"], filename) if filename else None
         if filename is None or full_path is None or not os.path.isfile(full_path):
             return self._wsgi_app(environ, start_response)
-        if trashed.is_trashed(self._app, filename):  # Flask answers 404 for it
-            return self._wsgi_app(environ, start_response)
+        if get_visibility(self._app).withheld(filename):
+            return self._wsgi_app(environ, start_response)  # the view answers its 404
         mimetype = AUDIO_TYPES[os.path.splitext(filename)[1]]
         headers = [("Content-Type", mimetype), *handoff_headers(filename, full_path, config)]
         start_response("200 OK", [*headers, *CORS_HEADERS, ("Content-Length", "0")])

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    ColumnElement,
     Float,
     ForeignKey,
     Index,
@@ -17,11 +18,15 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    case,
     false,
+    literal,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from showapp.columns import UTCDateTime, created_at, updated_at
+from showapp.columns import UTCDateTime, created_at, updated_at, utc_now
 from showapp.models.base import Base, EpisodeStatus, EpisodeType, ShowType, str_enum
 
 if TYPE_CHECKING:
@@ -167,6 +172,30 @@ class Episode(Base):
 
     # Two hosts saving the same episode: the second UPDATE matches no row and fails loudly.
     __mapper_args__ = {"version_id_col": version}
+
+    @hybrid_property
+    def effective_status(self) -> EpisodeStatus:
+        """The status as it stands now: a scheduled episode whose time has come is published
+        (it goes live by itself, with no worker to rewrite the row). What hosts see and what
+        the studio's rules go by; in a query it is a SQL expression, for filters."""
+        if self.status == EpisodeStatus.SCHEDULED and _has_come(self.published_at):
+            return EpisodeStatus.PUBLISHED
+        return self.status
+
+    @effective_status.inplace.expression
+    @classmethod
+    def _effective_status_expression(cls) -> ColumnElement[EpisodeStatus]:
+        come = and_(
+            cls.status == EpisodeStatus.SCHEDULED,
+            cls.published_at.is_not(None),
+            cls.published_at <= utc_now(),
+        )
+        published = literal(EpisodeStatus.PUBLISHED, cls.status.type)
+        return case((come, published), else_=cls.status)
+
+
+def _has_come(moment: datetime | None) -> bool:
+    return moment is not None and moment <= utc_now()
 
 
 class Guest(Base):

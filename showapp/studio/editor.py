@@ -21,7 +21,7 @@ def editor_form(episode: Episode, show: Show) -> EpisodeForm:
     form = EpisodeForm(obj=episode)
     form.version.data = str(episode.version)
     form.topics.data = ", ".join(topic.name for topic in episode.topics)
-    form.status.data = episode.status.value
+    form.status.data = episode.effective_status.value
     form.episode_type.data = episode.episode_type.value
     form.publish_at.data = _local(episode.published_at, show)
     while len(form.guests.entries):
@@ -119,7 +119,7 @@ def conflict_rows(stored: Episode, form: EpisodeForm) -> list[dict[str, Any]]:
         "slug": stored.slug,
         "summary": stored.summary,
         "notes_md": stored.notes_md,
-        "status": stored.status.value,
+        "status": stored.effective_status.value,
         "topics": ", ".join(topic.name for topic in stored.topics),
         "guests": ", ".join(a.guest.name for a in stored.appearances),
     }

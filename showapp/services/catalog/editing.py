@@ -103,7 +103,8 @@ def list_show_episodes(
         .order_by(Episode.published_at.desc().nulls_first(), Episode.id.desc())
     )
     if status:
-        query = query.where(Episode.status == EpisodeStatus(status))
+        # What the host sees: scheduled episodes whose time has come are listed as published.
+        query = query.where(Episode.effective_status == EpisodeStatus(status))
     if topic_slug:
         tagged = select(episode_topics.c.episode_id).join(Topic).where(Topic.slug == topic_slug)
         query = query.where(Episode.id.in_(tagged))
@@ -156,7 +157,7 @@ def save_episode(session: Session, show: Show, episode: Episode, changes: Episod
         episode.title = _required(changes.title)
         episode.episode_type = changes.episode_type  # type: ignore[assignment]
         episode.slug = changes.slug or episode.slug
-        if _is_release(episode.status, changes.status):
+        if _is_release(episode.effective_status, changes.status):
             review_links.check_may_release(session, episode, show.require_guest_approval)
         _apply_status(episode, changes.status, changes.publish_at)
         episode.updated_at = utc_now()
@@ -221,7 +222,7 @@ def _set_status(episode: Episode, status: EpisodeStatus, publish_at: datetime | 
             raise InvalidInput("A scheduled episode needs a publish time in the future.")
         episode.status, episode.published_at = status, publish_at
     elif status == EpisodeStatus.PUBLISHED:
-        already = episode.status == EpisodeStatus.PUBLISHED and episode.published_at
+        already = episode.effective_status == EpisodeStatus.PUBLISHED and episode.published_at
         episode.status = status
         episode.published_at = publish_at or (episode.published_at if already else utc_now())
     else:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -111,3 +112,31 @@ def was_withdrawn(session: Session, show: Show, slug: str, now: datetime | None 
 
 def get_episode_by_audio(session: Session, audio_file: str) -> Episode | None:
     return session.scalars(select(Episode).where(Episode.audio_file == audio_file)).one_or_none()
+
+
+def withheld_audio(session: Session, now: datetime | None = None) -> dict[str, float]:
+    """Our files that listeners may not fetch at `now`, each with the UNIX time it goes live
+    (infinity for drafts and for every file of an episode in the trash): what /media checks
+    on every request.
+
+    The exact complement of get_public_episode for audio: live and unlisted episodes are
+    heard; a trashed episode's audio and artwork are withheld whatever its status."""
+    from showapp.services.catalog.trash import trashed_files
+
+    now = now or utc_now()
+    query = select(Episode.audio_file, Episode.status, Episode.published_at).where(
+        Episode.audio_file.is_not(None),
+        Episode.deleted_at.is_(None),
+        Episode.status != EpisodeStatus.UNLISTED,
+        not_(is_live(now)),
+    )
+    withheld = {
+        str(audio_file): _goes_live(status, published_at)
+        for audio_file, status, published_at in session.execute(query)
+    }
+    return withheld | dict.fromkeys(trashed_files(session), math.inf)
+
+
+def _goes_live(status: EpisodeStatus, published_at: datetime | None) -> float:
+    timed = status in (EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED)
+    return published_at.timestamp() if timed and published_at is not None else math.inf

@@ -133,7 +133,7 @@ def create_link(
 ) -> ReviewLink:
     """Make (or renew) the guest's link. A live link keeps its URL and gets the new expiry;
     a revoked or expired one gets a new URL."""
-    if episode.status not in (EpisodeStatus.DRAFT, EpisodeStatus.SCHEDULED):
+    if episode.effective_status not in (EpisodeStatus.DRAFT, EpisodeStatus.SCHEDULED):
         raise InvalidInput("Review links are for episodes that are not public yet.")
     if not 1 <= days <= MAX_DAYS:
         raise InvalidInput(f"A review link lasts between 1 and {MAX_DAYS} days.")
