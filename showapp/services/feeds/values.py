@@ -77,7 +77,8 @@ def guest_person(
     slug: str,
     base_url: str,
 ) -> Person:
-    href = xml_text(links[0]) if links else urls.url(base_url, "guest", guest_slug=slug)
+    safe = urls.public_links(links)
+    href = xml_text(safe[0]) if safe else urls.url(base_url, "guest", guest_slug=slug)
     img = urls.media_url(base_url, photo) if photo else None
     return Person(xml_text(name), xml_text(role), xml_text(group), img, href)
 
@@ -146,7 +147,7 @@ def channel_from_show(
         "subtitle": xml_text(show.subtitle),
         "copyright": xml_text(show.copyright),
         "locked": show.locked,
-        "funding_url": xml_text(show.funding_url),
+        "funding_url": xml_text(show.funding_url) if urls.is_public_url(show.funding_url) else "",
         "funding_text": xml_text(show.funding_text),
         "medium": xml_text(show.medium),
         "update_frequency": xml_text(show.update_frequency),
