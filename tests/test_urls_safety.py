@@ -1,7 +1,7 @@
 """Links anyone can set are http(s) only: a `javascript:` link on a public page would run script
 on the site's origin, which is also the studio's. The studio refuses them with a 400 that says
 which field is wrong and stores nothing; an import drops them and says so; pages never render
-one that is already stored."""
+one that is already stored; and the show description reaches the feed sanitised."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 import zipfile
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
@@ -225,6 +226,27 @@ def test_a_stored_bad_link_is_never_rendered_as_a_link(
     assert "Spotify" not in show_page
     feed = client.get("/pod/feed.xml").get_data(as_text=True)
     assert 'href="https://example.com/eve"' in feed and bad.strip() not in feed
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "About us<script>alert(document.cookie)</script>",
+        '<p>About us <img src=x onerror="alert(1)"></p>',
+        '<a href="javascript:alert(1)">About us</a>',
+    ],
+)
+def test_the_show_description_reaches_the_feed_sanitised(
+    client: FlaskClient, session: Session, episodes_dir: Path, description: str
+) -> None:
+    show = make_show(session, slug="pod", title="Pod", description=description)
+    make_episode(session, show, episodes_dir, title="First")
+    session.commit()
+    body = client.get("/pod/feed.xml").get_data(as_text=True)
+    channel_description = ElementTree.fromstring(body).findtext("channel/description") or ""
+    assert "About us" in channel_description
+    for bad in ("<script", "alert(", "onerror", "javascript:"):
+        assert bad not in body
 
 
 def test_an_archive_with_script_links_keeps_none_of_them(

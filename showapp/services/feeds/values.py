@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from showapp.models import Episode, Show
 from showapp.services import urls
-from showapp.services.catalog.text import render_notes
+from showapp.services.catalog.text import render_notes, sanitize_html
 from showapp.services.feeds.items import Channel, Item, Person, xml_text
 from showapp.services.feeds.queries import ShowRow
 
@@ -132,7 +132,9 @@ def channel_from_show(
         "title": xml_text(show.title),
         "link": urls.url(base_url, "show", show_slug=show.slug),
         "self_url": urls.feed_url(base_url, "show", show_slug=show.slug),
-        "description": xml_text(show.description) or xml_text(show.title),
+        # Apps render the channel description as HTML, as they do an item's notes: both are
+        # cleaned with the same rules, so a host's <script> or onerror= never reaches them.
+        "description": xml_text(sanitize_html(show.description)) or xml_text(show.title),
         "language": show.language or "en",
         "author": xml_text(show.author or show.owner_name or show.title),
         "podcast_guid": show.podcast_guid,
