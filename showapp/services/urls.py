@@ -43,10 +43,11 @@ def is_public_url(value: str) -> bool:
 
     Browsers drop leading spaces and control characters, and every tab or newline inside a
     URL, before they read its scheme: " javascript:" and "java\tscript:" both run script on
-    our origin. So any space or control character makes a URL unsafe, rather than being
-    stripped, and the scheme must be written out in full.
+    our origin. So the value must start with the scheme itself, written out in full, and a
+    control character anywhere refuses it. (A space after the scheme is harmless: old hosts
+    serve files named so, and browsers encode it.)
     """
-    if not value or any(ord(char) <= 0x20 or ord(char) == 0x7F for char in value):
+    if not value or any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
         return False
     try:
         parts = urlsplit(value)
@@ -58,6 +59,7 @@ def is_public_url(value: str) -> bool:
         scheme in PUBLIC_SCHEMES
         and value[: len(scheme) + 3].lower() == f"{scheme}://"
         and bool(host)
+        and " " not in parts.netloc
     )
 
 
