@@ -53,13 +53,15 @@ def _remove_leftovers(app: Flask) -> None:
 
 
 def _install_extensions(app: Flask) -> None:
-    from showapp import cli, errors, templating
+    from showapp import cli, errors, security_headers, templating
     from showapp.studio import security
 
     # CSRF on every POST, Flask-Login sessions, Flask-Limiter (sign-in and review posts).
     security.init_app(app)
     # 400/403/404/410/413/429/500 as pages, or JSON for clients that ask for it.
     errors.register_error_handlers(app)
+    # CSP (no inline script), nosniff, Referrer-Policy, no framing but /embed/: one origin for all.
+    security_headers.init_app(app)
     # Template filters and globals: formatting, URLs of feeds and media; no queries.
     templating.init_app(app)
     # `showapp init`, `demo`, `episode`, `stats`, `trash`, `import`, `export`, `feed` commands.

@@ -8,6 +8,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from showapp.models import Episode
+from showapp.services import urls
 from showapp.services.catalog.text import clock, render_episode_notes, render_notes
 
 
@@ -18,6 +19,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(notes_html, "notes")
     app.add_template_filter(episode_notes_html, "episode_notes")
+    # Stored links as hrefs: only http(s) ones, whatever a row holds (a javascript: link
+    # would run script on the site's origin, which is also the studio's).
+    app.add_template_filter(urls.public_links, "public_links")
     app.jinja_env.globals["site_title"] = app.config["SITE_TITLE"]
     app.jinja_env.globals["feed_url"] = feed_url
     app.jinja_env.globals["media_url"] = media_url

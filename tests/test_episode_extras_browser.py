@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
 from showapp.models import Episode
-from tests.browser import studio_page
+from tests.browser import studio_page, wait_until
 from tests.factories import make_episode, make_show
 from tests.studio_helpers import PASSWORD, make_user
 
@@ -94,20 +94,21 @@ def test_host_edits_chapters_publishes_and_listeners_seek_by_them(
     page.goto(f"{live_server}/leaders/episodes/finding-a-sponsor")
     page.wait_for_selector("[data-chapters] .seek-line")
     page.wait_for_selector("[data-transcript] .seek-line")
-    page.wait_for_function("document.querySelector('audio').readyState >= 1")
+    wait_until(page, "document.querySelector('audio').readyState >= 1")
     chapters = page.locator("[data-chapters] .seek-line")
     assert chapters.count() == 3 and "The sponsor" in chapters.nth(1).inner_text()
     chapters.nth(1).click()
-    page.wait_for_function("document.querySelector('audio').currentTime >= 8")
+    wait_until(page, "document.querySelector('audio').currentTime >= 8")
     assert 8 <= _audio_time(page) < 13
     page.screenshot(path=str(SHOTS / "05-public-chapter-seek.png"), full_page=True)
     lines = page.locator("[data-transcript] .seek-line")
     assert "Rosa Diaz: Find a sponsor" in lines.nth(1).inner_text()
     page.evaluate("document.querySelector('audio').pause()")
     lines.nth(2).click()
-    page.wait_for_function(
+    wait_until(
+        page,
         "(() => { const t = document.querySelector('audio').currentTime; "
-        "return t >= 10 && t < 14; })()"
+        "return t >= 10 && t < 14; })()",
     )
     page.wait_for_selector("[data-transcript] .seek-line[aria-current=true]")
     page.screenshot(path=str(SHOTS / "06-public-transcript-seek.png"), full_page=True)

@@ -15,7 +15,7 @@ from showapp.services.feeds import settings as feed_settings
 
 FEED = "/pod/feed.xml"
 COMPARED = ("Content-Type", "Content-Length", "Content-Encoding", "ETag", "Last-Modified",
-            "Cache-Control", "Vary")  # fmt: skip
+            "Cache-Control", "Vary", "X-Content-Type-Options")  # fmt: skip
 
 
 @pytest.fixture

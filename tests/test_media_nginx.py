@@ -51,6 +51,7 @@ def test_readme_nginx_snippet_serves_through_x_accel(
     assert headers["Content-Range"] == f"bytes 0-1/{len(body)}"
     assert headers["Content-Type"] == "audio/mpeg"
     assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["X-Content-Type-Options"] == "nosniff"
     status, headers, data = http_get(url, **{"Range": "bytes=100-", "User-Agent": APPLE})
     assert (status, data) == (206, body[100:])
     status, headers, data = http_get(url, method="HEAD")

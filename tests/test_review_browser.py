@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
 from showapp.models import CommentAnchor, ReviewComment
-from tests.browser import STUDIO_VIEWPORT, chromium
+from tests.browser import STUDIO_VIEWPORT, chromium, wait_until
 from tests.review_helpers import make_draft
 from tests.studio_helpers import PASSWORD
 
@@ -76,7 +76,7 @@ def test_a_guest_reviews_and_the_host_publishes(
     guest.goto(link.replace("http://podcast.test", live_server))
     assert guest.locator(".review-banner").inner_text().startswith("Preview — not yet public")
     guest.click("[data-action=toggle]")
-    guest.wait_for_function("document.querySelector('audio').currentTime >= 2")
+    wait_until(guest, "document.querySelector('audio').currentTime >= 2")
     guest.click("[data-action=toggle]")
     guest.click("[data-pin=start]")
     pinned = guest.input_value("input[name=start]")
@@ -105,7 +105,7 @@ def test_a_guest_reviews_and_the_host_publishes(
     host.goto(live_server + draft.review_path)
     assert "changes requested" in host.inner_text("[data-guest='Grace Lee']")
     host.click("button[data-play-at]")
-    host.wait_for_function("document.getElementById('review-audio').currentTime >= 2")
+    wait_until(host, "document.getElementById('review-audio').currentTime >= 2")
     host.screenshot(path=str(SHOTS / "03-host-comments.png"), full_page=True)
     for _ in range(2):
         host.locator("button[value=resolve]").first.click()

@@ -24,6 +24,7 @@ from tests.browser import (
     install_axe,
     screenshot,
     serious_violations,
+    wait_until,
 )
 from tests.browser import (
     browser_page as open_page,
@@ -111,13 +112,13 @@ def test_chapters_and_transcript_lines_seek(
         page.goto(player_fixture)
         page.wait_for_selector("[data-chapters] .seek-line")
         page.wait_for_selector("[data-transcript] .seek-line")
-        page.wait_for_function("document.querySelector('audio').readyState >= 1")
+        wait_until(page, "document.querySelector('audio').readyState >= 1")
         chapters = page.locator("[data-chapters] .seek-line")
         assert chapters.count() == 3  # the toc:false chapter is not listed
         assert "How Rosa found a sponsor" in chapters.nth(1).inner_text()
 
         chapters.nth(1).click()
-        page.wait_for_function("document.querySelector('audio').currentTime >= 8")
+        wait_until(page, "document.querySelector('audio').currentTime >= 8")
         assert 8 <= current_time(page) < 12
         page.wait_for_selector("[data-chapters] .seek-line[aria-current=true]")
         assert "sponsor" in page.locator("[data-chapters] [aria-current=true]").inner_text()
@@ -125,13 +126,14 @@ def test_chapters_and_transcript_lines_seek(
         lines = page.locator("[data-transcript] .seek-line")
         assert "Rosa Diaz: I asked for a stretch assignment" in lines.nth(3).inner_text()
         lines.nth(3).click()
-        page.wait_for_function("document.querySelector('audio').currentTime >= 14.5")
+        wait_until(page, "document.querySelector('audio').currentTime >= 14.5")
         assert 14.5 <= current_time(page) < 19
         # The transcript follows playback: the line being spoken is marked current.
-        page.wait_for_function(
+        wait_until(
+            page,
             "document.querySelector('[data-transcript] [aria-current=true]')"
             " && document.querySelector('[data-transcript] [aria-current=true]')"
-            ".textContent.includes('stretch assignment')"
+            ".textContent.includes('stretch assignment')",
         )
         screenshot(page, "player-fixture", viewport)
         assert serious_violations(page, axe_js) == []
@@ -141,20 +143,20 @@ def test_chapters_and_transcript_lines_seek(
 def test_player_is_keyboard_operable_with_speed_control(player_fixture: str) -> None:
     with open_page("desktop") as (page, errors):
         page.goto(player_fixture)
-        page.wait_for_function("document.querySelector('audio').readyState >= 1")
+        wait_until(page, "document.querySelector('audio').readyState >= 1")
         page.focus("[data-action=toggle]")
         page.keyboard.press("Enter")
-        page.wait_for_function("!document.querySelector('audio').paused")
+        wait_until(page, "!document.querySelector('audio').paused")
         assert page.locator("[data-action=toggle]").inner_text() == "Pause"
         page.select_option("[data-action=speed]", "1.5")
         assert page.evaluate("document.querySelector('audio').playbackRate") == 1.5
         page.focus("[data-action=forward]")
         before = current_time(page)
         page.keyboard.press("Enter")
-        page.wait_for_function(f"document.querySelector('audio').currentTime > {before + 10}")
+        wait_until(page, f"document.querySelector('audio').currentTime > {before + 10}")
         page.focus("[data-chapters] .seek-line >> nth=2")
         page.keyboard.press("Enter")
-        page.wait_for_function("Math.abs(document.querySelector('audio').currentTime - 17.5) < 3")
+        wait_until(page, "Math.abs(document.querySelector('audio').currentTime - 17.5) < 3")
         assert errors == []
 
 
@@ -217,12 +219,12 @@ def test_episode_page_plays_and_starts_at_t(
     with open_page(viewport) as (page, errors):
         page.goto(live_server + site_data["episode"])
         page.click("[data-action=toggle]")
-        page.wait_for_function("document.querySelector('audio').currentTime > 0.5")
+        wait_until(page, "document.querySelector('audio').currentTime > 0.5")
         assert not page.evaluate("document.querySelector('audio').paused")
 
         page.goto(live_server + site_data["episode"] + "?t=0:12")
-        page.wait_for_function("document.querySelector('audio').readyState >= 1")
-        page.wait_for_function("Math.abs(document.querySelector('audio').currentTime - 12) < 0.5")
+        wait_until(page, "document.querySelector('audio').readyState >= 1")
+        wait_until(page, "Math.abs(document.querySelector('audio').currentTime - 12) < 0.5")
         assert page.locator("[data-time]").inner_text() == "0:12"
         page.check("[data-share-at]")
         assert page.input_value("[data-share]").endswith("?t=0:12")

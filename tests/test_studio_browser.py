@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
 from showapp.models import UserRole
-from tests.browser import studio_page
+from tests.browser import studio_page, wait_until
 from tests.factories import make_mp3, make_show
 from tests.studio_helpers import PASSWORD, make_user
 
@@ -58,10 +58,8 @@ def test_host_drops_an_mp3_fills_it_in_and_publishes(
 
     mp3 = base64.b64encode(make_mp3(6.0, seed=9)).decode()
     page.evaluate(DROP_FILE, ["Career_sponsors.mp3", mp3])
-    page.wait_for_function("document.getElementById('upload-progress').value === 100")
-    page.wait_for_function(
-        "document.getElementById('upload-percent').textContent.includes('uploaded')"
-    )
+    wait_until(page, "document.getElementById('upload-progress').value === 100")
+    wait_until(page, "document.getElementById('upload-percent').textContent.includes('uploaded')")
     page.screenshot(path=str(SHOTS / "03-upload-done.png"))
     page.wait_for_url("**/studio/shows/leaders/episodes/*")
     assert page.input_value("input[name=title]") == "Career sponsors"
@@ -69,9 +67,7 @@ def test_host_drops_an_mp3_fills_it_in_and_publishes(
     page.fill(
         "textarea[name=notes_md]", "We talk about **sponsorship** and [books](https://example.com)."
     )
-    page.wait_for_function(
-        "document.getElementById('notes-preview').innerHTML.includes('<strong>')"
-    )
+    wait_until(page, "document.getElementById('notes-preview').innerHTML.includes('<strong>')")
     page.fill("input[name='guests-0-name']", "Rosa Diaz")
     page.fill("input[name='guests-0-organisation']", "Initech")
     page.fill("input[name='guests-0-job_title']", "VP Engineering")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
 from showapp.models import Episode, UserRole
-from tests.browser import studio_page
+from tests.browser import studio_page, wait_until
 from tests.conftest import serving
 from tests.factories import make_mp3
 from tests.studio_helpers import PASSWORD, make_user
@@ -86,7 +86,8 @@ def test_an_import_started_in_the_browser_shows_progress_until_done(
     page.wait_for_url("**/studio/import/*")
 
     # The script moves the bar while the audio downloads (no reload needed for that).
-    page.wait_for_function(
+    wait_until(
+        page,
         "(() => { const bar = document.getElementById('import-bar');"
         " return bar && bar.max > 1 && bar.value > 0 && bar.value < bar.max; })()",
         timeout=30000,

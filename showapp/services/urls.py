@@ -6,7 +6,10 @@ request). The blueprints register their routes from `ROUTES`, so a path is writt
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from collections.abc import Iterable
+from urllib.parse import quote, urlsplit
+
+from showapp.errors import InvalidInput
 
 ROUTES = {
     "show": "/<show_slug>/",
@@ -36,6 +39,63 @@ RESERVED_SLUGS = frozenset(
     {"studio", "media", "static", "feeds", "feed", "embed", "search", "topics", "guests",
      "oembed", "review", "api", "login", "logout", "sitemap-xml", "robots-txt"}
 )  # fmt: skip
+
+
+PUBLIC_SCHEMES = frozenset({"http", "https"})
+
+
+def is_public_url(value: str) -> bool:
+    """Whether `value` is an absolute http(s) URL with a host, safe as a link on our pages.
+
+    Browsers drop leading spaces and control characters, and every tab or newline inside a
+    URL, before they read its scheme: " javascript:" and "java\tscript:" both run script on
+    our origin. So the value must start with the scheme itself, written out in full, and a
+    control character anywhere refuses it. (A space after the scheme is harmless: old hosts
+    serve files named so, and browsers encode it.)
+    """
+    if not value or any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # a malformed [IPv6] host or port
+        return False
+    scheme = parts.scheme.lower()
+    return (
+        scheme in PUBLIC_SCHEMES
+        and value[: len(scheme) + 3].lower() == f"{scheme}://"
+        and bool(host)
+        and " " not in parts.netloc
+    )
+
+
+def public_url(value: str | None, label: str) -> str:
+    """`value` trimmed, if it is an http(s) URL anyone may see as a link; "" when it is empty.
+
+    Every URL a host, a guest or an imported feed can set goes through here (guest links,
+    show website and funding, feed moves, chapter links and images); anything else raises
+    InvalidInput naming the field.
+    """
+    value = (value or "").strip()
+    problem = url_problem(value, label)
+    if problem:
+        raise InvalidInput(problem[0].upper() + problem[1:])
+    return value
+
+
+def url_problem(value: str, label: str) -> str | None:
+    """What is wrong with `value` as the field `label`, in words for the host; None if fine."""
+    if not value or is_public_url(value):
+        return None
+    return (
+        f"the {label} must be an http(s) URL, a full address starting with http:// or "
+        f"https:// (not {value[:80]!r})."
+    )
+
+
+def public_links(values: Iterable[str] | None) -> list[str]:
+    """Only the safe links among stored ones: for pages and feeds, whatever a row holds."""
+    return [value for value in values or () if is_public_url(value)]
 
 
 def path(name: str, **values: str) -> str:
@@ -84,8 +144,13 @@ def audio_href(
 ) -> str | None:
     """Where an episode's audio is served: our media folder (behind the measurement prefix,
     if any), else the host it was imported from."""
-    return enclosure_url(base_url, audio_file, prefix) if audio_file else audio_url
+    if audio_file:
+        return enclosure_url(base_url, audio_file, prefix)
+    return audio_url if audio_url and is_public_url(audio_url) else None
 
 
 def artwork_href(base_url: str, artwork: str | None, artwork_url: str | None) -> str | None:
-    return media_url(base_url, artwork) if artwork else artwork_url
+    if artwork:
+        return media_url(base_url, artwork)
+    # Imported artwork stays where the old host serves it; only an http(s) one is a link.
+    return artwork_url if artwork_url and is_public_url(artwork_url) else None

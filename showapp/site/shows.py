@@ -104,7 +104,11 @@ def subscribe_links(show: Show) -> list[SubscribeLink]:
         ("Pocket Casts", show.pocket_casts_url, "pocketcasts"),
         ("AntennaPod", show.antennapod_url, "antennapod"),
     ]
-    links += [SubscribeLink(label, href, css) for label, href, css in configured if href]
+    links += [
+        SubscribeLink(label, href, css)
+        for label, href, css in configured
+        if urls.is_public_url(href)
+    ]
     return links
 
 
@@ -133,7 +137,7 @@ def player_media(session: Session, show: Show, episode: Episode, source: str) ->
     so that the dashboard tells plays on this site and in embeds from podcast apps."""
     if episode.audio_file:
         audio = url_for("media.media_file", filename=episode.audio_file, _from=source)
-    elif episode.audio_url:  # imported, still served by the old host
+    elif episode.audio_url and urls.is_public_url(episode.audio_url):  # still on the old host
         audio = episode.audio_url
     else:
         return None

@@ -7,6 +7,7 @@ from typing import Any
 from flask import url_for
 
 from showapp.models import Episode, Guest, Show
+from showapp.services import urls
 from showapp.site.helpers import absolute, media_url
 
 
@@ -68,7 +69,7 @@ def person(guest: Guest) -> dict[str, Any]:
         "name": guest.name,
         "url": absolute(url_for("site.guest", guest_slug=guest.slug)),
         "description": guest.bio,
-        "sameAs": list(guest.links or []),
+        "sameAs": urls.public_links(guest.links),
     }
     if guest.job_title:
         data["jobTitle"] = guest.job_title

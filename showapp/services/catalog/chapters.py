@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from showapp.errors import BadAudio, InvalidInput
 from showapp.models import Chapter, Episode
+from showapp.services import urls
 from showapp.services.catalog.text import clock
 
 CHAPTERS_VERSION = "1.2.0"
@@ -98,10 +99,14 @@ def validate_entries(entries: Sequence[ChapterEntry], episode: Episode) -> list[
                 f"chapter before it ({clock(previous, exact=True)}); times must increase."
             )
         for label, value in (("link", entry.url), ("image", entry.image)):
-            if value and not value.startswith(("http://", "https://")):
-                raise InvalidInput(f"{where}: the {label} must be an http(s) URL.")
+            problem = urls.url_problem(value.strip(), label)
+            if problem:
+                raise InvalidInput(f"{where}: {problem}")
         previous = entry.start_seconds
-    return [ChapterEntry(e.start_seconds, e.title.strip(), e.url, e.image) for e in entries]
+    return [
+        ChapterEntry(e.start_seconds, e.title.strip(), e.url.strip(), e.image.strip())
+        for e in entries
+    ]
 
 
 def _entry(row: ChapterEntry | Mapping[str, Any], line: int) -> ChapterEntry:
@@ -221,9 +226,10 @@ def chapters_document(
     items: list[dict[str, Any]] = []
     for chapter in chapters:
         item: dict[str, Any] = {"startTime": chapter.start_seconds, "title": chapter.title}
-        if chapter.url:
+        # Checked when written; a row written by other means still never links elsewhere.
+        if urls.is_public_url(chapter.url):
             item["url"] = chapter.url
-        if chapter.image:
+        if urls.is_public_url(chapter.image):
             item["img"] = chapter.image
         items.append(item)
     return {

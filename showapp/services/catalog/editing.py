@@ -66,6 +66,7 @@ def update_show(session: Session, show: Show, **fields: Any) -> Show:
     if problem:
         raise InvalidInput(problem)
     zone_of(fields.get("timezone", show.timezone))
+    fields = writes.checked_show_urls(fields)
     for name, value in fields.items():
         setattr(show, name, value)
     session.flush()

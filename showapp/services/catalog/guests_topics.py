@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from showapp.errors import InvalidInput, SlugTaken
 from showapp.models import Appearance, Guest, SlugRedirect, Topic, episode_topics
+from showapp.services import urls
 from showapp.services.catalog.text import slugify
 
 Kind = Literal["guest", "topic"]
@@ -73,7 +74,7 @@ def update_guest(
         if value is not None:
             setattr(guest, field, value.strip())
     if links is not None:
-        guest.links = [link.strip() for link in links if link.strip()]
+        guest.links = [urls.public_url(link, "guest link") for link in links if link.strip()]
     _change_slug(session, "guest", guest, slug)
     session.flush()
     return guest

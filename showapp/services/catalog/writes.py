@@ -34,6 +34,8 @@ SHOW_FIELDS = {
     # feed settings: lock, Apple block, complete, medium, update frequency
     "locked", "itunes_block", "complete", "medium", "update_frequency", "update_rrule",
 }  # fmt: skip
+# Show fields that are links on pages and in feeds, with the names the form gives them.
+SHOW_URL_FIELDS = {"website": "website", "funding_url": "funding link"}
 
 
 def podcast_guid_for(feed_url: str) -> str:
@@ -46,6 +48,7 @@ def create_show(session: Session, *, slug: str, title: str, feed_url: str, **fie
     unknown = set(fields) - SHOW_FIELDS
     if unknown:
         raise InvalidInput(f"unknown show fields: {', '.join(sorted(unknown))}")
+    fields = checked_show_urls(fields)
     title = _required(title, "title")
     slug = _valid_slug(slug or slugify(title))
     if slug in urls.RESERVED_SLUGS:
@@ -64,6 +67,15 @@ def new_guid(session: Session) -> str:
         guid = str(uuid.uuid4())
         if session.scalars(select(Episode.id).where(Episode.guid == guid)).first() is None:
             return guid
+
+
+def checked_show_urls(fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` with the show's links trimmed; InvalidInput if one is not http(s)."""
+    checked = dict(fields)
+    for name, label in SHOW_URL_FIELDS.items():
+        if name in checked:
+            checked[name] = urls.public_url(checked[name], label)
+    return checked
 
 
 def create_episode(

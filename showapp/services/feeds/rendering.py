@@ -27,6 +27,7 @@ from showapp.models import (
 )
 from showapp.services import urls
 from showapp.services.catalog import guests_topics
+from showapp.services.catalog.text import sanitize_html
 from showapp.services.feeds import queries as feed_queries
 from showapp.services.feeds import rows as feed_rows
 from showapp.services.feeds import rss
@@ -177,7 +178,7 @@ def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
         title=xml_text(f"{show.title}: {topic.name}"),
         link=urls.url(site.base_url, "topic", topic_slug=topic.slug),
         self_url=self_url,
-        description=xml_text(topic.description)
+        description=xml_text(sanitize_html(topic.description))
         or xml_text(f"Episodes of {show.title} about {topic.name}."),
         podcast_guid=derived_guid(self_url),
         new_feed_url="",
@@ -217,7 +218,8 @@ def _guest_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
     fields = {
         "title": xml_text(f"{guest.name} on {site.site_title}"),
         "link": urls.url(site.base_url, "guest", guest_slug=guest.slug),
-        "description": xml_text(guest.bio) or xml_text(f"Every episode with {guest.name}."),
+        "description": xml_text(sanitize_html(guest.bio))
+        or xml_text(f"Every episode with {guest.name}."),
         "image": urls.media_url(site.base_url, guest.photo) if guest.photo else None,
     }
     channel = partial(_cross_show_channel, session, scope, site, ref, fields)

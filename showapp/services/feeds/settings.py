@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from showapp.errors import InvalidInput
 from showapp.models import Show
+from showapp.services import urls
 
 MEDIUMS = frozenset(
     ["podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher",
@@ -15,10 +16,7 @@ MEDIUMS = frozenset(
 def move_feed(show: Show, new_feed_url: str) -> None:
     """Point the show's feed elsewhere: its old URL then answers 301 and the feed carries
     itunes:new-feed-url. An empty URL moves it back."""
-    new_feed_url = new_feed_url.strip()
-    if new_feed_url and not new_feed_url.startswith(("https://", "http://")):
-        raise InvalidInput("The new feed address must be a full http(s) URL.")
-    show.new_feed_url = new_feed_url
+    show.new_feed_url = urls.public_url(new_feed_url, "new feed address")
 
 
 def set_medium(show: Show, medium: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from showapp.models import Episode, Show
 from showapp.services import urls
-from showapp.services.catalog.text import render_notes
+from showapp.services.catalog.text import render_notes, sanitize_html
 from showapp.services.feeds.items import Channel, Item, Person, xml_text
 from showapp.services.feeds.queries import ShowRow
 
@@ -77,7 +77,8 @@ def guest_person(
     slug: str,
     base_url: str,
 ) -> Person:
-    href = xml_text(links[0]) if links else urls.url(base_url, "guest", guest_slug=slug)
+    safe = urls.public_links(links)
+    href = xml_text(safe[0]) if safe else urls.url(base_url, "guest", guest_slug=slug)
     img = urls.media_url(base_url, photo) if photo else None
     return Person(xml_text(name), xml_text(role), xml_text(group), img, href)
 
@@ -131,7 +132,9 @@ def channel_from_show(
         "title": xml_text(show.title),
         "link": urls.url(base_url, "show", show_slug=show.slug),
         "self_url": urls.feed_url(base_url, "show", show_slug=show.slug),
-        "description": xml_text(show.description) or xml_text(show.title),
+        # Apps render the channel description as HTML, as they do an item's notes: both are
+        # cleaned with the same rules, so a host's <script> or onerror= never reaches them.
+        "description": xml_text(sanitize_html(show.description)) or xml_text(show.title),
         "language": show.language or "en",
         "author": xml_text(show.author or show.owner_name or show.title),
         "podcast_guid": show.podcast_guid,
@@ -146,7 +149,7 @@ def channel_from_show(
         "subtitle": xml_text(show.subtitle),
         "copyright": xml_text(show.copyright),
         "locked": show.locked,
-        "funding_url": xml_text(show.funding_url),
+        "funding_url": xml_text(show.funding_url) if urls.is_public_url(show.funding_url) else "",
         "funding_text": xml_text(show.funding_text),
         "medium": xml_text(show.medium),
         "update_frequency": xml_text(show.update_frequency),

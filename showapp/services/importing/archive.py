@@ -34,6 +34,7 @@ from showapp.models import (
     episode_topics,
     show_hosts,
 )
+from showapp.services import urls
 from showapp.services.catalog.text import slugify
 from showapp.services.importing.fetch import CHUNK_BYTES
 from showapp.services.importing.report import (
@@ -48,6 +49,13 @@ VERSION = 1
 MANIFEST = "manifest.json"
 # Never exported: database ids are remapped on import; password hashes stay on the old install.
 SKIPPED = {"id", "show_id", "episode_id", "guest_id", "password_hash"}
+# Columns that become links on pages and in feeds; an archive is a file anyone can edit, so a
+# value in them that is not http(s) is dropped, like one in an imported feed.
+URL_COLUMNS = {
+    "show": ("website", "funding_url", "artwork_url", "apple_podcasts_url", "spotify_url",
+             "overcast_url", "pocket_casts_url", "antennapod_url", "new_feed_url"),
+    "episode": ("artwork_url", "audio_url"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -179,6 +187,7 @@ def _restore_rows(
     session: Session, manifest: dict[str, Any], progress: ProgressCallback
 ) -> ImportReport:
     report = ImportReport()
+    _drop_unsafe_urls(manifest, report.problems)
     show = _upsert(session, Show, "slug", manifest["show"])
     session.flush()
     report.show_slug = show.slug
@@ -271,6 +280,51 @@ def _in_show_folder(relative: PurePosixPath, slug: str) -> bool:
         and not relative.is_absolute()
         and not any(p in {"..", ""} or p.startswith(".") or "\\" in p for p in parts)
     )
+
+
+def _drop_unsafe_urls(manifest: dict[str, Any], problems: list[str]) -> None:
+    def refuse(where: str, value: Any) -> bool:
+        if isinstance(value, str) and (not value or urls.is_public_url(value)):
+            return False
+        if value is not None:
+            problems.append(f"{where} {str(value)[:80]!r} is not an http(s) URL; not stored")
+        return value is not None
+
+    show = manifest["show"]
+    for column in URL_COLUMNS["show"]:
+        if refuse(f"show {column}", show.get(column)):
+            show[column] = None if column == "artwork_url" else ""
+    for guest in manifest["guests"]:
+        links = guest.get("links") or []
+        guest["links"] = [
+            link for link in links if not refuse(f"guest {guest['slug']!r} link", link)
+        ]
+    for episode in manifest["episodes"]:
+        where = f"episode {episode['guid']!r}"
+        for column in URL_COLUMNS["episode"]:
+            if refuse(f"{where} {column}", episode.get(column)):
+                episode[column] = None
+        if isinstance(episode.get("source_extras"), dict):
+            episode["source_extras"] = _safe_extras(episode["source_extras"], where, refuse)
+
+
+def _safe_extras(
+    extras: dict[str, Any], where: str, refuse: Callable[[str, Any], bool]
+) -> dict[str, Any]:
+    """An episode's source_extras with only its http(s) transcript, chapters and page links."""
+    kept = dict(extras)
+    transcripts = [
+        t for t in extras.get("transcripts", []) if not refuse(f"{where} transcript", t.get("url"))
+    ]
+    kept.pop("transcripts", None)
+    if transcripts:
+        kept["transcripts"] = transcripts
+    chapters = extras.get("chapters")
+    if chapters is not None and refuse(f"{where} chapters", chapters.get("url")):
+        kept.pop("chapters")
+    if "link" in extras and refuse(f"{where} link", extras["link"]):
+        kept.pop("link")
+    return kept
 
 
 def _values(model: type[Base], record: dict[str, Any]) -> dict[str, Any]:

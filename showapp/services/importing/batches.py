@@ -5,6 +5,7 @@ Per-episode problems go to the report and never stop the batch.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,8 @@ from showapp.services.importing import mapping as feed_mapping
 from showapp.services.importing import parse as feed_parse
 from showapp.services.importing.parse import FeedItem
 from showapp.services.importing.report import ImportReport
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def clip(value: str, length: int) -> str:
@@ -112,7 +115,7 @@ class EpisodeBatchImporter:
         rows: list[dict[str, Any]] = []
         seen: set[tuple[int, str]] = set()
         for person in item.persons:
-            guest_id = self._guest_id(person)
+            guest_id = self._guest_id(person, item)
             role = person.role.lower()[:64]
             if (guest_id, role) in seen:
                 continue
@@ -129,6 +132,13 @@ class EpisodeBatchImporter:
             return {}
         rows = self.session.scalars(select(Episode).where(Episode.guid.in_(guids)))
         return {episode.guid: episode for episode in rows}
+
+    def _url(self, item: FeedItem, value: str, label: str) -> str | None:
+        problems: list[str] = []
+        found = feed_mapping.checked_url(value, self.base, label, problems)
+        for text in problems:
+            self._problem(item, text)
+        return found
 
     def _problem(self, item: FeedItem, text: str) -> None:
         label = item.title or item.guid or "untitled"
@@ -162,7 +172,7 @@ class EpisodeBatchImporter:
             "number": feed_mapping.parse_positive_int(item.number),
             "episode_type": feed_mapping.episode_type(item.episode_type),
             "explicit": bool(feed_mapping.parse_explicit(item.explicit)),
-            "artwork_url": feed_mapping.absolute_url(item.image, self.base),
+            "artwork_url": self._url(item, item.image, "itunes:image"),
             "audio_url": enclosure_url,
             "duration_seconds": feed_mapping.parse_duration(item.duration),
             "source_extras": self._extras(item),
@@ -170,7 +180,7 @@ class EpisodeBatchImporter:
         fields["audio_mime"] = None
         fields["audio_bytes"] = None
         if enclosure_url is None:
-            why = "relative without a feed address" if item.enclosure.get("url") else "missing"
+            why = _unusable(item.enclosure.get("url", ""), self.base)
             self._problem(item, f"no usable enclosure ({why}); imported as a draft")
         else:
             declared = item.enclosure.get("type", "")
@@ -201,14 +211,14 @@ class EpisodeBatchImporter:
         transcripts = [
             {**t, "url": url}
             for t in item.transcripts
-            if (url := feed_mapping.absolute_url(t.get("url", ""), self.base))
+            if (url := self._url(item, t.get("url", ""), "podcast:transcript url"))
         ]
         if transcripts:
             extras["transcripts"] = transcripts
-        chapters_url = feed_mapping.absolute_url(item.chapters.get("url", ""), self.base)
+        chapters_url = self._url(item, item.chapters.get("url", ""), "podcast:chapters url")
         if chapters_url:
             extras["chapters"] = {**item.chapters, "url": chapters_url}
-        link = feed_mapping.absolute_url(item.link, self.base)
+        link = self._url(item, item.link, "link")
         if link:
             extras["link"] = link
         if "transcripts" in extras or "chapters" in extras:
@@ -246,13 +256,14 @@ class EpisodeBatchImporter:
             self.topic_ids[slug] = writes.find_or_create_topic(self.session, name).id
         return self.topic_ids[slug]
 
-    def _guest_id(self, person: feed_parse.Person) -> int:
+    def _guest_id(self, person: feed_parse.Person, item: FeedItem) -> int:
         slug = slugify(person.name)
         if slug not in self.guest_ids:
             guest = writes.find_or_create_guest(self.session, person.name[:128])
             self.guest_ids[slug] = guest.id
-            if person.href and person.href not in guest.links:
-                guest.links = [*guest.links, person.href]
+            href = self._url(item, person.href, f"podcast:person href of {person.name[:60]!r}")
+            if href and href not in guest.links:
+                guest.links = [*guest.links, href]
         return self.guest_ids[slug]
 
     def _link_people_one(self, episode: Episode, item: FeedItem) -> None:
@@ -269,6 +280,15 @@ class EpisodeBatchImporter:
                     self.session, episode, guest, role=row["role"], group=row["group"],
                     organisation="", job_title="",
                 )  # fmt: skip
+
+
+def _unusable(value: str, base: str | None) -> str:
+    value = value.strip()
+    if not value:
+        return "missing"
+    if base is None and not _SCHEME.match(value):
+        return "relative without a feed address"
+    return f"{value[:80]!r} is not an http(s) URL"
 
 
 def _topic_names(item: FeedItem) -> list[str]:

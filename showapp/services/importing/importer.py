@@ -54,7 +54,7 @@ def import_feed_file(
     channel = feed_parse.read_channel(path)
     base = feed_url or channel.self_link or channel.link or None
     report = ImportReport(warnings=list(channel.warnings))
-    show = _upsert_show(session, channel, base, feed_url, show_slug, site_base_url)
+    show = _upsert_show(session, channel, base, feed_url, show_slug, site_base_url, report)
     report.show_slug = show.slug
     context = EpisodeBatchImporter(session, show, base, report)
     done = 0
@@ -123,10 +123,11 @@ def _upsert_show(
     feed_url: str | None,
     show_slug: str | None,
     site_base_url: str,
+    report: ImportReport,
 ) -> Show:
     source = feed_url or channel.self_link or None
     show = _find_show(session, channel, source, show_slug)
-    fields = _show_fields(channel, base)
+    fields = _show_fields(channel, base, report.problems)
     if show is None:
         slug = show_slug or _free_show_slug(session, slugify(channel.title) or "imported-show")
         show = writes.create_show(
@@ -140,7 +141,8 @@ def _upsert_show(
     guid = channel.podcast_guid.strip()
     if len(guid) == 36 and guid != show.podcast_guid and not _guid_taken(session, guid):
         show.podcast_guid = guid
-    assign_changed(show, {"artwork_url": _artwork(channel, base), "source_feed_url": source})
+    artwork_url = _artwork(channel, base, report.problems)
+    assign_changed(show, {"artwork_url": artwork_url, "source_feed_url": source})
     return show
 
 
@@ -174,14 +176,14 @@ def _find_show(
     return None
 
 
-def _artwork(channel: FeedChannel, base: str | None) -> str | None:
+def _artwork(channel: FeedChannel, base: str | None, problems: list[str]) -> str | None:
     # Missing itunes:image is common on older feeds: the RSS <image><url> is the fallback.
-    return feed_mapping.absolute_url(channel.itunes_image, base) or feed_mapping.absolute_url(
-        channel.rss_image, base
-    )
+    return feed_mapping.checked_url(
+        channel.itunes_image, base, "channel itunes:image", problems
+    ) or feed_mapping.checked_url(channel.rss_image, base, "channel image url", problems)
 
 
-def _show_fields(channel: FeedChannel, base: str | None) -> dict[str, Any]:
+def _show_fields(channel: FeedChannel, base: str | None, problems: list[str]) -> dict[str, Any]:
     category, subcategory = channel.categories[0] if channel.categories else ("", "")
     explicit = feed_mapping.parse_explicit(channel.explicit)
     return {
@@ -196,10 +198,19 @@ def _show_fields(channel: FeedChannel, base: str | None) -> dict[str, Any]:
         "explicit": bool(explicit),
         "show_type": feed_mapping.show_type(channel.show_type),
         "copyright": clip(channel.copyright, 255),
-        "website": clip(feed_mapping.absolute_url(channel.link, base) or "", 255),
-        "funding_url": clip(feed_mapping.absolute_url(channel.funding_url, base) or "", 255),
+        "website": _url_field(channel.link, base, "channel link", problems),
+        "funding_url": _url_field(channel.funding_url, base, "channel podcast:funding", problems),
         "funding_text": clip(channel.funding_text, 128),
     }
+
+
+def _url_field(value: str, base: str | None, label: str, problems: list[str]) -> str:
+    found = feed_mapping.checked_url(value, base, label, problems) or ""
+    # The columns hold 255 characters; a longer link is dropped, since a cut one is broken.
+    if len(found) > 255:
+        problems.append(f"{label} is longer than 255 characters; not stored")
+        return ""
+    return found
 
 
 def list_remote_episodes(session: Session, show: Show) -> list[tuple[int, str]]:

@@ -15,6 +15,7 @@ from posixpath import splitext
 from urllib.parse import urljoin, urlsplit
 
 from showapp.models import EpisodeType, ShowType
+from showapp.services import urls
 from showapp.services.catalog.text import sanitize_html
 from showapp.services.importing.parse import FeedItem
 
@@ -125,10 +126,20 @@ def absolute_url(value: str, base: str | None) -> str | None:
     value = value.strip()
     if not value:
         return None
-    resolved = urljoin(base, value) if base else value
-    if urlsplit(resolved).scheme not in {"http", "https"}:
+    try:
+        resolved = urljoin(base, value) if base else value
+    except ValueError:  # a malformed [IPv6] host
         return None
-    return resolved
+    return resolved if urls.is_public_url(resolved) else None
+
+
+def checked_url(value: str, base: str | None, label: str, problems: list[str]) -> str | None:
+    """absolute_url, and a line in `problems` when the feed gave a URL that cannot be kept:
+    a javascript: or data: link would run script on our pages, so it is never stored."""
+    found = absolute_url(value, base)
+    if found is None and value.strip():
+        problems.append(f"{label} {value.strip()[:80]!r} is not an http(s) URL; not stored")
+    return found
 
 
 def audio_mime(declared: str, url: str) -> str:

@@ -1,0 +1,59 @@
+"""Security headers on every response Flask sends: a Content-Security-Policy without inline
+script, nosniff, a Referrer-Policy, and framing refused except for the embeddable player.
+
+The site and the studio share one origin, so a script that got onto a public page (through a
+guest's `javascript:` link, say) could act as a signed-in host. The policy makes the browser
+refuse any script we did not ship as a file under /static.
+Responses the WSGI layers build without Flask (fresh feeds, media handed to nginx) set
+nosniff themselves: feed/http.py and media/delivery.py.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+EMBED_PREFIX = "/embed/"
+_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    # Imported shows keep their artwork and audio on the old host until they are downloaded.
+    "img-src": "'self' https: data:",
+    "media-src": "'self' https:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def content_security_policy(framable: bool) -> str:
+    policy = {**_POLICY, "frame-ancestors": "*"} if framable else _POLICY
+    return "; ".join(f"{directive} {sources}" for directive, sources in policy.items())
+
+
+PAGE_POLICY = content_security_policy(framable=False)
+EMBED_POLICY = content_security_policy(framable=True)
+SHARED_HEADERS = {
+    # Browsers must not guess a type: an uploaded "audio" file is never run as HTML or script.
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_security_headers)
+
+
+def add_security_headers(response: Response) -> Response:
+    """setdefault throughout: a view that chose a stricter value (the review pages send
+    `Referrer-Policy: no-referrer`) keeps it; blueprint hooks run before this one."""
+    for name, value in SHARED_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.path.startswith(EMBED_PREFIX):
+        # Any site may frame the player: that is what the embed code is for.
+        response.headers.setdefault("Content-Security-Policy", EMBED_POLICY)
+    else:
+        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
