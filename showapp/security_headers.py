@@ -45,9 +45,17 @@ def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
 
 
+# Feeds and media are read by apps and players, not rendered as pages: they get what the WSGI
+# layers beneath Flask send for them too (nosniff), so both answers carry the same headers.
+NOT_DOCUMENTS = {"feed", "media"}
+
+
 def add_security_headers(response: Response) -> Response:
     """setdefault throughout: a view that chose a stricter value (the review pages send
     `Referrer-Policy: no-referrer`) keeps it; blueprint hooks run before this one."""
+    if request.blueprint in NOT_DOCUMENTS:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
     for name, value in SHARED_HEADERS.items():
         response.headers.setdefault(name, value)
     if request.path.startswith(EMBED_PREFIX):

@@ -32,6 +32,7 @@ def listened(app: Flask, session: Session, episodes_dir: Path, live_server: str)
         episode = make_episode(session, show, episodes_dir, title=title)
         add_topic(session, episode, f"Topic {n}")
         add_guest(session, episode, f"Guest {n}")
+        session.commit()  # published for the live server too: only public audio is served
         for agent in AGENTS[: n + 3]:
             request = urllib.request.Request(
                 f"{live_server}/media/{episode.audio_file}", headers={"User-Agent": agent}

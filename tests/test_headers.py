@@ -94,7 +94,7 @@ def test_feeds_and_media_carry_nosniff_from_flask_and_the_fast_lane(
     assert built.status_code == 200
     fresh = anonymous.get(pages.feed)  # answered by the fast lane, beneath Flask
     assert fresh.status_code == 200 and fresh.headers["ETag"] == built.headers["ETag"]
-    assert "Content-Security-Policy" not in fresh.headers  # so Flask did not answer it
+    assert "Content-Security-Policy" not in fresh.headers  # feeds are not documents
     unchanged = anonymous.get(pages.feed, headers={"If-None-Match": built.headers["ETag"]})
     assert unchanged.status_code == 304
     for response in (built, fresh, unchanged):
