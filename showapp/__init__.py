@@ -53,9 +53,13 @@ def _remove_leftovers(app: Flask) -> None:
 
 
 def _install_extensions(app: Flask) -> None:
-    from showapp import cli, errors, security_headers, templating
-    from showapp.studio import security
+    from showapp import cli, errors, templating
+    from showapp.security import headers as security_headers
+    from showapp.security import sessions as security
+    from showapp.studio.uploads import StudioRequest
 
+    # Requests stream an uploaded audio file straight into its show's folder, hashing it.
+    app.request_class = StudioRequest
     # CSRF on every POST, Flask-Login sessions, Flask-Limiter (sign-in and review posts).
     security.init_app(app)
     # 400/403/404/410/413/429/500 as pages, or JSON for clients that ask for it.

@@ -62,7 +62,7 @@ def login(
 def lapse_sign_in(client: FlaskClient) -> None:
     """Age the client's sign-in past its lifetime, as a night away from the editor does: the
     session cookie (with its CSRF secret) is still there, the sign-in is not."""
-    from showapp.studio.security import SESSION_LIFETIME
+    from showapp.security.sessions import SESSION_LIFETIME
 
     with client.session_transaction() as session:
         session["seen_at"] = int(time.time() - SESSION_LIFETIME.total_seconds()) - 60

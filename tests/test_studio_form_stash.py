@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from showapp.columns import utc_now
 from showapp.config import REPO_ROOT
 from showapp.models import Episode, FormStash
+from showapp.security.sessions import SESSION_LIFETIME
 from showapp.services.saved_forms import MAX_STASH_BYTES
-from showapp.studio.security import SESSION_LIFETIME
 from tests.browser import studio_page
 from tests.factories import make_episode, make_show
 from tests.studio_helpers import PASSWORD, csrf_token, lapse_sign_in, login, make_user

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from showapp.models import UserRole
+from showapp.security.sessions import SESSION_LIFETIME
 from showapp.services import accounts
-from showapp.studio.security import SESSION_LIFETIME
 from tests.studio_helpers import csrf_token, login, make_user
 
 HOST = "host@example.com"

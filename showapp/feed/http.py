@@ -57,7 +57,7 @@ def feed_headers(
         ("Cache-Control",
          f"public, max-age={max_age}, stale-while-revalidate={max_age}, stale-if-error=86400"),
         ("Vary", "Accept-Encoding"),
-        # The fast lane answers without Flask, so without security_headers: set it here.
+        # The fast lane answers without Flask, so without security/headers.py: set it here.
         ("X-Content-Type-Options", "nosniff"),
     ]  # fmt: skip
 

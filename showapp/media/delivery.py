@@ -113,7 +113,7 @@ def handoff_headers(filename: str, full_path: str, config: Mapping[str, Any]) ->
         handoff = ("X-Accel-Redirect", f"{prefix}/{quote(filename)}")
     else:
         handoff = ("X-Sendfile", full_path)
-    # ProxiedAudio answers without Flask, so without security_headers: nosniff is set here.
+    # ProxiedAudio answers without Flask, so without security/headers.py: nosniff is set here.
     return [handoff, ("Cache-Control", CACHE_CONTROL), ("X-Content-Type-Options", "nosniff")]
 
 

@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 from showapp.db import get_session
 from showapp.errors import InvalidInput, NotFound
 from showapp.models import CommentAnchor, ReviewDecision, ReviewLink
+from showapp.security.sessions import limiter
 from showapp.services.audio.files import AUDIO_TYPES
 from showapp.services.catalog import lookups
 from showapp.services.catalog.site_pages import Neighbours
@@ -34,7 +35,6 @@ from showapp.services.review import links as review_links
 from showapp.site import bp
 from showapp.site.helpers import parse_start
 from showapp.site.shows import PlayerMedia, episode_meta
-from showapp.studio.security import limiter
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session  # noqa: TID251 - only for annotations

@@ -121,7 +121,7 @@ def _gate() -> BaseResponse | None:
         _check_show((request.view_args or {}).get("show_slug"))
         if endpoint in STREAMING_ENDPOINTS:
             g.stream_uploads_to = Path(current_app.config["EPISODES_DIR"]) / current_show().slug
-    from showapp.studio.security import csrf
+    from showapp.security.sessions import csrf
 
     csrf.protect()
     return None
@@ -153,7 +153,7 @@ def _stash_for_lapsed_login() -> str | None:
     """Keep the posted form for the host whose sign-in lapsed, only when this is their session
     (it names them and was not ended) and the form carries its CSRF token; any other post is
     neither read nor stored, so nobody can plant text in a host's editor."""
-    from showapp.studio.security import csrf, lapsed_login
+    from showapp.security.sessions import csrf, lapsed_login
 
     user_id = lapsed_login()
     if user_id is None:

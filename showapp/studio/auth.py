@@ -7,10 +7,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from showapp.db import get_session
 from showapp.errors import InvalidInput
+from showapp.security.sessions import limiter, sign_in, sign_out
 from showapp.services import accounts
 from showapp.studio import bp, public, redirect_303, signed_in_user
 from showapp.studio.forms import ActionForm, LoginForm, SetPasswordForm
-from showapp.studio.security import limiter, sign_in, sign_out
 
 # Failed sign-ins only count against these limits; a correct password is never refused
 # because of somebody else's attempts on another account from the same network.

@@ -1,4 +1,4 @@
-"""Sessions, CSRF and rate limits for the studio, set up once per app."""
+"""Sign-in sessions (revocable on the server), CSRF and rate limits, set up once per app."""
 
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from showapp.db import get_session
 from showapp.errors import json_error, wants_json
 from showapp.models import User
+from showapp.security.session_vary import init_login
 from showapp.services import accounts
-from showapp.studio.session_vary import init_login
-from showapp.studio.uploads import StudioRequest
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -39,11 +38,10 @@ def init_app(app: Flask) -> None:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    app.request_class = StudioRequest
     csrf.init_app(app)
     limiter.init_app(app)
     # Flask-Login's remember-cookie read, after every response, must not mark feed and media
-    # responses "Vary: Cookie" (CDNs would stop caching them); see session_vary.
+    # responses "Vary: Cookie" (CDNs would stop caching them); see session_vary.py.
     init_login(app, login_manager)
     login_manager.login_view = "studio.login"
     login_manager.user_loader(_load_user)
