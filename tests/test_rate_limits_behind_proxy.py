@@ -4,7 +4,6 @@ adding X-Forwarded-For), several gunicorn workers, and the counts in Redis."""
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import secrets
 import socket
@@ -22,11 +21,10 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from showapp import create_app, db
-from tests.conftest import require
+from tests.conftest import REDIS_URL, redis_store
 from tests.live import gunicorn_server
 from tests.studio_helpers import login, make_user
 
-REDIS_URL = os.environ.get("SHOWAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 PER_ADDRESS = 30  # failed sign-ins a minute from one address (showapp/studio/auth.py)
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -62,23 +60,11 @@ class Server:
     access_log: Path
 
 
-def _redis() -> Any:
-    try:
-        import redis
-
-        store = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-        store.ping()
-    except (ImportError, OSError, redis.RedisError):
-        store = None
-    require(store is not None, f"the redis package and Redis at {REDIS_URL}")
-    return store
-
-
 @pytest.fixture
 def gunicorn_behind_proxy(app_config: dict[str, Any], tmp_path: Path) -> Iterator[Server]:
     """Two gunicorn workers configured as docs/deployment.md says, counting in Redis under a
     key prefix of their own (the Redis may be shared: only those keys are removed)."""
-    store = _redis()
+    store = redis_store()
     prefix = f"showapp-test-{secrets.token_hex(4)}"
     settings = {
         "TRUSTED_PROXIES": 1,
