@@ -13,6 +13,7 @@ from typing import Any
 
 from showapp.config import REPO_ROOT
 from tests.conftest import require
+from tests.studio_helpers import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "site"
@@ -84,6 +85,16 @@ def studio_page(shots: Path) -> Iterator[Any]:
     shots.mkdir(parents=True, exist_ok=True)
     with chromium() as browser:
         yield browser.new_page(viewport=STUDIO_VIEWPORT)
+
+
+def sign_in(page: Any, url: str, email: str, landing: str) -> None:
+    """Open `url`, which shows the sign-in form, sign in as `email` with the test password,
+    and wait for the page the form leads to (`landing`, a URL glob)."""
+    page.goto(url)
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(landing)
 
 
 def serious_violations(page: Any, axe_js: Path) -> list[str]:

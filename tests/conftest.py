@@ -30,6 +30,7 @@ from tests.factories import make_show_with_episodes
 
 POSTGRES_URL = os.environ.get("SHOWAPP_TEST_DATABASE_URL", "")
 STRICT = os.environ.get("SHOWAPP_TEST_STRICT") == "1"
+REDIS_URL = os.environ.get("SHOWAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 BASE_URL = "http://podcast.test"
 
 
@@ -40,6 +41,24 @@ def require(condition: bool, reason: str) -> None:
     if STRICT:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+def redis_store() -> Any:
+    """A client of the test Redis at REDIS_URL; without the redis package or a Redis answering
+    there, the test is skipped (in CI, failed)."""
+    try:
+        import redis
+    except ImportError:
+        store = None
+    else:
+        try:
+            store = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+            store.ping()
+        except (OSError, redis.RedisError):
+            store = None
+    require(store is not None, f"the redis package and Redis at {REDIS_URL}")
+    assert store is not None
+    return store
 
 
 def _snapshot(folder: Path) -> set[str]:

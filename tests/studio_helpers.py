@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -35,6 +36,14 @@ def make_user(
     session.flush()
     accounts.set_host_shows(session, user, [show.id for show in shows])
     return user
+
+
+def sign_in_new_user(client: FlaskClient, session: Session, email: str, **user: Any) -> FlaskClient:
+    """Make the user `email` (see make_user), commit, and sign `client` in as them."""
+    make_user(session, email, **user)
+    session.commit()
+    login(client, email)
+    return client
 
 
 def csrf_token(client: FlaskClient, url: str = "/studio/login") -> str:

@@ -4,12 +4,7 @@ second save gets the 409 conflict page with both versions, never a 500."""
 from __future__ import annotations
 
 import http.client
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from showapp.models import Episode
 from tests.factories import make_episode, make_show
+from tests.live import gunicorn_server
 from tests.studio_helpers import live_login, make_user
 
 ROUNDS = 10
@@ -29,29 +25,8 @@ ROUNDS = 10
 @pytest.fixture
 def two_worker_server(app_config: dict[str, Any]) -> Iterator[str]:
     """The app under gunicorn with two sync worker processes on the test's database file."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "SHOWAPP_STATS_ENABLED": "false", "SHOWAPP_SECRET_KEY": "test-secret"}
-    env.update({f"SHOWAPP_{key}": str(app_config[key]) for key in ("DATABASE_URL", "EPISODES_DIR")})
-    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(
-        [*command, "showapp:create_app()"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with gunicorn_server(app_config, workers=2) as url:
+        yield url
 
 
 def _post(base_url: str, path: str, cookie: str, form: dict[str, str]) -> tuple[int, str]:

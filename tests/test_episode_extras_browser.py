@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
 from showapp.models import Episode
-from tests.browser import studio_page, wait_until
+from tests.browser import sign_in, studio_page, wait_until
 from tests.factories import make_episode, make_show
-from tests.studio_helpers import PASSWORD, make_user
+from tests.studio_helpers import make_user
 
 SHOTS = REPO_ROOT / "test-artifacts" / "richui"
 VTT = (
@@ -48,11 +48,7 @@ def test_host_edits_chapters_publishes_and_listeners_seek_by_them(
     session.commit()
     studio = f"{live_server}/studio/shows/leaders/episodes/{episode.id}"
 
-    page.goto(f"{live_server}/studio/login")
-    page.fill("input[name=email]", "host@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/studio/")
+    sign_in(page, f"{live_server}/studio/login", "host@example.com", "**/studio/")
 
     page.goto(f"{studio}/chapters")
     rows = page.locator("#chapters-form tbody tr")

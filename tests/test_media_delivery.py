@@ -3,11 +3,6 @@ If-Range, CORS, proxy hand-off and the measurement prefix in the feed."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +19,7 @@ from showapp.media.recorder import get_recorder
 from showapp.models import Episode, MediaRequest
 from tests.conftest import http_get
 from tests.factories import OVERCAST, make_committed_episode
+from tests.live import gunicorn_server
 
 # Real user agents from the OPAWG examples (apps.json).
 APPLE_PODCASTS = "Podcasts/1410.53 CFNetwork/1111 Darwin/19.0.0 (x86_64)"
@@ -203,39 +199,17 @@ def test_listener_address_behind_a_trusted_proxy(
 
 
 @pytest.fixture
-def gunicorn_server(app_config: dict[str, Any]) -> Iterator[str]:
+def one_worker_server(app_config: dict[str, Any]) -> Iterator[str]:
     """The app under gunicorn's sync workers, where ranges go out through sendfile()."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "SHOWAPP_STATS_ENABLED": "false"}
-    env.update({f"SHOWAPP_{key}": str(app_config[key]) for key in ("DATABASE_URL", "EPISODES_DIR")})
-    env["SHOWAPP_SECRET_KEY"] = "test-secret"
-    command = [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(
-        [*command, "showapp:create_app()"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with gunicorn_server(app_config, workers=1) as url:
+        yield url
 
 
 def test_ranges_under_gunicorn_sendfile(
-    episode: Episode, episodes_dir: Path, gunicorn_server: str
+    episode: Episode, episodes_dir: Path, one_worker_server: str
 ) -> None:
     body = _audio(episode, episodes_dir)
-    url = f"{gunicorn_server}/media/{episode.audio_file}"
+    url = f"{one_worker_server}/media/{episode.audio_file}"
     size = len(body)
     for first, last in [(0, 1), (0, 999), (size // 3, size // 2), (size - 100, size - 1)]:
         status, headers, data = http_get(url, Range=f"bytes={first}-{last}")

@@ -22,7 +22,7 @@ from showapp.columns import utc_now
 from showapp.media.recorder import get_recorder
 from showapp.models import Episode, EpisodeStatus, MediaRequest
 from showapp.services.catalog import transcripts
-from tests.factories import APPLE, make_episode, make_show
+from tests.factories import APPLE, make_committed_episode, make_episode, make_show
 from tests.review_helpers import create_link, local_path, make_draft
 from tests.studio_helpers import csrf_token, login, make_user
 
@@ -69,9 +69,7 @@ def _not_served(app: Flask, episode: Episode) -> None:
 def test_a_drafts_audio_is_not_served_or_counted(
     media_app: Flask, session: Session, episodes_dir: Path
 ) -> None:
-    show = make_show(session, slug="drafts")
-    draft = make_episode(session, show, episodes_dir, published_at=None)
-    session.commit()
+    draft = make_committed_episode(session, episodes_dir, "drafts", published_at=None)
     assert (episodes_dir / str(draft.audio_file)).is_file()
     _not_served(media_app, draft)
 
@@ -157,10 +155,9 @@ def test_the_review_link_still_plays_the_draft(
 def test_unlisted_audio_is_served_like_its_page(
     media_app: Flask, session: Session, episodes_dir: Path
 ) -> None:
-    show = make_show(session, slug="hidden")
-    episode = make_episode(session, show, episodes_dir, published_at=None)
-    episode.status = EpisodeStatus.UNLISTED
-    session.commit()
+    episode = make_committed_episode(
+        session, episodes_dir, "hidden", published_at=None, status=EpisodeStatus.UNLISTED
+    )
     assert _get(media_app, episode).status_code == 200
     with media_app.test_client().get("/hidden/episodes/" + episode.slug) as page:
         assert page.status_code == 200

@@ -4,19 +4,16 @@ adding X-Forwarded-For), several gunicorn workers, and the counts in Redis."""
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import secrets
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from flask import Flask
@@ -24,10 +21,10 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from showapp import create_app, db
-from tests.conftest import require
+from tests.conftest import REDIS_URL, redis_store
+from tests.live import gunicorn_server
 from tests.studio_helpers import login, make_user
 
-REDIS_URL = os.environ.get("SHOWAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 PER_ADDRESS = 30  # failed sign-ins a minute from one address (showapp/studio/auth.py)
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -63,65 +60,27 @@ class Server:
     access_log: Path
 
 
-def _redis() -> Any:
-    try:
-        import redis
-
-        store = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-        store.ping()
-    except (ImportError, OSError, redis.RedisError):
-        store = None
-    require(store is not None, f"the redis package and Redis at {REDIS_URL}")
-    return store
-
-
 @pytest.fixture
 def gunicorn_behind_proxy(app_config: dict[str, Any], tmp_path: Path) -> Iterator[Server]:
     """Two gunicorn workers configured as docs/deployment.md says, counting in Redis under a
     key prefix of their own (the Redis may be shared: only those keys are removed)."""
-    store = _redis()
+    store = redis_store()
     prefix = f"showapp-test-{secrets.token_hex(4)}"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "SHOWAPP_STATS_ENABLED": "false", "SHOWAPP_SECRET_KEY": "test-secret"}
-    env.update({f"SHOWAPP_{key}": str(app_config[key]) for key in ("DATABASE_URL", "EPISODES_DIR")})
-    env.update(
-        SHOWAPP_FEED_CACHE_DIR=str(tmp_path / "feeds"),
-        SHOWAPP_TRUSTED_PROXIES="1",
-        SHOWAPP_RATELIMIT_STORAGE_URI=REDIS_URL,
-        SHOWAPP_RATELIMIT_KEY_PREFIX=prefix,
-    )
+    settings = {
+        "TRUSTED_PROXIES": 1,
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": prefix,
+    }
     access_log = tmp_path / "access.log"
-    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}"]
-    command += ["--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s %(U)s"]
-    process = subprocess.Popen(
-        [*command, "showapp:create_app()"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    options = ["--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s %(U)s"]
     try:
-        _wait_for_workers(port)
-        yield Server(f"http://127.0.0.1:{port}", port, access_log)
+        with gunicorn_server(app_config, workers=2, settings=settings, options=options) as url:
+            port = urlsplit(url).port
+            assert port is not None
+            yield Server(url, port, access_log)
     finally:
-        process.terminate()
-        process.wait(timeout=20)
         for key in store.scan_iter(f"{prefix}*"):
             store.delete(key)
-
-
-def _wait_for_workers(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            connection.request("GET", "/studio/login")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail("gunicorn did not start")
 
 
 class Browser:

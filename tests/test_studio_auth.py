@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import Flask
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from showapp import create_app, db
 from showapp.models import Episode, User, UserRole
-from tests.conftest import require
+from tests.conftest import REDIS_URL, redis_store
 from tests.factories import make_episode, make_show
 from tests.studio_helpers import PASSWORD, csrf_token, login, make_user
 
@@ -142,20 +141,11 @@ def test_repeated_failed_logins_for_one_account_are_refused_for_a_while(
 
 
 def test_rate_limits_can_live_in_redis(app_config: dict[str, object], session: Session) -> None:
-    redis_url = os.environ.get("SHOWAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
-    try:
-        import redis
-
-        store = redis.Redis.from_url(redis_url, socket_connect_timeout=1)
-        store.ping()
-    except (ImportError, OSError, redis.RedisError):
-        store = None
-    require(store is not None, f"the redis package and Redis at {redis_url}")
-    assert store is not None
+    store = redis_store()
     make_user(session, "redis@example.com")
     session.commit()
     store.flushdb()
-    app = create_app({**app_config, "RATELIMIT_STORAGE_URI": redis_url})
+    app = create_app({**app_config, "RATELIMIT_STORAGE_URI": REDIS_URL})
     statuses = [
         login(app.test_client(), "redis@example.com", "wrong password").status_code
         for _ in range(6)

@@ -32,7 +32,7 @@ from showapp.services.catalog.chapters import ChapterEntry
 from showapp.services.search import queries as search_queries
 from tests.conftest import BASE_URL
 from tests.factories import add_guest, add_topic, make_episode, make_mp3, make_show
-from tests.studio_helpers import csrf_token, login, make_user
+from tests.studio_helpers import csrf_token, login, make_user, sign_in_new_user
 
 EPISODES = "/studio/shows/leaders/episodes"
 
@@ -40,10 +40,7 @@ EPISODES = "/studio/shows/leaders/episodes"
 @pytest.fixture
 def admin(client: FlaskClient, session: Session) -> FlaskClient:
     make_show(session, slug="leaders", title="Leaders", author="Ada Host")
-    make_user(session, "admin@example.com", role=UserRole.ADMIN)
-    session.commit()
-    login(client, "admin@example.com")
-    return client
+    return sign_in_new_user(client, session, "admin@example.com", role=UserRole.ADMIN)
 
 
 @pytest.fixture

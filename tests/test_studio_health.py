@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from showapp.models import UserRole
 from tests.factories import make_episode, make_show
-from tests.studio_helpers import login, make_user
+from tests.studio_helpers import login, make_user, sign_in_new_user
 
 
 def test_panel_lists_errors_and_warnings_with_fixes(
@@ -18,9 +18,7 @@ def test_panel_lists_errors_and_warnings_with_fixes(
     show = make_show(session, slug="healthy", owner_email="")
     make_episode(session, show, episodes_dir, title="Fine")
     session.commit()
-    make_user(session, "admin@example.com", role=UserRole.ADMIN)
-    session.commit()
-    login(client, "admin@example.com")
+    sign_in_new_user(client, session, "admin@example.com", role=UserRole.ADMIN)
     response = client.get("/studio/shows/healthy/feed-health")
     assert response.status_code == 200
     page = response.get_data(as_text=True)

@@ -21,13 +21,11 @@ HOST = "host@example.com"
 ADMIN = "admin@example.com"
 
 
-def _copy(client: FlaskClient, app: Flask) -> FlaskClient:
-    """Another browser holding a copy of `client`'s session cookie (as a thief would)."""
-    cookie = client.get_cookie("session")
-    assert cookie is not None
-    thief = app.test_client()
-    thief.set_cookie("session", cookie.value)
-    return thief
+def _signed_in(app: Flask, email: str) -> FlaskClient:
+    """Another browser, signed in as `email`."""
+    browser = app.test_client()
+    login(browser, email)
+    return browser
 
 
 def _opens_the_studio(client: FlaskClient) -> bool:
@@ -46,14 +44,29 @@ def people(session: Session) -> dict[str, int]:
     return {"host": host.id, "admin": admin.id}
 
 
-def test_a_cookie_copied_before_sign_out_opens_nothing_after(
-    app: Flask, client: FlaskClient, people: dict[str, int]
-) -> None:
+@pytest.fixture
+def thief(app: Flask, client: FlaskClient, people: dict[str, int]) -> FlaskClient:
+    """`client` signed in as the host, and another browser holding a copy of its session
+    cookie (as a thief would)."""
     login(client, HOST)
-    thief = _copy(client, app)
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    stolen = app.test_client()
+    stolen.set_cookie("session", cookie.value)
+    return stolen
+
+
+@pytest.fixture
+def admin(app: Flask, people: dict[str, int]) -> FlaskClient:
+    """An admin, signed in in a browser of their own."""
+    return _signed_in(app, ADMIN)
+
+
+def test_a_cookie_copied_before_sign_out_opens_nothing_after(
+    app: Flask, client: FlaskClient, thief: FlaskClient
+) -> None:
     assert _opens_the_studio(thief)
-    elsewhere = app.test_client()  # the same host signed in on another device
-    login(elsewhere, HOST)
+    elsewhere = _signed_in(app, HOST)  # the same host signed in on another device
     token = csrf_token(client, "/studio/")
     assert client.post("/studio/logout", data={"csrf_token": token}).status_code == 303
     assert not _opens_the_studio(client)
@@ -66,12 +79,8 @@ def test_a_cookie_copied_before_sign_out_opens_nothing_after(
 
 
 def test_a_new_password_ends_the_other_sessions_and_keeps_the_one_that_set_it(
-    app: Flask, client: FlaskClient, people: dict[str, int]
+    app: Flask, client: FlaskClient, people: dict[str, int], thief: FlaskClient, admin: FlaskClient
 ) -> None:
-    login(client, HOST)
-    thief = _copy(client, app)
-    admin = app.test_client()
-    login(admin, ADMIN)
     # An admin's new one-time link is how a host resets a forgotten (or leaked) password.
     token = csrf_token(admin, f"/studio/users/{people['host']}")
     made = admin.post(f"/studio/users/{people['host']}/invite", data={"csrf_token": token})
@@ -90,10 +99,8 @@ def test_a_new_password_ends_the_other_sessions_and_keeps_the_one_that_set_it(
 
 
 def test_resetting_an_admin_password_from_the_command_line_signs_them_out(
-    app: Flask, runner: FlaskCliRunner, people: dict[str, int], monkeypatch: pytest.MonkeyPatch
+    runner: FlaskCliRunner, admin: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    admin = app.test_client()
-    login(admin, ADMIN)
     monkeypatch.setenv("SHOWAPP_ADMIN_PASSWORD", "another long password")
     result = runner.invoke(args=["init", "--admin-email", ADMIN])
     assert result.exit_code == 0, result.output
@@ -101,12 +108,8 @@ def test_resetting_an_admin_password_from_the_command_line_signs_them_out(
 
 
 def test_deactivation_ends_copied_sessions_even_after_reactivation(
-    app: Flask, client: FlaskClient, people: dict[str, int]
+    client: FlaskClient, people: dict[str, int], thief: FlaskClient, admin: FlaskClient
 ) -> None:
-    login(client, HOST)
-    thief = _copy(client, app)
-    admin = app.test_client()
-    login(admin, ADMIN)
     url = f"/studio/users/{people['host']}/active"
     for active in ("0", "1"):
         token = csrf_token(admin, "/studio/users")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from showapp.models import Show, UserRole
 from showapp.services.catalog import lookups
 from tests.factories import make_show
-from tests.studio_helpers import csrf_token, login, make_user
+from tests.studio_helpers import csrf_token, sign_in_new_user
 
 
 def _image(size: tuple[int, int], kind: str = "PNG", mode: str = "RGB") -> io.BytesIO:
@@ -26,16 +26,11 @@ def _image(size: tuple[int, int], kind: str = "PNG", mode: str = "RGB") -> io.By
 @pytest.fixture
 def host_client(client: FlaskClient, session: Session) -> FlaskClient:
     show = make_show(session, slug="leaders", title="Leaders")
-    make_user(session, "host@example.com", shows=[show])
-    session.commit()
-    login(client, "host@example.com")
-    return client
+    return sign_in_new_user(client, session, "host@example.com", shows=[show])
 
 
 def test_admin_creates_a_show_with_every_feed_field(client: FlaskClient, session: Session) -> None:
-    make_user(session, "admin@example.com", role=UserRole.ADMIN)
-    session.commit()
-    login(client, "admin@example.com")
+    sign_in_new_user(client, session, "admin@example.com", role=UserRole.ADMIN)
     form = {
         "csrf_token": csrf_token(client, "/studio/shows/new"),
         "title": "Career Talks",

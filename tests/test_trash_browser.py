@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
-from tests.browser import studio_page
+from tests.browser import sign_in, studio_page
 from tests.factories import make_episode, make_show
-from tests.studio_helpers import PASSWORD, make_user
+from tests.studio_helpers import make_user
 
 SHOTS = REPO_ROOT / "test-artifacts" / "trash"
 
@@ -48,11 +48,8 @@ def test_host_deletes_an_episode_and_restores_it_from_the_trash(
     session.commit()
     public = f"{live_server}/leaders/episodes/pricing-secrets"
 
-    page.goto(f"{live_server}/studio/shows/leaders/episodes/{episode.id}")
-    page.fill("input[name=email]", "host@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**/episodes/{episode.id}")
+    editor = f"{live_server}/studio/shows/leaders/episodes/{episode.id}"
+    sign_in(page, editor, "host@example.com", f"**/episodes/{episode.id}")
     page.click("nav.episode-tabs >> text=Delete")
     page.wait_for_url("**/delete")
     assert page.is_visible("text=What stays") and page.is_visible(f"text={episode.guid}")

@@ -23,7 +23,7 @@ from showapp.services import urls
 from showapp.services.catalog import chapters, writes
 from showapp.services.catalog.chapters import ChapterEntry
 from tests.factories import add_guest, make_episode, make_show
-from tests.studio_helpers import csrf_token, login, make_user
+from tests.studio_helpers import csrf_token, sign_in_new_user
 
 BAD_URLS = [
     "javascript:alert(1)",
@@ -56,10 +56,7 @@ def test_http_and_https_urls_are_kept(value: str) -> None:
 @pytest.fixture
 def admin(client: FlaskClient, session: Session) -> FlaskClient:
     make_show(session, slug="leaders", title="Leaders", website="https://leaders.example/")
-    make_user(session, "admin@example.com", role=UserRole.ADMIN)
-    session.commit()
-    login(client, "admin@example.com")
-    return client
+    return sign_in_new_user(client, session, "admin@example.com", role=UserRole.ADMIN)
 
 
 def _refused(client: FlaskClient, url: str, data: dict[str, Any]) -> str:
