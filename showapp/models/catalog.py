@@ -209,6 +209,9 @@ class Guest(Base):
     links: Mapped[list[str]] = mapped_column(JSON, default=list)
     organisation: Mapped[str] = mapped_column(String(255), default="")
     job_title: Mapped[str] = mapped_column(String(255), default="")
+    # In the trash since then (services/catalog/guest_trash.py): their page, feed and credits
+    # are public nowhere; restorable for 30 days, then purged with their appearances.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[created_at]
 
     appearances: Mapped[list[Appearance]] = relationship(

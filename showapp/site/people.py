@@ -37,7 +37,7 @@ def with_page(
 ) -> Callable[[PagedView], Callable[..., Response]]:
     """Call the view with the guest or topic in the URL and this page (?page=) of its public
     episodes. An old slug redirects; one that only drafts carry is a 404, like an unknown one:
-    it is not public yet."""
+    it is not public yet. A guest in the trash whose page was public is 410: gone, not unknown."""
 
     def decorate(view: PagedView) -> Callable[..., Response]:
         @wraps(view)
@@ -51,6 +51,8 @@ def with_page(
             paged = listing(session, found, page)
             if paged.total == 0:
                 abort(404, f"No {kind} has this address.")
+            if getattr(found, "deleted_at", None) is not None:  # a guest in the trash
+                abort(410, f"{found.name} is no longer on this site.")
             require_page_exists(page, paged.pages)
             return view(found, page, paged)
 

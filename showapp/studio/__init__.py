@@ -50,6 +50,7 @@ NAV = [
     NavItem("Import", "studio.import_show"),
     NavItem("Guests", "studio.list_guests", admin=True),
     NavItem("Topics", "studio.list_topics", admin=True),
+    NavItem("Trash", "studio.network_trash", admin=True),
 ]
 SHOW_NAV = [
     NavItem("Downloads", "studio.show_downloads"),
@@ -184,6 +185,7 @@ from showapp.studio import (  # noqa: E402, F401
     dashboard,
     episode_extras,
     episodes,
+    guest_trash,
     guests_topics,
     health,
     importing,

@@ -143,7 +143,9 @@ def list_topics(session: Session) -> Sequence[Topic]:
 
 
 def list_guests(session: Session) -> Sequence[Guest]:
-    return session.scalars(select(Guest).order_by(Guest.name)).all()
+    """The guests the editor offers: not those in the trash."""
+    query = select(Guest).where(Guest.deleted_at.is_(None)).order_by(Guest.name)
+    return session.scalars(query).all()
 
 
 def save_episode(session: Session, show: Show, episode: Episode, changes: EpisodeChanges) -> None:

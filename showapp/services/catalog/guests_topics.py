@@ -28,7 +28,10 @@ class MergeReport:
 
 
 def list_guests(session: Session, search: str = "") -> Sequence[Guest]:
-    query = select(Guest).order_by(func.lower(Guest.name), Guest.id)
+    """Guests not in the trash (those are on the studio's Trash page)."""
+    query = (
+        select(Guest).where(Guest.deleted_at.is_(None)).order_by(func.lower(Guest.name), Guest.id)
+    )
     if search.strip():
         pattern = f"%{search.strip().lower()}%"
         query = query.where(
@@ -50,7 +53,9 @@ def list_topics(session: Session, search: str = "") -> Sequence[Topic]:
 
 
 def get_guest(session: Session, slug: str) -> Guest | None:
-    return session.scalars(select(Guest).where(Guest.slug == slug)).one_or_none()
+    """A guest not in the trash."""
+    query = select(Guest).where(Guest.slug == slug, Guest.deleted_at.is_(None))
+    return session.scalars(query).one_or_none()
 
 
 def get_topic(session: Session, slug: str) -> Topic | None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from showapp.columns import utc_now
-from showapp.models import Appearance, Episode, EpisodeStatus, Show
+from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show
 
 PAGE_SIZE = 20
 
@@ -27,9 +27,17 @@ def is_live(now: datetime) -> ColumnElement[bool]:
     )
 
 
+def live_credit() -> ColumnElement[bool]:
+    """For an Appearance: its guest is not in the trash (services/catalog/guest_trash.py), so
+    the credit may show in public."""
+    return Appearance.guest.has(Guest.deleted_at.is_(None))
+
+
 def episode_page_options() -> list[ExecutableOption]:
+    """What public pages, feeds and the search index read of an episode: credits of trashed
+    guests left out."""
     return [
-        selectinload(Episode.appearances).selectinload(Appearance.guest),
+        selectinload(Episode.appearances.and_(live_credit())).selectinload(Appearance.guest),
         selectinload(Episode.topics),
     ]
 
@@ -120,7 +128,9 @@ def withheld_audio(session: Session, now: datetime | None = None) -> dict[str, f
     on every request.
 
     The exact complement of get_public_episode for audio: live and unlisted episodes are
-    heard; a trashed episode's audio and artwork are withheld whatever its status."""
+    heard; a trashed episode's audio and artwork are withheld whatever its status, and so is
+    the photo of a guest in the trash."""
+    from showapp.services.catalog.guest_trash import trashed_photos
     from showapp.services.catalog.trash import trashed_files
 
     now = now or utc_now()
@@ -134,7 +144,8 @@ def withheld_audio(session: Session, now: datetime | None = None) -> dict[str, f
         str(audio_file): _goes_live(status, published_at)
         for audio_file, status, published_at in session.execute(query)
     }
-    return withheld | dict.fromkeys(trashed_files(session), math.inf)
+    withheld |= dict.fromkeys(trashed_files(session), math.inf)
+    return withheld | dict.fromkeys(trashed_photos(session), math.inf)
 
 
 def _goes_live(status: EpisodeStatus, published_at: datetime | None) -> float:

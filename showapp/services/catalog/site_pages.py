@@ -268,7 +268,9 @@ def sitemap_entries(session: Session) -> list[SitemapEntry]:
     now = utc_now()
     episodes = select(Show.slug, Episode.slug, Episode.updated_at).join(Show).where(is_live(now))
     entries += [SitemapEntry(("episode", s, e), u) for s, e, u in session.execute(episodes)]
-    guests = select(Guest.slug).where(Guest.appearances.any(Appearance.episode.has(is_live(now))))
+    guests = select(Guest.slug).where(
+        Guest.deleted_at.is_(None), Guest.appearances.any(Appearance.episode.has(is_live(now)))
+    )
     entries += [SitemapEntry(("guest", slug), None) for slug in session.scalars(guests)]
     topics = select(Topic.slug).where(Topic.episodes.any(is_live(now)))
     entries += [SitemapEntry(("topic", slug), None) for slug in session.scalars(topics)]

@@ -48,7 +48,7 @@ def _live_pairs(
         .select_from(target_id.table)
         .join(Episode, Episode.id == episode_id)
         .join(model, model.id == target_id)
-        .where(is_live(now))
+        .where(is_live(now), *([Guest.deleted_at.is_(None)] if model is Guest else []))
         .order_by(model.name)
     ).all()
     found: dict[int, list[Any]] = defaultdict(list)

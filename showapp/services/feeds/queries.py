@@ -212,7 +212,7 @@ def credits(where: ColumnElement[bool]) -> Select[Any]:
         )
         .join(Episode, Episode.id == Appearance.episode_id)
         .join(Guest, Guest.id == Appearance.guest_id)
-        .where(where)
+        .where(where, Guest.deleted_at.is_(None))  # a guest in the trash is credited nowhere
         .order_by(Appearance.episode_id, Appearance.position, Appearance.id)
     )  # fmt: skip
 

@@ -209,6 +209,8 @@ def _show_channel(
 
 def _guest_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
     guest = session.scalars(select(Guest).where(Guest.slug == ref.guest_slug)).one_or_none()
+    if guest is not None and guest.deleted_at is not None:
+        return None  # in the trash: no feed (404) until restored
     if guest is None:
         merged_into = guests_topics.resolve_slug_redirect(session, "guest", ref.guest_slug)
         if merged_into is None:

@@ -65,6 +65,7 @@ def guest_persons(episode: Episode, base_url: str) -> tuple[Person, ...]:
         guest_person(a.guest.name, a.role, a.group, a.guest.photo, a.guest.links, a.guest.slug,
                      base_url)
         for a in episode.appearances
+        if a.guest.deleted_at is None
     )  # fmt: skip
 
 
