@@ -108,3 +108,18 @@ def live_login(base_url: str, email: str, password: str = PASSWORD) -> tuple[str
     found = _TOKEN.search(page)
     assert found
     return cookie, found.group(1) or found.group(2)
+
+
+def edit_form(client: FlaskClient, url: str, **fields: Any) -> dict[str, Any]:
+    """The editor's form as the page gives it (its version and CSRF token), with `fields`."""
+    page = client.get(url).get_data(as_text=True)
+    version = page.split('name="version" type="hidden" value="')[1].split('"')[0]
+    form: dict[str, Any] = {
+        "csrf_token": csrf_token(client, url),
+        "version": version,
+        "title": "An episode",
+        "status": "draft",
+        "episode_type": "full",
+    }
+    form.update(fields)
+    return form

@@ -16,7 +16,7 @@ from showapp.columns import utc_now
 from showapp.models import Appearance, Episode, Guest, Show, UserRole
 from showapp.services.catalog import guest_trash
 from tests.factories import add_guest, make_episode, make_show
-from tests.studio_helpers import csrf_token, login, make_user
+from tests.studio_helpers import csrf_token, edit_form, login, make_user
 
 PHOTO = "guests/ada.png"
 
@@ -223,3 +223,19 @@ def test_only_admins_may_delete_and_only_with_a_token(
     assert _delete(client, "nobody") == 404
     assert _from_trash(client, ada.id, "restore") == 404  # not in the trash
     assert _from_trash(client, 999999, "purge", confirm="1") == 404
+
+
+def test_the_editor_refuses_to_credit_a_guest_in_the_trash(
+    admin: FlaskClient, session: Session
+) -> None:
+    assert _delete(admin) == 303
+    episode = session.scalars(select(Episode).where(Episode.slug == "hiring-well")).one()
+    url = f"/studio/shows/leaders/episodes/{episode.id}"
+    credited = {"guests-0-name": "Ada Lovelace", "guests-0-role": "guest"}
+    response = admin.post(url, data=edit_form(admin, url, title="Renamed", **credited))
+    assert response.status_code == 400
+    assert "Ada Lovelace is in the guest trash" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Episode, episode.id).title == "Hiring well"  # type: ignore[union-attr]
+    response = admin.post(url, data=edit_form(admin, url, title="Renamed", status="published"))
+    assert response.status_code == 303

@@ -24,7 +24,7 @@ from showapp.models import Episode, EpisodeStatus
 from showapp.services.catalog import editing, lookups
 from showapp.services.review import links as review_links
 from tests.factories import add_guest, add_topic, make_episode, make_mp3, make_show
-from tests.studio_helpers import csrf_token, lapse_sign_in, live_login, login, make_user
+from tests.studio_helpers import csrf_token, edit_form, lapse_sign_in, live_login, login, make_user
 
 UPLOAD = "/studio/shows/leaders/episodes/upload"
 
@@ -178,20 +178,6 @@ def _chunk(data: bytes) -> bytes:
     return f"{len(data):x}\r\n".encode() + data + b"\r\n"
 
 
-def _edit_form(client: FlaskClient, url: str, **fields: Any) -> dict[str, Any]:
-    page = client.get(url).get_data(as_text=True)
-    version = page.split('name="version" type="hidden" value="')[1].split('"')[0]
-    form: dict[str, Any] = {
-        "csrf_token": csrf_token(client, url),
-        "version": version,
-        "title": "An episode",
-        "status": "draft",
-        "episode_type": "full",
-    }
-    form.update(fields)
-    return form
-
-
 @pytest.fixture
 def episode(session: Session, host: FlaskClient, episodes_dir: Path) -> Episode:
     show = lookups.get_show(session, "leaders")
@@ -208,7 +194,7 @@ def _url(episode: Episode) -> str:
 def test_editor_saves_notes_guests_topics_and_publishes(
     host: FlaskClient, session: Session, episode: Episode
 ) -> None:
-    form = _edit_form(
+    form = edit_form(
         host,
         _url(episode),
         title="Sponsors open doors",
@@ -243,7 +229,7 @@ def test_editor_saves_notes_guests_topics_and_publishes(
 def test_scheduled_time_is_entered_in_the_shows_time_zone(
     host: FlaskClient, session: Session, episode: Episode
 ) -> None:
-    form = _edit_form(host, _url(episode), status="scheduled", publish_at="2030-01-15T09:00")
+    form = edit_form(host, _url(episode), status="scheduled", publish_at="2030-01-15T09:00")
     assert host.post(_url(episode), data=form).status_code == 303
     session.expire_all()
     saved = session.get(Episode, episode.id)
@@ -269,7 +255,7 @@ def test_bad_editor_input_is_refused_and_nothing_changes(
     status: int,
     message: str,
 ) -> None:
-    response = host.post(_url(episode), data=_edit_form(host, _url(episode), **fields))
+    response = host.post(_url(episode), data=edit_form(host, _url(episode), **fields))
     assert response.status_code == status
     assert message in response.get_data(as_text=True)
     session.expire_all()
@@ -283,7 +269,7 @@ def test_a_duplicate_slug_is_refused(
     show = lookups.get_show(session, "leaders")
     make_episode(session, show, episodes_dir, title="Taken", slug="taken")  # type: ignore[arg-type]
     session.commit()
-    response = host.post(_url(episode), data=_edit_form(host, _url(episode), slug="taken"))
+    response = host.post(_url(episode), data=edit_form(host, _url(episode), slug="taken"))
     assert response.status_code == 400
     assert "already uses the address &#39;taken&#39;" in response.get_data(as_text=True)
 
@@ -291,8 +277,8 @@ def test_a_duplicate_slug_is_refused(
 def test_slug_is_fixed_once_published(
     host: FlaskClient, session: Session, episode: Episode
 ) -> None:
-    host.post(_url(episode), data=_edit_form(host, _url(episode), status="published"))
-    response = host.post(_url(episode), data=_edit_form(host, _url(episode), slug="new-address"))
+    host.post(_url(episode), data=edit_form(host, _url(episode), status="published"))
+    response = host.post(_url(episode), data=edit_form(host, _url(episode), slug="new-address"))
     assert response.status_code == 400
     assert "cannot change once the episode is published" in response.get_data(as_text=True)
 
@@ -302,8 +288,8 @@ def test_a_stale_save_is_refused_with_both_versions_shown(
 ) -> None:
     other = app.test_client()
     login(other, "host@example.com")
-    mine = _edit_form(host, _url(episode), title="Mine", notes_md="my notes")
-    theirs = _edit_form(other, _url(episode), title="Theirs", notes_md="their notes")
+    mine = edit_form(host, _url(episode), title="Mine", notes_md="my notes")
+    theirs = edit_form(other, _url(episode), title="Theirs", notes_md="their notes")
     assert other.post(_url(episode), data=theirs).status_code == 303
     response = host.post(_url(episode), data=mine)
     assert response.status_code == 409
@@ -322,7 +308,7 @@ def test_a_stale_save_is_refused_with_both_versions_shown(
 def test_what_was_typed_survives_an_expired_session(
     host: FlaskClient, session: Session, episode: Episode
 ) -> None:
-    form = _edit_form(host, _url(episode), title="Typed before expiry", notes_md="long notes")
+    form = edit_form(host, _url(episode), title="Typed before expiry", notes_md="long notes")
     lapse_sign_in(host)  # the sign-in lapsed while the host was typing
     # The editor's form is multipart (it can carry artwork), as a browser sends it.
     response = host.post(_url(episode), data=form, content_type="multipart/form-data")
@@ -334,7 +320,7 @@ def test_what_was_typed_survives_an_expired_session(
     page = host.get(signed_in.location).get_data(as_text=True)
     assert "what you typed is restored" in page
     assert 'value="Typed before expiry"' in page and "long notes" in page
-    restored = _edit_form(host, _url(episode), title="Typed before expiry", notes_md="long notes")
+    restored = edit_form(host, _url(episode), title="Typed before expiry", notes_md="long notes")
     assert host.post(_url(episode), data=restored).status_code == 303
     session.expire_all()
     assert session.get(Episode, episode.id).title == "Typed before expiry"  # type: ignore[union-attr]
@@ -351,7 +337,7 @@ def test_notes_preview_is_rendered_and_sanitised_by_the_server(
         headers={"Accept": "application/json"},
     ).get_json()
     assert "<strong>there</strong>" in as_json["html"] and "<script>" not in as_json["html"]
-    form = _edit_form(host, _url(episode), notes_md=notes, preview="1")
+    form = edit_form(host, _url(episode), notes_md=notes, preview="1")
     no_js = host.post(_url(episode), data=form)
     assert no_js.status_code == 200
     assert "<strong>there</strong>" in no_js.get_data(as_text=True)
@@ -444,7 +430,7 @@ def test_the_editor_shows_it_published_and_saves_it_without_a_new_time(
     page = host.get(_url(episode)).get_data(as_text=True)
     assert 'class="status status-published">published<' in page
     assert re.search(r'<option (selected value="published"|value="published" selected)', page)
-    form = _edit_form(host, _url(episode), title="Went out this morning", status="published")
+    form = edit_form(host, _url(episode), title="Went out this morning", status="published")
     response = host.post(_url(episode), data=form)
     assert response.status_code == 303
     assert "(published)" in host.get(response.location).get_data(as_text=True)
@@ -473,7 +459,7 @@ def test_the_approval_rule_treats_it_as_published(
     page = host.get(review).get_data(as_text=True)
     assert "Still missing" not in page
     assert "This episode is published: the approval rule no longer applies to it." in page
-    form = _edit_form(host, _url(episode), title="Out now, with notes", status="published")
+    form = edit_form(host, _url(episode), title="Out now, with notes", status="published")
     response = host.post(_url(episode), data=form)
     assert response.status_code == 303
     refused = host.post(

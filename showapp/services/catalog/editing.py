@@ -240,6 +240,12 @@ def _replace_credits(session: Session, episode: Episode, changes: EpisodeChanges
         guest = writes.find_or_create_guest(
             session, credit.name, organisation=credit.organisation, job_title=credit.job_title
         )
+        if guest.deleted_at is not None:
+            # Crediting them would add a credit no page shows, without a word to the host.
+            raise InvalidInput(
+                f"{guest.name} is in the guest trash: restore them, or remove this credit, "
+                "before saving."
+            )
         writes.credit_guest(
             session,
             episode,
