@@ -9,15 +9,14 @@ forever" does so at once. As with episodes, each destructive step is asked for t
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from showapp.db import get_session
 from showapp.models import Guest
 from showapp.services.catalog import guest_trash, guests_topics, trash
 from showapp.studio import admin_only, bp, redirect_303
+from showapp.studio.trash import TrashEntry, finish_purge
 
 
 @bp.route("/guests/<guest_slug>/delete", methods=["GET", "POST"])
@@ -49,11 +48,18 @@ def delete_guest(guest_slug: str) -> ResponseReturnValue:
 @admin_only
 def network_trash() -> ResponseReturnValue:
     guests = guest_trash.list_trashed_guests(get_session())
-    return render_template(
-        "studio/network_trash.html",
-        guests=[(guest, guest_trash.purge_date(guest)) for guest in guests],
-        days=trash.TRASH_DAYS,
-    )
+    entries = [
+        TrashEntry(
+            guest.name,
+            guest.deleted_at,
+            guest_trash.purge_date(guest),
+            url_for("studio.restore_guest", trashed_guest_id=guest.id),
+            url_for("studio.purge_guest", trashed_guest_id=guest.id),
+            f"guest-{guest.id}",
+        )  # fmt: skip
+        for guest in guests
+    ]
+    return render_template("studio/network_trash.html", entries=entries, days=trash.TRASH_DAYS)
 
 
 @bp.post("/trash/guests/<int:trashed_guest_id>/purge")
@@ -70,10 +76,8 @@ def purge_guest(trashed_guest_id: int) -> ResponseReturnValue:
         )
     name = guest.name
     files = guest_trash.purge_guest(session, guest)
-    session.commit()
-    trash.remove_files(Path(current_app.config["EPISODES_DIR"]), files)
-    flash(f"Deleted {name} for good; their episodes stay.", "info")
-    return redirect_303(url_for("studio.network_trash"))
+    message = f"Deleted {name} for good; their episodes stay."
+    return finish_purge(files, message, url_for("studio.network_trash"))
 
 
 @bp.post("/trash/guests/<int:trashed_guest_id>/restore")

@@ -9,6 +9,8 @@ goes, the post with ``confirm`` does it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from flask import abort, current_app, flash, render_template, request, url_for
@@ -43,15 +45,34 @@ def delete_episode(show_slug: str, episode_id: int) -> ResponseReturnValue:
     return redirect_303(url_for("studio.list_episodes", show_slug=show_slug))
 
 
+@dataclass(frozen=True)
+class TrashEntry:
+    """One row of a trash page (templates/studio/_macros.html trash_table)."""
+
+    name: str
+    deleted_at: datetime | None
+    purge_on: datetime | None
+    restore_url: str
+    purge_url: str
+    key: str  # makes the buttons' ids unique on the page
+
+
 @bp.get("/shows/<show_slug>/trash")
 def show_trash(show_slug: str) -> ResponseReturnValue:
     episodes = trash.list_trashed_episodes(get_session(), current_show())
-    return render_template(
-        "studio/trash.html",
-        show=current_show(),
-        episodes=[(episode, trash.purge_date(episode)) for episode in episodes],
-        days=trash.TRASH_DAYS,
-    )
+    entries = [
+        TrashEntry(
+            episode.title,
+            episode.deleted_at,
+            trash.purge_date(episode),
+            url_for("studio.restore_episode", show_slug=show_slug, trashed_id=episode.id),
+            url_for("studio.purge_episode", show_slug=show_slug, trashed_id=episode.id),
+            str(episode.id),
+        )  # fmt: skip
+        for episode in episodes
+    ]
+    return render_template("studio/trash.html", show=current_show(), entries=entries,
+                           days=trash.TRASH_DAYS)  # fmt: skip
 
 
 @bp.post("/shows/<show_slug>/trash/<int:trashed_id>/purge")
@@ -67,10 +88,8 @@ def purge_episode(show_slug: str, trashed_id: int) -> ResponseReturnValue:
             losses=trash.episode_losses(session, episode),
         )
     files = trash.purge_episode(session, episode)
-    session.commit()
-    trash.remove_files(Path(current_app.config["EPISODES_DIR"]), files)
-    flash(f"Deleted '{episode.title}' for good.", "info")
-    return redirect_303(url_for("studio.show_trash", show_slug=show_slug))
+    return finish_purge(files, f"Deleted '{episode.title}' for good.",
+                        url_for("studio.show_trash", show_slug=show_slug))  # fmt: skip
 
 
 @bp.post("/shows/<show_slug>/trash/<int:trashed_id>/restore")
@@ -81,6 +100,15 @@ def restore_episode(show_slug: str, trashed_id: int) -> ResponseReturnValue:
     session.commit()
     flash(f"Restored '{episode.title}' as it was, with the same address and GUID.", "info")
     return redirect_303(url_for("studio.edit_episode", show_slug=show_slug, episode_id=episode.id))
+
+
+def finish_purge(files: list[str], message: str, target: str) -> ResponseReturnValue:
+    """Commit a purge, then remove its files: a failed commit never loses a file whose row
+    survived."""
+    get_session().commit()
+    trash.remove_files(Path(current_app.config["EPISODES_DIR"]), files)
+    flash(message, "info")
+    return redirect_303(target)
 
 
 def _trashed_or_404(episode_id: int) -> Episode:
