@@ -13,6 +13,7 @@ from werkzeug.security import safe_join
 
 from showapp.media import bp
 from showapp.media.recorder import get_recorder, hit_from_environ
+from showapp.media.sent import CountedBody, Done, SentFile
 from showapp.media.visibility import get_visibility
 from showapp.services import urls
 from showapp.services.audio.files import AUDIO_TYPES
@@ -45,8 +46,28 @@ def media_file(filename: str) -> Response:
     mimetype = SERVED_TYPES[path.suffix]
     response = _handed_to_proxy(filename, mimetype, accel) if accel else _sent(filename, mimetype)
     if path.suffix in AUDIO_TYPES and response.status_code in {200, 206, 416}:
-        record_request(filename)
+        if accel:
+            record_request(filename)  # what nginx sends is never seen here
+        elif request.method == "GET" and response.status_code != 416:
+            _record_when_sent(response, filename)
+        else:
+            record_request(filename, sent=0)  # HEAD and 416 carry no audio
     return response
+
+
+def _record_when_sent(response: Response, filename: str) -> None:
+    """Record the hit once the server has sent the body, with the bytes that went out."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    recorder = get_recorder(app)
+    if recorder is None:
+        return
+    hit = hit_from_environ(request.environ, filename)
+
+    def done(sent: int) -> None:
+        recorder.record(hit._replace(sent=sent))
+
+    if not _sendfile(response, filename, done):
+        response.response = CountedBody(response.response, done)  # type: ignore[arg-type]
 
 
 def _sent(filename: str, mimetype: str) -> Response:
@@ -60,15 +81,16 @@ def _sent(filename: str, mimetype: str) -> Response:
         max_age=ONE_DAY,
     )
     response.headers["Accept-Ranges"] = "bytes"
-    if response.status_code == 206 and request.method == "GET":
-        _sendfile_range(response, filename)
     return response
 
 
-def _sendfile_range(response: Response, filename: str) -> None:
-    """Let gunicorn sendfile() a single range instead of Python reading it in 8 KB blocks.
+def _sendfile(response: Response, filename: str, done: Done) -> bool:
+    """Give gunicorn a file it can sendfile() that reports the bytes sent; False where the
+    body stays werkzeug's iterator.
 
-    werkzeug can only seek its own file wrapper; with gunicorn's it reads and drops every
+    A whole file goes out this way under any gunicorn worker, as werkzeug's own file would.
+    For a single range it also spares werkzeug's range reader: it reads in 8 KB blocks and,
+    as werkzeug can only seek its own file wrapper, with gunicorn's it reads and drops every
     byte before the range, so a 1 MB range near the end of a 50 MB file read 50 MB. gunicorn
     sends exactly Content-Length bytes from the file's current offset, so a file positioned
     at the range start is enough. Only its sync workers: with gthread keep-alive connections
@@ -80,21 +102,21 @@ def _sendfile_range(response: Response, filename: str) -> None:
     """
     environ = request.environ
     wrapper = environ.get("wsgi.file_wrapper")
-    content_range = response.content_range
-    if (
-        wrapper is None
-        or environ.get("wsgi.multithread")
-        or not str(environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn/")
-        or content_range.start is None
-    ):
-        return
+    if wrapper is None or not str(environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn/"):
+        return False
+    if response.status_code == 206:
+        start = response.content_range.start
+        if start is None or environ.get("wsgi.multithread"):
+            return False
+    else:
+        start = 0
     full_path = safe_join(current_app.config["EPISODES_DIR"], filename)
     if full_path is None:
-        return
-    handle = open(full_path, "rb")  # noqa: SIM115 (closed by the server with the response)
-    handle.seek(content_range.start)
+        return False
+    handle = SentFile(full_path, start, done)  # closed by the server with the response
     response.close()  # the file werkzeug opened for its own iterator
     response.response = wrapper(handle, 1 << 16)
+    return True
 
 
 def _handed_to_proxy(filename: str, mimetype: str, accel: str) -> Response:
@@ -117,12 +139,13 @@ def handoff_headers(filename: str, full_path: str, config: Mapping[str, Any]) ->
     return [handoff, ("Cache-Control", CACHE_CONTROL), ("X-Content-Type-Options", "nosniff")]
 
 
-def record_request(filename: str) -> None:
-    """Queue this request of an audio file for the download figures."""
+def record_request(filename: str, sent: int | None = None) -> None:
+    """Queue this request of an audio file for the download figures; `sent` is None when a
+    proxy sends the bytes."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     recorder = get_recorder(app)
     if recorder is not None:
-        recorder.record(hit_from_environ(request.environ, filename))
+        recorder.record(hit_from_environ(request.environ, filename)._replace(sent=sent))
 
 
 @bp.after_request

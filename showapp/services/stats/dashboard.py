@@ -25,6 +25,7 @@ RANKED_TABLES = {
     "apps": ("app", rollups.by_app),
     "platforms": ("platform", rollups.by_platform),
     "sources": ("source", rollups.by_source),
+    "countries": ("country", rollups.by_country),
 }
 TABLES = ("per-day", "totals", "episodes", *RANKED_TABLES)
 

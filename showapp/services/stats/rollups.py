@@ -102,11 +102,17 @@ def rebuild_day(session: Session, day: date) -> None:
             Download.app,
             Download.platform,
             Download.source,
+            Download.country,
             func.count().label("downloads"),
         )
         .where(Download.day == day)
         .group_by(
-            Download.day, Download.episode_id, Download.app, Download.platform, Download.source
+            Download.day,
+            Download.episode_id,
+            Download.app,
+            Download.platform,
+            Download.source,
+            Download.country,
         )
     )
     rows = [dict(row._mapping) for row in session.execute(grouped)]
@@ -249,6 +255,11 @@ def by_platform(session: Session, show_id: int, first: date, last: date) -> list
 
 def by_source(session: Session, show_id: int, first: date, last: date) -> list[tuple[str, int]]:
     return _by_column(session, "source", show_id, first, last)
+
+
+def by_country(session: Session, show_id: int, first: date, last: date) -> list[tuple[str, int]]:
+    """Downloads per ISO country code ("Unknown" for addresses no registry assigns)."""
+    return _by_column(session, "country", show_id, first, last)
 
 
 # --- CSV --------------------------------------------------------------------------------
