@@ -11,7 +11,26 @@ from sqlalchemy import inspect, text
 from showapp import db
 from showapp.services.stats import geo
 
-SHOW_COLUMNS = ["slug", "title", "subtitle", "description", "author", "owner_name", "owner_email", "language", "category", "subcategory", "explicit", "show_type", "copyright", "website", "funding_url", "funding_text", "timezone", "podcast_guid"]
+SHOW_COLUMNS = [
+    "slug",
+    "title",
+    "subtitle",
+    "description",
+    "author",
+    "owner_name",
+    "owner_email",
+    "language",
+    "category",
+    "subcategory",
+    "explicit",
+    "show_type",
+    "copyright",
+    "website",
+    "funding_url",
+    "funding_text",
+    "timezone",
+    "podcast_guid",
+]
 EPISODE_COLUMNS = "show_id guid slug title summary notes_md status episode_type explicit version"
 
 
