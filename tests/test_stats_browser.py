@@ -1,0 +1,80 @@
+"""Download figures from a real browser against gunicorn: opening episode pages (the player
+preloads metadata) counts nothing; playing one past a minute counts one download."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from showapp.models import DailyDownloads, MediaRequest
+from showapp.services.stats import rollups
+from tests.browser import CHROMIUM, browser_page, wait_until
+from tests.conftest import require
+from tests.factories import make_episode, make_show
+from tests.live import gunicorn_server
+
+# Longer than the demo's clips: a minute of audio must be less than the whole file.
+SECONDS = 150
+
+
+@pytest.fixture
+def pages(session: Session, episodes_dir: Path) -> list[str]:
+    show = make_show(session, slug="talks", title="Talks")
+    episodes = [
+        make_episode(session, show, episodes_dir, title=f"Talk {n}", seconds=SECONDS)
+        for n in range(3)
+    ]
+    session.commit()
+    return [f"/talks/episodes/{episode.slug}" for episode in episodes]
+
+
+def _requests(session: Session) -> list[Any]:
+    session.expire_all()
+    return list(session.execute(select(MediaRequest.range_end, MediaRequest.bytes_sent)))
+
+
+def _downloads(session: Session) -> int:
+    rollups.rollup(session)
+    session.commit()
+    return int(session.scalar(select(func.sum(DailyDownloads.downloads))) or 0)
+
+
+def _wait_for_requests(session: Session, count: int) -> None:
+    deadline = time.monotonic() + 30
+    while len(_requests(session)) < count and time.monotonic() < deadline:
+        time.sleep(0.3)
+
+
+@pytest.mark.browser
+def test_page_views_never_count_and_a_minute_of_play_counts_once(
+    app: Flask, session: Session, pages: list[str]
+) -> None:
+    require(CHROMIUM.exists(), "chromium")
+    settings = {"STATS_ENABLED": "true", "STATS_FLUSH_SECONDS": "0.2"}
+    with gunicorn_server(app.config, workers=2, settings=settings) as url:
+        with browser_page("desktop") as (page, errors):
+            for path in pages:
+                page.goto(url + path)
+                wait_until(page, "document.querySelector('audio').readyState >= 1")
+            page.goto(url + "/")  # leaving the last page ends its preload too
+            _wait_for_requests(session, len(pages))
+            viewed = _requests(session)
+            assert len(viewed) >= len(pages), viewed
+            assert _downloads(session) == 0, viewed
+
+            page.goto(url + pages[0])
+            wait_until(page, "document.querySelector('audio').readyState >= 1")
+            page.click("[data-action=toggle]")
+            # Four times as fast: the same bytes, a quarter of the wait.
+            page.evaluate("document.querySelector('audio').playbackRate = 4")
+            wait_until(page, "document.querySelector('audio').currentTime > 62", timeout=60)
+            page.goto(url + "/")
+            assert errors == []
+        time.sleep(1)
+    assert _downloads(session) == 1, _requests(session)
