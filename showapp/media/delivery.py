@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
@@ -12,7 +13,7 @@ from flask import Response, abort, current_app, request, send_from_directory
 from werkzeug.security import safe_join
 
 from showapp.media import bp
-from showapp.media.recorder import get_recorder, hit_from_environ
+from showapp.media.recorder import get_recorder, hit_from_environ, query_value
 from showapp.media.sent import CountedBody, Done, SentFile
 from showapp.media.visibility import get_visibility
 from showapp.services import urls
@@ -30,6 +31,10 @@ CORS_HEADERS = [
 ]
 Header = tuple[str, str]
 WITHHELD = "No published episode has this audio."
+# What a web player gets per request (see _cap_player_range): about 16 s of 128 kbit/s audio.
+PLAYER_CHUNK = 256 * 1024
+PLAYERS = {"web", "embed"}
+OPEN_RANGE = re.compile(r"bytes=([0-9]+)-")
 
 
 @bp.get(urls.blueprint_rule("media", MEDIA_PREFIX))
@@ -44,6 +49,8 @@ def media_file(filename: str) -> Response:
         abort(404, WITHHELD)
     accel = current_app.config["MEDIA_ACCEL"]
     mimetype = SERVED_TYPES[path.suffix]
+    if not accel and path.suffix in AUDIO_TYPES:
+        _cap_player_range(request.environ)
     response = _handed_to_proxy(filename, mimetype, accel) if accel else _sent(filename, mimetype)
     if path.suffix in AUDIO_TYPES and response.status_code in {200, 206, 416}:
         if accel:
@@ -53,6 +60,23 @@ def media_file(filename: str) -> Response:
         else:
             record_request(filename, sent=0)  # HEAD and 416 carry no audio
     return response
+
+
+def _cap_player_range(environ: dict[str, Any]) -> None:
+    """Answer the site's and embeds' players a chunk at a time.
+
+    Their <audio> opens every page view with `bytes=0-`, and on a socket a whole episode's
+    first minute fits in the kernel's buffers before the browser decides it only wanted the
+    metadata. Given at most PLAYER_CHUNK bytes (a 206 that ends early, which browsers follow
+    with the next range when they need it), the bytes sent follow what the player actually
+    fetches: a page view costs a chunk or two, and a play goes on chunk after chunk.
+    """
+    if query_value(str(environ.get("QUERY_STRING", "")), "_from") not in PLAYERS:
+        return
+    match = OPEN_RANGE.fullmatch(str(environ.get("HTTP_RANGE", "")))
+    if match is not None:
+        start = int(match[1])
+        environ["HTTP_RANGE"] = f"bytes={start}-{start + PLAYER_CHUNK - 1}"
 
 
 def _record_when_sent(response: Response, filename: str) -> None:
