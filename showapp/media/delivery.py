@@ -91,7 +91,7 @@ def _record_when_sent(response: Response, filename: str) -> None:
         recorder.record(hit._replace(sent=sent))
 
     if not _sendfile(response, filename, done):
-        response.response = CountedBody(response.response, done)  # type: ignore[arg-type]
+        response.response = CountedBody(response.response, response.content_length, done)  # type: ignore[arg-type]
 
 
 def _sent(filename: str, mimetype: str) -> Response:

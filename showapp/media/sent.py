@@ -9,7 +9,9 @@ got out. Two ways a body leaves, two trackers:
   file's position after the last byte sent, also when the client went away mid-file (its
   documented contract), so `SentFile` watches its own seek() and read() calls.
 - any other body is iterated by the server; `CountedBody` counts a chunk once the server asks
-  for the next one, that is once the chunk was written.
+  for the next one, that is once the chunk was written. The last chunk is counted as it is
+  handed over, so that the hit is queued before the client can have the whole body (a client
+  that hangs up during the last block is credited with it: at most 64 KB).
 
 Either way it is bytes handed to the kernel: up to a socket buffer more than the client read.
 """
@@ -52,15 +54,18 @@ class SentFile(io.FileIO):
 
 
 class CountedBody:
-    """A response body that reports, when the server closes it, how much of it was written."""
+    """A response body of `length` bytes that reports how much of it was written."""
 
-    def __init__(self, body: Iterable[bytes], on_done: Done) -> None:
+    def __init__(self, body: Iterable[bytes], length: int | None, on_done: Done) -> None:
         self._body = body
+        self._length = length
         self._on_done: Done | None = on_done
         self.sent = 0
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self._body:
+            if self._length is not None and self.sent + len(chunk) >= self._length:
+                self._report(self.sent + len(chunk))
             yield chunk
             # Reached when the server asks for the next chunk: this one is written.
             self.sent += len(chunk)
@@ -71,6 +76,9 @@ class CountedBody:
             if close is not None:
                 close()
         finally:
-            if self._on_done is not None:
-                done, self._on_done = self._on_done, None
-                done(self.sent)
+            self._report(self.sent)
+
+    def _report(self, sent: int) -> None:
+        if self._on_done is not None:
+            done, self._on_done = self._on_done, None
+            done(sent)
