@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from showapp.errors import ShowappError
 from showapp.models import Show
 from showapp.services import accounts, urls
 from showapp.services.catalog import artwork, editing, writes
+from showapp.services.stats.network import network_summary
 from showapp.studio import admin_only, bp, current_show, redirect_303, signed_in_user
 from showapp.studio.forms import ArtworkForm, ShowForm
 
@@ -20,7 +22,8 @@ from showapp.studio.forms import ArtworkForm, ShowForm
 @bp.get("/")
 def index() -> str:
     shows = accounts.shows_for(get_session(), signed_in_user())
-    return render_template("studio/index.html", shows=shows)
+    network = network_summary(get_session(), shows, datetime.now(UTC))
+    return render_template("studio/index.html", shows=shows, network=network)
 
 
 @bp.route("/shows/new", methods=["GET", "POST"])
