@@ -12,13 +12,23 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from showapp.columns import utc_now
 from showapp.media.delivery import PLAYER_CHUNK
-from showapp.models import DailyDownloads, MediaRequest
-from showapp.services.stats import rollups
-from tests.browser import CHROMIUM, VIEWPORTS, chromium, wait_until
+from showapp.models import DailyDownloads, MediaRequest, UserRole
+from showapp.services.stats import recording, rollups
+from tests.browser import (
+    CHROMIUM,
+    VIEWPORTS,
+    chromium,
+    install_axe,
+    serious_violations,
+    sign_in,
+    wait_until,
+)
 from tests.conftest import require
-from tests.factories import make_episode, make_show
+from tests.factories import add_guest, add_topic, make_episode, make_show
 from tests.live import gunicorn_server
+from tests.studio_helpers import make_user
 
 # Longer than the demo's clips: a minute of audio must be less than the whole file.
 SECONDS = 150
@@ -92,3 +102,42 @@ def test_page_views_never_count_and_a_minute_of_play_counts_once(
             assert errors == []
         time.sleep(1)
     assert _downloads(session) == 1, _requests(session)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_network_view_reads_at_a_phone_and_a_laptop_width(
+    session: Session, episodes_dir: Path, live_server: str, width: int
+) -> None:
+    require(CHROMIUM.exists(), "chromium")
+    axe = install_axe()
+    for zone, title in (("Australia/Sydney", "Leadership in Practice"), ("UTC", "Side Notes")):
+        show = make_show(session, title=title, timezone=zone)
+        episode = make_episode(session, show, episodes_dir, title="A long title " * 6)
+        add_topic(session, episode, "Engineering management")
+        add_guest(session, episode, "Grace Hopper")
+        assert episode.audio_file
+        hit = recording.Hit(
+            episode.audio_file, utc_now(), "GET", "8.8.4.4", CHROME, None, None, None
+        )
+        recording.store_hits(session, [hit])
+        make_user(session, f"host-{zone.lower().replace('/', '-')}@example.com", shows=[show])
+    make_user(session, "admin@example.com", role=UserRole.ADMIN)
+    rollups.rollup(session)
+    session.commit()
+    with chromium() as browser:
+        page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        sign_in(page, f"{live_server}/studio/login", "admin@example.com", "**/studio/")
+        section = page.locator("section.network-figures")
+        assert section.is_visible()
+        assert "Australia/Sydney" in section.inner_text()
+        assert page.locator("#network-episodes-heading + ol li").count() == 2
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+        if axe is not None:
+            assert serious_violations(page, axe) == []
+        assert errors == []
