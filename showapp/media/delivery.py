@@ -57,8 +57,11 @@ def media_file(filename: str) -> Response:
             record_request(filename)  # what nginx sends is never seen here
         elif request.method == "GET" and response.status_code != 416:
             _record_when_sent(response, filename)
+            return response
         else:
             record_request(filename, sent=0)  # HEAD and 416 carry no audio
+    if not accel and request.method == "GET" and response.status_code == 206:
+        _sendfile(response, filename, None)  # artwork ranges: sendfile, nothing to record
     return response
 
 
@@ -84,6 +87,7 @@ def _record_when_sent(response: Response, filename: str) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     recorder = get_recorder(app)
     if recorder is None:
+        _sendfile(response, filename, None)  # statistics off: still let gunicorn sendfile()
         return
     hit = hit_from_environ(request.environ, filename)
 
@@ -108,7 +112,7 @@ def _sent(filename: str, mimetype: str) -> Response:
     return response
 
 
-def _sendfile(response: Response, filename: str, done: Done) -> bool:
+def _sendfile(response: Response, filename: str, done: Done | None) -> bool:
     """Give gunicorn a file it can sendfile() that reports the bytes sent; False where the
     body stays werkzeug's iterator.
 

@@ -28,7 +28,7 @@ Done = Callable[[int], None]
 class SentFile(io.FileIO):
     """An episode file for gunicorn's sendfile path that reports the bytes sent on close."""
 
-    def __init__(self, path: str, start: int, on_done: Done) -> None:
+    def __init__(self, path: str, start: int, on_done: Done | None) -> None:
         super().__init__(path, "rb")
         super().seek(start)
         self._start = start
