@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from showapp import db
 from showapp.config import write_secret_key
 from showapp.errors import ShowappError
+from showapp.services.wording import counted
 
 
 def _create_app_for_cli() -> Flask:
@@ -306,6 +307,6 @@ def feed_check_command(show_slug: str) -> None:
         where = f" [{problem.episode}]" if problem.episode else ""
         click.echo(f"{problem.level.upper()}{where}: {problem.message} {problem.fix}")
     errors = sum(p.level == "error" for p in problems)
-    click.echo(f"{errors} errors, {len(problems) - errors} warnings.")
+    click.echo(f"{counted(errors, 'error')}, {counted(len(problems) - errors, 'warning')}.")
     if errors:
         sys.exit(1)
