@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from showapp.models import (
@@ -94,7 +94,7 @@ def derived_guid(feed_url: str) -> str:
 def render(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> RenderedFeed | None:
     """The feed `ref` names as of `now`, or None when its show, topic or guest does not exist."""
     with rss.gc_paused():
-        plan = _plan(session, ref, site)
+        plan = _plan(session, ref, site, now)
         if plan is None:
             return None
         if plan.redirect_to:
@@ -110,7 +110,7 @@ def render_changes(
     """The channel as of `now` with only the items of `episode_ids` that the feed shows now
     (a rebuild splices them into the previous body); None as `render` would, or if moved."""
     with rss.gc_paused():
-        plan = _plan(session, ref, site)
+        plan = _plan(session, ref, site, now)
         if plan is None or plan.redirect_to:
             return None
         wanted = set(episode_ids)
@@ -130,11 +130,11 @@ def render_changes(
         return RenderedFeed(parts, items, feed_rows.next_go_live(session, plan.scope, now))
 
 
-def _plan(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
+def _plan(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> FeedPlan | None:
     if ref.kind == "show":
         return _show_feed(session, ref, site)
     if ref.kind == "topic":
-        return _topic_feed(session, ref, site)
+        return _topic_feed(session, ref, site, now)
     if ref.kind == "guest":
         return _guest_feed(session, ref, site)
     return _network_feed(session, ref, site)
@@ -157,7 +157,7 @@ def _show_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | Non
     )
 
 
-def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
+def _topic_feed(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> FeedPlan | None:
     show = _show_by_slug(session, ref.show_slug)
     if show is None:
         return None
@@ -169,6 +169,12 @@ def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
         return _moved(
             urls.feed_url(site.base_url, "topic", show_slug=show.slug, topic_slug=merged_into)
         )
+    scope = feed_queries.of_topic(show.id, topic.id)
+    # A topic this show has no live episode on has no feed (404): an empty feed looks to
+    # directories like a broken show, and nothing links to it.
+    if not session.scalar(select(exists().where(feed_queries.live(scope.where))),
+                          {**scope.params, "now": now}):  # fmt: skip
+        return None
     hosts = feed_rows.hosts_by_show(session, [show.id])
     self_url = ref.url(site.base_url)
     channel = _show_channel(
@@ -183,7 +189,6 @@ def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
         podcast_guid=derived_guid(self_url),
         new_feed_url="",
     )
-    scope = feed_queries.of_topic(show.id, topic.id)
     return FeedPlan(scope, show.updated_at, channel, hosts=hosts)
 
 
