@@ -163,6 +163,9 @@ def add_episode_command(audio: Path, **options: Any) -> None:
         if show is None:
             _fail("No show has that slug; `showapp demo` creates the demo show.")
         assert show is not None
+        # Numbered as the studio's upload numbers it: the show's next, unless given.
+        if options["number"] is None:
+            options["number"] = writes.next_episode_number(session, show)
         try:
             with (
                 audio.open("rb") as stream,
@@ -198,7 +201,8 @@ def add_episode_command(audio: Path, **options: Any) -> None:
             _fail(str(error))
     click.echo(
         f"Added '{episode.title}' ({episode.status.value}, "
-        f"{episode.duration_seconds:.0f} s, {episode.audio_bytes} bytes) as {episode.slug}"
+        f"{episode.duration_seconds:.0f} s, {episode.audio_bytes} bytes) as {episode.slug}, "
+        f"number {episode.number}"
     )
 
 
