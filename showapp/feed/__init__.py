@@ -89,10 +89,10 @@ def _serve(ref: FeedRef) -> Response:
     # a view is stale, missing, moved or unknown. Rebuilding takes a feed that another worker
     # has just rebuilt (or a moved feed's fresh row) as it is.
     feed = _rebuild(ref)
-    if feed.redirect_to:
-        return redirect(feed.redirect_to, 301)  # type: ignore[return-value]
     environ = request.environ
     gzipped = wants_gzip(environ)
+    if feed.redirect_to:
+        return _moved(feed, gzipped)
     if not_modified(environ, feed.etag, feed.last_modified):
         return feed_response(environ, feed, gzipped, _max_age(), None)
     body = _files().open_body(feed.digest, gzipped)
@@ -102,6 +102,19 @@ def _serve(ref: FeedRef) -> Response:
         if body is None:
             abort(503, "The feed is being rebuilt; try again in a moment.")
     return feed_response(environ, feed, gzipped, _max_age(), body)
+
+
+def _moved(feed: CachedFeed, gzipped: bool) -> Response:
+    """301 to where the feed went. A show that moved host sends its feed along, carrying
+    itunes:new-feed-url, for apps that read a redirect's body before following it; a merged
+    guest's or topic's feed has no body of its own."""
+    body = _files().open_body(feed.digest, gzipped)
+    if body is None:
+        return redirect(feed.redirect_to or "/", 301)  # type: ignore[return-value]
+    response = feed_response(request.environ, feed, gzipped, _max_age(), body)
+    response.status_code = 301
+    response.headers["Location"] = feed.redirect_to or "/"
+    return response
 
 
 def _rebuild(ref: FeedRef) -> CachedFeed:

@@ -81,6 +81,9 @@ class FeedPlan:
     redirect_to: str | None = None
     # By show id, when the plan read them for its channel: _items then needs no query for them.
     hosts: Mapping[int, tuple[Person, ...]] | None = None
+    # A show that moved host still sends its whole feed with the 301, so that apps reading
+    # the body of a redirect see itunes:new-feed-url (docs/feeds.md).
+    body_with_redirect: bool = False
 
 
 MOVED = rss.FeedParts(b"", [], b"")
@@ -97,11 +100,11 @@ def render(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> Ren
         plan = _plan(session, ref, site, now)
         if plan is None:
             return None
-        if plan.redirect_to:
+        if plan.redirect_to and not plan.body_with_redirect:
             return RenderedFeed(MOVED, [], None, redirect_to=plan.redirect_to)
         loaded = feed_rows.load_items(session, plan.scope, site, now, plan.floor, plan.hosts)
         parts = rss.render_parts(plan.channel(loaded.trailers, loaded.last_build), loaded.items)
-        return RenderedFeed(parts, loaded.items, loaded.next_go_live)
+        return RenderedFeed(parts, loaded.items, loaded.next_go_live, plan.redirect_to)
 
 
 def render_changes(
@@ -153,8 +156,9 @@ def _show_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | Non
     hosts = feed_rows.hosts_by_show(session, [show.id])
     channel = _show_channel(show, site, hosts)
     return FeedPlan(
-        feed_queries.of_show(show.id), show.updated_at, channel, show.new_feed_url or None, hosts
-    )
+        feed_queries.of_show(show.id), show.updated_at, channel, show.new_feed_url or None, hosts,
+        body_with_redirect=True,
+    )  # fmt: skip
 
 
 def _topic_feed(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> FeedPlan | None:
