@@ -16,7 +16,7 @@ from showapp import db
 from showapp.columns import utc_now
 from showapp.feed.fastlane import FeedFastLane
 from showapp.feed.http import feed_response, not_modified, wants_gzip
-from showapp.services import urls
+from showapp.services import network, urls
 from showapp.services.feeds import rebuild as feed_rebuild
 from showapp.services.feeds import stamps as feed_stamps
 from showapp.services.feeds.files import FeedFiles
@@ -119,10 +119,10 @@ def _moved(feed: CachedFeed, gzipped: bool) -> Response:
 
 def _rebuild(ref: FeedRef) -> CachedFeed:
     config = current_app.config
-    site = FeedSite(
-        config["BASE_URL"], config["SITE_TITLE"], config["WEBSUB_HUB"], config["MEDIA_PREFIX_URL"]
-    )
     session = db.get_session()
+    # Guest and network feeds are titled with the network's name ("Priya Raman on <name>").
+    name = network.current(session, config["SITE_TITLE"]).name
+    site = FeedSite(config["BASE_URL"], name, config["WEBSUB_HUB"], config["MEDIA_PREFIX_URL"])
     built = feed_rebuild.rebuild(session, ref, site, utc_now(), _files())
     session.commit()
     feed_rebuild.discard_replaced_files(session)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, render_template, request, url_for
 
 from showapp.db import get_session
 from showapp.models import Episode, Show
@@ -30,6 +30,7 @@ from showapp.site.helpers import (
     show_or_404,
 )
 from showapp.site.page_cache import cached_page
+from showapp.templating import current_network
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session  # noqa: TID251 - only for annotations
@@ -179,4 +180,4 @@ def episode_meta(show: Show, episode: Episode) -> Meta:
 
 
 def _site_title() -> str:
-    return str(current_app.config["SITE_TITLE"])
+    return current_network().name

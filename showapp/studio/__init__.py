@@ -51,6 +51,7 @@ NAV = [
     NavItem("Guests", "studio.list_guests", admin=True),
     NavItem("Topics", "studio.list_topics", admin=True),
     NavItem("Guest trash", "studio.network_trash", admin=True),
+    NavItem("Network", "studio.edit_network", admin=True),
 ]
 SHOW_NAV = [
     NavItem("Downloads", "studio.show_downloads"),
@@ -189,6 +190,7 @@ from showapp.studio import (  # noqa: E402, F401
     guests_topics,
     health,
     importing,
+    network,
     reviews,
     shows,
     trash,

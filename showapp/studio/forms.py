@@ -118,6 +118,17 @@ class ShowForm(FlaskForm):
     podcast_index_url = URLField("Podcast Index", validators=[Optional(), Length(max=255)])
 
 
+class NetworkForm(FlaskForm):
+    name = StringField("Network name", validators=[Optional(), Length(max=255)])
+    color = StringField("Colour (#rrggbb)", validators=[Optional(), Length(max=7)])
+    logo = FileField("Logo (JPEG, PNG or WebP)")
+    remove_logo = BooleanField("Remove the logo")
+
+
+class GuestPhotoForm(FlaskForm):
+    photo = FileField("Photo (JPEG, PNG or WebP; cropped to a square)")
+
+
 class ArtworkForm(FlaskForm):
     artwork = FileField("Artwork (JPEG or PNG, square, 1400–3000 px)")
 
