@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from showapp.db import get_session
 from showapp.models import Episode
-from showapp.services import network, urls
+from showapp.services import images, network, urls
 from showapp.services.catalog.text import clock, render_episode_notes, render_notes
 from showapp.services.network import Network
 
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_network_globals)
     app.jinja_env.globals["feed_url"] = feed_url
     app.jinja_env.globals["media_url"] = media_url
+    app.jinja_env.globals["photo_copy"] = images.photo_copy
 
 
 def current_network() -> Network:

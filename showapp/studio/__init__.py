@@ -186,6 +186,7 @@ from showapp.studio import (  # noqa: E402, F401
     dashboard,
     episode_extras,
     episodes,
+    guest_photos,
     guest_trash,
     guests_topics,
     health,

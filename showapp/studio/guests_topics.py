@@ -142,6 +142,11 @@ def _edit(directory: Directory, slug: str) -> ResponseReturnValue:
     return redirect_303(directory.url("edit", row))
 
 
+def guest_page(guest: Row, status: int) -> tuple[str, int]:
+    """A guest's edit page (guest_photos.py answers a refused photo with it)."""
+    return _page(GUESTS, guest, status)
+
+
 def _page(directory: Directory, row: Row, status: int) -> tuple[str, int]:
     session = get_session()
     page = render_template(
