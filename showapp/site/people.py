@@ -11,7 +11,7 @@ from flask import Response, abort, redirect, render_template, url_for
 from showapp.db import get_session
 from showapp.models import Guest, Topic
 from showapp.services import urls
-from showapp.services.catalog import guests_topics, site_pages
+from showapp.services.catalog import guest_directory, guests_topics, site_pages
 from showapp.services.catalog.site_pages import Page
 from showapp.site import bp, structured
 from showapp.site.helpers import (
@@ -76,6 +76,22 @@ def guest(found: Guest, page: int, appearances: Page[Any]) -> Response:
     )
     html = render_template("site/guest.html", guest=found, appearances=appearances, meta=meta)
     return page_response(html, newest(*(a.episode.updated_at for a in appearances.items)))
+
+
+@bp.get("/guests/")
+@cached_page
+def guests() -> Response:
+    """Every guest heard in a live episode, A to Z, paged (?page=)."""
+    page = page_number()
+    listing = guest_directory.public_guests(get_session(), page)
+    require_page_exists(page, listing.pages)
+    meta = Meta(
+        title="Guests" if page == 1 else f"Guests, page {page}",
+        description="Everyone our shows have interviewed.",
+        canonical=canonical("site.guests", **page_arg(page)),
+    )
+    html = render_template("site/guests.html", listing=listing, meta=meta)
+    return page_response(html)
 
 
 @bp.get("/topics/")
