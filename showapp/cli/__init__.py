@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from showapp import db
+from showapp.cli import serve
 from showapp.config import write_secret_key
 from showapp.errors import ShowappError
 from showapp.services.wording import counted
@@ -31,6 +32,10 @@ def _create_app_for_cli() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_create_app_for_cli, add_default_commands=True)
 def cli() -> None:
     """Manage a showapp install: migrate, seed the demo, add episodes, run the server."""
+
+
+# Flask's own `run`, except that links follow the --host and --port it listens on.
+cli.add_command(serve.run_command)
 
 
 def init_app(app: Flask) -> None:
