@@ -37,6 +37,10 @@ def current(session: Session, default_name: str) -> Network:
     return Network(row.name or default_name, row.logo, row.color)
 
 
+def stored(session: Session) -> NetworkSettings | None:
+    return session.get(NetworkSettings, NETWORK_ID)
+
+
 def settings_row(session: Session) -> NetworkSettings:
     """The one row admins edit, made on first use."""
     row = session.get(NetworkSettings, NETWORK_ID)

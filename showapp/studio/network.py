@@ -18,10 +18,12 @@ from showapp.studio.forms import NetworkForm
 @admin_only
 def edit_network() -> ResponseReturnValue:
     session = get_session()
-    row = network.settings_row(session)
-    form = NetworkForm(obj=row)
+    stored_row = network.stored(session)  # read only: a GET adds no row
+    form = NetworkForm(obj=stored_row)
+    logo = stored_row.logo if stored_row is not None else None
     if not form.validate_on_submit():
-        return _page(form, row.logo, 400 if request.method == "POST" else 200)
+        return _page(form, logo, 400 if request.method == "POST" else 200)
+    row = network.settings_row(session)
     episodes_dir = Path(current_app.config["EPISODES_DIR"])
     upload = request.files.get("logo")
     previous, stored = row.logo, None
