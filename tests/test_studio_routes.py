@@ -87,6 +87,7 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "studio.upload_show_artwork": lambda ids: {"artwork": (_png(1400), "cover.png")},
     "studio.edit_network": lambda ids: {"name": "Northwind", "logo": (_png(300), "logo.png")},
     "studio.upload_guest_photo": lambda ids: {"photo": (_png(300), "photo.png")},
+    "studio.delete_guest_photo": lambda ids: {},
     "studio.users": lambda ids: {"email": "third@example.com", "name": "Third"},
     "studio.edit_user": lambda ids: {"shows": [ids["other_show_id"]]},
     "studio.set_user_active": lambda ids: {"active": "1"},

@@ -105,6 +105,11 @@ def test_a_new_photo_replaces_the_old_files(
     second = _guest(session).photo
     assert second != first
     assert _files(episodes_dir) == {Path(name).name for name in images.photo_names(second)}
+    # Removed: the page has no photo and every size is gone.
+    token = csrf_token(admin, EDIT)
+    assert admin.post(f"{EDIT}/photo/delete", data={"csrf_token": token}).status_code == 303
+    assert _guest(session).photo is None and _files(episodes_dir) == set()
+    assert 'class="photo"' not in admin.get("/guests/priya-raman").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

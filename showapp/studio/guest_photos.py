@@ -38,3 +38,14 @@ def upload_guest_photo(guest_slug: str) -> ResponseReturnValue:
     images.delete_files(episodes_dir, images.photo_names(previous))
     flash(f"Saved {guest.name}'s photo.", "info")
     return redirect_303(url_for("studio.edit_guest", guest_slug=guest.slug))
+
+
+@bp.post("/guests/<guest_slug>/photo/delete")
+@admin_only
+def delete_guest_photo(guest_slug: str) -> ResponseReturnValue:
+    guest = GUESTS.row_or_404(guest_slug)
+    previous, guest.photo = guest.photo, None
+    get_session().commit()
+    images.delete_files(Path(current_app.config["EPISODES_DIR"]), images.photo_names(previous))
+    flash(f"Removed {guest.name}'s photo.", "info")
+    return redirect_303(url_for("studio.edit_guest", guest_slug=guest.slug))
