@@ -71,6 +71,7 @@ def test_the_network_name_logo_and_colour_show_everywhere(
     logo = admin.get(logo_src)
     assert logo.status_code == 200 and logo.mimetype == "image/png"
     assert Image.open(io.BytesIO(logo.data)).size == (600, 200)  # fitted, shape kept
+    assert f'<img class="brand-logo" src="{logo_src}"' in admin.get("/").get_data(as_text=True)
 
     # A new logo replaces the old file; removing it removes the file.
     _post(admin, name="Northwind Audio", logo=(_png((300, 300)), "square.png"))
