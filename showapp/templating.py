@@ -1,15 +1,19 @@
-"""Template filters: formatting only, no decisions and no queries."""
+"""Template filters and globals: formatting only, no decisions; the one query is the
+network's settings, read once per request for every page's header and title."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, g
 from markupsafe import Markup
 
+from showapp.db import get_session
 from showapp.models import Episode
-from showapp.services import urls
+from showapp.services import images, network, urls
 from showapp.services.catalog.text import clock, render_episode_notes, render_notes
+from showapp.services.network import Network
 
 
 def init_app(app: Flask) -> None:
@@ -22,9 +26,25 @@ def init_app(app: Flask) -> None:
     # Stored links as hrefs: only http(s) ones, whatever a row holds (a javascript: link
     # would run script on the site's origin, which is also the studio's).
     app.add_template_filter(urls.public_links, "public_links")
-    app.jinja_env.globals["site_title"] = app.config["SITE_TITLE"]
+    # The network's name (site_title), logo and colour, as admins set them in the studio.
+    app.context_processor(_network_globals)
     app.jinja_env.globals["feed_url"] = feed_url
     app.jinja_env.globals["media_url"] = media_url
+    app.jinja_env.globals["photo_copy"] = images.photo_copy
+
+
+def current_network() -> Network:
+    """The network as this request sees it, read once per request. An error page rendered
+    because the database failed still gets the configured name."""
+    if "network" not in g:
+        g.network = network.current(get_session(), current_app.config["SITE_TITLE"])
+    found: Network = g.network
+    return found
+
+
+def _network_globals() -> dict[str, Any]:
+    found = current_network()
+    return {"site_title": found.name, "network": found}
 
 
 def format_date(value: datetime | None) -> str:

@@ -146,7 +146,7 @@ def test_dashboard_shows_recorded_downloads_and_every_csv_matches(
     assert "<strong>8</strong> new requests wait to be counted" in before  # not the other show's
 
     html = _refresh(host)
-    assert "Figures refreshed: 9 new requests read, 1 days updated." in html
+    assert "Figures refreshed: 9 new requests read, 1 day updated." in html
     page = lxml.html.fromstring(html)
     today = datetime.now(UTC).date()
     cards = [_text(card) for card in page.xpath('//div[@class="total-card"]')]

@@ -166,7 +166,7 @@ def test_rollup_command_is_idempotent(
     _listen(app, first, "192.0.2.9", OVERCAST)
     result = runner.invoke(args=["stats", "rollup"])
     assert result.exit_code == 0, result.output
-    assert "Read 1 new requests; rebuilt 1 days" in result.output
+    assert "Read 1 new request; rebuilt 1 day" in result.output
     again = runner.invoke(args=["stats", "rollup"])
     assert "Read 0 new requests; rebuilt 0 days" in again.output
     total = session.scalar(select(func.sum(DailyDownloads.downloads)))

@@ -13,8 +13,10 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from showapp import db
+from showapp.cli import serve
 from showapp.config import write_secret_key
 from showapp.errors import ShowappError
+from showapp.services.wording import counted
 
 
 def _create_app_for_cli() -> Flask:
@@ -30,6 +32,10 @@ def _create_app_for_cli() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_create_app_for_cli, add_default_commands=True)
 def cli() -> None:
     """Manage a showapp install: migrate, seed the demo, add episodes, run the server."""
+
+
+# Flask's own `run`, except that links follow the --host and --port it listens on.
+cli.add_command(serve.run_command)
 
 
 def init_app(app: Flask) -> None:
@@ -162,6 +168,9 @@ def add_episode_command(audio: Path, **options: Any) -> None:
         if show is None:
             _fail("No show has that slug; `showapp demo` creates the demo show.")
         assert show is not None
+        # Numbered as the studio's upload numbers it: the show's next, unless given.
+        if options["number"] is None:
+            options["number"] = writes.next_episode_number(session, show)
         try:
             with (
                 audio.open("rb") as stream,
@@ -197,7 +206,8 @@ def add_episode_command(audio: Path, **options: Any) -> None:
             _fail(str(error))
     click.echo(
         f"Added '{episode.title}' ({episode.status.value}, "
-        f"{episode.duration_seconds:.0f} s, {episode.audio_bytes} bytes) as {episode.slug}"
+        f"{episode.duration_seconds:.0f} s, {episode.audio_bytes} bytes) as {episode.slug}, "
+        f"number {episode.number}"
     )
 
 
@@ -306,6 +316,6 @@ def feed_check_command(show_slug: str) -> None:
         where = f" [{problem.episode}]" if problem.episode else ""
         click.echo(f"{problem.level.upper()}{where}: {problem.message} {problem.fix}")
     errors = sum(p.level == "error" for p in problems)
-    click.echo(f"{errors} errors, {len(problems) - errors} warnings.")
+    click.echo(f"{counted(errors, 'error')}, {counted(len(problems) - errors, 'warning')}.")
     if errors:
         sys.exit(1)

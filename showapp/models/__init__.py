@@ -17,6 +17,7 @@ from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, epis
 from showapp.models.episode_extras import Chapter, SlugRedirect, Soundbite, Transcript
 from showapp.models.feeds import CatalogStamp, FeedCache, FeedChange
 from showapp.models.importing import ImportJob, ImportState
+from showapp.models.network import NETWORK_ID, NetworkSettings
 from showapp.models.review import (
     CommentAnchor,
     ReviewComment,
@@ -58,6 +59,8 @@ __all__ = [
     "ImportJob",
     "ImportState",
     "ListenerSalt",
+    "NETWORK_ID",
+    "NetworkSettings",
     "ListenerWindow",
     "MediaRequest",
     "ReviewComment",

@@ -75,6 +75,14 @@ class Show(Base):
     overcast_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
     pocket_casts_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
     antennapod_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    youtube_music_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    castbox_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    podcast_addict_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    podcast_index_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    fountain_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    amazon_music_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # The show's brand colour (#rrggbb) for its pages; "" takes the network's.
+    accent_color: Mapped[str] = mapped_column(String(7), default="", server_default="")
     # Feed settings: where the feed moved to (old URL answers 301), podcast:locked,
     # itunes:block, itunes:complete, podcast:medium and podcast:updateFrequency.
     new_feed_url: Mapped[str] = mapped_column(String(255), default="", server_default="")

@@ -12,6 +12,7 @@ from showapp.db import get_session
 from showapp.errors import InvalidInput
 from showapp.media.recorder import get_recorder
 from showapp.services.stats import charts, dashboard, launches, rollups
+from showapp.services.wording import counted
 from showapp.studio import bp, current_show, redirect_303
 
 TABLE_NAMES = ", ".join(f'"{name}"' for name in dashboard.TABLES)
@@ -65,8 +66,8 @@ def refresh_downloads(show_slug: str) -> ResponseReturnValue:
     report = rollups.rollup(session, int(current_app.config["STATS_KEEP_REQUESTS_DAYS"]))
     session.commit()
     flash(
-        f"Figures refreshed: {report.requests_read} new requests read, "
-        f"{report.days_rebuilt} days updated.",
+        f"Figures refreshed: {counted(report.requests_read, 'new request')} read, "
+        f"{counted(report.days_rebuilt, 'day')} updated.",
         "info",
     )
     return redirect_303(url_for("studio.show_downloads", show_slug=show.slug, days=period))

@@ -14,6 +14,7 @@ from showapp.errors import ShowappError
 from showapp.models import Show
 from showapp.services import accounts, urls
 from showapp.services.catalog import artwork, editing, writes
+from showapp.services.feeds import settings as feed_settings
 from showapp.services.stats.network import network_summary
 from showapp.studio import admin_only, bp, current_show, redirect_303, signed_in_user
 from showapp.studio.forms import ArtworkForm, ShowForm
@@ -60,6 +61,7 @@ def edit_show(show_slug: str) -> ResponseReturnValue:
         return _show_form(form, show, 400 if request.method == "POST" else 200)
     try:
         editing.update_show(get_session(), show, **_show_fields(form))
+        feed_settings.move_feed(show, form.new_feed_url.data or "")
     except ShowappError as error:
         get_session().rollback()
         flash(str(error), "error")

@@ -24,6 +24,7 @@ from showapp.services.demo.content import (
     TOPICS,
     EpisodeData,
 )
+from showapp.services.wording import counted
 
 
 def seed_demo(session: Session, episodes_dir: Path, base_url: str) -> str:
@@ -39,7 +40,7 @@ def seed_demo(session: Session, episodes_dir: Path, base_url: str) -> str:
         _add_episode(session, show, data, guests, episodes_dir, seed=index)
         added += 1
     session.flush()
-    return f"Demo show '{show.title}' at /{show.slug}/: {added} episodes added."
+    return f"Demo show '{show.title}' at /{show.slug}/: {counted(added, 'episode')} added."
 
 
 def _create_show(session: Session, episodes_dir: Path, base_url: str) -> Show:

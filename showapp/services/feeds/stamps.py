@@ -35,6 +35,7 @@ from showapp.models import (
     EpisodeStatus,
     FeedChange,
     Guest,
+    NetworkSettings,
     Show,
     Soundbite,
     Topic,
@@ -46,9 +47,10 @@ from showapp.models import (
 from showapp.services.feeds import rendering as feed_rendering
 from showapp.services.feeds.queries import ShowRow
 
-# Rows whose changes can show in some feed.
+# Rows whose changes can show in some feed (the network's name titles guest and network feeds).
 FEED_MODELS: tuple[type[Any], ...] = (
     Show, Episode, Guest, Appearance, Topic, User, Chapter, Transcript, Soundbite,
+    NetworkSettings,
 )  # fmt: skip
 FEED_TABLES = frozenset(
     [model.__tablename__ for model in FEED_MODELS] + [episode_topics.name, show_hosts.name]

@@ -53,7 +53,9 @@ SKIPPED = {"id", "show_id", "episode_id", "guest_id", "password_hash"}
 # value in them that is not http(s) is dropped, like one in an imported feed.
 URL_COLUMNS = {
     "show": ("website", "funding_url", "artwork_url", "apple_podcasts_url", "spotify_url",
-             "overcast_url", "pocket_casts_url", "antennapod_url", "new_feed_url"),
+             "overcast_url", "pocket_casts_url", "antennapod_url", "new_feed_url",
+             "youtube_music_url", "castbox_url", "podcast_addict_url", "podcast_index_url",
+             "fountain_url", "amazon_music_url"),
     "episode": ("artwork_url", "audio_url"),
 }  # fmt: skip
 

@@ -25,6 +25,7 @@ from showapp.errors import ShowappError
 from showapp.models import ImportJob, ImportState, Show, User, UserRole
 from showapp.services.importing import importer, ssrf_guard
 from showapp.services.importing.report import ImportLimits, ImportProgress, ImportReport
+from showapp.services.wording import counted
 
 log = logging.getLogger(__name__)
 # Byte-level download progress is written at most this often (each write is a commit).
@@ -178,7 +179,9 @@ def _finish(session: Session, job: ImportJob, report: ImportReport) -> None:
     job.warnings = list(report.warnings)
     if report.extras:
         job.warnings.append(
-            f"{len(report.extras)} episodes carry transcripts or chapters; their URLs are kept."
+            f"{counted(len(report.extras), 'episode')} "
+            f"{'carries' if len(report.extras) == 1 else 'carry'} transcripts or chapters; "
+            "their URLs are kept."
         )
     job.finished_at = utc_now()
     session.commit()

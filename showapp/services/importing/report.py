@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from showapp.services.wording import counted
+
 
 @dataclass(frozen=True)
 class ImportProgress:
@@ -37,14 +39,17 @@ class ImportReport:
 
     def summary(self) -> str:
         lines = [
-            f"Show '{self.show_slug}': {self.created} episodes added, {self.updated} updated, "
+            f"Show '{self.show_slug}': {counted(self.created, 'episode')} added, "
+            f"{self.updated} updated, "
             f"{self.unchanged} unchanged, {self.skipped} skipped."
         ]
         lines += [f"  warning: {text}" for text in self.warnings]
         lines += [f"  problem: {text}" for text in self.problems]
         if self.extras:
             lines.append(
-                f"  {len(self.extras)} episodes carry transcripts or chapters; their URLs are "
+                f"  {counted(len(self.extras), 'episode')} "
+                f"{'carries' if len(self.extras) == 1 else 'carry'} transcripts or chapters; "
+                "their URLs are "
                 "kept in each episode's source_extras."
             )
         return "\n".join(lines)
