@@ -187,9 +187,10 @@ function setupCopy(button) {
       button.textContent = "Copied";
       setTimeout(() => { button.textContent = label; }, 1500);
     };
-    source.select();
+    const text = "value" in source ? source.value : source.textContent.trim();
+    if (source.select) source.select();
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(source.value).then(done, () => {});
+      navigator.clipboard.writeText(text).then(done, () => {});
     } else {
       done();
     }

@@ -106,7 +106,8 @@ def _dominant(path: str, _mtime: int) -> str | None:
     counts = sorted(palette.getcolors() or [], reverse=True)
     best: tuple[float, str] | None = None
     for count, index in counts:
-        r, g, b = colours[index * 3 : index * 3 + 3]
+        start = int(index) * 3  # type: ignore[call-overload]  # a palette image: an index
+        r, g, b = colours[start : start + 3]
         # Greys and near-whites make a dull accent: weight each colour by how vivid it is.
         vividness = (max(r, g, b) - min(r, g, b)) / 255
         score = count * (0.15 + vividness)
