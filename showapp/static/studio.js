@@ -254,11 +254,25 @@ function setupRows(form) {
   });
 }
 
+// Tables become a stack of cards on a phone (studio.css); each cell is labelled with its
+// column's heading for that. Tables with row headings (the downloads figures) stay tables.
+function setupStackedTable(table) {
+  if (!table.tHead || table.querySelector("tbody th")) return;
+  const headings = Array.from(table.tHead.rows[0].cells).map((cell) => cell.textContent.trim());
+  table.querySelectorAll("tbody tr").forEach((row) => {
+    Array.from(row.cells).forEach((cell, index) => {
+      if (headings[index]) cell.dataset.label = headings[index];
+    });
+  });
+  table.dataset.stacked = "";
+}
+
 // Each enhancement with the forms it applies to; a page without such a form is left alone.
 const ENHANCEMENTS = [
   ["[data-nav-toggle]", setupNavToggle],
   ["button[data-copy]", setupCopy],
   ["#upload-form", setupUpload],
+  [".studio-main table", setupStackedTable],
   ["#episode-form", setupEditor],
   ["form[data-rows]", setupRows],
 ];
