@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Response, current_app, url_for
+from flask import Response, abort, current_app, url_for
 
 from showapp.models import Show
 from showapp.services.catalog import accent
@@ -21,6 +21,8 @@ YEAR = 365 * 24 * 3600
 
 @bp.get("/theme/<string(length=6):colour>.css")
 def theme_css(colour: str) -> Response:
+    if accent.parse_hex(colour) is None:
+        abort(404)
     theme = accent.theme_for(colour)
     body = (
         f":root{{--accent:#{theme.accent};--accent-ink:#{theme.ink};"

@@ -70,16 +70,17 @@ def _next_scheduled(session: Session, show: Show, now: datetime) -> Episode | No
 
 def _awaiting_approval(session: Session, show: Show) -> list[Episode]:
     """Unpublished episodes with a live review link whose guest has not approved."""
+    pending = select(ReviewLink.episode_id).where(
+        ReviewLink.revoked_at.is_(None), ReviewLink.decision != ReviewDecision.APPROVED
+    )
+    # IN, not a join with DISTINCT: PostgreSQL cannot compare the episode's JSON columns.
     query = (
         select(Episode)
-        .join(ReviewLink, ReviewLink.episode_id == Episode.id)
         .where(
             Episode.show_id == show.id,
             Episode.status.in_((EpisodeStatus.DRAFT, EpisodeStatus.SCHEDULED)),
-            ReviewLink.revoked_at.is_(None),
-            ReviewLink.decision != ReviewDecision.APPROVED,
+            Episode.id.in_(pending),
         )
-        .distinct()
         .order_by(Episode.id)
     )
     return list(session.scalars(query))
