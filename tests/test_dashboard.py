@@ -310,7 +310,7 @@ def test_refresh_needs_a_csrf_token(client: FlaskClient, world: World, session: 
 def test_downloads_is_in_the_show_navigation(client: FlaskClient, world: World) -> None:
     login(client, "host@example.com")
     page = lxml.html.fromstring(client.get("/studio/shows/figures/episodes").get_data(as_text=True))
-    links = page.xpath('//nav[@aria-label="Studio"]/a[text()="Downloads"]/@href')
+    links = page.xpath('//nav[@aria-label="Studio"]//a[text()="Downloads"]/@href')
     assert links == ["/studio/shows/figures/downloads"]
 
 
