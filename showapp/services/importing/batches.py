@@ -5,15 +5,26 @@ Per-episode problems go to the report and never stop the batch.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
-from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show, episode_topics
+from showapp.models import (
+    Appearance,
+    Episode,
+    EpisodeStatus,
+    Guest,
+    LinkedFile,
+    Show,
+    Soundbite,
+    episode_topics,
+)
 from showapp.services.catalog import writes
 from showapp.services.catalog.text import slugify
 from showapp.services.importing import mapping as feed_mapping
@@ -21,6 +32,7 @@ from showapp.services.importing import parse as feed_parse
 from showapp.services.importing.parse import FeedItem
 from showapp.services.importing.report import ImportReport
 
+log = logging.getLogger(__name__)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -54,6 +66,9 @@ class EpisodeBatchImporter:
         self.topic_ids: dict[str, int] = {}
         self.guest_ids: dict[str, int] = {}
         self.zoneless_dates = 0
+        # Enclosure URL -> GUID of the first item using it (Apple drops the later ones).
+        self.enclosures: dict[str, str] = {}
+        self.issues: list[str] = []  # this item's, while it is being prepared
 
     def finish(self) -> None:
         if self.zoneless_dates:
@@ -63,7 +78,7 @@ class EpisodeBatchImporter:
 
     def import_batch(self, items: list[FeedItem]) -> None:
         """Upsert a batch: new episodes, their topics and credits go in as bulk inserts."""
-        prepared = [p for p in (self._prepare(item) for item in items) if p is not None]
+        prepared = [p for p in (self._prepare_safely(item) for item in items) if p is not None]
         existing = self._existing([guid for guid, _item, _fields in prepared])
         new_rows: list[dict[str, Any]] = []
         new_items: list[FeedItem] = []
@@ -88,6 +103,7 @@ class EpisodeBatchImporter:
                 self._update(episode, fields)
                 self._link_topics_one(episode, item)
                 self._link_people_one(episode, item)
+                self._rich_rows(episode.id, item, existing=True)
         if new_rows:
             self._insert_new(new_rows, new_items)
 
@@ -110,6 +126,67 @@ class EpisodeBatchImporter:
         ]
         if credit_rows:
             self.session.execute(insert(Appearance), credit_rows)
+        for episode_id, item in zip(ids, items, strict=True):
+            self._rich_rows(episode_id, item, existing=False)
+
+    def _rich_rows(self, episode_id: int, item: FeedItem, *, existing: bool) -> None:
+        """The item's transcripts and chapters (linked where they live) and soundbites; on a
+        re-run only what is not there yet, so nothing a host added or downloaded is lost."""
+        files = self._linked_files(episode_id, item)
+        bites = self._soundbites(episode_id, item)
+        if existing and (files or bites):
+            have = set(
+                self.session.execute(
+                    select(LinkedFile.kind, LinkedFile.url).where(
+                        LinkedFile.episode_id == episode_id
+                    )
+                ).tuples()
+            )
+            files = [f for f in files if (f["kind"], f["url"]) not in have]
+            timed = set(
+                self.session.execute(
+                    select(Soundbite.start_seconds, Soundbite.duration_seconds).where(
+                        Soundbite.episode_id == episode_id
+                    )
+                ).tuples()
+            )
+            bites = [b for b in bites if (b["start_seconds"], b["duration_seconds"]) not in timed]
+        if files:
+            self.session.execute(insert(LinkedFile), files)
+        if bites:
+            self.session.execute(insert(Soundbite), bites)
+
+    def _linked_files(self, episode_id: int, item: FeedItem) -> list[dict[str, Any]]:
+        base = self._base(item)
+        found = [("transcript", t) for t in item.transcripts]
+        if item.chapters:
+            found.append(("chapters", item.chapters))
+        rows: list[dict[str, Any]] = []
+        for kind, attributes in found:
+            url = self._url(item, attributes.get("url", ""), f"podcast:{kind} url", base)
+            if url is None or len(url) > 2048:
+                continue
+            rows.append(
+                {"episode_id": episode_id, "kind": kind, "position": len(rows), "url": url,
+                 "mime": clip(attributes.get("type", ""), 64),
+                 "language": clip(attributes.get("language", ""), 16),
+                 "rel": clip(attributes.get("rel", ""), 32), "local_file": None}
+            )  # fmt: skip
+        return rows
+
+    def _soundbites(self, episode_id: int, item: FeedItem) -> list[dict[str, Any]]:
+        rows = []
+        for bite in item.soundbites:
+            start = feed_mapping.parse_duration(bite.get("startTime", ""))
+            length = feed_mapping.parse_duration(bite.get("duration", ""))
+            if start is None or not length:
+                self._problem(item, "podcast:soundbite without a start and a duration; dropped")
+                continue
+            rows.append(
+                {"episode_id": episode_id, "start_seconds": start, "duration_seconds": length,
+                 "title": clip(feed_mapping.plain_text(bite.get("title", "")), 128)}
+            )  # fmt: skip
+        return rows
 
     def _credit_rows(self, episode_id: int, item: FeedItem) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -133,9 +210,18 @@ class EpisodeBatchImporter:
         rows = self.session.scalars(select(Episode).where(Episode.guid.in_(guids)))
         return {episode.guid: episode for episode in rows}
 
-    def _url(self, item: FeedItem, value: str, label: str) -> str | None:
+    def _base(self, item: FeedItem) -> str | None:
+        """Where the item's relative URLs start: its xml:base, resolved against the feed's."""
+        if not item.base:
+            return self.base
+        try:
+            return urljoin(self.base or "", item.base) or self.base
+        except ValueError:
+            return self.base
+
+    def _url(self, item: FeedItem, value: str, label: str, base: str | None = None) -> str | None:
         problems: list[str] = []
-        found = feed_mapping.checked_url(value, self.base, label, problems)
+        found = feed_mapping.checked_url(value, base or self._base(item), label, problems)
         for text in problems:
             self._problem(item, text)
         return found
@@ -143,9 +229,27 @@ class EpisodeBatchImporter:
     def _problem(self, item: FeedItem, text: str) -> None:
         label = item.title or item.guid or "untitled"
         self.report.problems.append(f"line {item.line}, '{label[:60]}': {text}")
+        self.issues.append(text)
+
+    def _repair(self, item: FeedItem, text: str) -> None:
+        """A defect the import fixed: reported, and kept with the episode for feed health."""
+        label = item.title or item.guid or "untitled"
+        self.report.repairs.append(f"line {item.line}, '{label[:60]}': {text}")
+        self.issues.append(f"repaired: {text}")
+
+    def _prepare_safely(self, item: FeedItem) -> tuple[str, FeedItem, dict[str, Any]] | None:
+        # One bad field never stops the rest: an item that cannot be read is skipped, said so.
+        self.issues = []
+        try:
+            return self._prepare(item)
+        except (ValueError, OverflowError, TypeError, KeyError) as error:
+            log.warning("import: item at line %s unreadable", item.line, exc_info=True)
+            self._problem(item, f"could not be read ({error.__class__.__name__}); skipped")
+            self.report.skipped += 1
+            return None
 
     def _prepare(self, item: FeedItem) -> tuple[str, FeedItem, dict[str, Any]] | None:
-        enclosure_url = feed_mapping.absolute_url(item.enclosure.get("url", ""), self.base)
+        enclosure_url = feed_mapping.absolute_url(item.enclosure.get("url", ""), self._base(item))
         guid = item.guid.strip()
         if not guid:
             guid = feed_mapping.fallback_guid(item, enclosure_url)
@@ -172,26 +276,65 @@ class EpisodeBatchImporter:
             "number": feed_mapping.parse_positive_int(item.number),
             "episode_type": feed_mapping.episode_type(item.episode_type),
             "explicit": bool(feed_mapping.parse_explicit(item.explicit)),
-            "artwork_url": self._url(item, item.image, "itunes:image"),
+            "artwork_url": _fits(self._url(item, item.image, "itunes:image")),
             "audio_url": enclosure_url,
-            "duration_seconds": feed_mapping.parse_duration(item.duration),
-            "source_extras": self._extras(item),
+            "duration_seconds": self._duration(item),
+            "podcast_extras": item.podcast_extras,
         }
         fields["audio_mime"] = None
         fields["audio_bytes"] = None
         if enclosure_url is None:
-            why = _unusable(item.enclosure.get("url", ""), self.base)
+            why = _unusable(item.enclosure.get("url", ""), self._base(item))
             self._problem(item, f"no usable enclosure ({why}); imported as a draft")
         else:
-            declared = item.enclosure.get("type", "")
-            fields["audio_mime"] = feed_mapping.audio_mime(declared, enclosure_url)
-            length = feed_mapping.parse_positive_int(item.enclosure.get("length", ""))
-            fields["audio_bytes"] = length or 0
+            fields.update(self._enclosure(item, enclosure_url))
+            if not feed_mapping.is_media_type(fields["audio_mime"]):
+                enclosure_url = None  # a web page is no episode: kept as a draft, said so
+        fields["source_extras"] = self._extras(item)
         fields["status"] = self._status(enclosure_url, published_at)
         # Every row carries the same keys: the bulk insert of new episodes sends them together.
         released = fields["status"] != EpisodeStatus.DRAFT
         fields["first_published_at"] = published_at if released else None
         return fields
+
+    def _enclosure(self, item: FeedItem, url: str) -> dict[str, Any]:
+        """Type and length of a usable enclosure, repairing what can be and saying so."""
+        raw_url = item.enclosure.get("url", "").strip()
+        if url != raw_url and (" " in raw_url or not raw_url.isascii()):
+            self._repair(item, "enclosure URL had spaces or non-ASCII characters; encoded")
+        declared = item.enclosure.get("type", "").strip().lower()
+        mime = feed_mapping.audio_mime(declared, url)
+        if declared and mime != feed_mapping.MIME_ALIASES.get(declared, declared):
+            self._repair(item, f"enclosure typed {declared[:40]} is {mime} by its extension")
+        elif declared in feed_mapping.MIME_ALIASES:
+            self._repair(item, f"enclosure type {declared} written as {mime}")
+        if not feed_mapping.is_media_type(mime):
+            self._problem(item, f"the enclosure is {mime[:40]}, not audio or video; "
+                          "imported as a draft")  # fmt: skip
+        raw_length = item.enclosure.get("length", "").strip()
+        length = feed_mapping.parse_positive_int(raw_length)
+        if length is None:
+            what = f"length {raw_length[:24]!r} is not a usable size" if raw_length else "no length"
+            self._problem(item, f"enclosure has {what}; it is measured when the media is "
+                          "downloaded")  # fmt: skip
+        if item.enclosure_count > 1:
+            self._problem(item, f"{item.enclosure_count} enclosures; only the first is kept")
+        first = self.enclosures.setdefault(url, item.guid or url)
+        if first != (item.guid or url):
+            self._problem(item, f"the same enclosure URL as the item '{first[:60]}'")
+        return {"audio_mime": clip(mime, 64), "audio_bytes": length or 0}
+
+    def _duration(self, item: FeedItem) -> float | None:
+        seconds = feed_mapping.parse_duration(item.duration)
+        if seconds is None and item.duration.strip():
+            self._problem(item, f"unreadable itunes:duration {item.duration[:24]!r}; left out")
+        elif seconds == 0:
+            self._problem(item, "itunes:duration is 0; left out until the media is measured")
+            seconds = None
+        elif seconds is not None and seconds > feed_mapping.MAX_INT:
+            self._problem(item, "itunes:duration is implausibly long; left out")
+            seconds = None
+        return seconds
 
     def _status(self, enclosure_url: str | None, published_at: datetime | None) -> EpisodeStatus:
         if enclosure_url is None or published_at is None:
@@ -207,23 +350,18 @@ class EpisodeBatchImporter:
         return published_at
 
     def _extras(self, item: FeedItem) -> dict[str, Any]:
+        """The original link, and what the import found wrong with the item (feed health
+        lists it with the episode)."""
         extras: dict[str, Any] = {}
-        transcripts = [
-            {**t, "url": url}
-            for t in item.transcripts
-            if (url := self._url(item, t.get("url", ""), "podcast:transcript url"))
-        ]
-        if transcripts:
-            extras["transcripts"] = transcripts
-        chapters_url = self._url(item, item.chapters.get("url", ""), "podcast:chapters url")
-        if chapters_url:
-            extras["chapters"] = {**item.chapters, "url": chapters_url}
         link = self._url(item, item.link, "link")
         if link:
             extras["link"] = link
-        if "transcripts" in extras or "chapters" in extras:
+        if item.transcripts or item.chapters:
             key = item.guid or link or item.title
-            self.report.extras[key] = {k: v for k, v in extras.items() if k != "link"}
+            self.report.extras[key] = {"transcripts": len(item.transcripts),
+                                       "chapters": int(bool(item.chapters))}  # fmt: skip
+        if self.issues:
+            extras["import_issues"] = list(self.issues)
         return extras
 
     def _update(self, episode: Episode, fields: dict[str, Any]) -> None:
@@ -264,6 +402,9 @@ class EpisodeBatchImporter:
             href = self._url(item, person.href, f"podcast:person href of {person.name[:60]!r}")
             if href and href not in guest.links:
                 guest.links = [*guest.links, href]
+            img = _fits(self._url(item, person.img, f"podcast:person img of {person.name[:60]!r}"))
+            if img and not guest.photo and guest.photo_url != img:
+                guest.photo_url = img
         return self.guest_ids[slug]
 
     def _link_people_one(self, episode: Episode, item: FeedItem) -> None:
@@ -289,6 +430,11 @@ def _unusable(value: str, base: str | None) -> str:
     if base is None and not _SCHEME.match(value):
         return "relative without a feed address"
     return f"{value[:80]!r} is not an http(s) URL"
+
+
+def _fits(url: str | None, length: int = 2048) -> str | None:
+    # A URL cut to fit a column is a broken link: a longer one is not kept.
+    return url if url is not None and len(url) <= length else None
 
 
 def _topic_names(item: FeedItem) -> list[str]:

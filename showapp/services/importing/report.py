@@ -31,8 +31,11 @@ class ImportReport:
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    # podcast:transcript / podcast:chapters found, by GUID, until showapp has models for them
-    # (they are also stored per episode in Episode.source_extras).
+    # Defects the import fixed (an encoded URL, a type read from the extension...), per episode.
+    repairs: list[str] = field(default_factory=list)
+    # What the show's feed keeps from the old host, said once (a lock and its owner...).
+    notes: list[str] = field(default_factory=list)
+    # How many podcast:transcript / podcast:chapters each episode (by GUID) links.
     extras: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -40,12 +43,16 @@ class ImportReport:
             f"Show '{self.show_slug}': {self.created} episodes added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.skipped} skipped."
         ]
+        lines += [f"  note: {text}" for text in self.notes]
         lines += [f"  warning: {text}" for text in self.warnings]
+        lines += [f"  repaired: {text}" for text in self.repairs]
         lines += [f"  problem: {text}" for text in self.problems]
         if self.extras:
+            transcripts = sum(e["transcripts"] for e in self.extras.values())
+            chapters = sum(e["chapters"] for e in self.extras.values())
             lines.append(
-                f"  {len(self.extras)} episodes carry transcripts or chapters; their URLs are "
-                "kept in each episode's source_extras."
+                f"  {len(self.extras)} episodes carry {transcripts} transcripts and {chapters} "
+                "chapters files; they are republished as linked (copied with --download-media)."
             )
         return "\n".join(lines)
 

@@ -1,0 +1,63 @@
+"""imports keep Podcasting 2.0 data: linked transcripts and chapters, raw P2.0 elements
+
+Revision ID: 0021
+Revises: 0018
+Create Date: 2026-12-06 06:30:00
+
+linked_files holds the podcast:transcript and podcast:chapters files an imported feed names;
+podcast_extras (shows, episodes) the elements showapp republishes without modelling them
+(value blocks, alternate enclosures, location, license...); shows.locked_owner the owner of an
+imported podcast:locked; guests.photo_url an imported podcast:person img.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0021"
+down_revision = "0018"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "linked_files",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("episode_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(2048), nullable=False),
+        sa.Column("mime", sa.String(64), nullable=False),
+        sa.Column("language", sa.String(16), nullable=False),
+        sa.Column("rel", sa.String(32), nullable=False),
+        sa.Column("local_file", sa.String(255)),
+        sa.ForeignKeyConstraint(["episode_id"], ["episodes.id"], ondelete="CASCADE"),
+    )
+    op.create_index("ix_linked_files_episode_id", "linked_files", ["episode_id"])
+    with op.batch_alter_table("shows", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("locked_owner", sa.String(255), nullable=False, server_default="")
+        )
+        batch_op.add_column(
+            sa.Column("podcast_extras", sa.JSON(), nullable=False, server_default="[]")
+        )
+    with op.batch_alter_table("episodes", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("podcast_extras", sa.JSON(), nullable=False, server_default="[]")
+        )
+    with op.batch_alter_table("guests", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("photo_url", sa.String(2048)))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("guests", schema=None) as batch_op:
+        batch_op.drop_column("photo_url")
+    with op.batch_alter_table("episodes", schema=None) as batch_op:
+        batch_op.drop_column("podcast_extras")
+    with op.batch_alter_table("shows", schema=None) as batch_op:
+        batch_op.drop_column("podcast_extras")
+        batch_op.drop_column("locked_owner")
+    op.drop_index("ix_linked_files_episode_id", "linked_files")
+    op.drop_table("linked_files")
