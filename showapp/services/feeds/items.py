@@ -71,6 +71,7 @@ class Item(NamedTuple):
     persons: tuple[Person, ...] = ()
     transcripts: tuple[Transcript, ...] = ()
     chapters_url: str | None = None
+    chapters_type: str = "application/json+chapters"  # an imported file keeps its own
     soundbites: tuple[Soundbite, ...] = ()
     # Podcasting 2.0 elements kept from an import as plain trees (importing/p20.py).
     podcast_extras: tuple[dict[str, Any], ...] = ()

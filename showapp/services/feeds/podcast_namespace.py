@@ -123,10 +123,10 @@ def write_transcripts(parent: Any, transcripts: Iterable[Transcript]) -> None:
         _element(parent, _PODCAST + "transcript", **attributes)
 
 
-def write_chapters(parent: Any, url: str | None) -> None:
-    """podcast:chapters pointing at a JSON chapters document the app serves."""
+def write_chapters(parent: Any, url: str | None, mime: str = "application/json+chapters") -> None:
+    """podcast:chapters pointing at a JSON chapters document (ours, or an imported one)."""
     if url:
-        _element(parent, _PODCAST + "chapters", url=xml_text(url), type="application/json+chapters")
+        _element(parent, _PODCAST + "chapters", url=xml_text(url), type=xml_text(mime))
 
 
 def write_soundbites(parent: Any, soundbites: Iterable[Soundbite]) -> None:
@@ -310,7 +310,7 @@ def _write_item(node: Any, item: Item, templates: ItemTemplates) -> None:
     if item.transcripts:
         write_transcripts(node, item.transcripts)
     if item.chapters_url:
-        write_chapters(node, item.chapters_url)
+        write_chapters(node, item.chapters_url, item.chapters_type)
     if item.soundbites:
         write_soundbites(node, item.soundbites)
     if item.podcast_extras:

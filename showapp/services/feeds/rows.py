@@ -129,7 +129,9 @@ def _linked_extras(extras: dict[int, dict[str, Any]], linked: Sequence[Any], bas
     for episode_id, kind, url, mime, language, rel, local_file in linked:
         href = urls.media_url(base_url, local_file) if local_file else url
         if kind == "chapters":
-            extras[episode_id].setdefault("chapters_url", href)
+            if "chapters_url" not in extras[episode_id]:
+                extras[episode_id]["chapters_url"] = href
+                extras[episode_id]["chapters_type"] = mime or "application/json+chapters"
         else:
             found = FeedTranscript(href, mime or "text/plain", language or None, rel == "captions")
             extras[episode_id]["transcripts"] = (*extras[episode_id].get("transcripts", ()), found)

@@ -165,7 +165,7 @@ def channel_from_show(
         "block": show.itunes_block,
         "complete": show.complete,
         "hub_url": xml_text(hub_url),
-        "locked_owner": xml_text(show.locked_owner),
+        "locked_owner": xml_text(show.locked_owner or ""),
         "podcast_extras": tuple(show.podcast_extras or ()),
         "persons": persons,
     }

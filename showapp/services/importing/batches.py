@@ -222,6 +222,9 @@ class EpisodeBatchImporter:
     def _url(self, item: FeedItem, value: str, label: str, base: str | None = None) -> str | None:
         problems: list[str] = []
         found = feed_mapping.checked_url(value, base or self._base(item), label, problems)
+        raw = value.strip()
+        if found is not None and found != raw and (" " in raw or not raw.isascii()):
+            self._repair(item, f"{label} had spaces or non-ASCII characters; encoded")
         for text in problems:
             self._problem(item, text)
         return found
