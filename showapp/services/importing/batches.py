@@ -317,9 +317,9 @@ class EpisodeBatchImporter:
         raw_length = item.enclosure.get("length", "").strip()
         length = feed_mapping.parse_positive_int(raw_length)
         if length is None:
-            what = f"length {raw_length[:24]!r} is not a usable size" if raw_length else "no length"
-            self._problem(item, f"enclosure has {what}; it is measured when the media is "
-                          "downloaded")  # fmt: skip
+            what = f"length {raw_length[:24]!r} is not a size" if raw_length else "has no length"
+            self._problem(item, f"enclosure {what}; published as length 0 until the media is "
+                          "downloaded and measured")  # fmt: skip
         if item.enclosure_count > 1:
             self._problem(item, f"{item.enclosure_count} enclosures; only the first is kept")
         first = self.enclosures.setdefault(url, item.guid or url)

@@ -56,8 +56,11 @@ def import_feed_file(
     base = _base(channel, feed_url)
     report = ImportReport(warnings=list(channel.warnings))
     known = _show_of_guids(session, path, channel.recovered) if show_slug is None else None
+    existing = set(session.scalars(select(Show.id)))
     show = _upsert_show(session, channel, base, feed_url, show_slug, site_base_url, report, known)
     report.show_slug = show.slug
+    if show.id not in existing:
+        progress(ImportProgress("episodes", 0, channel.item_count, new_show=show.slug))
     context = EpisodeBatchImporter(session, show, base, report)
     done = 0
     for batch in _batches(feed_parse.read_items(path, channel.recovered), BATCH):

@@ -13,6 +13,9 @@ class ImportProgress:
     done: int
     total: int
     message: str = ""
+    # Set once, when the run made a new show (its slug): a caller that commits progress as it
+    # goes deletes that show again if the run fails, so a failed import leaves nothing.
+    new_show: str = ""
 
 
 ProgressCallback = Callable[[ImportProgress], None]
