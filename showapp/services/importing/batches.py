@@ -226,13 +226,17 @@ class EpisodeBatchImporter:
         if found is not None and found != raw and (" " in raw or not raw.isascii()):
             self._repair(item, f"{label} had spaces or non-ASCII characters; encoded")
         for text in problems:
-            self._problem(item, text)
+            # Reported, not kept with the episode: the refused value may be a script.
+            self._problem(item, text, keep=False)
         return found
 
-    def _problem(self, item: FeedItem, text: str) -> None:
+    def _problem(self, item: FeedItem, text: str, *, keep: bool = True) -> None:
+        """A defect the import could not repair: in the report, and kept with the episode
+        (`keep`) so feed health lists it too."""
         label = item.title or item.guid or "untitled"
         self.report.problems.append(f"line {item.line}, '{label[:60]}': {text}")
-        self.issues.append(text)
+        if keep:
+            self.issues.append(text)
 
     def _repair(self, item: FeedItem, text: str) -> None:
         """A defect the import fixed: reported, and kept with the episode for feed health."""
