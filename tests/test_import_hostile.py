@@ -4,6 +4,7 @@ import report and in feed health."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from lxml import etree
+from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,6 +21,9 @@ from showapp.models import Episode, EpisodeStatus, ImportJob, LinkedFile, Show, 
 from showapp.services import accounts
 from showapp.services.importing import jobs
 from showapp.services.importing.batches import EpisodeBatchImporter
+from tests.factories import make_mp3
+from tests.test_import import Served
+from tests.test_import import http_server as http_server  # the fixture, shared
 
 PODCAST = "https://podcastindex.org/namespace/1.0"
 GITHUB_PODCAST = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
@@ -43,7 +48,7 @@ def _item(guid: str, enclosure: str = "", extra: str = "", title: str = "") -> s
     )
 
 
-def _import(runner: FlaskCliRunner, path: Path, *args: str) -> str:
+def _import(runner: FlaskCliRunner, path: Path | str, *args: str) -> str:
     result = runner.invoke(args=["import", str(path), *args])
     assert result.exit_code == 0, result.output
     return result.output
@@ -267,3 +272,88 @@ def test_a_failed_studio_import_leaves_nothing(
     assert session.scalar(select(func.count(Show.id))) == 0
     assert session.scalar(select(func.count(Episode.id))) == 0
     assert session.scalar(select(func.count(User.id))) == 1
+
+
+def _image(kind: str, size: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (size, size), (200, 30, 30)).save(buffer, kind)
+    return buffer.getvalue()
+
+
+def test_download_media_copies_artwork_transcripts_and_chapters_and_holds_dead_media(
+    app: Flask,
+    runner: FlaskCliRunner,
+    session: Session,
+    http_server: tuple[str, Served],
+    episodes_dir: Path,
+) -> None:
+    base, served = http_server
+    served.files.update(
+        {
+            "/art/show.png": (_image("PNG", 1400), "image/png"),
+            "/art/episode.gif": (_image("GIF", 1400), "image/gif"),
+            "/a/one.mp3": (make_mp3(2.0, seed=5), "audio/mpeg"),
+            "/t/one.vtt": (b"WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n", "text/vtt"),
+            "/t/one.html": (b"<p>Hello</p><script>alert(1)</script>", "text/html"),
+            "/t/bad.vtt": (b"<html>Not found</html>", "text/vtt"),
+            "/c/one.json": (b'{"version": "1.2.0", "chapters": [{"startTime": 0}]}', "x/y"),
+        }
+    )
+    extra = (
+        f'<itunes:image href="{base}/art/episode.gif"/>'
+        f'<podcast:transcript url="{base}/t/one.vtt" type="text/vtt"/>'
+        f'<podcast:transcript url="{base}/t/one.html" type="text/html"/>'
+        f'<podcast:transcript url="{base}/t/bad.vtt" type="text/vtt" language="de"/>'
+        f'<podcast:chapters url="{base}/c/one.json" type="application/json+chapters"/>'
+    )
+    items = _item(
+        "one", f'<enclosure url="{base}/a/one.mp3" length="0" type="audio/mpeg"/>', extra
+    ) + _item("gone", f'<enclosure url="{base}/a/gone.mp3" length="5" type="audio/mpeg"/>')
+    served.files["/feed.xml"] = (
+        _feed(items, f'<itunes:image href="{base}/art/show.png"/>'),
+        "application/rss+xml",
+    )
+    output = _import(runner, f"{base}/feed.xml", "--download-media")
+    assert (
+        f"gone: {base}/a/gone.mp3 answered HTTP 404 Not Found; the episode is now a draft" in output
+    )
+    assert "artwork not copied (The artwork is GIF; Apple needs JPEG or PNG.)" in output
+    assert "transcript file not copied (text/html is not copied)" in output
+    assert "transcript file not copied (the file is not VTT text)" in output
+
+    session.expire_all()
+    show = session.scalars(select(Show)).one()
+    assert show.artwork is not None
+    assert (episodes_dir / show.artwork).read_bytes() == served.files["/art/show.png"][0]
+    episodes = {e.guid: e for e in session.scalars(select(Episode))}
+    assert episodes["gone"].status == EpisodeStatus.DRAFT
+    one = episodes["one"]
+    assert one.audio_bytes == len(served.files["/a/one.mp3"][0])  # measured: the feed said 0
+    assert one.duration_seconds and one.duration_seconds > 1
+    assert one.artwork is None  # the GIF stays linked
+
+    root = _republished(app)
+    ns = {"p": GITHUB_PODCAST, "i": "http://www.itunes.com/dtds/podcast-1.0.dtd"}
+    image = root.find("channel/i:image", ns)
+    assert image is not None and image.get("href", "").endswith(show.artwork)
+    assert set(_by_guid(root)) == {"one"}
+    item = root.find("channel/item")
+    assert item is not None
+    transcripts = [t.get("url", "") for t in item.findall("p:transcript", ns)]
+    assert transcripts[1:] == [f"{base}/t/one.html", f"{base}/t/bad.vtt"]
+    chapters = item.find("p:chapters", ns)
+    assert chapters is not None
+    client = app.test_client()
+    for url, kind, body in (
+        (transcripts[0], "text/vtt", served.files["/t/one.vtt"][0]),
+        (chapters.get("url", ""), "application/json", served.files["/c/one.json"][0]),
+    ):
+        assert url.startswith(app.config["BASE_URL"])
+        with client.get(url.removeprefix(app.config["BASE_URL"])) as response:
+            assert response.status_code == 200
+            assert response.mimetype == kind and response.data == body
+    with client.get("/hostile/") as page:
+        assert show.artwork in page.get_data(as_text=True)
+
+    check = runner.invoke(args=["feed", "check", "hostile"])
+    assert "'gone' was imported as a draft: the audio answered HTTP 404" in check.output

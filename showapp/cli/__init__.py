@@ -232,7 +232,19 @@ def import_command(source: str, show_slug: str | None, download_media: bool) -> 
             show = lookups.get_show(session, report.show_slug)
             assert show is not None
             _download_media(session, importer, show, episodes_dir, report)
+            _download_extras(session, show, episodes_dir, report)
     click.echo(report.summary())
+
+
+def _download_extras(session: Any, show: Any, episodes_dir: Path, report: Any) -> None:
+    """Artwork, transcripts and chapters: checked like uploads; what fails stays linked."""
+    from showapp.services.importing import media_extras
+    from showapp.services.importing.report import ImportLimits
+
+    limits = ImportLimits()
+    for copy in (media_extras.copy_artwork, media_extras.copy_linked_files):
+        report.problems += copy(session, show, episodes_dir, limits)
+        session.commit()
 
 
 def _download_media(
@@ -252,6 +264,9 @@ def _download_media(
                     session, episode_id, episodes_dir=episodes_dir, on_progress=advance
                 )
                 session.commit()
+            except importer.MediaGone as error:
+                session.commit()  # the episode is a draft now, with the reason
+                report.problems.append(f"{label}: {error}")
             except ShowappError as error:
                 session.rollback()
                 report.problems.append(f"{label}: {error}")

@@ -18,8 +18,8 @@ from urllib.parse import urljoin
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from showapp.errors import BadAudio, NotFound
-from showapp.models import Episode, Show
+from showapp.errors import BadAudio, InvalidInput, NotFound
+from showapp.models import Episode, EpisodeStatus, Show
 from showapp.services import urls
 from showapp.services.catalog import writes
 from showapp.services.catalog.text import slugify
@@ -318,16 +318,36 @@ def download_episode_audio(
         # Video and other media stay linked: showapp stores and probes MP3 and M4A only.
         raise BadAudio(f"'{episode.title}' is {episode.audio_mime}; left on the old host")
     show_slug = session.scalars(select(Show.slug).where(Show.id == episode.show_id)).one()
-    downloaded = media_download.download_audio(
-        episode.audio_url, episodes_dir=episodes_dir, show_slug=show_slug,
-        episode_slug=episode.slug, guid=episode.guid, declared_mime=episode.audio_mime or "",
-        max_bytes=limits.max_media_bytes, timeout=limits.timeout, on_progress=on_progress,
-    )  # fmt: skip
+    try:
+        downloaded = media_download.download_audio(
+            episode.audio_url, episodes_dir=episodes_dir, show_slug=show_slug,
+            episode_slug=episode.slug, guid=episode.guid, declared_mime=episode.audio_mime or "",
+            max_bytes=limits.max_media_bytes, timeout=limits.timeout, on_progress=on_progress,
+        )  # fmt: skip
+    except feed_fetch.FetchError as error:
+        if error.status not in (404, 410):
+            raise
+        _hold_back(episode, f"the audio answered HTTP {error.status}")
+        session.flush()
+        raise MediaGone(f"{error}; the episode is now a draft") from error
     warnings = _verify(episode, downloaded)
     episode.audio_file = downloaded.relative_name
     writes.record_audio_facts(episode, downloaded.size, downloaded.sha256, downloaded.info)
     session.flush()
     return warnings
+
+
+class MediaGone(InvalidInput):
+    """The old host answered 404 or 410 for the audio. Unlike other download errors, the
+    change it made (the episode is a draft now, with the reason) is to be committed."""
+
+
+def _hold_back(episode: Episode, reason: str) -> None:
+    """Dead media is not published: the episode becomes a draft that says why (feed health
+    lists it), and the host decides what to do."""
+    episode.status = EpisodeStatus.DRAFT
+    issues = [*(episode.source_extras or {}).get("import_issues", []), reason]
+    episode.source_extras = {**(episode.source_extras or {}), "import_issues": issues}
 
 
 def _verify(episode: Episode, downloaded: media_download.DownloadedAudio) -> list[str]:

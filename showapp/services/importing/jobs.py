@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from showapp.columns import utc_now
 from showapp.errors import ShowappError
 from showapp.models import ImportJob, ImportState, Show, User, UserRole
-from showapp.services.importing import importer, ssrf_guard
+from showapp.services.importing import importer, media_extras, ssrf_guard
 from showapp.services.importing.report import ImportLimits, ImportProgress, ImportReport
 
 log = logging.getLogger(__name__)
@@ -168,9 +168,16 @@ def _download_media(
                 on_progress=recorder.bytes_callback(title),
             )  # fmt: skip
             session.commit()
+        except importer.MediaGone as error:
+            session.commit()  # the episode is a draft now, with the reason
+            report.problems.append(f"{title}: {error}")
         except ShowappError as error:
             session.rollback()
             report.problems.append(f"{title}: {error}")
+    limits = ImportLimits()
+    for copy in (media_extras.copy_artwork, media_extras.copy_linked_files):
+        report.problems += copy(session, show, settings.episodes_dir, limits)
+        session.commit()
     recorder.on_progress(ImportProgress("media", len(remote), len(remote)))
 
 
