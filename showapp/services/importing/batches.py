@@ -126,8 +126,15 @@ class EpisodeBatchImporter:
         ]
         if credit_rows:
             self.session.execute(insert(Appearance), credit_rows)
+        files, bites = [], []
         for episode_id, item in zip(ids, items, strict=True):
-            self._rich_rows(episode_id, item, existing=False)
+            files += self._linked_files(episode_id, item)
+            bites += self._soundbites(episode_id, item)
+        # One statement each for the whole batch: per-episode inserts were most of the run.
+        if files:
+            self.session.execute(insert(LinkedFile), files)
+        if bites:
+            self.session.execute(insert(Soundbite), bites)
 
     def _rich_rows(self, episode_id: int, item: FeedItem, *, existing: bool) -> None:
         """The item's transcripts and chapters (linked where they live) and soundbites; on a
