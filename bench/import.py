@@ -54,7 +54,8 @@ def write_feed(path: Path, count: int) -> None:
                 'type="application/json" language="en"/>'
                 f'<podcast:chapters url="https://cdn.example/c{n}.json" '
                 'type="application/json+chapters"/>'
-                f'<podcast:soundbite startTime="{n % 600}" duration="30">Best bit</podcast:soundbite>'
+                f'<podcast:soundbite startTime="{n % 600}" duration="30">Best bit'
+                "</podcast:soundbite>"
                 '<podcast:value type="lightning" method="keysend" suggested="0.00000005">'
                 '<podcast:valueRecipient name="Host" type="node" address="03ae9f91a0cb8ff4" '
                 'split="100"/></podcast:value>'

@@ -27,7 +27,8 @@ from showapp.services.importing import archive, media_download
 from showapp.services.importing import fetch as feed_fetch
 from showapp.services.importing import mapping as feed_mapping
 from showapp.services.importing import parse as feed_parse
-from showapp.services.importing.batches import EpisodeBatchImporter, assign_changed, clip
+from showapp.services.importing.batches import EpisodeBatchImporter, assign_changed
+from showapp.services.importing.item_reader import clip
 from showapp.services.importing.parse import FeedChannel, FeedItem
 from showapp.services.importing.report import (
     ImportLimits,
