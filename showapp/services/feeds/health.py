@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
-from showapp.models import Episode, EpisodeStatus, Show, ShowType
+from showapp.models import Episode, EpisodeStatus, EpisodeType, Show, ShowType
 from showapp.services.catalog.lookups import is_live
 
 # Apple's category list (feed-standards.md section 2): category -> subcategories.
@@ -299,7 +299,12 @@ def _one_episode(show: Show, episode: Episode, audio_files: Counter[str]) -> lis
                 slug,
             )
         )
-    if show.show_type == ShowType.SERIAL and episode.number is None:
+    # Apple numbers a serial show's full episodes; trailers and bonus episodes may go without.
+    if (
+        show.show_type == ShowType.SERIAL
+        and episode.number is None
+        and episode.episode_type == EpisodeType.FULL
+    ):
         found.append(
             Problem(
                 "error",
