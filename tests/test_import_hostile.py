@@ -357,3 +357,49 @@ def test_download_media_copies_artwork_transcripts_and_chapters_and_holds_dead_m
 
     check = runner.invoke(args=["feed", "check", "hostile"])
     assert "'gone' was imported as a draft: the audio answered HTTP 404" in check.output
+
+
+def test_encodings_huge_fields_and_missing_guids_import_cleanly(
+    runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    enclosure = '<enclosure url="https://cdn.example.com/{}.mp3" length="10" type="audio/mpeg"/>'
+    latin = tmp_path / "latin.xml"
+    latin.write_bytes(
+        b'<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel>'
+        b"<title>Caf\xe9 Latin</title><link>https://old.example.com/</link><description>d"
+        b"</description><item><title>\xc9pisode \xe0 Paris</title><guid>latin-1</guid>"
+        b"<pubDate>Mon, 02 Jan 2023 10:00:00 +0000</pubDate>"
+        + enclosure.format(1).encode()
+        + b"</item></channel></rss>"
+    )
+    utf16 = tmp_path / "utf16.xml"
+    utf16.write_bytes(
+        _feed(_item("utf16-1", enclosure.format(2), title="Ünïcödé 🎙")).decode()
+        .replace('encoding="utf-8"', 'encoding="UTF-16"').encode("utf-16")
+    )  # fmt: skip
+    huge = tmp_path / "huge.xml"
+    huge.write_bytes(
+        _feed(
+            _item("big", enclosure.format(3),
+                  f"<description>{'x' * 2_000_000}</description>", title="t" * 10_000)
+            + _item("g" * 300, enclosure.format(4))
+            + "<item><title>No guid</title>" + enclosure.format(5) + "</item>"
+            + "<item><title><![CDATA[<script>alert(1)</script>Bold]]></title><guid>t</guid>"
+            + enclosure.format(6) + "</item>",
+            rss_attributes='xmlns:x="urn:x"',
+        )
+    )  # fmt: skip
+    assert "1 episodes added" in _import(runner, latin)
+    assert "1 episodes added" in _import(runner, utf16)
+    output = _import(runner, huge)
+    assert "GUID longer than 255 characters; skipped" in output
+    assert "'No guid': empty <guid>; identified by 'https://cdn.example.com/5.mp3'" in output
+    titles = {e.guid: e.title for e in session.scalars(select(Episode))}
+    assert titles["latin-1"] == "Épisode à Paris"
+    assert titles["utf16-1"] == "Ünïcödé 🎙"
+    assert titles["big"] == "t" * 255
+    assert titles["https://cdn.example.com/5.mp3"] == "No guid"
+    assert "<" not in titles["t"] and "Bold" in titles["t"]
+    assert (
+        session.scalars(select(Show.title).where(Show.slug == "cafe-latin")).one() == "Café Latin"
+    )
