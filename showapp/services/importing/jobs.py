@@ -190,10 +190,13 @@ def _finish(session: Session, job: ImportJob, report: ImportReport) -> None:
     job.created, job.updated = report.created, report.updated
     job.unchanged, job.skipped = report.unchanged, report.skipped
     job.problems = list(report.problems)
-    job.warnings = list(report.warnings)
+    # The job keeps two lists: what the host must act on, and the rest (notes such as a kept
+    # lock, warnings, and the repairs made).
+    job.warnings = [*report.notes, *report.warnings, *(f"repaired: {r}" for r in report.repairs)]
     if report.extras:
         job.warnings.append(
-            f"{len(report.extras)} episodes carry transcripts or chapters; their URLs are kept."
+            f"{len(report.extras)} episodes carry transcripts or chapters; they are republished "
+            "as linked (copied when the media is downloaded)."
         )
     job.finished_at = utc_now()
     session.commit()
