@@ -403,3 +403,30 @@ def test_encodings_huge_fields_and_missing_guids_import_cleanly(
     assert (
         session.scalars(select(Show.title).where(Show.slug == "cafe-latin")).one() == "Café Latin"
     )
+
+
+def test_probe_media_fixes_lengths_and_holds_dead_links_without_downloading(
+    runner: FlaskCliRunner,
+    session: Session,
+    http_server: tuple[str, Served],
+    episodes_dir: Path,
+) -> None:
+    base, served = http_server
+    audio = make_mp3(2.0, seed=7)
+    served.files["/a/one.mp3"] = (audio, "audio/mpeg")
+    items = _item(
+        "one", f'<enclosure url="{base}/a/one.mp3" length="0" type="audio/mpeg"/>'
+    ) + _item("gone", f'<enclosure url="{base}/a/gone.mp3" length="5" type="audio/mpeg"/>')
+    served.files["/feed.xml"] = (_feed(items), "application/rss+xml")
+    output = _import(runner, f"{base}/feed.xml", "--probe-media")
+    assert f"'one': the feed said no length, the old host serves {len(audio):,}" in output
+    assert "'gone': " in output and "answered HTTP 404" in output
+    assert ("/a/one.mp3", "bytes=0-0") in served.requests  # one byte asked for, not the file
+    session.expire_all()
+    episodes = {e.guid: e for e in session.scalars(select(Episode))}
+    assert episodes["one"].audio_bytes == len(audio) and episodes["one"].audio_file is None
+    assert episodes["gone"].status == EpisodeStatus.DRAFT
+    check = runner.invoke(args=["feed", "check", "hostile"]).output
+    assert "'gone' was imported as a draft: the audio answered HTTP 404" in check
+    assert "has no file size" not in check
+    assert not list(episodes_dir.rglob("*.mp3"))

@@ -205,8 +205,14 @@ def add_episode_command(audio: Path, **options: Any) -> None:
 @click.argument("source")
 @click.option("--show", "show_slug", help="Import into (or as) the show with this slug.")
 @click.option("--download-media", is_flag=True, help="Fetch the audio instead of linking to it.")
+@click.option(
+    "--probe-media", is_flag=True,
+    help="Ask the old host for each linked file's size (fixes lengths, finds dead links).",
+)  # fmt: skip
 @with_appcontext
-def import_command(source: str, show_slug: str | None, download_media: bool) -> None:
+def import_command(
+    source: str, show_slug: str | None, download_media: bool, probe_media: bool
+) -> None:
     """Import a show from a feed URL, a feed file, or an ARCHIVE.zip made by `showapp export`."""
     import tempfile
 
@@ -228,6 +234,13 @@ def import_command(source: str, show_slug: str | None, download_media: bool) -> 
         except ShowappError as error:
             _fail(str(error))
         session.commit()
+        if probe_media and not download_media:
+            from showapp.services.importing import probe
+
+            show = lookups.get_show(session, report.show_slug)
+            assert show is not None
+            probe.probe_linked_audio(session, show, report, ImportLimits())
+            session.commit()
         if download_media:
             show = lookups.get_show(session, report.show_slug)
             assert show is not None

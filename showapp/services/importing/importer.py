@@ -328,7 +328,7 @@ def download_episode_audio(
     except feed_fetch.FetchError as error:
         if error.status not in (404, 410):
             raise
-        _hold_back(episode, f"the audio answered HTTP {error.status}")
+        hold_back(episode, f"the audio answered HTTP {error.status}")
         session.flush()
         raise MediaGone(f"{error}; the episode is now a draft") from error
     warnings = _verify(episode, downloaded)
@@ -343,7 +343,7 @@ class MediaGone(InvalidInput):
     change it made (the episode is a draft now, with the reason) is to be committed."""
 
 
-def _hold_back(episode: Episode, reason: str) -> None:
+def hold_back(episode: Episode, reason: str) -> None:
     """Dead media is not published: the episode becomes a draft that says why (feed health
     lists it), and the host decides what to do."""
     episode.status = EpisodeStatus.DRAFT
