@@ -83,7 +83,7 @@ class Show(Base):
     locked_owner: Mapped[str] = mapped_column(String(255), default="", server_default="")
     # Podcasting 2.0 channel elements showapp does not model (value, location, license,
     # podroll...), kept from an import as sanitised element trees and republished as they came
-    # (services/importing/p20.py).
+    # (services/importing/p20.py; written back by feeds/podcast_namespace.write_kept).
     podcast_extras: Mapped[list[Any]] = mapped_column(JSON, default=list)
     itunes_block: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     complete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -84,23 +84,3 @@ def _tree(element: Any, is_podcast: Any, budget: _Budget) -> dict[str, Any] | No
     if children:
         tree["children"] = children
     return tree
-
-
-def write(parent: Any, trees: list[Any] | None, namespace: str) -> None:
-    """Append the kept trees to `parent` (a channel or item element) in the podcast namespace."""
-    for tree in trees or ():
-        _write_one(parent, tree, namespace)
-
-
-def _write_one(parent: Any, tree: Any, namespace: str) -> None:
-    if not isinstance(tree, dict) or not isinstance(tree.get("tag"), str):
-        return
-    attrs = {str(k): _clean(str(v)) for k, v in (tree.get("attrs") or {}).items()}
-    try:
-        node = etree.SubElement(parent, "{" + namespace + "}" + tree["tag"], attrs)
-    except ValueError:  # a name lxml refuses: drop the element rather than the feed
-        return
-    if tree.get("text"):
-        node.text = _clean(str(tree["text"]))
-    for child in tree.get("children") or ():
-        _write_one(node, child, namespace)
