@@ -313,6 +313,9 @@ def test_download_media_copies_artwork_transcripts_and_chapters_and_holds_dead_m
         _feed(items, f'<itunes:image href="{base}/art/show.png"/>'),
         "application/rss+xml",
     )
+    # First linked, and the feed is built and cached; then the copies must reach it.
+    _import(runner, f"{base}/feed.xml")
+    assert set(_by_guid(_republished(app))) == {"one", "gone"}
     output = _import(runner, f"{base}/feed.xml", "--download-media")
     assert (
         f"gone: {base}/a/gone.mp3 answered HTTP 404 Not Found; the episode is now a draft" in output
