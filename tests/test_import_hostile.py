@@ -9,11 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
+from alembic import command
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from lxml import etree
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from showapp import db
@@ -433,3 +434,51 @@ def test_probe_media_fixes_lengths_and_holds_dead_links_without_downloading(
     assert "'gone' was imported as a draft: the audio answered HTTP 404" in check
     assert "has no file size" not in check
     assert not list(episodes_dir.rglob("*.mp3"))
+
+
+def test_0021_turns_kept_transcript_and_chapters_urls_into_linked_files(tmp_path: Path) -> None:
+    """Shows imported before 0021 kept these URLs in source_extras: the upgrade moves them
+    into linked_files (so feeds republish them), and downgrades cleanly."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    config = db.alembic_config(url)
+    command.upgrade(config, "0018")
+    engine = db.make_engine(url)
+    extras = {
+        "transcripts": [
+            {"url": "https://t.example/1.vtt", "type": "text/vtt", "rel": "captions"},
+            {"url": "javascript:alert(1)", "type": "text/html"},
+        ],
+        "chapters": {"url": "https://t.example/1.json", "type": "application/json"},
+        "link": "https://old.example/1",
+    }
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO shows (slug, title, podcast_guid, subtitle, description, author,"
+                " owner_name, owner_email, language, category, subcategory, explicit, show_type,"
+                " copyright, website, funding_url, funding_text, timezone)"
+                " VALUES ('s', 'S', '917393e3-1b1e-5cef-ace4-edaa54e1f810', '', '', '', '', '',"
+                " 'en', '', '', 0, 'episodic', '', '', '', '', 'UTC')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO episodes (show_id, guid, slug, title, summary, notes_md, status,"
+                " episode_type, explicit, source_extras, version)"
+                " VALUES (1, 'g', 'e', 'E', '', '', 'published', 'full', 0, :extras, 1)"
+            ),
+            {"extras": json.dumps(extras)},
+        )
+    command.upgrade(config, "0021")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT kind, url, mime, rel FROM linked_files ORDER BY position")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("transcript", "https://t.example/1.vtt", "text/vtt", "captions"),
+        ("chapters", "https://t.example/1.json", "application/json", ""),
+    ]
+    command.downgrade(config, "0018")
+    with engine.connect() as connection:
+        assert "linked_files" not in inspect(connection).get_table_names()
+    engine.dispose()

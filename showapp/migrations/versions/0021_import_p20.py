@@ -49,6 +49,42 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("guests", schema=None) as batch_op:
         batch_op.add_column(sa.Column("photo_url", sa.String(2048)))
+    _move_source_extras()
+
+
+def _move_source_extras() -> None:
+    """Shows imported before kept their transcripts and chapters URLs in
+    episodes.source_extras; they become linked files, so the feed republishes them."""
+    episodes = sa.table(
+        "episodes", sa.column("id", sa.Integer), sa.column("source_extras", sa.JSON)
+    )
+    linked = sa.table(
+        "linked_files", sa.column("episode_id", sa.Integer), sa.column("kind", sa.String),
+        sa.column("position", sa.Integer), sa.column("url", sa.String),
+        sa.column("mime", sa.String), sa.column("language", sa.String),
+        sa.column("rel", sa.String),
+    )  # fmt: skip
+    connection = op.get_bind()
+    rows: list[dict[str, object]] = []
+    for episode_id, extras in connection.execute(
+        sa.select(episodes.c.id, episodes.c.source_extras)
+    ):
+        if not isinstance(extras, dict):
+            continue
+        found = [("transcript", t) for t in extras.get("transcripts") or [] if isinstance(t, dict)]
+        if isinstance(extras.get("chapters"), dict):
+            found.append(("chapters", extras["chapters"]))
+        for position, (kind, values) in enumerate(found):
+            url = str(values.get("url") or "")
+            if url.startswith(("http://", "https://")) and len(url) <= 2048:
+                rows.append(
+                    {"episode_id": episode_id, "kind": kind, "position": position, "url": url,
+                     "mime": str(values.get("type") or "")[:64],
+                     "language": str(values.get("language") or "")[:16],
+                     "rel": str(values.get("rel") or "")[:32]}
+                )  # fmt: skip
+    if rows:
+        op.bulk_insert(linked, rows)
 
 
 def downgrade() -> None:
