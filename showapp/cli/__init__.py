@@ -215,8 +215,14 @@ def add_episode_command(audio: Path, **options: Any) -> None:
 @click.argument("source")
 @click.option("--show", "show_slug", help="Import into (or as) the show with this slug.")
 @click.option("--download-media", is_flag=True, help="Fetch the audio instead of linking to it.")
+@click.option(
+    "--probe-media", is_flag=True,
+    help="Ask the old host for each linked file's size (fixes lengths, finds dead links).",
+)  # fmt: skip
 @with_appcontext
-def import_command(source: str, show_slug: str | None, download_media: bool) -> None:
+def import_command(
+    source: str, show_slug: str | None, download_media: bool, probe_media: bool
+) -> None:
     """Import a show from a feed URL, a feed file, or an ARCHIVE.zip made by `showapp export`."""
     import tempfile
 
@@ -238,11 +244,30 @@ def import_command(source: str, show_slug: str | None, download_media: bool) -> 
         except ShowappError as error:
             _fail(str(error))
         session.commit()
+        if probe_media and not download_media:
+            from showapp.services.importing import probe
+
+            show = lookups.get_show(session, report.show_slug)
+            assert show is not None
+            probe.probe_linked_audio(session, show, report, ImportLimits())
+            session.commit()
         if download_media:
             show = lookups.get_show(session, report.show_slug)
             assert show is not None
             _download_media(session, importer, show, episodes_dir, report)
+            _download_extras(session, show, episodes_dir, report)
     click.echo(report.summary())
+
+
+def _download_extras(session: Any, show: Any, episodes_dir: Path, report: Any) -> None:
+    """Artwork, transcripts and chapters: checked like uploads; what fails stays linked."""
+    from showapp.services.importing import media_extras
+    from showapp.services.importing.report import ImportLimits
+
+    limits = ImportLimits()
+    for copy in (media_extras.copy_artwork, media_extras.copy_linked_files):
+        report.problems += copy(session, show, episodes_dir, limits)
+        session.commit()
 
 
 def _download_media(
@@ -262,6 +287,9 @@ def _download_media(
                     session, episode_id, episodes_dir=episodes_dir, on_progress=advance
                 )
                 session.commit()
+            except importer.MediaGone as error:
+                session.commit()  # the episode is a draft now, with the reason
+                report.problems.append(f"{label}: {error}")
             except ShowappError as error:
                 session.rollback()
                 report.problems.append(f"{label}: {error}")

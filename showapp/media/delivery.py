@@ -22,6 +22,11 @@ from showapp.services.urls import MEDIA_PREFIX
 
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 SERVED_TYPES = AUDIO_TYPES | IMAGE_TYPES
+# Transcripts and chapters files an import copied (services/importing/media_extras.py), served
+# only from the `linked` folders it writes them to: other text in the media folder stays private.
+TEXT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".json": "application/json",
+              ".txt": "text/plain"}  # fmt: skip
+LINKED_FOLDER = "linked"
 ONE_DAY = 86400
 # Files never change under a URL (a new file gets a new token), so caches may keep them.
 CACHE_CONTROL = f"public, max-age={ONE_DAY}"
@@ -41,14 +46,17 @@ OPEN_RANGE = re.compile(r"bytes=([0-9]+)-")
 def media_file(filename: str) -> Response:
     path = PurePosixPath(filename)
     # Uploads in progress are hidden (.upload-*.part), and only published kinds of file go out.
-    if any(part.startswith(".") for part in path.parts) or path.suffix not in SERVED_TYPES:
+    served = SERVED_TYPES
+    if path.parent.name == LINKED_FOLDER and len(path.parts) == 3:
+        served = TEXT_TYPES
+    if any(part.startswith(".") for part in path.parts) or path.suffix not in served:
         abort(404)
     # Files follow their episode: a draft's audio, a scheduled episode's before its time and
     # any file of an episode in the trash (kept on disk only so that it can be restored).
     if get_visibility(current_app).withheld(filename):
         abort(404, WITHHELD)
     accel = current_app.config["MEDIA_ACCEL"]
-    mimetype = SERVED_TYPES[path.suffix]
+    mimetype = served[path.suffix]
     if not accel and path.suffix in AUDIO_TYPES:
         _cap_player_range(request.environ)
     response = _handed_to_proxy(filename, mimetype, accel) if accel else _sent(filename, mimetype)
