@@ -158,13 +158,13 @@ def test_the_purge_takes_guests_over_30_days_old_and_their_photo_after_the_commi
     ada = _ada(session)
     ada_id = ada.id
     output = runner.invoke(args=["trash", "purge"]).output
-    assert "0 episodes and 0 guests" in output  # still within its 30 days
+    assert "0 episodes, 0 guests and 0 shows" in output  # still within its 30 days
     assert (episodes_dir / PHOTO).exists()
 
     ada.deleted_at = utc_now() - timedelta(days=31)
     session.commit()
     result = runner.invoke(args=["trash", "purge"])
-    assert result.exit_code == 0 and "0 episodes and 1 guests" in result.output
+    assert result.exit_code == 0 and "0 episodes, 1 guests and 0 shows" in result.output
     assert "removed 1 files" in result.output
     assert not (episodes_dir / PHOTO).exists()
     assert _gone(session, ada_id)

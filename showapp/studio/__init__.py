@@ -190,6 +190,7 @@ from showapp.studio import (  # noqa: E402, F401
     health,
     importing,
     reviews,
+    show_trash,
     shows,
     trash,
     users,

@@ -188,6 +188,12 @@ def _restore_rows(
 ) -> ImportReport:
     report = ImportReport()
     _drop_unsafe_urls(manifest, report.problems)
+    # The trash is this install's business: an archive neither trashes nor revives a show.
+    for name in ("deleted_at", "purged_at"):
+        manifest["show"].pop(name, None)
+    slug = manifest["show"].get("slug")
+    if session.scalar(select(Show.id).where(Show.slug == slug, Show.deleted_at.is_not(None))):
+        raise InvalidInput(f"The show '{slug}' is in the trash: restore it first.")
     show = _upsert(session, Show, "slug", manifest["show"])
     session.flush()
     report.show_slug = show.slug

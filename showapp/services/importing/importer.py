@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from showapp.errors import BadAudio, NotFound
+from showapp.errors import BadAudio, InvalidInput, NotFound
 from showapp.models import Episode, Show
 from showapp.services import urls
 from showapp.services.catalog import writes
@@ -127,6 +127,10 @@ def _upsert_show(
 ) -> Show:
     source = feed_url or channel.self_link or None
     show = _find_show(session, channel, source, show_slug)
+    if show is not None and show.deleted_at is not None:
+        raise InvalidInput(
+            f"The show '{show.title}' this feed updates is in the trash: restore it first."
+        )
     fields = _show_fields(channel, base, report.problems)
     if show is None:
         slug = show_slug or _free_show_slug(session, slugify(channel.title) or "imported-show")
