@@ -50,7 +50,7 @@ NAV = [
     NavItem("Import", "studio.import_show"),
     NavItem("Guests", "studio.list_guests", admin=True),
     NavItem("Topics", "studio.list_topics", admin=True),
-    NavItem("Guest trash", "studio.network_trash", admin=True),
+    NavItem("Show & guest trash", "studio.network_trash", admin=True),
 ]
 SHOW_NAV = [
     NavItem("Downloads", "studio.show_downloads"),
