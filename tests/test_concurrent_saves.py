@@ -6,6 +6,7 @@ version first, so the second one waits, then is refused with both versions side 
 from __future__ import annotations
 
 import http.client
+import io
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -301,3 +302,66 @@ def test_a_stale_chapters_page_gets_the_conflict_with_both_versions(
     assert client.post(path, data={**form, "version": fresh.group(1)}).status_code == 303
     session.expire_all()
     assert session.scalars(select(Chapter.title)).all() == ["Ann's intro"]
+
+
+PAYLOAD = '<script>alert("x")</script>'
+
+
+def test_a_bad_version_is_refused_with_a_message_and_changes_nothing(
+    client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    show = make_show(session, slug="leaders", title="Leaders")
+    make_user(session, "ann@example.com", shows=[show])
+    episode = make_episode(session, show, episodes_dir, title="First cut", seconds=30.0)
+    chapters.replace_chapters(session, episode, [ChapterEntry(0.0, "Intro")])
+    session.commit()
+    before = (episode.version, episode.audio_file, sorted(p.name for p in episodes_dir.rglob("*")))
+    login(client, "ann@example.com")
+    base = f"/studio/shows/leaders/episodes/{episode.id}"
+    token = csrf_token(client, f"{base}/chapters")
+    row = {"start": "0", "title": PAYLOAD}
+    posts = [
+        ("chapters", {**row}, None),
+        ("soundbites", {"start": "1", "duration": "15", "title": PAYLOAD}, None),
+        ("audio", {}, {"audio": (io.BytesIO(make_mp3(20.0, seed=9)), "new.mp3")}),
+    ]
+    for version in (PAYLOAD, "1.5"):
+        for page, form, files in posts:
+            data: dict[str, Any] = {"csrf_token": token, "version": version, **form}
+            if files:
+                data |= {name: (io.BytesIO(f.getvalue()), n) for name, (f, n) in files.items()}
+            response = client.post(f"{base}/{page}", data=data)
+            assert response.status_code == 400, (page, version)
+            text = response.get_data(as_text=True)
+            assert "version is not a number" in text, page
+            assert PAYLOAD not in text, page
+    session.expire_all()
+    stored = session.get(Episode, episode.id)
+    assert stored is not None
+    after = (stored.version, stored.audio_file, sorted(p.name for p in episodes_dir.rglob("*")))
+    assert after == before  # no new version, no new file, no .part left behind
+    assert session.scalars(select(Chapter.title)).all() == ["Intro"]
+
+
+def test_the_conflict_page_shows_typed_markup_as_text(
+    client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    show = make_show(session, slug="leaders", title="Leaders")
+    make_user(session, "ann@example.com", shows=[show])
+    episode = make_episode(session, show, episodes_dir, title="First cut", seconds=30.0)
+    session.commit()
+    stale = episode.version
+    chapters.replace_chapters(session, episode, [ChapterEntry(0.0, PAYLOAD)])
+    session.get(Episode, episode.id).title = "Bob's cut"  # type: ignore[union-attr]
+    session.commit()
+    login(client, "ann@example.com")
+    for page, form in (
+        ("chapters", {"start": "0", "title": PAYLOAD + " 2"}),
+        ("soundbites", {"start": "1", "duration": "15", "title": PAYLOAD + " 3"}),
+    ):
+        path = f"/studio/shows/leaders/episodes/{episode.id}/{page}"
+        data = {"csrf_token": csrf_token(client, path), "version": str(stale), **form}
+        response = client.post(path, data=data)
+        assert response.status_code == 409, page
+        text = response.get_data(as_text=True)
+        assert "<script>alert" not in text and "&lt;script&gt;alert" in text, page

@@ -278,7 +278,16 @@ def test_only_admins_may_delete_and_only_with_a_token(
         assert client.post(path, data={"csrf_token": token, "confirm": "1"}).status_code == 403
     assert client.get(paths[0]).status_code == 403
     client.post("/studio/logout", data={"csrf_token": token})
+    make_user(session, "other@example.com", shows=[makers])  # a host of another show
+    session.commit()
+    login(client, "other@example.com")
+    token = csrf_token(client, "/studio/")
+    for path in paths:
+        assert client.post(path, data={"csrf_token": token, "confirm": "1"}).status_code == 403
+    client.post("/studio/logout", data={"csrf_token": token})
     login(client, "admin@example.com")
+    for path in paths[1:]:  # restoring and purging are posts only
+        assert client.get(path).status_code == 405, path
     for path in paths:  # no CSRF token
         assert client.post(path, data={"confirm": "1"}).status_code == 400, path
     assert _show(session, show.id).deleted_at is None
@@ -335,3 +344,14 @@ def test_imports_and_review_links_leave_a_trashed_show_alone(
     show_trash.restore_show(session, _show(session, show.id))
     session.commit()
     assert client.get(f"{path}/audio").status_code == 200
+
+
+def test_the_demo_never_seeds_over_shows_in_the_trash(
+    session: Session, runner: FlaskCliRunner, show: Show
+) -> None:
+    for trashed in session.scalars(select(Show)).all():
+        show_trash.trash_show(session, trashed)
+    session.commit()
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0 and "demo not seeded" in result.output
+    assert session.scalar(select(func.count()).select_from(Show)) == 2

@@ -108,6 +108,11 @@ def trashed_show_files(session: Session) -> frozenset[str]:
     return frozenset(name for show in session.scalars(shows) for name in show_files(session, show))
 
 
+def any_show(session: Session) -> bool:
+    """Any show at all, in the trash or purged included."""
+    return session.scalars(select(Show.id).limit(1)).first() is not None
+
+
 def trash_show(session: Session, show: Show, now: datetime | None = None) -> None:
     show.deleted_at = now or utc_now()
     session.flush()
