@@ -141,6 +141,7 @@ def test_a_deleted_show_leaves_every_public_place_until_restored(
         assert "Pricing secrets" not in text and "Hiring well" not in text, place
         assert "/leaders/" not in text, place
     assert "Making things" in after["guest"] and "Making things" in after["topic"]
+    assert "1 result" in after["search"] and "1 result" not in before["search"]
     for path in ("/leaders/", "/leaders/episodes/pricing-secrets", "/leaders/episodes/nowhere"):
         gone = admin.get(path)
         assert gone.status_code == 410, path
@@ -346,12 +347,17 @@ def test_imports_and_review_links_leave_a_trashed_show_alone(
     assert client.get(f"{path}/audio").status_code == 200
 
 
-def test_the_demo_never_seeds_over_shows_in_the_trash(
-    session: Session, runner: FlaskCliRunner, show: Show
+def test_with_every_show_in_the_trash_nothing_of_them_shows_and_the_demo_stays_out(
+    client: FlaskClient, session: Session, runner: FlaskCliRunner, show: Show
 ) -> None:
     for trashed in session.scalars(select(Show)).all():
         show_trash.trash_show(session, trashed)
     session.commit()
+    for path in ("/feed.xml", "/", "/feeds.opml", "/sitemap.xml", "/topics/pricing"):
+        response = client.get(path)
+        text = response.get_data(as_text=True)
+        assert "Leaders" not in text and "Makers" not in text, path
+        assert "/leaders/" not in text and "/makers/" not in text, path
     result = runner.invoke(args=["demo", "--if-empty"])
     assert result.exit_code == 0 and "demo not seeded" in result.output
     assert session.scalar(select(func.count()).select_from(Show)) == 2
