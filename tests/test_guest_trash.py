@@ -8,14 +8,20 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
+from showapp.media.recorder import get_recorder
 from showapp.models import Appearance, Episode, Guest, Show, UserRole
 from showapp.services.catalog import guest_trash
-from tests.factories import add_guest, make_episode, make_show
+from showapp.services.importing import importer
+from showapp.services.review import links as review_links
+from showapp.services.stats import rollups
+from tests.factories import APPLE, add_guest, make_episode, make_show
+from tests.review_helpers import make_draft
 from tests.studio_helpers import csrf_token, edit_form, login, make_user
 
 PHOTO = "guests/ada.png"
@@ -158,13 +164,13 @@ def test_the_purge_takes_guests_over_30_days_old_and_their_photo_after_the_commi
     ada = _ada(session)
     ada_id = ada.id
     output = runner.invoke(args=["trash", "purge"]).output
-    assert "0 episodes and 0 guests" in output  # still within its 30 days
+    assert "0 episodes, 0 guests and 0 shows" in output  # still within its 30 days
     assert (episodes_dir / PHOTO).exists()
 
     ada.deleted_at = utc_now() - timedelta(days=31)
     session.commit()
     result = runner.invoke(args=["trash", "purge"])
-    assert result.exit_code == 0 and "0 episodes and 1 guest from" in result.output
+    assert result.exit_code == 0 and "0 episodes, 1 guest and 0 shows" in result.output
     assert "removed 1 file." in result.output
     assert not (episodes_dir / PHOTO).exists()
     assert _gone(session, ada_id)
@@ -239,3 +245,93 @@ def test_the_editor_refuses_to_credit_a_guest_in_the_trash(
     assert session.get(Episode, episode.id).title == "Hiring well"  # type: ignore[union-attr]
     response = admin.post(url, data=edit_form(admin, url, title="Renamed", status="published"))
     assert response.status_code == 303
+
+
+_PERSON_FEED = """<?xml version="1.0"?>
+<rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0">
+<channel><title>Leaders</title><link>https://leaders.example/</link>
+<item><title>Pricing secrets</title><guid>{guid}</guid>
+<podcast:person href="https://ada.example/">Ada Lovelace</podcast:person>
+<podcast:person>Grace Hopper</podcast:person></item>
+<item><title>A new talk</title><guid>new-talk</guid>
+<pubDate>Tue, 02 Jan 2024 10:00:00 +0000</pubDate>
+<enclosure url="https://leaders.example/b.mp3" length="100" type="audio/mpeg"/>
+<podcast:person>Ada Lovelace</podcast:person></item>
+</channel></rss>"""
+
+
+def test_a_feed_import_never_credits_a_guest_in_the_trash_and_says_so(
+    admin: FlaskClient, session: Session, show: Show, tmp_path: Path
+) -> None:
+    pricing = session.scalars(select(Episode).where(Episode.title == "Pricing secrets")).one()
+    assert _delete(admin) == 303
+    ada_id = _ada(session).id
+    feed = tmp_path / "feed.xml"
+    feed.write_text(_PERSON_FEED.format(guid=pricing.guid))
+    report = importer.import_feed_file(
+        session, feed, feed_url=None, site_base_url="http://podcast.test", show_slug="leaders"
+    )
+    session.commit()
+    assert report.created == 1
+    skipped = [p for p in report.problems if "in the guest trash; not credited" in p]
+    assert len(skipped) == 2 and all("'Ada Lovelace'" in p for p in skipped), report.problems
+    new_talk = session.scalars(select(Episode).where(Episode.guid == "new-talk")).one()
+    assert _credits_on(session, new_talk.id) == []  # no credit, and no second Ada made
+    assert session.scalar(select(func.count()).where(Guest.name == "Ada Lovelace")) == 1
+    assert _ada(session).deleted_at is not None and _ada(session).links == []
+    # Her earlier credits wait in the trash with her: restored, exactly those come back.
+    assert _credits(session, ada_id) == 2
+    assert _from_trash(admin, ada_id, "restore") == 303
+    assert "Ada Lovelace" in _credits_on(session, pricing.id)
+    assert _credits_on(session, new_talk.id) == []
+
+
+def _credits_on(session: Session, episode_id: int) -> list[str]:
+    query = select(Guest.name).join(Appearance).where(Appearance.episode_id == episode_id)
+    return sorted(session.scalars(query))
+
+
+def test_review_links_of_a_guest_in_the_trash_stop_working_until_restored(
+    app: Flask, client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    draft = make_draft(session, episodes_dir)
+    link = review_links.create_link(session, draft.episode, draft.guest_id, days=7, message="")
+    session.commit()
+    path = f"/review/{review_links.token_for(link, str(app.config['SECRET_KEY']))}"
+    assert client.get(path).status_code == 200
+    grace = session.get(Guest, draft.guest_id)
+    assert grace is not None
+    guest_trash.trash_guest(session, grace)
+    session.commit()
+    for url in (path, f"{path}/audio"):
+        response = client.get(url)
+        assert response.status_code == 410, url
+        assert b"no longer available" in response.data
+    guest_trash.restore_guest(session, grace)
+    session.commit()
+    assert client.get(path).status_code == 200
+    assert client.get(f"{path}/audio").status_code == 200
+
+
+def test_the_downloads_by_guest_table_leaves_out_guests_in_the_trash(
+    app: Flask, admin: FlaskClient, session: Session, show: Show
+) -> None:
+    pricing = session.scalars(select(Episode).where(Episode.title == "Pricing secrets")).one()
+    with app.test_client().get(
+        f"/media/{pricing.audio_file}", headers={"User-Agent": APPLE}
+    ) as response:
+        assert response.status_code == 200
+    recorder = get_recorder(app)
+    assert recorder is not None and recorder.flush() == 1
+    rollups.rollup(session)
+    session.commit()
+    csv_url = "/studio/shows/leaders/downloads/guests.csv?days=30"
+    assert "Ada Lovelace,1" in admin.get(csv_url).get_data(as_text=True)
+    assert _delete(admin) == 303
+    admin.get("/studio/guests")  # shows the flash
+    page = admin.get("/studio/shows/leaders/downloads").get_data(as_text=True)
+    assert "Grace Hopper" in page and "Ada Lovelace" not in page
+    text = admin.get(csv_url).get_data(as_text=True)
+    assert "Grace Hopper,1" in text and "Ada Lovelace" not in text
+    assert _from_trash(admin, _ada(session).id, "restore") == 303
+    assert "Ada Lovelace,1" in admin.get(csv_url).get_data(as_text=True)

@@ -22,7 +22,7 @@ from werkzeug.routing import Rule
 from showapp.models import Episode, UserRole
 from showapp.services import accounts
 from showapp.services.audio import retagging
-from showapp.services.catalog import chapters, guest_trash, trash, writes
+from showapp.services.catalog import chapters, guest_trash, show_trash, trash, writes
 from showapp.services.catalog.chapters import ChapterEntry
 from showapp.services.importing import jobs as import_jobs
 from showapp.services.review import comments as review_comments
@@ -116,6 +116,10 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "studio.delete_guest": lambda ids: {},
     "studio.purge_guest": lambda ids: {},
     "studio.restore_guest": lambda ids: {},
+    # And for shows: "Binned show" waits in the network trash.
+    "studio.delete_show": lambda ids: {},
+    "studio.purge_show": lambda ids: {},
+    "studio.restore_show": lambda ids: {},
     "studio.refresh_downloads": lambda ids: {"days": "7"},
     "studio.save_review_link": lambda ids: {
         "guest_id": ids["guest_id"],
@@ -159,6 +163,8 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     trash.trash_episode(session, binned)
     binned_guest = add_guest(session, binned, "Ada Binned")
     guest_trash.trash_guest(session, binned_guest)
+    binned_show = make_show(session, slug="binned-show", title="Binned show")
+    show_trash.trash_show(session, binned_show)
     make_user(session, "admin@example.com", role=UserRole.ADMIN)
     host = make_user(session, "host@example.com", shows=[other])
     invited, token = accounts.invite_host(session, "invited@example.com", "", [show.id])
@@ -183,6 +189,7 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
         "comment_id": comment.id,
         "trashed_id": binned.id,
         "trashed_guest_id": binned_guest.id,
+        "trashed_show_id": binned_show.id,
     }
 
 

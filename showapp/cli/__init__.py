@@ -109,13 +109,14 @@ def _display_url(url: str) -> str:
 @with_appcontext
 def demo_command(if_empty: bool) -> None:
     """Seed the demo network (idempotent): an interview show with audio, guests and topics."""
-    from showapp.services.catalog import lookups
+    from showapp.services.catalog import show_trash
     from showapp.services.demo import seed as demo_seed
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _require_migrated(app)
     with db.new_session(app) as session:
-        if if_empty and lookups.list_shows(session):
+        # A show in the trash counts: the demo never seeds again over one an admin deleted.
+        if if_empty and show_trash.any_show(session):
             click.echo("Shows exist already; demo not seeded.")
             return
         report = demo_seed.seed_demo(

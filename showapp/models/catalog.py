@@ -102,6 +102,11 @@ class Show(Base):
     require_guest_approval: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # In the trash since then (services/catalog/show_trash.py): public nowhere, restorable by
+    # an admin for 30 days. Purged shows keep it, with purged_at: the row stays as the tombstone
+    # its episodes' tombstones (retired GUIDs, counted downloads) hang on.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
 

@@ -116,7 +116,8 @@ def may_work_on(session: Session, user: User, show: Show) -> bool:
 
 
 def shows_for(session: Session, user: User) -> Sequence[Show]:
-    query = select(Show).order_by(Show.title)
+    """The shows this user works on; a show in the trash is on the admins' Trash page only."""
+    query = select(Show).where(Show.deleted_at.is_(None)).order_by(Show.title)
     if user.role != UserRole.ADMIN:
         query = query.join(show_hosts, show_hosts.c.show_id == Show.id).where(
             show_hosts.c.user_id == user.id

@@ -114,7 +114,10 @@ def page_response(html: str, last_modified: datetime | None = None) -> Response:
 
 
 def show_or_404(slug: str) -> Show:
+    """The public show at this address; 410 for it and its pages while it is in the trash."""
     found = lookups.get_show(get_session(), slug)
+    if found is None and lookups.show_in_trash(get_session(), slug):
+        abort(410, "This show has been taken down, so it is no longer available.")
     if found is None:
         abort(404, "No show has this address.")
     return found

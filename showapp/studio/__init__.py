@@ -50,7 +50,7 @@ NAV = [
     NavItem("Import", "studio.import_show"),
     NavItem("Guests", "studio.list_guests", admin=True),
     NavItem("Topics", "studio.list_topics", admin=True),
-    NavItem("Guest trash", "studio.network_trash", admin=True),
+    NavItem("Show & guest trash", "studio.network_trash", admin=True),
     NavItem("Network", "studio.edit_network", admin=True),
 ]
 SHOW_NAV = [
@@ -193,6 +193,7 @@ from showapp.studio import (  # noqa: E402, F401
     importing,
     network,
     reviews,
+    show_trash,
     shows,
     trash,
     users,

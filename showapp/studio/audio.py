@@ -13,6 +13,7 @@ from showapp.models import Episode
 from showapp.services.audio import files as audio_files
 from showapp.services.audio import retagging
 from showapp.services.audio.files import PartFile
+from showapp.services.catalog import editing
 from showapp.studio import bp, current_episode, current_show, redirect_303, streams_upload
 
 
@@ -42,12 +43,20 @@ def replace_audio(show_slug: str, episode_id: int) -> ResponseReturnValue:
     try:
         part = uploaded_part()
         with (
+            editing.stale_edits(),  # the commit flushes again
             audio_files.staged_part(part, episodes_dir) as staged,
-            retagging.replace_audio(
-                session, episode, staged, episodes_dir, current_app.config["BASE_URL"]
-            ),
         ):
-            session.commit()
+            # Claimed first: a simultaneous replacement waits, then gets the 409.
+            editing.claim_version(session, episode, request.form.get("version"))
+            with retagging.replace_audio(
+                session, episode, staged, episodes_dir, current_app.config["BASE_URL"]
+            ):
+                session.commit()
+    except editing.StaleEdit as error:
+        session.rollback()
+        flash(f"The audio was not replaced: {error} Check the audio below, then upload "
+              "yours again if it should replace it.", "error")  # fmt: skip
+        return _page(current_episode(episode_id), 409)
     except ShowappError as error:
         session.rollback()
         flash(f"The audio was not replaced: {error}", "error")

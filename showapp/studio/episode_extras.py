@@ -6,7 +6,8 @@ the row or line) and a 4xx status, and the transaction is rolled back, so nothin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from showapp.db import get_session
 from showapp.errors import InvalidInput, ShowappError
 from showapp.models import Episode
-from showapp.services.catalog import chapters, soundbites, transcripts
+from showapp.services.catalog import chapters, editing, soundbites, transcripts
 from showapp.services.catalog.text import clock
 from showapp.services.wording import counted
 from showapp.studio import bp, current_episode, current_show, redirect_303, retag
@@ -89,8 +90,14 @@ def _save_chapters(
 ) -> ResponseReturnValue:
     session = get_session()
     try:
-        stored = store()
-        tagged = retag.commit_with_tags(episode)
+        with editing.stale_edits():  # the commit flushes again
+            editing.claim_version(session, episode, request.form.get("version"))
+            stored = store()
+            tagged = retag.commit_with_tags(episode)
+    except editing.StaleEdit as error:
+        session.rollback()
+        return _conflict("studio/chapters.html", episode.id, str(error), CHAPTER_FIELDS,
+                         _stored_chapter_rows, typed)  # fmt: skip
     except ShowappError as error:
         session.rollback()
         return _chapters_refused(episode, str(error), typed)
@@ -129,13 +136,40 @@ def _chapters_page(episode: Episode, rows: list[dict[str, str]], status: int) ->
 
 
 def _rows_page(
-    template: str, episode: Episode, rows: list[dict[str, str]], status: int
+    template: str, episode: Episode, rows: list[dict[str, str]], status: int, **extra: Any
 ) -> tuple[str, int]:
     """A page of editable rows (chapters, soundbites), with the audio's length for reference."""
     duration = clock(episode.duration_seconds or 0, exact=True)
     page = render_template(template, show=current_show(), episode=episode, rows=rows,
-                           duration=duration)  # fmt: skip
+                           duration=duration, **extra)  # fmt: skip
     return page, status
+
+
+def _conflict(
+    template: str,
+    episode_id: int,
+    message: str,
+    fields: Sequence[str],
+    stored_rows: Callable[[Episode], list[dict[str, str]]],
+    typed: list[dict[str, str]] | None,
+) -> tuple[str, int]:
+    """409: the rows saved meanwhile beside the rows this host typed, which stay in the form
+    (with the new version: saving them again replaces the saved ones). After an upload there
+    is nothing typed: the form holds the saved rows."""
+    fresh = current_episode(episode_id)
+    stored = stored_rows(fresh)
+    rows = typed if typed is not None else stored
+    compared = [
+        (_line(saved, fields), None if typed is None else _line(yours, fields))
+        for saved, yours in zip_longest(stored, typed or [])
+    ]
+    return _rows_page(template, fresh, with_blank_rows(rows, fields), 409, conflict=message,
+                      compared=compared, typed=typed is not None)  # fmt: skip
+
+
+def _line(row: dict[str, str] | None, fields: Sequence[str]) -> str:
+    """One row of the conflict table: its filled-in fields, in the form's order."""
+    return " · ".join(row[name] for name in fields if row[name]) if row else ""
 
 
 # Transcripts
@@ -194,10 +228,15 @@ def edit_soundbites(show_slug: str, episode_id: int) -> ResponseReturnValue:
     rows = form_rows(SOUNDBITE_FIELDS)
     session = get_session()
     try:
-        _stored, warnings = soundbites.replace_soundbites(
-            session, episode, [_soundbite_entry(row, line) for line, row in enumerate(rows, 1)]
-        )
-        session.commit()
+        with editing.stale_edits():
+            editing.claim_version(session, episode, request.form.get("version"))
+            entries = [_soundbite_entry(row, line) for line, row in enumerate(rows, 1)]
+            _stored, warnings = soundbites.replace_soundbites(session, episode, entries)
+            session.commit()
+    except editing.StaleEdit as error:
+        session.rollback()
+        return _conflict("studio/soundbites.html", episode_id, str(error), SOUNDBITE_FIELDS,
+                         _stored_soundbite_rows, rows)  # fmt: skip
     except ShowappError as error:
         session.rollback()
         flash(f"Nothing was changed: {error}", "error")

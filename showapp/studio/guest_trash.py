@@ -16,6 +16,7 @@ from showapp.db import get_session
 from showapp.models import Guest
 from showapp.services.catalog import guest_trash, guests_topics, trash
 from showapp.studio import admin_only, bp, redirect_303
+from showapp.studio.show_trash import trash_entries as show_entries
 from showapp.studio.trash import TrashEntry, finish_purge
 
 
@@ -59,7 +60,12 @@ def network_trash() -> ResponseReturnValue:
         )  # fmt: skip
         for guest in guests
     ]
-    return render_template("studio/network_trash.html", entries=entries, days=trash.TRASH_DAYS)
+    return render_template(
+        "studio/network_trash.html",
+        entries=entries,
+        show_entries=show_entries(),
+        days=trash.TRASH_DAYS,
+    )
 
 
 @bp.post("/trash/guests/<int:trashed_guest_id>/purge")

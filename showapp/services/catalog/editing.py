@@ -171,6 +171,25 @@ def save_episode(session: Session, show: Show, episode: Episode, changes: Episod
         session.flush()
 
 
+def claim_version(session: Session, episode: Episode, version: str | None) -> None:
+    """Begin a save of something of the episode's own (chapters, soundbites, its audio) made
+    from a page opened at `version`: refuse it if the episode changed since, then take the
+    next version before writing anything else. The UPDATE locks the episode's row, so a
+    simultaneous save of the same episode waits for this one, then matches no row (StaleEdit,
+    a 409) instead of mixing its rows with ours or failing on them with a 500. A post without
+    a version (a script) is still ordered after any other save, and the last one wins."""
+    if version:
+        try:
+            opened_at = int(version)
+        except ValueError as error:
+            raise InvalidInput("The form's version is not a number; reload the page.") from error
+        if opened_at != episode.version:
+            raise StaleEdit("Someone else changed this episode after you opened this page.")
+    with stale_edits():
+        episode.updated_at = utc_now()
+        session.flush()
+
+
 @contextmanager
 def stale_edits() -> Iterator[None]:
     """Turn the version column's StaleDataError into StaleEdit, wherever the flush happens

@@ -18,13 +18,25 @@ PAGE_SIZE = 20
 
 def is_live(now: datetime) -> ColumnElement[bool]:
     """Published, or scheduled with its time come: scheduling needs no background worker.
-    An episode in the trash is never live, whatever its status."""
+    An episode in the trash, or of a show in the trash, is never live, whatever its status."""
     return and_(
         Episode.status.in_([EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED]),
         Episode.published_at.is_not(None),
         Episode.published_at <= now,
         Episode.deleted_at.is_(None),
+        in_live_show(),
     )
+
+
+def in_live_show() -> ColumnElement[bool]:
+    """For an Episode: its show is not in the trash (services/catalog/show_trash.py). A NOT IN
+    over the few trashed shows (indexed), so listings keep their own plans."""
+    return Episode.show_id.not_in(select(Show.id).where(Show.deleted_at.is_not(None)))
+
+
+def show_is_live() -> ColumnElement[bool]:
+    """For a Show: not in the trash, nor purged."""
+    return Show.deleted_at.is_(None)
 
 
 def live_credit() -> ColumnElement[bool]:
@@ -48,11 +60,20 @@ def listing_options() -> list[ExecutableOption]:
 
 
 def list_shows(session: Session) -> Sequence[Show]:
-    return session.scalars(select(Show).order_by(Show.title)).all()
+    """Shows not in the trash, for the site and the studio alike."""
+    return session.scalars(select(Show).where(show_is_live()).order_by(Show.title)).all()
 
 
 def get_show(session: Session, slug: str) -> Show | None:
-    return session.scalars(select(Show).where(Show.slug == slug)).one_or_none()
+    """The show at this address, unless it is in the trash (see show_in_trash)."""
+    query = select(Show).where(Show.slug == slug, show_is_live())
+    return session.scalars(query).one_or_none()
+
+
+def show_in_trash(session: Session, slug: str) -> bool:
+    """A show at this address is in the trash: its pages answer 410, its slug is not free."""
+    query = select(Show.id).where(Show.slug == slug, Show.deleted_at.is_not(None))
+    return session.scalars(query).first() is not None
 
 
 def get_show_by_id(session: Session, show_id: int) -> Show | None:
@@ -96,6 +117,7 @@ def get_public_episode(
         Episode.status == EpisodeStatus.UNLISTED,
         Episode.audio_file.is_not(None),
         Episode.deleted_at.is_(None),
+        in_live_show(),
     )
     query = (
         select(Episode)
@@ -129,8 +151,9 @@ def withheld_audio(session: Session, now: datetime | None = None) -> dict[str, f
 
     The exact complement of get_public_episode for audio: live and unlisted episodes are
     heard; a trashed episode's audio and artwork are withheld whatever its status, and so is
-    the photo of a guest in the trash."""
+    the photo of a guest in the trash, and every file of a show in the trash."""
     from showapp.services.catalog.guest_trash import trashed_photos
+    from showapp.services.catalog.show_trash import trashed_show_files
     from showapp.services.catalog.trash import trashed_files
 
     now = now or utc_now()
@@ -145,6 +168,7 @@ def withheld_audio(session: Session, now: datetime | None = None) -> dict[str, f
         for audio_file, status, published_at in session.execute(query)
     }
     withheld |= dict.fromkeys(trashed_files(session), math.inf)
+    withheld |= dict.fromkeys(trashed_show_files(session), math.inf)
     return withheld | dict.fromkeys(trashed_photos(session), math.inf)
 
 

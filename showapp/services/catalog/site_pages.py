@@ -263,7 +263,9 @@ def sitemap_entries(session: Session) -> list[SitemapEntry]:
     """Every public page's address parts: ("show", slug), ("episode", show, slug), ..."""
     entries = [
         SitemapEntry(("show", slug), updated)
-        for slug, updated in session.execute(select(Show.slug, Show.updated_at))
+        for slug, updated in session.execute(
+            select(Show.slug, Show.updated_at).where(Show.deleted_at.is_(None))
+        )
     ]
     now = utc_now()
     episodes = select(Show.slug, Episode.slug, Episode.updated_at).join(Show).where(is_live(now))

@@ -69,6 +69,11 @@ def create_show(session: Session, *, slug: str, title: str, feed_url: str, **fie
     slug = _valid_slug(slug or slugify(title))
     if slug in urls.RESERVED_SLUGS:
         raise InvalidInput(f"'{slug}' is reserved for the site's own pages; choose another.")
+    if session.scalar(select(exists().where(Show.slug == slug, Show.deleted_at.is_not(None)))):
+        raise SlugTaken(
+            f"The show at '{slug}' is in the trash: its address is free only once it is deleted "
+            "for good (Trash page), or restore it."
+        )
     if session.scalar(select(exists().where(Show.slug == slug))):
         raise SlugTaken(f"A show with the address '{slug}' already exists.")
     show = Show(slug=slug, title=title, podcast_guid=podcast_guid_for(feed_url), **fields)

@@ -23,7 +23,9 @@ from showapp.services.feeds.rss import FeedParts
 def list_feeds(session: Session, now: datetime) -> list[tuple[FeedRef, str]]:
     """Every feed with its title, for /feeds.opml: network, shows, their topics, guests."""
     feeds: list[tuple[FeedRef, str]] = [(FeedRef("network"), "Every show")]
-    shows = session.scalars(select(Show).order_by(Show.title)).all()
+    shows = session.scalars(
+        select(Show).where(Show.deleted_at.is_(None)).order_by(Show.title)
+    ).all()
     topics = _live_pairs(
         session, now, Topic, episode_topics.c.topic_id, episode_topics.c.episode_id
     )

@@ -81,8 +81,9 @@ class ShowRow(NamedTuple):
     updated_at: datetime
 
 
+# A show in the trash has no feeds (404) until restored.
 SHOW_BY_SLUG = select(*[getattr(Show, name) for name in ShowRow._fields]).where(
-    Show.slug == bindparam("slug")
+    Show.slug == bindparam("slug"), Show.deleted_at.is_(None)
 )
 
 
@@ -103,11 +104,13 @@ _OF_GUEST = Episode.id.in_(
 )
 _LISTED = Episode.id.in_(bindparam("listed", expanding=True))
 _BY_ID = Episode.id.in_(bindparam("ids", expanding=True))
-# Published, or scheduled, and not in the trash: is_live() without its instant, which rows
-# are compared with.
-_SCHEDULED_OR_PUBLISHED = Episode.status.in_(
-    [EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED]
-) & Episode.deleted_at.is_(None)
+# Published, or scheduled, and not in the trash (nor of a show in the trash): is_live()
+# without its instant, which rows are compared with.
+_SCHEDULED_OR_PUBLISHED = (
+    Episode.status.in_([EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED])
+    & Episode.deleted_at.is_(None)
+    & Episode.show_id.not_in(select(Show.id).where(Show.deleted_at.is_not(None)))
+)
 
 EVERY_EPISODE = Scope(true(), {})
 

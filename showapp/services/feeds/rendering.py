@@ -274,8 +274,10 @@ def _cross_show_channel(
     latest = select(Episode.show_id).where(scope.where).order_by(Episode.published_at.desc())
     lead_id = session.scalar(latest.limit(1), scope.params)
     lead = session.get(Show, lead_id) if lead_id is not None else None
-    if lead is None:
-        lead = session.scalars(select(Show).order_by(Show.id).limit(1)).first()
+    if lead is None:  # no live episode: the first show not in the trash stands in
+        lead = session.scalars(
+            select(Show).where(Show.deleted_at.is_(None)).order_by(Show.id).limit(1)
+        ).first()
     self_url = ref.url(site.base_url)
     if lead is None:
         return Channel(
@@ -288,7 +290,10 @@ def _cross_show_channel(
             **fields,
         )
     artwork = lead.artwork or session.scalar(
-        select(Show.artwork).where(Show.artwork.is_not(None)).order_by(Show.id).limit(1)
+        select(Show.artwork)
+        .where(Show.artwork.is_not(None), Show.deleted_at.is_(None))
+        .order_by(Show.id)
+        .limit(1)
     )
     fields["image"] = fields["image"] or (
         urls.media_url(site.base_url, artwork) if artwork else None

@@ -190,6 +190,15 @@ def _restore_rows(
 ) -> ImportReport:
     report = ImportReport()
     _drop_unsafe_urls(manifest, report.problems)
+    # The trash is this install's business: an archive neither trashes nor revives a show or
+    # a guest.
+    for name in ("deleted_at", "purged_at"):
+        manifest["show"].pop(name, None)
+    for guest in manifest["guests"]:
+        guest.pop("deleted_at", None)
+    slug = manifest["show"].get("slug")
+    if session.scalar(select(Show.id).where(Show.slug == slug, Show.deleted_at.is_not(None))):
+        raise InvalidInput(f"The show '{slug}' is in the trash: restore it first.")
     show = _upsert(session, Show, "slug", manifest["show"])
     session.flush()
     report.show_slug = show.slug
@@ -391,10 +400,14 @@ def _restore_episode(
                 insert(episode_topics).values(episode_id=episode.id, topic_id=topics[slug].id)
             )
         for credit in record["appearances"]:
+            guest = guests[credit["guest"]]
+            if guest.deleted_at is not None:
+                report.problems.append(
+                    f"{guest.name!r} is in the guest trash; not credited on {episode.title!r}"
+                )
+                continue
             values = _values(Appearance, credit)
-            session.add(
-                Appearance(episode_id=episode.id, guest_id=guests[credit["guest"]].id, **values)
-            )
+            session.add(Appearance(episode_id=episode.id, guest_id=guest.id, **values))
     else:
         report.unchanged += 1
 

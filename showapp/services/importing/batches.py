@@ -55,6 +55,7 @@ class EpisodeBatchImporter(ItemReader):
         )
         self.topic_ids: dict[str, int] = {}
         self.guest_ids: dict[str, int] = {}
+        self.trashed_guests: set[str] = set()
 
     def finish(self) -> None:
         if self.zoneless_dates:
@@ -154,6 +155,8 @@ class EpisodeBatchImporter(ItemReader):
         seen: set[tuple[int, str]] = set()
         for person in item.persons:
             guest_id = self._guest_id(person, item)
+            if guest_id is None:
+                continue
             role = person.role.lower()[:64]
             if (guest_id, role) in seen:
                 continue
@@ -201,10 +204,18 @@ class EpisodeBatchImporter(ItemReader):
             self.topic_ids[slug] = writes.find_or_create_topic(self.session, name).id
         return self.topic_ids[slug]
 
-    def _guest_id(self, person: feed_parse.Person, item: FeedItem) -> int:
+    def _guest_id(self, person: feed_parse.Person, item: FeedItem) -> int | None:
+        """The guest to credit, made if new; None (and a problem in the report) for a guest in
+        the trash: an admin deleted them, and a feed does not bring their credits back."""
         slug = slugify(person.name)
+        if slug in self.trashed_guests:
+            self._problem(item, f"{person.name[:60]!r} is in the guest trash; not credited")
+            return None
         if slug not in self.guest_ids:
             guest = writes.find_or_create_guest(self.session, person.name[:128])
+            if guest.deleted_at is not None:
+                self.trashed_guests.add(slug)
+                return self._guest_id(person, item)
             self.guest_ids[slug] = guest.id
             href = self._url(item, person.href, f"podcast:person href of {person.name[:60]!r}")
             if href and href not in guest.links:

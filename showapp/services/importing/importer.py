@@ -168,6 +168,10 @@ def _upsert_show(
 ) -> Show:
     source = feed_url or channel.self_link or None
     show = _find_show(session, channel, source, show_slug) or known
+    if show is not None and show.deleted_at is not None:
+        raise InvalidInput(
+            f"The show '{show.title}' this feed updates is in the trash: restore it first."
+        )
     fields = _show_fields(channel, base, report.problems)
     _note_lock(channel, fields, report)
     if show is None:

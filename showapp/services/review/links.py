@@ -68,8 +68,11 @@ def link_for_token(session: Session, token: str, secret: str) -> ReviewLink:
         raise NotFound("This review link is no longer valid: the host has made a newer one.")
     if link.revoked_at is not None:
         raise LinkUnusable("The host has withdrawn this review link.")
-    if link.episode.deleted_at is not None:
+    if link.episode.deleted_at is not None or link.episode.show.deleted_at is not None:
         raise LinkUnusable("The host has deleted this episode, so there is nothing to review.")
+    if link.guest.deleted_at is not None:
+        # Restoring the guest brings the link back, as it was.
+        raise LinkUnusable("This review link is no longer available.")
     if link.expires_at <= utc_now():
         raise LinkUnusable(
             f"This review link expired on {link.expires_at:%d %B %Y}. Ask the host for a new one."

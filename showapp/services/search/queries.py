@@ -104,9 +104,11 @@ def _sql(statement: str) -> Any:
 
 
 def _live_filter_sql() -> str:
+    # catalog.is_live(): neither the episode nor its show in the trash, so counts match.
     return (
         "e.status IN ('published', 'scheduled') AND e.published_at IS NOT NULL "
-        "AND e.published_at <= :now"
+        "AND e.published_at <= :now AND e.deleted_at IS NULL "
+        "AND e.show_id NOT IN (SELECT id FROM shows WHERE deleted_at IS NOT NULL)"
     )
 
 

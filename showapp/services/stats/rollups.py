@@ -163,8 +163,15 @@ def by_topic(session: Session, show_id: int, first: date, last: date) -> list[tu
 
 
 def by_guest(session: Session, show_id: int, first: date, last: date) -> list[tuple[str, int]]:
-    """Downloads of the episodes each guest appeared on."""
-    appeared = select(Appearance.guest_id, Appearance.episode_id).distinct().subquery("appeared")
+    """Downloads of the episodes each guest appeared on; a guest in the trash is listed nowhere
+    (restored, they are back with every figure)."""
+    appeared = (
+        select(Appearance.guest_id, Appearance.episode_id)
+        .distinct()
+        .join(Guest, Guest.id == Appearance.guest_id)
+        .where(Guest.deleted_at.is_(None))
+        .subquery("appeared")
+    )
     links = appeared.c
     return _by_episode_owner(session, Guest, links.guest_id, links.episode_id, show_id, first, last)
 
