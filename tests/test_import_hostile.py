@@ -242,7 +242,7 @@ def test_reimport_without_guid_or_self_link_updates_the_same_show(
     second.write_bytes(_feed(items + _item("g3")))
     _import(runner, first)
     output = _import(runner, second)
-    assert "Show 'hostile': 1 episodes added" in output
+    assert "Show 'hostile': 1 episode added" in output
     assert "belongs to another show" not in output
     assert session.scalar(select(func.count(Show.id))) == 1
 
@@ -393,8 +393,8 @@ def test_encodings_huge_fields_and_missing_guids_import_cleanly(
             rss_attributes='xmlns:x="urn:x"',
         )
     )  # fmt: skip
-    assert "1 episodes added" in _import(runner, latin)
-    assert "1 episodes added" in _import(runner, utf16)
+    assert "1 episode added" in _import(runner, latin)
+    assert "1 episode added" in _import(runner, utf16)
     output = _import(runner, huge)
     assert "GUID longer than 255 characters; skipped" in output
     assert "'No guid': empty <guid>; identified by 'https://cdn.example.com/5.mp3'" in output

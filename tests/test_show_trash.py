@@ -222,7 +222,7 @@ def test_the_purge_keeps_tombstones_guids_and_counted_downloads(
 
     result = runner.invoke(args=["trash", "purge"])
     assert result.exit_code == 0, result.output
-    assert "0 episodes, 0 guests and 1 shows" in result.output
+    assert "0 episodes, 0 guests and 1 show from" in result.output
     assert "removed 4 files" in result.output
     assert not any(name.startswith("leaders/") for name in _files(episodes_dir))
     assert any(name.startswith("makers/") for name in _files(episodes_dir))
