@@ -1,0 +1,308 @@
+"""Restore a show from an export archive: match by slug and GUID, write every row, move the
+media in. The archive is checked whole first (archive_checks.py)."""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from showapp.errors import InvalidInput, ShowappError
+from showapp.models import (
+    Appearance,
+    Episode,
+    Guest,
+    ReviewComment,
+    ReviewLink,
+    Show,
+    SlugRedirect,
+    Topic,
+    User,
+    episode_topics,
+    show_hosts,
+)
+from showapp.services.importing.archive_checks import (
+    check_references,
+    check_sizes,
+    clean_link_list,
+    clean_links,
+    guest_photos,
+    read_manifest,
+    safe_extras,
+    safe_media_path,
+    show_slug,
+    unpacked,
+)
+from showapp.services.importing.archive_format import (
+    DEFAULT_LIMITS,
+    ArchiveLimits,
+    column_values,
+    episode_column,
+    episode_part_tables,
+    slug_reference,
+)
+from showapp.services.importing.report import (
+    ImportProgress,
+    ImportReport,
+    ProgressCallback,
+    ignore_progress,
+)
+
+
+def import_archive(
+    session: Session,
+    path: Path,
+    episodes_dir: Path,
+    progress: ProgressCallback = ignore_progress,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
+) -> ImportReport:
+    """Recreate (or update) the show in an export archive, matched by slug and GUID.
+
+    Every check runs, and every media file is unpacked beside its place, before the first row
+    is written: a refused archive leaves no file and (once the caller rolls back) no row.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            check_sizes(archive, limits)
+            manifest = read_manifest(archive, limits)
+            slug = show_slug(manifest)
+            check_references(manifest, slug)
+            photos = guest_photos(manifest)
+            media = [safe_media_path(archive, n, slug, photos) for n in manifest["media"]]
+            with unpacked(archive, media, episodes_dir, limits) as place:
+                report = _restore_rows(session, manifest, progress)
+                session.flush()
+                place()
+    except ShowappError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise InvalidInput(f"The archive is damaged: {error}") from error
+    except SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        raise InvalidInput(f"The archive's rows do not fit this install: {reason}") from error
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InvalidInput(f"The archive's manifest is malformed: {error!r}") from error
+    return report
+
+
+def _restore_rows(
+    session: Session, manifest: dict[str, Any], progress: ProgressCallback
+) -> ImportReport:
+    report = ImportReport()
+    _clean_links(manifest, report.problems)
+    show = _upsert(session, Show, "slug", manifest["show"])
+    session.flush()
+    report.show_slug = show.slug
+    users = _restore_hosts(session, show, manifest["hosts"])
+    guests = {g["slug"]: _upsert(session, Guest, "slug", g) for g in manifest["guests"]}
+    topics = {t["slug"]: _upsert(session, Topic, "slug", t) for t in manifest["topics"]}
+    session.flush()
+    _restore_redirects(session, manifest["redirects"], guests, topics, report.problems)
+    total = len(manifest["episodes"])
+    for done, record in enumerate(manifest["episodes"], 1):
+        episode = _restore_episode(session, show, record, guests, topics, report)
+        if episode is not None:
+            _restore_parts(session, episode, record["parts"], guests, topics, report.problems)
+            if manifest.get("with_review"):
+                _restore_review(session, episode, record["review"], guests, users, report)
+        progress(ImportProgress("episodes", done, total))
+    return report
+
+
+def _clean_links(manifest: dict[str, Any], problems: list[str]) -> None:
+    clean_links(Show.__table__, manifest["show"], "show", problems)
+    for guest in manifest["guests"]:
+        where = f"guest {guest.get('slug')!r}"
+        clean_links(Guest.__table__, guest, where, problems)
+        guest["links"] = clean_link_list(guest.get("links") or [], f"{where} link", problems)
+    for episode in manifest["episodes"]:
+        where = f"episode {episode.get('guid')!r}"
+        clean_links(Episode.__table__, episode, where, problems)
+        if isinstance(episode.get("source_extras"), dict):
+            episode["source_extras"] = safe_extras(episode["source_extras"], where, problems)
+        for credit in episode.get("appearances", []):
+            clean_links(Appearance.__table__, credit, f"{where} credit", problems)
+
+
+def _upsert(session: Session, model: Any, key: str, record: dict[str, Any]) -> Any:
+    values = column_values(model.__table__, record)
+    values.pop("version", None)
+    row = session.scalars(select(model).where(getattr(model, key) == values[key])).one_or_none()
+    if row is None:
+        row = model(**values)
+        session.add(row)
+    else:
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+    return row
+
+
+def _restore_hosts(session: Session, show: Show, hosts: list[dict[str, Any]]) -> dict[str, User]:
+    users = {}
+    for record in hosts:
+        user = _upsert(session, User, "email", record)
+        session.flush()
+        users[user.email] = user
+        linked = select(show_hosts).where(
+            show_hosts.c.show_id == show.id, show_hosts.c.user_id == user.id
+        )
+        if session.execute(linked).first() is None:
+            session.execute(insert(show_hosts).values(show_id=show.id, user_id=user.id))
+    return users
+
+
+def _restore_redirects(
+    session: Session,
+    redirects: list[dict[str, Any]],
+    guests: dict[str, Guest],
+    topics: dict[str, Topic],
+    problems: list[str],
+) -> None:
+    """Old slugs keep answering with a redirect; one already taken here is left alone."""
+    for record in redirects:
+        values = column_values(SlugRedirect.__table__, record)
+        guest = guests.get(record["guest"]) if record.get("guest") else None
+        topic = topics.get(record["topic"]) if record.get("topic") else None
+        if guest is None and topic is None:
+            problems.append(f"redirect {values.get('old_slug')!r} points at nothing; skipped")
+            continue
+        taken = select(SlugRedirect.id).where(
+            SlugRedirect.kind == values["kind"], SlugRedirect.old_slug == values["old_slug"]
+        )
+        if session.scalar(taken) is None:
+            session.add(
+                SlugRedirect(
+                    **values,
+                    guest_id=guest.id if guest else None,
+                    topic_id=topic.id if topic else None,
+                )
+            )
+
+
+def _restore_episode(
+    session: Session,
+    show: Show,
+    record: dict[str, Any],
+    guests: dict[str, Guest],
+    topics: dict[str, Topic],
+    report: ImportReport,
+) -> Episode | None:
+    """The episode, when this restore created it; None when it was there already (its parts
+    are left as they are) or belongs elsewhere."""
+    existing = session.scalars(select(Episode).where(Episode.guid == record["guid"])).first()
+    if existing is not None and existing.show_id != show.id:
+        report.problems.append(f"GUID '{record['guid']}' belongs to another show; skipped")
+        return None
+    if existing is not None and existing.deleted_at is not None:
+        report.problems.append(f"GUID '{record['guid']}' is a deleted episode's; skipped")
+        return None
+    episode: Episode = _upsert(session, Episode, "guid", record)
+    episode.show_id = show.id
+    session.flush()
+    if existing is not None:
+        report.unchanged += 1
+        return None
+    report.created += 1
+    for slug in record["topics"]:
+        session.execute(
+            insert(episode_topics).values(episode_id=episode.id, topic_id=topics[slug].id)
+        )
+    for credit in record["appearances"]:
+        values = column_values(Appearance.__table__, credit)
+        session.add(
+            Appearance(episode_id=episode.id, guest_id=guests[credit["guest"]].id, **values)
+        )
+    return episode
+
+
+def _restore_parts(
+    session: Session,
+    episode: Episode,
+    parts: dict[str, Any],
+    guests: dict[str, Guest],
+    topics: dict[str, Topic],
+    problems: list[str],
+) -> None:
+    """Chapters, transcripts, soundbites, daily downloads, and any part table added later."""
+    tables = {table.name: table for table in episode_part_tables()}
+    where = f"episode {episode.guid!r}"
+    for name, rows in parts.items():
+        table = tables.get(name)
+        if table is None or not isinstance(rows, list):
+            problems.append(f"{where}: this install keeps no {name!r}; skipped")
+            continue
+        for row in rows:
+            if not isinstance(row, dict):
+                raise InvalidInput(f"The archive's {where} has a {name} row that is no object.")
+            clean_links(table, row, f"{where} {name}", problems)
+            values = column_values(table, row)
+            values[episode_column(table).key] = episode.id
+            for column in table.columns:
+                key = slug_reference(column)
+                if key is not None and row.get(key) is not None:
+                    known = guests if key == "guest" else topics
+                    values[column.key] = _slug_id(session, table, column, row[key], known)
+            if not _present(session, table, values):
+                session.execute(insert(table).values(**values))
+
+
+def _slug_id(session: Session, table: Table, column: Any, slug: str, known: dict[str, Any]) -> Any:
+    if slug in known:
+        return known[slug].id
+    model = Guest if next(iter(column.foreign_keys)).column.table.name == "guests" else Topic
+    found = session.scalar(select(model.id).where(model.slug == slug))
+    if found is None:
+        raise InvalidInput(f"The archive's {table.name} row names '{slug}', which it lacks.")
+    return found
+
+
+def _present(session: Session, table: Table, values: dict[str, Any]) -> bool:
+    """A row keyed by its content (an old audio name) that this install has already."""
+    keys = list(table.primary_key.columns)
+    if not all(column.key in values for column in keys):
+        return False
+    query = select(*keys).where(*(column == values[column.key] for column in keys))
+    return session.execute(query).first() is not None
+
+
+def _restore_review(
+    session: Session,
+    episode: Episode,
+    links: list[Any],
+    guests: dict[str, Guest],
+    users: dict[str, User],
+    report: ImportReport,
+) -> None:
+    """Review links with their comments and decisions; a reply names its comment by place."""
+    for record in links:
+        guest = guests.get(record.get("guest"))
+        if guest is None:
+            report.problems.append(f"a review of episode {episode.guid!r} has no guest; skipped")
+            continue
+        link = ReviewLink(
+            **column_values(ReviewLink.__table__, record), episode_id=episode.id, guest_id=guest.id
+        )
+        session.add(link)
+        session.flush()
+        made: list[ReviewComment] = []
+        for comment in record.get("comments") or []:
+            values = column_values(ReviewComment.__table__, comment)
+            values.pop("author_id", None)
+            place = comment.get("reply_to")
+            parent = made[place] if isinstance(place, int) and 0 <= place < len(made) else None
+            author = users.get(comment["author"]) if comment.get("author") else None
+            row = ReviewComment(
+                **values,
+                link_id=link.id,
+                reply_to_id=parent.id if parent else None,
+                author_id=author.id if author else None,
+            )
+            session.add(row)
+            session.flush()
+            made.append(row)
