@@ -25,8 +25,9 @@ MANIFEST = "manifest.json"
 
 # Never exported: database ids are remapped on import (rows refer to each other by slug or
 # GUID instead); password hashes stay on the old install; a comment's one-time form key only
-# guards against a double submit on the install that took it.
-SKIPPED = {"id", "show_id", "episode_id", "password_hash", "idempotency_key"}
+# guards against a double submit on the install that took it; an episode's edit counter
+# (optimistic locking between two hosts' saves) starts afresh with the row.
+SKIPPED = {"id", "show_id", "episode_id", "password_hash", "idempotency_key", "version"}
 
 # Tables that refer to an episode but are not part of what a host made. Everything else that
 # refers to an episode is carried (a table added later included).

@@ -131,7 +131,6 @@ def _clean_links(manifest: dict[str, Any], problems: list[str]) -> None:
 
 def _upsert(session: Session, model: Any, key: str, record: dict[str, Any]) -> Any:
     values = column_values(model.__table__, record)
-    values.pop("version", None)
     row = session.scalars(select(model).where(getattr(model, key) == values[key])).one_or_none()
     if row is None:
         row = model(**values)
