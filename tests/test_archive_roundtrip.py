@@ -22,8 +22,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from PIL import Image
-from sqlalchemy import insert
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, select
 
 from showapp import create_app, db
 from showapp.models import (
@@ -32,11 +31,19 @@ from showapp.models import (
     EpisodeAudioName,
     ReviewComment,
     ReviewDecision,
+    ReviewLink,
     SlugRedirect,
     show_hosts,
 )
 from showapp.services import accounts
-from showapp.services.catalog import artwork, chapters, soundbites, transcripts, writes
+from showapp.services.catalog import (
+    artwork,
+    chapters,
+    lookups,
+    soundbites,
+    transcripts,
+    writes,
+)
 from showapp.services.review import links
 from tests.conftest import POSTGRES_URL, _test_config, _truncate_all
 from tests.factories import make_episode, make_show
@@ -63,9 +70,11 @@ Zoë Guest: Danke.
 
 @pytest.fixture(scope="module")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated SQLite file to copy: the session's template, or one of our own when the
-    session's database is PostgreSQL."""
-    path = tmp_path_factory.mktemp("roundtrip") / "template.sqlite3"
+    return migrate_sqlite(tmp_path_factory.mktemp("roundtrip") / "template.sqlite3")
+
+
+def migrate_sqlite(path: Path) -> str:
+    """A migrated SQLite file to copy, whichever database the session runs on."""
     app = create_app(
         _test_config("sqlite:///" + str(path), path.parent / "media"), check_migrations=False
     )
@@ -74,7 +83,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
-def _install(tmp_path: Path, name: str, template: str, url: str | None = None) -> Flask:
+def install(tmp_path: Path, name: str, template: str, url: str | None = None) -> Flask:
     folder = tmp_path / name
     folder.mkdir()
     if not url:
@@ -87,11 +96,11 @@ def _install(tmp_path: Path, name: str, template: str, url: str | None = None) -
 def installs(
     tmp_path: Path, sqlite_template: str, migrated_database: str
 ) -> Iterator[tuple[Flask, Flask, Flask]]:
-    source = _install(tmp_path, "source", sqlite_template)
-    middle = _install(tmp_path, "middle", sqlite_template, POSTGRES_URL)
+    source = install(tmp_path, "source", sqlite_template)
+    middle = install(tmp_path, "middle", sqlite_template, POSTGRES_URL)
     if POSTGRES_URL:
         _truncate_all(middle)
-    target = _install(tmp_path, "target", sqlite_template)
+    target = install(tmp_path, "target", sqlite_template)
     yield source, middle, target
     if POSTGRES_URL:
         _truncate_all(middle)
@@ -106,7 +115,7 @@ def _png(size: int = 1400, colour: tuple[int, int, int] = (20, 90, 160)) -> io.B
     return stream
 
 
-def _build_show(app: Flask) -> None:
+def build_show(app: Flask) -> None:
     """One show using every feature a host has: artwork in every size, feed settings,
     directory links, published, bonus, draft and scheduled episodes, chapters, transcripts
     in two languages, a soundbite, guests with a photo and as-of-interview credits, topics,
@@ -196,13 +205,13 @@ def _build_show(app: Flask) -> None:
         session.commit()
 
 
-def _run(app: Flask, *args: str) -> str:
+def run(app: Flask, *args: str) -> str:
     result = app.test_cli_runner().invoke(args=list(args))
     assert result.exit_code == 0, result.output
     return result.output
 
 
-def _manifest(archive: Path) -> dict[str, Any]:
+def read_manifest(archive: Path) -> dict[str, Any]:
     with zipfile.ZipFile(archive) as opened:
         manifest: dict[str, Any] = json.loads(opened.read("manifest.json"))
     return manifest
@@ -260,7 +269,7 @@ def test_a_show_with_every_feature_survives_export_and_restore_twice(
     installs: tuple[Flask, Flask, Flask], tmp_path: Path
 ) -> None:
     source, middle, target = installs
-    _build_show(source)
+    build_show(source)
     before = _served(source)
     assert all(status == 200 for status, _, _ in (before[p] for p in PAGES + FEEDS)), before
     assert [before[p][:2] for p in REDIRECTS] == [
@@ -274,16 +283,16 @@ def test_a_show_with_every_feature_survives_export_and_restore_twice(
         assert re.search(tag, feed), tag
 
     first, second, third = (tmp_path / f"{n}.zip" for n in ("first", "second", "third"))
-    _run(source, "export", SLUG, str(first), "--with-review")
-    _run(middle, "import", str(first))
-    _run(middle, "export", SLUG, str(second), "--with-review")
-    _run(target, "import", str(second))
-    _run(target, "export", SLUG, str(third), "--with-review")
+    run(source, "export", SLUG, str(first), "--with-review")
+    run(middle, "import", str(first))
+    run(middle, "export", SLUG, str(second), "--with-review")
+    run(target, "import", str(second))
+    run(target, "export", SLUG, str(third), "--with-review")
 
     # Every column of every carried row, review state and download figures included.
-    manifest = _manifest(first)
-    assert _differences(_manifest(second), manifest) == []
-    assert _differences(_manifest(third), manifest) == []
+    manifest = read_manifest(first)
+    assert _differences(read_manifest(second), manifest) == []
+    assert _differences(read_manifest(third), manifest) == []
     episodes = {e["slug"]: e for e in manifest["episodes"]}
     assert set(episodes["all-of-it"]["parts"]) == {
         "chapters", "transcripts", "soundbites", "daily_downloads", "episode_audio_names"
@@ -306,18 +315,14 @@ def test_without_with_review_the_review_state_stays_behind(
     installs: tuple[Flask, Flask, Flask], tmp_path: Path
 ) -> None:
     source, middle, _ = installs
-    _build_show(source)
+    build_show(source)
     archive = tmp_path / "plain.zip"
-    _run(source, "export", SLUG, str(archive))
-    manifest = _manifest(archive)
+    run(source, "export", SLUG, str(archive))
+    manifest = read_manifest(archive)
     assert manifest["with_review"] is False
     assert all("review" not in episode for episode in manifest["episodes"])
-    _run(middle, "import", str(archive))
+    run(middle, "import", str(archive))
     with db.new_session(middle) as session:
-        from sqlalchemy import func, select
-
-        from showapp.models import ReviewLink
-
         assert session.scalar(select(func.count(ReviewLink.id))) == 0
 
 
@@ -325,24 +330,19 @@ def test_a_moved_feed_stays_moved_and_a_second_restore_updates_the_show(
     installs: tuple[Flask, Flask, Flask], tmp_path: Path
 ) -> None:
     source, middle, _ = installs
-    _build_show(source)
+    build_show(source)
     archive = tmp_path / "show.zip"
-    _run(source, "export", SLUG, str(archive))
-    _run(middle, "import", str(archive))
+    run(source, "export", SLUG, str(archive))
+    run(middle, "import", str(archive))
     with db.new_session(source) as session:
-        show = writes_show(session)
+        show = lookups.get_show(session, SLUG)
+        assert show is not None
         show.new_feed_url = "https://new.example.com/feed.xml"
         session.commit()
-    _run(source, "export", SLUG, str(archive))
-    assert "0 episodes added" in _run(middle, "import", str(archive))
+    run(source, "export", SLUG, str(archive))
+    assert "0 episodes added" in run(middle, "import", str(archive))
     for app in (source, middle):
         response = app.test_client().get(f"/{SLUG}/feed.xml")
         assert (response.status_code, response.headers["Location"]) == (
             301, "https://new.example.com/feed.xml"
         )  # fmt: skip
-
-
-def writes_show(session: Session) -> Any:
-    from showapp.services.catalog import lookups
-
-    return lookups.get_show(session, SLUG)
