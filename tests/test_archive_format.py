@@ -103,8 +103,8 @@ def test_every_column_of_every_carried_table_is_in_the_manifest(
 
 @pytest.fixture
 def later_table(pair: tuple[Flask, Flask]) -> Iterator[Table]:
-    """A table of episode parts as a later migration might add it, with a guest reference and
-    link columns, in both installs' databases."""
+    """A table of episode parts as a later migration might add it, with a guest reference,
+    link columns and a file, in both installs' databases."""
     table = Table(
         "test_later_parts", Base.metadata,
         Column("id", Integer, primary_key=True),
@@ -113,6 +113,7 @@ def later_table(pair: tuple[Flask, Flask]) -> Iterator[Table]:
         Column("label", String(64)),
         Column("href", String(255), nullable=True),
         Column("image_url", String(255), default="", nullable=False),
+        Column("file", String(255), nullable=True),
     )  # fmt: skip
     try:
         for app in pair:
@@ -129,19 +130,23 @@ def test_a_table_added_later_comes_along_and_its_links_are_screened(
     with db.new_session(source) as session:
         episode_id = session.scalar(select(Episode.id).where(Episode.slug == "all-of-it"))
         guest_id = session.scalar(select(Guest.id).where(Guest.slug == "zoe-guest"))
+        kept_file = Path(source.config["EPISODES_DIR"]) / SLUG / "later.json"
+        kept_file.write_text('{"a later": "file"}')
         session.execute(insert(later_table), [
             {"episode_id": episode_id, "person_id": guest_id, "label": "kept",
-             "href": "https://example.com/p", "image_url": "https://example.com/p.png"},
+             "href": "https://example.com/p", "image_url": "https://example.com/p.png",
+             "file": f"{SLUG}/later.json"},
             {"episode_id": episode_id, "person_id": None, "label": "hostile",
-             "href": "javascript:alert(1)", "image_url": "data:text/html,x"},
+             "href": "javascript:alert(1)", "image_url": "data:text/html,x", "file": None},
         ])  # fmt: skip
         session.commit()
     manifest = _export(source, tmp_path / "a.zip")
     episode = next(e for e in manifest["episodes"] if e["slug"] == "all-of-it")
     assert episode["parts"]["test_later_parts"][0] == {
-        "label": "kept", "href": "https://example.com/p",
+        "label": "kept", "href": "https://example.com/p", "file": f"{SLUG}/later.json",
         "image_url": "https://example.com/p.png", "person": "zoe-guest",
     }  # fmt: skip
+    assert f"media/{SLUG}/later.json" in manifest["media"]
     code, output = _import(target, tmp_path / "a.zip")
     assert code == 0, output
     assert "href 'javascript:alert(1)' is not an http(s) URL; not stored" in output
@@ -155,6 +160,8 @@ def test_a_table_added_later_comes_along_and_its_links_are_screened(
         ("hostile", None, "", None),
         ("kept", "https://example.com/p", "https://example.com/p.png", "zoe-guest"),
     ]
+    restored = Path(target.config["EPISODES_DIR"]) / SLUG / "later.json"
+    assert restored.read_text() == '{"a later": "file"}'
 
 
 def test_a_version_1_archive_still_restores(pair: tuple[Flask, Flask], tmp_path: Path) -> None:
@@ -197,6 +204,8 @@ def _nothing_written(target: Flask) -> None:
     [
         (lambda m: m["guests"][0].update(photo="other-show/zoe.png"),
          "guest photo other-show/zoe.png is outside the folders"),
+        (lambda m: m["episodes"][0]["parts"]["chapters"][0].update(file="other-show/x.mp3"),
+         "refers to the file other-show/x.mp3, outside its own folder"),
         (lambda m: m["episodes"][0]["parts"].update(chapters="lots"),
          "this install keeps no 'chapters'"),
         (lambda m: m["episodes"][0]["parts"]["chapters"].append(["not", "a", "row"]),

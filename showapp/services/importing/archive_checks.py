@@ -22,6 +22,7 @@ from showapp.services.importing.archive_format import (
     READABLE_VERSIONS,
     ArchiveLimits,
     is_link_column,
+    show_files,
 )
 from showapp.services.importing.fetch import CHUNK_BYTES
 
@@ -98,11 +99,8 @@ def show_slug(manifest: dict[str, Any]) -> str:
 def check_references(manifest: dict[str, Any], slug: str) -> None:
     """The rows may only point at files in their own show's folder; guest photos, shared by
     every show, may also live in the guests' folder."""
-    names = [manifest["show"].get("artwork")]
-    for record in manifest["episodes"]:
-        names += [record.get("audio_file"), record.get("artwork")]
-    for name in names:
-        if name and not in_folder(PurePosixPath(str(name)), slug):
+    for name in show_files(manifest):
+        if not in_folder(PurePosixPath(name), slug):
             raise InvalidInput(
                 f"The archive's show '{slug}' refers to the file {name}, outside its own folder."
             )

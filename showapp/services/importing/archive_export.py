@@ -35,6 +35,7 @@ from showapp.services.importing.archive_format import (
     episode_column,
     episode_part_tables,
     model_values,
+    show_files,
     slug_reference,
     table_values,
 )
@@ -66,7 +67,7 @@ def export_show(
         )
     ).all()
     manifest = _manifest(session, show, episodes, with_review)
-    media = _media_names(show, episodes, manifest["guests"], episodes_dir)
+    media = _media_names(manifest, episodes_dir)
     manifest["media"] = [f"media/{name}" for name in media]
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         with archive.open(MANIFEST, "w") as raw:
@@ -197,16 +198,13 @@ def _redirects(
     return records
 
 
-def _media_names(
-    show: Show, episodes: Sequence[Episode], guests: list[dict[str, Any]], episodes_dir: Path
-) -> list[str]:
-    """Every file the show uses that exists: audio, artwork with its smaller copies, and
-    the photos of its guests."""
-    artwork = [show.artwork] + [episode.artwork for episode in episodes]
-    names = [name for name in artwork if name]
-    names += [copy_name(name, size) for name in names for size in COPY_SIZES]
-    names += [episode.audio_file for episode in episodes if episode.audio_file]
-    names += [guest["photo"] for guest in guests if guest.get("photo")]
+def _media_names(manifest: dict[str, Any], episodes_dir: Path) -> list[str]:
+    """Every file the show uses that exists: audio, artwork with its smaller copies, any file
+    an episode part names, and the photos of its guests."""
+    names = show_files(manifest)
+    artwork = [manifest["show"].get("artwork")] + [e.get("artwork") for e in manifest["episodes"]]
+    names += [copy_name(name, size) for name in artwork if name for size in COPY_SIZES]
+    names += [guest["photo"] for guest in manifest["guests"] if guest.get("photo")]
     return sorted({name for name in names if (episodes_dir / name).is_file()})
 
 

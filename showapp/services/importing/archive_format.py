@@ -41,8 +41,6 @@ LEFT_OUT = {
     "review_links": "carried only when asked for (`--with-review`)",
 }
 
-# Columns naming a file under SHOWAPP_EPISODES_DIR, per table: these files go into the archive.
-FILE_COLUMNS = {"shows": ("artwork",), "episodes": ("audio_file", "artwork"), "guests": ("photo",)}
 # Guest photos are shared by every show, so they live in this folder rather than a show's.
 GUEST_FOLDER = "guests"
 
@@ -143,6 +141,28 @@ def from_json(column: Any, value: Any) -> Any:
     if isinstance(kind, Date):
         return date.fromisoformat(value)
     return value
+
+
+def is_file_column(name: str) -> bool:
+    """Columns naming a file under SHOWAPP_EPISODES_DIR, by their name (`artwork`, `photo`,
+    `audio_file`, and any `file` or `*_file` a later table has): these files are archived."""
+    return name in {"artwork", "photo", "file"} or name.endswith("_file")
+
+
+def show_files(manifest: dict[str, Any]) -> list[str]:
+    """The files the show's and its episodes' rows name (episode parts included): all of them
+    live in the show's folder."""
+    rows = [manifest["show"]]
+    for episode in manifest["episodes"]:
+        rows.append(episode)
+        for part_rows in episode.get("parts", {}).values():
+            rows += [row for row in part_rows if isinstance(row, dict)]
+    return [
+        str(value)
+        for row in rows
+        for key, value in row.items()
+        if is_file_column(key) and value and isinstance(value, str)
+    ]
 
 
 def is_link_column(name: str) -> bool:
