@@ -74,6 +74,8 @@ def read_manifest(archive: zipfile.ZipFile, limits: ArchiveLimits) -> dict[str, 
             f"versions {', '.join(map(str, sorted(READABLE_VERSIONS)))}. Update showapp first."
         )
     manifest.setdefault("redirects", [])
+    if not isinstance(manifest.setdefault("show_parts", {}), dict):
+        raise InvalidInput("Not a showapp export archive (the show's parts are no object).")
     for key in ("hosts", "guests", "topics", "redirects", "episodes", "media"):
         if not isinstance(manifest.get(key), list):
             raise InvalidInput(f"Not a showapp export archive ('{key}' is not a list).")

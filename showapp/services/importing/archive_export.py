@@ -9,7 +9,7 @@ import json
 import shutil
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,24 +21,23 @@ from showapp.models import (
     Appearance,
     Episode,
     Guest,
-    ReviewLink,
     Show,
     SlugRedirect,
     Topic,
-    User,
 )
 from showapp.services.catalog.artwork import COPY_SIZES, copy_name
 from showapp.services.importing.archive_format import (
     FORMAT,
     MANIFEST,
     VERSION,
-    episode_column,
-    episode_part_tables,
     model_values,
+    owner_column,
+    part_tables,
     show_files,
     slug_reference,
     table_values,
 )
+from showapp.services.importing.archive_review import review_links, review_record
 from showapp.services.importing.fetch import CHUNK_BYTES
 
 
@@ -82,8 +81,8 @@ def _manifest(
 ) -> dict[str, Any]:
     guests: dict[int, Guest] = {}
     topics: dict[int, Topic] = {}
-    parts = _episode_parts(session, show)
-    reviews = _reviews(session, show) if with_review else {}
+    parts = _parts(session, show, "episodes")
+    reviews = review_links(session, show) if with_review else {}
     records = []
     for episode in episodes:
         record = model_values(episode)
@@ -99,13 +98,14 @@ def _manifest(
         if with_review:
             links = reviews.get(episode.id, [])
             guests.update({link.guest.id: link.guest for link in links})
-            record["review"] = [_review_link(link, show.hosts) for link in links]
+            record["review"] = [review_record(link, show.hosts) for link in links]
         records.append(record)
     return {
         "format": FORMAT,
         "version": VERSION,
         "with_review": with_review,
         "show": model_values(show),
+        "show_parts": _parts(session, show, "shows").get(show.id, {}),
         "hosts": [model_values(user) for user in show.hosts],
         "guests": [model_values(guest) for guest in guests.values()],
         "topics": [model_values(topic) for topic in topics.values()],
@@ -114,26 +114,25 @@ def _manifest(
     }
 
 
-def _episode_parts(session: Session, show: Show) -> dict[int, dict[str, list[Any]]]:
-    """{episode id: {table name: [row, ...]}} for every table of episode parts."""
+def _parts(session: Session, show: Show, owner: str) -> dict[int, dict[str, list[Any]]]:
+    """{episode or show id: {table name: [row, ...]}} for every table of its parts."""
     found: dict[int, dict[str, list[Any]]] = defaultdict(dict)
-    for table in episode_part_tables():
-        owner = episode_column(table)
-        query = (
-            select(table)
-            .join(Episode, owner == Episode.id)
-            .where(Episode.show_id == show.id)
-            .order_by(*table.primary_key.columns)
-        )
+    for table in part_tables(owner):
+        column = owner_column(table, owner)
+        query = select(table).order_by(*table.primary_key.columns)
+        if owner == "episodes":
+            query = query.join(Episode, column == Episode.id).where(Episode.show_id == show.id)
+        else:
+            query = query.where(column == show.id)
         rows = session.execute(query).all()
         slugs = _referenced_slugs(session, table, rows)
         for row in rows:
             values = table_values(table, row._mapping)
-            for column in table.columns:
-                key = slug_reference(column)
-                if key is not None and row._mapping[column.key] is not None:
-                    values[key] = slugs[row._mapping[column.key]]
-            found[row._mapping[owner.key]].setdefault(table.name, []).append(values)
+            for other in table.columns:
+                key = slug_reference(other)
+                if key is not None and row._mapping[other.key] is not None:
+                    values[key] = slugs[row._mapping[other.key]]
+            found[row._mapping[column.key]].setdefault(table.name, []).append(values)
     return found
 
 
@@ -149,35 +148,6 @@ def _referenced_slugs(session: Session, table: Table, rows: Sequence[Any]) -> di
             query = select(model.id, model.slug).where(model.id.in_(ids))
             slugs.update({row.id: row.slug for row in session.execute(query)})
     return slugs
-
-
-def _reviews(session: Session, show: Show) -> dict[int, list[ReviewLink]]:
-    query = (
-        select(ReviewLink)
-        .join(Episode, ReviewLink.episode_id == Episode.id)
-        .where(Episode.show_id == show.id)
-        .order_by(ReviewLink.id)
-        .options(selectinload(ReviewLink.guest), selectinload(ReviewLink.comments))
-    )
-    found: dict[int, list[ReviewLink]] = defaultdict(list)
-    for link in session.scalars(query):
-        found[link.episode_id].append(link)
-    return found
-
-
-def _review_link(link: ReviewLink, hosts: Iterable[User]) -> dict[str, Any]:
-    """A link with its comments in order; a reply names its comment by place in that list,
-    and the host who wrote one by email (ids mean nothing on another install)."""
-    emails = {user.id: user.email for user in hosts}
-    places = {comment.id: place for place, comment in enumerate(link.comments)}
-    comments = []
-    for comment in link.comments:
-        values = model_values(comment)
-        values.pop("author_id", None)
-        values["author"] = emails.get(comment.author_id) if comment.author_id else None
-        values["reply_to"] = places.get(comment.reply_to_id) if comment.reply_to_id else None
-        comments.append(values)
-    return {**model_values(link), "guest": link.guest.slug, "comments": comments}
 
 
 def _redirects(

@@ -29,9 +29,13 @@ MANIFEST = "manifest.json"
 # (optimistic locking between two hosts' saves) starts afresh with the row.
 SKIPPED = {"id", "show_id", "episode_id", "password_hash", "idempotency_key", "version"}
 
-# Tables that refer to an episode but are not part of what a host made. Everything else that
-# refers to an episode is carried (a table added later included).
+# Tables that refer to a show or an episode but are not part of what a host made, or are
+# written another way. Everything else that refers to one is carried with it (a table added
+# later included).
 LEFT_OUT = {
+    "episodes": "written one by one, with their parts",
+    "show_hosts": "written as the show's hosts, by email",
+    "import_jobs": "the log of imports run on the old install",
     "appearances": "written with the episode, the guest named by slug",
     "episode_topics": "written with the episode, topics named by slug",
     "media_requests": "the raw request log, with listener keys: stays on the old install",
@@ -60,21 +64,28 @@ class ArchiveLimits:
 DEFAULT_LIMITS = ArchiveLimits()
 
 
-def episode_part_tables() -> list[Table]:
-    """Every table of rows that belong to one episode and go with it, in schema order."""
+def part_tables(owner: str) -> list[Table]:
+    """Every table of rows that belong to one row of `owner` ("episodes" or "shows") and go
+    with it, in schema order. A table that refers to an episode belongs to the episode."""
     return [
         table
         for table in Base.metadata.sorted_tables
-        if table.name not in LEFT_OUT and _refers_to(table, "episodes")
+        if table.name not in LEFT_OUT
+        and _refers_to(table, owner)
+        and (owner == "episodes" or not _refers_to(table, "episodes"))
     ]
 
 
-def episode_column(table: Table) -> Column[Any]:
-    """The column of a part table that names its episode."""
+def episode_part_tables() -> list[Table]:
+    return part_tables("episodes")
+
+
+def owner_column(table: Table, owner: str) -> Column[Any]:
+    """The column of a part table that names its episode or show."""
     return next(
         column
         for column in table.columns
-        if any(fk.column.table.name == "episodes" for fk in column.foreign_keys)
+        if any(fk.column.table.name == owner for fk in column.foreign_keys)
     )
 
 
@@ -88,11 +99,6 @@ def slug_reference(column: Column[Any]) -> str | None:
         if fk.column.table.name in {"guests", "topics"}:
             return column.key.removesuffix("_id")
     return None
-
-
-def other_reference(column: Column[Any]) -> bool:
-    """A column pointing at any other row: its id means nothing on another install."""
-    return bool(column.foreign_keys) and slug_reference(column) is None
 
 
 def model_values(row: Any) -> dict[str, Any]:
@@ -153,6 +159,8 @@ def show_files(manifest: dict[str, Any]) -> list[str]:
     """The files the show's and its episodes' rows name (episode parts included): all of them
     live in the show's folder."""
     rows = [manifest["show"]]
+    for part_rows in manifest.get("show_parts", {}).values():
+        rows += [row for row in part_rows if isinstance(row, dict)]
     for episode in manifest["episodes"]:
         rows.append(episode)
         for part_rows in episode.get("parts", {}).values():

@@ -17,8 +17,6 @@ from showapp.models import (
     Appearance,
     Episode,
     Guest,
-    ReviewComment,
-    ReviewLink,
     Show,
     SlugRedirect,
     Topic,
@@ -42,10 +40,11 @@ from showapp.services.importing.archive_format import (
     DEFAULT_LIMITS,
     ArchiveLimits,
     column_values,
-    episode_column,
-    episode_part_tables,
+    owner_column,
+    part_tables,
     slug_reference,
 )
+from showapp.services.importing.archive_review import restore_review
 from showapp.services.importing.report import (
     ImportProgress,
     ImportReport,
@@ -95,6 +94,7 @@ def _restore_rows(
 ) -> ImportReport:
     report = ImportReport()
     _clean_links(manifest, report.problems)
+    new_show = session.scalar(select(Show.id).where(Show.slug == manifest["show"]["slug"])) is None
     show = _upsert(session, Show, "slug", manifest["show"])
     session.flush()
     report.show_slug = show.slug
@@ -103,13 +103,19 @@ def _restore_rows(
     topics = {t["slug"]: _upsert(session, Topic, "slug", t) for t in manifest["topics"]}
     session.flush()
     _restore_redirects(session, manifest["redirects"], guests, topics, report.problems)
+    if new_show:
+        where = f"show {show.slug!r}"
+        parts = manifest["show_parts"]
+        _restore_parts(session, "shows", show.id, where, parts, guests, topics, report)
     total = len(manifest["episodes"])
     for done, record in enumerate(manifest["episodes"], 1):
         episode = _restore_episode(session, show, record, guests, topics, report)
         if episode is not None:
-            _restore_parts(session, episode, record["parts"], guests, topics, report.problems)
+            where = f"episode {episode.guid!r}"
+            parts = record["parts"]
+            _restore_parts(session, "episodes", episode.id, where, parts, guests, topics, report)
             if manifest.get("with_review"):
-                _restore_review(session, episode, record["review"], guests, users, report)
+                restore_review(session, episode, record["review"], guests, users, report)
         progress(ImportProgress("episodes", done, total))
     return report
 
@@ -222,26 +228,28 @@ def _restore_episode(
 
 def _restore_parts(
     session: Session,
-    episode: Episode,
+    owner: str,
+    owner_id: int,
+    where: str,
     parts: dict[str, Any],
     guests: dict[str, Guest],
     topics: dict[str, Topic],
-    problems: list[str],
+    report: ImportReport,
 ) -> None:
-    """Chapters, transcripts, soundbites, daily downloads, and any part table added later."""
-    tables = {table.name: table for table in episode_part_tables()}
-    where = f"episode {episode.guid!r}"
+    """The rows of a new episode's (or show's) part tables: chapters, transcripts, soundbites,
+    daily downloads, and any part table added later."""
+    tables = {table.name: table for table in part_tables(owner)}
     for name, rows in parts.items():
         table = tables.get(name)
         if table is None or not isinstance(rows, list):
-            problems.append(f"{where}: this install keeps no {name!r}; skipped")
+            report.problems.append(f"{where}: this install keeps no {name!r}; skipped")
             continue
         for row in rows:
             if not isinstance(row, dict):
                 raise InvalidInput(f"The archive's {where} has a {name} row that is no object.")
-            clean_links(table, row, f"{where} {name}", problems)
+            clean_links(table, row, f"{where} {name}", report.problems)
             values = column_values(table, row)
-            values[episode_column(table).key] = episode.id
+            values[owner_column(table, owner).key] = owner_id
             for column in table.columns:
                 key = slug_reference(column)
                 if key is not None and row.get(key) is not None:
@@ -268,40 +276,3 @@ def _present(session: Session, table: Table, values: dict[str, Any]) -> bool:
         return False
     query = select(*keys).where(*(column == values[column.key] for column in keys))
     return session.execute(query).first() is not None
-
-
-def _restore_review(
-    session: Session,
-    episode: Episode,
-    links: list[Any],
-    guests: dict[str, Guest],
-    users: dict[str, User],
-    report: ImportReport,
-) -> None:
-    """Review links with their comments and decisions; a reply names its comment by place."""
-    for record in links:
-        guest = guests.get(record.get("guest"))
-        if guest is None:
-            report.problems.append(f"a review of episode {episode.guid!r} has no guest; skipped")
-            continue
-        link = ReviewLink(
-            **column_values(ReviewLink.__table__, record), episode_id=episode.id, guest_id=guest.id
-        )
-        session.add(link)
-        session.flush()
-        made: list[ReviewComment] = []
-        for comment in record.get("comments") or []:
-            values = column_values(ReviewComment.__table__, comment)
-            values.pop("author_id", None)
-            place = comment.get("reply_to")
-            parent = made[place] if isinstance(place, int) and 0 <= place < len(made) else None
-            author = users.get(comment["author"]) if comment.get("author") else None
-            row = ReviewComment(
-                **values,
-                link_id=link.id,
-                reply_to_id=parent.id if parent else None,
-                author_id=author.id if author else None,
-            )
-            session.add(row)
-            session.flush()
-            made.append(row)
