@@ -279,3 +279,20 @@ def test_a_show_table_added_later_comes_along(pair: tuple[Flask, Flask], tmp_pat
             assert session.scalar(select(func.count()).select_from(table)) == 2
     finally:
         Base.metadata.remove(table)
+
+
+def test_where_an_imported_show_came_from_is_kept_even_when_it_is_a_file(
+    pair: tuple[Flask, Flask], tmp_path: Path
+) -> None:
+    """source_feed_url is the key a re-import finds its show by, never a link on a page."""
+    source, target = pair
+    with db.new_session(source) as session:
+        show = session.scalars(select(Show).where(Show.slug == SLUG)).one()
+        show.source_feed_url = "saved-feed.xml"
+        session.commit()
+    _export(source, tmp_path / "a.zip")
+    code, output = _import(target, tmp_path / "a.zip")
+    assert code == 0 and "not an http(s) URL" not in output, output
+    with db.new_session(target) as session:
+        kept = session.scalar(select(Show.source_feed_url).where(Show.slug == SLUG))
+    assert kept == "saved-feed.xml"

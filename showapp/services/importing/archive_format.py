@@ -173,6 +173,13 @@ def show_files(manifest: dict[str, Any]) -> list[str]:
     ]
 
 
+# Named like links but never shown as one: where an imported feed came from, the key a
+# re-import finds its show by (it may be a file's name).
+NOT_LINKS = {"source_feed_url"}
+
+
 def is_link_column(name: str) -> bool:
     """Columns whose value becomes a link on pages and in feeds, by their name."""
+    if name in NOT_LINKS:
+        return False
     return name in {"url", "href", "img", "image", "website"} or name.endswith(("_url", "_href"))
