@@ -179,7 +179,9 @@ def _media_names(manifest: dict[str, Any], episodes_dir: Path) -> list[str]:
 
 
 def _write_json(raw: IO[bytes], manifest: dict[str, Any]) -> None:
-    raw.write(json.dumps(manifest, ensure_ascii=False, indent=1).encode())
+    # Compact: the daily download figures of a long-running show are most of the manifest,
+    # which may be at most ArchiveLimits.max_manifest_bytes (about 550,000 such rows).
+    raw.write(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def _add_media(archive: zipfile.ZipFile, episodes_dir: Path, name: str) -> None:
