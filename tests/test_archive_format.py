@@ -29,7 +29,7 @@ from showapp.models import (
     User,
 )
 from showapp.services.importing import archive
-from showapp.services.importing.archive_format import SKIPPED
+from showapp.services.importing.archive_format import skipped
 from tests.test_archive_roundtrip import SLUG, build_show, install, migrate_sqlite, read_manifest
 
 
@@ -70,7 +70,7 @@ def _rewrite(source: Path, target: Path, manifest: dict[str, Any]) -> Path:
 
 
 def _own_columns(table: Any) -> set[str]:
-    return {c.key for c in table.columns if c.key not in SKIPPED and not c.foreign_keys}
+    return {column.key for column in table.columns if not skipped(column)}
 
 
 def test_every_column_of_every_carried_table_is_in_the_manifest(

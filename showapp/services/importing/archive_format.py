@@ -23,11 +23,12 @@ VERSION = 2
 READABLE_VERSIONS = frozenset({1, 2})
 MANIFEST = "manifest.json"
 
-# Never exported: database ids are remapped on import (rows refer to each other by slug or
-# GUID instead); password hashes stay on the old install; a comment's one-time form key only
-# guards against a double submit on the install that took it; an episode's edit counter
-# (optimistic locking between two hosts' saves) starts afresh with the row.
-SKIPPED = {"id", "show_id", "episode_id", "password_hash", "idempotency_key", "version"}
+# Never exported, besides every `id` and every column referring to another row by id (rows
+# refer to each other by slug or GUID instead; ids are assigned afresh on import): password
+# hashes stay on the old install; a comment's one-time form key only guards against a double
+# submit on the install that took it; an episode's edit counter (optimistic locking between
+# two hosts' saves) starts afresh with the row.
+SKIPPED = {"users.password_hash", "review_comments.idempotency_key", "episodes.version"}
 
 # Tables that refer to a show or an episode but are not part of what a host made, or are
 # written another way. Everything else that refers to one is carried with it (a table added
@@ -101,6 +102,12 @@ def slug_reference(column: Column[Any]) -> str | None:
     return None
 
 
+def skipped(column: Any) -> bool:
+    """Whether a column stays out of the archive (see SKIPPED)."""
+    qualified = f"{column.table.name}.{column.key}"
+    return column.key == "id" or bool(column.foreign_keys) or qualified in SKIPPED
+
+
 def model_values(row: Any) -> dict[str, Any]:
     """One model instance as JSON values."""
     table = row.__table__
@@ -112,7 +119,7 @@ def table_values(table: Table, mapping: Any) -> dict[str, Any]:
     topics become their slugs (the caller adds them), other ids are left out."""
     values: dict[str, Any] = {}
     for column in table.columns:
-        if column.key in SKIPPED or column.foreign_keys:
+        if skipped(column):
             continue
         values[column.key] = to_json(mapping[column.key])
     return values
@@ -131,7 +138,7 @@ def column_values(table: FromClause, record: dict[str, Any]) -> dict[str, Any]:
     (an archive from a newer install) are ignored; missing ones take the column's default."""
     values = {}
     for column in table.columns:
-        if column.key in SKIPPED or column.foreign_keys or column.key not in record:
+        if skipped(column) or column.key not in record:
             continue
         values[column.key] = from_json(column, record[column.key])
     return values
