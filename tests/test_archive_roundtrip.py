@@ -358,10 +358,10 @@ def test_a_moved_feed_stays_moved_and_a_second_restore_updates_the_show(
         )  # fmt: skip
 
 
-FEEDS = Path("/work/shared/feeds")
+SHARED_FEEDS = Path("/work/shared/feeds")
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in FEEDS.glob("*.xml")))
+@pytest.mark.parametrize("name", sorted(p.name for p in SHARED_FEEDS.glob("*.xml")))
 def test_an_imported_show_survives_export_and_restore(
     name: str, installs: tuple[Flask, Flask, Flask], tmp_path: Path
 ) -> None:
@@ -369,7 +369,7 @@ def test_an_imported_show_survives_export_and_restore(
     carried column by column: the restored feed is the imported one, byte for byte."""
     source, middle, _ = installs
     slug = "imported"
-    run(source, "import", str(FEEDS / name), "--show", slug)
+    run(source, "import", str(SHARED_FEEDS / name), "--show", slug)
     archive = tmp_path / "imported.zip"
     run(source, "export", slug, str(archive))
     run(middle, "import", str(archive))
