@@ -19,6 +19,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.installed
 
+# Unless SHOWAPP_BASE_URL is set, the demo's links and feeds use the address it runs on.
+run: export SHOWAPP_BASE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed
 	$(BIN)/showapp init
 	$(BIN)/showapp demo --if-empty

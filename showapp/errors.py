@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -57,6 +58,8 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
     if code == 413:
         limit_mb = (request.max_content_length or 0) / (1024 * 1024)
         message = f"The upload is larger than this server accepts ({limit_mb:.0f} MB)."
+    if code == 429:
+        message = _too_many_message(error)
     if wants_json():
         response = json_error(code, message)
     else:
@@ -67,6 +70,31 @@ def _http_error(error: HTTPException) -> Response | HTTPException:
         if name not in ("Content-Type", "Content-Length"):
             response.headers[name] = value
     return response
+
+
+def _too_many_message(error: HTTPException) -> str:
+    """What a person who hit a rate limit reads: what they did too often and how long to wait,
+    not the limiter's own "5 per 1 minute". Limits name the action with error_message."""
+    from flask_limiter.errors import RateLimitExceeded
+
+    from showapp.security.sessions import limiter
+
+    named = isinstance(error, RateLimitExceeded) and error.limit.error_message
+    what = error.description if named else "Too many requests from your address"
+    current = limiter.current_limit
+    wait = current.reset_at - time.time() if current is not None else 60
+    return f"{what}. Try again in {about(wait)}."
+
+
+def about(seconds: float) -> str:
+    """A wait in words a person reads at a glance: 'about a minute', 'about 5 minutes'."""
+    minutes = round(seconds / 60)
+    if minutes <= 1:
+        return "about a minute"
+    if minutes < 55:
+        return f"about {minutes} minutes"
+    hours = round(minutes / 60)
+    return "about an hour" if hours <= 1 else f"about {hours} hours"
 
 
 def json_error(code: int, message: str) -> Response:

@@ -1,19 +1,26 @@
-"""Template filters: formatting only, no decisions and no queries."""
+"""Template filters and globals: formatting only, no decisions; the one query is the
+network's settings, read once per request for every page's header and title."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, g, url_for
 from markupsafe import Markup
 
+from showapp.db import get_session
 from showapp.models import Episode
-from showapp.services import urls
+from showapp.services import images, network, urls
+from showapp.services.catalog.artwork import copy_name
 from showapp.services.catalog.text import clock, render_episode_notes, render_notes
+from showapp.services.network import Network
 
 
 def init_app(app: Flask) -> None:
     from showapp.site.helpers import feed_url, media_url
+    from showapp.site.theme import theme_url
 
     app.add_template_filter(clock, "clock")
     app.add_template_filter(format_date, "date")
@@ -22,9 +29,28 @@ def init_app(app: Flask) -> None:
     # Stored links as hrefs: only http(s) ones, whatever a row holds (a javascript: link
     # would run script on the site's origin, which is also the studio's).
     app.add_template_filter(urls.public_links, "public_links")
-    app.jinja_env.globals["site_title"] = app.config["SITE_TITLE"]
+    # The network's name (site_title), logo and colour, as admins set them in the studio.
+    app.context_processor(_network_globals)
     app.jinja_env.globals["feed_url"] = feed_url
     app.jinja_env.globals["media_url"] = media_url
+    app.jinja_env.globals["photo_copy"] = images.photo_copy
+    app.jinja_env.globals["artwork_src"] = artwork_src
+    app.jinja_env.globals["theme_url"] = theme_url
+    app.add_template_filter(initials, "initials")
+
+
+def current_network() -> Network:
+    """The network as this request sees it, read once per request. An error page rendered
+    because the database failed still gets the configured name."""
+    if "network" not in g:
+        g.network = network.current(get_session(), current_app.config["SITE_TITLE"])
+    found: Network = g.network
+    return found
+
+
+def _network_globals() -> dict[str, Any]:
+    found = current_network()
+    return {"site_title": found.name, "network": found}
 
 
 def format_date(value: datetime | None) -> str:
@@ -39,3 +65,19 @@ def notes_html(markdown_source: str) -> Markup:
 def episode_notes_html(episode: Episode) -> Markup:
     # Both branches of render_episode_notes sanitise with nh3.
     return Markup(render_episode_notes(episode))  # noqa: S704
+
+
+def artwork_src(relative: str | None, size: int = 300) -> str | None:
+    """The address of the smaller copy of some stored artwork (a list shows thumbnails, not
+    3000 px originals); the original when no copy was made; None without artwork."""
+    if not relative:
+        return None
+    small = copy_name(relative, size)
+    name = small if (Path(current_app.config["EPISODES_DIR"]) / small).is_file() else relative
+    return url_for("media.media_file", filename=name)
+
+
+def initials(title: str) -> str:
+    """Up to two initials for the placeholder picture of a show without artwork."""
+    words = [w for w in title.replace("&", " ").split() if w[:1].isalnum()]
+    return "".join(w[0] for w in words[:2]).upper() or "?"

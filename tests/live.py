@@ -55,14 +55,15 @@ def _wait_for_a_worker(process: subprocess.Popen[bytes], port: int) -> None:
     """Until a worker answers the sign-in page (the port opens before any worker has booted)."""
     deadline = time.monotonic() + START_SECONDS
     while process.poll() is None and time.monotonic() < deadline:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             connection.request("GET", "/studio/login")
-            status = connection.getresponse().status
-            connection.close()
-            if status == 200:
+            if connection.getresponse().status == 200:
                 return
         except (OSError, http.client.HTTPException):
             pass
+        finally:
+            # A half-open connection would hold a sync worker busy for the test that follows.
+            connection.close()
         time.sleep(0.1)
     pytest.fail(f"gunicorn did not start on port {port}")

@@ -146,7 +146,7 @@ def test_dashboard_shows_recorded_downloads_and_every_csv_matches(
     assert "<strong>8</strong> new requests wait to be counted" in before  # not the other show's
 
     html = _refresh(host)
-    assert "Figures refreshed: 9 new requests read, 1 days updated." in html
+    assert "Figures refreshed: 9 new requests read, 1 day updated." in html
     page = lxml.html.fromstring(html)
     today = datetime.now(UTC).date()
     cards = [_text(card) for card in page.xpath('//div[@class="total-card"]')]
@@ -154,15 +154,29 @@ def test_dashboard_shows_recorded_downloads_and_every_csv_matches(
     assert "No downloads yet" not in html and "new requests wait" not in html
     assert page.xpath("//time/@datetime")[0].startswith(today.isoformat())
 
+    # Published a day ago and listened to now: nothing in the first 24 hours, and no episode
+    # is a week old, so the show has a median for the first 24 hours only.
+    second, first = (e.published_at.date().isoformat() for e in (world.second, world.first))
     assert _table(page, "episodes-heading") == [
-        [
-            f"Second talk {world.second.published_at.date().isoformat()}",
-            "2 so far",
-            "2 so far",
-            "2",
-        ],
-        [f"First talk {world.first.published_at.date().isoformat()}", "3 so far", "3 so far", "3"],
+        ["Show median", "0", "–", "–", "–", ""],
+        [f"Second talk {second}", "0", "2 so far", "2 so far", "2 so far", "2"],
+        [f"First talk {first}", "0", "3 so far", "3 so far", "3 so far", "3"],
     ]
+    # The test server's listeners are on 127.0.0.1, which no registry assigns to a country.
+    assert _table(page, "countries-heading") == [["Unknown", "5", ""]]
+    apps_weekly = _table(page, "apps-over-time-heading")
+    assert len(apps_weekly) == 12 and apps_weekly[0][1:] == ["2", "2", "1"]
+    assert _csv(host, "apps-over-time")[0] == [
+        "week_starting",
+        "Apple Podcasts",
+        "Chrome",
+        "Overcast",
+    ]
+    everything = _csv(host, "everything")
+    assert everything[0] == [
+        "day", "episode_slug", "episode", "app", "platform", "source", "country", "downloads"
+    ]  # fmt: skip
+    assert sum(int(row[-1]) for row in everything[1:]) == 5
     assert _table(page, "sources-heading") == [
         ["feed", "3", ""],
         ["embed", "1", ""],
@@ -200,9 +214,9 @@ def test_dashboard_shows_recorded_downloads_and_every_csv_matches(
     assert [row[:2] for row in _table(page, "platforms-heading")] == platforms[1:]
     assert sum(int(n) for _, n in platforms[1:]) == 5
     episodes = {row["episode"]: row for row in csv.DictReader(io.StringIO(_csv_text(host)))}
-    assert {t: (r["first_7_days"], r["all_time"]) for t, r in episodes.items()} == {
-        "First talk": ("3", "3"),
-        "Second talk": ("2", "2"),
+    assert {t: (r["first_day"], r["first_7_days"], r["all_time"]) for t, r in episodes.items()} == {
+        "First talk": ("0", "3", "3"),
+        "Second talk": ("0", "2", "2"),
     }
 
     # The chart plots the same series, drawn wide and compact, with a title and a summary.
@@ -296,7 +310,7 @@ def test_refresh_needs_a_csrf_token(client: FlaskClient, world: World, session: 
 def test_downloads_is_in_the_show_navigation(client: FlaskClient, world: World) -> None:
     login(client, "host@example.com")
     page = lxml.html.fromstring(client.get("/studio/shows/figures/episodes").get_data(as_text=True))
-    links = page.xpath('//nav[@aria-label="Studio"]/a[text()="Downloads"]/@href')
+    links = page.xpath('//nav[@aria-label="Studio"]//a[text()="Downloads"]/@href')
     assert links == ["/studio/shows/figures/downloads"]
 
 

@@ -38,7 +38,7 @@ def test_chapters_import_stores_and_retags_a_published_episode(
         args=["chapters", "import", f"leaders/{episode.slug}", str(chapters_file)]
     )
     assert result.exit_code == 0, result.output
-    assert "Stored 1 chapters" in result.output
+    assert "Stored 1 chapter " in result.output
     session.refresh(episode)
     assert episode.audio_file != old_file
     tags = ID3(episodes_dir / str(episode.audio_file))
@@ -136,7 +136,7 @@ def test_guest_and_topic_merge(runner: FlaskCliRunner, session: Session, episode
     session.commit()
     result = runner.invoke(args=["guest", "merge", "ada", "ada-l"])
     assert result.exit_code == 0, result.output
-    assert "1 appearances moved" in result.output
+    assert "1 appearance moved" in result.output
     result = runner.invoke(args=["topic", "merge", "technology", "tech"])
     assert result.exit_code == 0, result.output
     assert _count(session, Guest) == 1

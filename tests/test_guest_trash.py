@@ -164,8 +164,8 @@ def test_the_purge_takes_guests_over_30_days_old_and_their_photo_after_the_commi
     ada.deleted_at = utc_now() - timedelta(days=31)
     session.commit()
     result = runner.invoke(args=["trash", "purge"])
-    assert result.exit_code == 0 and "0 episodes and 1 guests" in result.output
-    assert "removed 1 files" in result.output
+    assert result.exit_code == 0 and "0 episodes and 1 guest from" in result.output
+    assert "removed 1 file." in result.output
     assert not (episodes_dir / PHOTO).exists()
     assert _gone(session, ada_id)
     assert session.scalar(select(func.count()).select_from(Episode)) == 2  # the episodes stay

@@ -76,7 +76,7 @@ def test_rollup_removes_a_file_left_by_a_killed_upload(
             os.utime(path, (stamp, stamp))
         result = runner.invoke(args=["stats", "rollup"])
         assert result.exit_code == 0, result.output
-        assert "Removed 1 files left behind by interrupted uploads." in result.output
+        assert "Removed 1 file left behind by interrupted uploads." in result.output
         assert not orphan.exists()
         assert writing.path.exists()
     finally:

@@ -35,6 +35,7 @@ from tests.factories import make_episode, make_show, write_mp3
 pytestmark = pytest.mark.browser
 VIEWPORTS = ["phone", "desktop"]
 PLAYER_DATA = Path(__file__).parent / "data" / "player"
+STYLESHEETS = ("tokens.css", "components.css", "site.css")
 
 
 @pytest.fixture(scope="session")
@@ -78,8 +79,9 @@ def player_fixture(app: Flask, tmp_path: Path) -> Iterator[str]:
     a WebVTT transcript, served by http.server on 127.0.0.1."""
     root = tmp_path / "fixture"
     root.mkdir()
-    for name in ("player.js", "site.css"):
-        shutil.copy(REPO_ROOT / "showapp" / "static" / name, root / name)
+    shutil.copy(REPO_ROOT / "showapp" / "static" / "player.js", root / "player.js")
+    for name in STYLESHEETS:
+        shutil.copy(REPO_ROOT / "showapp" / "static" / "css" / name, root / name)
     for name in ("chapters.json", "transcript.vtt"):
         shutil.copy(PLAYER_DATA / name, root / name)
     write_mp3(root / "episode.mp3", seconds=30)
@@ -96,7 +98,8 @@ def player_fixture(app: Flask, tmp_path: Path) -> Iterator[str]:
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<title>Player fixture</title><link rel="icon" href="data:,">'
-        '<link rel="stylesheet" href="site.css"></head><body><main id="main">'
+        + "".join(f'<link rel="stylesheet" href="{name}">' for name in STYLESHEETS)
+        + '</head><body><main id="main">'
         f'<h1>Player fixture</h1>{player}</main><script src="player.js"></script></body></html>'
     )
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(RangeHandler, directory=str(root)))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from showapp.media.recorder import get_recorder
 from showapp.models import DailyDownloads, Episode, MediaRequest, Show
 from showapp.services.stats import charts, recording, rollups, useragents
+from showapp.services.stats.launches import episode_launches, launches_csv
 from tests.factories import APPLE, OVERCAST, add_guest, add_topic, make_episode, make_show
 
 CHROME = (
@@ -77,7 +78,7 @@ def test_dashboard_figures(session: Session, listened: Show) -> None:
     series = rollups.downloads_per_day(session, listened.id, today - timedelta(days=29), today)
     assert len(series) == 30 and series[-1] == (today, 4) and sum(n for _, n in series) == 4
     assert rollups.totals(session, listened.id, today) == {7: 4, 30: 4, 90: 4}
-    launches = rollups.episode_launches(session, listened.id)
+    launches = episode_launches(session, listened.id)
     assert {(e.title, e.first_7_days, e.first_30_days) for e in launches} == {
         ("First talk", 2, 2),
         ("Second talk", 2, 2),
@@ -108,9 +109,7 @@ def test_every_table_exports_as_csv(session: Session, listened: Show) -> None:
     # A topic that starts with "=" would run as a formula in a spreadsheet.
     assert topics == [["topic", "downloads"], ["Hiring", "4"], ["'=Pricing", "2"]]
     launches = list(
-        csv.DictReader(
-            io.StringIO(rollups.launches_csv(rollups.episode_launches(session, listened.id)))
-        )
+        csv.DictReader(io.StringIO(launches_csv(episode_launches(session, listened.id))))
     )
     assert {row["episode"]: row["first_7_days"] for row in launches} == {
         "First talk": "2",
@@ -167,7 +166,7 @@ def test_rollup_command_is_idempotent(
     _listen(app, first, "192.0.2.9", OVERCAST)
     result = runner.invoke(args=["stats", "rollup"])
     assert result.exit_code == 0, result.output
-    assert "Read 1 new requests; rebuilt 1 days" in result.output
+    assert "Read 1 new request; rebuilt 1 day" in result.output
     again = runner.invoke(args=["stats", "rollup"])
     assert "Read 0 new requests; rebuilt 0 days" in again.output
     total = session.scalar(select(func.sum(DailyDownloads.downloads)))

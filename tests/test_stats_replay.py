@@ -1,9 +1,10 @@
 """Replay a generated access log with a known answer through the real recording and rollup.
 
 Every simulated listener follows one scenario whose correct count follows from the rules
-(once per listener, episode and 24 hours; at least one minute of audio, or the whole file when
-shorter; no probes, bots, HEADs or pre-release hits). The log interleaves thousands of
-requests from hundreds of listeners, and rollups run every few hours of log time.
+(once per listener, episode and 24 hours; at least one minute of audio delivered, or the whole
+file when shorter; no probes, bots, HEADs or pre-release hits; page views whose player preloads
+never count). The log interleaves thousands of requests from hundreds of listeners in several
+countries, rollups run every few hours of log time, and days are the show's (Sydney) days.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -35,6 +37,19 @@ APPS = {
     "Chrome/120.0.0.0 Safari/537.36": "Chrome",
 }
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+CHROME = next(agent for agent, app in APPS.items() if app == "Chrome")
+ZONE = ZoneInfo("Australia/Sydney")
+# Address blocks and the country the registries' data (iptocc) assigns them; 192.0.2.0/24 is
+# a documentation range, which no registry assigns.
+COUNTRIES = {
+    "8.8.4.{}": "US",
+    "1.0.16.{}": "JP",
+    "193.0.0.{}": "NL",
+    "2001:67c:2e8::{:x}": "NL",
+    "200.160.0.{}": "BR",
+    "41.0.0.{}": "ZA",
+    "192.0.2.{}": "",
+}
 
 
 @dataclass(frozen=True)
@@ -53,9 +68,29 @@ class Listener:
     expected: list[tuple[str, datetime]]  # (audio name, when the download counts)
 
     def get(self, audio: Audio, at: datetime, span: tuple[int, int] | None = None) -> None:
+        """A request the app answered in full: the server sent every byte asked for."""
         header = None if span is None else f"bytes={span[0]}-{span[1]}"
+        first, last = span or (0, audio.size - 1)
+        sent = max(min(last, audio.size - 1) - first + 1, 0)
         self.hits.append(
-            recording.Hit(audio.name, at, "GET", self.address, self.agent, header, None, None)
+            recording.Hit(audio.name, at, "GET", self.address, self.agent, header, None, None, sent)
+        )
+
+    def open_range(self, audio: Audio, at: datetime, start: int, sent: int | None) -> None:
+        """A web player's `bytes=start-`, of which `sent` bytes went out (None: behind nginx)."""
+        header = f"bytes={start}-"
+        if sent is not None:
+            sent = min(sent, audio.size - start)
+        self.hits.append(
+            recording.Hit(
+                audio.name, at, "GET", self.address, self.agent, header, "web", None, sent
+            )
+        )
+
+    def aborted(self, audio: Audio, at: datetime, span: tuple[int, int], sent: int) -> None:
+        header = f"bytes={span[0]}-{span[1]}"
+        self.hits.append(
+            recording.Hit(audio.name, at, "GET", self.address, self.agent, header, None, None, sent)
         )
 
     def head(self, audio: Audio, at: datetime) -> None:
@@ -156,7 +191,79 @@ def short_of_the_threshold(who: Listener, audio: Audio, t: datetime, rng: random
     who.get(audio, t + timedelta(minutes=3), (audio.threshold // 4, audio.threshold - 2))
 
 
+def page_view(who: Listener, audio: Audio, t: datetime, rng: random.Random) -> None:
+    """Opening the episode page: the player preloads metadata and drops the connection."""
+    who.agent = CHROME
+    who.open_range(audio, t, 0, min(rng.randint(4_000, 60_000), audio.size // 4))
+    who.open_range(audio, t + timedelta(hours=2), 0, min(16_000, audio.size // 4))
+
+
+def play_30_seconds(who: Listener, audio: Audio, t: datetime, rng: random.Random) -> None:
+    """Preload, then play half a minute (of a short file: half of it) and leave."""
+    who.agent = CHROME
+    who.open_range(audio, t, 0, 20_000)
+    who.open_range(audio, t + timedelta(seconds=40), 0, audio.threshold // 2)
+
+
+def play_90_seconds(who: Listener, audio: Audio, t: datetime, rng: random.Random) -> None:
+    """Preload, then play a minute and a half: counts when the second response ends."""
+    who.agent = CHROME
+    who.open_range(audio, t, 0, 20_000)
+    later = t + timedelta(seconds=rng.randint(5, 600))
+    who.open_range(audio, later, 0, audio.threshold * 3 // 2)
+    who.counts(audio, later)
+
+
+def seeks(who: Listener, audio: Audio, t: datetime, rng: random.Random) -> None:
+    """Plays a third of a minute, seeks to the end, back to the start (nothing new), then to
+    the middle: the distinct bytes reach a minute at the last request."""
+    who.agent = CHROME
+    piece = -(-audio.threshold // 3)
+    who.open_range(audio, t, 0, piece)
+    who.open_range(audio, t + timedelta(seconds=30), audio.size - piece, piece)
+    who.open_range(audio, t + timedelta(seconds=60), 0, piece)
+    who.open_range(audio, t + timedelta(seconds=90), piece, piece)
+    who.counts(audio, t + timedelta(seconds=90))
+
+
+def aborted_range(who: Listener, audio: Audio, t: datetime, rng: random.Random) -> None:
+    """Asks for the whole file and hangs up after a few kilobytes."""
+    who.aborted(audio, t, (0, audio.size - 1), rng.randint(1_000, 8_000))
+
+
+def proxied_page_view(who: Listener, audio: Audio, t: datetime, rng: random.Random) -> None:
+    """Behind nginx (bytes sent unknown) a browser's open-ended range is taken as a preload."""
+    who.agent = CHROME
+    who.open_range(audio, t, 0, None)
+
+
+def proxied_app(who: Listener, audio: Audio, t: datetime, rng: random.Random) -> None:
+    """Behind nginx an app's ranges are taken at their word."""
+    if APPS[who.agent] == "Chrome":
+        who.agent = next(iter(APPS))
+    half = audio.size // 2
+    who.hits.append(
+        recording.Hit(
+            audio.name, t, "GET", who.address, who.agent, f"bytes=0-{half - 1}", None, None
+        )
+    )
+    who.hits.append(
+        recording.Hit(
+            audio.name, t + timedelta(minutes=1), "GET", who.address, who.agent,
+            f"bytes={half}-", None, None,
+        )
+    )  # fmt: skip
+    who.counts(audio, t + timedelta(minutes=1))
+
+
 SCENARIOS: list[Scenario] = [
+    page_view,
+    play_30_seconds,
+    play_90_seconds,
+    seeks,
+    aborted_range,
+    proxied_page_view,
+    proxied_app,
     full_once,
     repeats_within_a_day,
     again_after_a_day,
@@ -175,8 +282,10 @@ SCENARIOS: list[Scenario] = [
 def generate_log(audios: list[Audio], listeners: int, seed: int) -> list[Listener]:
     rng = random.Random(seed)
     people = []
+    blocks = list(COUNTRIES)
     for n in range(listeners):
-        who = Listener(f"198.51.{n // 250}.{n % 250}", rng.choice(list(APPS)), [], [])
+        address = blocks[n % len(blocks)].format(n // len(blocks) % 250 + 1)
+        who = Listener(address, rng.choice(list(APPS)), [], [])
         audio = rng.choice(audios)
         t = audio.published + timedelta(minutes=rng.randint(1, 3 * 24 * 60))
         SCENARIOS[n % len(SCENARIOS)](who, audio, t, rng)
@@ -187,6 +296,7 @@ def generate_log(audios: list[Audio], listeners: int, seed: int) -> list[Listene
 @pytest.fixture
 def audios(session: Session, episodes_dir: Path) -> list[Audio]:
     show = make_show(session, slug="replay")
+    show.timezone = ZONE.key
     long = make_episode(session, show, episodes_dir, seconds=90, published_at=START)
     short = make_episode(
         session, show, episodes_dir, seconds=20, published_at=START + timedelta(hours=30)
@@ -208,6 +318,10 @@ def _daily(session: Session) -> Counter[tuple[int, date]]:
         ).group_by(DailyDownloads.episode_id, DailyDownloads.day)
     )
     return Counter({(episode_id, day): int(n) for episode_id, day, n in rows})
+
+
+def _block(address: str) -> str:
+    return next(block for block in COUNTRIES if address.startswith(block.split("{")[0]))
 
 
 def _replay(app: Flask, session: Session, people: list[Listener]) -> int:
@@ -232,9 +346,9 @@ def test_replayed_log_gives_exactly_the_expected_counts(
 ) -> None:
     long, short = audios
     assert long.threshold < long.size and short.threshold == short.size
-    people = generate_log(audios, listeners=720, seed=8)
+    people = generate_log(audios, listeners=1140, seed=8)
     requests = _replay(app, session, people)
-    assert requests > 2000
+    assert requests > 3000
     rollups.rollup(session)
     session.commit()
 
@@ -244,7 +358,7 @@ def test_replayed_log_gives_exactly_the_expected_counts(
         if name is not None
     }
     expected = Counter(
-        (ids[name], at.astimezone(UTC).date()) for who in people for name, at in who.expected
+        (ids[name], at.astimezone(ZONE).date()) for who in people for name, at in who.expected
     )
     assert session.scalar(select(func.count()).select_from(MediaRequest)) == requests
     assert _daily(session) == expected
@@ -255,6 +369,11 @@ def test_replayed_log_gives_exactly_the_expected_counts(
     period = (START.date() - timedelta(days=1), START.date() + timedelta(days=10))
     expected_apps = Counter(APPS[who.agent] for who in people for _ in who.expected)
     assert dict(rollups.by_app(session, show_id, *period)) == dict(expected_apps)
+    expected_countries = Counter(
+        COUNTRIES[_block(who.address)] or "Unknown" for who in people for _ in who.expected
+    )
+    assert len(expected_countries) == 6
+    assert dict(rollups.by_country(session, show_id, *period)) == dict(expected_countries)
 
     # Run again: nothing new to read, the same totals.
     again = rollups.rollup(session)

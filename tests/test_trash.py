@@ -192,7 +192,7 @@ def test_the_purge_takes_what_is_over_30_days_old_and_retires_the_guid(
     assert _doomed(session).audio_file == audio
 
     result = runner.invoke(args=["trash", "purge"])
-    assert result.exit_code == 0 and "Purged 1 episodes" in result.output
+    assert result.exit_code == 0 and "Purged 1 episode and" in result.output
     assert audio not in _files(episodes_dir)
     session.expire_all()
     tombstone = session.get(Episode, doomed.id)

@@ -13,8 +13,10 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from showapp import db
+from showapp.cli import serve
 from showapp.config import write_secret_key
 from showapp.errors import ShowappError
+from showapp.services.wording import counted
 
 
 def _create_app_for_cli() -> Flask:
@@ -30,6 +32,10 @@ def _create_app_for_cli() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_create_app_for_cli, add_default_commands=True)
 def cli() -> None:
     """Manage a showapp install: migrate, seed the demo, add episodes, run the server."""
+
+
+# Flask's own `run`, except that links follow the --host and --port it listens on.
+cli.add_command(serve.run_command)
 
 
 def init_app(app: Flask) -> None:
@@ -162,6 +168,9 @@ def add_episode_command(audio: Path, **options: Any) -> None:
         if show is None:
             _fail("No show has that slug; `showapp demo` creates the demo show.")
         assert show is not None
+        # Numbered as the studio's upload numbers it: the show's next, unless given.
+        if options["number"] is None:
+            options["number"] = writes.next_episode_number(session, show)
         try:
             with (
                 audio.open("rb") as stream,
@@ -197,7 +206,8 @@ def add_episode_command(audio: Path, **options: Any) -> None:
             _fail(str(error))
     click.echo(
         f"Added '{episode.title}' ({episode.status.value}, "
-        f"{episode.duration_seconds:.0f} s, {episode.audio_bytes} bytes) as {episode.slug}"
+        f"{episode.duration_seconds:.0f} s, {episode.audio_bytes} bytes) as {episode.slug}, "
+        f"number {episode.number}"
     )
 
 
@@ -205,8 +215,14 @@ def add_episode_command(audio: Path, **options: Any) -> None:
 @click.argument("source")
 @click.option("--show", "show_slug", help="Import into (or as) the show with this slug.")
 @click.option("--download-media", is_flag=True, help="Fetch the audio instead of linking to it.")
+@click.option(
+    "--probe-media", is_flag=True,
+    help="Ask the old host for each linked file's size (fixes lengths, finds dead links).",
+)  # fmt: skip
 @with_appcontext
-def import_command(source: str, show_slug: str | None, download_media: bool) -> None:
+def import_command(
+    source: str, show_slug: str | None, download_media: bool, probe_media: bool
+) -> None:
     """Import a show from a feed URL, a feed file, or an ARCHIVE.zip made by `showapp export`."""
     import tempfile
 
@@ -228,11 +244,30 @@ def import_command(source: str, show_slug: str | None, download_media: bool) -> 
         except ShowappError as error:
             _fail(str(error))
         session.commit()
+        if probe_media and not download_media:
+            from showapp.services.importing import probe
+
+            show = lookups.get_show(session, report.show_slug)
+            assert show is not None
+            probe.probe_linked_audio(session, show, report, ImportLimits())
+            session.commit()
         if download_media:
             show = lookups.get_show(session, report.show_slug)
             assert show is not None
             _download_media(session, importer, show, episodes_dir, report)
+            _download_extras(session, show, episodes_dir, report)
     click.echo(report.summary())
+
+
+def _download_extras(session: Any, show: Any, episodes_dir: Path, report: Any) -> None:
+    """Artwork, transcripts and chapters: checked like uploads; what fails stays linked."""
+    from showapp.services.importing import media_extras
+    from showapp.services.importing.report import ImportLimits
+
+    limits = ImportLimits()
+    for copy in (media_extras.copy_artwork, media_extras.copy_linked_files):
+        report.problems += copy(session, show, episodes_dir, limits)
+        session.commit()
 
 
 def _download_media(
@@ -252,6 +287,9 @@ def _download_media(
                     session, episode_id, episodes_dir=episodes_dir, on_progress=advance
                 )
                 session.commit()
+            except importer.MediaGone as error:
+                session.commit()  # the episode is a draft now, with the reason
+                report.problems.append(f"{label}: {error}")
             except ShowappError as error:
                 session.rollback()
                 report.problems.append(f"{label}: {error}")
@@ -315,6 +353,6 @@ def feed_check_command(show_slug: str) -> None:
         where = f" [{problem.episode}]" if problem.episode else ""
         click.echo(f"{problem.level.upper()}{where}: {problem.message} {problem.fix}")
     errors = sum(p.level == "error" for p in problems)
-    click.echo(f"{errors} errors, {len(problems) - errors} warnings.")
+    click.echo(f"{counted(errors, 'error')}, {counted(len(problems) - errors, 'warning')}.")
     if errors:
         sys.exit(1)

@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from showapp import db
 from showapp.errors import ShowappError
 from showapp.models import Episode, EpisodeStatus
+from showapp.services.wording import counted
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session  # noqa: TID251 - only for annotations
@@ -105,7 +106,7 @@ def import_chapters(episode: str, file: Path | None, from_audio: bool) -> None:
             commit_and_retag(app, session, found)
         except ShowappError as error:
             raise click.ClickException(str(error)) from None
-    click.echo(f"Stored {len(stored)} chapters for {episode}.")
+    click.echo(f"Stored {counted(len(stored), 'chapter')} for {episode}.")
 
 
 @click.group("transcript")

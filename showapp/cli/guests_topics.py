@@ -12,21 +12,22 @@ from flask.cli import with_appcontext
 from showapp import db
 from showapp.errors import ShowappError
 from showapp.services.catalog import guests_topics
+from showapp.services.wording import counted
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(_merge_group(
         "guest", guests_topics.get_guest, guests_topics.merge_guests,
-        "{moved} appearances moved, {combined} combined with ones {keep} already had.",
+        ("appearance", "{moved} moved, {combined} combined with ones {keep} already had."),
     ))  # fmt: skip
     app.cli.add_command(_merge_group(
         "topic", guests_topics.get_topic, guests_topics.merge_topics,
-        "{moved} episodes moved, {combined} already had {keep}.",
+        ("episode", "{moved} moved, {combined} already had {keep}."),
     ))  # fmt: skip
 
 
 def _merge_group(
-    kind: str, find: Callable[..., Any], merge: Callable[..., Any], note: str
+    kind: str, find: Callable[..., Any], merge: Callable[..., Any], note: tuple[str, str]
 ) -> click.Group:
     group = click.Group(kind, help=f"{kind.capitalize()}s.")
 
@@ -36,7 +37,9 @@ def _merge_group(
     @with_appcontext
     def merge_command(keep: str, other: str) -> None:
         report = _merge(kind, keep, other, find, merge)
-        moved = note.format(moved=report.moved, combined=report.combined, keep=keep)
+        moved = note[1].format(
+            moved=counted(report.moved, note[0]), combined=report.combined, keep=keep
+        )
         click.echo(f"Merged {other} into {keep}: {moved}")
 
     merge_command.help = f"Merge {kind} OTHER into KEEP (slugs); OTHER's address redirects to KEEP."

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from showapp import db
 from showapp.services.audio.files import remove_leftover_parts
 from showapp.services.stats import rollups, useragents
+from showapp.services.wording import counted
 
 
 @click.group("stats")
@@ -30,12 +31,13 @@ def rollup_command() -> None:
         report = rollups.rollup(session, int(app.config["STATS_KEEP_REQUESTS_DAYS"]))
         session.commit()
     click.echo(
-        f"Read {report.requests_read} new requests; rebuilt {report.days_rebuilt} days of figures."
+        f"Read {counted(report.requests_read, 'new request')}; "
+        f"rebuilt {counted(report.days_rebuilt, 'day')} of figures."
     )
     # Run from cron, so a long-running server also loses what killed uploads left behind.
     removed = remove_leftover_parts(Path(app.config["EPISODES_DIR"]))
     if removed:
-        click.echo(f"Removed {len(removed)} files left behind by interrupted uploads.")
+        click.echo(f"Removed {counted(len(removed), 'file')} left behind by interrupted uploads.")
 
 
 @stats_group.command("refresh-useragents")

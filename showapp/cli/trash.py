@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from showapp import db
 from showapp.services.catalog import guest_trash, trash
+from showapp.services.wording import counted
 
 
 @click.group("trash")
@@ -32,5 +33,6 @@ def purge_command() -> None:
     # Only now that the rows are committed: a purge that failed keeps every file.
     removed = trash.remove_files(Path(app.config["EPISODES_DIR"]), files + photos)
     click.echo(
-        f"Purged {purged} episodes and {guests} guests from the trash; removed {removed} files."
+        f"Purged {counted(purged, 'episode')} and {counted(guests, 'guest')} from the trash; "
+        f"removed {counted(removed, 'file')}."
     )

@@ -16,7 +16,7 @@ from showapp import db
 from showapp.columns import utc_now
 from showapp.feed.fastlane import FeedFastLane
 from showapp.feed.http import feed_response, not_modified, wants_gzip
-from showapp.services import urls
+from showapp.services import network, urls
 from showapp.services.feeds import rebuild as feed_rebuild
 from showapp.services.feeds import stamps as feed_stamps
 from showapp.services.feeds.files import FeedFiles
@@ -89,10 +89,10 @@ def _serve(ref: FeedRef) -> Response:
     # a view is stale, missing, moved or unknown. Rebuilding takes a feed that another worker
     # has just rebuilt (or a moved feed's fresh row) as it is.
     feed = _rebuild(ref)
-    if feed.redirect_to:
-        return redirect(feed.redirect_to, 301)  # type: ignore[return-value]
     environ = request.environ
     gzipped = wants_gzip(environ)
+    if feed.redirect_to:
+        return _moved(feed, gzipped)
     if not_modified(environ, feed.etag, feed.last_modified):
         return feed_response(environ, feed, gzipped, _max_age(), None)
     body = _files().open_body(feed.digest, gzipped)
@@ -104,12 +104,25 @@ def _serve(ref: FeedRef) -> Response:
     return feed_response(environ, feed, gzipped, _max_age(), body)
 
 
+def _moved(feed: CachedFeed, gzipped: bool) -> Response:
+    """301 to where the feed went. A show that moved host sends its feed along, carrying
+    itunes:new-feed-url, for apps that read a redirect's body before following it; a merged
+    guest's or topic's feed has no body of its own."""
+    body = _files().open_body(feed.digest, gzipped)
+    if body is None:
+        return redirect(feed.redirect_to or "/", 301)  # type: ignore[return-value]
+    response = feed_response(request.environ, feed, gzipped, _max_age(), body)
+    response.status_code = 301
+    response.headers["Location"] = feed.redirect_to or "/"
+    return response
+
+
 def _rebuild(ref: FeedRef) -> CachedFeed:
     config = current_app.config
-    site = FeedSite(
-        config["BASE_URL"], config["SITE_TITLE"], config["WEBSUB_HUB"], config["MEDIA_PREFIX_URL"]
-    )
     session = db.get_session()
+    # Guest and network feeds are titled with the network's name ("Priya Raman on <name>").
+    name = network.current(session, config["SITE_TITLE"]).name
+    site = FeedSite(config["BASE_URL"], name, config["WEBSUB_HUB"], config["MEDIA_PREFIX_URL"])
     built = feed_rebuild.rebuild(session, ref, site, utc_now(), _files())
     session.commit()
     feed_rebuild.discard_replaced_files(session)

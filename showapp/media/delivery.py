@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
@@ -12,7 +13,8 @@ from flask import Response, abort, current_app, request, send_from_directory
 from werkzeug.security import safe_join
 
 from showapp.media import bp
-from showapp.media.recorder import get_recorder, hit_from_environ
+from showapp.media.recorder import get_recorder, hit_from_environ, query_value
+from showapp.media.sent import CountedBody, Done, SentFile
 from showapp.media.visibility import get_visibility
 from showapp.services import urls
 from showapp.services.audio.files import AUDIO_TYPES
@@ -20,6 +22,11 @@ from showapp.services.urls import MEDIA_PREFIX
 
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 SERVED_TYPES = AUDIO_TYPES | IMAGE_TYPES
+# Transcripts and chapters files an import copied (services/importing/media_extras.py), served
+# only from the `linked` folders it writes them to: other text in the media folder stays private.
+TEXT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".json": "application/json",
+              ".txt": "text/plain"}  # fmt: skip
+LINKED_FOLDER = "linked"
 ONE_DAY = 86400
 # Files never change under a URL (a new file gets a new token), so caches may keep them.
 CACHE_CONTROL = f"public, max-age={ONE_DAY}"
@@ -29,24 +36,74 @@ CORS_HEADERS = [
 ]
 Header = tuple[str, str]
 WITHHELD = "No published episode has this audio."
+# What a web player gets per request (see _cap_player_range): about 16 s of 128 kbit/s audio.
+PLAYER_CHUNK = 256 * 1024
+PLAYERS = {"web", "embed"}
+OPEN_RANGE = re.compile(r"bytes=([0-9]+)-")
 
 
 @bp.get(urls.blueprint_rule("media", MEDIA_PREFIX))
 def media_file(filename: str) -> Response:
     path = PurePosixPath(filename)
     # Uploads in progress are hidden (.upload-*.part), and only published kinds of file go out.
-    if any(part.startswith(".") for part in path.parts) or path.suffix not in SERVED_TYPES:
+    served = SERVED_TYPES
+    if path.parent.name == LINKED_FOLDER and len(path.parts) == 3:
+        served = TEXT_TYPES
+    if any(part.startswith(".") for part in path.parts) or path.suffix not in served:
         abort(404)
     # Files follow their episode: a draft's audio, a scheduled episode's before its time and
     # any file of an episode in the trash (kept on disk only so that it can be restored).
     if get_visibility(current_app).withheld(filename):
         abort(404, WITHHELD)
     accel = current_app.config["MEDIA_ACCEL"]
-    mimetype = SERVED_TYPES[path.suffix]
+    mimetype = served[path.suffix]
+    if not accel and path.suffix in AUDIO_TYPES:
+        _cap_player_range(request.environ)
     response = _handed_to_proxy(filename, mimetype, accel) if accel else _sent(filename, mimetype)
     if path.suffix in AUDIO_TYPES and response.status_code in {200, 206, 416}:
-        record_request(filename)
+        if accel:
+            record_request(filename)  # what nginx sends is never seen here
+        elif request.method == "GET" and response.status_code != 416:
+            _record_when_sent(response, filename)
+            return response
+        else:
+            record_request(filename, sent=0)  # HEAD and 416 carry no audio
+    if not accel and request.method == "GET" and response.status_code == 206:
+        _sendfile(response, filename, None)  # artwork ranges: sendfile, nothing to record
     return response
+
+
+def _cap_player_range(environ: dict[str, Any]) -> None:
+    """Answer the site's and embeds' players a chunk at a time.
+
+    Their <audio> opens every page view with `bytes=0-`, and on a socket a whole episode's
+    first minute fits in the kernel's buffers before the browser decides it only wanted the
+    metadata. Given at most PLAYER_CHUNK bytes (a 206 that ends early, which browsers follow
+    with the next range when they need it), the bytes sent follow what the player actually
+    fetches: a page view costs a chunk or two, and a play goes on chunk after chunk.
+    """
+    if query_value(str(environ.get("QUERY_STRING", "")), "_from") not in PLAYERS:
+        return
+    match = OPEN_RANGE.fullmatch(str(environ.get("HTTP_RANGE", "")))
+    if match is not None:
+        start = int(match[1])
+        environ["HTTP_RANGE"] = f"bytes={start}-{start + PLAYER_CHUNK - 1}"
+
+
+def _record_when_sent(response: Response, filename: str) -> None:
+    """Record the hit once the server has sent the body, with the bytes that went out."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    recorder = get_recorder(app)
+    if recorder is None:
+        _sendfile(response, filename, None)  # statistics off: still let gunicorn sendfile()
+        return
+    hit = hit_from_environ(request.environ, filename)
+
+    def done(sent: int) -> None:
+        recorder.record(hit._replace(sent=sent))
+
+    if not _sendfile(response, filename, done):
+        response.response = CountedBody(response.response, response.content_length, done)  # type: ignore[arg-type]
 
 
 def _sent(filename: str, mimetype: str) -> Response:
@@ -60,15 +117,16 @@ def _sent(filename: str, mimetype: str) -> Response:
         max_age=ONE_DAY,
     )
     response.headers["Accept-Ranges"] = "bytes"
-    if response.status_code == 206 and request.method == "GET":
-        _sendfile_range(response, filename)
     return response
 
 
-def _sendfile_range(response: Response, filename: str) -> None:
-    """Let gunicorn sendfile() a single range instead of Python reading it in 8 KB blocks.
+def _sendfile(response: Response, filename: str, done: Done | None) -> bool:
+    """Give gunicorn a file it can sendfile() that reports the bytes sent; False where the
+    body stays werkzeug's iterator.
 
-    werkzeug can only seek its own file wrapper; with gunicorn's it reads and drops every
+    A whole file goes out this way under any gunicorn worker, as werkzeug's own file would.
+    For a single range it also spares werkzeug's range reader: it reads in 8 KB blocks and,
+    as werkzeug can only seek its own file wrapper, with gunicorn's it reads and drops every
     byte before the range, so a 1 MB range near the end of a 50 MB file read 50 MB. gunicorn
     sends exactly Content-Length bytes from the file's current offset, so a file positioned
     at the range start is enough. Only its sync workers: with gthread keep-alive connections
@@ -80,21 +138,21 @@ def _sendfile_range(response: Response, filename: str) -> None:
     """
     environ = request.environ
     wrapper = environ.get("wsgi.file_wrapper")
-    content_range = response.content_range
-    if (
-        wrapper is None
-        or environ.get("wsgi.multithread")
-        or not str(environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn/")
-        or content_range.start is None
-    ):
-        return
+    if wrapper is None or not str(environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn/"):
+        return False
+    if response.status_code == 206:
+        start = response.content_range.start
+        if start is None or environ.get("wsgi.multithread"):
+            return False
+    else:
+        start = 0
     full_path = safe_join(current_app.config["EPISODES_DIR"], filename)
     if full_path is None:
-        return
-    handle = open(full_path, "rb")  # noqa: SIM115 (closed by the server with the response)
-    handle.seek(content_range.start)
+        return False
+    handle = SentFile(full_path, start, done)  # closed by the server with the response
     response.close()  # the file werkzeug opened for its own iterator
     response.response = wrapper(handle, 1 << 16)
+    return True
 
 
 def _handed_to_proxy(filename: str, mimetype: str, accel: str) -> Response:
@@ -117,12 +175,13 @@ def handoff_headers(filename: str, full_path: str, config: Mapping[str, Any]) ->
     return [handoff, ("Cache-Control", CACHE_CONTROL), ("X-Content-Type-Options", "nosniff")]
 
 
-def record_request(filename: str) -> None:
-    """Queue this request of an audio file for the download figures."""
+def record_request(filename: str, sent: int | None = None) -> None:
+    """Queue this request of an audio file for the download figures; `sent` is None when a
+    proxy sends the bytes."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     recorder = get_recorder(app)
     if recorder is not None:
-        recorder.record(hit_from_environ(request.environ, filename))
+        recorder.record(hit_from_environ(request.environ, filename)._replace(sent=sent))
 
 
 @bp.after_request

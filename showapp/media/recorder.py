@@ -100,12 +100,12 @@ def hit_from_environ(environ: dict[str, Any], filename: str) -> recording.Hit:
         address=str(environ.get("REMOTE_ADDR") or ""),
         user_agent=environ.get("HTTP_USER_AGENT", ""),
         range_header=environ.get("HTTP_RANGE"),
-        from_param=_query_value(str(environ.get("QUERY_STRING", "")), "_from"),
+        from_param=query_value(str(environ.get("QUERY_STRING", "")), "_from"),
         referer=environ.get("HTTP_REFERER"),
     )
 
 
-def _query_value(query: str, name: str) -> str | None:
+def query_value(query: str, name: str) -> str | None:
     """The first value of `name` in a query string, as Flask's request.args.get reads it."""
     if not query:
         return None

@@ -14,9 +14,16 @@ from showapp.models.base import (
     UserRole,
 )
 from showapp.models.catalog import Appearance, Episode, Guest, Show, Topic, episode_topics
-from showapp.models.episode_extras import Chapter, SlugRedirect, Soundbite, Transcript
+from showapp.models.episode_extras import (
+    Chapter,
+    LinkedFile,
+    SlugRedirect,
+    Soundbite,
+    Transcript,
+)
 from showapp.models.feeds import CatalogStamp, FeedCache, FeedChange
 from showapp.models.importing import ImportJob, ImportState
+from showapp.models.network import NETWORK_ID, NetworkSettings
 from showapp.models.review import (
     CommentAnchor,
     ReviewComment,
@@ -58,6 +65,8 @@ __all__ = [
     "ImportJob",
     "ImportState",
     "ListenerSalt",
+    "NETWORK_ID",
+    "NetworkSettings",
     "ListenerWindow",
     "MediaRequest",
     "ReviewComment",
@@ -70,6 +79,7 @@ __all__ = [
     "ShowType",
     "SlugRedirect",
     "Soundbite",
+    "LinkedFile",
     "StatsCursor",
     "Topic",
     "Transcript",

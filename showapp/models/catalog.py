@@ -75,10 +75,24 @@ class Show(Base):
     overcast_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
     pocket_casts_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
     antennapod_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    youtube_music_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    castbox_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    podcast_addict_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    podcast_index_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    fountain_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    amazon_music_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # The show's brand colour (#rrggbb) for its pages; "" takes the network's.
+    accent_color: Mapped[str] = mapped_column(String(7), default="", server_default="")
     # Feed settings: where the feed moved to (old URL answers 301), podcast:locked,
     # itunes:block, itunes:complete, podcast:medium and podcast:updateFrequency.
     new_feed_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # podcast:locked's owner when it is not the owner e-mail (an imported lock keeps its owner).
+    locked_owner: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # Podcasting 2.0 channel elements showapp does not model (value, location, license,
+    # podroll...), kept from an import as sanitised element trees and republished as they came
+    # (services/importing/p20.py; written back by feeds/podcast_namespace.write_kept).
+    podcast_extras: Mapped[list[Any]] = mapped_column(JSON, default=list)
     itunes_block: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     complete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     medium: Mapped[str] = mapped_column(String(16), default="podcast", server_default="podcast")
@@ -144,6 +158,9 @@ class Episode(Base):
     # What an import found but has no home yet (podcast:transcript, podcast:chapters, the
     # original link), kept as {"transcripts": [{url, type, language, rel}], "chapters": {...}}.
     source_extras: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Item-level Podcasting 2.0 elements showapp does not model (value, alternateEnclosure,
+    # location, license...), as Show.podcast_extras.
+    podcast_extras: Mapped[list[Any]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # When listeners could first reach it: a page that was public answers 410 once withdrawn.
     first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -206,6 +223,8 @@ class Guest(Base):
     name: Mapped[str] = mapped_column(String(128))
     bio: Mapped[str] = mapped_column(Text, default="")
     photo: Mapped[str | None] = mapped_column(String(255))
+    # An imported podcast:person img, used until someone uploads a photo.
+    photo_url: Mapped[str | None] = mapped_column(String(2048))
     links: Mapped[list[str]] = mapped_column(JSON, default=list)
     organisation: Mapped[str] = mapped_column(String(255), default="")
     job_title: Mapped[str] = mapped_column(String(255), default="")

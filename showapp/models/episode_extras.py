@@ -1,4 +1,5 @@
-"""Rich episode metadata: chapters, transcripts, soundbites, and redirects for old slugs."""
+"""Rich episode metadata: chapters, transcripts, soundbites, imported linked files, and redirects
+for old slugs."""
 
 from __future__ import annotations
 
@@ -73,3 +74,23 @@ class SlugRedirect(Base):
         ForeignKey("topics.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[created_at]
+
+
+class LinkedFile(Base):
+    """A transcript or chapters file an imported feed names (podcast:transcript,
+    podcast:chapters): republished from where it lives, or from our copy once the import's
+    "download the media" fetched it (local_file, relative to the media folder)."""
+
+    __tablename__ = "linked_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # "transcript" or "chapters"
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    url: Mapped[str] = mapped_column(String(2048))
+    mime: Mapped[str] = mapped_column(String(64), default="")
+    language: Mapped[str] = mapped_column(String(16), default="")
+    rel: Mapped[str] = mapped_column(String(32), default="")
+    local_file: Mapped[str | None] = mapped_column(String(255))

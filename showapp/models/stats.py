@@ -62,7 +62,13 @@ class MediaRequest(Base):
     # The same listener under yesterday's salt: links a request after midnight to one before.
     previous_key: Mapped[str] = mapped_column(String(32))
     range_start: Mapped[int] = mapped_column(BigInteger)
-    range_end: Mapped[int] = mapped_column(BigInteger)  # inclusive; -1 when nothing was requested
+    # The bytes delivered, as (first, last) inclusive; (0, -1) when none went out. Through the
+    # app that is what the server actually sent; behind X-Accel (bytes_sent None) what was asked.
+    range_end: Mapped[int] = mapped_column(BigInteger)
+    # Body bytes the app saw go out; None when nginx or Apache sent the file (X-Accel/X-Sendfile).
+    bytes_sent: Mapped[int | None] = mapped_column(BigInteger)
+    # ISO 3166 country of the address, looked up when the hit was stored; "" when unknown.
+    country: Mapped[str] = mapped_column(String(2), default="", server_default="")
     user_agent: Mapped[str] = mapped_column(String(512), default="")
     source: Mapped[str] = mapped_column(String(16))
     app: Mapped[str] = mapped_column(String(128), default="")
@@ -112,19 +118,28 @@ class Download(Base):
         ForeignKey("episodes.id", ondelete="CASCADE"), index=True
     )
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The day in the show's time zone (Show.timezone), as the host reads their figures.
     day: Mapped[date] = mapped_column(Date)
     app: Mapped[str] = mapped_column(String(128), default="")
     platform: Mapped[str] = mapped_column(String(128), default="")
     source: Mapped[str] = mapped_column(String(16))
+    country: Mapped[str] = mapped_column(String(2), default="", server_default="")
 
 
 class DailyDownloads(Base):
-    """Downloads per day, episode, app, platform and source; shows, topics and guests sum these."""
+    """Downloads per local day, episode, app, platform, source and country; shows, topics and
+    guests sum these."""
 
     __tablename__ = "daily_downloads"
     __table_args__ = (
         UniqueConstraint(
-            "day", "episode_id", "app", "platform", "source", name="uq_daily_downloads_key"
+            "day",
+            "episode_id",
+            "app",
+            "platform",
+            "source",
+            "country",
+            name="uq_daily_downloads_key",
         ),
     )
 
@@ -136,6 +151,7 @@ class DailyDownloads(Base):
     app: Mapped[str] = mapped_column(String(128))
     platform: Mapped[str] = mapped_column(String(128))
     source: Mapped[str] = mapped_column(String(16))
+    country: Mapped[str] = mapped_column(String(2), default="", server_default="")
     downloads: Mapped[int] = mapped_column(Integer)
 
 

@@ -20,6 +20,7 @@ from showapp.site.helpers import (
 )
 from showapp.site.page_cache import cached_page
 from showapp.site.shows import player_media
+from showapp.templating import current_network
 
 EMBED_HEIGHT = 200
 DEFAULT_WIDTH = 600
@@ -61,7 +62,7 @@ def oembed() -> Response:
     body = {
         "version": "1.0",
         "type": "rich",
-        "provider_name": current_app.config["SITE_TITLE"],
+        "provider_name": current_network().name,
         "provider_url": current_app.config["BASE_URL"] + "/",
         "title": item.title,
         "author_name": show.author or show.title,

@@ -15,6 +15,7 @@ from showapp.models import Episode, Show
 from showapp.services import urls
 from showapp.services.catalog import lookups
 from showapp.services.search.index import plain_text
+from showapp.services.wording import counted
 
 MAX_PAGE = 100_000
 
@@ -69,7 +70,7 @@ def page_arg(page: int) -> dict[str, int]:
 
 def require_page_exists(page: int, pages: int) -> None:
     if page > pages:
-        abort(404, f"There are only {pages} pages here.")
+        abort(404, f"There {'is' if pages == 1 else 'are'} only {counted(pages, 'page')} here.")
 
 
 @dataclass

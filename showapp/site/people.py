@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 
 from flask import Response, abort, redirect, render_template, url_for
 
 from showapp.db import get_session
-from showapp.models import Guest, Topic
+from showapp.models import Guest, Show, Topic
 from showapp.services import urls
-from showapp.services.catalog import guests_topics, site_pages
+from showapp.services.catalog import guest_directory, guests_topics, site_pages
 from showapp.services.catalog.site_pages import Page
 from showapp.site import bp, structured
 from showapp.site.helpers import (
@@ -28,6 +28,7 @@ from showapp.site.helpers import (
     require_page_exists,
 )
 from showapp.site.page_cache import cached_page
+from showapp.templating import current_network
 
 PagedView = Callable[[Any, int, Page[Any]], Response]
 
@@ -69,13 +70,30 @@ def guest(found: Guest, page: int, appearances: Page[Any]) -> Response:
         title=found.name,
         description=excerpt(found.bio or f"{found.name}'s interviews."),
         canonical=canonical("site.guest", guest_slug=found.slug, **page_arg(page)),
-        image=media_url(found.photo, external=True),
+        image=media_url(found.photo, external=True)
+        or share_image(*(a.episode.show for a in appearances.items)),
         og_type="profile",
         jsonld=structured.person(found),
         alternates=alternates((f"{found.name}: appearances", feed_url("guest", found.slug))),
     )
     html = render_template("site/guest.html", guest=found, appearances=appearances, meta=meta)
     return page_response(html, newest(*(a.episode.updated_at for a in appearances.items)))
+
+
+@bp.get("/guests/")
+@cached_page
+def guests() -> Response:
+    """Every guest heard in a live episode, A to Z, paged (?page=)."""
+    page = page_number()
+    listing = guest_directory.public_guests(get_session(), page)
+    require_page_exists(page, listing.pages)
+    meta = Meta(
+        title="Guests" if page == 1 else f"Guests, page {page}",
+        description="Everyone our shows have interviewed.",
+        canonical=canonical("site.guests", **page_arg(page)),
+    )
+    html = render_template("site/guests.html", listing=listing, meta=meta)
+    return page_response(html)
 
 
 @bp.get("/topics/")
@@ -96,11 +114,13 @@ def topics() -> Response:
 @cached_page
 @with_page("topic", site_pages.get_topic, site_pages.topic_episodes)
 def topic(found: Topic, page: int, episodes: Page[Any]) -> Response:
+    shows = site_pages.shows_on_topic(get_session(), found)
     meta = Meta(
         title=found.name if page == 1 else f"{found.name} · page {page}",
         description=excerpt(found.description or f"Interviews about {found.name}."),
         canonical=canonical("site.topic", topic_slug=found.slug, **page_arg(page)),
-        alternates=alternates(*_topic_feeds(found)),
+        image=share_image(*shows),
+        alternates=alternates(*_topic_feeds(found, shows)),
     )
     html = render_template(
         "site/topic.html",
@@ -112,7 +132,7 @@ def topic(found: Topic, page: int, episodes: Page[Any]) -> Response:
     return page_response(html, newest(*(e.updated_at for e in episodes.items)))
 
 
-def _topic_feeds(topic: Topic) -> list[tuple[str, str | None]]:
+def _topic_feeds(topic: Topic, shows: Sequence[Show]) -> list[tuple[str, str | None]]:
     # Topic feeds belong to a show ("only the episodes about sponsorship"), so a topic that
     # several shows cover offers one feed per show.
     return [
@@ -120,8 +140,19 @@ def _topic_feeds(topic: Topic) -> list[tuple[str, str | None]]:
             f"{show.title}: {topic.name}",
             urls.path("topic_feed", show_slug=show.slug, topic_slug=topic.slug),
         )
-        for show in site_pages.shows_on_topic(get_session(), topic)
+        for show in shows
     ]
+
+
+def share_image(*shows: Show) -> str | None:
+    """The picture link previews show (og:image) for a page without its own: the first of
+    these shows' artwork, else the network's logo."""
+    for show in shows:
+        if show.artwork:
+            return media_url(show.artwork, external=True)
+        if show.artwork_url and urls.is_public_url(show.artwork_url):
+            return show.artwork_url
+    return media_url(current_network().logo, external=True)
 
 
 def _moved(kind: guests_topics.Kind, slug: str) -> Response:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session  # noqa: TID251 - only for annotations
 
 WRITE_LIMIT = "30 per minute; 300 per day"
+TOO_MANY = "Too many messages sent from your address"  # errors.py adds how long to wait
 
 
 @bp.after_request
@@ -69,7 +70,7 @@ def review_page(token: str) -> ResponseReturnValue:
 
 
 @bp.post("/review/<token>/comments")
-@limiter.limit(WRITE_LIMIT)
+@limiter.limit(WRITE_LIMIT, error_message=TOO_MANY)
 def review_comment(token: str) -> ResponseReturnValue:
     def add_comment(session: Session, link: ReviewLink) -> None:
         given = _comment_from_form()
@@ -80,7 +81,7 @@ def review_comment(token: str) -> ResponseReturnValue:
 
 
 @bp.post("/review/<token>/decision")
-@limiter.limit(WRITE_LIMIT)
+@limiter.limit(WRITE_LIMIT, error_message=TOO_MANY)
 def review_decision(token: str) -> ResponseReturnValue:
     def decide(session: Session, link: ReviewLink) -> None:
         decision = _decision(request.form.get("decision", ""))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, render_template, request, url_for
 
 from showapp.db import get_session
 from showapp.models import Episode, Show
 from showapp.services import urls
-from showapp.services.catalog import episode_documents, lookups, site_pages
+from showapp.services.catalog import episode_documents, lookups, site_pages, writes
 from showapp.site import bp, structured
 from showapp.site.helpers import (
     Meta,
@@ -30,6 +30,7 @@ from showapp.site.helpers import (
     show_or_404,
 )
 from showapp.site.page_cache import cached_page
+from showapp.templating import current_network
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session  # noqa: TID251 - only for annotations
@@ -94,15 +95,17 @@ def show(show_slug: str) -> Response:
     return page_response(html, newest(found.updated_at, *(e.updated_at for e in episodes.items)))
 
 
+def _button_class(column: str) -> str:
+    # sub-apple, sub-spotify, sub-youtubemusic, ... (Apple's predates the others)
+    return "apple" if column == "apple_podcasts_url" else column[:-4].replace("_", "")
+
+
 def subscribe_links(show: Show) -> list[SubscribeLink]:
     rss = feed_url("show", show.slug)
     links = [SubscribeLink("RSS", absolute(rss), "rss")] if rss else []
     configured = [
-        ("Apple Podcasts", show.apple_podcasts_url, "apple"),
-        ("Spotify", show.spotify_url, "spotify"),
-        ("Overcast", show.overcast_url, "overcast"),
-        ("Pocket Casts", show.pocket_casts_url, "pocketcasts"),
-        ("AntennaPod", show.antennapod_url, "antennapod"),
+        (label, getattr(show, column), _button_class(column))
+        for column, label in writes.DIRECTORIES
     ]
     links += [
         SubscribeLink(label, href, css)
@@ -177,4 +180,4 @@ def episode_meta(show: Show, episode: Episode) -> Meta:
 
 
 def _site_title() -> str:
-    return str(current_app.config["SITE_TITLE"])
+    return current_network().name

@@ -1,5 +1,6 @@
-/* The episode player: keyboard-operable controls, playback speed, a chapter list and a
- * transcript that follows playback. Chapters (Podcasting 2.0 JSON) and the transcript
+/* The episode player: one designed control (play/pause, a seek bar with the time, skips,
+ * speed, chapter and transcript panels) over the page's <audio controls>, which stays as it
+ * is when this file does not run. A chapter list and a transcript follow playback. Chapters (Podcasting 2.0 JSON) and the transcript
  * (WebVTT) are fetched from the URLs in data-chapters-url and data-transcript-url. */
 (function () {
   "use strict";
@@ -47,7 +48,12 @@
     this.root = root;
     this.audio = root.querySelector("audio");
     this.toggle = root.querySelector('[data-action="toggle"]');
+    this.toggleLabel = root.querySelector("[data-toggle-label]");
     this.time = root.querySelector("[data-time]");
+    this.durationText = root.querySelector("[data-duration]");
+    this.seekBar = root.querySelector("[data-seek-bar]");
+    this.chapterText = root.querySelector("[data-current-chapter]");
+    this.dragging = false;
     this.share = root.querySelector("[data-share]");
     this.shareAt = root.querySelector("[data-share-at]");
     this.cues = [];
@@ -56,11 +62,42 @@
     this.chapterNodes = [];
     this.activeCue = -1;
     this.activeChapter = -1;
+    this.enhance();
     this.bind();
     this.startAt(parseFloat(root.dataset.start || "0"));
     if (root.dataset.chaptersUrl) this.loadChapters(root.dataset.chaptersUrl);
     if (root.dataset.transcriptUrl) this.loadTranscript(root.dataset.transcriptUrl);
   }
+
+  /* Swap the browser's bar for the designed one (the <audio> stays, hidden, as the engine). */
+  Player.prototype.enhance = function () {
+    var bar = this.root.querySelector("[data-player-bar]");
+    if (bar) bar.hidden = false;
+    this.root.classList.add("enhanced");
+  };
+
+  Player.prototype.showDuration = function () {
+    var total = this.audio.duration;
+    if (!isFinite(total) || total <= 0) return;
+    if (this.seekBar) this.seekBar.max = String(Math.floor(total));
+    if (this.durationText) this.durationText.textContent = formatClock(total);
+  };
+
+  /* The Chapters and Transcript buttons show and hide their panel. */
+  Player.prototype.bindPanel = function (name) {
+    var button = this.root.querySelector('[data-panel="' + name + '"]');
+    var panel = this.root.querySelector("[data-" + name + "]");
+    if (!button || !panel) return;
+    var compact = this.root.hasAttribute("data-compact");
+    button.hidden = false;
+    button.setAttribute("aria-expanded", compact ? "false" : "true");
+    panel.hidden = compact;
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      panel.hidden = !open;
+    });
+  };
 
   Player.prototype.bind = function () {
     var self = this;
@@ -86,6 +123,19 @@
     audio.addEventListener("play", function () { self.setToggle(true); });
     audio.addEventListener("pause", function () { self.setToggle(false); });
     audio.addEventListener("timeupdate", function () { self.update(); });
+    audio.addEventListener("loadedmetadata", function () { self.showDuration(); });
+    audio.addEventListener("durationchange", function () { self.showDuration(); });
+    if (this.seekBar) {
+      var bar = this.seekBar;
+      bar.addEventListener("input", function () {
+        self.dragging = true;
+        self.time.textContent = formatClock(parseFloat(bar.value));
+      });
+      bar.addEventListener("change", function () {
+        self.dragging = false;
+        self.seek(parseFloat(bar.value), false);
+      });
+    }
     audio.addEventListener("seeked", function () { self.update(); });
     if (this.shareAt) this.shareAt.addEventListener("change", function () { self.updateShare(); });
     /* Keyboard: space/k plays or pauses, arrows skip, while focus is inside the player
@@ -121,8 +171,12 @@
   };
 
   Player.prototype.setToggle = function (playing) {
-    this.toggle.textContent = playing ? "Pause" : "Play";
-    this.toggle.setAttribute("aria-label", playing ? "Pause" : "Play");
+    var word = playing ? "Pause" : "Play";
+    if (this.toggleLabel) this.toggleLabel.textContent = word;
+    else this.toggle.textContent = word;
+    this.toggle.setAttribute("aria-label", word);
+    if (playing) this.toggle.setAttribute("data-playing", "");
+    else this.toggle.removeAttribute("data-playing");
   };
 
   Player.prototype.seek = function (seconds, play) {
@@ -137,9 +191,18 @@
 
   Player.prototype.update = function (at) {
     var now = at !== undefined ? at : this.audio.currentTime;
+    if (this.dragging) return;
     this.time.textContent = formatClock(now);
+    if (this.seekBar) {
+      this.seekBar.value = String(Math.floor(now));
+      this.seekBar.setAttribute("aria-valuetext", formatClock(now) + " of " + (this.durationText ? this.durationText.textContent : ""));
+    }
     this.highlight(this.cues, this.cueNodes, now, "activeCue", true);
     this.highlight(this.chapters, this.chapterNodes, now, "activeChapter", false);
+    if (this.chapterText) {
+      var chapter = this.chapters[this.activeChapter];
+      this.chapterText.textContent = chapter ? chapter.title : "";
+    }
     this.updateShare();
   };
 
@@ -236,6 +299,7 @@
     });
     this[key] = nodes;
     section.hidden = false;
+    this.bindPanel(selector === "[data-chapters]" ? "chapters" : "transcript");
     this.update();
   };
 

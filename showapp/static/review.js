@@ -35,7 +35,7 @@
   });
 
   var lastSelection = null;
-  document.addEventListener("selectionchange", function () {
+  function noteSelection() {
     var selection = window.getSelection();
     var text = selection ? selection.toString().trim() : "";
     var button = document.querySelector("[data-quote-selection]");
@@ -45,7 +45,10 @@
     if (!source) return;
     lastSelection = { text: text, anchor: source.dataset.quoteSource || "notes" };
     button.hidden = false;
-  });
+  }
+  document.addEventListener("selectionchange", noteSelection);
+  // Text selected while the page was still loading, before this listener: offer it too.
+  noteSelection();
 
   function quoteSelection() {
     if (!lastSelection) return;

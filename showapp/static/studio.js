@@ -1,14 +1,19 @@
 // The studio's progressive enhancements. Every form works without this file.
 "use strict";
 
-// The episode upload (#upload-form): a progress bar, a drop zone and the duplicate warning.
+// The episode upload (#upload-form): a drop area that takes several files; they go up one
+// after another, each with its own progress row, and the duplicate warning when one is known.
 function setupUpload(form) {
   const zone = document.getElementById("drop-zone");
   const input = document.getElementById("audio-input");
   const bar = document.getElementById("upload-progress");
   const percent = document.getElementById("upload-percent");
   const errorBox = document.getElementById("upload-error");
+  const list = document.getElementById("upload-list");
   const maxBytes = Number(form.dataset.maxBytes || 0);
+  const queue = [];
+  let busy = false;
+  let batchSize = 0;
 
   function showError(message) {
     errorBox.textContent = message;
@@ -18,7 +23,7 @@ function setupUpload(form) {
   const duplicateBox = document.getElementById("upload-duplicate");
   let pendingFile = null;
   duplicateBox.querySelector("[data-upload-anyway]").addEventListener("click", () => {
-    if (pendingFile) upload(pendingFile, true);
+    if (pendingFile) enqueue([pendingFile], true);
   });
 
   function showDuplicate(file, body) {
@@ -28,16 +33,60 @@ function setupUpload(form) {
     link.hidden = !body.duplicate_url;
     if (body.duplicate_url) link.href = body.duplicate_url;
     duplicateBox.hidden = false;
-    percent.textContent = "";
-    bar.hidden = true;
   }
 
-  function upload(file, allowDuplicate) {
+  // One row per file in the list: its name, a state and a progress bar.
+  function addRow(file) {
+    const row = document.createElement("li");
+    const name = document.createElement("span");
+    name.className = "upload-name";
+    name.textContent = file.name;
+    const state = document.createElement("span");
+    state.className = "upload-state";
+    state.textContent = "waiting";
+    const progress = document.createElement("progress");
+    progress.max = 100;
+    progress.value = 0;
+    progress.setAttribute("aria-label", `Upload of ${file.name}`);
+    row.append(name, state, progress);
+    list.hidden = false;
+    list.appendChild(row);
+    return { row, state, progress };
+  }
+
+  function setState(row, text, link, failed) {
+    row.state.textContent = text;
+    if (failed) row.state.classList.add("failed");
+    if (link) {
+      const a = document.createElement("a");
+      a.href = link;
+      a.textContent = "Open in the editor";
+      row.state.append(" · ", a);
+    }
+  }
+
+  function enqueue(files, allowDuplicate) {
     errorBox.hidden = true;
     duplicateBox.hidden = true;
+    batchSize = files.length;
+    Array.from(files).forEach((file) => queue.push({ file, allowDuplicate, row: addRow(file) }));
+    if (!busy) next();
+  }
+
+  function next() {
+    const item = queue.shift();
+    if (!item) { busy = false; return; }
+    busy = true;
+    upload(item.file, item.allowDuplicate, item.row);
+  }
+
+  function upload(file, allowDuplicate, row) {
     if (maxBytes && file.size > maxBytes) {
       const limit = Math.round(maxBytes / 1048576);
-      showError(`"${file.name}" is larger than this server accepts (${limit} MB).`);
+      const message = `"${file.name}" is larger than this server accepts (${limit} MB).`;
+      setState(row, message, null, true);
+      showError(message);
+      next();
       return;
     }
     const data = new FormData();
@@ -49,39 +98,57 @@ function setupUpload(form) {
     request.setRequestHeader("Accept", "application/json");
     bar.hidden = false;
     bar.value = 0;
+    setState(row, "uploading");
     request.upload.addEventListener("progress", (event) => {
       if (!event.lengthComputable) return;
       const done = Math.round((100 * event.loaded) / event.total);
       bar.value = done;
-      percent.textContent = `${done}%`;
+      row.progress.value = done;
+      percent.textContent = `${file.name}: ${done}%`;
+      row.state.textContent = `${done}%`;
     });
     request.upload.addEventListener("load", () => {
       bar.value = 100;
-      percent.textContent = "100% — checking the audio…";
+      row.progress.value = 100;
+      percent.textContent = `${file.name}: 100% — checking the audio…`;
+      row.state.textContent = "checking the audio…";
     });
     request.addEventListener("load", () => {
       let body = {};
       try { body = JSON.parse(request.responseText); } catch (_) { body = {}; }
       if (request.status === 201 && body.edit_url) {
-        percent.textContent = "100% — uploaded, opening the editor…";
-        // A short pause so the finished bar is seen before the editor opens.
-        setTimeout(() => window.location.assign(body.edit_url), 700);
+        setState(row, "uploaded", body.edit_url);
+        if (batchSize === 1 && !queue.length) {
+          percent.textContent = `${file.name}: 100% — uploaded, opening the editor…`;
+          // A short pause so the finished bar is seen before the editor opens.
+          setTimeout(() => window.location.assign(body.edit_url), 700);
+        } else {
+          percent.textContent = `${file.name}: 100% — uploaded`;
+        }
       } else if (request.status === 409 && body.duplicate_title) {
+        setState(row, "already uploaded", body.duplicate_url, true);
         showDuplicate(file, body);
       } else {
-        showError(body.error || `The upload failed (HTTP ${request.status}).`);
+        const message = body.error || `The upload failed (HTTP ${request.status}).`;
+        setState(row, message, null, true);
+        showError(`${file.name}: ${message}`);
       }
+      next();
     });
-    request.addEventListener("error", () => showError("The connection was lost during the upload."));
+    request.addEventListener("error", () => {
+      setState(row, "the connection was lost", null, true);
+      showError("The connection was lost during the upload.");
+      next();
+    });
     request.send(data);
   }
 
   form.addEventListener("submit", (event) => {
     if (!input.files.length) return;
     event.preventDefault();
-    upload(input.files[0]);
+    enqueue(input.files, false);
   });
-  input.addEventListener("change", () => { if (input.files.length) upload(input.files[0]); });
+  input.addEventListener("change", () => { if (input.files.length) enqueue(input.files, false); });
   ["dragenter", "dragover"].forEach((name) => zone.addEventListener(name, (event) => {
     event.preventDefault();
     zone.classList.add("dragover");
@@ -90,7 +157,43 @@ function setupUpload(form) {
   zone.addEventListener("drop", (event) => {
     event.preventDefault();
     const files = event.dataTransfer && event.dataTransfer.files;
-    if (files && files.length) upload(files[0]);
+    if (files && files.length) enqueue(files, false);
+  });
+}
+
+// The navigation on a phone: collapsed behind the Menu button (open without JavaScript).
+function setupNavToggle(button) {
+  const nav = document.getElementById(button.getAttribute("aria-controls"));
+  if (!nav) return;
+  button.hidden = false;
+  const set = (open) => {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) nav.removeAttribute("data-collapsed");
+    else nav.setAttribute("data-collapsed", "");
+  };
+  set(false);
+  button.addEventListener("click", () => set(button.getAttribute("aria-expanded") !== "true"));
+}
+
+// Copy buttons beside read-only links (review and invite links): the link goes to the
+// clipboard, and the button says so for a moment.
+function setupCopy(button) {
+  const source = document.getElementById(button.dataset.copy);
+  if (!source) return;
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const label = button.textContent;
+    const done = () => {
+      button.textContent = "Copied";
+      setTimeout(() => { button.textContent = label; }, 1500);
+    };
+    const text = "value" in source ? source.value : source.textContent.trim();
+    if (source.select) source.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, () => {});
+    } else {
+      done();
+    }
   });
 }
 
@@ -151,9 +254,25 @@ function setupRows(form) {
   });
 }
 
+// Tables become a stack of cards on a phone (studio.css); each cell is labelled with its
+// column's heading for that. Tables with row headings (the downloads figures) stay tables.
+function setupStackedTable(table) {
+  if (!table.tHead || table.querySelector("tbody th")) return;
+  const headings = Array.from(table.tHead.rows[0].cells).map((cell) => cell.textContent.trim());
+  table.querySelectorAll("tbody tr").forEach((row) => {
+    Array.from(row.cells).forEach((cell, index) => {
+      if (headings[index]) cell.dataset.label = headings[index];
+    });
+  });
+  table.dataset.stacked = "";
+}
+
 // Each enhancement with the forms it applies to; a page without such a form is left alone.
 const ENHANCEMENTS = [
+  ["[data-nav-toggle]", setupNavToggle],
+  ["button[data-copy]", setupCopy],
   ["#upload-form", setupUpload],
+  [".studio-main table", setupStackedTable],
   ["#episode-form", setupEditor],
   ["form[data-rows]", setupRows],
 ];

@@ -51,6 +51,7 @@ NAV = [
     NavItem("Guests", "studio.list_guests", admin=True),
     NavItem("Topics", "studio.list_topics", admin=True),
     NavItem("Guest trash", "studio.network_trash", admin=True),
+    NavItem("Network", "studio.edit_network", admin=True),
 ]
 SHOW_NAV = [
     NavItem("Downloads", "studio.show_downloads"),
@@ -185,10 +186,12 @@ from showapp.studio import (  # noqa: E402, F401
     dashboard,
     episode_extras,
     episodes,
+    guest_photos,
     guest_trash,
     guests_topics,
     health,
     importing,
+    network,
     reviews,
     shows,
     trash,

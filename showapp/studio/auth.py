@@ -16,6 +16,7 @@ from showapp.studio.forms import ActionForm, LoginForm, SetPasswordForm
 # because of somebody else's attempts on another account from the same network.
 PER_ACCOUNT = "5 per minute;20 per hour"
 PER_ADDRESS = "30 per minute;100 per hour"
+TOO_MANY = "Too many sign-in attempts"  # errors.py adds how long to wait
 
 
 def _failed(response: BaseResponse) -> bool:
@@ -28,8 +29,10 @@ def _email_key() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(PER_ACCOUNT, key_func=_email_key, deduct_when=_failed, methods=["POST"])
-@limiter.limit(PER_ADDRESS, deduct_when=_failed, methods=["POST"])
+@limiter.limit(
+    PER_ACCOUNT, key_func=_email_key, deduct_when=_failed, methods=["POST"], error_message=TOO_MANY
+)
+@limiter.limit(PER_ADDRESS, deduct_when=_failed, methods=["POST"], error_message=TOO_MANY)
 def login() -> BaseResponse | tuple[str, int] | str:
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():

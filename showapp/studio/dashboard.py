@@ -11,7 +11,8 @@ from markupsafe import Markup
 from showapp.db import get_session
 from showapp.errors import InvalidInput
 from showapp.media.recorder import get_recorder
-from showapp.services.stats import charts, dashboard, rollups
+from showapp.services.stats import charts, dashboard, launches, rollups
+from showapp.services.wording import counted
 from showapp.studio import bp, current_show, redirect_303
 
 TABLE_NAMES = ", ".join(f'"{name}"' for name in dashboard.TABLES)
@@ -21,13 +22,16 @@ TABLE_NAMES = ", ".join(f'"{name}"' for name in dashboard.TABLES)
 def show_downloads(show_slug: str) -> ResponseReturnValue:
     show = current_show()
     period = _period()
-    figures = dashboard.build_dashboard(get_session(), show.id, _today(), period)
+    figures = dashboard.build_dashboard(
+        get_session(), show.id, datetime.now(UTC), period, show.timezone
+    )
     return render_template(
         "studio/dashboard.html",
         show=show,
         figures=figures,
         periods=dashboard.PERIODS,
-        charts=_per_day_charts(figures.per_day, period),
+        ages=launches.LABELS,
+        charts=_per_day_charts(figures.per_day, period, figures.timezone),
         rehosted_note=rollups.REHOSTED_NOTE,
     )
 
@@ -35,7 +39,7 @@ def show_downloads(show_slug: str) -> ResponseReturnValue:
 @bp.get(f"/shows/<show_slug>/downloads/<any({TABLE_NAMES}):table>.csv")
 def export_downloads(show_slug: str, table: str) -> Response:
     show = current_show()
-    period, today = _period(), _today()
+    period, today = _period(), dashboard.local_today(datetime.now(UTC), show.timezone)
     body = dashboard.export_csv(get_session(), show.id, table, today, period)
     filename = dashboard.csv_filename(show.slug, table, today, period)
     return Response(
@@ -62,8 +66,8 @@ def refresh_downloads(show_slug: str) -> ResponseReturnValue:
     report = rollups.rollup(session, int(current_app.config["STATS_KEEP_REQUESTS_DAYS"]))
     session.commit()
     flash(
-        f"Figures refreshed: {report.requests_read} new requests read, "
-        f"{report.days_rebuilt} days updated.",
+        f"Figures refreshed: {counted(report.requests_read, 'new request')} read, "
+        f"{counted(report.days_rebuilt, 'day')} updated.",
         "info",
     )
     return redirect_303(url_for("studio.show_downloads", show_slug=show.slug, days=period))
@@ -76,29 +80,25 @@ def _period(raw: str | None = None) -> int:
         abort(400, str(error))
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
-def _per_day_charts(series: list[tuple[date, int]], period: int) -> dict[str, Markup]:
+def _per_day_charts(series: list[tuple[date, int]], period: int, zone: str) -> dict[str, Markup]:
     """The same chart twice: a wide one, and a compact one whose text stays legible on a phone
     (CSS shows one of them)."""
     points: list[tuple[str, float]] = [(_day_label(day), count) for day, count in series]
     title = f"Downloads per day, last {period} days"
     return {
-        "wide": _per_day_chart(points, title, "per-day-wide", charts.Size()),
-        "compact": _per_day_chart(points, title, "per-day-compact", charts.COMPACT),
+        "wide": _per_day_chart(points, title, "per-day-wide", charts.Size(), zone),
+        "compact": _per_day_chart(points, title, "per-day-compact", charts.COMPACT, zone),
     }
 
 
 def _per_day_chart(
-    points: list[tuple[str, float]], title: str, chart_id: str, size: charts.Size
+    points: list[tuple[str, float]], title: str, chart_id: str, size: charts.Size, zone: str
 ) -> Markup:
     svg = charts.line_chart(
         points,
         title=title,
         chart_id=chart_id,
-        x_label="Day (UTC)",
+        x_label=f"Day ({zone})",
         y_label="Downloads",
         whole=True,
         size=size,

@@ -18,6 +18,7 @@ from showapp.errors import InvalidInput, ShowappError
 from showapp.models import Episode
 from showapp.services.catalog import chapters, soundbites, transcripts
 from showapp.services.catalog.text import clock
+from showapp.services.wording import counted
 from showapp.studio import bp, current_episode, current_show, redirect_303, retag
 
 BLANK_ROWS = 3
@@ -94,7 +95,7 @@ def _save_chapters(
         session.rollback()
         return _chapters_refused(episode, str(error), typed)
     note = " The audio file now carries them." if tagged else ""
-    flash(f"Saved {len(stored)} chapters.{note}", "info")
+    flash(f"Saved {counted(len(stored), 'chapter')}.{note}", "info")
     return redirect_303(
         url_for("studio.edit_chapters", show_slug=current_show().slug, episode_id=episode.id)
     )
@@ -203,7 +204,7 @@ def edit_soundbites(show_slug: str, episode_id: int) -> ResponseReturnValue:
         return _soundbites_page(current_episode(episode_id), rows, 400)
     for warning in warnings:
         flash(f"Warning: {warning}", "warning")
-    flash(f"Saved {len(rows)} soundbites.", "info")
+    flash(f"Saved {counted(len(rows), 'soundbite')}.", "info")
     return redirect_303(
         url_for("studio.edit_soundbites", show_slug=current_show().slug, episode_id=episode.id)
     )

@@ -99,6 +99,34 @@ class ShowForm(FlaskForm):
     require_guest_approval = BooleanField(
         "Require every invited guest's approval before scheduling or publishing"
     )
+    accent_color = StringField("Accent colour (#rrggbb)", validators=[Optional(), Length(max=7)])
+    # Feed settings (services/feeds/settings.py)
+    new_feed_url = URLField("New feed address", validators=[Optional(), Length(max=255)])
+    itunes_block = BooleanField("Hide the show from Apple Podcasts (itunes:block)")
+    complete = BooleanField("The show is complete: no more episodes (itunes:complete)")
+    # Subscribe buttons on the show page
+    apple_podcasts_url = URLField("Apple Podcasts", validators=[Optional(), Length(max=255)])
+    spotify_url = URLField("Spotify", validators=[Optional(), Length(max=255)])
+    youtube_music_url = URLField("YouTube Music", validators=[Optional(), Length(max=255)])
+    amazon_music_url = URLField("Amazon Music", validators=[Optional(), Length(max=255)])
+    overcast_url = URLField("Overcast", validators=[Optional(), Length(max=255)])
+    pocket_casts_url = URLField("Pocket Casts", validators=[Optional(), Length(max=255)])
+    antennapod_url = URLField("AntennaPod", validators=[Optional(), Length(max=255)])
+    castbox_url = URLField("Castbox", validators=[Optional(), Length(max=255)])
+    podcast_addict_url = URLField("Podcast Addict", validators=[Optional(), Length(max=255)])
+    fountain_url = URLField("Fountain", validators=[Optional(), Length(max=255)])
+    podcast_index_url = URLField("Podcast Index", validators=[Optional(), Length(max=255)])
+
+
+class NetworkForm(FlaskForm):
+    name = StringField("Network name", validators=[Optional(), Length(max=255)])
+    color = StringField("Colour (#rrggbb)", validators=[Optional(), Length(max=7)])
+    logo = FileField("Logo (JPEG, PNG or WebP)")
+    remove_logo = BooleanField("Remove the logo")
+
+
+class GuestPhotoForm(FlaskForm):
+    photo = FileField("Photo (JPEG, PNG or WebP; cropped to a square)")
 
 
 class ArtworkForm(FlaskForm):

@@ -19,6 +19,7 @@ from showapp.db import get_session
 from showapp.errors import ShowappError
 from showapp.models import Topic
 from showapp.services.catalog import guests_topics
+from showapp.services.wording import counted
 from showapp.studio import admin_only, bp, redirect_303
 
 Row = Any  # Guest or Topic
@@ -34,7 +35,7 @@ class Directory:
     count: Callable[..., int]  # what a merge moves: appearances or tagged episodes
     count_name: str  # the template variable for that count
     merge: Callable[..., guests_topics.MergeReport]  # (session, keep, other)
-    merged_note: str  # "{moved} … {combined} …" after a merge
+    merged_note: tuple[str, str]  # (what moves, "{moved} … {combined} …") after a merge
 
     def row_or_404(self, slug: str) -> Row:
         row = self.find(get_session(), slug)
@@ -50,12 +51,12 @@ GUESTS = Directory(
     "guest", guests_topics.get_guest, guests_topics.list_guests, guests_topics.update_guest,
     ("bio", "organisation", "job_title", "links"), guests_topics.count_appearances,
     "appearances", guests_topics.merge_guests,
-    "{moved} appearances moved, {combined} combined",
+    ("appearance", "{moved} moved, {combined} combined"),
 )  # fmt: skip
 TOPICS = Directory(
     "topic", guests_topics.get_topic, guests_topics.list_topics, guests_topics.update_topic,
     ("description",), guests_topics.count_tagged_episodes, "episodes",
-    guests_topics.merge_topics, "{moved} episodes moved, {combined} already had it",
+    guests_topics.merge_topics, ("episode", "{moved} moved, {combined} already had it"),
 )  # fmt: skip
 
 
@@ -141,6 +142,11 @@ def _edit(directory: Directory, slug: str) -> ResponseReturnValue:
     return redirect_303(directory.url("edit", row))
 
 
+def guest_page(guest: Row, status: int) -> tuple[str, int]:
+    """A guest's edit page (guest_photos.py answers a refused photo with it)."""
+    return _page(GUESTS, guest, status)
+
+
 def _page(directory: Directory, row: Row, status: int) -> tuple[str, int]:
     session = get_session()
     page = render_template(
@@ -166,7 +172,9 @@ def _merge(directory: Directory, slug: str) -> ResponseReturnValue:
         )  # fmt: skip
     report = directory.merge(session, keep, other)
     session.commit()
-    moved = directory.merged_note.format(moved=report.moved, combined=report.combined)
+    moved = directory.merged_note[1].format(
+        moved=counted(report.moved, directory.merged_note[0]), combined=report.combined
+    )
     flash(f"Merged {other.name} into {keep.name}: {moved}. "
           f"/{directory.kind}s/{slug} now redirects here.", "info")  # fmt: skip
     return redirect_303(directory.url("edit", keep))

@@ -2,25 +2,51 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from showapp.db import get_session
 from showapp.errors import ShowappError
 from showapp.models import Show
 from showapp.services import accounts, urls
-from showapp.services.catalog import artwork, editing, writes
+from showapp.services.catalog import artwork, editing, show_overview, writes
+from showapp.services.feeds import settings as feed_settings
+from showapp.services.stats import charts
+from showapp.services.stats.network import network_summary
 from showapp.studio import admin_only, bp, current_show, redirect_303, signed_in_user
 from showapp.studio.forms import ArtworkForm, ShowForm
 
 
 @bp.get("/")
 def index() -> str:
-    shows = accounts.shows_for(get_session(), signed_in_user())
-    return render_template("studio/index.html", shows=shows)
+    """The studio home: a card per show with what needs doing and how it is heard."""
+    session = get_session()
+    now = datetime.now(UTC)
+    shows = accounts.shows_for(session, signed_in_user())
+    overviews = [show_overview.overview(session, show, now.date(), now) for show in shows]
+    sparklines = {item.show.id: _sparkline(item) for item in overviews}
+    figures = network_summary(session, shows, now)
+    return render_template(
+        "studio/index.html",
+        shows=shows,
+        overviews=overviews,
+        sparklines=sparklines,
+        figures=figures,
+    )
+
+
+def _sparkline(item: show_overview.ShowOverview) -> Markup:
+    points = [(day.strftime("%-d %b"), float(count)) for day, count in item.per_day]
+    svg = charts.sparkline(
+        points, title="Downloads per day, last 7 days", chart_id=f"spark-{item.show.id}"
+    )
+    # charts escapes every label it writes.
+    return Markup(svg)  # noqa: S704
 
 
 @bp.route("/shows/new", methods=["GET", "POST"])
@@ -57,6 +83,7 @@ def edit_show(show_slug: str) -> ResponseReturnValue:
         return _show_form(form, show, 400 if request.method == "POST" else 200)
     try:
         editing.update_show(get_session(), show, **_show_fields(form))
+        feed_settings.move_feed(show, form.new_feed_url.data or "")
     except ShowappError as error:
         get_session().rollback()
         flash(str(error), "error")

@@ -29,6 +29,8 @@ def write_demo_artwork(episodes_dir: Path, show_slug: str, title: str) -> str:
     target = episodes_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     image.save(target, "PNG", optimize=True)
+    # The pages show the smaller copies, as they do for uploaded artwork.
+    write_copies(episodes_dir, relative, image)
     return relative
 
 
@@ -91,14 +93,19 @@ def store_artwork(episodes_dir: Path, folder: str, stem: str, stream: IO[bytes])
         stream.seek(0)
         with (episodes_dir / relative).open("xb") as out:
             shutil.copyfileobj(stream, out)
-        for size, name in zip(COPY_SIZES, names[1:], strict=True):
-            image.resize((size, size), Image.Resampling.LANCZOS).save(
-                episodes_dir / name, "JPEG", quality=85, optimize=True
-            )
+        write_copies(episodes_dir, relative, image)
     except BaseException:
         delete_artwork(episodes_dir, relative)
         raise
     return names
+
+
+def write_copies(episodes_dir: Path, relative: str, image: Image.Image) -> None:
+    """The smaller copies of square artwork stored as `relative`, which pages link to."""
+    for size in COPY_SIZES:
+        image.resize((size, size), Image.Resampling.LANCZOS).save(
+            episodes_dir / copy_name(relative, size), "JPEG", quality=85, optimize=True
+        )
 
 
 def copy_name(relative: str, size: int) -> str:

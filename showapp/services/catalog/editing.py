@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from showapp.columns import utc_now
 from showapp.errors import InvalidInput, SlugTaken
 from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show, Topic, episode_topics
-from showapp.services.catalog import writes
+from showapp.services.catalog import episode_slugs, writes
 from showapp.services.catalog.apple_categories import check_category
 from showapp.services.catalog.text import slugify
 from showapp.services.review import links as review_links
@@ -154,12 +154,15 @@ def save_episode(session: Session, show: Show, episode: Episode, changes: Episod
         raise StaleEdit("Someone else saved this episode after you opened it.")
     # Any query below may autoflush the episode's UPDATE, so the whole save is guarded.
     with stale_edits():
+        automatic = episode_slugs.follows_title(episode, changes.slug)
         _check_slug(session, show, episode, changes.slug)
         for name in ("title", "summary", "notes_md", "season", "number", "explicit"):
             setattr(episode, name, changes.__dict__[name])
         episode.title = _required(changes.title)
         episode.episode_type = changes.episode_type  # type: ignore[assignment]
         episode.slug = changes.slug or episode.slug
+        if automatic:  # decided before the save: a draft's address follows its new title
+            episode.slug = episode_slugs.slug_for_title(session, show, episode, episode.title)
         if _is_release(episode.effective_status, changes.status):
             review_links.check_may_release(session, episode, show.require_guest_approval)
         _apply_status(episode, changes.status, changes.publish_at)

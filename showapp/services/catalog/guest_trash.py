@@ -23,6 +23,7 @@ from showapp.columns import utc_now
 from showapp.models import Appearance, Episode, Guest, ReviewComment, ReviewLink, SlugRedirect
 from showapp.services.catalog.lookups import is_live
 from showapp.services.catalog.trash import TRASH_DAYS
+from showapp.services.images import photo_names
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def purge_date(guest: Guest) -> datetime | None:
 def trashed_photos(session: Session) -> frozenset[str]:
     """Photos of guests in the trash: /media withholds them."""
     query = select(Guest.photo).where(Guest.deleted_at.is_not(None), Guest.photo.is_not(None))
-    return frozenset(str(photo) for photo in session.scalars(query))
+    return frozenset(name for photo in session.scalars(query) for name in photo_names(photo))
 
 
 def purge_guest(session: Session, guest: Guest) -> list[str]:
@@ -93,7 +94,7 @@ def purge_guest(session: Session, guest: Guest) -> list[str]:
     to remove once the transaction has committed (trash.remove_files). The episodes stay."""
     if guest.deleted_at is None:
         raise ValueError("Only a guest in the trash can be purged.")
-    files = [guest.photo] if guest.photo else []
+    files = photo_names(guest.photo)  # the photo and its smaller copies
     links = select(ReviewLink.id).where(ReviewLink.guest_id == guest.id)
     session.execute(delete(ReviewComment).where(ReviewComment.link_id.in_(links)))
     session.execute(delete(ReviewLink).where(ReviewLink.guest_id == guest.id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -33,9 +34,24 @@ SHOW_FIELDS = {
     "funding_text", "timezone", "require_guest_approval",
     # feed settings: lock, Apple block, complete, medium, update frequency
     "locked", "itunes_block", "complete", "medium", "update_frequency", "update_rrule",
+    # the show page: subscribe buttons and the brand colour
+    "apple_podcasts_url", "spotify_url", "overcast_url", "pocket_casts_url", "antennapod_url",
+    "youtube_music_url", "castbox_url", "podcast_addict_url", "podcast_index_url",
+    "fountain_url", "amazon_music_url", "accent_color",
 }  # fmt: skip
+# Where listeners subscribe besides our RSS feed: (column, name) in the order pages list them.
+DIRECTORIES = (
+    ("apple_podcasts_url", "Apple Podcasts"), ("spotify_url", "Spotify"),
+    ("youtube_music_url", "YouTube Music"), ("amazon_music_url", "Amazon Music"),
+    ("overcast_url", "Overcast"), ("pocket_casts_url", "Pocket Casts"),
+    ("antennapod_url", "AntennaPod"), ("castbox_url", "Castbox"),
+    ("podcast_addict_url", "Podcast Addict"), ("fountain_url", "Fountain"),
+    ("podcast_index_url", "Podcast Index"),
+)  # fmt: skip
 # Show fields that are links on pages and in feeds, with the names the form gives them.
-SHOW_URL_FIELDS = {"website": "website", "funding_url": "funding link"}
+SHOW_URL_FIELDS = {"website": "website", "funding_url": "funding link"} | {
+    column: f"{name} link" for column, name in DIRECTORIES
+}
 
 
 def podcast_guid_for(feed_url: str) -> str:
@@ -75,7 +91,19 @@ def checked_show_urls(fields: dict[str, Any]) -> dict[str, Any]:
     for name, label in SHOW_URL_FIELDS.items():
         if name in checked:
             checked[name] = urls.public_url(checked[name], label)
+    if "accent_color" in checked:
+        checked["accent_color"] = hex_color(checked["accent_color"], "accent colour")
     return checked
+
+
+def hex_color(value: str | None, label: str) -> str:
+    """`value` as a lower-case #rrggbb colour, or "" when empty; InvalidInput otherwise."""
+    value = (value or "").strip().lower()
+    if value and not re.fullmatch(r"#[0-9a-f]{6}", value):
+        raise InvalidInput(
+            f"The {label} must be a colour written #rrggbb, e.g. #1a6b5c (not {value[:20]!r})."
+        )
+    return value
 
 
 def create_episode(

@@ -24,6 +24,7 @@ from showapp.services.demo.content import (
     TOPICS,
     EpisodeData,
 )
+from showapp.services.wording import counted
 
 
 def seed_demo(session: Session, episodes_dir: Path, base_url: str) -> str:
@@ -42,8 +43,8 @@ def seed_demo(session: Session, episodes_dir: Path, base_url: str) -> str:
     parts = rich.add_rich_parts(session, show)
     session.flush()
     return (
-        f"Demo show '{show.title}' at /{show.slug}/: {added} episodes added, "
-        f"{parts} chapters, transcripts and soundbites added."
+        f"Demo show '{show.title}' at /{show.slug}/: {counted(added, 'episode')} added, "
+        f"{counted(parts, 'episode part')} (chapters, transcripts, soundbites) added."
     )
 
 

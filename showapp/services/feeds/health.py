@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
-from showapp.models import Episode, Show, ShowType
+from showapp.models import Episode, EpisodeStatus, EpisodeType, Show, ShowType
 from showapp.services.catalog.lookups import is_live
 
 # Apple's category list (feed-standards.md section 2): category -> subcategories.
@@ -83,6 +83,7 @@ def feed_health(
         *_show_problems(show, base_url),
         *_artwork_problems(show, episodes_dir),
         *_episode_problems(show, episodes),
+        *_held_back(session, show),
     ]
     return sorted(problems, key=lambda p: p.level != "error")
 
@@ -159,6 +160,15 @@ def _show_problems(show: Show, base_url: str) -> list[Problem]:
 
 
 def _artwork_problems(show: Show, episodes_dir: Path | None) -> list[Problem]:
+    if not show.artwork and show.artwork_url:
+        # An imported show's artwork still served by the old host: there, but not ours.
+        return [
+            Problem(
+                "warning",
+                "The artwork is linked from the old host.",
+                "Import again with --download-media to copy it, or upload one.",
+            )
+        ]
     if not show.artwork:
         return [Problem("error", "The show has no artwork.",
                         "Upload a square JPEG or PNG of 1400 to 3000 pixels.")]  # fmt: skip
@@ -208,19 +218,57 @@ def _episode_problems(show: Show, episodes: Sequence[Episode]) -> list[Problem]:
                         "Publish at least one episode: Spotify refuses empty feeds.")]  # fmt: skip
     found: list[Problem] = []
     # Apple ignores an episode whose enclosure URL another episode already uses.
-    audio_files = Counter(e.audio_file for e in episodes if e.audio_file)
+    audio_files = Counter(url for e in episodes if (url := _enclosure(e)))
     for episode in episodes:
         found.extend(_one_episode(show, episode, audio_files))
     return found
 
 
+def _enclosure(episode: Episode) -> str | None:
+    """Our file, or the old host's URL for an imported episode whose media stays linked."""
+    return episode.audio_file or episode.audio_url
+
+
+def _held_back(session: Session, show: Show) -> list[Problem]:
+    """Imported episodes kept as drafts, with the reason the import gave (dead media...)."""
+    drafts = session.scalars(
+        select(Episode).where(
+            Episode.show_id == show.id,
+            Episode.status == EpisodeStatus.DRAFT,
+            Episode.deleted_at.is_(None),
+        )
+    ).all()
+    return [
+        Problem("warning", f"'{e.title}' was imported as a draft: {'; '.join(_issues(e))}.",
+                "Fix its audio, then publish it.", e.slug)
+        for e in drafts
+        if _issues(e)
+    ]  # fmt: skip
+
+
+def _issues(episode: Episode) -> list[str]:
+    """What the import found wrong and could not repair (repairs are done, not problems)."""
+    found = (episode.source_extras or {}).get("import_issues") or []
+    return [str(text) for text in found if not str(text).startswith("repaired:")]
+
+
 def _one_episode(show: Show, episode: Episode, audio_files: Counter[str]) -> list[Problem]:
     found: list[Problem] = []
     slug = episode.slug
-    if not episode.audio_file:
+    enclosure = _enclosure(episode)
+    if not enclosure:
         return [Problem("error", f"'{episode.title}' has no audio.",
                         "Upload its audio or unpublish it.", slug)]  # fmt: skip
-    if audio_files[episode.audio_file] > 1:
+    linked = not episode.audio_file
+    again = ("Import again with --download-media so the file is measured." if linked
+             else "Upload the audio again so it is measured.")  # fmt: skip
+    # Size and length have their own checks below; the rest of the import's findings go here.
+    found.extend(
+        Problem("warning", f"'{episode.title}': {text}.", again, slug)
+        for text in _issues(episode)
+        if "length" not in text and "duration" not in text
+    )
+    if audio_files[enclosure] > 1:
         found.append(
             Problem(
                 "error",
@@ -234,15 +282,13 @@ def _one_episode(show: Show, episode: Episode, audio_files: Counter[str]) -> lis
             Problem(
                 "warning",
                 f"'{episode.title}' has no duration.",
-                "Upload the audio again so its length is read.",
+                again,
                 slug,
             )
         )
     if not episode.audio_bytes:
         found.append(
-            Problem(
-                "error", f"'{episode.title}' has no file size.", "Upload the audio again.", slug
-            )
+            Problem("error", f"'{episode.title}' has no file size (length=\"0\").", again, slug)
         )
     if episode.audio_mime not in APPLE_AUDIO_TYPES:
         found.append(
@@ -253,7 +299,12 @@ def _one_episode(show: Show, episode: Episode, audio_files: Counter[str]) -> lis
                 slug,
             )
         )
-    if show.show_type == ShowType.SERIAL and episode.number is None:
+    # Apple numbers a serial show's full episodes; trailers and bonus episodes may go without.
+    if (
+        show.show_type == ShowType.SERIAL
+        and episode.number is None
+        and episode.episode_type == EpisodeType.FULL
+    ):
         found.append(
             Problem(
                 "error",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 # Characters XML 1.0 cannot carry at all (C0 controls except tab/newline/CR, surrogates,
 # U+FFFE/U+FFFF); hosts paste them in from word processors and terminals.
@@ -71,7 +71,10 @@ class Item(NamedTuple):
     persons: tuple[Person, ...] = ()
     transcripts: tuple[Transcript, ...] = ()
     chapters_url: str | None = None
+    chapters_type: str = "application/json+chapters"  # an imported file keeps its own
     soundbites: tuple[Soundbite, ...] = ()
+    # Podcasting 2.0 elements kept from an import as plain trees (importing/p20.py).
+    podcast_extras: tuple[dict[str, Any], ...] = ()
     episode_id: int = 0  # where the item came from, for splicing (not written to the feed)
 
 
@@ -104,6 +107,8 @@ class Channel:
     block: bool = False
     complete: bool = False
     hub_url: str = ""
+    locked_owner: str = ""
+    podcast_extras: tuple[dict[str, Any], ...] = ()
     persons: tuple[Person, ...] = ()
     trailers: tuple[Trailer, ...] = field(default=())
 

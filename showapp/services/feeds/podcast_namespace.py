@@ -123,10 +123,10 @@ def write_transcripts(parent: Any, transcripts: Iterable[Transcript]) -> None:
         _element(parent, _PODCAST + "transcript", **attributes)
 
 
-def write_chapters(parent: Any, url: str | None) -> None:
-    """podcast:chapters pointing at a JSON chapters document the app serves."""
+def write_chapters(parent: Any, url: str | None, mime: str = "application/json+chapters") -> None:
+    """podcast:chapters pointing at a JSON chapters document (ours, or an imported one)."""
     if url:
-        _element(parent, _PODCAST + "chapters", url=xml_text(url), type="application/json+chapters")
+        _element(parent, _PODCAST + "chapters", url=xml_text(url), type=xml_text(mime))
 
 
 def write_soundbites(parent: Any, soundbites: Iterable[Soundbite]) -> None:
@@ -189,7 +189,8 @@ def _write_channel(node: Any, channel: Channel) -> None:
 
 def _write_podcast_channel(node: Any, channel: Channel) -> None:
     _element(node, _PODCAST + "guid", channel.podcast_guid)
-    locked = {"owner": channel.owner_email} if channel.owner_email else {}
+    owner = channel.locked_owner or channel.owner_email
+    locked = {"owner": owner} if owner else {}
     _element(node, _PODCAST + "locked", "yes" if channel.locked else "no", **locked)
     if channel.funding_url:
         text = channel.funding_text or "Support the show"
@@ -200,6 +201,28 @@ def _write_podcast_channel(node: Any, channel: Channel) -> None:
     if channel.update_frequency:
         rrule = {"rrule": channel.update_rrule} if channel.update_rrule else {}
         _element(node, _PODCAST + "updateFrequency", channel.update_frequency[:128], **rrule)
+    write_kept(node, channel.podcast_extras)
+
+
+def write_kept(parent: Any, trees: Iterable[Any]) -> None:
+    """Podcasting 2.0 elements an import kept as plain trees (importing/p20.py), written back
+    as they came: value blocks, alternate enclosures, location, license and the like."""
+    for tree in trees:
+        _write_tree(parent, tree)
+
+
+def _write_tree(parent: Any, tree: Any) -> None:
+    if not isinstance(tree, dict) or not isinstance(tree.get("tag"), str):
+        return
+    attributes = {str(k): xml_text(str(v)) for k, v in (tree.get("attrs") or {}).items()}
+    try:
+        node = _SubElement(parent, _PODCAST + tree["tag"], attributes)
+    except ValueError:  # a name lxml refuses: the element is dropped, never the feed
+        return
+    if tree.get("text"):
+        node.text = xml_text(str(tree["text"]))
+    for child in tree.get("children") or ():
+        _write_tree(node, child)
 
 
 class ShowappEntryExtension(BaseEntryExtension):  # type: ignore[misc]
@@ -287,9 +310,11 @@ def _write_item(node: Any, item: Item, templates: ItemTemplates) -> None:
     if item.transcripts:
         write_transcripts(node, item.transcripts)
     if item.chapters_url:
-        write_chapters(node, item.chapters_url)
+        write_chapters(node, item.chapters_url, item.chapters_type)
     if item.soundbites:
         write_soundbites(node, item.soundbites)
+    if item.podcast_extras:
+        write_kept(node, item.podcast_extras)
 
 
 def notes_cdata(html: str) -> Any:

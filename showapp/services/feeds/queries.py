@@ -35,6 +35,7 @@ from showapp.models import (
     Episode,
     EpisodeStatus,
     Guest,
+    LinkedFile,
     Show,
     ShowType,
     User,
@@ -70,6 +71,8 @@ class ShowRow(NamedTuple):
     podcast_guid: str
     new_feed_url: str
     locked: bool
+    locked_owner: str
+    podcast_extras: list[Any] | None
     itunes_block: bool
     complete: bool
     medium: str
@@ -175,6 +178,7 @@ class EpisodeRow(NamedTuple):
     artwork: str | None
     audio_url: str | None
     artwork_url: str | None
+    podcast_extras: list[Any] | None
     show_slug: str
 
 
@@ -208,7 +212,7 @@ def credits(where: ColumnElement[bool]) -> Select[Any]:
     return (
         select(
             Appearance.episode_id, Appearance.guest_id, Appearance.role, Appearance.group,
-            Guest.name, Guest.photo, Guest.slug, cast(Guest.links, String),
+            Guest.name, Guest.photo, Guest.slug, cast(Guest.links, String), Guest.photo_url,
         )
         .join(Episode, Episode.id == Appearance.episode_id)
         .join(Guest, Guest.id == Appearance.guest_id)
@@ -241,6 +245,21 @@ def rich(where: ColumnElement[bool]) -> Any:
         soundbite_rows.where(where),
     )
     return found.order_by("kind", "episode_id", "start")
+
+
+@cache
+def linked(where: ColumnElement[bool]) -> Select[Any]:
+    """(episode id, kind, url, mime, language, rel, local file) of the transcripts and
+    chapters files imported episodes link, in the order the source feed gave them."""
+    return (
+        select(
+            LinkedFile.episode_id, LinkedFile.kind, LinkedFile.url, LinkedFile.mime,
+            LinkedFile.language, LinkedFile.rel, LinkedFile.local_file,
+        )
+        .join(Episode, Episode.id == LinkedFile.episode_id)
+        .where(where)
+        .order_by(LinkedFile.episode_id, LinkedFile.position, LinkedFile.id)
+    )  # fmt: skip
 
 
 HOSTS = (

@@ -78,7 +78,9 @@ def discard_replaced_files(session: Session) -> None:
 def _still_fresh(row: FeedCache, stamp: int, now: datetime, files: FeedFiles) -> bool:
     if not feed_stamps.is_fresh(row.catalog_version, stamp, row.next_go_live, now):
         return False
-    return bool(row.redirect_to) or files.has(row.etag.strip('"'))
+    digest = row.etag.strip('"')
+    bodiless = bool(row.redirect_to) and digest == _redirect_digest(row.redirect_to)
+    return bodiless or files.has(digest)
 
 
 def _redirect_digest(redirect_to: str | None) -> str:
@@ -104,7 +106,7 @@ def _render_and_write(
             if spliced is not None:
                 return spliced
         rendered = feed_rendering.render(session, ref, site, now)
-        if rendered is None or rendered.redirect_to:
+        if rendered is None or rendered.parts is feed_rendering.MOVED:
             return rendered, None
         parts = rendered.parts
         slots = [_slot(item, fragment) for item, fragment in zip(rendered.items, parts.fragments,

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from showapp.models import (
@@ -81,6 +81,9 @@ class FeedPlan:
     redirect_to: str | None = None
     # By show id, when the plan read them for its channel: _items then needs no query for them.
     hosts: Mapping[int, tuple[Person, ...]] | None = None
+    # A show that moved host still sends its whole feed with the 301, so that apps reading
+    # the body of a redirect see itunes:new-feed-url (docs/feeds.md).
+    body_with_redirect: bool = False
 
 
 MOVED = rss.FeedParts(b"", [], b"")
@@ -94,14 +97,14 @@ def derived_guid(feed_url: str) -> str:
 def render(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> RenderedFeed | None:
     """The feed `ref` names as of `now`, or None when its show, topic or guest does not exist."""
     with rss.gc_paused():
-        plan = _plan(session, ref, site)
+        plan = _plan(session, ref, site, now)
         if plan is None:
             return None
-        if plan.redirect_to:
+        if plan.redirect_to and not plan.body_with_redirect:
             return RenderedFeed(MOVED, [], None, redirect_to=plan.redirect_to)
         loaded = feed_rows.load_items(session, plan.scope, site, now, plan.floor, plan.hosts)
         parts = rss.render_parts(plan.channel(loaded.trailers, loaded.last_build), loaded.items)
-        return RenderedFeed(parts, loaded.items, loaded.next_go_live)
+        return RenderedFeed(parts, loaded.items, loaded.next_go_live, plan.redirect_to)
 
 
 def render_changes(
@@ -110,7 +113,7 @@ def render_changes(
     """The channel as of `now` with only the items of `episode_ids` that the feed shows now
     (a rebuild splices them into the previous body); None as `render` would, or if moved."""
     with rss.gc_paused():
-        plan = _plan(session, ref, site)
+        plan = _plan(session, ref, site, now)
         if plan is None or plan.redirect_to:
             return None
         wanted = set(episode_ids)
@@ -130,11 +133,11 @@ def render_changes(
         return RenderedFeed(parts, items, feed_rows.next_go_live(session, plan.scope, now))
 
 
-def _plan(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
+def _plan(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> FeedPlan | None:
     if ref.kind == "show":
         return _show_feed(session, ref, site)
     if ref.kind == "topic":
-        return _topic_feed(session, ref, site)
+        return _topic_feed(session, ref, site, now)
     if ref.kind == "guest":
         return _guest_feed(session, ref, site)
     return _network_feed(session, ref, site)
@@ -153,11 +156,12 @@ def _show_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | Non
     hosts = feed_rows.hosts_by_show(session, [show.id])
     channel = _show_channel(show, site, hosts)
     return FeedPlan(
-        feed_queries.of_show(show.id), show.updated_at, channel, show.new_feed_url or None, hosts
-    )
+        feed_queries.of_show(show.id), show.updated_at, channel, show.new_feed_url or None, hosts,
+        body_with_redirect=True,
+    )  # fmt: skip
 
 
-def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
+def _topic_feed(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> FeedPlan | None:
     show = _show_by_slug(session, ref.show_slug)
     if show is None:
         return None
@@ -169,6 +173,12 @@ def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
         return _moved(
             urls.feed_url(site.base_url, "topic", show_slug=show.slug, topic_slug=merged_into)
         )
+    scope = feed_queries.of_topic(show.id, topic.id)
+    # A topic this show has no live episode on has no feed (404): an empty feed looks to
+    # directories like a broken show, and nothing links to it.
+    if not session.scalar(select(exists().where(feed_queries.live(scope.where))),
+                          {**scope.params, "now": now}):  # fmt: skip
+        return None
     hosts = feed_rows.hosts_by_show(session, [show.id])
     self_url = ref.url(site.base_url)
     channel = _show_channel(
@@ -183,7 +193,6 @@ def _topic_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
         podcast_guid=derived_guid(self_url),
         new_feed_url="",
     )
-    scope = feed_queries.of_topic(show.id, topic.id)
     return FeedPlan(scope, show.updated_at, channel, hosts=hosts)
 
 

@@ -98,7 +98,8 @@ def _rich_extras(
     """podcast:transcript, podcast:chapters and podcast:soundbite values per episode id, for
     the episodes that have any."""
     found = connection.execute(feed_queries.rich(episodes.where), episodes.params).all()
-    if not found:
+    linked = connection.execute(feed_queries.linked(episodes.where), episodes.params).all()
+    if not found and not linked:
         return {}
     slugs_of = {row.id: {"show_slug": row.show_slug, "episode_slug": row.slug} for row in rows}
     extras: dict[int, dict[str, Any]] = defaultdict(dict)
@@ -118,7 +119,22 @@ def _rich_extras(
                 FeedTranscript(timed, transcripts.FORMATS[text], language, captions=True),
                 FeedTranscript(plain, "text/plain", language),
             )
+    _linked_extras(extras, linked, base_url)
     return extras
+
+
+def _linked_extras(extras: dict[int, dict[str, Any]], linked: Sequence[Any], base_url: str) -> None:
+    """Imported transcripts and chapters files, from our copy once downloaded, else where the
+    old host serves them; what the host made in showapp comes first."""
+    for episode_id, kind, url, mime, language, rel, local_file in linked:
+        href = urls.media_url(base_url, local_file) if local_file else url
+        if kind == "chapters":
+            if "chapters_url" not in extras[episode_id]:
+                extras[episode_id]["chapters_url"] = href
+                extras[episode_id]["chapters_type"] = mime or "application/json+chapters"
+        else:
+            found = FeedTranscript(href, mime or "text/plain", language or None, rel == "captions")
+            extras[episode_id]["transcripts"] = (*extras[episode_id].get("transcripts", ()), found)
 
 
 def _trailer(item: Item) -> Trailer | None:
@@ -142,11 +158,18 @@ def _guests(
     credits = connection.execute(feed_queries.credits(episodes.where), episodes.params).all()
     persons: dict[tuple[int, str, str], Person] = {}
     people: dict[int, list[Person]] = defaultdict(list)
-    for episode_id, guest_id, role, group, name, photo, slug, links in credits:
+    for episode_id, guest_id, role, group, name, photo, slug, links, photo_url in credits:
         person = persons.get((guest_id, role, group))
         if person is None:
             person = persons[guest_id, role, group] = feed_values.guest_person(
-                name, role, group, photo, json.loads(links) if links else None, slug, base_url
+                name,
+                role,
+                group,
+                photo,
+                json.loads(links) if links else None,
+                slug,
+                base_url,
+                photo_url,
             )
         people[episode_id].append(person)
     return {episode_id: tuple(found) for episode_id, found in people.items()}

@@ -35,6 +35,8 @@ from showapp.models import (
     EpisodeStatus,
     FeedChange,
     Guest,
+    LinkedFile,
+    NetworkSettings,
     Show,
     Soundbite,
     Topic,
@@ -46,14 +48,17 @@ from showapp.models import (
 from showapp.services.feeds import rendering as feed_rendering
 from showapp.services.feeds.queries import ShowRow
 
-# Rows whose changes can show in some feed.
+# Rows whose changes can show in some feed (the network's name titles guest and network feeds).
 FEED_MODELS: tuple[type[Any], ...] = (
-    Show, Episode, Guest, Appearance, Topic, User, Chapter, Transcript, Soundbite,
+    Show, Episode, Guest, Appearance, Topic, User, Chapter, Transcript, Soundbite, LinkedFile,
+    NetworkSettings,
 )  # fmt: skip
 FEED_TABLES = frozenset(
     [model.__tablename__ for model in FEED_MODELS] + [episode_topics.name, show_hosts.name]
 )
-EPISODE_MODELS: tuple[type[Any], ...] = (Episode, Appearance, Chapter, Transcript, Soundbite)
+EPISODE_MODELS: tuple[type[Any], ...] = (
+    Episode, Appearance, Chapter, Transcript, Soundbite, LinkedFile,
+)  # fmt: skip
 # What a show's channel reads of it, less what its items read too: the slug is in every item's
 # links and the author stands in for hosts in podcast:person.
 _CHANNEL_FIELDS = frozenset(ShowRow._fields) - {"id", "slug", "author"}
@@ -95,7 +100,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     episode_ids = {
         o.episode_id
         for o in relevant
-        if isinstance(o, Appearance | Chapter | Transcript | Soundbite)
+        if isinstance(o, Appearance | Chapter | Transcript | Soundbite | LinkedFile)
     }
     if episode_ids:
         show_ids |= set(

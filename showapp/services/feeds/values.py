@@ -58,12 +58,14 @@ class EpisodeLike(Protocol):
     def audio_url(self) -> str | None: ...
     @property
     def artwork_url(self) -> str | None: ...
+    @property
+    def podcast_extras(self) -> list[Any] | None: ...
 
 
 def guest_persons(episode: Episode, base_url: str) -> tuple[Person, ...]:
     return tuple(
         guest_person(a.guest.name, a.role, a.group, a.guest.photo, a.guest.links, a.guest.slug,
-                     base_url)
+                     base_url, a.guest.photo_url)
         for a in episode.appearances
         if a.guest.deleted_at is None
     )  # fmt: skip
@@ -77,10 +79,13 @@ def guest_person(
     links: Sequence[str] | None,
     slug: str,
     base_url: str,
+    photo_url: str | None = None,
 ) -> Person:
     safe = urls.public_links(links)
     href = xml_text(safe[0]) if safe else urls.url(base_url, "guest", guest_slug=slug)
-    img = urls.media_url(base_url, photo) if photo else None
+    # An imported podcast:person img stands in until a photo is uploaded.
+    remote = xml_text(photo_url) if photo_url and urls.is_public_url(photo_url) else None
+    img = urls.media_url(base_url, photo) if photo else remote
     return Person(xml_text(name), xml_text(role), xml_text(group), img, href)
 
 
@@ -115,6 +120,7 @@ def item_from_episode(
         image=urls.artwork_href(base_url, episode.artwork, episode.artwork_url),
         summary=xml_text(episode.summary),
         persons=persons,
+        podcast_extras=tuple(episode.podcast_extras or ()),
         episode_id=episode.id,
     )
 
@@ -159,6 +165,8 @@ def channel_from_show(
         "block": show.itunes_block,
         "complete": show.complete,
         "hub_url": xml_text(hub_url),
+        "locked_owner": xml_text(show.locked_owner or ""),
+        "podcast_extras": tuple(show.podcast_extras or ()),
         "persons": persons,
     }
     fields.update(overrides)

@@ -5,27 +5,32 @@ Per-episode problems go to the report and never stop the batch.
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
-from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show, episode_topics
+from showapp.models import (
+    Appearance,
+    Episode,
+    Guest,
+    LinkedFile,
+    Show,
+    Soundbite,
+    episode_topics,
+)
 from showapp.services.catalog import writes
 from showapp.services.catalog.text import slugify
-from showapp.services.importing import mapping as feed_mapping
 from showapp.services.importing import parse as feed_parse
+from showapp.services.importing.item_reader import ItemReader, fitting_url
 from showapp.services.importing.parse import FeedItem
 from showapp.services.importing.report import ImportReport
 
+log = logging.getLogger(__name__)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-
-
-def clip(value: str, length: int) -> str:
-    return value.strip()[:length]
 
 
 def assign_changed(row: Show | Episode, values: dict[str, Any]) -> bool:
@@ -38,22 +43,18 @@ def assign_changed(row: Show | Episode, values: dict[str, Any]) -> bool:
     return changed
 
 
-class EpisodeBatchImporter:
-    """State for one import run: slugs in use, GUIDs seen, topics and guests by name."""
+class EpisodeBatchImporter(ItemReader):
+    """State for one import run: slugs in use, topics and guests by name (and, in ItemReader,
+    the GUIDs and enclosures seen)."""
 
     def __init__(self, session: Session, show: Show, base: str | None, report: ImportReport):
+        super().__init__(show, base, report, utc_now())
         self.session = session
-        self.show = show
-        self.base = base
-        self.report = report
-        self.now = utc_now()
-        self.seen_guids: set[str] = set()
         self.slugs: set[str] = set(
             session.scalars(select(Episode.slug).where(Episode.show_id == show.id))
         )
         self.topic_ids: dict[str, int] = {}
         self.guest_ids: dict[str, int] = {}
-        self.zoneless_dates = 0
 
     def finish(self) -> None:
         if self.zoneless_dates:
@@ -63,7 +64,7 @@ class EpisodeBatchImporter:
 
     def import_batch(self, items: list[FeedItem]) -> None:
         """Upsert a batch: new episodes, their topics and credits go in as bulk inserts."""
-        prepared = [p for p in (self._prepare(item) for item in items) if p is not None]
+        prepared = [p for p in (self._prepare_safely(item) for item in items) if p is not None]
         existing = self._existing([guid for guid, _item, _fields in prepared])
         new_rows: list[dict[str, Any]] = []
         new_items: list[FeedItem] = []
@@ -88,6 +89,7 @@ class EpisodeBatchImporter:
                 self._update(episode, fields)
                 self._link_topics_one(episode, item)
                 self._link_people_one(episode, item)
+                self._rich_rows(episode.id, item, existing=True)
         if new_rows:
             self._insert_new(new_rows, new_items)
 
@@ -110,6 +112,42 @@ class EpisodeBatchImporter:
         ]
         if credit_rows:
             self.session.execute(insert(Appearance), credit_rows)
+        files, bites = [], []
+        for episode_id, item in zip(ids, items, strict=True):
+            files += self._linked_files(episode_id, item)
+            bites += self._soundbites(episode_id, item)
+        # One statement each for the whole batch: per-episode inserts were most of the run.
+        if files:
+            self.session.execute(insert(LinkedFile), files)
+        if bites:
+            self.session.execute(insert(Soundbite), bites)
+
+    def _rich_rows(self, episode_id: int, item: FeedItem, *, existing: bool) -> None:
+        """The item's transcripts and chapters (linked where they live) and soundbites; on a
+        re-run only what is not there yet, so nothing a host added or downloaded is lost."""
+        files = self._linked_files(episode_id, item)
+        bites = self._soundbites(episode_id, item)
+        if existing and (files or bites):
+            have = set(
+                self.session.execute(
+                    select(LinkedFile.kind, LinkedFile.url).where(
+                        LinkedFile.episode_id == episode_id
+                    )
+                ).tuples()
+            )
+            files = [f for f in files if (f["kind"], f["url"]) not in have]
+            timed = set(
+                self.session.execute(
+                    select(Soundbite.start_seconds, Soundbite.duration_seconds).where(
+                        Soundbite.episode_id == episode_id
+                    )
+                ).tuples()
+            )
+            bites = [b for b in bites if (b["start_seconds"], b["duration_seconds"]) not in timed]
+        if files:
+            self.session.execute(insert(LinkedFile), files)
+        if bites:
+            self.session.execute(insert(Soundbite), bites)
 
     def _credit_rows(self, episode_id: int, item: FeedItem) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -132,99 +170,6 @@ class EpisodeBatchImporter:
             return {}
         rows = self.session.scalars(select(Episode).where(Episode.guid.in_(guids)))
         return {episode.guid: episode for episode in rows}
-
-    def _url(self, item: FeedItem, value: str, label: str) -> str | None:
-        problems: list[str] = []
-        found = feed_mapping.checked_url(value, self.base, label, problems)
-        for text in problems:
-            self._problem(item, text)
-        return found
-
-    def _problem(self, item: FeedItem, text: str) -> None:
-        label = item.title or item.guid or "untitled"
-        self.report.problems.append(f"line {item.line}, '{label[:60]}': {text}")
-
-    def _prepare(self, item: FeedItem) -> tuple[str, FeedItem, dict[str, Any]] | None:
-        enclosure_url = feed_mapping.absolute_url(item.enclosure.get("url", ""), self.base)
-        guid = item.guid.strip()
-        if not guid:
-            guid = feed_mapping.fallback_guid(item, enclosure_url)
-            self._problem(item, f"empty <guid>; identified by '{guid[:80]}' instead")
-        if len(guid) > 255:
-            self._problem(item, "GUID longer than 255 characters; skipped")
-            self.report.skipped += 1
-            return None
-        if guid in self.seen_guids:
-            self._problem(item, f"duplicate GUID '{guid[:80]}' in the feed; later copy skipped")
-            self.report.skipped += 1
-            return None
-        self.seen_guids.add(guid)
-        return guid, item, self._fields(item, enclosure_url)
-
-    def _fields(self, item: FeedItem, enclosure_url: str | None) -> dict[str, Any]:
-        published_at = self._published_at(item)
-        fields: dict[str, Any] = {
-            "title": clip(feed_mapping.plain_text(item.title), 255) or "Untitled episode",
-            "summary": feed_mapping.plain_text(item.summary or item.subtitle),
-            "notes_html": feed_mapping.notes_html(item),
-            "published_at": published_at,
-            "season": feed_mapping.parse_positive_int(item.season),
-            "number": feed_mapping.parse_positive_int(item.number),
-            "episode_type": feed_mapping.episode_type(item.episode_type),
-            "explicit": bool(feed_mapping.parse_explicit(item.explicit)),
-            "artwork_url": self._url(item, item.image, "itunes:image"),
-            "audio_url": enclosure_url,
-            "duration_seconds": feed_mapping.parse_duration(item.duration),
-            "source_extras": self._extras(item),
-        }
-        fields["audio_mime"] = None
-        fields["audio_bytes"] = None
-        if enclosure_url is None:
-            why = _unusable(item.enclosure.get("url", ""), self.base)
-            self._problem(item, f"no usable enclosure ({why}); imported as a draft")
-        else:
-            declared = item.enclosure.get("type", "")
-            fields["audio_mime"] = feed_mapping.audio_mime(declared, enclosure_url)
-            length = feed_mapping.parse_positive_int(item.enclosure.get("length", ""))
-            fields["audio_bytes"] = length or 0
-        fields["status"] = self._status(enclosure_url, published_at)
-        # Every row carries the same keys: the bulk insert of new episodes sends them together.
-        released = fields["status"] != EpisodeStatus.DRAFT
-        fields["first_published_at"] = published_at if released else None
-        return fields
-
-    def _status(self, enclosure_url: str | None, published_at: datetime | None) -> EpisodeStatus:
-        if enclosure_url is None or published_at is None:
-            return EpisodeStatus.DRAFT
-        return EpisodeStatus.SCHEDULED if published_at > self.now else EpisodeStatus.PUBLISHED
-
-    def _published_at(self, item: FeedItem) -> datetime | None:
-        published_at, zoned = feed_mapping.parse_date(item.pub_date)
-        if published_at is None:
-            self._problem(item, f"unreadable pubDate '{item.pub_date[:40]}'; imported as a draft")
-        elif not zoned and item.pub_date.strip():
-            self.zoneless_dates += 1
-        return published_at
-
-    def _extras(self, item: FeedItem) -> dict[str, Any]:
-        extras: dict[str, Any] = {}
-        transcripts = [
-            {**t, "url": url}
-            for t in item.transcripts
-            if (url := self._url(item, t.get("url", ""), "podcast:transcript url"))
-        ]
-        if transcripts:
-            extras["transcripts"] = transcripts
-        chapters_url = self._url(item, item.chapters.get("url", ""), "podcast:chapters url")
-        if chapters_url:
-            extras["chapters"] = {**item.chapters, "url": chapters_url}
-        link = self._url(item, item.link, "link")
-        if link:
-            extras["link"] = link
-        if "transcripts" in extras or "chapters" in extras:
-            key = item.guid or link or item.title
-            self.report.extras[key] = {k: v for k, v in extras.items() if k != "link"}
-        return extras
 
     def _update(self, episode: Episode, fields: dict[str, Any]) -> None:
         if episode.first_published_at is not None:
@@ -264,6 +209,11 @@ class EpisodeBatchImporter:
             href = self._url(item, person.href, f"podcast:person href of {person.name[:60]!r}")
             if href and href not in guest.links:
                 guest.links = [*guest.links, href]
+            img = fitting_url(
+                self._url(item, person.img, f"podcast:person img of {person.name[:60]!r}")
+            )
+            if img and not guest.photo and guest.photo_url != img:
+                guest.photo_url = img
         return self.guest_ids[slug]
 
     def _link_people_one(self, episode: Episode, item: FeedItem) -> None:
@@ -280,15 +230,6 @@ class EpisodeBatchImporter:
                     self.session, episode, guest, role=row["role"], group=row["group"],
                     organisation="", job_title="",
                 )  # fmt: skip
-
-
-def _unusable(value: str, base: str | None) -> str:
-    value = value.strip()
-    if not value:
-        return "missing"
-    if base is None and not _SCHEME.match(value):
-        return "relative without a feed address"
-    return f"{value[:80]!r} is not an http(s) URL"
 
 
 def _topic_names(item: FeedItem) -> list[str]:

@@ -7,6 +7,7 @@ so relative URLs resolve against where the feed really lives), but only to http 
 from __future__ import annotations
 
 import http.client
+import io
 import shutil
 import tempfile
 import urllib.error
@@ -27,6 +28,9 @@ CHUNK_BYTES = 256 * 1024
 
 class FetchError(InvalidInput):
     """The address could not be fetched (network error, HTTP error, too large)."""
+
+    # The HTTP status when the server answered with an error (404: the file is gone).
+    status: int | None = None
 
 
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
@@ -87,7 +91,9 @@ def open_url(url: str, timeout: float, headers: dict[str, str] | None = None) ->
         return _opener.open(request, timeout=timeout)
     except urllib.error.HTTPError as error:
         error.close()
-        raise FetchError(f"{url} answered HTTP {error.code} {error.reason}") from error
+        failure = FetchError(f"{url} answered HTTP {error.code} {error.reason}")
+        failure.status = error.code
+        raise failure from error
     except (urllib.error.URLError, OSError, ValueError) as error:
         raise FetchError(f"Could not fetch {url}: {error}") from error
 
@@ -134,6 +140,14 @@ def copy_limited(
         message = f"Download of {label} broke off after {written:,} bytes: {error}"
         raise FetchError(message) from error
     return written
+
+
+def fetch_bytes(url: str, *, max_bytes: int, timeout: float) -> tuple[bytes, str]:
+    """A small file (artwork, a transcript) in memory, with the type the server gave."""
+    with open_url(url, timeout) as response:
+        buffer = io.BytesIO()
+        copy_limited(response, buffer, max_bytes, url)
+        return buffer.getvalue(), response.headers.get_content_type() or ""
 
 
 def copy_file(path: Path, target: IO[bytes]) -> None:

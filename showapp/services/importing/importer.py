@@ -13,12 +13,13 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from showapp.errors import BadAudio, NotFound
-from showapp.models import Episode, Show
+from showapp.errors import BadAudio, InvalidInput, NotFound
+from showapp.models import Episode, EpisodeStatus, Show
 from showapp.services import urls
 from showapp.services.catalog import writes
 from showapp.services.catalog.text import slugify
@@ -26,7 +27,8 @@ from showapp.services.importing import archive, media_download
 from showapp.services.importing import fetch as feed_fetch
 from showapp.services.importing import mapping as feed_mapping
 from showapp.services.importing import parse as feed_parse
-from showapp.services.importing.batches import EpisodeBatchImporter, assign_changed, clip
+from showapp.services.importing.batches import EpisodeBatchImporter, assign_changed
+from showapp.services.importing.item_reader import clip
 from showapp.services.importing.parse import FeedChannel, FeedItem
 from showapp.services.importing.report import (
     ImportLimits,
@@ -52,10 +54,14 @@ def import_feed_file(
 ) -> ImportReport:
     """Import an RSS feed stored at `path`; `feed_url` is where it was fetched from, if anywhere."""
     channel = feed_parse.read_channel(path)
-    base = feed_url or channel.self_link or channel.link or None
+    base = _base(channel, feed_url)
     report = ImportReport(warnings=list(channel.warnings))
-    show = _upsert_show(session, channel, base, feed_url, show_slug, site_base_url, report)
+    known = _show_of_guids(session, path, channel.recovered) if show_slug is None else None
+    existing = set(session.scalars(select(Show.id)))
+    show = _upsert_show(session, channel, base, feed_url, show_slug, site_base_url, report, known)
     report.show_slug = show.slug
+    if show.id not in existing:
+        progress(ImportProgress("episodes", 0, channel.item_count, new_show=show.slug))
     context = EpisodeBatchImporter(session, show, base, report)
     done = 0
     for batch in _batches(feed_parse.read_items(path, channel.recovered), BATCH):
@@ -105,6 +111,40 @@ def import_source(
     )  # fmt: skip
 
 
+def _base(channel: FeedChannel, feed_url: str | None) -> str | None:
+    """Where the channel's relative URLs start: its xml:base, against the feed's address."""
+    address = feed_url or channel.self_link or channel.link or None
+    if channel.xml_base:
+        try:
+            return urljoin(address or "", channel.xml_base) or address
+        except ValueError:
+            return address
+    return address
+
+
+def _show_of_guids(session: Session, path: Path, lenient: bool) -> Show | None:
+    """The show that already holds this feed's first episodes: how a re-run of a feed with
+    neither a podcast:guid nor a self link finds the show it made the first time."""
+    guids: list[str] = []
+    for item in feed_parse.read_items(path, lenient):
+        if item.guid.strip():
+            guids.append(item.guid.strip()[:255])
+        if len(guids) == 20:
+            break
+    if not guids:
+        return None
+    owners = session.execute(
+        select(Episode.show_id, func.count())
+        .where(Episode.guid.in_(guids))
+        .group_by(Episode.show_id)
+        .order_by(func.count().desc())
+    ).first()
+    # Most of them, not one stray shared GUID: a different feed is a different show.
+    if owners is None or owners[1] * 2 < len(guids):
+        return None
+    return session.get(Show, owners[0])
+
+
 def _batches(items: Iterable[FeedItem], size: int) -> Iterator[list[FeedItem]]:
     batch: list[FeedItem] = []
     for item in items:
@@ -124,16 +164,21 @@ def _upsert_show(
     show_slug: str | None,
     site_base_url: str,
     report: ImportReport,
+    known: Show | None,
 ) -> Show:
     source = feed_url or channel.self_link or None
-    show = _find_show(session, channel, source, show_slug)
+    show = _find_show(session, channel, source, show_slug) or known
     fields = _show_fields(channel, base, report.problems)
+    _note_lock(channel, fields, report)
     if show is None:
         slug = show_slug or _free_show_slug(session, slugify(channel.title) or "imported-show")
+        # What only an import sets (the lock's owner, kept P2.0 elements) goes on afterwards.
+        kept = {name: fields.pop(name) for name in ("locked_owner", "podcast_extras")}
         show = writes.create_show(
             session, slug=slug, title=clip(channel.title, 255) or slug,
             feed_url=urls.feed_url(site_base_url, "show", show_slug=slug), **fields,
         )  # fmt: skip
+        assign_changed(show, kept)
         session.flush()
     else:
         assign_changed(show, {"title": clip(channel.title, 255) or show.title, **fields})
@@ -142,8 +187,24 @@ def _upsert_show(
     if len(guid) == 36 and guid != show.podcast_guid and not _guid_taken(session, guid):
         show.podcast_guid = guid
     artwork_url = _artwork(channel, base, report.problems)
+    if artwork_url is not None and len(artwork_url) > 2048:
+        artwork_url = None
+    # A file import without a self link keeps the address the show was matched by, if any.
+    source = source or show.source_feed_url
     assign_changed(show, {"artwork_url": artwork_url, "source_feed_url": source})
     return show
+
+
+def _note_lock(channel: FeedChannel, fields: dict[str, Any], report: ImportReport) -> None:
+    if not fields["locked"]:
+        return
+    owner = fields["locked_owner"] or fields["owner_email"]
+    report.notes.append(
+        "The feed is locked (podcast:locked yes"
+        + (f", owner {owner}" if owner else "")
+        + "): it stays locked here, so directories refuse to move it without the owner. "
+        "Unlock it in the show's feed settings when you are ready to move the listing."
+    )
 
 
 def _free_show_slug(session: Session, base: str) -> str:
@@ -201,7 +262,25 @@ def _show_fields(channel: FeedChannel, base: str | None, problems: list[str]) ->
         "website": _url_field(channel.link, base, "channel link", problems),
         "funding_url": _url_field(channel.funding_url, base, "channel podcast:funding", problems),
         "funding_text": clip(channel.funding_text, 128),
+        "locked": channel.locked.strip().lower() == "yes",
+        "locked_owner": clip(channel.locked_owner, 255),
+        "itunes_block": channel.itunes_block.strip().lower() == "yes",
+        "complete": channel.itunes_complete.strip().lower() == "yes",
+        "medium": _medium(channel.medium),
+        "update_frequency": clip(feed_mapping.plain_text(channel.update_frequency), 128),
+        "update_rrule": clip(channel.update_rrule, 255),
+        "podcast_extras": channel.podcast_extras,
     }
+
+
+_MEDIUMS = frozenset({"podcast", "music", "video", "film", "audiobook", "newsletter", "blog",
+                      "publisher", "course", "mixed", "podcastL", "musicL", "videoL", "filmL",
+                      "audiobookL", "newsletterL", "blogL", "publisherL", "courseL"})  # fmt: skip
+
+
+def _medium(value: str) -> str:
+    value = value.strip()
+    return value if value in _MEDIUMS else "podcast"
 
 
 def _url_field(value: str, base: str | None, label: str, problems: list[str]) -> str:
@@ -240,16 +319,36 @@ def download_episode_audio(
         # Video and other media stay linked: showapp stores and probes MP3 and M4A only.
         raise BadAudio(f"'{episode.title}' is {episode.audio_mime}; left on the old host")
     show_slug = session.scalars(select(Show.slug).where(Show.id == episode.show_id)).one()
-    downloaded = media_download.download_audio(
-        episode.audio_url, episodes_dir=episodes_dir, show_slug=show_slug,
-        episode_slug=episode.slug, guid=episode.guid, declared_mime=episode.audio_mime or "",
-        max_bytes=limits.max_media_bytes, timeout=limits.timeout, on_progress=on_progress,
-    )  # fmt: skip
+    try:
+        downloaded = media_download.download_audio(
+            episode.audio_url, episodes_dir=episodes_dir, show_slug=show_slug,
+            episode_slug=episode.slug, guid=episode.guid, declared_mime=episode.audio_mime or "",
+            max_bytes=limits.max_media_bytes, timeout=limits.timeout, on_progress=on_progress,
+        )  # fmt: skip
+    except feed_fetch.FetchError as error:
+        if error.status not in (404, 410):
+            raise
+        hold_back(episode, f"the audio answered HTTP {error.status}")
+        session.flush()
+        raise MediaGone(f"{error}; the episode is now a draft") from error
     warnings = _verify(episode, downloaded)
     episode.audio_file = downloaded.relative_name
     writes.record_audio_facts(episode, downloaded.size, downloaded.sha256, downloaded.info)
     session.flush()
     return warnings
+
+
+class MediaGone(InvalidInput):
+    """The old host answered 404 or 410 for the audio. Unlike other download errors, the
+    change it made (the episode is a draft now, with the reason) is to be committed."""
+
+
+def hold_back(episode: Episode, reason: str) -> None:
+    """Dead media is not published: the episode becomes a draft that says why (feed health
+    lists it), and the host decides what to do."""
+    episode.status = EpisodeStatus.DRAFT
+    issues = [*(episode.source_extras or {}).get("import_issues", []), reason]
+    episode.source_extras = {**(episode.source_extras or {}), "import_issues": issues}
 
 
 def _verify(episode: Episode, downloaded: media_download.DownloadedAudio) -> list[str]:

@@ -17,14 +17,15 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
 from showapp.errors import ShowappError
 from showapp.models import ImportJob, ImportState, Show, User, UserRole
-from showapp.services.importing import importer, ssrf_guard
+from showapp.services.importing import importer, media_extras, ssrf_guard
 from showapp.services.importing.report import ImportLimits, ImportProgress, ImportReport
+from showapp.services.wording import counted
 
 log = logging.getLogger(__name__)
 # Byte-level download progress is written at most this often (each write is a commit).
@@ -86,23 +87,27 @@ def run_job(
         job.state = ImportState.RUNNING
         session.commit()
         guard = ssrf_guard.screening() if settings.screen_urls else nullcontext()
+        is_archive = Path(source).is_file() and zipfile.is_zipfile(source)
+        # An archive import restores its media after the episodes: committing halfway would
+        # leave episodes pointing at files not yet written, so only a feed import commits
+        # as it goes.
+        recorder = _Recorder(session, job, commit=not is_archive)
         try:
             with guard:
-                report = _import(session, job, source, settings)
+                report = _import(session, job, source, settings, recorder)
         except ShowappError as error:
-            _fail(session, job_id, str(error))
+            _fail(session, job_id, str(error), recorder.new_show)
         except Exception:
             log.exception("studio import %s failed", job_id)
-            _fail(session, job_id, "The import stopped on an unexpected error; see the server log.")
+            message = "The import stopped on an unexpected error; see the server log."
+            _fail(session, job_id, message, recorder.new_show)
         else:
             _finish(session, job, report)
 
 
-def _import(session: Session, job: ImportJob, source: str, settings: JobSettings) -> ImportReport:
-    is_archive = Path(source).is_file() and zipfile.is_zipfile(source)
-    # An archive import restores its media after the episodes: committing halfway would
-    # leave episodes pointing at files not yet written, so only a feed import commits as it goes.
-    recorder = _Recorder(session, job, commit=not is_archive)
+def _import(
+    session: Session, job: ImportJob, source: str, settings: JobSettings, recorder: _Recorder
+) -> ImportReport:
     report = importer.import_source(
         session, source, work_dir=settings.work_dir, episodes_dir=settings.episodes_dir,
         site_base_url=settings.site_base_url, show_slug=job.show_slug or None,
@@ -111,6 +116,7 @@ def _import(session: Session, job: ImportJob, source: str, settings: JobSettings
     )  # fmt: skip
     job.show_slug = report.show_slug
     session.commit()
+    recorder.new_show = ""  # the show and its episodes are in: media failures are per file
     if job.download_media:
         _download_media(session, job, report, settings)
     return report
@@ -122,8 +128,11 @@ class _Recorder:
         self.job = job
         self.commit = commit
         self.last_write = 0.0
+        self.new_show = ""
 
     def on_progress(self, progress: ImportProgress) -> None:
+        if progress.new_show:
+            self.new_show = progress.new_show
         self.job.phase = progress.phase
         self.job.done = progress.done
         self.job.total = progress.total
@@ -160,9 +169,16 @@ def _download_media(
                 on_progress=recorder.bytes_callback(title),
             )  # fmt: skip
             session.commit()
+        except importer.MediaGone as error:
+            session.commit()  # the episode is a draft now, with the reason
+            report.problems.append(f"{title}: {error}")
         except ShowappError as error:
             session.rollback()
             report.problems.append(f"{title}: {error}")
+    limits = ImportLimits()
+    for copy in (media_extras.copy_artwork, media_extras.copy_linked_files):
+        report.problems += copy(session, show, settings.episodes_dir, limits)
+        session.commit()
     recorder.on_progress(ImportProgress("media", len(remote), len(remote)))
 
 
@@ -175,17 +191,27 @@ def _finish(session: Session, job: ImportJob, report: ImportReport) -> None:
     job.created, job.updated = report.created, report.updated
     job.unchanged, job.skipped = report.unchanged, report.skipped
     job.problems = list(report.problems)
-    job.warnings = list(report.warnings)
+    # The job keeps two lists: what the host must act on, and the rest (notes such as a kept
+    # lock, warnings, and the repairs made).
+    job.warnings = [*report.notes, *report.warnings, *(f"repaired: {r}" for r in report.repairs)]
     if report.extras:
         job.warnings.append(
-            f"{len(report.extras)} episodes carry transcripts or chapters; their URLs are kept."
+            f"{counted(len(report.extras), 'episode')} "
+            f"{'carries' if len(report.extras) == 1 else 'carry'} transcripts or chapters; "
+            "they are republished as linked (copied when the media is downloaded)."
         )
     job.finished_at = utc_now()
     session.commit()
 
 
-def _fail(session: Session, job_id: int, message: str) -> None:
+def _fail(session: Session, job_id: int, message: str, new_show: str = "") -> None:
     session.rollback()
+    if new_show:
+        # Progress was committed as the import went: a show this run made goes again,
+        # with whatever episodes it got, so a failed import leaves nothing behind.
+        # Core delete: the database cascades to episodes, credits and linked files.
+        session.execute(delete(Show).where(Show.slug == new_show))
+        session.commit()
     job = session.get(ImportJob, job_id)
     if job is None:
         return

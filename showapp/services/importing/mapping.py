@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from posixpath import splitext
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from showapp.models import EpisodeType, ShowType
 from showapp.services import urls
@@ -30,6 +30,7 @@ _DATE_FORMATS = (
     "%Y-%m-%d", "%a, %d %B %Y %H:%M:%S", "%A, %d %B %Y %H:%M:%S", "%B %d, %Y", "%d %B %Y",
 )  # fmt: skip
 _TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+_ESCAPED_TAG = re.compile(r"&lt;/?(p|a|br|b|i|em|strong|ul|ol|li|div|span|h[1-6])\b", re.I)
 
 
 def parse_date(value: str) -> tuple[datetime | None, bool]:
@@ -102,12 +103,17 @@ def parse_explicit(value: str) -> bool | None:
     return None
 
 
+# Integer columns hold 32 bits on PostgreSQL; a larger count in a feed is a typo, not a fact.
+MAX_INT = 2**31 - 1
+
+
 def parse_positive_int(value: str) -> int | None:
-    try:
-        number = int(value.strip())
-    except ValueError:
+    """A positive whole number that fits our columns; None for anything else (2^63 included)."""
+    value = value.strip()
+    if not value.isdigit() or len(value) > 10:
         return None
-    return number if number > 0 else None
+    number = int(value)
+    return number if 0 < number <= MAX_INT else None
 
 
 def episode_type(value: str) -> EpisodeType:
@@ -122,15 +128,37 @@ def show_type(value: str) -> ShowType:
 
 
 def absolute_url(value: str, base: str | None) -> str | None:
-    """An http(s) URL, resolving relative ones against the feed's address; None otherwise."""
+    """An http(s) URL, resolving relative ones against the feed's address (and xml:base);
+    spaces and non-ASCII characters percent-encoded; None otherwise."""
     value = value.strip()
     if not value:
         return None
     try:
-        resolved = urljoin(base, value) if base else value
+        resolved = encode_url(urljoin(base, value) if base else value)
     except ValueError:  # a malformed [IPv6] host
         return None
     return resolved if urls.is_public_url(resolved) else None
+
+
+# What a URL may hold as it is: reserved characters and '%' of existing escapes.
+_URL_SAFE = "/:@!$&'()*+,;=-._~%"
+
+
+def encode_url(url: str) -> str:
+    """Spaces and non-ASCII characters percent-encoded (UTF-8), the rest left as written;
+    an international host name goes to its IDNA form."""
+    if url.isascii() and " " not in url:
+        return url
+    parts = urlsplit(url)
+    host = parts.netloc
+    if not host.isascii():
+        userinfo, _, hostport = host.rpartition("@")
+        name, colon, port = hostport.partition(":")
+        host = (f"{userinfo}@" if userinfo else "") + name.encode("idna").decode() + colon + port
+    return urlunsplit(
+        (parts.scheme, host, quote(parts.path, safe=_URL_SAFE),
+         quote(parts.query, safe=_URL_SAFE + "?"), quote(parts.fragment, safe=_URL_SAFE + "?"))
+    )  # fmt: skip
 
 
 def checked_url(value: str, base: str | None, label: str, problems: list[str]) -> str | None:
@@ -143,21 +171,34 @@ def checked_url(value: str, base: str | None, label: str, problems: list[str]) -
 
 
 def audio_mime(declared: str, url: str) -> str:
+    """The enclosure's type: the extension's when the URL has a media extension (Apple goes by
+    it, so an .m4a typed audio/mpeg plays wrong), else the declared one, else MP3."""
+    extension = splitext(urlsplit(url).path)[1].lower()
+    if extension in MIME_BY_EXTENSION:
+        return MIME_BY_EXTENSION[extension]
     declared = declared.strip().lower()
     if declared:
         return MIME_ALIASES.get(declared, declared)
-    extension = splitext(urlsplit(url).path)[1].lower()
-    return MIME_BY_EXTENSION.get(extension, "audio/mpeg")
+    return "audio/mpeg"
+
+
+def is_media_type(mime: str) -> bool:
+    return mime.startswith(("audio/", "video/"))
 
 
 def notes_html(item: FeedItem) -> str:
     """The fullest show notes the item has, as sanitised HTML (plain text becomes paragraphs)."""
     source = item.content_encoded or item.description or item.summary
+    if not _TAG.search(source) and _ESCAPED_TAG.search(source):
+        # HTML escaped twice (once as text, then again or inside CDATA): unescape it once.
+        source = html.unescape(source)
     if not _TAG.search(source):
-        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", source) if p.strip()]
-        source = "".join(
-            "<p>" + html.escape(p, quote=False).replace("\n", "<br>") + "</p>" for p in paragraphs
-        )
+        # Plain text, where named entities such as &eacute; inside CDATA mean the character.
+        text = html.unescape(source)
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+        escaped = [html.escape(p, quote=False).replace("\n", "<br>") for p in paragraphs]
+        # One paragraph stays bare: wrapping it would only add seven bytes to every description.
+        source = escaped[0] if len(escaped) == 1 else "".join(f"<p>{p}</p>" for p in escaped)
     return sanitize_html(source).strip()
 
 

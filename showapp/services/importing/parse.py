@@ -16,10 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import urljoin
 
 from lxml import etree
 
 from showapp.errors import InvalidInput
+from showapp.services.importing import p20
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ PODCAST_NAMESPACES = frozenset(
 )
 PREFIXES = {ITUNES_NS: "itunes", CONTENT_NS: "content", ATOM_NS: "atom"}
 PREFIXES.update({namespace: "podcast" for namespace in PODCAST_NAMESPACES})
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 
 class FeedError(InvalidInput):
@@ -48,6 +51,7 @@ class Person:
     role: str
     group: str
     href: str
+    img: str = ""
 
 
 @dataclass
@@ -73,6 +77,11 @@ class FeedItem:
     persons: list[Person] = field(default_factory=list)
     transcripts: list[dict[str, str]] = field(default_factory=list)
     chapters: dict[str, str] = field(default_factory=dict)
+    soundbites: list[dict[str, str]] = field(default_factory=list)
+    # xml:base in force for the item (from <rss>, <channel> and the item itself), if any.
+    base: str = ""
+    enclosure_count: int = 0
+    podcast_extras: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -98,6 +107,15 @@ class FeedChannel:
     funding_url: str = ""
     funding_text: str = ""
     new_feed_url: str = ""
+    locked: str = ""
+    locked_owner: str = ""
+    medium: str = ""
+    update_frequency: str = ""
+    update_rrule: str = ""
+    itunes_block: str = ""
+    itunes_complete: str = ""
+    xml_base: str = ""
+    podcast_extras: list[dict[str, Any]] = field(default_factory=list)
     item_count: int = 0
     recovered: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -171,6 +189,21 @@ def key(element: Any) -> str:
         return str(qname.localname)
     prefix = PREFIXES.get(qname.namespace)
     return f"{prefix}:{qname.localname}" if prefix else ""
+
+
+def is_podcast(element: Any) -> bool:
+    return isinstance(element.tag, str) and etree.QName(element).namespace in PODCAST_NAMESPACES
+
+
+def xml_base(element: Any) -> str:
+    """The xml:base in force at `element`: each ancestor's, resolved against the one above."""
+    chain = [element, *element.iterancestors()]
+    base = ""
+    for node in reversed(chain):
+        value = (node.get(XML_BASE) or "").strip()
+        if value:
+            base = urljoin(base, value) if base else value
+    return base
 
 
 def text_of(element: Any) -> str:
@@ -249,6 +282,8 @@ def _read_channel(path: Path, lenient: bool) -> FeedChannel:
             _channel_field(channel, name, element)
         elif parent is None:
             root_seen = name
+        if name == "channel":
+            channel.xml_base = xml_base(element)
     if root_seen != "rss":
         raise FeedError(
             f"This is not an RSS feed (the document is <{root_seen or 'unknown'}>); "
@@ -287,6 +322,26 @@ def _channel_field(channel: FeedChannel, name: str, element: Any) -> None:
     elif name == "podcast:funding" and not channel.funding_url:
         channel.funding_url = (element.get("url") or "").strip()
         channel.funding_text = text_of(element)
+    elif name == "podcast:funding":
+        _keep(channel.podcast_extras, element)  # a second funding link goes out as it came
+    elif name == "podcast:locked":
+        channel.locked = text_of(element)
+        channel.locked_owner = (element.get("owner") or "").strip()
+    elif name in ("podcast:medium", "itunes:block", "itunes:complete"):
+        attribute = {"podcast:medium": "medium", "itunes:block": "itunes_block",
+                     "itunes:complete": "itunes_complete"}[name]  # fmt: skip
+        setattr(channel, attribute, text_of(element))
+    elif name == "podcast:updateFrequency":
+        channel.update_frequency = text_of(element)
+        channel.update_rrule = (element.get("rrule") or "").strip()
+    elif name.startswith("podcast:") and name[8:] in p20.CHANNEL_TAGS:
+        _keep(channel.podcast_extras, element)
+
+
+def _keep(trees: list[dict[str, Any]], element: Any) -> None:
+    tree = p20.element_tree(element, is_podcast)
+    if tree is not None:
+        trees.append(tree)
 
 
 def split_keywords(value: str) -> list[str]:
@@ -299,7 +354,7 @@ def read_items(path: Path, lenient: bool) -> Iterator[FeedItem]:
         parent = element.getparent()
         if parent is None or key(parent) != "channel":
             continue
-        item = FeedItem(line=element.sourceline or 0)
+        item = FeedItem(line=element.sourceline or 0, base=xml_base(element))
         for child in element:
             _item_field(item, key(child), child)
         _release(element)
@@ -320,8 +375,10 @@ def _item_field(item: FeedItem, name: str, element: Any) -> None:
     if name in _ITEM_TEXT:
         if not getattr(item, _ITEM_TEXT[name]):
             setattr(item, _ITEM_TEXT[name], text_of(element))
-    elif name == "enclosure" and not item.enclosure:
-        item.enclosure = {k: (element.get(k) or "").strip() for k in ("url", "length", "type")}
+    elif name == "enclosure":
+        item.enclosure_count += 1
+        if not item.enclosure:
+            item.enclosure = {k: (element.get(k) or "").strip() for k in ("url", "length", "type")}
     elif name == "itunes:image" and not item.image:
         item.image = (element.get("href") or "").strip()
     elif name == "itunes:keywords":
@@ -335,12 +392,18 @@ def _item_field(item: FeedItem, name: str, element: Any) -> None:
                 role=(element.get("role") or "host").strip(),
                 group=(element.get("group") or "cast").strip(),
                 href=(element.get("href") or "").strip(),
+                img=(element.get("img") or "").strip(),
             )
         )
     elif name == "podcast:transcript":
         item.transcripts.append(_attributes(element, ("url", "type", "language", "rel")))
     elif name == "podcast:chapters":
         item.chapters = _attributes(element, ("url", "type"))
+    elif name == "podcast:soundbite":
+        bite = _attributes(element, ("startTime", "duration"))
+        item.soundbites.append({**bite, "title": text_of(element)})
+    elif name.startswith("podcast:") and name[8:] in p20.ITEM_TAGS:
+        _keep(item.podcast_extras, element)
 
 
 def _attributes(element: Any, names: tuple[str, ...]) -> dict[str, str]:

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from showapp.services.wording import counted
+
 
 @dataclass(frozen=True)
 class ImportProgress:
@@ -13,6 +15,9 @@ class ImportProgress:
     done: int
     total: int
     message: str = ""
+    # Set once, when the run made a new show (its slug): a caller that commits progress as it
+    # goes deletes that show again if the run fails, so a failed import leaves nothing.
+    new_show: str = ""
 
 
 ProgressCallback = Callable[[ImportProgress], None]
@@ -31,21 +36,31 @@ class ImportReport:
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    # podcast:transcript / podcast:chapters found, by GUID, until showapp has models for them
-    # (they are also stored per episode in Episode.source_extras).
+    # Defects the import fixed (an encoded URL, a type read from the extension...), per episode.
+    repairs: list[str] = field(default_factory=list)
+    # What the show's feed keeps from the old host, said once (a lock and its owner...).
+    notes: list[str] = field(default_factory=list)
+    # How many podcast:transcript / podcast:chapters each episode (by GUID) links.
     extras: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def summary(self) -> str:
         lines = [
-            f"Show '{self.show_slug}': {self.created} episodes added, {self.updated} updated, "
+            f"Show '{self.show_slug}': {counted(self.created, 'episode')} added, "
+            f"{self.updated} updated, "
             f"{self.unchanged} unchanged, {self.skipped} skipped."
         ]
+        lines += [f"  note: {text}" for text in self.notes]
         lines += [f"  warning: {text}" for text in self.warnings]
+        lines += [f"  repaired: {text}" for text in self.repairs]
         lines += [f"  problem: {text}" for text in self.problems]
         if self.extras:
+            transcripts = sum(e["transcripts"] for e in self.extras.values())
+            chapters = sum(e["chapters"] for e in self.extras.values())
             lines.append(
-                f"  {len(self.extras)} episodes carry transcripts or chapters; their URLs are "
-                "kept in each episode's source_extras."
+                f"  {counted(len(self.extras), 'episode')} "
+                f"{'carry' if len(self.extras) != 1 else 'carries'} {transcripts} transcripts "
+                f"and {chapters} chapters files; they are republished as linked (copied with "
+                "--download-media)."
             )
         return "\n".join(lines)
 

@@ -22,6 +22,7 @@ from showapp.models import (
     Chapter,
     Episode,
     Guest,
+    NetworkSettings,
     SearchDocument,
     Show,
     SiteRevision,
@@ -35,8 +36,10 @@ from showapp.services.catalog.text import render_notes
 
 _DIRTY_KEY = "search_dirty_episodes"
 # Chapters and transcripts decide whether the episode page offers a chapter list and a
-# transcript, so a change to them is a change to a public page.
-PUBLIC_MODELS = (Show, Episode, Appearance, Guest, Topic, Chapter, Transcript, Soundbite)
+# transcript, so a change to them is a change to a public page; every page names the network.
+PUBLIC_MODELS = (
+    Show, Episode, Appearance, Guest, Topic, Chapter, Transcript, Soundbite, NetworkSettings,
+)  # fmt: skip
 EPISODE_CHILDREN = (Transcript, Chapter, Soundbite)
 
 

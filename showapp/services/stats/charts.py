@@ -215,3 +215,31 @@ def bar_chart(rows: Sequence[tuple[str, float]], *, title: str, chart_id: str = 
         )
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def sparkline(points: Sequence[tuple[str, float]], *, title: str, chart_id: str) -> str:
+    """A small line of daily figures for a card: no axes, the last point marked. Its title
+    and description carry the figures, so a screen reader hears them."""
+    width, height, pad = 120, 36, 3
+    values = [value for _, value in points] or [0.0]
+    top = max(values) or 1.0
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+    coords = [
+        (pad + index * step, height - pad - (value / top) * (height - 2 * pad))
+        for index, value in enumerate(values)
+    ]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    summary = ", ".join(f"{label}: {value:g}" for label, value in points)
+    last_x, last_y = coords[-1]
+    return "".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" viewBox="0 0 {width} '
+            f'{height}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc">',
+            f'<title id="{chart_id}-title">{escape(title)}</title>',
+            f'<desc id="{chart_id}-desc">{escape(summary)}</desc>',
+            f'<polyline points="{path}" fill="none" stroke="currentColor" stroke-width="2" '
+            'stroke-linejoin="round" stroke-linecap="round"/>',
+            f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="3" fill="currentColor"/>',
+            "</svg>",
+        ]
+    )

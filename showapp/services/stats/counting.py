@@ -1,8 +1,9 @@
 """Count downloads from recorded media requests, IAB style.
 
 A download counts once per listener, episode and 24 hours (from the listener's first request in
-the window), once the distinct bytes they asked for reach one minute of audio, or the whole file
-when it is shorter. Probes, bots, HEADs and requests before publication never count.
+the window), once the distinct bytes delivered to them reach one minute of audio, or the whole
+file when it is shorter (recording.delivered_span says what was delivered). Its day is the
+show's local day. Probes, bots, HEADs and requests before publication never count.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from showapp.models import Download, Episode, ListenerWindow, MediaRequest
+from showapp.models import Download, Episode, ListenerWindow, MediaRequest, Show
 
 WINDOW = timedelta(hours=24)
 # Requests for this many bytes or fewer are players probing for Range support (bytes=0-1).
@@ -28,6 +30,7 @@ FALLBACK_BYTES_PER_SECOND = 16_000
 class _Audio:
     published_at: datetime | None
     threshold: int
+    zone: ZoneInfo  # the show's time zone: a download's day is the show's local day
 
 
 def one_minute_threshold(audio_bytes: int, duration_seconds: float | None) -> int:
@@ -90,8 +93,9 @@ def _count_batch(session: Session, requests: Sequence[MediaRequest]) -> set[date
         window.ranges = merge_ranges(window.ranges, request.range_start, request.range_end)
         if covered_bytes(window.ranges) >= info.threshold:
             window.counted = True
-            session.add(_download(request))
-            touched.add(request.requested_at.astimezone(UTC).date())
+            download = _download(request, info.zone)
+            session.add(download)
+            touched.add(download.day)
     session.flush()
     return touched
 
@@ -105,13 +109,29 @@ def _eligible(request: MediaRequest, info: _Audio) -> bool:
 
 
 def _audio_by_episode(session: Session, ids: set[int]) -> dict[int, _Audio]:
-    query = select(
-        Episode.id, Episode.published_at, Episode.audio_bytes, Episode.duration_seconds
-    ).where(Episode.id.in_(ids))
+    query = (
+        select(
+            Episode.id,
+            Episode.published_at,
+            Episode.audio_bytes,
+            Episode.duration_seconds,
+            Show.timezone,
+        )
+        .join(Show, Show.id == Episode.show_id)
+        .where(Episode.id.in_(ids))
+    )
     return {
-        id_: _Audio(published_at, one_minute_threshold(size or 0, duration))
-        for id_, published_at, size, duration in session.execute(query)
+        id_: _Audio(published_at, one_minute_threshold(size or 0, duration), show_zone(zone))
+        for id_, published_at, size, duration, zone in session.execute(query)
     }
+
+
+def show_zone(name: str | None) -> ZoneInfo:
+    """A show's time zone; UTC when unset or unknown to this system's zone database."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def _windows_for(
@@ -168,15 +188,16 @@ def _carry_over(
     return moved
 
 
-def _download(request: MediaRequest) -> Download:
+def _download(request: MediaRequest, zone: ZoneInfo) -> Download:
     return Download(
         request_id=request.id,
         episode_id=request.episode_id,
         counted_at=request.requested_at,
-        day=request.requested_at.astimezone(UTC).date(),
+        day=request.requested_at.astimezone(zone).date(),
         app=request.app,
         platform=request.platform,
         source=request.source,
+        country=request.country,
     )
 
 

@@ -2,7 +2,7 @@
 
 The figures come from the daily rollups (stats/rollups.py); this module picks the period,
 gathers them into one value for the page and names the tables that can be exported.
-Days are UTC days, as the rollup counts them.
+Days are the show's local days (Show.timezone), as the rollup counts them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from showapp.errors import InvalidInput
-from showapp.services.stats import rollups
+from showapp.services.stats import counting, launches, rollups, trends
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
@@ -25,8 +25,10 @@ RANKED_TABLES = {
     "apps": ("app", rollups.by_app),
     "platforms": ("platform", rollups.by_platform),
     "sources": ("source", rollups.by_source),
+    "countries": ("country", rollups.by_country),
 }
-TABLES = ("per-day", "totals", "episodes", *RANKED_TABLES)
+TREND_TABLES = {"apps-over-time": "app", "platforms-over-time": "platform"}
+TABLES = ("per-day", "totals", "episodes", *RANKED_TABLES, *TREND_TABLES, "everything")
 
 
 @dataclass(frozen=True)
@@ -39,16 +41,21 @@ class Share:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """An episode's downloads in one window; `complete` is False while it is still open."""
+
+    downloads: int
+    complete: bool
+
+
+@dataclass(frozen=True)
 class Launch:
-    """An episode's first days; a window still open (a recent episode) is marked as such."""
+    """An episode's first 24 hours, 7, 30 and 90 days (by launches.AGES) and all time."""
 
     title: str
     published: date
-    first_7_days: int
-    first_30_days: int
+    ages: dict[str, Figure]
     all_time: int
-    week_complete: bool
-    month_complete: bool
 
 
 @dataclass(frozen=True)
@@ -58,9 +65,12 @@ class Dashboard:
     per_day: list[tuple[date, int]]
     totals: dict[int, int]
     launches: list[Launch]
+    medians: dict[str, str]  # per window of launches.AGES, as the page shows it
     ranked: dict[str, list[Share]]
+    trends: dict[str, trends.Trend]
     rolled_up_at: datetime | None
     waiting: int
+    timezone: str
 
     @property
     def first_day(self) -> date:
@@ -80,21 +90,40 @@ def period_from(raw: str | None) -> int:
     return int(raw)
 
 
-def build_dashboard(session: Session, show_id: int, today: date, period: int) -> Dashboard:
+def build_dashboard(
+    session: Session, show_id: int, now: datetime, period: int, timezone: str = "UTC"
+) -> Dashboard:
+    """The page's figures; `now` is UTC, and today is the show's local day then."""
+    today = local_today(now, timezone)
     first = today - timedelta(days=period - 1)
+    episodes = launches.episode_launches(session, show_id)
     return Dashboard(
         today=today,
         period=period,
         per_day=rollups.downloads_per_day(session, show_id, first, today),
         totals=rollups.totals(session, show_id, today),
-        launches=[_launch(item, today) for item in rollups.episode_launches(session, show_id)],
+        launches=[_launch(item, now, today) for item in episodes],
+        medians={
+            age: launches.median_for(value)
+            for age, value in launches.medians(episodes, now, today).items()
+        },
         ranked={
             name: shares(query(session, show_id, first, today))
             for name, (_, query) in RANKED_TABLES.items()
         },
+        trends={
+            name: trends.over_time(session, show_id, column, today)
+            for name, column in TREND_TABLES.items()
+        },
         rolled_up_at=rollups.last_rollup(session),
         waiting=rollups.waiting_requests(session, show_id),
+        timezone=counting.show_zone(timezone).key,
     )
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    """The show's local date at `now`: its figures' days are local days."""
+    return now.astimezone(counting.show_zone(timezone)).date()
 
 
 def shares(rows: Sequence[tuple[str, int]]) -> list[Share]:
@@ -105,16 +134,15 @@ def shares(rows: Sequence[tuple[str, int]]) -> list[Share]:
     ]
 
 
-def _launch(launch: rollups.EpisodeLaunch, today: date) -> Launch:
-    age = (today - launch.published).days
+def _launch(launch: launches.EpisodeLaunch, now: datetime, today: date) -> Launch:
     return Launch(
         title=launch.title,
         published=launch.published,
-        first_7_days=launch.first_7_days,
-        first_30_days=launch.first_30_days,
+        ages={
+            age: Figure(launch.figure(age), launch.complete(age, now, today))
+            for age in launches.AGES
+        },
         all_time=launch.all_time,
-        week_complete=age >= 7,
-        month_complete=age >= 30,
     )
 
 
@@ -126,8 +154,11 @@ def export_csv(session: Session, show_id: int, table: str, today: date, period: 
             rollups.downloads_per_day(session, show_id, first, today)
         ),
         "totals": lambda: rollups.totals_csv(rollups.totals(session, show_id, today)),
-        "episodes": lambda: rollups.launches_csv(rollups.episode_launches(session, show_id)),
+        "episodes": lambda: launches.launches_csv(launches.episode_launches(session, show_id)),
+        "everything": lambda: trends.everything_csv(session, show_id),
     }
+    if table in TREND_TABLES:
+        return trends.trend_csv(trends.over_time(session, show_id, TREND_TABLES[table], today))
     if table in RANKED_TABLES:
         label, query = RANKED_TABLES[table]
         return rollups.ranked_csv(label, query(session, show_id, first, today))

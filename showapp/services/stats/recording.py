@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 from werkzeug.http import parse_range_header
 
 from showapp.models import Episode, EpisodeAudioName, ListenerSalt, MediaRequest
-from showapp.services.stats import useragents
+from showapp.services.stats import geo, useragents
 
 # What players send nearly always; anything else goes through werkzeug's full parser.
 SIMPLE_RANGE = re.compile(r"bytes=([0-9]+)-([0-9]*)")
+# A range with no end: what a browser's <audio> asks for first, whether or not it will play.
+OPEN_RANGE = re.compile(r"bytes=[0-9]+-")
 
 
 class Hit(NamedTuple):
@@ -39,6 +41,9 @@ class Hit(NamedTuple):
     range_header: str | None
     from_param: str | None
     referer: str | None
+    # Body bytes the server sent, known once the response is over; None when nginx or Apache
+    # sent the file (X-Accel/X-Sendfile): then what the request asked for is all there is.
+    sent: int | None = None
 
 
 def source_of(from_param: str | None, referer: str | None) -> str:
@@ -177,9 +182,32 @@ def _episodes_by_file(session: Session, names: set[str]) -> dict[str, tuple[int,
     return found
 
 
+def delivered_span(hit: Hit, size: int, agent: useragents.Agent) -> tuple[int, int]:
+    """The bytes that reached the listener as (first, last), inclusive; (0, -1) for none.
+
+    Through the app, the span asked for cut to what was sent: a browser preloading with
+    `bytes=0-` and then dropping the connection gets only what went out. Behind nginx the app
+    never learns what was sent, so an open-ended range from a browser (`bytes=N-`, which every
+    page view with a preloading player asks for, played or not) is taken to deliver nothing;
+    bounded ranges and whole-file GETs, which apps and players ask for when they mean to
+    play, are taken at their word.
+    """
+    first, last = requested_span(hit.method, hit.range_header, size)
+    if last < first:
+        return 0, -1
+    if hit.sent is None:
+        from_player = source_of(hit.from_param, hit.referer) != "feed"
+        if (agent.is_browser or from_player) and OPEN_RANGE.fullmatch(hit.range_header or ""):
+            return 0, -1
+        return first, last
+    if hit.sent <= 0:
+        return 0, -1
+    return first, min(last, first + hit.sent - 1)
+
+
 def _request_row(hit: Hit, episode: tuple[int, int], keys: tuple[str, str]) -> dict[str, object]:
-    first, last = requested_span(hit.method, hit.range_header, episode[1])
     agent = useragents.classify(hit.user_agent)
+    first, last = delivered_span(hit, episode[1], agent)
     return {
         "episode_id": episode[0],
         "requested_at": hit.at,
@@ -193,4 +221,7 @@ def _request_row(hit: Hit, episode: tuple[int, int], keys: tuple[str, str]) -> d
         "app": agent.app[:128],
         "platform": agent.platform[:128],
         "is_bot": agent.is_bot,
+        "bytes_sent": hit.sent,
+        # Looked up here, in the writer thread; the address itself is never stored.
+        "country": geo.country_of(hit.address),
     }

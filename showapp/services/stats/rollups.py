@@ -102,11 +102,17 @@ def rebuild_day(session: Session, day: date) -> None:
             Download.app,
             Download.platform,
             Download.source,
+            Download.country,
             func.count().label("downloads"),
         )
         .where(Download.day == day)
         .group_by(
-            Download.day, Download.episode_id, Download.app, Download.platform, Download.source
+            Download.day,
+            Download.episode_id,
+            Download.app,
+            Download.platform,
+            Download.source,
+            Download.country,
         )
     )
     rows = [dict(row._mapping) for row in session.execute(grouped)]
@@ -140,45 +146,6 @@ def totals(session: Session, show_id: int, today: date) -> dict[int, int]:
     """Downloads in the last 7, 30 and 90 days, today included."""
     series = downloads_per_day(session, show_id, today - timedelta(days=89), today)
     return {span: sum(count for _, count in series[-span:]) for span in (7, 30, 90)}
-
-
-@dataclass(frozen=True)
-class EpisodeLaunch:
-    title: str
-    published: date
-    first_7_days: int
-    first_30_days: int
-    all_time: int
-
-
-def episode_launches(session: Session, show_id: int) -> list[EpisodeLaunch]:
-    """Each published episode's first 7 and 30 days side by side, newest first."""
-    episodes = session.execute(
-        select(Episode.id, Episode.title, Episode.published_at, Episode.deleted_at)
-        .where(Episode.show_id == show_id, Episode.published_at.is_not(None))
-        .order_by(Episode.published_at.desc())
-    ).all()
-    daily = session.execute(
-        select(DailyDownloads.episode_id, DailyDownloads.day, func.sum(DailyDownloads.downloads))
-        .join(Episode, Episode.id == DailyDownloads.episode_id)
-        .where(Episode.show_id == show_id)
-        .group_by(DailyDownloads.episode_id, DailyDownloads.day)
-    ).all()
-    launches = []
-    for episode_id, title, published_at, deleted_at in episodes:
-        start = published_at.date()
-        days = [(day, int(n)) for id_, day, n in daily if id_ == episode_id]
-        launches.append(
-            EpisodeLaunch(
-                # Deleted episodes keep their row and figures (trash.py), so totals still add up.
-                title=f"(deleted) {title}" if deleted_at else title,
-                published=start,
-                first_7_days=sum(n for day, n in days if (day - start).days < 7),
-                first_30_days=sum(n for day, n in days if (day - start).days < 30),
-                all_time=sum(n for _, n in days),
-            )
-        )
-    return launches
 
 
 def _ranked(session: Session, query: Select[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -251,6 +218,11 @@ def by_source(session: Session, show_id: int, first: date, last: date) -> list[t
     return _by_column(session, "source", show_id, first, last)
 
 
+def by_country(session: Session, show_id: int, first: date, last: date) -> list[tuple[str, int]]:
+    """Downloads per ISO country code ("Unknown" for addresses no registry assigns)."""
+    return _by_column(session, "country", show_id, first, last)
+
+
 # --- CSV --------------------------------------------------------------------------------
 
 
@@ -272,16 +244,6 @@ def _safe_cell(cell: object) -> object:
 
 def per_day_csv(series: Sequence[tuple[date, int]]) -> str:
     return to_csv(["day", "downloads"], [(day.isoformat(), n) for day, n in series])
-
-
-def launches_csv(launches: Sequence[EpisodeLaunch]) -> str:
-    return to_csv(
-        ["episode", "published", "first_7_days", "first_30_days", "all_time"],
-        [
-            (e.title, e.published.isoformat(), e.first_7_days, e.first_30_days, e.all_time)
-            for e in launches
-        ],
-    )
 
 
 def ranked_csv(label: str, rows: Sequence[tuple[str, int]]) -> str:

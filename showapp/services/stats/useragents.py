@@ -31,6 +31,10 @@ class Agent:
     def is_bot(self) -> bool:
         return self.kind == "bots"
 
+    @property
+    def is_browser(self) -> bool:
+        return self.kind == "browsers"
+
 
 @dataclass(frozen=True)
 class _Entry:

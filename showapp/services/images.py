@@ -1,0 +1,110 @@
+"""Pictures people upload that are not podcast artwork: guest photos and the network's logo.
+
+Checked with Pillow (JPEG, PNG or WebP, size-capped), turned into the sizes pages use once at
+upload, and written so that a failure leaves no file behind.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from showapp.errors import InvalidInput
+
+ACCEPTED = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 6000
+MIN_PIXELS = 96
+# A guest photo: square, made once at upload; the first is the stored name, the rest copies.
+PHOTO_SIZES = (600, 300, 96)
+
+
+def open_picture(stream: IO[bytes], what: str) -> Image.Image:
+    """The uploaded picture, decoded whole, or InvalidInput saying what is wrong with it."""
+    data = stream.read(MAX_BYTES + 1)
+    if not data:
+        raise InvalidInput(f"The {what} file is empty.")
+    if len(data) > MAX_BYTES:
+        raise InvalidInput(f"The {what} is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError) as error:
+        raise InvalidInput(f"The {what} is not a picture: upload a JPEG, PNG or WebP.") from error
+    if image.format not in ACCEPTED:
+        raise InvalidInput(f"The {what} is {image.format}: upload a JPEG, PNG or WebP.")
+    width, height = image.size
+    if max(width, height) > MAX_PIXELS:
+        raise InvalidInput(
+            f"The {what} is {width}x{height} pixels; at most {MAX_PIXELS} on a side, please."
+        )
+    if min(width, height) < MIN_PIXELS:
+        raise InvalidInput(
+            f"The {what} is {width}x{height} pixels; at least {MIN_PIXELS} on a side, please."
+        )
+    try:
+        image.load()
+    except OSError as error:
+        raise InvalidInput(f"The {what} file is damaged: {error}.") from error
+    # Phones store the camera's orientation apart from the pixels.
+    return ImageOps.exif_transpose(image)
+
+
+def square_copies(image: Image.Image, sizes: Sequence[int]) -> list[Image.Image]:
+    """The picture cropped to its centre square, in each size (never enlarged past it)."""
+    side = min(image.size)
+    square = ImageOps.fit(image.convert("RGB"), (side, side), Image.Resampling.LANCZOS)
+    return [square.resize((min(size, side),) * 2, Image.Resampling.LANCZOS) for size in sizes]
+
+
+def store_photo(episodes_dir: Path, folder: str, stem: str, stream: IO[bytes]) -> str:
+    """Check a guest photo and store its square sizes (PHOTO_SIZES) as JPEGs; return the
+    stored name of the largest. Nothing is left behind when a check or a write fails."""
+    image = open_picture(stream, "photo")
+    relative = f"{folder}/{stem}-{secrets.token_hex(4)}.jpg"
+    names = photo_names(relative)
+    (episodes_dir / folder).mkdir(parents=True, exist_ok=True)
+    try:
+        for copy, name in zip(square_copies(image, PHOTO_SIZES), names, strict=True):
+            copy.save(episodes_dir / name, "JPEG", quality=85, optimize=True)
+    except BaseException:
+        delete_files(episodes_dir, names)
+        raise
+    return relative
+
+
+def photo_names(relative: str | None) -> list[str]:
+    """Every stored file of the photo `relative`: itself (600 px), then its smaller copies."""
+    if not relative:
+        return []
+    stem = relative.rsplit(".", 1)[0]
+    return [relative] + [f"{stem}-{size}.jpg" for size in PHOTO_SIZES[1:]]
+
+
+def photo_copy(relative: str, size: int) -> str:
+    """The stored name of the `size` px copy of a photo (600 is the photo itself)."""
+    return relative if size == PHOTO_SIZES[0] else f"{relative.rsplit('.', 1)[0]}-{size}.jpg"
+
+
+def store_logo(episodes_dir: Path, stream: IO[bytes]) -> str:
+    """Check the network's logo and store it as a PNG at most 600 px on a side (any shape,
+    transparency kept); return its stored name."""
+    image = open_picture(stream, "logo")
+    image.thumbnail((600, 600), Image.Resampling.LANCZOS)
+    relative = f"network/logo-{secrets.token_hex(4)}.png"
+    (episodes_dir / "network").mkdir(parents=True, exist_ok=True)
+    try:
+        image.convert("RGBA").save(episodes_dir / relative, "PNG", optimize=True)
+    except BaseException:
+        delete_files(episodes_dir, [relative])
+        raise
+    return relative
+
+
+def delete_files(episodes_dir: Path, names: Sequence[str]) -> None:
+    for name in names:
+        (episodes_dir / name).unlink(missing_ok=True)
