@@ -28,6 +28,7 @@ from showapp.models import (
     Transcript,
     User,
 )
+from showapp.services import images
 from showapp.services.importing import archive
 from showapp.services.importing.archive_format import skipped
 from tests.test_archive_roundtrip import SLUG, build_show, install, migrate_sqlite, read_manifest
@@ -233,8 +234,10 @@ def test_hostile_rows_are_refused_with_a_message_and_leave_nothing(
 
 def test_a_guest_photo_already_here_is_kept(pair: tuple[Flask, Flask], tmp_path: Path) -> None:
     source, target = pair
-    _export(source, tmp_path / "a.zip")
-    mine = Path(target.config["EPISODES_DIR"]) / "guests" / "zoe-guest.png"
+    manifest = _export(source, tmp_path / "a.zip")
+    photo = next(g["photo"] for g in manifest["guests"] if g["slug"] == "zoe-guest")
+    assert {f"media/{name}" for name in images.photo_names(photo)} <= set(manifest["media"])
+    mine = Path(target.config["EPISODES_DIR"]) / photo
     mine.parent.mkdir(parents=True)
     mine.write_bytes(b"another show's photo of someone else")
     code, output = _import(target, tmp_path / "a.zip")

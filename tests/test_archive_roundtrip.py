@@ -36,7 +36,7 @@ from showapp.models import (
     SlugRedirect,
     show_hosts,
 )
-from showapp.services import accounts
+from showapp.services import accounts, images
 from showapp.services.catalog import (
     artwork,
     chapters,
@@ -141,9 +141,7 @@ def build_show(app: Flask) -> None:
             session, "Zoë Guest", organisation="Now Corp", job_title="CTO", bio="Builds things."
         )
         zoe.links = ["https://example.com/zoe"]
-        zoe.photo = "guests/zoe-guest.png"
-        (episodes_dir / "guests").mkdir(parents=True)
-        (episodes_dir / zoe.photo).write_bytes(_png(400, (200, 30, 30)).getvalue())
+        zoe.photo = images.store_photo(episodes_dir, "guests", zoe.slug, _png(400, (200, 0, 0)))
         bo = writes.find_or_create_guest(session, "Bo Second")
 
         first = make_episode(session, show, episodes_dir, seconds=20, title="All of it")
@@ -313,7 +311,7 @@ def test_a_show_with_every_feature_survives_export_and_restore_twice(
     assert episodes["draft"]["review"][0]["comments"][1]["author"] == "host@example.com"
 
     media = _media(source)
-    assert len(media) == 11  # 4 audio, 2 artworks in 3 sizes each, a guest photo
+    assert len(media) == 13  # 4 audio, 2 artworks and a guest photo in 3 sizes each
     for restored in (middle, target):
         assert _media(restored) == media
         after = _served(restored)

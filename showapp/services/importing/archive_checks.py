@@ -15,6 +15,7 @@ from sqlalchemy import FromClause
 from showapp.errors import InvalidInput
 from showapp.services import urls
 from showapp.services.catalog.text import slugify
+from showapp.services.images import photo_names
 from showapp.services.importing.archive_format import (
     FORMAT,
     GUEST_FOLDER,
@@ -106,7 +107,9 @@ def check_references(manifest: dict[str, Any], slug: str) -> None:
             raise InvalidInput(
                 f"The archive's show '{slug}' refers to the file {name}, outside its own folder."
             )
-    for photo in guest_photos(manifest):
+    # The smaller copies are named after the photo, so they lie in its folder.
+    photos = [PurePosixPath(str(g["photo"])) for g in manifest["guests"] if g.get("photo")]
+    for photo in photos:
         if not in_folder(photo, slug) and not in_folder(photo, GUEST_FOLDER):
             raise InvalidInput(
                 f"The archive's guest photo {photo} is outside the folders '{slug}' and "
@@ -115,7 +118,10 @@ def check_references(manifest: dict[str, Any], slug: str) -> None:
 
 
 def guest_photos(manifest: dict[str, Any]) -> set[PurePosixPath]:
-    return {PurePosixPath(str(g["photo"])) for g in manifest["guests"] if g.get("photo")}
+    """The guests' photos with their smaller copies: the files of the guests' folder an
+    archive may bring."""
+    names = [name for g in manifest["guests"] for name in photo_names(str(g.get("photo") or ""))]
+    return {PurePosixPath(name) for name in names}
 
 
 def in_folder(relative: PurePosixPath, folder: str) -> bool:

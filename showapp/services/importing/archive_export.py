@@ -26,6 +26,7 @@ from showapp.models import (
     Topic,
 )
 from showapp.services.catalog.artwork import COPY_SIZES, copy_name
+from showapp.services.images import photo_names
 from showapp.services.importing.archive_format import (
     FORMAT,
     MANIFEST,
@@ -170,11 +171,12 @@ def _redirects(
 
 def _media_names(manifest: dict[str, Any], episodes_dir: Path) -> list[str]:
     """Every file the show uses that exists: audio, artwork with its smaller copies, any file
-    an episode part names, and the photos of its guests."""
+    an episode part names, and the photos of its guests in every size."""
     names = show_files(manifest)
     artwork = [manifest["show"].get("artwork")] + [e.get("artwork") for e in manifest["episodes"]]
     names += [copy_name(name, size) for name in artwork if name for size in COPY_SIZES]
-    names += [guest["photo"] for guest in manifest["guests"] if guest.get("photo")]
+    for guest in manifest["guests"]:
+        names += photo_names(guest.get("photo"))
     return sorted({name for name in names if (episodes_dir / name).is_file()})
 
 
