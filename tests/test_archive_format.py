@@ -299,3 +299,25 @@ def test_where_an_imported_show_came_from_is_kept_even_when_it_is_a_file(
     with db.new_session(target) as session:
         kept = session.scalar(select(Show.source_feed_url).where(Show.slug == SLUG))
     assert kept == "saved-feed.xml"
+
+
+def test_kept_podcast_elements_get_the_imports_link_check_again(
+    pair: tuple[Flask, Flask], tmp_path: Path
+) -> None:
+    """An archive can carry elements that never went through an import's screening: a value
+    block or alternate enclosure with a script link is republished without that link."""
+    source, target = pair
+    manifest = _export(source, tmp_path / "a.zip")
+    episode = next(e for e in manifest["episodes"] if e["slug"] == "all-of-it")
+    episode["podcast_extras"] = [{
+        "tag": "alternateEnclosure", "attrs": {"type": "audio/mpeg", "length": "1"},
+        "children": [
+            {"tag": "source", "attrs": {"uri": "javascript:alert(1)"}},
+            {"tag": "source", "attrs": {"uri": "ipfs://QmHash"}},
+        ],
+    }]  # fmt: skip
+    code, output = _import(target, _rewrite(tmp_path / "a.zip", tmp_path / "x.zip", manifest))
+    assert code == 0, output
+    assert "podcast element link 'javascript:alert(1)' is not safe; not stored" in output
+    feed = target.test_client().get(f"/{SLUG}/feed.xml").get_data(as_text=True)
+    assert 'uri="ipfs://QmHash"' in feed and "javascript:" not in feed

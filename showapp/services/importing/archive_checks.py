@@ -16,6 +16,7 @@ from showapp.errors import InvalidInput
 from showapp.services import urls
 from showapp.services.catalog.text import slugify
 from showapp.services.images import photo_names
+from showapp.services.importing import p20
 from showapp.services.importing.archive_format import (
     FORMAT,
     GUEST_FOLDER,
@@ -169,6 +170,17 @@ def clean_links(table: FromClause, record: dict[str, Any], where: str, problems:
         shown = str(value)[:80]
         problems.append(f"{where} {column.key} {shown!r} is not an http(s) URL; not stored")
         record[column.key] = None if column.nullable else ""
+
+
+def clean_kept_trees(record: dict[str, Any], where: str, problems: list[str]) -> None:
+    """Podcasting 2.0 elements kept from an import (`podcast_extras`) are written back into
+    the feed as they are: their links get the import's own check again."""
+    trees = record.get("podcast_extras")
+    if not isinstance(trees, list):
+        return
+    for tree in trees:
+        for value in p20.unsafe_links(tree):
+            problems.append(f"{where} podcast element link {value[:80]!r} is not safe; not stored")
 
 
 def clean_link_list(values: Any, where: str, problems: list[str]) -> list[str]:

@@ -27,6 +27,7 @@ from showapp.models import (
 from showapp.services.importing.archive_checks import (
     check_references,
     check_sizes,
+    clean_kept_trees,
     clean_link_list,
     clean_links,
     guest_photos,
@@ -122,6 +123,7 @@ def _restore_rows(
 
 def _clean_links(manifest: dict[str, Any], problems: list[str]) -> None:
     clean_links(Show.__table__, manifest["show"], "show", problems)
+    clean_kept_trees(manifest["show"], "show", problems)
     for guest in manifest["guests"]:
         where = f"guest {guest.get('slug')!r}"
         clean_links(Guest.__table__, guest, where, problems)
@@ -129,6 +131,7 @@ def _clean_links(manifest: dict[str, Any], problems: list[str]) -> None:
     for episode in manifest["episodes"]:
         where = f"episode {episode.get('guid')!r}"
         clean_links(Episode.__table__, episode, where, problems)
+        clean_kept_trees(episode, where, problems)
         if isinstance(episode.get("source_extras"), dict):
             episode["source_extras"] = safe_extras(episode["source_extras"], where, problems)
         for credit in episode.get("appearances", []):
