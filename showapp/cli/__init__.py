@@ -299,8 +299,13 @@ def _download_media(
 @click.command("export")
 @click.argument("show_slug")
 @click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--with-review",
+    is_flag=True,
+    help="Include guest review state: review links, comments and decisions.",
+)
 @with_appcontext
-def export_command(show_slug: str, archive: Path) -> None:
+def export_command(show_slug: str, archive: Path, with_review: bool) -> None:
     """Write SHOW and everything it holds (manifest and media) to ARCHIVE.zip."""
     from showapp.services.importing import archive as archives
 
@@ -309,7 +314,11 @@ def export_command(show_slug: str, archive: Path) -> None:
     with db.new_session(app) as session:
         try:
             count = archives.export_show(
-                session, show_slug, Path(app.config["EPISODES_DIR"]), archive
+                session,
+                show_slug,
+                Path(app.config["EPISODES_DIR"]),
+                archive,
+                with_review=with_review,
             )
         except ShowappError as error:
             _fail(str(error))

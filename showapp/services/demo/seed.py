@@ -14,7 +14,7 @@ from showapp.models import Episode, EpisodeType, Guest, Show
 from showapp.services import urls
 from showapp.services.audio import files as audio_files
 from showapp.services.catalog import artwork, lookups, writes
-from showapp.services.demo import tones
+from showapp.services.demo import rich, tones
 from showapp.services.demo.content import (
     DRAFT_EPISODE,
     EPISODES,
@@ -28,7 +28,8 @@ from showapp.services.wording import counted
 
 
 def seed_demo(session: Session, episodes_dir: Path, base_url: str) -> str:
-    """Create the demo show with guests, topics and episodes that carry real MP3 audio."""
+    """Create the demo show with guests, topics and episodes that carry real MP3 audio, some
+    with chapters, a transcript and a soundbite."""
     show = lookups.get_show(session, SHOW["slug"]) or _create_show(session, episodes_dir, base_url)
     guests = {data["name"]: _guest(session, data["name"]) for data in GUESTS}
     for topic in TOPICS:
@@ -39,8 +40,12 @@ def seed_demo(session: Session, episodes_dir: Path, base_url: str) -> str:
             continue
         _add_episode(session, show, data, guests, episodes_dir, seed=index)
         added += 1
+    parts = rich.add_rich_parts(session, show)
     session.flush()
-    return f"Demo show '{show.title}' at /{show.slug}/: {counted(added, 'episode')} added."
+    return (
+        f"Demo show '{show.title}' at /{show.slug}/: {counted(added, 'episode')} added, "
+        f"{counted(parts, 'episode part')} (chapters, transcripts, soundbites) added."
+    )
 
 
 def _create_show(session: Session, episodes_dir: Path, base_url: str) -> Show:

@@ -84,3 +84,20 @@ def _tree(element: Any, is_podcast: Any, budget: _Budget) -> dict[str, Any] | No
     if children:
         tree["children"] = children
     return tree
+
+
+def unsafe_links(tree: Any) -> list[str]:
+    """The links a stored tree holds in a scheme an import would not have kept (a tree from an
+    export archive has not been through element_tree): dropped from it, and returned."""
+    dropped: list[str] = []
+    if not isinstance(tree, dict):
+        return dropped
+    attrs = tree.get("attrs")
+    if isinstance(attrs, dict):
+        for name, value in list(attrs.items()):
+            if str(name).lower() in _LINK_ATTRIBUTES and not _safe_link(str(value)):
+                dropped.append(str(value))
+                del attrs[name]
+    for child in tree.get("children") or ():
+        dropped += unsafe_links(child)
+    return dropped

@@ -1,0 +1,195 @@
+"""Export a show to a zip archive: a JSON manifest plus every file the show uses.
+
+The zip is written streaming: media files are copied in chunks and never held in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session, selectinload
+
+from showapp.errors import NotFound
+from showapp.models import (
+    Appearance,
+    Episode,
+    Guest,
+    Show,
+    SlugRedirect,
+    Topic,
+)
+from showapp.services.catalog.artwork import COPY_SIZES, copy_name
+from showapp.services.images import photo_names
+from showapp.services.importing.archive_format import (
+    FORMAT,
+    MANIFEST,
+    VERSION,
+    model_values,
+    owner_column,
+    part_tables,
+    show_files,
+    slug_reference,
+    table_values,
+)
+from showapp.services.importing.archive_review import review_links, review_record
+from showapp.services.importing.fetch import CHUNK_BYTES
+
+
+def export_show(
+    session: Session,
+    show_slug: str,
+    episodes_dir: Path,
+    target: Path,
+    *,
+    with_review: bool = False,
+) -> int:
+    """Write the show's archive to `target`; returns the number of media files included.
+    Guest review state (links, comments, decisions) goes only `with_review`."""
+    show = session.scalars(
+        select(Show).where(Show.slug == show_slug).options(selectinload(Show.hosts))
+    ).one_or_none()
+    if show is None:
+        raise NotFound(f"No show has the slug '{show_slug}'.")
+    episodes = session.scalars(
+        select(Episode)
+        .where(Episode.show_id == show.id)
+        .order_by(Episode.id)
+        .options(
+            selectinload(Episode.appearances).selectinload(Appearance.guest),
+            selectinload(Episode.topics),
+        )
+    ).all()
+    manifest = _manifest(session, show, episodes, with_review)
+    media = _media_names(manifest, episodes_dir)
+    manifest["media"] = [f"media/{name}" for name in media]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(MANIFEST, "w") as raw:
+            _write_json(raw, manifest)
+        for name in media:
+            _add_media(archive, episodes_dir, name)
+    return len(media)
+
+
+def _manifest(
+    session: Session, show: Show, episodes: Sequence[Episode], with_review: bool
+) -> dict[str, Any]:
+    guests: dict[int, Guest] = {}
+    topics: dict[int, Topic] = {}
+    parts = _parts(session, show, "episodes")
+    reviews = review_links(session, show) if with_review else {}
+    records = []
+    for episode in episodes:
+        record = model_values(episode)
+        record["topics"] = [topic.slug for topic in episode.topics]
+        record["appearances"] = []
+        for appearance in episode.appearances:
+            guests[appearance.guest.id] = appearance.guest
+            record["appearances"].append(
+                {**model_values(appearance), "guest": appearance.guest.slug}
+            )
+        topics.update({topic.id: topic for topic in episode.topics})
+        record["parts"] = parts.get(episode.id, {})
+        if with_review:
+            links = reviews.get(episode.id, [])
+            guests.update({link.guest.id: link.guest for link in links})
+            record["review"] = [review_record(link, show.hosts) for link in links]
+        records.append(record)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "with_review": with_review,
+        "show": model_values(show),
+        "show_parts": _parts(session, show, "shows").get(show.id, {}),
+        "hosts": [model_values(user) for user in show.hosts],
+        "guests": [model_values(guest) for guest in guests.values()],
+        "topics": [model_values(topic) for topic in topics.values()],
+        "redirects": _redirects(session, guests, topics),
+        "episodes": records,
+    }
+
+
+def _parts(session: Session, show: Show, owner: str) -> dict[int, dict[str, list[Any]]]:
+    """{episode or show id: {table name: [row, ...]}} for every table of its parts."""
+    found: dict[int, dict[str, list[Any]]] = defaultdict(dict)
+    for table in part_tables(owner):
+        column = owner_column(table, owner)
+        query = select(table).order_by(*table.primary_key.columns)
+        if owner == "episodes":
+            query = query.join(Episode, column == Episode.id).where(Episode.show_id == show.id)
+        else:
+            query = query.where(column == show.id)
+        rows = session.execute(query).all()
+        slugs = _referenced_slugs(session, table, rows)
+        for row in rows:
+            values = table_values(table, row._mapping)
+            for other in table.columns:
+                key = slug_reference(other)
+                if key is not None and row._mapping[other.key] is not None:
+                    values[key] = slugs[row._mapping[other.key]]
+            found[row._mapping[column.key]].setdefault(table.name, []).append(values)
+    return found
+
+
+def _referenced_slugs(session: Session, table: Table, rows: Sequence[Any]) -> dict[int, str]:
+    """Slugs of the guests and topics the rows point at, by id (a table added later may)."""
+    slugs: dict[int, str] = {}
+    for column in table.columns:
+        if slug_reference(column) is None:
+            continue
+        model = Guest if next(iter(column.foreign_keys)).column.table.name == "guests" else Topic
+        ids = {row._mapping[column.key] for row in rows} - {None}
+        if ids:
+            query = select(model.id, model.slug).where(model.id.in_(ids))
+            slugs.update({row.id: row.slug for row in session.execute(query)})
+    return slugs
+
+
+def _redirects(
+    session: Session, guests: dict[int, Guest], topics: dict[int, Topic]
+) -> list[dict[str, Any]]:
+    """The old slugs of the guests and topics in the archive."""
+    query = select(SlugRedirect).where(
+        SlugRedirect.guest_id.in_(guests) | SlugRedirect.topic_id.in_(topics)
+    )
+    records = []
+    for redirect in session.scalars(query.order_by(SlugRedirect.id)):
+        record = model_values(redirect)
+        if redirect.guest_id is not None:
+            record["guest"] = guests[redirect.guest_id].slug
+        if redirect.topic_id is not None:
+            record["topic"] = topics[redirect.topic_id].slug
+        records.append(record)
+    return records
+
+
+def _media_names(manifest: dict[str, Any], episodes_dir: Path) -> list[str]:
+    """Every file the show uses that exists: audio, artwork with its smaller copies, any file
+    an episode part names, and the photos of its guests in every size."""
+    names = show_files(manifest)
+    artwork = [manifest["show"].get("artwork")] + [e.get("artwork") for e in manifest["episodes"]]
+    names += [copy_name(name, size) for name in artwork if name for size in COPY_SIZES]
+    for guest in manifest["guests"]:
+        names += photo_names(guest.get("photo"))
+    return sorted({name for name in names if (episodes_dir / name).is_file()})
+
+
+def _write_json(raw: IO[bytes], manifest: dict[str, Any]) -> None:
+    # Compact: the daily download figures of a long-running show are most of the manifest,
+    # which may be at most ArchiveLimits.max_manifest_bytes (about 550,000 such rows).
+    raw.write(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _add_media(archive: zipfile.ZipFile, episodes_dir: Path, name: str) -> None:
+    source = episodes_dir / name
+    # Audio and images are compressed already: store them as they are.
+    info = zipfile.ZipInfo.from_file(source, f"media/{name}")
+    info.compress_type = zipfile.ZIP_STORED
+    with source.open("rb") as handle, archive.open(info, "w", force_zip64=True) as out:
+        shutil.copyfileobj(handle, out, CHUNK_BYTES)
