@@ -11,14 +11,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from functools import cache
+from typing import Any, Generic, NamedTuple, TypeVar
 
-from sqlalchemy import Select, and_, func, literal, select, union_all
+from sqlalchemy import Select, and_, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from showapp.columns import utc_now
 from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
-from showapp.services.catalog.lookups import is_live, listing_options
+from showapp.services.catalog.lookups import is_live, listing_options, now_param
 from showapp.services.paging import Paged, offset
 
 PAGE_SIZE = 20
@@ -35,22 +36,34 @@ class Page(Paged, Generic[T]):
     per_page: int = PAGE_SIZE
 
 
+class EpisodeLink(NamedTuple):
+    """A neighbouring episode of the same show, as the previous/next links show it."""
+
+    id: int
+    slug: str
+    title: str
+    published_at: datetime | None
+
+
 @dataclass(frozen=True)
 class Neighbours:
-    previous: Episode | None
-    next: Episode | None
+    previous: EpisodeLink | None
+    next: EpisodeLink | None
 
 
 def _episodes_by_ids(session: Session, ids: Sequence[int], *, brief: bool = False) -> list[Episode]:
     """Load a page of episodes by id, in the ids' order; `brief` loads only their shows."""
     if not ids:
         return []
-    options = [joinedload(Episode.show, innerjoin=True)] if brief else listing_options()
-    found = {
-        e.id: e
-        for e in session.scalars(select(Episode).where(Episode.id.in_(ids)).options(*options))
-    }
+    found = {e.id: e for e in session.scalars(_by_ids(brief), {"ids": list(ids)})}
     return [found[i] for i in ids if i in found]
+
+
+@cache
+def _by_ids(brief: bool) -> Select[tuple[Episode]]:
+    # Built once per process (see lookups.now_param): only the ids change between requests.
+    options = [joinedload(Episode.show, innerjoin=True)] if brief else listing_options()
+    return select(Episode).where(Episode.id.in_(bindparam("ids", expanding=True))).options(*options)
 
 
 def _paged_ids(
@@ -98,43 +111,40 @@ def guests_of(episodes: Sequence[Episode], limit: int = 12) -> list[Guest]:
 
 
 def neighbours(session: Session, episode: Episode) -> Neighbours:
-    """The previous (older) and next (newer) live episodes of the same show."""
+    """The previous (older) and next (newer) live episodes of the same show: one query for
+    both, each inside the covering listing index, plain rows rather than entities."""
     if episode.published_at is None:
         return Neighbours(None, None)
-    older, newer = _neighbour_ids(session, episode, episode.published_at)
-    found = {
-        e.id: e for e in _episodes_by_ids(session, [i for i in (older, newer) if i], brief=True)
-    }
-    return Neighbours(found.get(older or 0), found.get(newer or 0))
+    params = {"show_id": episode.show_id, "episode_id": episode.id,
+              "key": episode.published_at, "now": utc_now()}  # fmt: skip
+    found = {row[0]: EpisodeLink(*row[1:]) for row in session.execute(_neighbours(), params)}
+    return Neighbours(found.get(0), found.get(1))
 
 
-def _neighbour_ids(
-    session: Session, episode: Episode, key: datetime
-) -> tuple[int | None, int | None]:
-    live = and_(Episode.show_id == episode.show_id, is_live(utc_now()), Episode.id != episode.id)
-    # Ids first, both lookups in one round trip: each stays inside the covering listing index.
+@cache
+def _neighbours() -> Any:
+    live = and_(
+        Episode.show_id == bindparam("show_id"),
+        is_live(now_param()),
+        Episode.id != bindparam("episode_id"),
+    )
+    key = bindparam("key", type_=Episode.published_at.type)
+    columns = (Episode.id, Episode.slug, Episode.title, Episode.published_at)
     older = (
-        select(Episode.id, literal(0).label("newer"))
+        select(literal(0).label("newer"), *columns)
         .where(live, Episode.published_at <= key)
         .order_by(Episode.published_at.desc(), Episode.id.desc())
         .limit(1)
         .subquery()
     )
     newer = (
-        select(Episode.id, literal(1).label("newer"))
+        select(literal(1).label("newer"), *columns)
         .where(live, Episode.published_at >= key)
         .order_by(Episode.published_at.asc(), Episode.id.asc())
         .limit(1)
         .subquery()
     )
-    found = dict(
-        session.execute(
-            union_all(select(older.c.newer, older.c.id), select(newer.c.newer, newer.c.id))
-        )
-        .tuples()
-        .all()
-    )
-    return found.get(0), found.get(1)
+    return union_all(select(older), select(newer))
 
 
 def related_episodes(
@@ -145,32 +155,44 @@ def related_episodes(
     Each topic contributes only its most recent episodes, so the cost stays flat however many
     episodes a popular topic collects."""
     guest_ids = [a.guest_id for a in episode.appearances]
+    topic_ids = [topic.id for topic in episode.topics]
+    if not guest_ids and not topic_ids:
+        return []
+    params: dict[str, Any] = {f"topic_{i}": topic_id for i, topic_id in enumerate(topic_ids)}
+    params |= {"guest_ids": guest_ids, "episode_id": episode.id, "now": utc_now(), "limit": limit}
+    ids = list(session.scalars(_related(len(topic_ids), bool(guest_ids)), params))
+    return _episodes_by_ids(session, ids, brief=True)
+
+
+@cache
+def _related(topics: int, guests: bool) -> Select[tuple[int]]:
+    """The related-episodes query for an episode with this many topics, with or without
+    guests: built once per shape, since building it costs more than running it."""
     per_topic = [
         select(episode_topics.c.episode_id)
-        .where(episode_topics.c.topic_id == topic.id)
+        .where(episode_topics.c.topic_id == bindparam(f"topic_{i}"))
         .order_by(episode_topics.c.episode_id.desc())
         .limit(RELATED_CANDIDATES)
         .subquery()
-        for topic in episode.topics
+        for i in range(topics)
     ]
-    parts = [select(sub.c.episode_id.label("episode_id")) for sub in per_topic]
-    if guest_ids:
+    parts: list[Any] = [select(sub.c.episode_id.label("episode_id")) for sub in per_topic]
+    if guests:
         # A shared guest says more about an interview than a shared topic: count it twice.
-        guests = select(Appearance.episode_id).where(Appearance.guest_id.in_(guest_ids))
-        parts += [guests, guests]
-    if not parts:
-        return []
+        shared_guest = select(Appearance.episode_id).where(
+            Appearance.guest_id.in_(bindparam("guest_ids", expanding=True))
+        )
+        parts += [shared_guest, shared_guest]
     shared = union_all(*parts).subquery()
     score = func.count().label("score")
-    query = (
+    return (
         select(Episode.id)
         .join(shared, shared.c.episode_id == Episode.id)
-        .where(Episode.id != episode.id, is_live(utc_now()))
+        .where(Episode.id != bindparam("episode_id"), is_live(now_param()))
         .group_by(Episode.id, Episode.published_at)
         .order_by(score.desc(), Episode.published_at.desc())
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return _episodes_by_ids(session, list(session.scalars(query)), brief=True)
 
 
 def get_guest(session: Session, slug: str) -> Guest | None:
