@@ -40,7 +40,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    _gather_statistics(cursor)
     cursor.close()
+
+
+def _gather_statistics(cursor: Any) -> None:
+    """ANALYZE (sampled) a database that has rows but no planner statistics. Without them
+    SQLite takes `deleted_at IS NULL` or `status IN (...)` for selective and walks that
+    index over every episode: the network's latest episodes cost 40 ms at 10,000 episodes
+    instead of a backward scan of ix_episodes_published_at. PostgreSQL analyzes by itself."""
+    has_table = cursor.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'episodes'"
+    ).fetchone()
+    if has_table is None or cursor.execute("SELECT 1 FROM episodes LIMIT 1").fetchone() is None:
+        return
+    known = cursor.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+    ).fetchone()
+    if known and cursor.execute("SELECT 1 FROM sqlite_stat1 LIMIT 1").fetchone():
+        return
+    cursor.execute("PRAGMA analysis_limit=1000")  # samples: milliseconds even at 100,000 rows
+    cursor.execute("ANALYZE")
 
 
 def init_app(app: Flask) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from showapp.columns import utc_now
 from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
-from showapp.services.catalog.lookups import is_live, listing_options, now_param
+from showapp.services.catalog.lookups import is_live, load_credits_and_topics, now_param
 from showapp.services.paging import Paged, offset
 
 PAGE_SIZE = 20
@@ -56,14 +56,17 @@ def _episodes_by_ids(session: Session, ids: Sequence[int], *, brief: bool = Fals
     if not ids:
         return []
     found = {e.id: e for e in session.scalars(_by_ids(brief), {"ids": list(ids)})}
-    return [found[i] for i in ids if i in found]
+    ordered = [found[i] for i in ids if i in found]
+    if not brief:
+        load_credits_and_topics(session, ordered)
+    return ordered
 
 
 @cache
 def _by_ids(brief: bool) -> Select[tuple[Episode]]:
     # Built once per process (see lookups.now_param): only the ids change between requests.
-    options = [joinedload(Episode.show, innerjoin=True)] if brief else listing_options()
-    return select(Episode).where(Episode.id.in_(bindparam("ids", expanding=True))).options(*options)
+    in_ids = Episode.id.in_(bindparam("ids", expanding=True))
+    return select(Episode).where(in_ids).options(joinedload(Episode.show, innerjoin=True))
 
 
 def _paged_ids(
