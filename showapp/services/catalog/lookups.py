@@ -77,7 +77,7 @@ def load_credits_and_topics(session: Session, episodes: Sequence[Episode]) -> No
     for appearance in session.scalars(_credits_of(), ids):
         credits[appearance.episode_id].append(appearance)
     tags: dict[int, list[Topic]] = {episode.id: [] for episode in episodes}
-    for episode_id, topic in session.execute(_topics_of(), ids).tuples():
+    for episode_id, topic in session.execute(topics_by_episode(), ids).tuples():
         tags[episode_id].append(topic)
     for episode in episodes:
         set_committed_value(episode, "appearances", credits[episode.id])
@@ -98,7 +98,7 @@ def _credits_of() -> Select[tuple[Appearance]]:
 
 
 @cache
-def _topics_of() -> Select[tuple[int, Topic]]:
+def topics_by_episode() -> Select[tuple[int, Topic]]:
     return (
         select(episode_topics.c.episode_id, Topic)
         .join(Topic, Topic.id == episode_topics.c.topic_id)

@@ -16,10 +16,16 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import Select, and_, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from showapp.columns import utc_now
 from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
-from showapp.services.catalog.lookups import is_live, load_credits_and_topics, now_param
+from showapp.services.catalog.lookups import (
+    is_live,
+    load_credits_and_topics,
+    now_param,
+    topics_by_episode,
+)
 from showapp.services.paging import Paged, offset
 
 PAGE_SIZE = 20
@@ -70,32 +76,59 @@ def _by_ids(brief: bool) -> Select[tuple[Episode]]:
 
 
 def _paged_ids(
-    session: Session, ids_query: Select[tuple[int]], page: int, per_page: int
+    session: Session,
+    query: Select[tuple[int]],
+    params: dict[str, Any],
+    page: int,
+    per_page: int,
 ) -> list[int]:
-    return list(session.scalars(ids_query.limit(per_page).offset(offset(page, per_page))))
+    """A page of a statement built once: it ends in LIMIT :limit OFFSET :offset."""
+    window = {"limit": per_page, "offset": offset(page, per_page)}
+    return list(session.scalars(query, {**params, **window}))
+
+
+def _count(session: Session, query: Select[tuple[int]], params: dict[str, Any]) -> int:
+    return session.scalar(query, params) or 0
 
 
 def latest_episodes(session: Session, limit: int = 10) -> list[Episode]:
     """The newest live episodes across the network."""
-    query = (
+    ids = list(session.scalars(_latest(), {"now": utc_now(), "limit": limit}))
+    return _episodes_by_ids(session, ids)
+
+
+@cache
+def _latest() -> Select[tuple[int]]:
+    return (
         select(Episode.id)
-        .where(is_live(utc_now()))
+        .where(is_live(now_param()))
         .order_by(Episode.published_at.desc(), Episode.id.desc())
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return _episodes_by_ids(session, list(session.scalars(query)))
 
 
 def show_episodes(
     session: Session, show: Show, page: int = 1, per_page: int = PAGE_SIZE
 ) -> Page[Episode]:
-    live = and_(Episode.show_id == show.id, is_live(utc_now()))
-    ids_query = (
+    params = {"show_id": show.id, "now": utc_now()}
+    total = _count(session, _show_listing(True), params)
+    ids = _paged_ids(session, _show_listing(False), params, page, per_page)
+    return Page(_episodes_by_ids(session, ids), page, total, per_page)
+
+
+@cache
+def _show_listing(count: bool) -> Select[tuple[int]]:
+    """A show's live episodes, newest first (or their count): inside ix_episodes_show_listing."""
+    live = and_(Episode.show_id == bindparam("show_id"), is_live(now_param()))
+    if count:
+        return select(func.count()).select_from(Episode).where(live)
+    return _windowed(
         select(Episode.id).where(live).order_by(Episode.published_at.desc(), Episode.id.desc())
     )
-    total = session.scalar(select(func.count()).select_from(Episode).where(live)) or 0
-    ids = _paged_ids(session, ids_query, page, per_page)
-    return Page(_episodes_by_ids(session, ids), page, total, per_page)
+
+
+def _windowed(query: Select[tuple[int]]) -> Select[tuple[int]]:
+    return query.limit(bindparam("limit")).offset(bindparam("offset"))
 
 
 def topics_of(episodes: Sequence[Episode], limit: int = 12) -> list[Topic]:
@@ -199,46 +232,71 @@ def _related(topics: int, guests: bool) -> Select[tuple[int]]:
 
 
 def get_guest(session: Session, slug: str) -> Guest | None:
-    return session.scalars(select(Guest).where(Guest.slug == slug)).one_or_none()
+    return session.scalars(_by_slug(Guest), {"slug": slug}).one_or_none()
+
+
+@cache
+def _by_slug(model: Any) -> Select[Any]:
+    return select(model).where(model.slug == bindparam("slug"))
 
 
 def guest_appearances(
     session: Session, guest: Guest, page: int = 1, per_page: int = PAGE_SIZE
 ) -> Page[Appearance]:
     """The guest's appearances on live episodes, newest first, with episode and show."""
-    live = and_(Appearance.guest_id == guest.id, is_live(utc_now()))
-    joined = select(Appearance.id).join(Episode, Episode.id == Appearance.episode_id).where(live)
-    total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
-    ids = _paged_ids(
-        session, joined.order_by(Episode.published_at.desc(), Appearance.id.desc()), page, per_page
-    )
+    params = {"guest_id": guest.id, "now": utc_now()}
+    total = _count(session, _guest_listing(True), params)
+    ids = _paged_ids(session, _guest_listing(False), params, page, per_page)
     if not ids:
         return Page([], page, total, per_page)
-    rows = session.scalars(
-        select(Appearance)
-        .where(Appearance.id.in_(ids))
-        .options(
-            joinedload(Appearance.episode, innerjoin=True).joinedload(Episode.show, innerjoin=True),
-            joinedload(Appearance.episode, innerjoin=True).selectinload(Episode.topics),
-        )
-    ).all()
+    rows = session.scalars(_appearances_by_ids(), {"ids": ids}).all()
+    episodes = [appearance.episode for appearance in rows]
+    tags: dict[int, list[Topic]] = {episode.id: [] for episode in episodes}
+    for episode_id, topic in session.execute(topics_by_episode(), {"ids": list(tags)}).tuples():
+        tags[episode_id].append(topic)
+    for episode in episodes:
+        set_committed_value(episode, "topics", tags[episode.id])
     order = {appearance_id: i for i, appearance_id in enumerate(ids)}
     return Page(sorted(rows, key=lambda a: order[a.id]), page, total, per_page)
 
 
+@cache
+def _guest_listing(count: bool) -> Select[tuple[int]]:
+    live = and_(Appearance.guest_id == bindparam("guest_id"), is_live(now_param()))
+    joined = select(Appearance.id).join(Episode, Episode.id == Appearance.episode_id).where(live)
+    if count:
+        return select(func.count()).select_from(joined.subquery())
+    return _windowed(joined.order_by(Episode.published_at.desc(), Appearance.id.desc()))
+
+
+@cache
+def _appearances_by_ids() -> Select[tuple[Appearance]]:
+    return (
+        select(Appearance)
+        .where(Appearance.id.in_(bindparam("ids", expanding=True)))
+        .options(
+            joinedload(Appearance.episode, innerjoin=True).joinedload(Episode.show, innerjoin=True)
+        )
+    )
+
+
 def get_topic(session: Session, slug: str) -> Topic | None:
-    return session.scalars(select(Topic).where(Topic.slug == slug)).one_or_none()
+    return session.scalars(_by_slug(Topic), {"slug": slug}).one_or_none()
 
 
 def shows_on_topic(session: Session, topic: Topic) -> Sequence[Show]:
     """Shows with a live episode on this topic: each offers a feed of just those episodes."""
-    on_topic = Episode.topics.any(Topic.id == topic.id)
-    query = (
+    return session.scalars(_shows_on_topic(), {"topic_id": topic.id, "now": utc_now()}).all()
+
+
+@cache
+def _shows_on_topic() -> Select[tuple[Show]]:
+    on_topic = Episode.topics.any(Topic.id == bindparam("topic_id"))
+    return (
         select(Show)
-        .where(Show.episodes.any(and_(on_topic, is_live(utc_now()))))
+        .where(Show.episodes.any(and_(on_topic, is_live(now_param()))))
         .order_by(Show.title)
     )
-    return session.scalars(query).all()
 
 
 def list_topics(session: Session) -> Sequence[Topic]:
@@ -250,32 +308,44 @@ def list_topics(session: Session) -> Sequence[Topic]:
 def topic_episodes(
     session: Session, topic: Topic, page: int = 1, per_page: int = PAGE_SIZE
 ) -> Page[Episode]:
-    live = and_(episode_topics.c.topic_id == topic.id, is_live(utc_now()))
+    params = {"topic_id": topic.id, "now": utc_now()}
+    total = _count(session, _topic_listing(True), params)
+    ids = _paged_ids(session, _topic_listing(False), params, page, per_page)
+    return Page(_episodes_by_ids(session, ids), page, total, per_page)
+
+
+@cache
+def _topic_listing(count: bool) -> Select[tuple[int]]:
+    live = and_(episode_topics.c.topic_id == bindparam("topic_id"), is_live(now_param()))
     joined = (
         select(Episode.id)
         .join(episode_topics, episode_topics.c.episode_id == Episode.id)
         .where(live)
     )
-    total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
-    ids = _paged_ids(
-        session, joined.order_by(Episode.published_at.desc(), Episode.id.desc()), page, per_page
-    )
-    return Page(_episodes_by_ids(session, ids), page, total, per_page)
+    if count:
+        return select(func.count()).select_from(joined.subquery())
+    return _windowed(joined.order_by(Episode.published_at.desc(), Episode.id.desc()))
 
 
 def related_topics(session: Session, topic: Topic, limit: int = 8) -> Sequence[Topic]:
     """Topics that most often share an episode with this one."""
-    mine = select(episode_topics.c.episode_id).where(episode_topics.c.topic_id == topic.id)
+    return session.scalars(_related_topics(), {"topic_id": topic.id, "limit": limit}).all()
+
+
+@cache
+def _related_topics() -> Select[tuple[Topic]]:
+    mine = select(episode_topics.c.episode_id).where(
+        episode_topics.c.topic_id == bindparam("topic_id")
+    )
     score = func.count().label("score")
-    query = (
+    return (
         select(Topic)
         .join(episode_topics, episode_topics.c.topic_id == Topic.id)
-        .where(episode_topics.c.episode_id.in_(mine), Topic.id != topic.id)
+        .where(episode_topics.c.episode_id.in_(mine), Topic.id != bindparam("topic_id"))
         .group_by(Topic.id)
         .order_by(score.desc(), Topic.name)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return session.scalars(query).all()
 
 
 @dataclass(frozen=True)
