@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["feed_url"] = feed_url
     app.jinja_env.globals["media_url"] = media_url
     app.jinja_env.globals["url_for"] = page_url_for
+    app.jinja_env.globals["page_url"] = page_url
 
 
 # Endpoints a list page links to once per row: their URLs come from urls.ROUTES' format
@@ -67,3 +68,11 @@ def notes_html(markdown_source: str) -> Markup:
 def episode_notes_html(episode: Episode) -> Markup:
     # Both branches of render_episode_notes sanitise with nh3.
     return Markup(render_episode_notes(episode))  # noqa: S704
+
+
+def page_url(page: int) -> str:
+    """This URL at another page of its list, its other arguments (search, filters) kept."""
+    args: dict[str, Any] = {**request.args.to_dict(), "page": str(page)}
+    if page == 1:
+        del args["page"]
+    return url_for(str(request.endpoint), **{**(request.view_args or {}), **args})
