@@ -26,6 +26,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -115,8 +116,26 @@ def count_queries(
     return counts
 
 
+@dataclass
+class Server:
+    """A gunicorn on 127.0.0.1: its address, and the CPU its workers have used so far."""
+
+    base: str
+    master: int
+
+    def cpu_seconds(self) -> float:
+        # utime + stime of every worker, from /proc: what requests cost, whatever else the
+        # machine runs (wall-clock req/s swing with the other load on a shared machine).
+        children = Path(f"/proc/{self.master}/task/{self.master}/children").read_text().split()
+        ticks = 0
+        for pid in children:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[str]:
+def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[Server]:
     port = free_port()
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2",
@@ -131,14 +150,22 @@ def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.1)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
-def wrk(url: str, seconds: int, script: Path | None = None) -> float:
+@dataclass
+class Rate:
+    per_second: float
+    cpu_ms: float  # worker CPU per request
+
+
+def wrk(server: Server, path: str, seconds: int, script: Path | None = None) -> Rate:
+    url = server.base + path
     urllib.request.urlopen(url, timeout=30).close()  # warm up, and fail loudly on an error
+    cpu = server.cpu_seconds()
     command = ["/usr/bin/wrk", "-t1", "-c4", f"-d{seconds}s", "--timeout", "10s"]
     output = subprocess.run(
         command + (["-s", str(script)] if script else []) + [url],
@@ -146,28 +173,34 @@ def wrk(url: str, seconds: int, script: Path | None = None) -> float:
     ).stdout  # fmt: skip
     if "Non-2xx" in output or "Socket errors" in output:
         raise RuntimeError(f"errors from {url}:\n{output}")
+    used = server.cpu_seconds() - cpu
     match = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    assert match, output
-    return float(match.group(1))
+    count = re.search(r"(\d+) requests in", output)
+    assert match and count, output
+    return Rate(float(match.group(1)), used * 1000 / max(1, int(count.group(1))))
 
 
 def measure(
-    bases: dict[str, str], paths: dict[str, str], seconds: int, rounds: int, script: Path
+    servers: dict[str, Server], paths: dict[str, str], seconds: int, rounds: int, script: Path
 ) -> tuple[dict[str, float], dict[str, dict[str, list[float]]]]:
-    """Per round and page: hello, then the page uncached, then cached; ratios to that hello."""
-    ratios: dict[str, dict[str, list[float]]] = {"uncached": {}, "cached": {}}
+    """Per round and page: hello, then the page uncached, then cached; ratios to that hello,
+    of requests/s and of worker CPU per request (hello's CPU per request / the page's)."""
+    ratios: dict[str, dict[str, list[float]]] = {"uncached": {}, "cached": {}, "cpu": {}}
     hellos: list[float] = []
     rates: dict[str, list[float]] = {}
     for _ in range(rounds):
         for name, path in paths.items():
-            hello = wrk(bases["hello"] + "/", seconds)
-            hellos.append(hello)
+            hello = wrk(servers["hello"], "/", seconds)
+            hellos.append(hello.per_second)
             for mode in ("uncached", "cached"):
                 searching = name.startswith("search")
-                rate = wrk(bases[mode] + path, seconds, script if searching else None)
-                ratios[mode].setdefault(name, []).append(rate / hello)
+                rate = wrk(servers[mode], path, seconds, script if searching else None)
+                ratios[mode].setdefault(name, []).append(rate.per_second / hello.per_second)
                 if mode == "uncached":
-                    rates.setdefault(name, []).append(rate)
+                    rates.setdefault(name, []).append(rate.per_second)
+                    ratios["cpu"].setdefault(name, []).append(hello.cpu_ms / rate.cpu_ms)
+                    rates.setdefault(f"{name} cpu", []).append(rate.cpu_ms)
+            rates.setdefault("hello cpu", []).append(hello.cpu_ms)
     medians = {name: statistics.median(found) for name, found in rates.items()}
     return {"hello": statistics.median(hellos), **medians}, ratios
 
@@ -178,6 +211,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-http", action="store_true", help="queries and studio only")
+    parser.add_argument("--skip", nargs="*", default=[], help="pages not to measure with wrk")
     args = parser.parse_args()
     network = Network.of(args.episodes)
     with tempfile.TemporaryDirectory(prefix="showapp-bench-") as tmp:
@@ -213,7 +247,7 @@ def main() -> None:
             "SHOWAPP_FEED_CACHE_DIR": str(work / "feeds"),
         }
         with ExitStack() as stack:
-            bases = {
+            servers = {
                 "hello": stack.enter_context(gunicorn("hello:app", {}, work)),
                 "uncached": stack.enter_context(gunicorn(
                     "showapp:create_app()", {**env, "SHOWAPP_SITE_CACHE_SIZE": "0"}, ROOT
@@ -222,7 +256,8 @@ def main() -> None:
                     "showapp:create_app()", {**env, "SHOWAPP_SITE_CACHE_SIZE": "1024"}, ROOT
                 )),
             }  # fmt: skip
-            rates, ratios = measure(bases, paths, args.seconds, args.rounds, script)
+            measured = {name: path for name, path in paths.items() if name not in args.skip}
+            rates, ratios = measure(servers, measured, args.seconds, args.rounds, script)
     print_table(rates, ratios, small_counts, large_counts, network, args.rounds)
     print_studio(studio, firsts, network)
 
@@ -236,22 +271,25 @@ def print_table(
     rounds: int,
 ) -> None:
     print(f"\n{network.episodes:,} episodes; hello-world Flask under the same gunicorn: "
-          f"{rates['hello']:,.0f} req/s (median)")  # fmt: skip
+          f"{rates['hello']:,.0f} req/s, {rates['hello cpu']:.2f} ms CPU a request "
+          "(medians)")  # fmt: skip
     print("uncached: SHOWAPP_SITE_CACHE_SIZE=0 (every request queries and renders)")
-    print(f"ratios: page req/s / hello req/s measured just before it, median of {rounds} rounds")
+    print(f"ratio: page req/s / hello req/s measured just before it, median of {rounds} rounds")
+    print("cpu ms: worker CPU per uncached request; cpu ratio: hello's CPU a request / the page's")
     print(f"queries: SQL statements per uncached page at 1,000 and {network.episodes:,} episodes\n")
     header = (
-        f"{'page':<18} {'uncached':>8} {'ratio':>6} {'cached':>6} {'goal':>5}"
-        f"  {'queries 1k':>10} {'large':>5}"
+        f"{'page':<18} {'uncached':>8} {'ratio':>6} {'cpu ms':>6} {'cpu ratio':>9} {'cached':>6}"
+        f" {'goal':>5}  {'queries 1k':>10} {'large':>5}"
     )
     print(header)
     print("-" * len(header))
     for name, found in ratios["uncached"].items():
         raw, warm = statistics.median(found), statistics.median(ratios["cached"][name])
+        cpu = statistics.median(ratios["cpu"][name])
         goal = f"{GOALS.get(name, 0.25):.2f}" if "feed" not in name and "OPML" not in name else ""
         print(
-            f"{name:<18} {rates[name]:>8,.0f} {raw:>6.2f} {warm:>6.2f} {goal:>5}"
-            f"  {small[name]:>10} {large[name]:>5}"
+            f"{name:<18} {rates[name]:>8,.0f} {raw:>6.2f} {rates[name + ' cpu']:>6.2f} {cpu:>9.2f}"
+            f" {warm:>6.2f} {goal:>5}  {small[name]:>10} {large[name]:>5}"
         )
     print_queries(small, large, network, table=False)
 
