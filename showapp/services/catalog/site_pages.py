@@ -2,7 +2,10 @@
 
 Lists are paged with offsets over covering indexes (ix_episodes_show_listing,
 ix_episode_topics_topic), so a deep page costs about what the first does, and every list
-loads what its template shows with selectinload: templates never reach the database.
+loads what its template shows (lookups.load_credits_and_topics): templates never reach the
+database. Each statement is built once per process with bound parameters (lookups.now_param):
+building one and computing its cache key cost more than running it. The episode page's
+neighbours and related episodes are in episode_page.py.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, func, literal, select, union_all
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,8 +32,6 @@ from showapp.services.catalog.lookups import (
 from showapp.services.paging import Paged, offset
 
 PAGE_SIZE = 20
-RELATED_LIMIT = 4
-RELATED_CANDIDATES = 100
 T = TypeVar("T")
 
 
@@ -42,22 +43,7 @@ class Page(Paged, Generic[T]):
     per_page: int = PAGE_SIZE
 
 
-class EpisodeLink(NamedTuple):
-    """A neighbouring episode of the same show, as the previous/next links show it."""
-
-    id: int
-    slug: str
-    title: str
-    published_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Neighbours:
-    previous: EpisodeLink | None
-    next: EpisodeLink | None
-
-
-def _episodes_by_ids(session: Session, ids: Sequence[int], *, brief: bool = False) -> list[Episode]:
+def episodes_by_ids(session: Session, ids: Sequence[int], *, brief: bool = False) -> list[Episode]:
     """Load a page of episodes by id, in the ids' order; `brief` loads only their shows."""
     if not ids:
         return []
@@ -94,7 +80,7 @@ def _count(session: Session, query: Select[tuple[int]], params: dict[str, Any]) 
 def latest_episodes(session: Session, limit: int = 10) -> list[Episode]:
     """The newest live episodes across the network."""
     ids = list(session.scalars(_latest(), {"now": utc_now(), "limit": limit}))
-    return _episodes_by_ids(session, ids)
+    return episodes_by_ids(session, ids)
 
 
 @cache
@@ -113,7 +99,7 @@ def show_episodes(
     params = {"show_id": show.id, "now": utc_now()}
     total = _count(session, _show_listing(True), params)
     ids = _paged_ids(session, _show_listing(False), params, page, per_page)
-    return Page(_episodes_by_ids(session, ids), page, total, per_page)
+    return Page(episodes_by_ids(session, ids), page, total, per_page)
 
 
 @cache
@@ -144,91 +130,6 @@ def guests_of(episodes: Sequence[Episode], limit: int = 12) -> list[Guest]:
         for appearance in episode.appearances:
             seen.setdefault(appearance.guest_id, appearance.guest)
     return list(seen.values())[:limit]
-
-
-def neighbours(session: Session, episode: Episode) -> Neighbours:
-    """The previous (older) and next (newer) live episodes of the same show: one query for
-    both, each inside the covering listing index, plain rows rather than entities."""
-    if episode.published_at is None:
-        return Neighbours(None, None)
-    params = {"show_id": episode.show_id, "episode_id": episode.id,
-              "key": episode.published_at, "now": utc_now()}  # fmt: skip
-    found = {row[0]: EpisodeLink(*row[1:]) for row in session.execute(_neighbours(), params)}
-    return Neighbours(found.get(0), found.get(1))
-
-
-@cache
-def _neighbours() -> Any:
-    live = and_(
-        Episode.show_id == bindparam("show_id"),
-        is_live(now_param()),
-        Episode.id != bindparam("episode_id"),
-    )
-    key = bindparam("key", type_=Episode.published_at.type)
-    columns = (Episode.id, Episode.slug, Episode.title, Episode.published_at)
-    older = (
-        select(literal(0).label("newer"), *columns)
-        .where(live, Episode.published_at <= key)
-        .order_by(Episode.published_at.desc(), Episode.id.desc())
-        .limit(1)
-        .subquery()
-    )
-    newer = (
-        select(literal(1).label("newer"), *columns)
-        .where(live, Episode.published_at >= key)
-        .order_by(Episode.published_at.asc(), Episode.id.asc())
-        .limit(1)
-        .subquery()
-    )
-    return union_all(select(older), select(newer))
-
-
-def related_episodes(
-    session: Session, episode: Episode, limit: int = RELATED_LIMIT
-) -> list[Episode]:
-    """Live episodes sharing the most topics and guests with this one, newest first on ties.
-
-    Each topic contributes only its most recent episodes, so the cost stays flat however many
-    episodes a popular topic collects."""
-    guest_ids = [a.guest_id for a in episode.appearances]
-    topic_ids = [topic.id for topic in episode.topics]
-    if not guest_ids and not topic_ids:
-        return []
-    params: dict[str, Any] = {f"topic_{i}": topic_id for i, topic_id in enumerate(topic_ids)}
-    params |= {"guest_ids": guest_ids, "episode_id": episode.id, "now": utc_now(), "limit": limit}
-    ids = list(session.scalars(_related(len(topic_ids), bool(guest_ids)), params))
-    return _episodes_by_ids(session, ids, brief=True)
-
-
-@cache
-def _related(topics: int, guests: bool) -> Select[tuple[int]]:
-    """The related-episodes query for an episode with this many topics, with or without
-    guests: built once per shape, since building it costs more than running it."""
-    per_topic = [
-        select(episode_topics.c.episode_id)
-        .where(episode_topics.c.topic_id == bindparam(f"topic_{i}"))
-        .order_by(episode_topics.c.episode_id.desc())
-        .limit(RELATED_CANDIDATES)
-        .subquery()
-        for i in range(topics)
-    ]
-    parts: list[Any] = [select(sub.c.episode_id.label("episode_id")) for sub in per_topic]
-    if guests:
-        # A shared guest says more about an interview than a shared topic: count it twice.
-        shared_guest = select(Appearance.episode_id).where(
-            Appearance.guest_id.in_(bindparam("guest_ids", expanding=True))
-        )
-        parts += [shared_guest, shared_guest]
-    shared = union_all(*parts).subquery()
-    score = func.count().label("score")
-    return (
-        select(Episode.id)
-        .join(shared, shared.c.episode_id == Episode.id)
-        .where(Episode.id != bindparam("episode_id"), is_live(now_param()))
-        .group_by(Episode.id, Episode.published_at)
-        .order_by(score.desc(), Episode.published_at.desc())
-        .limit(bindparam("limit"))
-    )
 
 
 def get_guest(session: Session, slug: str) -> Guest | None:
@@ -311,7 +212,7 @@ def topic_episodes(
     params = {"topic_id": topic.id, "now": utc_now()}
     total = _count(session, _topic_listing(True), params)
     ids = _paged_ids(session, _topic_listing(False), params, page, per_page)
-    return Page(_episodes_by_ids(session, ids), page, total, per_page)
+    return Page(episodes_by_ids(session, ids), page, total, per_page)
 
 
 @cache
