@@ -32,6 +32,7 @@ from showapp.services.catalog.lookups import (
 from showapp.services.paging import Paged, offset
 
 PAGE_SIZE = 20
+RELATED_TOPIC_CANDIDATES = 200
 T = TypeVar("T")
 
 
@@ -192,12 +193,14 @@ def shows_on_topic(session: Session, topic: Topic) -> Sequence[Show]:
 
 @cache
 def _shows_on_topic() -> Select[tuple[Show]]:
-    on_topic = Episode.topics.any(Topic.id == bindparam("topic_id"))
-    return (
-        select(Show)
-        .where(Show.episodes.any(and_(on_topic, is_live(now_param()))))
-        .order_by(Show.title)
+    # From the topic's few tagged episodes to their shows; asking every show whether it has a
+    # live episode on the topic read every episode of the network (25 ms at 100,000).
+    shows = (
+        select(Episode.show_id)
+        .join(episode_topics, episode_topics.c.episode_id == Episode.id)
+        .where(episode_topics.c.topic_id == bindparam("topic_id"), is_live(now_param()))
     )
+    return select(Show).where(Show.id.in_(shows)).order_by(Show.title)
 
 
 def list_topics(session: Session) -> Sequence[Topic]:
@@ -229,14 +232,19 @@ def _topic_listing(count: bool) -> Select[tuple[int]]:
 
 
 def related_topics(session: Session, topic: Topic, limit: int = 8) -> Sequence[Topic]:
-    """Topics that most often share an episode with this one."""
+    """Topics that most often share an episode with this one (among its latest 200)."""
     return session.scalars(_related_topics(), {"topic_id": topic.id, "limit": limit}).all()
 
 
 @cache
 def _related_topics() -> Select[tuple[Topic]]:
-    mine = select(episode_topics.c.episode_id).where(
-        episode_topics.c.topic_id == bindparam("topic_id")
+    # Its most recent episodes only, as related_episodes does: the cost stays flat however
+    # many episodes the topic collects.
+    mine = (
+        select(episode_topics.c.episode_id)
+        .where(episode_topics.c.topic_id == bindparam("topic_id"))
+        .order_by(episode_topics.c.episode_id.desc())
+        .limit(RELATED_TOPIC_CANDIDATES)
     )
     score = func.count().label("score")
     return (
