@@ -37,7 +37,7 @@ class Paged:
         return self.page < self.pages
 
 
-STUDIO_PAGE_SIZE = 100
+STUDIO_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
