@@ -1,63 +1,44 @@
 """Benchmark the public site: requests/s under gunicorn relative to a hello-world Flask app,
-deep pages against first pages, and SQL queries per page at two data sizes.
+with the page cache off and on, SQL queries per page, and the studio's list pages.
 
-    .venv/bin/python bench/site.py [--seconds 3]
+    .venv/bin/python bench/site.py [--episodes 10000] [--seconds 2] [--rounds 3]
 
-Seeds 10,000 episodes, 2,000 guests and 100 topics into a temporary SQLite database with
-bulk inserts, serves it with gunicorn on 127.0.0.1 and measures with wrk. Prints a table.
+Seeds a network (shows of 1,000 episodes; 100,000 episodes make 100 shows, 20,000 guests and
+500 topics) into a temporary SQLite database, serves it with gunicorn (2 sync workers) next
+to the hello app and measures each page with wrk, hello, uncached and cached one after the
+other, for several rounds: the ratios printed are medians of the rounds. Search asks a
+different question on every request (a wrk Lua script cycles through queries made from the
+seeded vocabulary), so its cached figure is what a listener's search really gets.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.servers import free_port  # noqa: E402
+from bench.site_seed import GIVEN, WORDS, Network, config, seed  # noqa: E402
+from bench.site_studio import studio_timings  # noqa: E402
 from showapp import create_app, db  # noqa: E402
-from showapp.models import (  # noqa: E402
-    Appearance,
-    Episode,
-    EpisodeStatus,
-    Guest,
-    Show,
-    Topic,
-    episode_topics,
-)
-from showapp.services.search import index as search_index  # noqa: E402
-
-VOCABULARY = """
-mentor sponsor career leadership trust feedback growth promotion coaching network influence
-strategy culture hiring delegation conflict negotiation burnout remote startup scale product
-engineering design research sales finance operations board equity inclusion ethics change
-vision habit focus decision risk failure learning writing speaking listening empathy authority
-power politics visibility ambition resilience patience courage curiosity humility craft quality
-speed platform data
-"""
-NAMES = """
-Rosa Kenji Amara Lena Omar Priya Tom Ines Yuki Sam Nadia Ravi Zoe Ade Mei
-|
-Diaz Watanabe Okafor Novak Haddad Iyer Berg Costa Sato Reed Brennan Rao Kim
-"""
-WORDS = VOCABULARY.split()
-GIVEN, FAMILY = (part.split() for part in NAMES.split("|"))
 
 HELLO_APP = """
 from flask import Flask
@@ -67,77 +48,51 @@ app = Flask(__name__)
 def hello():
     return "Hello, World!"
 """
-
-
-def seed(url: str, episodes: int, guests: int, topics: int, media: Path) -> dict[str, Any]:
-    """Bulk-insert a network of one big show; returns what the pages need to be found."""
-    rng = random.Random(7)
-    app = create_app(_config(url, media), check_migrations=False)
-    db.upgrade(app)
-    now = datetime.now(UTC)
-    with db.new_session(app) as session:
-        session.execute(insert(Show), [{
-            "id": 1, "slug": "bench", "title": "Bench Show", "description": "Interviews.",
-            "podcast_guid": str(uuid.uuid4()), "spotify_url": "https://open.spotify.com/x",
-        }])  # fmt: skip
-        session.execute(insert(Topic), [
-            {"id": i, "slug": f"topic-{i}", "name": f"{WORDS[i % len(WORDS)].title()} {i}"}
-            for i in range(1, topics + 1)
-        ])  # fmt: skip
-        session.execute(insert(Guest), [
-            {"id": i, "slug": f"guest-{i}", "name": f"{rng.choice(GIVEN)} {rng.choice(FAMILY)} {i}",
-             "links": [], "organisation": "Acme", "job_title": "CTO"}
-            for i in range(1, guests + 1)
-        ])  # fmt: skip
-        session.execute(insert(Episode), [_episode(i, now, rng) for i in range(1, episodes + 1)])
-        session.execute(insert(Appearance), [
-            {"episode_id": e, "guest_id": (e * 7 + k * 13) % guests + 1, "position": k,
-             "organisation": "Initech", "job_title": "VP"}
-            for e in range(1, episodes + 1) for k in range(1 + e % 2)
-        ])  # fmt: skip
-        session.execute(insert(episode_topics), [
-            {"episode_id": e, "topic_id": (e * 3 + k * 17) % topics + 1}
-            for e in range(1, episodes + 1) for k in range(3)
-        ])  # fmt: skip
-        search_index.reindex_all(session)
-        session.commit()
-    db.get_engine(app).dispose()
-    return {"episode": f"episode-{episodes // 2}", "guest": "guest-5", "topic": "topic-7",
-            "last_page": -(-episodes // 20), "word": "courage"}  # fmt: skip
-
-
-def _episode(i: int, now: datetime, rng: random.Random) -> dict[str, Any]:
-    title = " ".join(rng.choice(WORDS) for _ in range(4)).capitalize()
-    notes = " ".join(rng.choice(WORDS) for _ in range(60))
-    return {
-        "id": i, "show_id": 1, "guid": str(uuid.uuid4()), "slug": f"episode-{i}",
-        "title": f"{title} ({i})", "summary": notes[:120], "notes_md": notes,
-        "status": EpisodeStatus.PUBLISHED, "published_at": now - timedelta(hours=i),
-        "audio_file": f"bench/episode-{i}.mp3", "audio_bytes": 1000, "audio_mime": "audio/mpeg",
-        "duration_seconds": 1800.0, "number": i, "version": 1,
-    }  # fmt: skip
-
-
-def _config(url: str, media: Path) -> dict[str, Any]:
-    return {"TESTING": False, "DATABASE_URL": url, "EPISODES_DIR": str(media),
-            "BASE_URL": "http://127.0.0.1", "SECRET_KEY": "bench"}  # fmt: skip
+SEARCH_SCRIPT = """
+local queries = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", "/search?q=" .. queries[(i %% #queries) + 1])
+end
+"""
+GOALS = {"episode page": 0.35, "search (distinct)": 0.2, "network home": 0.25}
 
 
 def page_paths(found: dict[str, Any]) -> dict[str, str]:
+    show = found["show"]
     return {
-        "show home": "/bench/",
-        "episode page": f"/bench/episodes/{found['episode']}",
+        "network home": "/",
+        "show home": f"/{show}/",
+        "episode page": f"/{show}/episodes/{found['episode']}",
         "topic page": f"/topics/{found['topic']}",
         "guest page": f"/guests/{found['guest']}",
-        "search": f"/search?q={found['word']}",
-        "list, first page": "/bench/?page=1",
-        "list, last page": f"/bench/?page={found['last_page']}",
+        "list, page 2": f"/{show}/?page=2",
+        "list, last page": f"/{show}/?page={found['last_page']}",
+        "search (distinct)": "/search?q=courage",  # wrk asks SEARCHES; this one counts queries
+        "network feed": "/feed.xml",
+        "OPML": "/feeds.opml",
     }
 
 
-def count_queries(url: str, media: Path, paths: dict[str, str]) -> dict[str, int]:
-    # Rendering cost: with the page cache on, a repeat costs no query at all.
-    app = create_app({**_config(url, media), "SITE_CACHE_SIZE": 0})
+def search_queries(count: int = 2000) -> list[str]:
+    """Distinct questions from the seeded words: pairs of words, a word and a name, prefixes."""
+    rng = random.Random(11)
+    pairs = [f"{a}+{b}" for a, b in itertools.permutations(WORDS, 2)]
+    named = [f"{word}+{name.lower()}" for word in WORDS for name in GIVEN]
+    prefixes = [word[: 3 + len(word) % 3] for word in WORDS]
+    found = list(dict.fromkeys(pairs + named + prefixes))
+    rng.shuffle(found)
+    return found[:count]
+
+
+def count_queries(
+    url: str, media: Path, paths: dict[str, str], firsts: dict[str, str] | None = None
+) -> dict[str, int]:
+    """SQL statements per page (the page cache off); `firsts` collects the size and time of
+    each feed's first request, which renders the file the next ones are served from."""
+    app = create_app({**config(url, media), "SITE_CACHE_SIZE": 0,
+                      "FEED_CACHE_DIR": str(media.parent / f"feeds-{url[-14:]}")})  # fmt: skip
     engine = db.get_engine(app)
     counts: dict[str, int] = {}
     client = app.test_client()
@@ -147,6 +102,11 @@ def count_queries(url: str, media: Path, paths: dict[str, str]) -> dict[str, int
         def note(*args: object, into: list[str] = statements) -> None:
             into.append(str(args[2]))
 
+        started = time.perf_counter()
+        first = client.get(path)
+        if firsts is not None and ("feed" in name or "OPML" in name):
+            firsts[name] = (f"{len(first.get_data()) / 1024:,.0f} KiB, first request "
+                            f"{(time.perf_counter() - started) * 1000:,.0f} ms")  # fmt: skip
         event.listen(engine, "before_cursor_execute", note)
         status = client.get(path).status_code
         event.remove(engine, "before_cursor_execute", note)
@@ -156,105 +116,202 @@ def count_queries(url: str, media: Path, paths: dict[str, str]) -> dict[str, int
     return counts
 
 
+@dataclass
+class Server:
+    """A gunicorn on 127.0.0.1: its address, and the CPU its workers have used so far."""
+
+    base: str
+    master: int
+
+    def cpu_seconds(self) -> float:
+        # utime + stime of every worker, from /proc: what requests cost, whatever else the
+        # machine runs (wall-clock req/s swing with the other load on a shared machine).
+        children = Path(f"/proc/{self.master}/task/{self.master}/children").read_text().split()
+        ticks = 0
+        for pid in children:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[str]:
+def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[Server]:
     port = free_port()
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", app_spec],
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
         env={**os.environ, **env}, cwd=cwd,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(200):
             try:
                 urllib.request.urlopen(base + "/", timeout=1).close()
                 break
             except OSError:
                 time.sleep(0.1)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
-def wrk(url: str, seconds: int) -> float:
-    urllib.request.urlopen(url, timeout=10).close()  # warm up, and fail loudly on an error
+@dataclass
+class Rate:
+    per_second: float
+    cpu_ms: float  # worker CPU per request
+
+
+def wrk(server: Server, path: str, seconds: int, script: Path | None = None) -> Rate:
+    url = server.base + path
+    urllib.request.urlopen(url, timeout=30).close()  # warm up, and fail loudly on an error
+    cpu = server.cpu_seconds()
+    command = ["/usr/bin/wrk", "-t1", "-c4", f"-d{seconds}s", "--timeout", "10s"]
     output = subprocess.run(
-        ["/usr/bin/wrk", "-t1", "-c4", f"-d{seconds}s", url],
+        command + (["-s", str(script)] if script else []) + [url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    if "Non-2xx" in output:
+    if "Non-2xx" in output or "Socket errors" in output:
         raise RuntimeError(f"errors from {url}:\n{output}")
+    used = server.cpu_seconds() - cpu
     match = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    assert match, output
-    return float(match.group(1))
+    count = re.search(r"(\d+) requests in", output)
+    assert match and count, output
+    return Rate(float(match.group(1)), used * 1000 / max(1, int(count.group(1))))
 
 
-GOALS = {"episode page": 0.35, "search": 0.15}
+def measure(
+    servers: dict[str, Server], paths: dict[str, str], seconds: int, rounds: int, script: Path
+) -> tuple[dict[str, float], dict[str, dict[str, list[float]]]]:
+    """Per round and page: hello, then the page uncached, then cached; ratios to that hello,
+    of requests/s and of worker CPU per request (hello's CPU per request / the page's)."""
+    ratios: dict[str, dict[str, list[float]]] = {"uncached": {}, "cached": {}, "cpu": {}}
+    hellos: list[float] = []
+    rates: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for name, path in paths.items():
+            hello = wrk(servers["hello"], "/", seconds)
+            hellos.append(hello.per_second)
+            for mode in ("uncached", "cached"):
+                searching = name.startswith("search")
+                rate = wrk(servers[mode], path, seconds, script if searching else None)
+                ratios[mode].setdefault(name, []).append(rate.per_second / hello.per_second)
+                if mode == "uncached":
+                    rates.setdefault(name, []).append(rate.per_second)
+                    ratios["cpu"].setdefault(name, []).append(hello.cpu_ms / rate.cpu_ms)
+                    rates.setdefault(f"{name} cpu", []).append(rate.cpu_ms)
+            rates.setdefault("hello cpu", []).append(hello.cpu_ms)
+    medians = {name: statistics.median(found) for name, found in rates.items()}
+    return {"hello": statistics.median(hellos), **medians}, ratios
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--episodes", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-http", action="store_true", help="queries and studio only")
+    parser.add_argument("--skip", nargs="*", default=[], help="pages not to measure with wrk")
     args = parser.parse_args()
+    network = Network.of(args.episodes)
     with tempfile.TemporaryDirectory(prefix="showapp-bench-") as tmp:
         work = Path(tmp)
         media = work / "episodes"
         small_url = f"sqlite:///{work / 'small.sqlite3'}"
         large_url = f"sqlite:///{work / 'large.sqlite3'}"
+        small = seed(small_url, Network.of(1_000), media)
         started = time.perf_counter()
-        small = seed(small_url, 1_000, 200, 100, media)
-        large = seed(large_url, 10_000, 2_000, 100, media)
-        print(f"seeded 1,000 and 10,000 episodes in {time.perf_counter() - started:.1f} s")
+        large = seed(large_url, network, media)
+        print(
+            f"seeded {network.episodes:,} episodes, {network.shows} shows, "
+            f"{network.guests:,} guests, {network.topics} topics "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         small_counts = count_queries(small_url, media, page_paths(small))
         paths = page_paths(large)
-        large_counts = count_queries(large_url, media, paths)
+        firsts: dict[str, str] = {}
+        large_counts = count_queries(large_url, media, paths, firsts)
+        studio = studio_timings(config(large_url, media), large["show"])
+        if args.no_http:
+            print_queries(small_counts, large_counts, network)
+            print_studio(studio, firsts, network)
+            return
         (work / "hello.py").write_text(HELLO_APP)
+        script = work / "search.lua"
+        script.write_text(SEARCH_SCRIPT % ", ".join(f'"{q}"' for q in search_queries()))
         env = {
             "SHOWAPP_DATABASE_URL": large_url,
             "SHOWAPP_SECRET_KEY": "bench",
             "SHOWAPP_EPISODES_DIR": str(media),
             "SHOWAPP_BASE_URL": "http://127.0.0.1",
+            "SHOWAPP_FEED_CACHE_DIR": str(work / "feeds"),
         }
-        with gunicorn("hello:app", {}, work) as hello_base:
-            hello = wrk(hello_base + "/", args.seconds)
-        rates: dict[str, dict[str, float]] = {"uncached": {}, "cached": {}}
-        for mode, size in (("uncached", "0"), ("cached", "1024")):
-            with gunicorn(
-                "showapp:create_app()", {**env, "SHOWAPP_SITE_CACHE_SIZE": size}, ROOT
-            ) as base:
-                for name, path in paths.items():
-                    rates[mode][name] = wrk(base + path, args.seconds)
-    print_table(hello, rates, small_counts, large_counts)
+        with ExitStack() as stack:
+            servers = {
+                "hello": stack.enter_context(gunicorn("hello:app", {}, work)),
+                "uncached": stack.enter_context(gunicorn(
+                    "showapp:create_app()", {**env, "SHOWAPP_SITE_CACHE_SIZE": "0"}, ROOT
+                )),
+                "cached": stack.enter_context(gunicorn(
+                    "showapp:create_app()", {**env, "SHOWAPP_SITE_CACHE_SIZE": "1024"}, ROOT
+                )),
+            }  # fmt: skip
+            measured = {name: path for name, path in paths.items() if name not in args.skip}
+            rates, ratios = measure(servers, measured, args.seconds, args.rounds, script)
+    print_table(rates, ratios, small_counts, large_counts, network, args.rounds)
+    print_studio(studio, firsts, network)
 
 
 def print_table(
-    hello: float, rates: dict[str, dict[str, float]], small: dict[str, int], large: dict[str, int]
+    rates: dict[str, float],
+    ratios: dict[str, dict[str, list[float]]],
+    small: dict[str, int],
+    large: dict[str, int],
+    network: Network,
+    rounds: int,
 ) -> None:
-    print(f"\nhello-world Flask under the same gunicorn: {hello:,.0f} req/s")
+    print(f"\n{network.episodes:,} episodes; hello-world Flask under the same gunicorn: "
+          f"{rates['hello']:,.0f} req/s, {rates['hello cpu']:.2f} ms CPU a request "
+          "(medians)")  # fmt: skip
     print("uncached: SHOWAPP_SITE_CACHE_SIZE=0 (every request queries and renders)")
-    print("cached: the default page cache (site revision read at most once a second)")
-    print("queries: per uncached page, at 1,000 and at 10,000 episodes\n")
+    print(f"ratio: page req/s / hello req/s measured just before it, median of {rounds} rounds")
+    print("cpu ms: worker CPU per uncached request; cpu ratio: hello's CPU a request / the page's")
+    print(f"queries: SQL statements per uncached page at 1,000 and {network.episodes:,} episodes\n")
     header = (
-        f"{'page':<17} {'uncached':>8} {'ratio':>6} {'cached':>8} {'ratio':>6} {'goal':>5}"
-        f"  {'queries 1k':>10} {'10k':>4}"
+        f"{'page':<18} {'uncached':>8} {'ratio':>6} {'cpu ms':>6} {'cpu ratio':>9} {'cached':>6}"
+        f" {'goal':>5}  {'queries 1k':>10} {'large':>5}"
     )
     print(header)
     print("-" * len(header))
-    for name in rates["uncached"]:
-        raw, warm = rates["uncached"][name], rates["cached"][name]
+    for name, found in ratios["uncached"].items():
+        raw, warm = statistics.median(found), statistics.median(ratios["cached"][name])
+        cpu = statistics.median(ratios["cpu"][name])
+        goal = f"{GOALS.get(name, 0.25):.2f}" if "feed" not in name and "OPML" not in name else ""
         print(
-            f"{name:<17} {raw:>8,.0f} {raw / hello:>6.2f} {warm:>8,.0f} {warm / hello:>6.2f} "
-            f"{GOALS.get(name, 0.2):>5.2f}  {small[name]:>10} {large[name]:>4}"
+            f"{name:<18} {rates[name]:>8,.0f} {raw:>6.2f} {rates[name + ' cpu']:>6.2f} {cpu:>9.2f}"
+            f" {warm:>6.2f} {goal:>5}  {small[name]:>10} {large[name]:>5}"
         )
-    for mode in ("uncached", "cached"):
-        deep = rates[mode]["list, last page"] / rates[mode]["list, first page"]
-        print(
-            f"\nlast page / first page of the 10,000-episode list, {mode}: {deep:.2f} (goal 0.70)"
-        )
+    print_queries(small, large, network, table=False)
+
+
+def print_queries(
+    small: dict[str, int], large: dict[str, int], network: Network, table: bool = True
+) -> None:
+    if table:
+        print(f"\nSQL statements per uncached page at 1,000 and {network.episodes:,} episodes")
+        for name in large:
+            print(f"  {name:<18} {small[name]:>4} {large[name]:>4}")
     grew = [name for name in large if large[name] != small[name]]
     print("queries per page grow with the data: " + (", ".join(grew) if grew else "no"))
+
+
+def print_studio(timings: dict[str, float], firsts: dict[str, str], network: Network) -> None:
+    print(f"\nfeeds at {network.episodes:,} episodes (rendered once, then served from the file)")
+    for name, figures in firsts.items():
+        print(f"  {name:<28} {figures}")
+    print(f"\nstudio at {network.episodes:,} episodes, test client, median of 20 (goal < 100 ms)")
+    for name, ms in timings.items():
+        print(f"  {name:<28} {ms:>7.1f} ms")
 
 
 if __name__ == "__main__":

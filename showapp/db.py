@@ -40,7 +40,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    _gather_statistics(cursor)
     cursor.close()
+
+
+def _gather_statistics(cursor: Any) -> None:
+    """ANALYZE a database whose episodes have no planner statistics yet, or ten times the rows
+    they were analysed at (PRAGMA optimize's rule). Without them SQLite takes `deleted_at IS
+    NULL` or `status IN (...)` for selective and walks that index over every episode: the
+    network's latest episodes cost 200 ms at 100,000 episodes instead of a backward scan of
+    ix_episodes_published_at. A full ANALYZE takes about half a second at that size, once;
+    sampled ones (analysis_limit) misjudged those columns. PostgreSQL analyzes by itself."""
+    tables = {
+        row[0]
+        for row in cursor.execute(
+            "SELECT name FROM sqlite_master WHERE name IN ('episodes', 'sqlite_stat1')"
+        )
+    }
+    if "episodes" not in tables:
+        return
+    episodes = cursor.execute("SELECT count(*) FROM episodes").fetchone()[0]
+    analysed = None
+    if "sqlite_stat1" in tables:
+        analysed = cursor.execute(
+            "SELECT stat FROM sqlite_stat1 WHERE tbl = 'episodes' LIMIT 1"
+        ).fetchone()
+    if episodes == 0 or (analysed and episodes < 10 * int(analysed[0].split()[0])):
+        return
+    cursor.execute("ANALYZE")
 
 
 def init_app(app: Flask) -> None:

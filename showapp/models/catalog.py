@@ -122,8 +122,9 @@ class Episode(Base):
     __tablename__ = "episodes"
     __table_args__ = (
         UniqueConstraint("show_id", "slug", name="uq_episodes_show_slug"),
-        # Covers the show's public listing, so deep pages scan the index, not the table.
-        Index("ix_episodes_show_listing", "show_id", "published_at", "id", "status"),
+        # Covers the show's public listing and its count (is_live reads all four), so deep
+        # pages and the page count scan the index, not the table.
+        Index("ix_episodes_show_listing", "show_id", "published_at", "id", "status", "deleted_at"),
         # Finds a feed's few trailers (its channel lists them) without reading every episode.
         Index("ix_episodes_type_show", "episode_type", "show_id"),
     )

@@ -29,7 +29,7 @@ from showapp.models import CommentAnchor, ReviewDecision, ReviewLink
 from showapp.security.sessions import limiter
 from showapp.services.audio.files import AUDIO_TYPES
 from showapp.services.catalog import lookups
-from showapp.services.catalog.site_pages import Neighbours
+from showapp.services.catalog.episode_page import Neighbours
 from showapp.services.review import comments as review_comments
 from showapp.services.review import links as review_links
 from showapp.site import bp

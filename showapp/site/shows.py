@@ -10,7 +10,7 @@ from flask import Response, render_template, request, url_for
 from showapp.db import get_session
 from showapp.models import Episode, Show
 from showapp.services import urls
-from showapp.services.catalog import episode_documents, lookups, site_pages, writes
+from showapp.services.catalog import episode_documents, episode_page, lookups, site_pages, writes
 from showapp.site import bp, structured
 from showapp.site.helpers import (
     Meta,
@@ -128,8 +128,8 @@ def episode(show_slug: str, episode_slug: str) -> Response:
         media=player_media(session, found, item, "web"),
         start=parse_start(request.args.get("t")),
         share_url=canonical("site.episode", show_slug=found.slug, episode_slug=item.slug),
-        around=site_pages.neighbours(session, item),
-        related=site_pages.related_episodes(session, item),
+        around=episode_page.neighbours(session, item),
+        related=episode_page.related_episodes(session, item),
         meta=episode_meta(found, item),
     )
     return page_response(html, newest(found.updated_at, item.updated_at))

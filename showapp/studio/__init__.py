@@ -175,6 +175,14 @@ def _stash_for_lapsed_login() -> str | None:
     return token
 
 
+def list_page() -> int:
+    """?page=N of a paged studio list (services/paging.Listing); nonsense is a 404."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        abort(404, "There is no such page.")
+    return int(raw)
+
+
 def redirect_303(location: str) -> Response:
     response: Response = redirect(location, 303)  # type: ignore[assignment]
     return response

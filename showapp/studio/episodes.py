@@ -20,6 +20,7 @@ from showapp.studio import (
     bp,
     current_episode,
     current_show,
+    list_page,
     redirect_303,
     retag,
     signed_in_user,
@@ -53,6 +54,7 @@ def _episode_list(status: int, duplicate: Episode | None = None) -> tuple[str, i
         status=filters["status"] or None,
         topic_slug=filters["topic"] or None,
         search=filters["q"] or None,
+        page=list_page(),
     )
     page = render_template(
         "studio/episodes.html",

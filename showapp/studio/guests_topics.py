@@ -20,7 +20,7 @@ from showapp.errors import ShowappError
 from showapp.models import Topic
 from showapp.services.catalog import guests_topics
 from showapp.services.wording import counted
-from showapp.studio import admin_only, bp, redirect_303
+from showapp.studio import admin_only, bp, list_page, redirect_303
 
 Row = Any  # Guest or Topic
 
@@ -116,8 +116,8 @@ def delete_topic(topic_slug: str) -> ResponseReturnValue:
 
 def _listing(directory: Directory) -> str:
     search = request.args.get("q", "")
-    rows = directory.listing(get_session(), search)
-    return render_template(f"studio/{directory.kind}s.html", search=search,
+    rows = directory.listing(get_session(), search, page=list_page())
+    return render_template(f"studio/{directory.kind}s.html", search=search, rows=rows,
                            **{f"{directory.kind}s": rows})  # fmt: skip
 
 
@@ -151,7 +151,7 @@ def _page(directory: Directory, row: Row, status: int) -> tuple[str, int]:
     session = get_session()
     page = render_template(
         f"studio/{directory.kind}.html",
-        others=[other for other in directory.listing(session, "") if other.id != row.id],
+        others=[other for other in directory.listing(session, "", page=None) if other.id != row.id],
         **{directory.kind: row, directory.count_name: directory.count(session, row)},
     )
     return page, status

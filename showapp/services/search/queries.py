@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, select, text
+from sqlalchemy.orm import Session, joinedload
 
 from showapp.columns import UTCDateTime, utc_now
 from showapp.models import (
@@ -25,7 +26,7 @@ from showapp.models import (
     Show,
     Topic,
 )
-from showapp.services.catalog.lookups import is_live, listing_options
+from showapp.services.catalog.lookups import is_live, load_credits_and_topics, now_param
 from showapp.services.paging import Paged, offset
 
 PAGE_SIZE = 10
@@ -128,14 +129,19 @@ def _search_sqlite(
     total = session.execute(
         _sql(f"SELECT count(*) FROM (SELECT 1 {matching} LIMIT :cap)"), params
     ).scalar_one()
-    # Rank first and cut the page, then build snippets for those rows only: snippet() over
-    # every match of a common word costs more than the ranking itself.
-    ranked = (
-        f"SELECT search_fts.rowid {matching} "
-        "ORDER BY bm25(search_fts, 8.0, 1.0, 4.0, 4.0, 1.0), e.published_at DESC "
-        "LIMIT :limit OFFSET :offset"
-    )
-    ids = [int(r[0]) for r in session.execute(_sql(ranked), params)]
+    # Rank inside the FTS index first: bm25 over every match is cheap there, while joining each
+    # match to its episode for the live filter cost four times as much (a common word matches
+    # most episodes). Only the best TOP_SLACK more than the page are checked for being live;
+    # if drafts or trashed episodes among them leave the page short, rank the slow way.
+    top = {**params, "top": offset + limit + TOP_SLACK}
+    ids = [int(r[0]) for r in session.execute(_sql(_TOP_RANKED), top)]
+    if len(ids) < limit and total > offset + len(ids):
+        ranked = (
+            f"SELECT search_fts.rowid {matching} "
+            "ORDER BY bm25(search_fts, 8.0, 1.0, 4.0, 4.0, 1.0), e.published_at DESC "
+            "LIMIT :limit OFFSET :offset"
+        )
+        ids = [int(r[0]) for r in session.execute(_sql(ranked), params)]
     if not ids:
         return int(total), []
     snippets = session.execute(
@@ -148,6 +154,15 @@ def _search_sqlite(
     )
     by_id = {int(r[0]): str(r[1]) for r in snippets}
     return int(total), [(i, by_id.get(i, "")) for i in ids]
+
+
+TOP_SLACK = 50
+_TOP_RANKED = (
+    "SELECT top.rowid FROM (SELECT rowid, bm25(search_fts, 8.0, 1.0, 4.0, 4.0, 1.0) AS score "
+    "FROM search_fts WHERE search_fts MATCH :match ORDER BY score LIMIT :top) AS top "
+    f"JOIN episodes e ON e.id = top.rowid WHERE {_live_filter_sql()} "
+    "ORDER BY top.score, e.published_at DESC LIMIT :limit OFFSET :offset"
+)
 
 
 def _search_postgresql(
@@ -185,10 +200,19 @@ def _search_postgresql(
 def _load_episodes(session: Session, ids: Sequence[int]) -> dict[int, Episode]:
     if not ids:
         return {}
-    query = (
-        select(Episode).where(Episode.id.in_(ids), is_live(utc_now())).options(*listing_options())
+    found = list(session.scalars(_live_by_ids(), {"ids": list(ids), "now": utc_now()}))
+    load_credits_and_topics(session, found)
+    return {episode.id: episode for episode in found}
+
+
+@cache
+def _live_by_ids() -> Select[tuple[Episode]]:
+    # Built once per process (see catalog.lookups.now_param).
+    return (
+        select(Episode)
+        .where(Episode.id.in_(bindparam("ids", expanding=True)), is_live(now_param()))
+        .options(joinedload(Episode.show, innerjoin=True))
     )
-    return {episode.id: episode for episode in session.scalars(query)}
 
 
 def parse_snippet(raw: str) -> Snippet:

@@ -1,0 +1,120 @@
+"""Reads for the episode page beyond the episode itself: its neighbours in the show and the
+episodes related to it, each a statement built once per process (see lookups.now_param)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import Select, and_, bindparam, func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from showapp.columns import utc_now
+from showapp.models import Appearance, Episode, episode_topics
+from showapp.services.catalog.lookups import is_live, now_param
+from showapp.services.catalog.site_pages import episodes_by_ids
+
+RELATED_LIMIT = 4
+RELATED_CANDIDATES = 100
+
+
+class EpisodeLink(NamedTuple):
+    """A neighbouring episode of the same show, as the previous/next links show it."""
+
+    id: int
+    slug: str
+    title: str
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    previous: EpisodeLink | None
+    next: EpisodeLink | None
+
+
+def neighbours(session: Session, episode: Episode) -> Neighbours:
+    """The previous (older) and next (newer) live episodes of the same show: one query for
+    both, each inside the covering listing index, plain rows rather than entities."""
+    if episode.published_at is None:
+        return Neighbours(None, None)
+    params = {"show_id": episode.show_id, "episode_id": episode.id,
+              "key": episode.published_at, "now": utc_now()}  # fmt: skip
+    found = {row[0]: EpisodeLink(*row[1:]) for row in session.execute(_neighbours(), params)}
+    return Neighbours(found.get(0), found.get(1))
+
+
+@cache
+def _neighbours() -> Any:
+    live = and_(
+        Episode.show_id == bindparam("show_id"),
+        is_live(now_param()),
+        Episode.id != bindparam("episode_id"),
+    )
+    key = bindparam("key", type_=Episode.published_at.type)
+    columns = (Episode.id, Episode.slug, Episode.title, Episode.published_at)
+    older = (
+        select(literal(0).label("newer"), *columns)
+        .where(live, Episode.published_at <= key)
+        .order_by(Episode.published_at.desc(), Episode.id.desc())
+        .limit(1)
+        .subquery()
+    )
+    newer = (
+        select(literal(1).label("newer"), *columns)
+        .where(live, Episode.published_at >= key)
+        .order_by(Episode.published_at.asc(), Episode.id.asc())
+        .limit(1)
+        .subquery()
+    )
+    return union_all(select(older), select(newer))
+
+
+def related_episodes(
+    session: Session, episode: Episode, limit: int = RELATED_LIMIT
+) -> list[Episode]:
+    """Live episodes sharing the most topics and guests with this one, newest first on ties.
+
+    Each topic contributes only its most recent episodes, so the cost stays flat however many
+    episodes a popular topic collects."""
+    guest_ids = [a.guest_id for a in episode.appearances]
+    topic_ids = [topic.id for topic in episode.topics]
+    if not guest_ids and not topic_ids:
+        return []
+    params: dict[str, Any] = {f"topic_{i}": topic_id for i, topic_id in enumerate(topic_ids)}
+    params |= {"guest_ids": guest_ids, "episode_id": episode.id, "now": utc_now(), "limit": limit}
+    ids = list(session.scalars(_related(len(topic_ids), bool(guest_ids)), params))
+    return episodes_by_ids(session, ids, brief=True)
+
+
+@cache
+def _related(topics: int, guests: bool) -> Select[tuple[int]]:
+    """The related-episodes query for an episode with this many topics, with or without
+    guests: built once per shape, since building it costs more than running it."""
+    per_topic = [
+        select(episode_topics.c.episode_id)
+        .where(episode_topics.c.topic_id == bindparam(f"topic_{i}"))
+        .order_by(episode_topics.c.episode_id.desc())
+        .limit(RELATED_CANDIDATES)
+        .subquery()
+        for i in range(topics)
+    ]
+    parts: list[Any] = [select(sub.c.episode_id.label("episode_id")) for sub in per_topic]
+    if guests:
+        # A shared guest says more about an interview than a shared topic: count it twice.
+        shared_guest = select(Appearance.episode_id).where(
+            Appearance.guest_id.in_(bindparam("guest_ids", expanding=True))
+        )
+        parts += [shared_guest, shared_guest]
+    shared = union_all(*parts).subquery()
+    score = func.count().label("score")
+    return (
+        select(Episode.id)
+        .join(shared, shared.c.episode_id == Episode.id)
+        .where(Episode.id != bindparam("episode_id"), is_live(now_param()))
+        .group_by(Episode.id, Episode.published_at)
+        .order_by(score.desc(), Episode.published_at.desc())
+        .limit(bindparam("limit"))
+    )
