@@ -225,24 +225,37 @@ def withheld_audio(session: Session, now: datetime | None = None) -> dict[str, f
     (infinity for drafts and for every file of an episode in the trash): what /media checks
     on every request.
 
-    The exact complement of get_public_episode for audio: live and unlisted episodes are
-    heard; a trashed episode's audio and artwork are withheld whatever its status, and so is
-    the photo of a guest in the trash, and every file of a show in the trash."""
+    The exact complement of get_public_episode for an episode's files (audio, artwork in
+    every size, copied transcripts and chapters): live and unlisted episodes' are served; a
+    trashed episode's are withheld whatever its status, and so is the photo of a guest in
+    the trash, and every file of a show in the trash."""
+    from showapp.models import LinkedFile
     from showapp.services.catalog.guest_trash import trashed_photos
     from showapp.services.catalog.show_trash import trashed_show_files
-    from showapp.services.catalog.trash import trashed_files
+    from showapp.services.catalog.trash import named_files, trashed_files
 
     now = now or utc_now()
-    query = select(Episode.audio_file, Episode.status, Episode.published_at).where(
-        Episode.audio_file.is_not(None),
+    # Every file that follows its episode: audio, artwork in every size, copied transcripts
+    # and chapters files.
+    unpublished = (
         Episode.deleted_at.is_(None),
         Episode.status != EpisodeStatus.UNLISTED,
         not_(is_live(now)),
     )
-    withheld = {
-        str(audio_file): _goes_live(status, published_at)
-        for audio_file, status, published_at in session.execute(query)
-    }
+    withheld: dict[str, float] = {}
+    episodes = select(
+        Episode.audio_file, Episode.artwork, Episode.status, Episode.published_at
+    ).where(*unpublished)
+    for audio_file, artwork, status, published_at in session.execute(episodes):
+        live_from = _goes_live(status, published_at)
+        withheld |= dict.fromkeys(named_files(audio_file, artwork), live_from)
+    copies = (
+        select(LinkedFile.local_file, Episode.status, Episode.published_at)
+        .join(Episode, Episode.id == LinkedFile.episode_id)
+        .where(LinkedFile.local_file.is_not(None), *unpublished)
+    )
+    for local_file, status, published_at in session.execute(copies):
+        withheld[str(local_file)] = _goes_live(status, published_at)
     withheld |= dict.fromkeys(trashed_files(session), math.inf)
     withheld |= dict.fromkeys(trashed_show_files(session), math.inf)
     return withheld | dict.fromkeys(trashed_photos(session), math.inf)

@@ -56,7 +56,7 @@ class ShowLosses:
     episodes: int  # every episode not yet purged, trashed ones included
     live_episodes: int  # of which public now
     topic_feeds: int  # the show's topic feeds (one per topic it has live episodes on)
-    files: int  # audio and artwork of its episodes, and its own artwork
+    files: int  # audio, artwork and copied transcripts/chapters of its episodes, its artwork
     review_links: int
     hosts: int
     downloads: int  # counted so far; they stay in the network's totals
@@ -92,10 +92,10 @@ def show_losses(session: Session, show: Show) -> ShowLosses:
 def show_files(session: Session, show: Show) -> list[str]:
     """The files under EPISODES_DIR that rows of this show name: its artwork and its episodes'."""
     names = _artwork_files(show.artwork)
-    episodes = select(Episode).where(Episode.show_id == show.id, Episode.purged_at.is_(None))
-    for episode in session.scalars(episodes):
-        names += trash.episode_files(episode)
-    return names
+    kept = (Episode.show_id == show.id, Episode.purged_at.is_(None))
+    for episode in session.scalars(select(Episode).where(*kept)):
+        names += trash.own_files(episode)
+    return names + trash.copied_files(session, *kept)
 
 
 def _artwork_files(artwork: str | None) -> list[str]:

@@ -28,6 +28,7 @@ from showapp.models import (
     Chapter,
     DailyDownloads,
     Episode,
+    LinkedFile,
     ReviewComment,
     ReviewLink,
     Show,
@@ -67,7 +68,7 @@ def episode_losses(session: Session, episode: Episode) -> EpisodeLosses:
     )
     first = episode.first_published_at
     return EpisodeLosses(
-        files=episode_files(episode),
+        files=episode_files(session, episode),
         chapters=_count(session, Chapter.episode_id, episode),
         transcripts=_count(session, Transcript.episode_id, episode),
         soundbites=_count(session, Soundbite.episode_id, episode),
@@ -79,18 +80,42 @@ def episode_losses(session: Session, episode: Episode) -> EpisodeLosses:
     )
 
 
-def episode_files(episode: Episode) -> list[str]:
-    """The files under EPISODES_DIR that belong to this episode alone."""
-    names = [episode.audio_file] if episode.audio_file else []
-    if episode.artwork:
-        names += [episode.artwork] + [copy_name(episode.artwork, size) for size in COPY_SIZES]
+def episode_files(session: Session, episode: Episode) -> list[str]:
+    """The files under EPISODES_DIR that belong to this episode alone: its audio, its artwork
+    in every size, and the transcripts and chapters files an import copied."""
+    return own_files(episode) + copied_files(session, Episode.id == episode.id)
+
+
+def own_files(episode: Episode) -> list[str]:
+    """The files the episode's own row names: audio, and artwork with its smaller copies."""
+    return named_files(episode.audio_file, episode.artwork)
+
+
+def named_files(audio_file: str | None, artwork: str | None) -> list[str]:
+    names = [audio_file] if audio_file else []
+    if artwork:
+        names += [artwork] + [copy_name(artwork, size) for size in COPY_SIZES]
     return names
+
+
+def copied_files(session: Session, *where: ColumnElement[bool]) -> list[str]:
+    """The transcripts and chapters files an import copied (services/importing/media_extras.py)
+    for the episodes `where` selects: one query however many episodes, as /media rereads
+    these on every catalog change."""
+    query = (
+        select(LinkedFile.local_file)
+        .join(Episode, Episode.id == LinkedFile.episode_id)
+        .where(LinkedFile.local_file.is_not(None), *where)
+    )
+    return [str(name) for name in session.scalars(query)]
 
 
 def trashed_files(session: Session) -> frozenset[str]:
     """The files of every episode in the trash (purged ones have none left)."""
-    query = select(Episode).where(Episode.deleted_at.is_not(None), Episode.purged_at.is_(None))
-    return frozenset(name for episode in session.scalars(query) for name in episode_files(episode))
+    trashed = (Episode.deleted_at.is_not(None), Episode.purged_at.is_(None))
+    names = [name for episode in session.scalars(select(Episode).where(*trashed))
+             for name in own_files(episode)]  # fmt: skip
+    return frozenset(names + copied_files(session, *trashed))
 
 
 def trash_episode(session: Session, episode: Episode, now: datetime | None = None) -> None:
@@ -140,7 +165,7 @@ def purge_episode(session: Session, episode: Episode, now: datetime | None = Non
     transaction has committed (remove_files)."""
     if episode.deleted_at is None:
         raise ValueError("Only an episode in the trash can be purged.")
-    files = episode_files(episode)
+    files = episode_files(session, episode)
     links = select(ReviewLink.id).where(ReviewLink.episode_id == episode.id)
     session.execute(delete(ReviewComment).where(ReviewComment.link_id.in_(links)))
     session.execute(delete(ReviewLink).where(ReviewLink.episode_id == episode.id))
@@ -149,6 +174,7 @@ def purge_episode(session: Session, episode: Episode, now: datetime | None = Non
     session.execute(delete(Chapter).where(Chapter.episode_id == episode.id))
     session.execute(delete(Transcript).where(Transcript.episode_id == episode.id))
     session.execute(delete(Soundbite).where(Soundbite.episode_id == episode.id))
+    session.execute(delete(LinkedFile).where(LinkedFile.episode_id == episode.id))
     session.expire(episode, ["appearances", "topics"])
     for name in ("summary", "notes_md", "notes_html"):
         setattr(episode, name, "")
