@@ -311,3 +311,30 @@ def test_an_archive_carries_the_copied_files_and_a_restore_serves_them(
             assert f"/media/{files['transcript']}" in feed.get_data(as_text=True)
     finally:
         db.get_engine(other).dispose()
+
+
+def test_its_hosts_still_see_a_drafts_artwork_in_the_studio(
+    app: Flask, client: FlaskClient, session: Session, imported: Show
+) -> None:
+    """The studio's episode list shows the artwork from /media: its hosts get it (never kept
+    by a shared cache), anyone else the 404, and the transcript stays withheld for all."""
+    make_user(session, "host@example.com", shows=[imported])
+    make_user(session, "other@example.com")
+    episode = _episode(session, "one")
+    files = _files(session, episode)
+    _to_draft(session, episode, imported)
+    session.commit()
+    login(client, "host@example.com")
+    page = client.get("/studio/shows/leaders/episodes").get_data(as_text=True)
+    thumbnail = f"/media/{files['artwork 300']}"
+    assert thumbnail in page
+    with client.get(thumbnail) as answer:
+        assert answer.status_code == 200 and answer.mimetype == "image/jpeg"
+        assert "private" in answer.headers["Cache-Control"]
+        assert "no-store" in answer.headers["Cache-Control"]
+    assert client.get(f"/media/{files['transcript']}").status_code == 404
+    assert client.get(f"/media/{files['audio']}").status_code == 404
+    assert app.test_client().get(thumbnail).status_code == 404  # anonymous
+    stranger = app.test_client()
+    login(stranger, "other@example.com")
+    assert stranger.get(thumbnail).status_code == 404  # signed in, but not a host

@@ -10,14 +10,17 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Response, abort, current_app, request, send_from_directory
+from flask_login import current_user
 from werkzeug.security import safe_join
 
+from showapp.db import get_session
 from showapp.media import bp
 from showapp.media.recorder import get_recorder, hit_from_environ, query_value
 from showapp.media.sent import CountedBody, Done, SentFile
 from showapp.media.visibility import get_visibility
-from showapp.services import urls
+from showapp.services import accounts, urls
 from showapp.services.audio.files import AUDIO_TYPES
+from showapp.services.catalog import lookups
 from showapp.services.urls import MEDIA_PREFIX
 
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
@@ -54,6 +57,8 @@ def media_file(filename: str) -> Response:
     # Files follow their episode: a draft's audio, a scheduled episode's before its time and
     # any file of an episode in the trash (kept on disk only so that it can be restored).
     if get_visibility(current_app).withheld(filename):
+        if path.suffix in IMAGE_TYPES and _hosts_the_show(path):
+            return _for_the_host(filename, IMAGE_TYPES[path.suffix])
         abort(404, WITHHELD)
     accel = current_app.config["MEDIA_ACCEL"]
     mimetype = served[path.suffix]
@@ -70,6 +75,28 @@ def media_file(filename: str) -> Response:
             record_request(filename, sent=0)  # HEAD and 416 carry no audio
     if not accel and request.method == "GET" and response.status_code == 206:
         _sendfile(response, filename, None)  # artwork ranges: sendfile, nothing to record
+    return response
+
+
+def _hosts_the_show(path: PurePosixPath) -> bool:
+    """Whether the signed-in user may work on the show whose folder holds this file: the
+    studio's lists and editor show a draft's artwork from here. Asked only of withheld files,
+    so public media never loads a session."""
+    if not current_user.is_authenticated or not current_user.active:
+        return False
+    session = get_session()
+    show = lookups.get_show(session, path.parts[0])  # None for a show in the trash
+    return show is not None and accounts.may_work_on(session, current_user, show)
+
+
+def _for_the_host(filename: str, mimetype: str) -> Response:
+    """A withheld picture for its host: sent by the app, never kept by a shared cache."""
+    response = _sent(filename, mimetype)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    response.cache_control.max_age = None
+    response.vary.add("Cookie")
     return response
 
 
