@@ -101,6 +101,35 @@ def test_studio_episode_list_keeps_filters_across_pages(
     assert last.get_data(as_text=True).count("Take ") == 1
 
 
+def test_studio_topic_filter_offers_the_shows_topics_and_keeps_the_choice(
+    client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    import lxml.html
+
+    from showapp.services.catalog import trash
+
+    show, other = make_show(session, slug="ours"), make_show(session, slug="theirs")
+    tagged = make_episode(session, show, episodes_dir, seconds=0.5, title="Tagged")
+    binned = make_episode(session, show, episodes_dir, seconds=0.5, title="Binned")
+    elsewhere = make_episode(session, other, episodes_dir, seconds=0.5, title="Elsewhere")
+    writes.tag_topic(session, tagged, writes.find_or_create_topic(session, "Pricing", ""))
+    writes.tag_topic(session, tagged, writes.find_or_create_topic(session, "Hiring", ""))
+    writes.tag_topic(session, binned, writes.find_or_create_topic(session, "Binned topic", ""))
+    writes.tag_topic(session, elsewhere, writes.find_or_create_topic(session, "Theirs only", ""))
+    trash.trash_episode(session, binned)
+    session.commit()
+    sign_in_new_user(client, session, "admin@example.com", role=UserRole.ADMIN)
+
+    response = client.get("/studio/shows/ours/episodes?topic=pricing")
+    assert response.status_code == 200
+    menu = lxml.html.fromstring(response.data).xpath("//select[@name='topic']/option")
+    assert [(o.get("value"), o.text) for o in menu] == [
+        ("", "any"), ("hiring", "Hiring"), ("pricing", "Pricing"),
+    ]  # fmt: skip
+    assert [o.get("value") for o in menu if o.get("selected") is not None] == ["pricing"]
+    assert "Tagged" in response.get_data(as_text=True)
+
+
 def test_page_links_from_routes_are_the_ones_flask_builds(
     app: Flask, client: FlaskClient, session: Session, episodes_dir: Path
 ) -> None:
