@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from showapp.columns import UTCDateTime
 from showapp.models import DailyDownloads, Download, Episode, Show
 from showapp.services.stats.counting import WINDOW, show_zone
-from showapp.services.stats.rollups import to_csv
+from showapp.services.stats.rollups import of_show, to_csv
 
 # The windows compared, by the name of their column, in days (the first is 24 hours).
 AGES = {"first_day": 1, "first_7_days": 7, "first_30_days": 30, "first_90_days": 90}
@@ -68,8 +68,7 @@ def episode_launches(session: Session, show_id: int) -> list[EpisodeLaunch]:
     daily: dict[int, list[tuple[date, int]]] = defaultdict(list)
     for episode_id, day, n in session.execute(
         select(DailyDownloads.episode_id, DailyDownloads.day, func.sum(DailyDownloads.downloads))
-        .join(Episode, Episode.id == DailyDownloads.episode_id)
-        .where(Episode.show_id == show_id)
+        .where(of_show(show_id))
         .group_by(DailyDownloads.episode_id, DailyDownloads.day)
     ):
         daily[episode_id].append((day, int(n)))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
@@ -123,11 +123,17 @@ def rebuild_day(session: Session, day: date) -> None:
 # --- dashboard figures ------------------------------------------------------------------
 
 
+def of_show(show_id: int) -> ColumnElement[bool]:
+    """Daily rows of the show's episodes, as an IN over them: SQLite then reads each episode's
+    days through ix_daily_downloads_episode_day, where a join read every show's rows of the
+    period (2 s for a dashboard at 100,000 episodes)."""
+    return DailyDownloads.episode_id.in_(select(Episode.id).where(Episode.show_id == show_id))
+
+
 def _show_daily(show_id: int) -> Select[tuple[date, int]]:
     return (
         select(DailyDownloads.day, func.sum(DailyDownloads.downloads))
-        .join(Episode, Episode.id == DailyDownloads.episode_id)
-        .where(Episode.show_id == show_id)
+        .where(of_show(show_id))
         .group_by(DailyDownloads.day)
     )
 
@@ -202,8 +208,7 @@ def _heard(show_id: int, first: date, last: date) -> Any:
     episodes)."""
     return (
         select(DailyDownloads.episode_id, func.sum(DailyDownloads.downloads).label("downloads"))
-        .join(Episode, Episode.id == DailyDownloads.episode_id)
-        .where(Episode.show_id == show_id, DailyDownloads.day.between(first, last))
+        .where(of_show(show_id), DailyDownloads.day.between(first, last))
         .group_by(DailyDownloads.episode_id)
         .cte("heard")
     )
@@ -215,8 +220,7 @@ def _by_column(
     field = getattr(DailyDownloads, column)
     query = (
         select(field, func.sum(DailyDownloads.downloads).label("total"))
-        .join(Episode, Episode.id == DailyDownloads.episode_id)
-        .where(Episode.show_id == show_id)
+        .where(of_show(show_id))
         .group_by(field)
         .order_by(func.sum(DailyDownloads.downloads).desc(), field)
     )
