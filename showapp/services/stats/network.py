@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -46,6 +46,8 @@ class NetworkSummary:
     top_episodes: list[TopEpisode]  # the last 7 days
     top_topics: list[tuple[str, int]]  # the last 30 days
     top_guests: list[tuple[str, int]]
+    # Downloads per local day of each show's last 90 days, by show id (the cards reuse them).
+    daily: dict[int, dict[date, int]] = field(default_factory=dict, repr=False)
 
     @property
     def zones(self) -> list[str]:
@@ -74,6 +76,7 @@ def network_summary(session: Session, shows: Sequence[Show], now: datetime) -> N
         top_episodes=_top_episodes(session, todays),
         top_topics=_top_topics(session, todays),
         top_guests=_top_guests(session, todays),
+        daily=daily,
     )
 
 
@@ -112,10 +115,12 @@ def _last_days(todays: dict[int, date], days: int) -> ColumnElement[bool]:
     by_today: dict[date, list[int]] = defaultdict(list)
     for show_id, today in todays.items():
         by_today[today].append(show_id)
+    # show_id + 0: the network's rows of the period are read by day and their episode by
+    # key; an index on show_id would make SQLite probe every episode of every show instead.
     return or_(
         *(
             and_(
-                Episode.show_id.in_(show_ids),
+                (Episode.show_id + 0).in_(show_ids),
                 DailyDownloads.day.between(today - timedelta(days=days - 1), today),
             )
             for today, show_ids in sorted(by_today.items())
