@@ -6,6 +6,7 @@ Speed itself is measured by bench/site.py, never here."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,44 @@ def test_studio_topic_filter_offers_the_shows_topics_and_keeps_the_choice(
     ]  # fmt: skip
     assert [o.get("value") for o in menu if o.get("selected") is not None] == ["pricing"]
     assert "Tagged" in response.get_data(as_text=True)
+
+
+def test_studio_home_cards_keep_each_shows_own_figures(
+    client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    """The cards come from one query per figure for every show: each must still get its own."""
+    import lxml.html
+
+    from showapp.columns import utc_now
+    from showapp.models import DailyDownloads
+
+    first, second = make_show(session, slug="first"), make_show(session, slug="second")
+    soon = utc_now() + timedelta(days=2)
+    later = make_episode(
+        session, first, episodes_dir, seconds=0.5, title="Later", published_at=soon
+    )
+    make_episode(session, first, episodes_dir, seconds=0.5, title="Sooner",
+                 published_at=soon - timedelta(days=1))  # fmt: skip
+    heard = make_episode(session, first, episodes_dir, seconds=0.5, title="Heard")
+    for n in range(3):
+        make_episode(session, second, episodes_dir, seconds=0.5, title=f"Other {n}")
+    today = utc_now().date()
+    for day, count in ((today, 4), (today - timedelta(days=2), 3), (today - timedelta(days=9), 50)):
+        session.add(DailyDownloads(day=day, episode_id=heard.id, app="Overcast", platform="iOS",
+                                   source="app", country="DE", downloads=count))  # fmt: skip
+    session.commit()
+    sign_in_new_user(client, session, "admin@example.com", role=UserRole.ADMIN)
+
+    page = lxml.html.fromstring(client.get("/studio/").data)
+    cards = {
+        card.xpath(".//h2/a")[0].text: " ".join(card.text_content().split())
+        for card in page.xpath("//li[contains(@class, 'show-card')]")
+    }
+    assert "3 episodes" in cards[first.title] and "3 episodes" in cards[second.title]
+    assert "Next scheduled Sooner" in cards[first.title]
+    assert "Nothing scheduled" in cards[second.title]
+    assert "7 downloads, last 7 days" in cards[first.title]
+    assert "0 downloads, last 7 days" in cards[second.title]
 
 
 def test_page_links_from_routes_are_the_ones_flask_builds(
