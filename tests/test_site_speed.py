@@ -142,9 +142,7 @@ def test_studio_home_cards_keep_each_shows_own_figures(
 
     first, second = make_show(session, slug="first"), make_show(session, slug="second")
     soon = utc_now() + timedelta(days=2)
-    later = make_episode(
-        session, first, episodes_dir, seconds=0.5, title="Later", published_at=soon
-    )
+    make_episode(session, first, episodes_dir, seconds=0.5, title="Later", published_at=soon)
     make_episode(session, first, episodes_dir, seconds=0.5, title="Sooner",
                  published_at=soon - timedelta(days=1))  # fmt: skip
     heard = make_episode(session, first, episodes_dir, seconds=0.5, title="Heard")
