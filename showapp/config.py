@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "WEBSUB_ATTEMPTS": 4,
     "WEBSUB_BACKOFF": 2.0,  # seconds before the first retry, doubled each time
     "FEED_MAX_AGE": 300,  # seconds a CDN or proxy may serve a feed without asking again
+    # The network feed carries this many newest episodes across shows (docs/feeds.md).
+    "NETWORK_FEED_LIMIT": 300,
     "FEED_CACHE_DIR": None,  # rendered feed files; None: the instance folder's feeds/
     # Let studio imports fetch from loopback and private addresses (tests, a LAN-only dev setup).
     "IMPORT_ALLOW_PRIVATE": False,
@@ -66,6 +68,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     feed_cache = app.config["FEED_CACHE_DIR"] or Path(app.instance_path) / "feeds"
     app.config["FEED_CACHE_DIR"] = str(Path(feed_cache).resolve())
     app.config["SECRET_KEY"] = resolve_secret_key(app)
+    limit = app.config["NETWORK_FEED_LIMIT"]
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
+        raise ConfigError("SHOWAPP_NETWORK_FEED_LIMIT must be a whole number from 1 to 10000.")
     if app.config["MEDIA_ACCEL"] not in ACCEL_MODES:
         raise ConfigError("SHOWAPP_MEDIA_ACCEL must be empty, x-accel or x-sendfile.")
 

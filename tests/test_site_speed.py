@@ -6,6 +6,7 @@ Speed itself is measured by bench/site.py, never here."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,71 @@ def test_studio_episode_list_keeps_filters_across_pages(
     assert 'href="/studio/shows/paged/episodes?status=published&amp;page=2"' in page
     assert last.status_code == 200
     assert last.get_data(as_text=True).count("Take ") == 1
+
+
+def test_studio_topic_filter_offers_the_shows_topics_and_keeps_the_choice(
+    client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    import lxml.html
+
+    from showapp.services.catalog import trash
+
+    show, other = make_show(session, slug="ours"), make_show(session, slug="theirs")
+    tagged = make_episode(session, show, episodes_dir, seconds=0.5, title="Tagged")
+    binned = make_episode(session, show, episodes_dir, seconds=0.5, title="Binned")
+    elsewhere = make_episode(session, other, episodes_dir, seconds=0.5, title="Elsewhere")
+    writes.tag_topic(session, tagged, writes.find_or_create_topic(session, "Pricing", ""))
+    writes.tag_topic(session, tagged, writes.find_or_create_topic(session, "Hiring", ""))
+    writes.tag_topic(session, binned, writes.find_or_create_topic(session, "Binned topic", ""))
+    writes.tag_topic(session, elsewhere, writes.find_or_create_topic(session, "Theirs only", ""))
+    trash.trash_episode(session, binned)
+    session.commit()
+    sign_in_new_user(client, session, "admin@example.com", role=UserRole.ADMIN)
+
+    response = client.get("/studio/shows/ours/episodes?topic=pricing")
+    assert response.status_code == 200
+    menu = lxml.html.fromstring(response.data).xpath("//select[@name='topic']/option")
+    assert [(o.get("value"), o.text) for o in menu] == [
+        ("", "any"), ("hiring", "Hiring"), ("pricing", "Pricing"),
+    ]  # fmt: skip
+    assert [o.get("value") for o in menu if o.get("selected") is not None] == ["pricing"]
+    assert "Tagged" in response.get_data(as_text=True)
+
+
+def test_studio_home_cards_keep_each_shows_own_figures(
+    client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    """The cards come from one query per figure for every show: each must still get its own."""
+    import lxml.html
+
+    from showapp.columns import utc_now
+    from showapp.models import DailyDownloads
+
+    first, second = make_show(session, slug="first"), make_show(session, slug="second")
+    soon = utc_now() + timedelta(days=2)
+    make_episode(session, first, episodes_dir, seconds=0.5, title="Later", published_at=soon)
+    make_episode(session, first, episodes_dir, seconds=0.5, title="Sooner",
+                 published_at=soon - timedelta(days=1))  # fmt: skip
+    heard = make_episode(session, first, episodes_dir, seconds=0.5, title="Heard")
+    for n in range(3):
+        make_episode(session, second, episodes_dir, seconds=0.5, title=f"Other {n}")
+    today = utc_now().date()
+    for day, count in ((today, 4), (today - timedelta(days=2), 3), (today - timedelta(days=9), 50)):
+        session.add(DailyDownloads(day=day, episode_id=heard.id, app="Overcast", platform="iOS",
+                                   source="app", country="DE", downloads=count))  # fmt: skip
+    session.commit()
+    sign_in_new_user(client, session, "admin@example.com", role=UserRole.ADMIN)
+
+    page = lxml.html.fromstring(client.get("/studio/").data)
+    cards = {
+        card.xpath(".//h2/a")[0].text: " ".join(card.text_content().split())
+        for card in page.xpath("//li[contains(@class, 'show-card')]")
+    }
+    assert "3 episodes" in cards[first.title] and "3 episodes" in cards[second.title]
+    assert "Next scheduled Sooner" in cards[first.title]
+    assert "Nothing scheduled" in cards[second.title]
+    assert "7 downloads, last 7 days" in cards[first.title]
+    assert "0 downloads, last 7 days" in cards[second.title]
 
 
 def test_page_links_from_routes_are_the_ones_flask_builds(

@@ -122,7 +122,10 @@ def _rebuild(ref: FeedRef) -> CachedFeed:
     session = db.get_session()
     # Guest and network feeds are titled with the network's name ("Priya Raman on <name>").
     name = network.current(session, config["SITE_TITLE"]).name
-    site = FeedSite(config["BASE_URL"], name, config["WEBSUB_HUB"], config["MEDIA_PREFIX_URL"])
+    site = FeedSite(
+        config["BASE_URL"], name, config["WEBSUB_HUB"], config["MEDIA_PREFIX_URL"],
+        config["NETWORK_FEED_LIMIT"],
+    )  # fmt: skip
     built = feed_rebuild.rebuild(session, ref, site, utc_now(), _files())
     session.commit()
     feed_rebuild.discard_replaced_files(session)

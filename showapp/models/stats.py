@@ -141,6 +141,9 @@ class DailyDownloads(Base):
             "country",
             name="uq_daily_downloads_key",
         ),
+        # A show's figures read its episodes' days: without this the whole network's rows
+        # of the period were read and filtered by show (migration 0025).
+        Index("ix_daily_downloads_episode_day", "episode_id", "day"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -28,9 +28,9 @@ def index() -> str:
     session = get_session()
     now = datetime.now(UTC)
     shows = accounts.shows_for(session, signed_in_user())
-    overviews = [show_overview.overview(session, show, now.date(), now) for show in shows]
-    sparklines = {item.show.id: _sparkline(item) for item in overviews}
     figures = network_summary(session, shows, now)
+    overviews = show_overview.overviews(session, shows, now.date(), now, figures.daily)
+    sparklines = {item.show.id: _sparkline(item) for item in overviews}
     return render_template(
         "studio/index.html",
         shows=shows,

@@ -145,6 +145,19 @@ def list_topics(session: Session) -> Sequence[Topic]:
     return session.scalars(select(Topic).order_by(Topic.name)).all()
 
 
+def show_topic_choices(session: Session, show: Show) -> list[tuple[str, str]]:
+    """(slug, name) of the topics on the show's episodes outside the trash, by name: the
+    episode list's filter. Plain rows: 500 topic entities and their menu were half of the
+    list's time at 100,000 episodes, and topics no episode of the show has find nothing."""
+    on_show = (
+        select(episode_topics.c.topic_id)
+        .join(Episode, Episode.id == episode_topics.c.episode_id)
+        .where(Episode.show_id == show.id, Episode.deleted_at.is_(None))
+    )
+    query = select(Topic.slug, Topic.name).where(Topic.id.in_(on_show)).order_by(Topic.name)
+    return [(slug, name) for slug, name in session.execute(query)]
+
+
 def list_guests(session: Session) -> Sequence[Guest]:
     """The guests the editor offers: not those in the trash."""
     query = select(Guest).where(Guest.deleted_at.is_(None)).order_by(Guest.name)

@@ -119,3 +119,4 @@ class FeedSite:
     site_title: str
     hub_url: str = ""
     media_prefix: str = ""  # SHOWAPP_MEDIA_PREFIX_URL, for our own enclosures
+    network_limit: int = 300  # SHOWAPP_NETWORK_FEED_LIMIT: the network feed's newest episodes

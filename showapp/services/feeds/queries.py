@@ -202,6 +202,14 @@ def episodes(where: ColumnElement[bool]) -> Select[Any]:
 
 
 @cache
+def newest_live(where: ColumnElement[bool]) -> Select[Any]:
+    """The `limit` newest live episodes of `episodes(where)`: the network feed's, which reads
+    the published_at index backwards and stops, however many episodes the network has."""
+    live_now = Episode.published_at <= bindparam("now")
+    return episodes(where).where(live_now).limit(bindparam("limit"))
+
+
+@cache
 def next_go_live(where: ColumnElement[bool]) -> Select[Any]:
     return select(func.min(Episode.published_at)).where(
         where, _SCHEDULED_OR_PUBLISHED, Episode.published_at > bindparam("now")

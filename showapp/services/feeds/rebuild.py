@@ -162,6 +162,14 @@ def _splice(
     ]
     for pair in fresh:
         insort(merged, pair, key=_feed_order)
+    limit = feed_rendering.limit_of(ref, site)
+    if limit is not None:
+        # A bounded feed keeps its newest `limit` items. If it was full and lost items (an
+        # episode deleted or moved back in time), older ones must come up from beyond its
+        # end, which only a whole render finds.
+        if len(merged) < limit <= len(prior.slots):
+            return None
+        del merged[limit:]
     slots = [slot for slot, _piece in merged]
     pieces = [piece for _slot, piece in merged]
     digest = files.write(ref.key, parts.head, slots, pieces, parts.tail, prior)

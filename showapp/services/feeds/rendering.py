@@ -84,6 +84,8 @@ class FeedPlan:
     # A show that moved host still sends its whole feed with the 301, so that apps reading
     # the body of a redirect see itunes:new-feed-url (docs/feeds.md).
     body_with_redirect: bool = False
+    # The network feed carries only the newest `limit` live episodes (SHOWAPP_NETWORK_FEED_LIMIT).
+    limit: int | None = None
 
 
 MOVED = rss.FeedParts(b"", [], b"")
@@ -102,9 +104,16 @@ def render(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> Ren
             return None
         if plan.redirect_to and not plan.body_with_redirect:
             return RenderedFeed(MOVED, [], None, redirect_to=plan.redirect_to)
-        loaded = feed_rows.load_items(session, plan.scope, site, now, plan.floor, plan.hosts)
+        loaded = feed_rows.load_items(
+            session, plan.scope, site, now, plan.floor, plan.hosts, plan.limit
+        )
         parts = rss.render_parts(plan.channel(loaded.trailers, loaded.last_build), loaded.items)
         return RenderedFeed(parts, loaded.items, loaded.next_go_live, plan.redirect_to)
+
+
+def limit_of(ref: FeedRef, site: FeedSite) -> int | None:
+    """How many items the feed `ref` carries at most (None: every live episode of its scope)."""
+    return site.network_limit if ref.kind == "network" else None
 
 
 def render_changes(
@@ -255,7 +264,8 @@ def _network_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan:
         "description": xml_text(f"Every episode of every show on {site.site_title}."),
         "image": None,
     }
-    return FeedPlan(scope, None, partial(_cross_show_channel, session, scope, site, ref, fields))
+    channel = partial(_cross_show_channel, session, scope, site, ref, fields)
+    return FeedPlan(scope, None, channel, limit=limit_of(ref, site))
 
 
 def _cross_show_channel(

@@ -41,18 +41,29 @@ def load_items(
     now: datetime,
     floor: datetime | None,
     hosts: Mapping[int, tuple[Person, ...]] | None = None,
+    limit: int | None = None,
 ) -> Loaded:
-    """Live episodes in `scope`, newest first, as items; their trailers; the last-build instant;
-    the next go-live. `hosts` (by show id) saves a query when the caller has read them."""
+    """Live episodes in `scope`, newest first (the `limit` newest, if given), as items; their
+    trailers; the last-build instant; the next go-live. `hosts` (by show id) saves a query
+    when the caller has read them."""
     connection = plain_rows(session)
-    result = connection.execute(feed_queries.episodes(scope.where), scope.params)
-    rows = list(map(EpisodeRow._make, result.all()))
-    upcoming = 0
-    while upcoming < len(rows) and rows[upcoming].published_at > now:
-        upcoming += 1
-    go_live = rows[upcoming - 1].published_at if upcoming else None
-    del rows[:upcoming]
-    loaded = _loaded(scope, now, rows)
+    if limit is None:
+        result = connection.execute(feed_queries.episodes(scope.where), scope.params)
+        rows = list(map(EpisodeRow._make, result.all()))
+        upcoming = 0
+        while upcoming < len(rows) and rows[upcoming].published_at > now:
+            upcoming += 1
+        go_live = rows[upcoming - 1].published_at if upcoming else None
+        del rows[:upcoming]
+        loaded = _loaded(scope, now, rows)
+    else:
+        # Bounded: the scope's scheduled episodes could be any number, so the next go-live
+        # is its own query; the rest reads only the rows listed, by id.
+        bounded = {**scope.params, "now": now, "limit": limit}
+        result = connection.execute(feed_queries.newest_live(scope.where), bounded)
+        rows = list(map(EpisodeRow._make, result.all()))
+        go_live = next_go_live(session, scope, now)
+        loaded = feed_queries.by_id([row.id for row in rows])
     guests = _guests(connection, loaded, site.base_url)
     if hosts is None:
         hosts = hosts_by_show(session, list({row.show_id for row in rows}))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
@@ -123,11 +123,17 @@ def rebuild_day(session: Session, day: date) -> None:
 # --- dashboard figures ------------------------------------------------------------------
 
 
+def of_show(show_id: int) -> ColumnElement[bool]:
+    """Daily rows of the show's episodes, as an IN over them: SQLite then reads each episode's
+    days through ix_daily_downloads_episode_day, where a join read every show's rows of the
+    period (2 s for a dashboard at 100,000 episodes)."""
+    return DailyDownloads.episode_id.in_(select(Episode.id).where(Episode.show_id == show_id))
+
+
 def _show_daily(show_id: int) -> Select[tuple[date, int]]:
     return (
         select(DailyDownloads.day, func.sum(DailyDownloads.downloads))
-        .join(Episode, Episode.id == DailyDownloads.episode_id)
-        .where(Episode.show_id == show_id)
+        .where(of_show(show_id))
         .group_by(DailyDownloads.day)
     )
 
@@ -158,45 +164,54 @@ def _in_period(query: Select[tuple[str, int]], first: date, last: date) -> Selec
 
 def by_topic(session: Session, show_id: int, first: date, last: date) -> list[tuple[str, int]]:
     """Downloads of episodes on each topic; an episode on two topics counts for both."""
+    heard = _heard(show_id, first, last)
     links = episode_topics.c
-    return _by_episode_owner(session, Topic, links.topic_id, links.episode_id, show_id, first, last)
+    total = func.sum(heard.c.downloads)
+    query = (
+        select(Topic.name, total.label("total"))
+        .select_from(heard)
+        .join(episode_topics, links.episode_id == heard.c.episode_id)
+        .join(Topic, Topic.id == links.topic_id)
+        .group_by(Topic.name)
+        .order_by(total.desc(), Topic.name)
+    )
+    return _ranked(session, query)
 
 
 def by_guest(session: Session, show_id: int, first: date, last: date) -> list[tuple[str, int]]:
-    """Downloads of the episodes each guest appeared on; a guest in the trash is listed nowhere
-    (restored, they are back with every figure)."""
+    """Downloads of the episodes each guest appeared on (once per episode, however often
+    credited); a guest in the trash is listed nowhere (restored, they are back with every
+    figure)."""
+    heard = _heard(show_id, first, last)
     appeared = (
         select(Appearance.guest_id, Appearance.episode_id)
         .distinct()
-        .join(Guest, Guest.id == Appearance.guest_id)
-        .where(Guest.deleted_at.is_(None))
+        .where(Appearance.episode_id.in_(select(heard.c.episode_id)))
         .subquery("appeared")
     )
-    links = appeared.c
-    return _by_episode_owner(session, Guest, links.guest_id, links.episode_id, show_id, first, last)
-
-
-def _by_episode_owner(
-    session: Session,
-    owner: type[Topic] | type[Guest],
-    owner_id: Any,
-    episode_id: Any,
-    show_id: int,
-    first: date,
-    last: date,
-) -> list[tuple[str, int]]:
-    """Downloads summed per topic or guest, through a table linking owners to episodes."""
-    total = func.sum(DailyDownloads.downloads)
+    total = func.sum(heard.c.downloads)
     query = (
-        select(owner.name, total.label("total"))
-        .join_from(owner, episode_id.table, owner_id == owner.id)
-        .join(DailyDownloads, DailyDownloads.episode_id == episode_id)
-        .join(Episode, Episode.id == DailyDownloads.episode_id)
-        .where(Episode.show_id == show_id)
-        .group_by(owner.name)
-        .order_by(total.desc(), owner.name)
+        select(Guest.name, total.label("total"))
+        .select_from(heard)
+        .join(appeared, appeared.c.episode_id == heard.c.episode_id)
+        .join(Guest, Guest.id == appeared.c.guest_id)
+        .where(Guest.deleted_at.is_(None))
+        .group_by(Guest.name)
+        .order_by(total.desc(), Guest.name)
     )
-    return _ranked(session, _in_period(query, first, last))
+    return _ranked(session, query)
+
+
+def _heard(show_id: int, first: date, last: date) -> Any:
+    """Downloads per episode of the show in the period. Topic and guest sums start from these
+    few rows: starting from the links read every credit of the network (260 ms at 100,000
+    episodes)."""
+    return (
+        select(DailyDownloads.episode_id, func.sum(DailyDownloads.downloads).label("downloads"))
+        .where(of_show(show_id), DailyDownloads.day.between(first, last))
+        .group_by(DailyDownloads.episode_id)
+        .cte("heard")
+    )
 
 
 def _by_column(
@@ -205,8 +220,7 @@ def _by_column(
     field = getattr(DailyDownloads, column)
     query = (
         select(field, func.sum(DailyDownloads.downloads).label("total"))
-        .join(Episode, Episode.id == DailyDownloads.episode_id)
-        .where(Episode.show_id == show_id)
+        .where(of_show(show_id))
         .group_by(field)
         .order_by(func.sum(DailyDownloads.downloads).desc(), field)
     )

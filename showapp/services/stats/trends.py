@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from showapp.models import DailyDownloads, Episode
+from showapp.services.stats import rollups
 from showapp.services.stats.rollups import to_csv
 
 WEEKS = 12
@@ -37,8 +38,7 @@ def over_time(session: Session, show_id: int, column: str, today: date) -> Trend
     field = getattr(DailyDownloads, column)
     query = (
         select(DailyDownloads.day, field, func.sum(DailyDownloads.downloads))
-        .join(Episode, Episode.id == DailyDownloads.episode_id)
-        .where(Episode.show_id == show_id, DailyDownloads.day.between(first, today))
+        .where(rollups.of_show(show_id), DailyDownloads.day.between(first, today))
         .group_by(DailyDownloads.day, field)
     )
     per_week: dict[date, Counter[str]] = defaultdict(Counter)
