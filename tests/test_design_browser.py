@@ -20,7 +20,10 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from showapp.models import EpisodeStatus, Show, UserRole
+from showapp.models.importing import ImportState
+from showapp.services import accounts
 from showapp.services.catalog import artwork
+from showapp.services.importing import jobs
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, install_axe, serious_violations, wait_until
 from tests.conftest import require
 from tests.factories import make_episode, make_mp3, make_show
@@ -70,6 +73,12 @@ def site(app: Flask, session: Session, episodes_dir: Path) -> Site:
     )
     scheduled.status = EpisodeStatus.SCHEDULED
     admin = make_user(session, "admin@example.com", role=UserRole.ADMIN)
+    # A finished import with a problem whose text is one long URL, and a pending invitation.
+    imported = jobs.create_job(
+        session, user=admin, source=LONG_URL, show=plain, download_media=True
+    )
+    imported.state, imported.created, imported.problems = ImportState.DONE, 3, [LONG_URL]
+    _, invite = accounts.invite_host(session, "new.host@example.com", "New Host", [show.id])
     session.commit()
     episode, base = pages.episode, f"/studio/shows/{show.slug}"
     own = f"{base}/episodes/{episode.id}"
@@ -92,6 +101,8 @@ def site(app: Flask, session: Session, episodes_dir: Path) -> Site:
         "people": "/studio/users",
         "person": f"/studio/users/{admin.id}",
         "plain-episodes": "/studio/shows/plain/episodes",
+        "import-job": f"/studio/import/{imported.id}",
+        "invite": f"/studio/invite/{invite}",
     }
     public = {
         **pages.public,
