@@ -20,7 +20,10 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from showapp.models import EpisodeStatus, Show, UserRole
+from showapp.models.importing import ImportState
+from showapp.services import accounts
 from showapp.services.catalog import artwork
+from showapp.services.importing import jobs
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, install_axe, serious_violations, wait_until
 from tests.conftest import require
 from tests.factories import make_episode, make_mp3, make_show
@@ -70,6 +73,12 @@ def site(app: Flask, session: Session, episodes_dir: Path) -> Site:
     )
     scheduled.status = EpisodeStatus.SCHEDULED
     admin = make_user(session, "admin@example.com", role=UserRole.ADMIN)
+    # A finished import with a problem whose text is one long URL, and a pending invitation.
+    imported = jobs.create_job(
+        session, user=admin, source=LONG_URL, show=plain, download_media=True
+    )
+    imported.state, imported.created, imported.problems = ImportState.DONE, 3, [LONG_URL]
+    _, invite = accounts.invite_host(session, "new.host@example.com", "New Host", [show.id])
     session.commit()
     episode, base = pages.episode, f"/studio/shows/{show.slug}"
     own = f"{base}/episodes/{episode.id}"
@@ -92,6 +101,8 @@ def site(app: Flask, session: Session, episodes_dir: Path) -> Site:
         "people": "/studio/users",
         "person": f"/studio/users/{admin.id}",
         "plain-episodes": "/studio/shows/plain/episodes",
+        "import-job": f"/studio/import/{imported.id}",
+        "invite": f"/studio/invite/{invite}",
     }
     public = {
         **pages.public,
@@ -311,3 +322,97 @@ def test_review_link_has_a_copy_button(live_server: str, site: Site, browser: An
     link = page.input_value("[data-review-url]")
     assert page.evaluate("navigator.clipboard.readText()") == link
     assert errors == []
+
+
+@pytest.mark.parametrize("count", [1, 2, 6])
+def test_network_home_introduces_the_network_and_fills_even_rows(
+    live_server: str,
+    session: Session,
+    episodes_dir: Path,
+    axe_js: Path,
+    browser: Any,
+    shots: Path,
+    count: int,
+) -> None:
+    for number in range(count):
+        show = make_show(session, slug=f"show-{number}", title=f"Show {number}", subtitle="Talk")
+        make_episode(session, show, episodes_dir, title=f"Latest of show {number}", seconds=5)
+    session.commit()
+    for width in WIDTHS:
+        page, errors = _page(browser, width)
+        shot = shots / f"network-home-{count}-{width}.png"
+        assert _check(page, errors, axe_js, live_server + "/", shot) == []
+        assert page.locator(".network-intro h1").inner_text() == "showapp"
+        assert page.locator(".network-links a", has_text="RSS").count() == 1
+        # The newest episodes across the shows lead, above the shows.
+        latest = page.locator(".latest-grid .card-title").all_inner_texts()
+        assert len(latest) == min(count, 4) and latest[0].startswith("Latest of show")
+        tops: dict[int, int] = {}
+        for box in (t.bounding_box() for t in page.locator(".show-tile").all()):
+            tops[round(box["y"])] = tops.get(round(box["y"]), 0) + 1
+        rows = list(tops.values())
+        # Every row is full: 6 shows make 3+3 on a desktop and 2+2+2 on a phone, never 4+2.
+        assert sum(rows) == count and len(set(rows)) == 1, (width, rows)
+        if count == 1:
+            # A lone show sits beside its artwork instead of as a small tile on a wide page.
+            art = page.locator(".show-tile .art").bounding_box()
+            name = page.locator(".show-tile .show-name").bounding_box()
+            assert name["x"] > art["x"] + art["width"]
+        # The whole tile, picture included, leads to the show.
+        page.locator(".show-tile .art").first.scroll_into_view_if_needed()
+        art = page.locator(".show-tile .art").first.bounding_box()
+        page.mouse.click(art["x"] + art["width"] / 2, art["y"] + art["height"] / 2)
+        page.wait_for_url("**/show-0/")
+
+
+def test_show_settings_are_in_titled_sections_with_an_index(
+    live_server: str, site: Site, browser: Any
+) -> None:
+    page, errors = _page(browser, "desktop")
+    _sign_in(page, live_server)
+    page.goto(live_server + "/studio/shows/leaders/settings")
+    titles = page.locator(".settings-body .form-section > h2").all_inner_texts()
+    assert titles == [
+        "About the show", "Apple & Spotify", "Where to listen", "Feed", "Look",
+        "Guest review", "Leave with everything", "Danger zone",
+    ]  # fmt: skip
+    index = page.locator(".section-index a")
+    assert index.count() == len(titles)
+    page.click(".section-index a[href='#danger']")
+    assert page.locator("#delete-show").is_visible()
+    # The accent colour and the artwork upload are together under Look, in two forms.
+    look = page.locator("#look")
+    assert look.locator("input[name=accent_color]").count() == 1
+    assert look.locator("input[name=artwork][form=artwork-upload]").count() == 1
+    page.fill("input[name=subtitle]", "Renamed in a section")
+    page.click(".save-bar button[type=submit]")
+    assert page.input_value("input[name=subtitle]") == "Renamed in a section"
+    # On a phone the index folds away and the sections stack without sideways scroll.
+    phone, _ = _page(browser, "phone")
+    _sign_in(phone, live_server)
+    phone.goto(live_server + "/studio/shows/leaders/settings")
+    assert not phone.locator(".section-index").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert errors == []
+
+
+def test_review_page_has_a_card_per_guest_with_state_link_and_actions(
+    live_server: str, site: Site, browser: Any
+) -> None:
+    for width in WIDTHS:
+        page, errors = _page(browser, width)
+        _sign_in(page, live_server)
+        page.goto(live_server + site.studio["host-review"])
+        cards = page.locator(".review-card")
+        assert cards.count() >= 1
+        card = cards.first
+        assert card.locator("h3").inner_text() == card.get_attribute("data-guest")
+        assert card.locator(".status[data-state]").is_visible()
+        assert card.locator("button[data-copy]").is_visible()
+        assert card.locator("button[value=create]").is_visible()
+        # The card is one column of parts: the link input is as wide as the card allows.
+        link = card.locator("[data-review-url]").bounding_box()
+        box = card.bounding_box()
+        assert link["width"] > box["width"] / 2
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        assert errors == []
