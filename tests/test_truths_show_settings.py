@@ -129,3 +129,21 @@ def test_block_complete_and_moving_the_feed_from_the_settings_form(
     # Moved back: the feed is served here again.
     assert host.post(SETTINGS, data=_form(host, new_feed_url="")).status_code == 303
     assert host.get("/leaders/feed.xml").status_code == 200
+
+
+def test_the_feed_lock_is_set_and_lifted_from_the_settings_form(
+    host: FlaskClient, session: Session
+) -> None:
+    form = _form(host, locked="y", owner_email="owner@example.com")
+    assert host.post(SETTINGS, data=form).status_code == 303
+    assert _show(session).locked is True
+    feed = host.get("/leaders/feed.xml").get_data(as_text=True)
+    assert '<podcast:locked owner="owner@example.com">yes</podcast:locked>' in feed
+    page = host.get(SETTINGS).get_data(as_text=True)
+    assert re.search(
+        r'<input[^>]*checked[^>]*name="locked"|<input[^>]*name="locked"[^>]*checked', page
+    )
+    assert host.post(SETTINGS, data=_form(host, owner_email="owner@example.com")).status_code == 303
+    assert _show(session).locked is False
+    assert "<podcast:locked" in host.get("/leaders/feed.xml").get_data(as_text=True)
+    assert ">no</podcast:locked>" in host.get("/leaders/feed.xml").get_data(as_text=True)

@@ -102,6 +102,7 @@ class ShowForm(FlaskForm):
     accent_color = StringField("Accent colour (#rrggbb)", validators=[Optional(), Length(max=7)])
     # Feed settings (services/feeds/settings.py)
     new_feed_url = URLField("New feed address", validators=[Optional(), Length(max=255)])
+    locked = BooleanField("Lock the feed against moves by another host (podcast:locked)")
     itunes_block = BooleanField("Hide the show from Apple Podcasts (itunes:block)")
     complete = BooleanField("The show is complete: no more episodes (itunes:complete)")
     # Subscribe buttons on the show page
