@@ -8,9 +8,10 @@ from pathlib import Path
 
 import lxml.html
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from showapp.models import Episode, Show
+from showapp.models import Episode, Guest, Show
 from showapp.services.stats import recording, rollups
 from showapp.services.stats.network import network_summary
 from tests.factories import OVERCAST, add_guest, add_topic, make_episode, make_show
@@ -68,6 +69,14 @@ def test_each_show_counts_its_own_local_days(session: Session, episodes_dir: Pat
     ]
     # Only the shows asked about: a host of the London show sees London alone.
     assert network_summary(session, [london], NOW).top_topics == [("Leadership", 3)]
+    # A guest in the trash is listed nowhere, as on each show's dashboard.
+    pricing_guest = session.scalars(select(Guest).where(Guest.name == "Guest of Pricing")).one()
+    pricing_guest.deleted_at = NOW
+    session.commit()
+    assert [name for name, _ in network_summary(session, [sydney, london], NOW).top_guests] == [
+        "Guest of Hiring well",
+        "Guest of Mentoring",
+    ]
 
 
 def test_the_studio_home_shows_the_network(

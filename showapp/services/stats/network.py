@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from showapp.models import Appearance, DailyDownloads, Episode, Guest, Show, Topic, episode_topics
+from showapp.models import DailyDownloads, Episode, Show, Topic, episode_topics
 from showapp.services.stats.counting import show_zone
+from showapp.services.stats.rollups import guests_heard
 
 TOP = 5
 WEEK = 7
@@ -172,22 +173,6 @@ def _top_topics(session: Session, todays: dict[int, date]) -> list[tuple[str, in
 
 
 def _top_guests(session: Session, todays: dict[int, date]) -> list[tuple[str, int]]:
-    """As topics; a guest credited twice on one episode counts its downloads once."""
-    heard = _heard(todays)
-    appeared = (
-        select(Appearance.guest_id, Appearance.episode_id)
-        .distinct()
-        .where(Appearance.episode_id.in_(select(heard.c.episode_id)))
-        .subquery("appeared")
-    )
-    total = func.sum(heard.c.downloads)
-    query = (
-        select(Guest.name, total)
-        .select_from(heard)
-        .join(appeared, appeared.c.episode_id == heard.c.episode_id)
-        .join(Guest, Guest.id == appeared.c.guest_id)
-        .group_by(Guest.name)
-        .order_by(total.desc(), Guest.name)
-        .limit(TOP)
-    )
+    """As topics, by rollups.guests_heard's rules."""
+    query = guests_heard(_heard(todays)).limit(TOP)
     return [(name, int(n)) for name, n in session.execute(query)]

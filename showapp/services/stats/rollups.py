@@ -182,7 +182,12 @@ def by_guest(session: Session, show_id: int, first: date, last: date) -> list[tu
     """Downloads of the episodes each guest appeared on (once per episode, however often
     credited); a guest in the trash is listed nowhere (restored, they are back with every
     figure)."""
-    heard = _heard(show_id, first, last)
+    return _ranked(session, guests_heard(_heard(show_id, first, last)))
+
+
+def guests_heard(heard: Any) -> Select[tuple[str, int]]:
+    """Each guest's share of `heard` (episode_id, downloads rows): an episode counts once
+    however often the guest is credited on it; a guest in the trash is left out."""
     appeared = (
         select(Appearance.guest_id, Appearance.episode_id)
         .distinct()
@@ -190,7 +195,7 @@ def by_guest(session: Session, show_id: int, first: date, last: date) -> list[tu
         .subquery("appeared")
     )
     total = func.sum(heard.c.downloads)
-    query = (
+    return (
         select(Guest.name, total.label("total"))
         .select_from(heard)
         .join(appeared, appeared.c.episode_id == heard.c.episode_id)
@@ -199,7 +204,6 @@ def by_guest(session: Session, show_id: int, first: date, last: date) -> list[tu
         .group_by(Guest.name)
         .order_by(total.desc(), Guest.name)
     )
-    return _ranked(session, query)
 
 
 def _heard(show_id: int, first: date, last: date) -> Any:
