@@ -34,9 +34,9 @@ def theme_css(colour: str) -> Response:
 
 
 def show_accent(show: Show) -> str:
-    """The show's accent as six hex digits: its chosen colour (when the show has the field),
-    else its artwork's dominant colour, else the default; contrast-adjusted."""
-    chosen = accent.parse_hex(getattr(show, "accent_color", None))
+    """The show's accent as six hex digits: its chosen colour, else its artwork's dominant
+    colour, else the default; contrast-adjusted."""
+    chosen = accent.parse_hex(show.accent_color)
     if chosen is None and show.artwork:
         folder = Path(current_app.config["EPISODES_DIR"])
         small = folder / copy_name(show.artwork, 300)
