@@ -5,6 +5,15 @@ Alembic and the tests see the whole schema.
 """
 
 from showapp.models.accounts import User, show_hosts
+from showapp.models.advice import (
+    Advice,
+    AdviceReport,
+    FollowUp,
+    GuestLink,
+    GuestLinkKind,
+    MentorStory,
+    Moderation,
+)
 from showapp.models.base import (
     PODCAST_GUID_NAMESPACE,
     Base,
@@ -43,6 +52,13 @@ from showapp.models.stats import (
 from showapp.models.studio import FormStash, Invite
 
 __all__ = [
+    "Advice",
+    "AdviceReport",
+    "FollowUp",
+    "GuestLink",
+    "GuestLinkKind",
+    "MentorStory",
+    "Moderation",
     "PODCAST_GUID_NAMESPACE",
     "Appearance",
     "Base",

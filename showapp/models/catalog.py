@@ -102,6 +102,9 @@ class Show(Base):
     require_guest_approval: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # "Did you have a great mentor?": listeners may send stories while the call is open.
+    mentor_call_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    mentor_call_prompt: Mapped[str] = mapped_column(Text, default="", server_default="")
     # In the trash since then (services/catalog/show_trash.py): public nowhere, restorable by
     # an admin for 30 days. Purged shows keep it, with purged_at: the row stays as the tombstone
     # its episodes' tombstones (retired GUIDs, counted downloads) hang on.
@@ -170,6 +173,10 @@ class Episode(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # When listeners could first reach it: a page that was public answers 410 once withdrawn.
     first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A follow-up episode names the episode it follows up; both pages link the other.
+    follows_up_id: Mapped[int | None] = mapped_column(
+        ForeignKey("episodes.id", ondelete="SET NULL"), index=True
+    )
     # In the trash since then (services/catalog/trash.py): public nowhere, restorable for
     # 30 days, then purged.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
@@ -234,6 +241,8 @@ class Guest(Base):
     links: Mapped[list[str]] = mapped_column(JSON, default=list)
     organisation: Mapped[str] = mapped_column(String(255), default="")
     job_title: Mapped[str] = mapped_column(String(255), default="")
+    # Private: for invitations, review links and advice digests; never shown publicly.
+    email: Mapped[str] = mapped_column(String(255), default="", server_default="")
     # In the trash since then (services/catalog/guest_trash.py): their page, feed and credits
     # are public nowhere; restorable for 30 days, then purged with their appearances.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
