@@ -27,12 +27,22 @@ from sqlalchemy import func, insert, select
 
 from showapp import create_app, db
 from showapp.models import (
+    Advice,
+    AdviceReport,
     CommentAnchor,
     DailyDownloads,
+    Episode,
     EpisodeAudioName,
+    FollowUp,
+    Guest,
+    GuestLink,
+    GuestLinkKind,
+    MentorStory,
+    Moderation,
     ReviewComment,
     ReviewDecision,
     ReviewLink,
+    Show,
     SlugRedirect,
     show_hosts,
 )
@@ -201,7 +211,39 @@ def build_show(app: Flask) -> None:
             link_id=link.id, reply_to_id=comment.id, from_host=True, body="Done",
             author_id=host.id,
         ))  # fmt: skip
+        _add_advice_loop(session, show, first, bonus, draft, zoe, bo)
         session.commit()
+
+
+def _add_advice_loop(
+    session: Any, show: Show, first: Episode, bonus: Episode, draft: Episode, zoe: Guest, bo: Guest
+) -> None:
+    """Advice with a listener's report, a follow-up on that advice, a follow-up episode, a
+    mentor story turned into the draft, and who mentored whom; one guest only gives advice."""
+    zoe.email = "zoe@example.com"
+    mentor = writes.find_or_create_guest(session, "Mia Mentor")
+    bonus.follows_up_id = first.id
+    session.flush()
+    said = Advice(episode_id=first.id, guest_id=zoe.id, text="Ask for the hard feedback.",
+                  start_seconds=3.5, position=0)  # fmt: skip
+    told = Advice(episode_id=bonus.id, guest_id=mentor.id, text="Sponsor, don't just mentor.")
+    session.add_all([said, told])
+    session.flush()
+    session.add_all([
+        AdviceReport(advice_id=said.id, story="I asked; it stung; it worked.", name="J. R.",
+                     email="jr@example.com", consent_to_publish=True,
+                     status=Moderation.APPROVED, host_reply="Thank you!"),
+        AdviceReport(advice_id=told.id, story="Not yet", name="K", status=Moderation.PENDING),
+        FollowUp(show_id=show.id, guest_id=zoe.id, advice_id=said.id,
+                 note="Ask Zoë how the feedback scheme went", due_on=date(2027, 6, 1)),
+        MentorStory(show_id=show.id, mentor_name="My first manager", story="She vouched for me.",
+                    name="L. P.", consent_to_publish=True, status=Moderation.APPROVED,
+                    published_at=datetime(2026, 11, 1, tzinfo=UTC), draft_episode_id=draft.id,
+                    guest_id=bo.id),
+        GuestLink(from_guest_id=mentor.id, to_guest_id=zoe.id, kind=GuestLinkKind.SPONSOR,
+                  note="Put her name forward"),
+        GuestLink(from_guest_id=zoe.id, to_guest_id=bo.id, kind=GuestLinkKind.MENTOR),
+    ])  # fmt: skip
 
 
 def run(app: Flask, *args: str) -> str:
@@ -303,8 +345,10 @@ def test_a_show_with_every_feature_survives_export_and_restore_twice(
     assert _differences(read_manifest(third), manifest) == []
     episodes = {e["slug"]: e for e in manifest["episodes"]}
     assert set(episodes["all-of-it"]["parts"]) == {
-        "chapters", "transcripts", "soundbites", "daily_downloads", "episode_audio_names"
+        "chapters", "transcripts", "soundbites", "daily_downloads", "episode_audio_names",
+        "advice", "advice_reports",
     }  # fmt: skip
+    _assert_advice_loop_restored(target)
     assert [c["body"] for c in episodes["draft"]["review"][0]["comments"]] == [
         "Cut this cough", "Done"
     ]  # fmt: skip
@@ -317,6 +361,30 @@ def test_a_show_with_every_feature_survives_export_and_restore_twice(
         after = _served(restored)
         for path, served in before.items():
             assert after[path] == served, path
+
+
+def _assert_advice_loop_restored(app: Flask) -> None:
+    """Each row of the advice loop points at the same things on the new install."""
+    with db.new_session(app) as session:
+        said = session.scalars(select(Advice).where(Advice.text.startswith("Ask"))).one()
+        report = session.scalars(
+            select(AdviceReport).where(AdviceReport.advice_id == said.id)
+        ).one()
+        assert (report.name, report.email, report.status) == ("J. R.", "jr@example.com", "approved")
+        follow_up = session.scalars(select(FollowUp)).one()
+        assert follow_up.advice_id == said.id
+        guest = session.get(Guest, follow_up.guest_id)
+        assert guest is not None and guest.email == "zoe@example.com"
+        story = session.scalars(select(MentorStory)).one()
+        draft = session.get(Episode, story.draft_episode_id)
+        assert draft is not None and draft.slug == "draft"
+        bonus = session.scalars(select(Episode).where(Episode.slug == "bonus")).one()
+        followed = session.get(Episode, bonus.follows_up_id)
+        assert followed is not None and followed.slug == "all-of-it"
+        links = session.execute(
+            select(Guest.slug, GuestLink.kind).join(Guest, Guest.id == GuestLink.from_guest_id)
+        ).all()
+        assert sorted(links) == [("mia-mentor", "sponsor"), ("zoe-guest", "mentor")]
 
 
 def test_without_with_review_the_review_state_stays_behind(

@@ -2,7 +2,8 @@
 
 The format is documented in docs/export-format.md and lives in archive_format.py; the export
 in archive_export.py; the checks an archive passes before anything is written in
-archive_checks.py; the restore in archive_restore.py. This module is their front door.
+archive_checks.py; the restore in archive_restore.py; the rows that go with an episode or
+a show, both ways, in archive_parts.py. This module is their front door.
 """
 
 from showapp.services.importing.archive_export import export_show
@@ -14,6 +15,7 @@ from showapp.services.importing.archive_format import (
     VERSION,
     ArchiveLimits,
     episode_part_tables,
+    part_tables,
 )
 from showapp.services.importing.archive_restore import import_archive
 
@@ -27,4 +29,5 @@ __all__ = [
     "episode_part_tables",
     "export_show",
     "import_archive",
+    "part_tables",
 ]

@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 import shutil
 import zipfile
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from showapp.errors import NotFound
@@ -32,11 +31,12 @@ from showapp.services.importing.archive_format import (
     MANIFEST,
     VERSION,
     model_values,
-    owner_column,
-    part_tables,
     show_files,
-    slug_reference,
-    table_values,
+)
+from showapp.services.importing.archive_parts import (
+    ExportState,
+    export_guest_links,
+    export_parts,
 )
 from showapp.services.importing.archive_review import review_links, review_record
 from showapp.services.importing.fetch import CHUNK_BYTES
@@ -82,11 +82,15 @@ def _manifest(
 ) -> dict[str, Any]:
     guests: dict[int, Guest] = {}
     topics: dict[int, Topic] = {}
-    parts = _parts(session, show, "episodes")
+    state = ExportState(guids={episode.id: episode.guid for episode in episodes})
+    parts = export_parts(session, show, "episodes", state)
+    show_parts = export_parts(session, show, "shows", state).get(show.id, {})
     reviews = review_links(session, show) if with_review else {}
     records = []
     for episode in episodes:
         record = model_values(episode)
+        if episode.follows_up_id in state.guids:
+            record["follows_up"] = state.guids[episode.follows_up_id]
         record["topics"] = [topic.slug for topic in episode.topics]
         record["appearances"] = []
         for appearance in episode.appearances:
@@ -101,54 +105,23 @@ def _manifest(
             guests.update({link.guest.id: link.guest for link in links})
             record["review"] = [review_record(link, show.hosts) for link in links]
         records.append(record)
+    # Guests that advice, follow-ups or stories name go too, credited or not.
+    others = state.guest_ids - set(guests)
+    if others:
+        guests.update({g.id: g for g in session.scalars(select(Guest).where(Guest.id.in_(others)))})
     return {
         "format": FORMAT,
         "version": VERSION,
         "with_review": with_review,
         "show": model_values(show),
-        "show_parts": _parts(session, show, "shows").get(show.id, {}),
+        "show_parts": show_parts,
         "hosts": [model_values(user) for user in show.hosts],
         "guests": [model_values(guest) for guest in guests.values()],
+        "guest_links": export_guest_links(session, guests),
         "topics": [model_values(topic) for topic in topics.values()],
         "redirects": _redirects(session, guests, topics),
         "episodes": records,
     }
-
-
-def _parts(session: Session, show: Show, owner: str) -> dict[int, dict[str, list[Any]]]:
-    """{episode or show id: {table name: [row, ...]}} for every table of its parts."""
-    found: dict[int, dict[str, list[Any]]] = defaultdict(dict)
-    for table in part_tables(owner):
-        column = owner_column(table, owner)
-        query = select(table).order_by(*table.primary_key.columns)
-        if owner == "episodes":
-            query = query.join(Episode, column == Episode.id).where(Episode.show_id == show.id)
-        else:
-            query = query.where(column == show.id)
-        rows = session.execute(query).all()
-        slugs = _referenced_slugs(session, table, rows)
-        for row in rows:
-            values = table_values(table, row._mapping)
-            for other in table.columns:
-                key = slug_reference(other)
-                if key is not None and row._mapping[other.key] is not None:
-                    values[key] = slugs[row._mapping[other.key]]
-            found[row._mapping[column.key]].setdefault(table.name, []).append(values)
-    return found
-
-
-def _referenced_slugs(session: Session, table: Table, rows: Sequence[Any]) -> dict[int, str]:
-    """Slugs of the guests and topics the rows point at, by id (a table added later may)."""
-    slugs: dict[int, str] = {}
-    for column in table.columns:
-        if slug_reference(column) is None:
-            continue
-        model = Guest if next(iter(column.foreign_keys)).column.table.name == "guests" else Topic
-        ids = {row._mapping[column.key] for row in rows} - {None}
-        if ids:
-            query = select(model.id, model.slug).where(model.id.in_(ids))
-            slugs.update({row.id: row.slug for row in session.execute(query)})
-    return slugs
 
 
 def _redirects(

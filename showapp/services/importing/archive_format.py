@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Column, Date, DateTime, FromClause, Table
@@ -67,14 +68,18 @@ DEFAULT_LIMITS = ArchiveLimits()
 
 def part_tables(owner: str) -> list[Table]:
     """Every table of rows that belong to one row of `owner` ("episodes" or "shows") and go
-    with it, in schema order. A table that refers to an episode belongs to the episode."""
-    return [
-        table
-        for table in Base.metadata.sorted_tables
-        if table.name not in LEFT_OUT
-        and _refers_to(table, owner)
-        and (owner == "episodes" or not _refers_to(table, "episodes"))
-    ]
+    with it, in schema order. A row belongs to the episode or show it refers to; one that
+    refers to both belongs to the one a NOT NULL column names (the other is a link, written by
+    GUID), else to the episode. Rows that belong to such a part (a listener's report on a piece
+    of advice) go with the part's owner, under a reference to their part."""
+    tables: list[Table] = []
+    for table in Base.metadata.sorted_tables:
+        if table.name in LEFT_OUT:
+            continue
+        owned_by = _owner_of(table)
+        if owned_by == owner or (owned_by is None and _parent_part(table, tables) is not None):
+            tables.append(table)
+    return tables
 
 
 def episode_part_tables() -> list[Table]:
@@ -82,16 +87,68 @@ def episode_part_tables() -> list[Table]:
 
 
 def owner_column(table: Table, owner: str) -> Column[Any]:
-    """The column of a part table that names its episode or show."""
-    return next(
-        column
+    """The column of a part table that names its episode or show, or (for the part of a part)
+    the part it belongs to."""
+    parent = _parent_part(table, list(Base.metadata.sorted_tables))
+    target = owner if _owner_of(table) == owner else parent.name if parent is not None else owner
+    columns = [
+        c for c in table.columns if any(fk.column.table.name == target for fk in c.foreign_keys)
+    ]
+    return next((c for c in columns if not c.nullable), columns[0])
+
+
+def parent_table(table: Table, owner: str) -> Table | None:
+    """For the part of a part, the part table it belongs to; None for a direct part."""
+    if _owner_of(table) == owner:
+        return None
+    return _parent_part(table, list(Base.metadata.sorted_tables))
+
+
+@cache
+def referenced_parts() -> frozenset[str]:
+    """The part tables other part tables point at: their rows carry a `ref` to be found by."""
+    names = {table.name for table in _all_parts()}
+    found: set[str] = set()
+    for table in _all_parts():
+        for column in table.columns:
+            found |= {fk.column.table.name for fk in column.foreign_keys} & names
+    return frozenset(found)
+
+
+def part_reference(column: Column[Any]) -> str | None:
+    """For a column pointing at a row of another part table (by its archive `ref`), or at an
+    episode (by GUID), the key the reference is written under."""
+    for fk in column.foreign_keys:
+        target = fk.column.table.name
+        if target == "episodes":
+            return column.key.removesuffix("_id")
+        if target in referenced_parts():
+            return column.key.removesuffix("_id") + "_ref"
+    return None
+
+
+@cache
+def _all_parts() -> tuple[Table, ...]:
+    return tuple(part_tables("episodes") + part_tables("shows"))
+
+
+def _owner_of(table: Table) -> str | None:
+    """ "episodes" or "shows", for a table that refers to one."""
+    refers = [
+        (not column.nullable, fk.column.table.name == "episodes", fk.column.table.name)
         for column in table.columns
-        if any(fk.column.table.name == owner for fk in column.foreign_keys)
-    )
+        for fk in column.foreign_keys
+        if fk.column.table.name in {"episodes", "shows"}
+    ]
+    return max(refers)[2] if refers else None
 
 
-def _refers_to(table: Table, target: str) -> bool:
-    return any(fk.column.table.name == target for fk in table.foreign_keys)
+def _parent_part(table: Table, parts: list[Table]) -> Table | None:
+    for column in table.columns:
+        for fk in column.foreign_keys:
+            if not column.nullable and fk.column.table in parts and fk.column.table is not table:
+                return fk.column.table
+    return None
 
 
 def slug_reference(column: Column[Any]) -> str | None:

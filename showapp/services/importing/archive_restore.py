@@ -8,7 +8,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -41,9 +41,11 @@ from showapp.services.importing.archive_format import (
     DEFAULT_LIMITS,
     ArchiveLimits,
     column_values,
-    owner_column,
-    part_tables,
-    slug_reference,
+)
+from showapp.services.importing.archive_parts import (
+    RestoreState,
+    restore_guest_links,
+    restore_parts,
 )
 from showapp.services.importing.archive_review import restore_review
 from showapp.services.importing.report import (
@@ -113,20 +115,25 @@ def _restore_rows(
     topics = {t["slug"]: _upsert(session, Topic, "slug", t) for t in manifest["topics"]}
     session.flush()
     _restore_redirects(session, manifest["redirects"], guests, topics, report.problems)
-    if new_show:
-        where = f"show {show.slug!r}"
-        parts = manifest["show_parts"]
-        _restore_parts(session, "shows", show.id, where, parts, guests, topics, report)
+    state = RestoreState(guests=guests, topics=topics, show_id=show.id, problems=report.problems)
+    restore_guest_links(session, manifest.get("guest_links"), state)
     total = len(manifest["episodes"])
+    created: dict[str, Episode] = {}
     for done, record in enumerate(manifest["episodes"], 1):
         episode = _restore_episode(session, show, record, guests, topics, report)
         if episode is not None:
+            created[episode.guid] = episode
             where = f"episode {episode.guid!r}"
-            parts = record["parts"]
-            _restore_parts(session, "episodes", episode.id, where, parts, guests, topics, report)
+            restore_parts(session, "episodes", episode.id, where, record["parts"], state)
             if manifest.get("with_review"):
                 restore_review(session, episode, record["review"], guests, users, report)
         progress(ImportProgress("episodes", done, total))
+    _restore_follow_up_links(session, manifest["episodes"], created, show)
+    # After the episodes: a show's follow-ups may name their advice.
+    if new_show:
+        restore_parts(
+            session, "shows", show.id, f"show {show.slug!r}", manifest["show_parts"], state
+        )
     return report
 
 
@@ -242,53 +249,20 @@ def _restore_episode(
     return episode
 
 
-def _restore_parts(
-    session: Session,
-    owner: str,
-    owner_id: int,
-    where: str,
-    parts: dict[str, Any],
-    guests: dict[str, Guest],
-    topics: dict[str, Topic],
-    report: ImportReport,
+def _restore_follow_up_links(
+    session: Session, records: list[dict[str, Any]], created: dict[str, Episode], show: Show
 ) -> None:
-    """The rows of a new episode's (or show's) part tables: chapters, transcripts, soundbites,
-    daily downloads, and any part table added later."""
-    tables = {table.name: table for table in part_tables(owner)}
-    for name, rows in parts.items():
-        table = tables.get(name)
-        if table is None or not isinstance(rows, list):
-            report.problems.append(f"{where}: this install keeps no {name!r}; skipped")
+    """A new episode that follows up another names it by GUID: both may be new."""
+    for record in records:
+        episode = created.get(str(record.get("guid")))
+        target = record.get("follows_up")
+        if episode is None or not isinstance(target, str):
             continue
-        for row in rows:
-            if not isinstance(row, dict):
-                raise InvalidInput(f"The archive's {where} has a {name} row that is no object.")
-            clean_links(table, row, f"{where} {name}", report.problems)
-            values = column_values(table, row)
-            values[owner_column(table, owner).key] = owner_id
-            for column in table.columns:
-                key = slug_reference(column)
-                if key is not None and row.get(key) is not None:
-                    known = guests if key == "guest" else topics
-                    values[column.key] = _slug_id(session, table, column, row[key], known)
-            if not _present(session, table, values):
-                session.execute(insert(table).values(**values))
-
-
-def _slug_id(session: Session, table: Table, column: Any, slug: str, known: dict[str, Any]) -> Any:
-    if slug in known:
-        return known[slug].id
-    model = Guest if next(iter(column.foreign_keys)).column.table.name == "guests" else Topic
-    found = session.scalar(select(model.id).where(model.slug == slug))
-    if found is None:
-        raise InvalidInput(f"The archive's {table.name} row names '{slug}', which it lacks.")
-    return found
-
-
-def _present(session: Session, table: Table, values: dict[str, Any]) -> bool:
-    """A row keyed by its content (an old audio name) that this install has already."""
-    keys = list(table.primary_key.columns)
-    if not all(column.key in values for column in keys):
-        return False
-    query = select(*keys).where(*(column == values[column.key] for column in keys))
-    return session.execute(query).first() is not None
+        query = select(Episode.id).where(Episode.guid == target, Episode.show_id == show.id)
+        table: Table = Episode.__table__  # type: ignore[assignment]
+        # Naming its own updated_at keeps the archive's moment, which onupdate would replace.
+        session.execute(
+            update(table)
+            .where(table.c.id == episode.id)
+            .values(follows_up_id=query.scalar_subquery(), updated_at=table.c.updated_at)
+        )
