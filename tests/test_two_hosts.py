@@ -1,0 +1,163 @@
+"""Two app hosts behind nginx as one address (docs/scaling.md): a host signs in through the
+balancer and both hosts serve the edit; pages and feeds agree on both; sign-in limits hold
+across hosts; a listener who fetches an episode through both hosts is counted once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import lxml.html
+import pytest
+import requests
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import Engine
+
+from showapp.models import DailyDownloads, Episode, EpisodeStatus, Show
+from tests.cluster import Cluster, Host, copy_media, run_cli, two_hosts
+
+ADMIN = "admin@example.com"
+PASSWORD = "a long two-host passphrase"
+LISTENER = {"User-Agent": "AppleCoreMedia/1.0.0.21E236 (iPhone; U; CPU OS 17_4 like Mac OS X)"}
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    folder = tmp_path_factory.mktemp("two-hosts")
+    with two_hosts(folder, {"SHOWAPP_ADMIN_PASSWORD": PASSWORD}) as running:
+        first = running.hosts[0]
+        run_cli(running, first, "init", "--admin-email", ADMIN)
+        run_cli(running, first, "demo")
+        copy_media(first, running.hosts[1])
+        yield running
+
+
+@pytest.fixture(scope="module")
+def database(cluster: Cluster) -> Iterator[Engine]:
+    engine = create_engine(cluster.database_url)
+    yield engine
+    engine.dispose()
+
+
+def _episode(database: Engine, offset: int = 0) -> tuple[str, str, int, str]:
+    """(show slug, episode slug, episode id, audio file) of the demo's latest episode (or
+    the one `offset` before it)."""
+    query = (
+        select(Show.slug, Episode.slug, Episode.id, Episode.audio_file)
+        .join(Show, Show.id == Episode.show_id)
+        .where(Episode.status == EpisodeStatus.PUBLISHED, Episode.audio_file.is_not(None))
+        .order_by(Episode.published_at.desc())
+        .offset(offset)
+        .limit(1)
+    )
+    with database.connect() as connection:
+        row = connection.execute(query).one()
+    return row[0], row[1], row[2], row[3]
+
+
+def _get(host: Host | str, path: str, **options: object) -> requests.Response:
+    base = host.url if isinstance(host, Host) else host
+    return requests.get(base + path, timeout=20, **options)  # type: ignore[arg-type]
+
+
+def test_pages_and_feeds_agree_on_both_hosts(cluster: Cluster, database: Engine) -> None:
+    show, episode, _, _ = _episode(database)
+    paths = ["/", f"/{show}/", f"/{show}/episodes/{episode}", f"/{show}/feed.xml", "/feed.xml"]
+    for path in paths:
+        a, b = (_get(host, path) for host in cluster.hosts)
+        assert a.status_code == b.status_code == 200, path
+        assert a.content == b.content, path
+        # Links name the balancer's address, never a host's own.
+        assert cluster.hosts[0].url.encode() not in a.content
+        assert cluster.url.encode() in a.content or path.endswith("/"), path
+
+
+def _signed_in(cluster: Cluster) -> requests.Session:
+    browser = requests.Session()
+    form = _form(browser.get(f"{cluster.url}/studio/login", timeout=20))
+    form.update(email=ADMIN, password=PASSWORD)
+    answer = browser.post(
+        f"{cluster.url}/studio/login", data=form, allow_redirects=False, timeout=20
+    )
+    assert answer.status_code == 303, answer.text[:500]
+    return browser
+
+
+def _form(page: requests.Response, field: str = "csrf_token") -> dict[str, str]:
+    """The named fields of the page's first form with a field named `field`."""
+    document = lxml.html.fromstring(page.content)
+    forms = [f for f in document.forms if field in f.fields]
+    assert forms, f"no form with a {field} field on {page.url}"
+    return {name: value or "" for name, value in forms[0].form_values()}
+
+
+def test_a_host_signs_in_through_the_balancer_and_both_hosts_serve_the_edit(
+    cluster: Cluster, database: Engine
+) -> None:
+    show, _, episode_id, _ = _episode(database)
+    browser = _signed_in(cluster)
+    # Each request may land on either host: the session and its CSRF token hold on both.
+    for _ in range(4):
+        assert browser.get(f"{cluster.url}/studio/", timeout=20).status_code == 200
+    edit = f"/studio/shows/{show}/episodes/{episode_id}"
+    page = browser.get(cluster.url + edit, timeout=20)
+    assert page.status_code == 200, page.url
+    form = _form(page, "title")
+    form["title"] = "Edited through the balancer"
+    saved = browser.post(cluster.url + edit, data=form, allow_redirects=False, timeout=20)
+    assert saved.status_code == 303, saved.text[:800]
+    new_slug = _episode(database)[1]
+    deadline = time.monotonic() + 5
+    while True:
+        pages = [_get(host, f"/{show}/episodes/{new_slug}") for host in cluster.hosts]
+        feeds = [_get(host, f"/{show}/feed.xml") for host in cluster.hosts]
+        if all(b"Edited through the balancer" in r.content for r in pages + feeds):
+            break
+        # Another host's page cache trusts the site revision it read for a second at most.
+        assert time.monotonic() < deadline, "a host still serves the old title"
+        time.sleep(0.2)
+
+
+def test_sign_in_limits_hold_across_hosts(cluster: Cluster) -> None:
+    email = "nobody-in-particular@example.com"
+    statuses = []
+    for attempt in range(6):
+        host = cluster.hosts[attempt % 2]
+        browser = requests.Session()
+        form = _form(browser.get(f"{host.url}/studio/login", timeout=20))
+        form.update(email=email, password="wrong")
+        answer = browser.post(f"{host.url}/studio/login", data=form, timeout=20)
+        statuses.append(answer.status_code)
+    # Five failures a minute per account, counted in Redis: the sixth is refused on either host.
+    assert statuses == [401] * 5 + [429]
+
+
+def test_a_listener_is_counted_once_across_hosts(cluster: Cluster, database: Engine) -> None:
+    # Not the episode another test edits: its retagged audio is written on one host's disk.
+    _, _, episode_id, audio = _episode(database, offset=1)
+    path = f"/media/{audio}"
+    for host in (*cluster.hosts, cluster.url, cluster.url):
+        answer = _get(host, path, headers=LISTENER)
+        assert answer.status_code == 200 and len(answer.content) > 1000
+    run_cli(cluster, cluster.hosts[1], "stats", "rollup")
+    deadline = time.monotonic() + 10
+    while _downloads(database, episode_id) == 0 and time.monotonic() < deadline:
+        # The hosts write their hits in the background; roll up what has arrived.
+        time.sleep(0.5)
+        run_cli(cluster, cluster.hosts[0], "stats", "rollup")
+    time.sleep(1)
+    run_cli(cluster, cluster.hosts[0], "stats", "rollup")
+    assert _downloads(database, episode_id) == 1
+    with database.connect() as connection:
+        requests_seen = connection.execute(
+            text("SELECT count(*) FROM media_requests WHERE episode_id = :id"), {"id": episode_id}
+        ).scalar_one()
+    assert requests_seen == 4  # each host recorded what it served
+
+
+def _downloads(database: Engine, episode_id: int) -> int:
+    query = select(func.coalesce(func.sum(DailyDownloads.downloads), 0)).where(
+        DailyDownloads.episode_id == episode_id
+    )
+    with database.connect() as connection:
+        return int(connection.execute(query).scalar_one())
