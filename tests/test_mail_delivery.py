@@ -218,3 +218,30 @@ def test_a_message_needs_an_address_and_a_text_part(session: Session, address: s
         outbox.queue_message(
             session, to="a@example.com", subject="s", text="  ", kind=MailKind.REPLY
         )
+
+
+def test_send_again_from_the_outbox_queues_a_failed_message_for_a_new_round(
+    app: Flask, session: Session, client: FlaskClient, smtp_port: int
+) -> None:
+    from showapp.models import UserRole
+    from tests.studio_helpers import csrf_token, login, make_user
+
+    make_user(session, "admin@example.com", role=UserRole.ADMIN)
+    refused = _queue(session, to="grace@example.com")
+    with smtp_server(smtp_port) as inbox:
+        inbox.replies.append("552 5.2.2 Mailbox full")
+        _deliver(app)
+        login(client, "admin@example.com")
+        page = client.get(f"/studio/outbox/{refused.id}").get_data(as_text=True)
+        assert "SMTP 552" in page and "Send again" in page
+        token = csrf_token(client, f"/studio/outbox/{refused.id}")
+        answer = client.post(f"/studio/outbox/{refused.id}/send", data={"csrf_token": token})
+        assert answer.status_code == 303
+        row = _row(app, refused.id)
+        assert (row.status, row.attempts, row.last_error) == (MailStatus.QUEUED, 0, "")
+        # A message already waiting is not queued twice.
+        again = client.post(f"/studio/outbox/{refused.id}/send", data={"csrf_token": token})
+        assert again.status_code == 409
+        assert _deliver(app).sent == 1
+        assert _row(app, refused.id).status == MailStatus.SENT
+    assert [m["To"] for m in inbox.messages] == ["grace@example.com"]
