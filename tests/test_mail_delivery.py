@@ -245,3 +245,30 @@ def test_send_again_from_the_outbox_queues_a_failed_message_for_a_new_round(
         assert _deliver(app).sent == 1
         assert _row(app, refused.id).status == MailStatus.SENT
     assert [m["To"] for m in inbox.messages] == ["grace@example.com"]
+
+
+def test_the_runner_thread_sends_mail_moments_after_the_commit_that_queued_it(
+    app_config: dict[str, Any], smtp_port: int
+) -> None:
+    import time
+
+    from showapp import create_app
+    from tests.conftest import POSTGRES_URL, _truncate_all
+
+    # A round every hour: only the wake-up after the commit can send it within the test.
+    app = create_app({**app_config, "MAIL_RUNNER_SECONDS": 3600})
+    runner = app.extensions["showapp.mail"]
+    try:
+        with smtp_server(smtp_port) as inbox:
+            assert app.test_client().get("/studio/login").status_code == 200  # starts it
+            with db.new_session(app) as session:
+                started = time.monotonic()
+                _queue(session, to="grace@example.com")
+            while not inbox.messages and time.monotonic() - started < 15:
+                time.sleep(0.05)
+            assert [m["To"] for m in inbox.messages] == ["grace@example.com"]
+    finally:
+        runner.stop()
+        if POSTGRES_URL:
+            _truncate_all(app)
+        db.get_engine(app).dispose()

@@ -168,3 +168,16 @@ def test_a_bad_or_old_unsubscribe_link_says_so_and_changes_nothing(
         assert answer.status_code == status
         assert says in answer.get_data(as_text=True)
     assert session.scalars(select(MailOptOut)).all() == []
+
+
+def test_the_mail_commands_hold_without_smtp_and_say_so(
+    app: Flask, session: Session, shows: dict[str, Show]
+) -> None:
+    _queue(session, shows["leaders"])
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["mail", "run-periodic"])
+    assert result.exit_code == 0, result.output
+    assert "Queued 0 digests" in result.output
+    assert "held 1 message in the outbox" in result.output
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0 and "held 0 messages" in result.output
