@@ -272,3 +272,18 @@ def test_the_runner_thread_sends_mail_moments_after_the_commit_that_queued_it(
         if POSTGRES_URL:
             _truncate_all(app)
         db.get_engine(app).dispose()
+
+
+def test_mail_send_held_sends_what_was_held_before_a_server_was_set(
+    app: Flask, session: Session, smtp_port: int
+) -> None:
+    held = _queue(session)
+    held.status = MailStatus.HELD
+    session.commit()
+    with smtp_server(smtp_port) as inbox:
+        plain = app.test_cli_runner().invoke(args=["mail", "send"])
+        assert plain.exit_code == 0 and "Sent 0 messages" in plain.output
+        result = app.test_cli_runner().invoke(args=["mail", "send", "--held"])
+    assert result.exit_code == 0, result.output
+    assert "Queued 1 held message again." in result.output and "Sent 1 message" in result.output
+    assert [m["To"] for m in inbox.messages] == ["grace@example.com"]

@@ -219,6 +219,11 @@ def test_a_hosts_reply_reaches_the_listener_once_and_never_for_a_rejected_report
     session.expire_all()
     assert session.get(AdviceReport, answered.id).replied_at is not None  # type: ignore[union-attr]
     assert _run(app).queued.replies == 0
+    # A new reply (the moderation page clears replied_at) is a new message; the same is not.
+    answered.host_reply, answered.replied_at = "One more thing, Sam.", None
+    session.commit()
+    assert _run(app).queued.replies == 1
+    assert "One more thing, Sam." in text_part(inbox.messages[-1])
 
 
 def test_guest_comments_and_decision_reach_the_hosts_batched(

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from showapp import db
 from showapp.mail import smtp_settings
 from showapp.mail.runner import deliver_now, run_periodic
+from showapp.services.mail import outbox
 from showapp.services.mail.delivery import DeliveryReport
 from showapp.services.wording import counted
 
@@ -20,11 +21,16 @@ def mail_group() -> None:
 
 
 @mail_group.command("send")
+@click.option("--held", is_flag=True, help="Send the messages held while no server was set, too.")
 @with_appcontext
-def send_command() -> None:
+def send_command(held: bool) -> None:
     """Send every queued message that is due (held instead when no SMTP server is set)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with db.new_session(app) as session:
+        if held and smtp_settings(app) is not None:
+            released = outbox.release_held(session)
+            session.commit()
+            click.echo(f"Queued {counted(released, 'held message')} again.")
         report = deliver_now(app, session)
     _echo(report, smtp_settings(app) is not None)
 

@@ -8,6 +8,7 @@ request but `queue_*` (messages.py), which only adds a row to the request's tran
 
 from __future__ import annotations
 
+from email.utils import formataddr
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,7 +55,7 @@ def sender(app: Flask) -> str:
     host = urlsplit(str(app.config["BASE_URL"])).hostname or "localhost"
     if "." not in host:
         host += ".localdomain"  # an address needs a dotted domain to pass most servers
-    return f"{app.config['SITE_TITLE']} <noreply@{host}>"
+    return formataddr((str(app.config["SITE_TITLE"]), f"noreply@{host}"))
 
 
 def delivery_policy(app: Flask) -> DeliveryPolicy:

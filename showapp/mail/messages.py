@@ -8,6 +8,7 @@ markers in the same transaction, so each thing is mailed once.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -179,10 +180,15 @@ def _queue_reply(app: Flask, session: Session, reply: due.Reply, now: datetime) 
     queued = outbox.queue_message(
         session, to=entry.email, subject=f"{reply.show.title} replied to you", text=text,
         html=html, kind=MailKind.REPLY, show_id=reply.show.id,
-        dedupe_key=f"reply:{kind}:{entry.id}", now=now,
+        dedupe_key=f"reply:{kind}:{entry.id}:{_digest(entry.host_reply)}", now=now,
     )  # fmt: skip
     entry.replied_at = now  # queued now, or by another runner a moment ago
     return 1 if queued is not None else 0
+
+
+def _digest(text: str) -> str:
+    # A host who writes a new reply (and clears replied_at) sends it; the same one goes once.
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _queue_review_activity(

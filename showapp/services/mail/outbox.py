@@ -55,10 +55,12 @@ def queue_message(
         return None
     if dedupe_key is not None and _by_key(session, dedupe_key) is not None:
         return None
+    at = now or utc_now()
     message = OutboxMessage(
+        created_at=at,
         to_address=address, subject=" ".join(subject.split())[:MAX_SUBJECT], text_body=text,
         html_body=html, kind=kind, show_id=show_id, status=MailStatus.QUEUED, attempts=0,
-        next_attempt_at=now or utc_now(), last_error="", message_id="", dedupe_key=dedupe_key,
+        next_attempt_at=at, last_error="", message_id="", dedupe_key=dedupe_key,
     )  # fmt: skip
     if dedupe_key is None:
         session.add(message)
@@ -119,6 +121,16 @@ def may_see(session: Session, user: User, message: OutboxMessage) -> bool:
         return False
     query = select(OutboxMessage.id).where(OutboxMessage.id == message.id, *visible_to(user))
     return session.scalars(query).first() is not None
+
+
+def release_held(session: Session, now: datetime | None = None) -> int:
+    """Queue every held message again (an SMTP server has been set since)."""
+    query = select(OutboxMessage).where(OutboxMessage.status == MailStatus.HELD)
+    held = session.scalars(query).all()
+    for message in held:
+        send_again(message, now)
+    session.flush()
+    return len(held)
 
 
 def send_again(message: OutboxMessage, now: datetime | None = None) -> None:
