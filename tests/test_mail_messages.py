@@ -289,6 +289,10 @@ def test_an_invitation_is_mailed_with_a_link_that_lets_the_host_in(
     accepted = newcomer.post(link, data={
         "csrf_token": csrf_token(newcomer, link), "password": "a brand new password"})  # fmt: skip
     assert accepted.status_code == 303
+    # Once sent, the outbox keeps no usable copy of the one-time link.
+    kept = session.scalars(select(OutboxMessage)).one()
+    assert link.rsplit("/", 1)[1] not in kept.text_body + (kept.html_body or "")
+    assert "the one-time link was sent and is not kept" in kept.text_body
 
 
 def test_a_review_link_is_mailed_to_the_address_the_host_gives(

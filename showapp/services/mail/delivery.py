@@ -10,6 +10,7 @@ conditional UPDATE) keeps two workers from sending the same message.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -132,8 +133,22 @@ def _attempt(
             report.retrying += 1
     else:
         row.status, row.sent_at, row.last_error = MailStatus.SENT, now, ""
+        if row.kind == MailKind.INVITE:
+            _forget_invite_link(row)
         report.sent += 1
     session.commit()
+
+
+# The invites table keeps only a hash of an invitation's token, so that a copy of the database
+# cannot be used to take the invitation; once the mail is sent the outbox keeps no copy either.
+INVITE_LINK = re.compile(r"https?://[^\s\"'<>]*/invite/[A-Za-z0-9_-]+")
+FORGOTTEN = "[the one-time link was sent and is not kept]"
+
+
+def _forget_invite_link(row: OutboxMessage) -> None:
+    row.text_body = INVITE_LINK.sub(FORGOTTEN, row.text_body)
+    if row.html_body:
+        row.html_body = INVITE_LINK.sub(FORGOTTEN, row.html_body)
 
 
 def _fail(row: OutboxMessage, error: str, report: DeliveryReport) -> None:
