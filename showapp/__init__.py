@@ -115,6 +115,22 @@ def _install_background_runners(app: Flask) -> None:
         app.extensions["showapp.recorder"] = Recorder(app, float(app.config["STATS_FLUSH_SECONDS"]))
     # Studio imports, one thread each with its own session; progress lives in import_jobs.
     app.extensions["showapp.imports"] = ImportThreads(app)
+    _install_mail_runner(app)
+
+
+def _install_mail_runner(app: Flask) -> None:
+    from showapp.mail.runner import MailRunner
+    from showapp.services.mail.hooks import after_mail_commits
+
+    interval = float(app.config["MAIL_RUNNER_SECONDS"])
+    if interval <= 0:
+        return  # `showapp mail run-periodic` from cron or a worker sends instead
+    runner = app.extensions["showapp.mail"] = MailRunner(app, interval)
+    # Digests, reminders and replies are queued, and the outbox sent, every `interval`; a
+    # commit that queued a message wakes the runner so it leaves at once. Started on the
+    # first request of each process (after gunicorn's fork).
+    app.before_request(runner.ensure_started)
+    after_mail_commits(app.extensions["showapp.sessionmaker"], runner.wake)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -42,12 +42,25 @@ DEFAULTS: dict[str, Any] = {
     "FEED_CACHE_DIR": None,  # rendered feed files; None: the instance folder's feeds/
     # Let studio imports fetch from loopback and private addresses (tests, a LAN-only dev setup).
     "IMPORT_ALLOW_PRIVATE": False,
+    # Mail (docs/configuration.md, "E-mail"): with no SMTP host, messages are held in the
+    # studio's outbox.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 0,  # 0: 25, 587 or 465 by SMTP_SECURITY
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_SECURITY": "none",  # none | starttls | tls
+    "MAIL_FROM": "",  # "": "<SITE_TITLE> <noreply@<BASE_URL's host>>"
+    "MAIL_REPLY_TO": "",
+    "MAIL_RUNNER_SECONDS": 30,  # the in-process mail runner's round; 0: no runner thread
+    "MAIL_MAX_ATTEMPTS": 6,
+    "MAIL_RETRY_SECONDS": 60,  # before the first retry, doubled each time
     # What an export archive (showapp import x.zip, studio restore) may unpack to in total.
     "ARCHIVE_MAX_BYTES": 20 * 1024**3,
 }
 
 SECRET_KEY_FILE = "secret_key"
 ACCEL_MODES = {"", "x-accel", "x-sendfile"}
+SMTP_SECURITY_MODES = {"none", "starttls", "tls"}
 
 
 class ConfigError(RuntimeError):
@@ -71,6 +84,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     limit = app.config["NETWORK_FEED_LIMIT"]
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
         raise ConfigError("SHOWAPP_NETWORK_FEED_LIMIT must be a whole number from 1 to 10000.")
+    if app.config["SMTP_SECURITY"] not in SMTP_SECURITY_MODES:
+        raise ConfigError("SHOWAPP_SMTP_SECURITY must be none, starttls or tls.")
     if app.config["MEDIA_ACCEL"] not in ACCEL_MODES:
         raise ConfigError("SHOWAPP_MEDIA_ACCEL must be empty, x-accel or x-sendfile.")
 

@@ -101,6 +101,8 @@ def _test_config(url: str, episodes_dir: Path, **extra: Any) -> dict[str, Any]:
         "FEED_CACHE_DIR": str(episodes_dir.parent / "feeds"),
         "BASE_URL": BASE_URL,
         "SECRET_KEY": "test-secret",
+        # No mail thread per test app: mail tests run the runner's round themselves.
+        "MAIL_RUNNER_SECONDS": 0,
         **extra,
     }
 

@@ -19,12 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
-from showapp.models import Episode, UserRole
+from showapp.models import Episode, MailKind, MailStatus, UserRole
 from showapp.services import accounts
 from showapp.services.audio import retagging
 from showapp.services.catalog import chapters, guest_trash, show_trash, trash, writes
 from showapp.services.catalog.chapters import ChapterEntry
 from showapp.services.importing import jobs as import_jobs
+from showapp.services.mail import outbox
 from showapp.services.review import comments as review_comments
 from showapp.services.review import links as review_links
 from tests.conftest import BASE_URL
@@ -132,11 +133,19 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "body": "Done.",
         "action": "reply",
     },
+    # The world's held message; SMTP is "set" in this module (to a port nothing listens on).
+    "studio.resend_message": lambda ids: {},
     "studio.import_show": lambda ids: {
         "show": "other",
         "source_file": (io.BytesIO(SMALL_FEED), "feed.xml"),
     },
 }
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    # "Send again" needs an SMTP server set; nothing is sent (no mail runner in tests).
+    return {**app_config, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": 9}
 
 
 @pytest.fixture
@@ -172,8 +181,16 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     job = import_jobs.create_job(
         session, user=host, source="feed.xml", show=other, download_media=False
     )
+    # Mail about the host's show, held for want of an SMTP server: the host may open it.
+    held = outbox.queue_message(
+        session, to="grace@example.com", subject="Please listen", text="Hello",
+        kind=MailKind.REVIEW_LINK, show_id=other.id,
+    )  # fmt: skip
+    assert held is not None
+    held.status = MailStatus.HELD
     session.commit()
     return {
+        "message_id": held.id,
         "show_slug": show.slug,
         "episode_id": episode.id,
         "version": episode.version,

@@ -32,6 +32,7 @@ from showapp.models.episode_extras import (
 )
 from showapp.models.feeds import CatalogStamp, FeedCache, FeedChange
 from showapp.models.importing import ImportJob, ImportState
+from showapp.models.mail import MailKind, MailOptOut, MailStatus, OutboxMessage
 from showapp.models.network import NETWORK_ID, NetworkSettings
 from showapp.models.review import (
     CommentAnchor,
@@ -59,6 +60,10 @@ __all__ = [
     "GuestLinkKind",
     "MentorStory",
     "Moderation",
+    "MailKind",
+    "MailOptOut",
+    "MailStatus",
+    "OutboxMessage",
     "PODCAST_GUID_NAMESPACE",
     "Appearance",
     "Base",

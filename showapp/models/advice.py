@@ -131,6 +131,8 @@ class MentorStory(Base):
         str_enum(Moderation), default=Moderation.PENDING, index=True
     )
     host_reply: Mapped[str] = mapped_column(Text, default="")
+    # Set when the host's reply was mailed to the listener (migration 0029).
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Shown on the show's stories page once approved and published.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

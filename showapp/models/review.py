@@ -50,6 +50,8 @@ class ReviewLink(Base):
     )
     decision_message: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The decision the hosts were last mailed about (a newer decided_at is mailed again).
+    decision_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[created_at]
 
     episode: Mapped[Episode] = relationship(lazy="raise_on_sql")
@@ -86,6 +88,8 @@ class ReviewComment(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     author_id: Mapped[int | None] = mapped_column(Integer)
+    # Set when a guest's comment went out to the hosts in a "review activity" mail.
+    hosts_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[created_at]
 
     link: Mapped[ReviewLink] = relationship(back_populates="comments", lazy="raise_on_sql")

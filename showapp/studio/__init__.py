@@ -48,6 +48,7 @@ class NavItem:
 # endpoint takes show_slug).
 NAV = [
     NavItem("Import", "studio.import_show"),
+    NavItem("Outbox", "studio.outbox_list"),
     NavItem("Guests", "studio.list_guests", admin=True),
     NavItem("Topics", "studio.list_topics", admin=True),
     NavItem("Show & guest trash", "studio.network_trash", admin=True),
@@ -200,6 +201,7 @@ from showapp.studio import (  # noqa: E402, F401
     health,
     importing,
     network,
+    outbox,
     reviews,
     show_trash,
     shows,

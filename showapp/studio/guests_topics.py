@@ -49,7 +49,7 @@ class Directory:
 
 GUESTS = Directory(
     "guest", guests_topics.get_guest, guests_topics.list_guests, guests_topics.update_guest,
-    ("bio", "organisation", "job_title", "links"), guests_topics.count_appearances,
+    ("bio", "organisation", "job_title", "links", "email"), guests_topics.count_appearances,
     "appearances", guests_topics.merge_guests,
     ("appearance", "{moved} moved, {combined} combined"),
 )  # fmt: skip

@@ -10,7 +10,9 @@ from flask.typing import ResponseReturnValue
 from showapp.columns import utc_now
 from showapp.db import get_session
 from showapp.errors import InvalidInput, ShowappError
-from showapp.models import Episode
+from showapp.mail import messages, this_app
+from showapp.models import Episode, ReviewLink
+from showapp.services.mail import guests as review_mail
 from showapp.services.review import comments as review_comments
 from showapp.services.review import links as review_links
 from showapp.studio import bp, current_episode, current_show, redirect_303, signed_in_user
@@ -36,14 +38,14 @@ def save_review_link(show_slug: str, episode_id: int) -> ResponseReturnValue:
         else:
             if not form.validate():
                 raise InvalidInput(" ".join(e for errs in form.errors.values() for e in errs))
-            review_links.create_link(
+            link = review_links.create_link(
                 session,
                 episode,
                 guest_id,
                 days=form.days.data or review_links.DEFAULT_DAYS,
                 message=form.message.data or "",
             )
-            message = "Review link ready: copy it into your e-mail to the guest."
+            message = _mail_link(link, episode, request.form.get("email", ""))
     except ShowappError as error:
         session.rollback()
         flash(str(error), "error")
@@ -93,6 +95,18 @@ def review_audio(show_slug: str, episode_id: int) -> Response:
     from showapp.site.review import send_audio
 
     return send_audio(episode.audio_file)
+
+
+def _mail_link(link: ReviewLink, episode: Episode, address: str) -> str:
+    """Mail the link when the form gives the guest's address (kept on the guest, privately)."""
+    session = get_session()
+    guest = review_mail.set_guest_email(session, link.guest_id, address)
+    if guest is None or not guest.email:
+        return "Review link ready: copy it into your e-mail to the guest."
+    queued = messages.queue_review_link(this_app(), session, link, guest, episode, current_show())
+    if queued is None:
+        return f"Review link ready. {guest.email} has opted out of review links: send it yourself."
+    return f"Review link ready and on its way to {guest.email} (see the outbox)."
 
 
 def _int(value: str | None, what: str) -> int:

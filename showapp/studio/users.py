@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import abort, current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from showapp.columns import utc_now
 from showapp.db import get_session
 from showapp.errors import ShowappError
+from showapp.mail import messages, this_app
 from showapp.models import User
 from showapp.services import accounts
 from showapp.services.catalog import lookups
@@ -33,11 +35,18 @@ def users() -> ResponseReturnValue:
                 session.rollback()
                 flash(str(error), "error")
             else:
+                _mail_invite(user, token)
                 session.commit()
                 invite_link = _invite_link(token)
-                flash(f"Invited {user.email}. Send them the one-time link below.", "info")
+                flash(f"Invited {user.email}: the one-time link below is on its way to them "
+                      "by e-mail (see the outbox).", "info")  # fmt: skip
                 status = 201
     return _users_page(form, invite_link, status)
+
+
+def _mail_invite(user: User, token: str) -> None:
+    # Queued in this transaction: the mail leaves only if the invitation is stored.
+    messages.queue_invite(this_app(), get_session(), user, token, utc_now())
 
 
 def _invite_link(token: str) -> str:
@@ -102,6 +111,7 @@ def reinvite_user(user_id: int) -> ResponseReturnValue:
     session = get_session()
     user = _user_or_404(user_id)
     token = accounts.new_invite(session, user)
+    _mail_invite(user, token)
     session.commit()
     form = HostShowsForm(shows=[show.id for show in user.shows])
     form.shows.choices = options((show.id, show.title) for show in lookups.list_shows(session))

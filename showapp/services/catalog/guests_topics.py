@@ -16,6 +16,7 @@ from showapp.errors import InvalidInput, SlugTaken
 from showapp.models import Appearance, Guest, SlugRedirect, Topic, episode_topics
 from showapp.services import urls
 from showapp.services.catalog.text import slugify
+from showapp.services.mail.guests import clean_address
 from showapp.services.paging import STUDIO_PAGE_SIZE, Listing, listing
 
 Kind = Literal["guest", "topic"]
@@ -73,9 +74,13 @@ def update_guest(
     organisation: str | None = None,
     job_title: str | None = None,
     links: list[str] | None = None,
+    email: str | None = None,
 ) -> Guest:
     """Edit a guest; a new slug keeps the old one as a redirect."""
     guest.name = _name(name, "guest")
+    if email is not None:
+        # Private: only mail to the guest uses it (review links, the advice digest).
+        guest.email = clean_address(email)
     for field, value in (("bio", bio), ("organisation", organisation), ("job_title", job_title)):
         if value is not None:
             setattr(guest, field, value.strip())
