@@ -45,6 +45,7 @@ LEFT_OUT = {
     "listener_windows": "the last 24 hours' working state of the download counter",
     "search_documents": "derived from the episode and rebuilt from it",
     "review_links": "carried only when asked for (`--with-review`)",
+    "outbox_messages": "the old install's mail log: restored rows would be sent again",
 }
 
 # Guest photos are shared by every show, so they live in this folder rather than a show's.
