@@ -82,7 +82,7 @@ def guest(found: Guest, page: int, appearances: Page[Any]) -> Response:
     html = render_template(
         "site/guest.html", guest=found, appearances=appearances, meta=meta,
         advice=advice_pages.guest_advice(session, found),
-        links=guest_links.public_links(session, found),
+        network=guest_links.public_links(session, found),
     )  # fmt: skip
     return page_response(html, newest(*(a.episode.updated_at for a in appearances.items)))
 
