@@ -84,6 +84,14 @@ def guest_advice(session: Session, guest: Guest, limit: int = GATHERED_LIMIT) ->
     return _with_reports(session, session.execute(query).all(), 0)
 
 
+def guest_advice_in_episode(session: Session, guest: Guest, episode: Episode) -> list[PublicAdvice]:
+    """The guest's advice in one episode with every published report: their review link's
+    "what came of your advice" (the caller has checked the episode is out)."""
+    query = _advice_query(Advice.episode_id == episode.id, Advice.guest_id == guest.id)
+    rows = session.execute(query.order_by(Advice.position, Advice.id)).all()
+    return _with_reports(session, rows, None)
+
+
 def topic_advice(
     session: Session, topic_id: int, limit: int = GATHERED_LIMIT
 ) -> list[PublicAdvice]:
