@@ -117,7 +117,7 @@ def _page(
     page = render_template(
         "studio/advice.html", show=current_show(), episode=episode, rows=rows, new=new,
         guests=pieces.credited_guests(episode), max_text=pieces.MAX_TEXT,
-        duration=clock(episode.duration_seconds, exact=True) if episode.duration_seconds else "",
+        duration=clock(episode.duration_seconds) if episode.duration_seconds else "",
     )  # fmt: skip
     return page, status
 
