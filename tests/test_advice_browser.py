@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from showapp.config import REPO_ROOT
-from showapp.models import GuestLink, GuestLinkKind
+from showapp.models import GuestLink, GuestLinkKind, UserRole
 from tests.advice_helpers import add_advice, add_report
 from tests.browser import (
     CHROMIUM,
@@ -59,7 +59,8 @@ def paths(session: Session, episodes_dir: Path) -> Paths:
     session.add(GuestLink(from_guest_id=tom.id, to_guest_id=priya.id, kind=GuestLinkKind.MENTOR,
                           note="Years of Friday calls"))  # fmt: skip
     session.add(GuestLink(from_guest_id=priya.id, to_guest_id=tom.id, kind=GuestLinkKind.SPONSOR))
-    make_user(session, "host@example.com", shows=[show])
+    # An admin: guests (and so their mentor links) are the admins' to edit.
+    make_user(session, "host@example.com", role=UserRole.ADMIN, shows=[show])
     session.commit()
     studio = f"/studio/shows/leaders/episodes/{episode.id}"
     return Paths(
@@ -74,6 +75,7 @@ def paths(session: Session, episodes_dir: Path) -> Paths:
             "advice-tab": f"{studio}/advice",
             "follow-ups": f"/studio/shows/leaders/follow-ups?guest={priya.id}&advice={night.id}",
             "home": "/studio/",
+            "guest-links": f"/studio/guests/{priya.slug}",
         },
         episode=f"/leaders/episodes/{episode.slug}",
     )
