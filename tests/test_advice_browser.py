@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy.orm import Session
 
+from showapp.columns import utc_now
 from showapp.config import REPO_ROOT
 from showapp.models import GuestLink, GuestLinkKind, UserRole
+from showapp.services.catalog import writes
+from showapp.services.review import links as review_links
 from tests.advice_helpers import add_advice, add_report
 from tests.browser import (
     CHROMIUM,
@@ -41,9 +46,10 @@ class Paths:
 
 
 @pytest.fixture
-def paths(session: Session, episodes_dir: Path) -> Paths:
+def paths(app: Flask, session: Session, episodes_dir: Path) -> Paths:
     show = make_show(session, slug="leaders", title="Leaders")
-    episode = make_episode(session, show, episodes_dir, seconds=20.0, title="Night shifts")
+    episode = make_episode(session, show, episodes_dir, seconds=20.0, title="Night shifts",
+                           published_at=None)  # fmt: skip
     later = make_episode(session, show, episodes_dir, seconds=5.0, title="Night shifts, a year on")
     later.follows_up_id = episode.id
     priya = add_guest(session, episode, "Priya Nair-Whitfield-Montgomery")
@@ -62,6 +68,11 @@ def paths(session: Session, episodes_dir: Path) -> Paths:
     # An admin: guests (and so their mentor links) are the admins' to edit.
     make_user(session, "host@example.com", role=UserRole.ADMIN, shows=[show])
     session.commit()
+    # The guest's review link, made before publication, is their "what came of your advice".
+    link = review_links.create_link(session, episode, priya.id, days=7, message="")
+    writes.publish_episode(episode, utc_now() - timedelta(days=2))
+    session.commit()
+    token = review_links.token_for(link, str(app.config["SECRET_KEY"]))
     studio = f"/studio/shows/leaders/episodes/{episode.id}"
     return Paths(
         public={
@@ -70,6 +81,7 @@ def paths(session: Session, episodes_dir: Path) -> Paths:
             "guest": f"/guests/{priya.slug}",
             "topic": "/topics/shifts",
             "all-stories": f"/advice/{night.id}/reports",
+            "what-came-of-your-advice": f"/review/{token}",
         },
         studio={
             "advice-tab": f"{studio}/advice",
