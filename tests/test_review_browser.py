@@ -1,7 +1,8 @@
 """Guest review in a real browser: the host makes a link; the guest, in a fresh context with
 no account, plays the preview, pins a comment at the player's time, comments on a passage of
 the notes and asks for changes; the host resolves and edits; the guest approves; the host
-publishes; the link then leads to the public page. Screenshots go to test-artifacts/review/."""
+publishes; the link then becomes "what came of your advice", which leads to the public page.
+Screenshots go to test-artifacts/review/."""
 
 from __future__ import annotations
 
@@ -134,6 +135,8 @@ def test_a_guest_reviews_and_the_host_publishes(
     host.wait_for_selector("text=(published)")
 
     guest.goto(link.replace("http://podcast.test", live_server))
-    assert guest.url.endswith("/leaders/episodes/mentoring-with-grace")
+    assert guest.locator("h1").inner_text() == "What came of your advice"
+    guest.click("text=Listen to the episode")
+    guest.wait_for_url("**/leaders/episodes/mentoring-with-grace")
     assert guest.locator(".review-banner").count() == 0
     guest.screenshot(path=str(SHOTS / "04-guest-public-page.png"), full_page=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
-from showapp.models import Episode, MailKind, MailStatus, UserRole
+from showapp.models import (
+    Advice,
+    Episode,
+    FollowUp,
+    Guest,
+    GuestLink,
+    GuestLinkKind,
+    MailKind,
+    MailStatus,
+    UserRole,
+)
 from showapp.services import accounts
 from showapp.services.audio import retagging
 from showapp.services.catalog import chapters, guest_trash, show_trash, trash, writes
@@ -33,6 +44,7 @@ from tests.factories import add_guest, add_topic, make_episode, make_mp3, make_s
 from tests.studio_helpers import csrf_token, login, make_user
 
 PUBLIC = {"studio.login", "studio.accept_invite"}
+LAST_DELETES = {"studio.delete_advice", "studio.delete_follow_up", "studio.delete_guest_link"}
 CHAPTERS_JSON = b'{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Start"}]}'
 VTT = b"WEBVTT\n\n00:00:00.000 --> 00:00:02.500\n<v Ada>Hello there.\n"
 
@@ -135,6 +147,24 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     },
     # The world's held message; SMTP is "set" in this module (to a port nothing listens on).
     "studio.resend_message": lambda ids: {},
+    "studio.edit_advice": lambda ids: {
+        "version": str(ids["version"]),
+        "text": "Ask for the night shift.",
+        "guest_id": str(ids["guest_id"]),
+    },
+    "studio.update_advice": lambda ids: {
+        "version": str(ids["version"]),
+        "text": "Ask for the day shift.",
+        "guest_id": str(ids["guest_id"]),
+        "moment": "0:01",
+    },
+    "studio.move_advice": lambda ids: {"version": str(ids["version"]), "direction": "down"},
+    "studio.delete_advice": lambda ids: {"version": str(ids["version"])},
+    "studio.follow_ups": lambda ids: {"note": "Ask Grace how it went.", "quick": "3"},
+    "studio.finish_follow_up": lambda ids: {},
+    "studio.delete_follow_up": lambda ids: {},
+    "studio.add_guest_link": lambda ids: {"relation": "mentored", "other": "grace-lee"},
+    "studio.delete_guest_link": lambda ids: {},
     "studio.import_show": lambda ids: {
         "show": "other",
         "source_file": (io.BytesIO(SMALL_FEED), "feed.xml"),
@@ -168,6 +198,11 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     comment = review_comments.add_guest_comment(
         session, link, review_comments.CommentInput(body="Cut the cough"), None
     )
+    advice = Advice(episode_id=episode.id, guest_id=guest.id, text="Write it down.")
+    follow_up = FollowUp(show_id=show.id, note="Ask Grace again.", due_on=date(2030, 1, 1))
+    hopper = session.scalars(select(Guest).where(Guest.slug == "grace-hopper")).one()
+    mentor = GuestLink(from_guest_id=hopper.id, to_guest_id=guest.id, kind=GuestLinkKind.SPONSOR)
+    session.add_all([advice, follow_up, mentor])
     binned = make_episode(session, show, episodes_dir, title="Binned")
     trash.trash_episode(session, binned)
     binned_guest = add_guest(session, binned, "Ada Binned")
@@ -207,6 +242,9 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
         "trashed_id": binned.id,
         "trashed_guest_id": binned_guest.id,
         "trashed_show_id": binned_show.id,
+        "advice_id": advice.id,
+        "follow_up_id": follow_up.id,
+        "link_id": mentor.id,
     }
 
 
@@ -219,7 +257,12 @@ def studio_rules(app: Flask) -> list[Rule]:
 def _calls(app: Flask) -> list[tuple[Rule, str]]:
     # Replacing the audio drops the chapters the world's audio carries, which "take chapters
     # from the audio" reads: it goes last, whatever order the routes were registered in.
-    rules = sorted(studio_rules(app), key=lambda rule: rule.endpoint == "studio.replace_audio")
+    # Deleting a piece of advice, a follow-up or a guest link comes after the routes that
+    # edit them.
+    rules = sorted(
+        studio_rules(app),
+        key=lambda rule: (rule.endpoint == "studio.replace_audio", rule.endpoint in LAST_DELETES),
+    )
     return [
         (rule, method)
         for rule in rules

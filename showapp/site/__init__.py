@@ -12,6 +12,7 @@ bp = Blueprint("site", __name__)
 
 # Route modules register on bp when imported; the fixed paths come before the show slugs.
 from showapp.site import (  # noqa: E402
+    advice,
     discovery,
     embed,
     people,
@@ -23,6 +24,7 @@ from showapp.site import (  # noqa: E402
 )
 
 __all__ = [
+    "advice",
     "bp",
     "discovery",
     "embed",

@@ -11,6 +11,8 @@ from flask import Response, abort, redirect, render_template, url_for
 from showapp.db import get_session
 from showapp.models import Guest, Show, Topic
 from showapp.services import urls
+from showapp.services.advice import guest_links
+from showapp.services.advice import public as advice_pages
 from showapp.services.catalog import guest_directory, guests_topics, site_pages
 from showapp.services.catalog.site_pages import Page
 from showapp.site import bp, structured
@@ -76,7 +78,12 @@ def guest(found: Guest, page: int, appearances: Page[Any]) -> Response:
         jsonld=structured.person(found),
         alternates=alternates((f"{found.name}: appearances", feed_url("guest", found.slug))),
     )
-    html = render_template("site/guest.html", guest=found, appearances=appearances, meta=meta)
+    session = get_session()
+    html = render_template(
+        "site/guest.html", guest=found, appearances=appearances, meta=meta,
+        advice=advice_pages.guest_advice(session, found),
+        network=guest_links.public_links(session, found),
+    )  # fmt: skip
     return page_response(html, newest(*(a.episode.updated_at for a in appearances.items)))
 
 
@@ -127,6 +134,7 @@ def topic(found: Topic, page: int, episodes: Page[Any]) -> Response:
         topic=found,
         episodes=episodes,
         related=site_pages.related_topics(get_session(), found),
+        advice=advice_pages.topic_advice(get_session(), found.id),
         meta=meta,
     )
     return page_response(html, newest(*(e.updated_at for e in episodes.items)))

@@ -23,10 +23,12 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from showapp.columns import utc_now
 from showapp.db import get_session
 from showapp.errors import InvalidInput, NotFound
 from showapp.models import CommentAnchor, ReviewDecision, ReviewLink
 from showapp.security.sessions import limiter
+from showapp.services.advice import public as advice_pages
 from showapp.services.audio.files import AUDIO_TYPES
 from showapp.services.catalog import lookups
 from showapp.services.catalog.episode_page import Neighbours
@@ -55,12 +57,14 @@ def _keep_reviews_private(response: Response) -> Response:
 
 @bp.get("/review/<token>")
 def review_page(token: str) -> ResponseReturnValue:
-    link = _link_or_explain(token)
+    link = _link_or_explain(token, expired_ok=True)
     if isinstance(link, tuple):
         return link
     live = _public_url(link)
     if live is not None:
-        return Response(status=303, headers={"Location": live})
+        return _advice_outcome(link, live)
+    if link.expires_at <= utc_now():
+        return _gone(review_links.expiry_message(link), 410)
     if review_links.mark_opened(link):
         get_session().commit()
         link = review_links.link_for_token(
@@ -140,15 +144,31 @@ def send_audio(filename: str) -> Response:
     return response
 
 
-def _link_or_explain(token: str) -> ReviewLink | tuple[str, int]:
+def _link_or_explain(token: str, expired_ok: bool = False) -> ReviewLink | tuple[str, int]:
     """The link, or the page that explains why it cannot be used (404 bad, 410 gone)."""
     secret = str(current_app.config["SECRET_KEY"])
     try:
-        return review_links.link_for_token(get_session(), token, secret)
+        return review_links.link_for_token(get_session(), token, secret, expired_ok=expired_ok)
     except review_links.LinkUnusable as error:
         return _gone(str(error), 410)
     except NotFound as error:
         return _gone(str(error), 404)
+
+
+def _advice_outcome(link: ReviewLink, episode_url: str) -> tuple[str, int]:
+    """Once the episode is out, the link is the guest's page of "what came of your advice":
+    their advice in it, how many listeners tried each piece, and the stories they published."""
+    episode = link.episode
+    meta = episode_meta(episode.show, episode)
+    meta.title = f"What came of your advice · {episode.title}"
+    meta.noindex = True
+    meta.jsonld = {}
+    html = render_template(
+        "site/review_advice.html", meta=meta, guest=link.guest, episode=episode,
+        show=episode.show, episode_url=episode_url,
+        advice=advice_pages.guest_advice_in_episode(get_session(), link.guest, episode),
+    )  # fmt: skip
+    return html, 200
 
 
 def _gone(message: str, status: int) -> tuple[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from flask import Response, render_template, request, url_for
 from showapp.db import get_session
 from showapp.models import Episode, Show
 from showapp.services import urls
+from showapp.services.advice import public as advice_pages
 from showapp.services.catalog import episode_documents, episode_page, lookups, site_pages, writes
 from showapp.site import bp, structured
 from showapp.site.helpers import (
@@ -121,6 +123,7 @@ def episode(show_slug: str, episode_slug: str) -> Response:
     session = get_session()
     found = show_or_404(show_slug)
     item = episode_or_404(found, episode_slug)
+    advice = advice_pages.episode_advice(session, item)
     html = render_template(
         "site/episode.html",
         show=found,
@@ -130,7 +133,9 @@ def episode(show_slug: str, episode_slug: str) -> Response:
         share_url=canonical("site.episode", show_slug=found.slug, episode_slug=item.slug),
         around=episode_page.neighbours(session, item),
         related=episode_page.related_episodes(session, item),
-        meta=episode_meta(found, item),
+        advice=advice,
+        follow_ups=episode_page.follow_up_links(session, item),
+        meta=episode_meta(found, item, advice),
     )
     return page_response(html, newest(found.updated_at, item.updated_at))
 
@@ -166,14 +171,16 @@ def player_media(session: Session, show: Show, episode: Episode, source: str) ->
     )
 
 
-def episode_meta(show: Show, episode: Episode) -> Meta:
+def episode_meta(
+    show: Show, episode: Episode, advice: Sequence[advice_pages.PublicAdvice] = ()
+) -> Meta:
     return Meta(
         title=f"{episode.title} · {show.title}",
         description=excerpt(episode.summary or episode.notes_md or show.description),
         canonical=canonical("site.episode", show_slug=show.slug, episode_slug=episode.slug),
         image=media_url(episode.artwork or show.artwork, external=True),
         og_type="article",
-        jsonld=structured.podcast_episode(show, episode),
+        jsonld=structured.podcast_episode(show, episode, advice),
         alternates=alternates((show.title, feed_url("show", show.slug))),
         noindex=episode.status == "unlisted",
     )

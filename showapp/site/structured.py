@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import url_for
 
 from showapp.models import Episode, Guest, Show
 from showapp.services import urls
+from showapp.services.advice.public import PublicAdvice
 from showapp.site.helpers import absolute, media_url
 
 
@@ -27,7 +29,9 @@ def podcast_series(show: Show) -> dict[str, Any]:
     return data
 
 
-def podcast_episode(show: Show, episode: Episode) -> dict[str, Any]:
+def podcast_episode(
+    show: Show, episode: Episode, advice: Sequence[PublicAdvice] = ()
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "PodcastEpisode",
@@ -59,7 +63,28 @@ def podcast_episode(show: Show, episode: Episode) -> dict[str, Any]:
         }
     if episode.duration_seconds:
         data["timeRequired"] = f"PT{round(episode.duration_seconds)}S"
+    if advice:
+        data["hasPart"] = [_advice_clip(data["url"], piece) for piece in advice]
     return data
+
+
+def _advice_clip(episode_url: str, piece: PublicAdvice) -> dict[str, Any]:
+    """A piece of advice as a schema.org Clip of the episode: what was said, by whom, and
+    where in the audio (startOffset, in seconds)."""
+    clip: dict[str, Any] = {"@type": "Clip", "name": piece.text, "description": piece.text}
+    if piece.start_seconds is not None:
+        clip["startOffset"] = round(piece.start_seconds)
+        clip["url"] = f"{episode_url}?t={round(piece.start_seconds)}"
+    if piece.guest_name and piece.guest_slug:
+        guest_url = absolute(url_for("site.guest", guest_slug=piece.guest_slug))
+        clip["author"] = {"@type": "Person", "name": piece.guest_name, "url": guest_url}
+    if piece.tried:
+        clip["interactionStatistic"] = {
+            "@type": "InteractionCounter",
+            "interactionType": "https://schema.org/CommentAction",
+            "userInteractionCount": piece.tried,
+        }
+    return clip
 
 
 def person(guest: Guest) -> dict[str, Any]:

@@ -306,4 +306,15 @@
   document.querySelectorAll("[data-player]").forEach(function (root) {
     root.player = new Player(root);
   });
+
+  /* "Play from here" links outside the player (advice on the episode page) seek the page's
+   * player; without this file they are plain ?t= links, which start the player there. */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-seek-to]");
+    var root = document.querySelector("[data-player]");
+    if (!link || !root || !root.player || root.contains(link)) return;
+    event.preventDefault();
+    root.player.seek(parseFloat(link.dataset.seekTo), true);
+    root.scrollIntoView({ block: "nearest" });
+  });
 })();

@@ -55,6 +55,7 @@ NAV = [
     NavItem("Network", "studio.edit_network", admin=True),
 ]
 SHOW_NAV = [
+    NavItem("Follow-ups", "studio.follow_ups"),
     NavItem("Downloads", "studio.show_downloads"),
     NavItem("Feed health", "studio.feed_health_page"),
     NavItem("Trash", "studio.show_trash"),
@@ -190,11 +191,14 @@ def redirect_303(location: str) -> Response:
 
 
 from showapp.studio import (  # noqa: E402, F401
+    advice,
     audio,
     auth,
     dashboard,
     episode_extras,
     episodes,
+    follow_ups,
+    guest_links,
     guest_photos,
     guest_trash,
     guests_topics,

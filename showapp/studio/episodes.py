@@ -12,6 +12,7 @@ from showapp.db import get_session
 from showapp.errors import ShowappError, json_error, wants_json
 from showapp.models import Episode, EpisodeStatus
 from showapp.services import saved_forms
+from showapp.services.advice import episode_links
 from showapp.services.audio import files as audio_files
 from showapp.services.audio import retagging
 from showapp.services.catalog import editing, lookups, writes
@@ -151,6 +152,8 @@ def edit_episode(show_slug: str, episode_id: int) -> ResponseReturnValue:
         with editing.stale_edits():  # the artwork and the commit flush again
             before = retag.current_tags(episode)
             editing.save_episode(session, show, episode, changes_from_form(form, show))
+            if "follows_up" in request.form:  # a post without the field keeps the link
+                episode_links.set_follows_up(session, show, episode, request.form["follows_up"])
             save_episode_artwork(episode, show, form)
             tagged = retag.commit_with_tags(episode, before)
     except editing.StaleEdit as error:
@@ -190,6 +193,7 @@ def _editor(episode: Episode, form: EpisodeForm, status: int) -> tuple[str, int]
         guests=editing.list_guests(session),
         publish_at_local=publish_at_local(episode, show),
         preview="preview" in request.form,
+        follow_up_choices=episode_links.follow_up_choices(session, show, episode),
     )
     return page, status
 
@@ -209,6 +213,7 @@ def _conflict(episode_id: int, form: EpisodeForm, message: str) -> tuple[str, in
         conflict=message,
         conflict_rows=conflict_rows(stored, form),
         preview=False,
+        follow_up_choices=episode_links.follow_up_choices(get_session(), current_show(), stored),
     )
     return page, 409
 

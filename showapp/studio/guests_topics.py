@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 from showapp.db import get_session
 from showapp.errors import ShowappError
 from showapp.models import Topic
+from showapp.services.advice import guest_links
 from showapp.services.catalog import guests_topics
 from showapp.services.wording import counted
 from showapp.studio import admin_only, bp, list_page, redirect_303
@@ -153,8 +154,19 @@ def _page(directory: Directory, row: Row, status: int) -> tuple[str, int]:
         f"studio/{directory.kind}.html",
         others=[other for other in directory.listing(session, "", page=None) if other.id != row.id],
         **{directory.kind: row, directory.count_name: directory.count(session, row)},
+        **(_guest_extras(session, row) if directory.kind == "guest" else {}),
     )
     return page, status
+
+
+def _guest_extras(session: Any, guest: Row) -> dict[str, Any]:
+    """The guest page's mentor/sponsor links and the shows to set a follow-up in."""
+    return {
+        "guest_links": guest_links.studio_links(session, guest),
+        "link_relations": guest_links.RELATIONS,
+        "link_help": guest_links.HELP,
+        "follow_up_shows": guest_links.shows_of(session, guest),
+    }
 
 
 def _merge(directory: Directory, slug: str) -> ResponseReturnValue:

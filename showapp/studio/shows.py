@@ -14,6 +14,7 @@ from showapp.db import get_session
 from showapp.errors import ShowappError
 from showapp.models import Show
 from showapp.services import accounts, urls
+from showapp.services.advice import follow_ups
 from showapp.services.catalog import artwork, editing, show_overview, writes
 from showapp.services.feeds import settings as feed_settings
 from showapp.services.stats import charts
@@ -37,6 +38,7 @@ def index() -> str:
         overviews=overviews,
         sparklines=sparklines,
         figures=figures,
+        due=follow_ups.due_follow_ups(session, shows, now),
     )
 
 

@@ -72,21 +72,50 @@ def _neighbours() -> Any:
     return union_all(select(older), select(newer))
 
 
+@dataclass(frozen=True)
+class FollowUpLinks:
+    """The live episode this one follows up, and the live ones that follow it up."""
+
+    follows: EpisodeLink | None
+    followed_in: list[EpisodeLink]
+
+
+def follow_up_links(session: Session, episode: Episode) -> FollowUpLinks:
+    columns = (Episode.id, Episode.slug, Episode.title, Episode.published_at)
+    live = is_live(utc_now())
+    follows = None
+    if episode.follows_up_id is not None:
+        query = select(*columns).where(Episode.id == episode.follows_up_id, live)
+        row = session.execute(query).first()
+        follows = EpisodeLink(*row) if row is not None else None
+    later = (
+        select(*columns)
+        .where(Episode.follows_up_id == episode.id, live)
+        .order_by(Episode.published_at, Episode.id)
+    )
+    return FollowUpLinks(follows, [EpisodeLink(*row) for row in session.execute(later)])
+
+
 def related_episodes(
     session: Session, episode: Episode, limit: int = RELATED_LIMIT
 ) -> list[Episode]:
-    """Live episodes sharing the most topics and guests with this one, newest first on ties.
+    """Live episodes sharing the most topics and guests with this one, newest first on ties;
+    the episodes it follows up or is followed up in come first, as the closest kin.
 
     Each topic contributes only its most recent episodes, so the cost stays flat however many
     episodes a popular topic collects."""
+    links = follow_up_links(session, episode)
+    linked = [link.id for link in [links.follows, *links.followed_in] if link is not None]
     guest_ids = [a.guest_id for a in episode.appearances]
     topic_ids = [topic.id for topic in episode.topics]
-    if not guest_ids and not topic_ids:
-        return []
-    params: dict[str, Any] = {f"topic_{i}": topic_id for i, topic_id in enumerate(topic_ids)}
-    params |= {"guest_ids": guest_ids, "episode_id": episode.id, "now": utc_now(), "limit": limit}
-    ids = list(session.scalars(_related(len(topic_ids), bool(guest_ids)), params))
-    return episodes_by_ids(session, ids, brief=True)
+    ids: list[int] = []
+    if guest_ids or topic_ids:
+        params: dict[str, Any] = {f"topic_{i}": topic_id for i, topic_id in enumerate(topic_ids)}
+        params |= {"guest_ids": guest_ids, "episode_id": episode.id, "now": utc_now(),
+                   "limit": limit}  # fmt: skip
+        ids = list(session.scalars(_related(len(topic_ids), bool(guest_ids)), params))
+    ranked = [*linked, *(i for i in ids if i not in linked)][:limit]
+    return episodes_by_ids(session, ranked, brief=True) if ranked else []
 
 
 @cache

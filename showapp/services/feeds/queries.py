@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 
 from showapp.models import (
+    Advice,
     Appearance,
     Chapter,
     Episode,
@@ -271,6 +272,20 @@ def linked(where: ColumnElement[bool]) -> Select[Any]:
         .where(where)
         .order_by(LinkedFile.episode_id, LinkedFile.position, LinkedFile.id)
     )  # fmt: skip
+
+
+@cache
+def advice(where: ColumnElement[bool]) -> Select[Any]:
+    """(episode id, text, start, guest name) of the advice in the episodes, in the host's
+    order; a guest in the trash is named nowhere, so their name reads as None."""
+    named = case((Guest.deleted_at.is_(None), Guest.name), else_=null())
+    return (
+        select(Advice.episode_id, Advice.text, Advice.start_seconds, named)
+        .join(Episode, Episode.id == Advice.episode_id)
+        .outerjoin(Guest, Guest.id == Advice.guest_id)
+        .where(where)
+        .order_by(Advice.episode_id, Advice.position, Advice.id)
+    )
 
 
 HOSTS = (

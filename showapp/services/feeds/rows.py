@@ -8,6 +8,7 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from html import escape
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from showapp.models import EpisodeType
 from showapp.services import urls
 from showapp.services.catalog import transcripts
+from showapp.services.catalog.text import clock
 from showapp.services.feeds import queries as feed_queries
 from showapp.services.feeds import values as feed_values
 from showapp.services.feeds.items import FeedSite, Item, Person, Trailer, xml_text
@@ -78,12 +80,37 @@ def load_items(
         for row in rows
     ]
     extras = _rich_extras(connection, loaded, rows, site.base_url)
+    for episode_id, notes in _advice_notes(connection, loaded).items():
+        extras.setdefault(episode_id, {})["advice_html"] = notes
     if extras:
-        items = [i._replace(**extras.get(r.id, {})) for i, r in zip(items, rows, strict=True)]
+        items = [_with_extras(i, extras.get(r.id)) for i, r in zip(items, rows, strict=True)]
     trailers = tuple(_trailer(item) for item in items if item.episode_type == EpisodeType.TRAILER)
     stamps = [i.published for i in items] + ([floor] if floor else [])
     last_build = max(stamps) if stamps else now
     return Loaded(items, tuple(t for t in trailers if t is not None), last_build, go_live)
+
+
+def _with_extras(item: Item, extras: dict[str, Any] | None) -> Item:
+    if not extras:
+        return item
+    advice_html = extras.pop("advice_html", "")
+    return item._replace(html=item.html + advice_html, **extras)
+
+
+def _advice_notes(connection: Connection, episodes: Scope) -> dict[int, str]:
+    """The "Advice in this episode" list each episode's show notes end with: guest — text
+    (at 12:30), every value escaped, as the notes are HTML."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for episode_id, text, start, name in connection.execute(
+        feed_queries.advice(episodes.where), episodes.params
+    ):
+        said = f"{escape(name)} — {escape(text)}" if name else escape(text)
+        at = f" (at {clock(start)})" if start is not None else ""
+        found[episode_id].append(f"<li>{said}{at}</li>")
+    return {
+        episode_id: "<h3>Advice in this episode</h3><ul>" + "".join(lines) + "</ul>"
+        for episode_id, lines in found.items()
+    }
 
 
 def _loaded(scope: Scope, now: datetime, rows: Sequence[EpisodeRow]) -> Scope:

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
 from showapp.models import (
+    Advice,
     Appearance,
     CatalogStamp,
     Chapter,
@@ -51,13 +52,13 @@ from showapp.services.feeds.queries import ShowRow
 # Rows whose changes can show in some feed (the network's name titles guest and network feeds).
 FEED_MODELS: tuple[type[Any], ...] = (
     Show, Episode, Guest, Appearance, Topic, User, Chapter, Transcript, Soundbite, LinkedFile,
-    NetworkSettings,
+    NetworkSettings, Advice,
 )  # fmt: skip
 FEED_TABLES = frozenset(
     [model.__tablename__ for model in FEED_MODELS] + [episode_topics.name, show_hosts.name]
 )
 EPISODE_MODELS: tuple[type[Any], ...] = (
-    Episode, Appearance, Chapter, Transcript, Soundbite, LinkedFile,
+    Episode, Appearance, Chapter, Transcript, Soundbite, LinkedFile, Advice,
 )  # fmt: skip
 # What a show's channel reads of it, less what its items read too: the slug is in every item's
 # links and the author stands in for hosts in podcast:person.
@@ -100,7 +101,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     episode_ids = {
         o.episode_id
         for o in relevant
-        if isinstance(o, Appearance | Chapter | Transcript | Soundbite | LinkedFile)
+        if isinstance(o, Appearance | Chapter | Transcript | Soundbite | LinkedFile | Advice)
     }
     if episode_ids:
         show_ids |= set(

@@ -55,10 +55,14 @@ def token_for(link: ReviewLink, secret: str) -> str:
     return str(_serializer(secret).dumps([link.id, link.nonce]))
 
 
-def link_for_token(session: Session, token: str, secret: str) -> ReviewLink:
+def link_for_token(
+    session: Session, token: str, secret: str, *, expired_ok: bool = False
+) -> ReviewLink:
     """The link a token names, with its episode, guest and comments loaded.
 
-    NotFound for a tampered or unknown token, LinkUnusable for a revoked or expired one."""
+    NotFound for a tampered or unknown token, LinkUnusable for a revoked or expired one (an
+    expired one is returned with `expired_ok`: once the episode is out, the link stays the
+    guest's way back to what came of their advice)."""
     try:
         link_id, nonce = _serializer(secret).loads(token)
     except (BadSignature, TypeError, ValueError) as error:
@@ -73,11 +77,13 @@ def link_for_token(session: Session, token: str, secret: str) -> ReviewLink:
     if link.guest.deleted_at is not None:
         # Restoring the guest brings the link back, as it was.
         raise LinkUnusable("This review link is no longer available.")
-    if link.expires_at <= utc_now():
-        raise LinkUnusable(
-            f"This review link expired on {link.expires_at:%d %B %Y}. Ask the host for a new one."
-        )
+    if link.expires_at <= utc_now() and not expired_ok:
+        raise LinkUnusable(expiry_message(link))
     return link
+
+
+def expiry_message(link: ReviewLink) -> str:
+    return f"This review link expired on {link.expires_at:%d %B %Y}. Ask the host for a new one."
 
 
 def _load_link(session: Session, link_id: int) -> ReviewLink | None:

@@ -18,10 +18,13 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.sql.dml import Delete, Insert
 
 from showapp.models import (
+    Advice,
+    AdviceReport,
     Appearance,
     Chapter,
     Episode,
     Guest,
+    GuestLink,
     NetworkSettings,
     SearchDocument,
     Show,
@@ -37,8 +40,10 @@ from showapp.services.catalog.text import render_notes
 _DIRTY_KEY = "search_dirty_episodes"
 # Chapters and transcripts decide whether the episode page offers a chapter list and a
 # transcript, so a change to them is a change to a public page; every page names the network.
+# Advice, its approved reports and mentor links show on episode, guest and topic pages.
 PUBLIC_MODELS = (
     Show, Episode, Appearance, Guest, Topic, Chapter, Transcript, Soundbite, NetworkSettings,
+    Advice, AdviceReport, GuestLink,
 )  # fmt: skip
 EPISODE_CHILDREN = (Transcript, Chapter, Soundbite)
 
