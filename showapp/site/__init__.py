@@ -11,6 +11,17 @@ from flask import Blueprint
 bp = Blueprint("site", __name__)
 
 # Route modules register on bp when imported; the fixed paths come before the show slugs.
-from showapp.site import discovery, embed, people, review, search_page, shows, theme  # noqa: E402
+from showapp.site import (  # noqa: E402
+    discovery,
+    embed,
+    listeners,
+    people,
+    review,
+    search_page,
+    shows,
+    theme,
+)
 
-__all__ = ["bp", "discovery", "embed", "people", "review", "search_page", "shows", "theme"]
+__all__ = [
+    "bp", "discovery", "embed", "listeners", "people", "review", "search_page", "shows", "theme",
+]  # fmt: skip
