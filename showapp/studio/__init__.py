@@ -54,6 +54,7 @@ NAV = [
     NavItem("Network", "studio.edit_network", admin=True),
 ]
 SHOW_NAV = [
+    NavItem("Listeners", "studio.listener_queue"),
     NavItem("Downloads", "studio.show_downloads"),
     NavItem("Feed health", "studio.feed_health_page"),
     NavItem("Trash", "studio.show_trash"),
@@ -199,6 +200,7 @@ from showapp.studio import (  # noqa: E402, F401
     guests_topics,
     health,
     importing,
+    listeners,
     network,
     reviews,
     show_trash,
