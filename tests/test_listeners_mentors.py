@@ -58,7 +58,11 @@ def test_an_open_call_takes_a_story_as_pending(
     thanks = client.get("/mentoring/mentors/thanks").get_data(as_text=True)
     assert "after the host has read it" in thanks
     story = session.query(MentorStory).one()
-    assert (story.mentor_name, story.name, story.status) == ("Mrs Okafor", "Ana", Moderation.PENDING)
+    assert (story.mentor_name, story.name, story.status) == (
+        "Mrs Okafor",
+        "Ana",
+        Moderation.PENDING,
+    )
     assert story.published_at is None
     # Pending: not on the page yet.
     assert STORY not in client.get("/mentoring/mentors").get_data(as_text=True)
@@ -175,12 +179,18 @@ def test_hosts_open_the_call_and_set_its_prompt_in_the_show_settings(
 def _settings_form(page: str) -> dict[str, str]:
     """The settings form's text inputs and selects as the page fills them."""
     form: dict[str, str] = {}
-    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*type="text"[^>]*value="([^"]*)"', page):
+    for name, value in re.findall(
+        r'<input[^>]*name="([^"]+)"[^>]*type="text"[^>]*value="([^"]*)"', page
+    ):
         form[name] = value
-    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"[^>]*type="text"', page):
+    for name, value in re.findall(
+        r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"[^>]*type="text"', page
+    ):
         form[name] = value
     for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
-        chosen = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', body)
+        chosen = re.search(
+            r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', body
+        )
         if chosen:
             form[name] = chosen.group(1) or chosen.group(2)
     return form

@@ -25,14 +25,18 @@ def _url(advice: Advice) -> str:
     return f"/advice/{advice.id}/tried"
 
 
-def _send(client: FlaskClient, advice: Advice, ip: str = "10.0.0.1", **fields: str) -> tuple[int, str]:
+def _send(
+    client: FlaskClient, advice: Advice, ip: str = "10.0.0.1", **fields: str
+) -> tuple[int, str]:
     given = {"story": STORY, "name": "J. K.", "email": "jk@example.com", "consent": "yes"}
     given.update(fields)
     response = post_form(client, _url(advice), f"tried:{advice.id}", given, ip=ip)
     return response.status_code, response.get_data(as_text=True)
 
 
-def test_the_page_shows_the_advice_its_guest_and_episode(client: FlaskClient, advice: Advice) -> None:
+def test_the_page_shows_the_advice_its_guest_and_episode(
+    client: FlaskClient, advice: Advice
+) -> None:
     response = client.get(_url(advice))
     page = response.get_data(as_text=True)
     assert response.status_code == 200

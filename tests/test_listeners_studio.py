@@ -71,7 +71,9 @@ def _post(host: FlaskClient, url: str, **data: object) -> tuple[int, str]:
     return response.status_code, response.get_data(as_text=True)
 
 
-def _act(host: FlaskClient, kind: str, item_id: int, action: str, **data: object) -> tuple[int, str]:
+def _act(
+    host: FlaskClient, kind: str, item_id: int, action: str, **data: object
+) -> tuple[int, str]:
     return _post(host, f"{QUEUE}/{kind}/{item_id}", action=action, **data)
 
 
@@ -103,7 +105,9 @@ def test_the_queue_shows_waiting_reports_and_stories_newest_first_with_context(
     assert f'id="report-{old.id}"' in page
 
 
-def test_the_queue_is_paged(host: FlaskClient, session: Session, world: tuple[Show, Advice]) -> None:
+def test_the_queue_is_paged(
+    host: FlaskClient, session: Session, world: tuple[Show, Advice]
+) -> None:
     _, advice = world
     now = utc_now()
     for n in range(25):
@@ -118,7 +122,9 @@ def test_the_queue_is_paged(host: FlaskClient, session: Session, world: tuple[Sh
     assert host.get(f"{QUEUE}?page=x").status_code == 404
 
 
-def test_approve_and_reject(host: FlaskClient, session: Session, world: tuple[Show, Advice]) -> None:
+def test_approve_and_reject(
+    host: FlaskClient, session: Session, world: tuple[Show, Advice]
+) -> None:
     _, advice = world
     report = _report(session, advice, "It worked")
     status, page = _act(host, "report", report.id, "approve")

@@ -13,11 +13,15 @@ from flask_login import current_user
 from showapp.db import get_session
 from showapp.errors import InvalidInput, ShowappError
 from showapp.models import AdviceReport, MentorStory, Moderation, UserRole
-from showapp.services.listeners import moderation, story_actions, stories
+from showapp.services.listeners import moderation, stories, story_actions
 from showapp.studio import bp, current_show, list_page, redirect_303
 
 STATES = {state.value: state for state in Moderation}
-KIND_FILTERS: dict[str, moderation.Kind | None] = {"all": None, "report": "report", "story": "story"}
+KIND_FILTERS: dict[str, moderation.Kind | None] = {
+    "all": None,
+    "report": "report",
+    "story": "story",
+}
 DONE = {
     "approve": "Approved.",
     "reject": "Rejected: it will not be shown.",

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
@@ -37,7 +38,7 @@ class QueueItem:
         return f"{self.kind}-{self.row.id}"
 
 
-def _report_ids(show: Show) -> Select:  # type: ignore[type-arg]
+def _report_ids(show: Show) -> Select[tuple[str, int, datetime, Moderation]]:
     return (
         select(literal("report").label("kind"), AdviceReport.id, AdviceReport.created_at,
                AdviceReport.status)
@@ -47,7 +48,7 @@ def _report_ids(show: Show) -> Select:  # type: ignore[type-arg]
     )  # fmt: skip
 
 
-def _story_ids(show: Show) -> Select:  # type: ignore[type-arg]
+def _story_ids(show: Show) -> Select[tuple[str, int, datetime, Moderation]]:
     return select(
         literal("story").label("kind"), MentorStory.id, MentorStory.created_at, MentorStory.status
     ).where(MentorStory.show_id == show.id)
@@ -99,7 +100,9 @@ def pending_count(session: Session, show: Show) -> int:
     return session.scalar(select(func.count()).select_from(both)) or 0
 
 
-def find(session: Session, show: Show, kind: str, item_id: int) -> AdviceReport | MentorStory | None:
+def find(
+    session: Session, show: Show, kind: str, item_id: int
+) -> AdviceReport | MentorStory | None:
     """The report or story of this show with this id; None for another show's."""
     if kind == "report":
         return session.scalar(
@@ -127,9 +130,7 @@ def reject(row: AdviceReport | MentorStory) -> None:
         row.published_at = None
 
 
-def reject_many(
-    session: Session, show: Show, keys: Iterable[tuple[str, int]]
-) -> int:
+def reject_many(session: Session, show: Show, keys: Iterable[tuple[str, int]]) -> int:
     """Reject each of this show's items named; ids of other shows are passed over."""
     done = 0
     for kind, item_id in keys:
