@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, render_template, request, url_for
+from flask import abort, flash, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -111,19 +111,20 @@ def story_to_episode(show_slug: str, item_id: int) -> ResponseReturnValue:
 @bp.post("/shows/<show_slug>/listeners/story/<int:item_id>/guest")
 def story_to_guest(show_slug: str, item_id: int) -> ResponseReturnValue:
     story = _story_or_404(item_id)
-    who = request.form.get("who", "")
-    if who not in ("storyteller", "mentor"):
+    chosen = request.form.get("who", "")
+    if chosen not in ("storyteller", "mentor"):
         return _refused("Choose whom to invite: the listener or their mentor.")
+    who: story_actions.Who = "mentor" if chosen == "mentor" else "storyteller"
     session = get_session()
     try:
-        invited = story_actions.invite_guest(session, story, who)  # type: ignore[arg-type]
+        invited = story_actions.invite_guest(session, story, who)
     except ShowappError as error:
         session.rollback()
         return _refused(str(error))
     session.commit()
     guest = invited.guest
     if invited.created:
-        flash(f"{guest.name} is a guest now: invite them from their guest page.", "success")
+        flash(f"{guest.name} is a guest now.", "success")
     else:
         flash(f"Linked to the guest {guest.name} (their details are unchanged).", "info")
     if current_user.role == UserRole.ADMIN:
@@ -132,8 +133,6 @@ def story_to_guest(show_slug: str, item_id: int) -> ResponseReturnValue:
 
 
 def _item_or_404(kind: str, item_id: int) -> AdviceReport | MentorStory:
-    from flask import abort
-
     row = moderation.find(get_session(), current_show(), kind, item_id)
     if row is None:
         abort(404, "This show has no such report or story.")
