@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
-from showapp.models import Episode, UserRole
+from showapp.models import Episode, MentorStory, UserRole
 from showapp.services import accounts
 from showapp.services.audio import retagging
 from showapp.services.catalog import chapters, guest_trash, show_trash, trash, writes
@@ -136,6 +136,11 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "show": "other",
         "source_file": (io.BytesIO(SMALL_FEED), "feed.xml"),
     },
+    # A listener's mentor story waits in the show's queue (kind "story", item_id).
+    "studio.moderate_listener_post": lambda ids: {"action": "approve"},
+    "studio.reject_listener_posts": lambda ids: {"items": [f"story-{ids['item_id']}"]},
+    "studio.story_to_episode": lambda ids: {},
+    "studio.story_to_guest": lambda ids: {"who": "mentor"},
 }
 
 
@@ -172,9 +177,13 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     job = import_jobs.create_job(
         session, user=host, source="feed.xml", show=other, download_media=False
     )
+    story = MentorStory(show_id=show.id, mentor_name="Mrs Okafor", story="She asked.", name="L")
+    session.add(story)
     session.commit()
     return {
         "show_slug": show.slug,
+        "kind": "story",
+        "item_id": story.id,
         "episode_id": episode.id,
         "version": episode.version,
         "user_id": host.id,
