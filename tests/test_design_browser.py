@@ -374,7 +374,7 @@ def test_show_settings_are_in_titled_sections_with_an_index(
     titles = page.locator(".settings-body .form-section > h2").all_inner_texts()
     assert titles == [
         "About the show", "Apple & Spotify", "Where to listen", "Feed", "Look",
-        "Guest review", "Leave with everything", "Danger zone",
+        "Guest review", "Mentor stories", "Leave with everything", "Danger zone",
     ]  # fmt: skip
     index = page.locator(".section-index a")
     assert index.count() == len(titles)

@@ -29,6 +29,7 @@ from showapp.models import (
     GuestLinkKind,
     MailKind,
     MailStatus,
+    MentorStory,
     UserRole,
 )
 from showapp.services import accounts
@@ -169,6 +170,11 @@ SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "show": "other",
         "source_file": (io.BytesIO(SMALL_FEED), "feed.xml"),
     },
+    # A listener's mentor story waits in the show's queue (kind "story", item_id).
+    "studio.moderate_listener_post": lambda ids: {"action": "approve"},
+    "studio.reject_listener_posts": lambda ids: {"items": [f"story-{ids['item_id']}"]},
+    "studio.story_to_episode": lambda ids: {},
+    "studio.story_to_guest": lambda ids: {"who": "mentor"},
 }
 
 
@@ -223,10 +229,14 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     )  # fmt: skip
     assert held is not None
     held.status = MailStatus.HELD
+    story = MentorStory(show_id=show.id, mentor_name="Mrs Okafor", story="She asked.", name="L")
+    session.add(story)
     session.commit()
     return {
         "message_id": held.id,
         "show_slug": show.slug,
+        "kind": "story",
+        "item_id": story.id,
         "episode_id": episode.id,
         "version": episode.version,
         "user_id": host.id,

@@ -62,6 +62,8 @@ class AdviceReport(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     advice_id: Mapped[int] = mapped_column(ForeignKey("advice.id", ondelete="CASCADE"), index=True)
     story: Mapped[str] = mapped_column(Text)
+    # The listener's own words when the host shortened the story; "" while unedited.
+    original_story: Mapped[str] = mapped_column(Text, default="", server_default="")
     name: Mapped[str] = mapped_column(String(80))  # a name or initials, shown if published
     # Only for a reply from the host; never shown.
     email: Mapped[str] = mapped_column(String(255), default="")
@@ -124,6 +126,8 @@ class MentorStory(Base):
     show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
     mentor_name: Mapped[str] = mapped_column(String(120), default="")
     story: Mapped[str] = mapped_column(Text)
+    # The listener's own words when the host shortened the story; "" while unedited.
+    original_story: Mapped[str] = mapped_column(Text, default="", server_default="")
     name: Mapped[str] = mapped_column(String(80))
     email: Mapped[str] = mapped_column(String(255), default="")  # never shown
     consent_to_publish: Mapped[bool] = mapped_column(Boolean, default=False)

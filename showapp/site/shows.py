@@ -13,6 +13,7 @@ from showapp.models import Episode, Show
 from showapp.services import urls
 from showapp.services.advice import public as advice_pages
 from showapp.services.catalog import episode_documents, episode_page, lookups, site_pages, writes
+from showapp.services.listeners import stories
 from showapp.site import bp, structured
 from showapp.site.helpers import (
     Meta,
@@ -92,6 +93,7 @@ def show(show_slug: str) -> Response:
         subscribe=subscribe_links(found),
         topics=site_pages.topics_of(episodes.items),
         guests=site_pages.guests_of(episodes.items),
+        mentor_stories=found.mentor_call_open or stories.has_published(session, found),
         meta=meta,
     )
     return page_response(html, newest(found.updated_at, *(e.updated_at for e in episodes.items)))

@@ -56,6 +56,7 @@ NAV = [
 ]
 SHOW_NAV = [
     NavItem("Follow-ups", "studio.follow_ups"),
+    NavItem("Listeners", "studio.listener_queue"),
     NavItem("Downloads", "studio.show_downloads"),
     NavItem("Feed health", "studio.feed_health_page"),
     NavItem("Trash", "studio.show_trash"),
@@ -204,6 +205,7 @@ from showapp.studio import (  # noqa: E402, F401
     guests_topics,
     health,
     importing,
+    listeners,
     network,
     outbox,
     reviews,

@@ -100,6 +100,11 @@ class ShowForm(FlaskForm):
         "Require every invited guest's approval before scheduling or publishing"
     )
     accent_color = StringField("Accent colour (#rrggbb)", validators=[Optional(), Length(max=7)])
+    # The "Did you have a great mentor?" call (services/listeners/stories.py)
+    mentor_call_open = BooleanField("Take listeners' stories of their mentors")
+    mentor_call_prompt = TextAreaField(
+        "What the call asks", validators=[Optional(), Length(max=1000)]
+    )
     # Feed settings (services/feeds/settings.py)
     new_feed_url = URLField("New feed address", validators=[Optional(), Length(max=255)])
     locked = BooleanField("Lock the feed against moves by another host (podcast:locked)")

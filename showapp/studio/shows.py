@@ -17,6 +17,7 @@ from showapp.services import accounts, urls
 from showapp.services.advice import follow_ups
 from showapp.services.catalog import artwork, editing, show_overview, writes
 from showapp.services.feeds import settings as feed_settings
+from showapp.services.listeners.stories import DEFAULT_PROMPT
 from showapp.services.stats import charts
 from showapp.services.stats.network import network_summary
 from showapp.studio import admin_only, bp, current_show, redirect_303, signed_in_user
@@ -135,5 +136,6 @@ def _show_form(form: ShowForm, show: Show | None, status: int) -> tuple[str, int
         artwork_form=ArtworkForm(),
         time_zones=editing.time_zone_names(),
         copy_name=artwork.copy_name,
+        default_mentor_prompt=DEFAULT_PROMPT,
     )
     return page, status

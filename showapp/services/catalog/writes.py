@@ -38,6 +38,8 @@ SHOW_FIELDS = {
     "apple_podcasts_url", "spotify_url", "overcast_url", "pocket_casts_url", "antennapod_url",
     "youtube_music_url", "castbox_url", "podcast_addict_url", "podcast_index_url",
     "fountain_url", "amazon_music_url", "accent_color",
+    # the listeners' "Did you have a great mentor?" call
+    "mentor_call_open", "mentor_call_prompt",
 }  # fmt: skip
 # Where listeners subscribe besides our RSS feed: (column, name) in the order pages list them.
 DIRECTORIES = (

@@ -14,7 +14,7 @@ from showapp.models import Episode, EpisodeType, Guest, Show
 from showapp.services import urls
 from showapp.services.audio import files as audio_files
 from showapp.services.catalog import artwork, lookups, writes
-from showapp.services.demo import advice, rich, tones
+from showapp.services.demo import advice, listeners, rich, tones
 from showapp.services.demo.content import (
     DRAFT_EPISODE,
     EPISODES,
@@ -43,10 +43,13 @@ def seed_demo(session: Session, episodes_dir: Path, base_url: str) -> str:
     parts = rich.add_rich_parts(session, show)
     session.flush()
     loop = advice.add_advice_loop(session, show)
+    # After the advice demo: listeners report on the advice it marked.
+    heard = listeners.seed_listeners(session, show)
     return (
         f"Demo show '{show.title}' at /{show.slug}/: {counted(added, 'episode')} added, "
         f"{counted(parts, 'episode part')} (chapters, transcripts, soundbites) added, "
-        f"{counted(loop, 'advice-loop item')} (advice, follow-ups, mentor links) added."
+        f"{counted(loop, 'advice-loop item')} (advice, follow-ups, mentor links) added, "
+        f"{counted(heard, 'listener report and story', 'listener reports and stories')} added."
     )
 
 

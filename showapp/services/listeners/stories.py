@@ -1,0 +1,84 @@
+"""Listeners' stories of their own mentors, sent to a show's "Did you have a great mentor?"
+call: storing one as pending, and the published ones the show's site lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session
+
+from showapp.errors import InvalidInput
+from showapp.models import MentorStory, Moderation, Show
+from showapp.services.listeners.spam import ListenerPost, Refused, TooManyWaiting
+
+PENDING_CAP_PER_SHOW = 200
+MAX_PROMPT = 1000
+DEFAULT_PROMPT = (
+    "Did you have a great mentor in your career? Tell us who they were and what they did "
+    "for you: we read every story, and may ask to tell yours on the show."
+)
+PUBLISHED_SHOWN = 50
+
+
+def prompt_of(show: Show) -> str:
+    return show.mentor_call_prompt.strip() or DEFAULT_PROMPT
+
+
+def checked_prompt(value: str) -> str:
+    prompt = value.strip()
+    if len(prompt) > MAX_PROMPT:
+        raise InvalidInput(f"The call's prompt is longer than {MAX_PROMPT:,} characters.")
+    return prompt
+
+
+def published(session: Session, show: Show) -> Sequence[MentorStory]:
+    """What the show's stories page lists: approved, with the listener's consent, published."""
+    return session.scalars(
+        _published(show).order_by(MentorStory.published_at.desc(), MentorStory.id.desc())
+        .limit(PUBLISHED_SHOWN)
+    ).all()  # fmt: skip
+
+
+def has_published(session: Session, show: Show) -> bool:
+    return bool(session.scalar(select(exists(_published(show)))))
+
+
+def _published(show: Show) -> Select[tuple[MentorStory]]:
+    return select(MentorStory).where(
+        MentorStory.show_id == show.id,
+        MentorStory.status == Moderation.APPROVED,
+        MentorStory.consent_to_publish.is_(True),
+        MentorStory.published_at.is_not(None),
+    )
+
+
+def add_story(session: Session, show: Show, post: ListenerPost) -> MentorStory:
+    """Store the story as pending; refuse the same story twice and floods of waiting ones."""
+    waiting = session.scalar(
+        select(func.count(MentorStory.id)).where(
+            MentorStory.show_id == show.id, MentorStory.status == Moderation.PENDING
+        )
+    )
+    if (waiting or 0) >= PENDING_CAP_PER_SHOW:
+        raise TooManyWaiting(
+            "Many stories are waiting for the host to read them, so no more are taken for "
+            "now. Please try again in a few days."
+        )
+    same = select(MentorStory.id).where(
+        MentorStory.show_id == show.id, MentorStory.story == post.story
+    )
+    if session.scalar(same.limit(1)) is not None:
+        raise Refused("This story was sent already: the host will read it.")
+    story = MentorStory(
+        show_id=show.id,
+        mentor_name=post.mentor_name,
+        story=post.story,
+        name=post.name,
+        email=post.email,
+        consent_to_publish=post.consent,
+        status=Moderation.PENDING,
+    )
+    session.add(story)
+    session.flush()
+    return story
