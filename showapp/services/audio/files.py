@@ -10,7 +10,6 @@ import fcntl
 import hashlib
 import io
 import logging
-import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from showapp.services.audio.mp3frames import (
     HistoryTooShort,
     scan_file,
 )
+from showapp.storage import Storage
 
 # Apple decides by extension; these are the MIME types its spec pairs with them.
 AUDIO_TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a"}
@@ -56,9 +56,9 @@ class AudioInfo:
 
 @dataclass
 class StagedAudio:
-    """An upload written next to its final place, not yet visible under its final name."""
+    """An upload written to the storage's staging folder, not yet stored under its final name."""
 
-    episodes_dir: Path
+    storage: Storage
     temp_path: Path
     size: int
     sha256: str
@@ -73,7 +73,8 @@ class StagedAudio:
         return self.final_name
 
     def keep(self) -> None:
-        os.replace(self.temp_path, self.episodes_dir / self.final_name)
+        # A rename on the local backend; on S3 the one upload of the probed file (multipart).
+        self.storage.move_in(self.final_name, self.temp_path, self.info.mime)
         self.kept = True
 
 
@@ -143,25 +144,25 @@ class PartFile(io.FileIO):
 
 @contextmanager
 def staged_audio(
-    stream: BinaryIO, episodes_dir: Path, show_slug: str, filename: str
+    stream: BinaryIO, storage: Storage, show_slug: str, filename: str
 ) -> Iterator[StagedAudio]:
     """Copy a stream (a file given to the CLI) into its show's folder, then probe it.
 
     See ``staged_part`` for what happens on leaving the block.
     """
-    part = PartFile(episodes_dir / show_slug, audio_extension(filename))
+    part = PartFile(storage.staging_dir(show_slug), audio_extension(filename))
     try:
         while chunk := stream.read(CHUNK_BYTES):
             part.write(chunk)
     except BaseException:
         part.discard()
         raise
-    with staged_part(part, episodes_dir) as staged:
+    with staged_part(part, storage) as staged:
         yield staged
 
 
 @contextmanager
-def staged_part(part: PartFile, episodes_dir: Path) -> Iterator[StagedAudio]:
+def staged_part(part: PartFile, storage: Storage) -> Iterator[StagedAudio]:
     """Probe a fully written upload and offer it for keeping.
 
     On leaving the block with an exception, every file this upload created is removed, so a
@@ -173,12 +174,12 @@ def staged_part(part: PartFile, episodes_dir: Path) -> Iterator[StagedAudio]:
         if part.size == 0:
             raise BadAudio("The audio file is empty.")
         info = probe_audio(part.path, part.extension, part.frames)
-        staged = StagedAudio(episodes_dir, part.path, part.size, part.sha256, info)
+        staged = StagedAudio(storage, part.path, part.size, part.sha256, info)
         yield staged
     except BaseException:
         part.path.unlink(missing_ok=True)
         if staged is not None and staged.kept:
-            (episodes_dir / staged.final_name).unlink(missing_ok=True)
+            storage.delete(staged.final_name)
         raise
     else:
         part.path.unlink(missing_ok=True)
@@ -294,6 +295,6 @@ def _remove_unlocked(path: Path) -> bool:
         return True
 
 
-def delete_media(episodes_dir: Path, relative_name: str | None) -> None:
+def delete_media(storage: Storage, relative_name: str | None) -> None:
     if relative_name:
-        (episodes_dir / relative_name).unlink(missing_ok=True)
+        storage.delete(relative_name)

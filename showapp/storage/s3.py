@@ -1,0 +1,169 @@
+"""Files in a bucket on an S3-compatible server, through boto3.
+
+boto3's transfer manager uploads a file or stream in parts (multipart above
+MULTIPART_BYTES) with at most MAX_CONCURRENCY parts in memory, so an upload's memory stays
+bounded whatever its size; it also presigns URLs, and it is the client every S3-compatible
+server tests against.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, BinaryIO, cast
+from urllib.parse import quote
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from showapp.storage.base import checked_name
+
+MULTIPART_BYTES = 8 * 1024 * 1024
+# Parts in flight at once: each is held in memory while it is sent.
+MAX_CONCURRENCY = 2
+TRANSFER = TransferConfig(
+    multipart_threshold=MULTIPART_BYTES,
+    multipart_chunksize=MULTIPART_BYTES,
+    max_concurrency=MAX_CONCURRENCY,
+    max_io_queue=4,
+)
+MISSING = {"404", "NoSuchKey", "NotFound"}
+PRESIGNED_OPERATIONS = {"GET": "get_object", "HEAD": "head_object"}
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    bucket: str
+    endpoint_url: str | None = None
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    public_base_url: str = ""
+    url_ttl: int = 900
+
+
+def make_client(settings: S3Settings) -> Any:
+    # Path-style addressing: local and self-hosted servers rarely resolve bucket subdomains.
+    style = "path" if settings.endpoint_url else "auto"
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.endpoint_url or None,
+        region_name=settings.region or "us-east-1",
+        aws_access_key_id=settings.access_key_id or None,
+        aws_secret_access_key=settings.secret_access_key or None,
+        config=Config(signature_version="s3v4", s3={"addressing_style": style}),
+    )
+
+
+class S3Storage:
+    kind = "s3"
+
+    def __init__(self, settings: S3Settings, spool: Path) -> None:
+        self.settings = settings
+        self.bucket = settings.bucket
+        self.client = make_client(settings)
+        # Local work files (uploads being probed, tagged copies) before they go to the bucket.
+        self.spool = spool
+
+    def _head(self, name: str) -> dict[str, Any] | None:
+        try:
+            return cast(
+                dict[str, Any], self.client.head_object(Bucket=self.bucket, Key=checked_name(name))
+            )
+        except ClientError as error:
+            if str(error.response.get("Error", {}).get("Code")) in MISSING:
+                return None
+            raise
+
+    def exists(self, name: str) -> bool:
+        return self._head(name) is not None
+
+    def size(self, name: str) -> int | None:
+        head = self._head(name)
+        return None if head is None else int(head["ContentLength"])
+
+    def open(self, name: str) -> BinaryIO:
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=checked_name(name))
+        except ClientError as error:
+            if str(error.response.get("Error", {}).get("Code")) in MISSING:
+                raise FileNotFoundError(name) from error
+            raise
+        return cast(BinaryIO, answer["Body"])
+
+    def read_bytes(self, name: str) -> bytes:
+        with self.open(name) as body:
+            return body.read()
+
+    def save_stream(self, name: str, stream: IO[bytes], content_type: str) -> None:
+        self.client.upload_fileobj(
+            stream, self.bucket, checked_name(name),
+            ExtraArgs={"ContentType": content_type}, Config=TRANSFER,
+        )  # fmt: skip
+
+    def save_bytes(self, name: str, data: bytes, content_type: str) -> None:
+        self.client.put_object(
+            Bucket=self.bucket, Key=checked_name(name), Body=data, ContentType=content_type
+        )
+
+    def move_in(self, name: str, local_path: Path, content_type: str) -> None:
+        self.client.upload_file(
+            str(local_path), self.bucket, checked_name(name),
+            ExtraArgs={"ContentType": content_type}, Config=TRANSFER,
+        )  # fmt: skip
+        local_path.unlink(missing_ok=True)
+
+    def delete(self, name: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=checked_name(name))
+
+    def names(self, prefix: str = "", *, hidden: bool = False) -> Iterator[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                key = str(item["Key"])
+                if hidden or not any(part.startswith(".") for part in key.split("/")):
+                    yield key
+
+    def local_path(self, name: str) -> Path | None:
+        return None
+
+    def redirect_url(self, name: str, *, method: str = "GET") -> str | None:
+        key = checked_name(name)
+        base = self.settings.public_base_url.rstrip("/")
+        if base:
+            return f"{base}/{quote(key)}"
+        return str(
+            self.client.generate_presigned_url(
+                PRESIGNED_OPERATIONS.get(method, "get_object"),
+                Params={"Bucket": self.bucket, "Key": key},
+                ExpiresIn=self.settings.url_ttl,
+            )
+        )
+
+    @contextmanager
+    def working_copy(self, name: str) -> Iterator[Path]:
+        folder = self.staging_dir(".work")
+        path = folder / f"{secrets.token_hex(8)}{Path(name).suffix}"
+        try:
+            self.client.download_file(self.bucket, checked_name(name), str(path), Config=TRANSFER)
+        except ClientError as error:
+            path.unlink(missing_ok=True)
+            if str(error.response.get("Error", {}).get("Code")) in MISSING:
+                raise FileNotFoundError(name) from error
+            raise
+        try:
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
+
+    def staging_dir(self, folder: str) -> Path:
+        path = self.spool / checked_name(folder) if folder else self.spool
+        path.mkdir(parents=True, exist_ok=True)
+        return path
