@@ -76,9 +76,8 @@ def make_episode(
     fields: dict[str, Any] = {"title": f"Episode {n}", "notes_md": "Some *notes*."}
     fields.update(overrides)
     audio = io.BytesIO(make_mp3(seconds, seed=n))
-    with audio_files.staged_audio(
-        audio, LocalStorage(episodes_dir), show.slug, "upload.mp3"
-    ) as staged:
+    stored_in = as_storage(episodes_dir)
+    with audio_files.staged_audio(audio, stored_in, show.slug, "upload.mp3") as staged:
         episode = writes.create_episode(session, show, audio=staged, **fields)
         if published_at is True:
             writes.publish_episode(episode, utc_now() - timedelta(days=1))

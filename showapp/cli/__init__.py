@@ -55,6 +55,9 @@ def init_app(app: Flask) -> None:
     from showapp.cli.trash import trash_group
 
     app.cli.add_command(trash_group)
+    from showapp.cli.storage import storage_group
+
+    app.cli.add_command(storage_group)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
     app.cli.add_command(feed_group)

@@ -16,7 +16,7 @@ from showapp.storage.local import LocalStorage
 
 __all__ = [
     "BadName", "LocalStorage", "Storage", "checked_name", "content_type", "current_storage",
-    "init_app", "storage_of",
+    "init_app", "make_storage", "storage_of",
 ]  # fmt: skip
 KINDS = {"local", "s3"}
 
