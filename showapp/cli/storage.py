@@ -42,13 +42,14 @@ def move_command(to: str, verify: bool) -> None:
     copied = "" if verify else f"{report.copied} copied and checked, "
     click.echo(
         f"{counted(len(names), 'file')}: {copied}{report.already_there} on {to} with the same "
-        f"sha256, {len(report.different)} different, {len(report.missing)} missing."
+        f"sha256, {len(report.different)} different, {len(report.absent)} not on {to}, "
+        f"{len(report.missing)} missing from the current storage."
     )
-    for name in report.missing:
-        click.echo(f"missing: {name}")
-    for name in report.different:
-        click.echo(f"differs on {to}: {name}")
-    for name in report.failed:
-        click.echo(f"copy does not match (sha256): {name}")
-    if not report.ok or (verify and report.missing):
+    for label, found in (
+        ("missing", report.missing), (f"not on {to}", report.absent),
+        (f"differs on {to}", report.different), ("copy does not match (sha256)", report.failed),
+    ):  # fmt: skip
+        for name in found:
+            click.echo(f"{label}: {name}")
+    if not report.ok:
         raise click.ClickException("Some files are not on the target with the same bytes.")

@@ -20,13 +20,14 @@ CHUNK_BYTES = 1024 * 1024
 class MoveReport:
     copied: int = 0
     already_there: int = 0  # same size and sha256 on the target: skipped (a resumed run)
-    missing: list[str] = field(default_factory=list)  # named but in neither backend
+    missing: list[str] = field(default_factory=list)  # named, but not in the source
+    absent: list[str] = field(default_factory=list)  # not on the target yet (verify)
     different: list[str] = field(default_factory=list)  # on the target, other bytes (verify)
     failed: list[str] = field(default_factory=list)  # copied, but the copy's sha256 differs
 
     @property
     def ok(self) -> bool:
-        return not (self.different or self.failed)
+        return not (self.different or self.failed or self.absent or self.missing)
 
 
 def digest(storage: Storage, name: str) -> tuple[int, str] | None:
@@ -76,8 +77,9 @@ def _one(source: Storage, target: Storage, name: str, verify_only: bool, report:
         report.already_there += 1
         return "same"
     if verify_only:
-        (report.different if target.exists(name) else report.missing).append(name)
-        return "differs" if target.exists(name) else "missing"
+        there = target.exists(name)
+        (report.different if there else report.absent).append(name)
+        return "differs" if there else "absent"
     with source.open(name) as stream:
         target.save_stream(name, stream, content_type(name))
     if digest(target, name) != wanted:
