@@ -39,6 +39,7 @@ from showapp.services.audio import files as audio_files  # noqa: E402
 from showapp.services.catalog import writes  # noqa: E402
 from showapp.services.demo import tones  # noqa: E402
 from showapp.services.stats import geo  # noqa: E402
+from showapp.storage import LocalStorage  # noqa: E402
 
 SIZE = 50 * 1024 * 1024
 SECONDS = 3
@@ -152,7 +153,9 @@ def make_install(root: Path) -> tuple[dict[str, str], str, Path]:
     audio = piece * -(-SIZE // len(piece))  # whole MP3s end to end: about 50 MB
     with (
         bench_install(config) as (session, show),
-        audio_files.staged_audio(io.BytesIO(audio), episodes, "bench", "bench.mp3") as staged,
+        audio_files.staged_audio(
+            io.BytesIO(audio), LocalStorage(episodes), "bench", "bench.mp3"
+        ) as staged,
     ):
         episode = writes.create_episode(session, show, audio=staged, title="Fifty megabytes")
         writes.publish_episode(episode, utc_now() - timedelta(days=1))

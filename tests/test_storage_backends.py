@@ -28,6 +28,7 @@ from showapp.models import Episode, Guest, MediaRequest, Show, UserRole
 from showapp.services import urls
 from showapp.services.audio import retagging
 from showapp.services.catalog import trash
+from showapp.services.demo import tones
 from showapp.storage import Storage, storage_of
 from tests.conftest import BASE_URL
 from tests.factories import add_guest, make_episode, make_mp3, make_show
@@ -313,3 +314,28 @@ def test_import_with_download_media_stores_the_audio(
     assert episode.audio_file and storage.read_bytes(episode.audio_file) == body
     if storage_backend == "s3":
         assert _media_files(episodes_dir) == []  # downloaded, probed, uploaded once, gone
+
+
+def _long_mp3(megabytes: int) -> bytes:
+    piece = tones.melody_mp3(5, 30)  # whole MP3s end to end, as players accept them
+    return piece * -(-megabytes * 1024 * 1024 // len(piece))
+
+
+def test_a_large_upload_streams_to_the_bucket_in_parts_and_a_refused_one_leaves_nothing(
+    app: Flask, host: FlaskClient, session: Session, storage: Storage, storage_backend: str,
+    request: pytest.FixtureRequest,
+) -> None:  # fmt: skip
+    audio = _long_mp3(18)  # three parts of 8 MB: two sent while it arrives, then the rest
+    episode = _upload(host, session, audio)
+    assert episode.audio_file and storage.read_bytes(episode.audio_file) == audio
+    assert episode.audio_sha256 == hashlib.sha256(audio).hexdigest()
+    before = sorted(storage.names(""))
+    damaged = audio[: 9 * 1024 * 1024] + b"\xff\xfb" + b"\x00" * 4096  # a part, then junk
+    page = "/studio/shows/leaders/episodes"
+    response = _post_file(host, f"{page}/upload", page, "audio", damaged, "cut.mp3")
+    assert response.status_code == 400
+    assert sorted(storage.names("")) == before
+    if storage_backend == "s3":
+        bucket = request.getfixturevalue("s3_server").client()
+        pending = bucket.list_multipart_uploads(Bucket=app.config["S3_BUCKET"])
+        assert pending.get("Uploads", []) == []  # the refused upload's parts were dropped

@@ -38,6 +38,23 @@ def content_type(name: str) -> str:
     return CONTENT_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
 
 
+class PartSink(Protocol):
+    """An object being uploaded while its local file is still being written (S3 multipart):
+    each full part goes out as soon as it is on disk, so the upload ends soon after the
+    file does."""
+
+    name: str
+
+    def part_written(self, path: Path, size: int) -> None:
+        """The local file at `path` now holds `size` bytes: send every full part in them."""
+
+    def finish(self, path: Path, size: int) -> None:
+        """The file is complete: send the rest and make the object visible under `name`."""
+
+    def abort(self) -> None:
+        """Drop whatever was sent; nothing is left under `name`."""
+
+
 class Storage(Protocol):
     """Where showapp keeps its files. Writes of a name that exists replace it."""
 
@@ -85,3 +102,7 @@ class Storage(Protocol):
 
     def staging_dir(self, folder: str) -> Path:
         """A local folder where work files for `folder` are written before `move_in`."""
+
+    def stream_upload(self, name: str, content_type: str) -> PartSink | None:
+        """Start storing `name` while its local file is written (see PartSink); None where
+        `move_in` costs nothing more (the local backend renames)."""

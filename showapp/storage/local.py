@@ -91,6 +91,9 @@ class LocalStorage:
             raise FileNotFoundError(name)
         yield path
 
+    def stream_upload(self, name: str, content_type: str) -> None:
+        return None
+
     def staging_dir(self, folder: str) -> Path:
         path = self.root / checked_name(folder) if folder else self.root
         path.mkdir(parents=True, exist_ok=True)

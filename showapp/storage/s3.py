@@ -1,15 +1,17 @@
 """Files in a bucket on an S3-compatible server, through boto3.
 
 boto3's transfer manager uploads a file or stream in parts (multipart above
-MULTIPART_BYTES) with at most MAX_CONCURRENCY parts in memory, so an upload's memory stays
-bounded whatever its size; it also presigns URLs, and it is the client every S3-compatible
-server tests against.
+MULTIPART_BYTES), MAX_CONCURRENCY parts at once. A file on disk (an upload staged for its probe,
+a tagged copy) is read part by part as each is sent, so memory stays bounded whatever its
+size; a stream (save_stream) holds at most MAX_CONCURRENCY parts. boto3 also presigns URLs,
+and it is the client every S3-compatible server tests against.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,17 +22,17 @@ import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from s3transfer.utils import ReadFileChunk
 
 from showapp.storage.base import checked_name
 
 MULTIPART_BYTES = 8 * 1024 * 1024
-# Parts in flight at once: each is held in memory while it is sent.
-MAX_CONCURRENCY = 2
+# Parts sent at once (threads); a stream's parts are held in memory while they are sent.
+MAX_CONCURRENCY = 8
 TRANSFER = TransferConfig(
     multipart_threshold=MULTIPART_BYTES,
     multipart_chunksize=MULTIPART_BYTES,
     max_concurrency=MAX_CONCURRENCY,
-    max_io_queue=4,
 )
 MISSING = {"404", "NoSuchKey", "NotFound"}
 PRESIGNED_OPERATIONS = {"GET": "get_object", "HEAD": "head_object"}
@@ -163,7 +165,89 @@ class S3Storage:
         finally:
             path.unlink(missing_ok=True)
 
+    def stream_upload(self, name: str, content_type: str) -> S3PartSink:
+        return S3PartSink(self, checked_name(name), content_type)
+
     def staging_dir(self, folder: str) -> Path:
         path = self.spool / checked_name(folder) if folder else self.spool
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+
+class S3PartSink:
+    """A multipart upload fed from a local file as it grows: part n is sent (by one of
+    MAX_CONCURRENCY threads, read from the file as it goes out) once the file holds it."""
+
+    def __init__(self, storage: S3Storage, name: str, content_type: str) -> None:
+        self.storage = storage
+        self.name = name
+        self.content_type = content_type
+        self.upload_id: str | None = None
+        self.sent_upto = 0
+        self.futures: list[Future[dict[str, Any]]] = []
+        self.pool: ThreadPoolExecutor | None = None
+        self.done = False
+
+    def part_written(self, path: Path, size: int) -> None:
+        while size - self.sent_upto >= MULTIPART_BYTES:
+            self._send(path, self.sent_upto, MULTIPART_BYTES)
+            self.sent_upto += MULTIPART_BYTES
+
+    def finish(self, path: Path, size: int) -> None:
+        client, bucket = self.storage.client, self.storage.bucket
+        if self.upload_id is None:  # smaller than one part: a plain upload
+            self.storage.move_in(self.name, path, self.content_type)
+            self.done = True
+            return
+        if size > self.sent_upto:
+            self._send(path, self.sent_upto, size - self.sent_upto)
+        try:
+            parts = sorted((f.result() for f in self.futures), key=lambda p: p["PartNumber"])
+            client.complete_multipart_upload(
+                Bucket=bucket, Key=self.name, UploadId=self.upload_id,
+                MultipartUpload={"Parts": parts},
+            )  # fmt: skip
+        except BaseException:
+            self.abort()
+            raise
+        finally:
+            self._close_pool()
+        self.done = True
+
+    def abort(self) -> None:
+        self._close_pool()
+        if self.done:
+            self.storage.delete(self.name)
+        elif self.upload_id is not None:
+            self.storage.client.abort_multipart_upload(
+                Bucket=self.storage.bucket, Key=self.name, UploadId=self.upload_id
+            )
+        self.upload_id = None
+        self.done = False
+
+    def _send(self, path: Path, offset: int, length: int) -> None:
+        if self.upload_id is None:
+            answer = self.storage.client.create_multipart_upload(
+                Bucket=self.storage.bucket, Key=self.name, ContentType=self.content_type
+            )
+            self.upload_id = str(answer["UploadId"])
+            self.pool = ThreadPoolExecutor(MAX_CONCURRENCY, thread_name_prefix="s3-part")
+        assert self.pool is not None
+        number = len(self.futures) + 1
+        self.futures.append(self.pool.submit(self._part, path, offset, length, number))
+
+    def _part(self, path: Path, offset: int, length: int, number: int) -> dict[str, Any]:
+        body = ReadFileChunk.from_filename(str(path), offset, length)
+        try:
+            answer = self.storage.client.upload_part(
+                Bucket=self.storage.bucket, Key=self.name, UploadId=self.upload_id,
+                PartNumber=number, Body=body,
+            )  # fmt: skip
+        finally:
+            body.close()
+        return {"PartNumber": number, "ETag": answer["ETag"]}
+
+    def _close_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None

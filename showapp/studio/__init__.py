@@ -122,6 +122,7 @@ def _gate() -> BaseResponse | None:
             abort(403, "Only an admin can do this.")
         _check_show((request.view_args or {}).get("show_slug"))
         if endpoint in STREAMING_ENDPOINTS:
+            g.stream_uploads_show = current_show().slug
             g.stream_uploads_to = current_storage().staging_dir(current_show().slug)
     from showapp.security.sessions import csrf
 

@@ -31,6 +31,7 @@ from showapp.services.audio.mp3frames import (
     scan_file,
 )
 from showapp.storage import Storage
+from showapp.storage.base import PartSink
 
 # Apple decides by extension; these are the MIME types its spec pairs with them.
 AUDIO_TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a"}
@@ -65,16 +66,26 @@ class StagedAudio:
     info: AudioInfo
     final_name: str = ""
     kept: bool = field(default=False)
+    sink: PartSink | None = None
 
     def relative_name(self, show_slug: str, episode_slug: str) -> str:
-        """Choose the stored name: slug plus a random token, so every new file gets a new URL."""
+        """Choose the stored name: slug plus a random token, so every new file gets a new URL.
+        An upload streamed to a bucket was named when it started (`<show>/upload-<token>`)."""
+        if self.sink is not None:
+            self.final_name = self.sink.name
+            return self.final_name
         token = secrets.token_hex(4)
         self.final_name = f"{show_slug}/{episode_slug}-{token}{self.info.extension}"
         return self.final_name
 
     def keep(self) -> None:
-        # A rename on the local backend; on S3 the one upload of the probed file (multipart).
-        self.storage.move_in(self.final_name, self.temp_path, self.info.mime)
+        if self.sink is not None:
+            # Streamed to the bucket while it arrived: only the last part is left to send.
+            self.sink.finish(self.temp_path, self.size)
+            self.temp_path.unlink(missing_ok=True)
+        else:
+            # A rename on the local backend; on S3 one upload of the probed file (multipart).
+            self.storage.move_in(self.final_name, self.temp_path, self.info.mime)
         self.kept = True
 
 
@@ -118,6 +129,8 @@ class PartFile(io.FileIO):
         self.size = 0
         self._digest = hashlib.sha256()
         self.frames = FrameWalker() if extension == ".mp3" else None
+        # With a bucket: the object being uploaded while this file is written (studio uploads).
+        self.sink: PartSink | None = None
         super().__init__(self.path, "x+")
         # Held until the file is closed (or its process dies): marks it as being written.
         fcntl.flock(self.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -131,6 +144,8 @@ class PartFile(io.FileIO):
         if self.frames is not None:
             self.frames.feed(chunk)
         self.size += written
+        if self.sink is not None:
+            self.sink.part_written(self.path, self.size)
         return written
 
     @property
@@ -138,8 +153,14 @@ class PartFile(io.FileIO):
         return self._digest.hexdigest()
 
     def discard(self) -> None:
+        """Remove the file, and what was sent of it unless it was kept."""
         self.close()
         self.path.unlink(missing_ok=True)
+        if self.sink is not None and not self.kept:
+            self.sink.abort()
+            self.sink = None
+
+    kept = False  # set by staged_part once the upload is stored under its name
 
 
 @contextmanager
@@ -174,15 +195,26 @@ def staged_part(part: PartFile, storage: Storage) -> Iterator[StagedAudio]:
         if part.size == 0:
             raise BadAudio("The audio file is empty.")
         info = probe_audio(part.path, part.extension, part.frames)
-        staged = StagedAudio(storage, part.path, part.size, part.sha256, info)
+        staged = StagedAudio(storage, part.path, part.size, part.sha256, info, sink=part.sink)
         yield staged
     except BaseException:
         part.path.unlink(missing_ok=True)
         if staged is not None and staged.kept:
             storage.delete(staged.final_name)
+        _drop_sink(part, kept=False)
         raise
     else:
         part.path.unlink(missing_ok=True)
+        _drop_sink(part, kept=staged.kept)
+
+
+def _drop_sink(part: PartFile, kept: bool) -> None:
+    """An upload streamed to a bucket but not kept (refused, a duplicate, replaced by a tagged
+    copy) is aborted there; a kept one is left alone."""
+    part.kept = kept
+    if part.sink is not None and not kept:
+        part.sink.abort()
+    part.sink = None
 
 
 def probe_audio(path: Path, extension: str, frames: FrameWalker | None = None) -> AudioInfo:
