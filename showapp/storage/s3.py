@@ -10,6 +10,7 @@ and it is the client every S3-compatible server tests against.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ TRANSFER = TransferConfig(
 )
 MISSING = {"404", "NoSuchKey", "NotFound"}
 PRESIGNED_OPERATIONS = {"GET": "get_object", "HEAD": "head_object"}
+URLS_KEPT = 10_000  # redirect URLs kept per process for reuse
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class S3Storage:
         self.client = make_client(settings)
         # Local work files (uploads being probed, tagged copies) before they go to the bucket.
         self.spool = spool
+        self._urls: dict[tuple[str, str], tuple[str, float]] = {}  # (name, method): url, until
 
     def _head(self, name: str) -> dict[str, Any] | None:
         try:
@@ -137,17 +140,30 @@ class S3Storage:
         return None
 
     def redirect_url(self, name: str, *, method: str = "GET") -> str | None:
+        # Signing costs boto3 most of a millisecond, many times the rest of a redirect: a URL
+        # is handed out again for the first half of its life, so it stays valid for at least
+        # half of SHOWAPP_S3_URL_TTL after any listener got it. Public URLs never expire.
+        now = time.monotonic()
+        found = self._urls.get((name, method))
+        if found is not None and found[1] > now:
+            return found[0]
         key = checked_name(name)
         base = self.settings.public_base_url.rstrip("/")
         if base:
-            return f"{base}/{quote(key)}"
-        return str(
-            self.client.generate_presigned_url(
-                PRESIGNED_OPERATIONS.get(method, "get_object"),
-                Params={"Bucket": self.bucket, "Key": key},
-                ExpiresIn=self.settings.url_ttl,
+            url, until = f"{base}/{quote(key)}", float("inf")
+        else:
+            url = str(
+                self.client.generate_presigned_url(
+                    PRESIGNED_OPERATIONS.get(method, "get_object"),
+                    Params={"Bucket": self.bucket, "Key": key},
+                    ExpiresIn=self.settings.url_ttl,
+                )
             )
-        )
+            until = now + self.settings.url_ttl / 2
+        if len(self._urls) >= URLS_KEPT:
+            self._urls.clear()
+        self._urls[(name, method)] = (url, until)
+        return url
 
     @contextmanager
     def working_copy(self, name: str) -> Iterator[Path]:
