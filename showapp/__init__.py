@@ -32,9 +32,12 @@ def create_app(
     logging.basicConfig(level=logging.INFO)
     _remove_leftovers(app)
 
-    from showapp import db
+    from showapp import db, storage
 
     db.init_app(app)
+    # Every stored file goes through app.extensions["storage"]: EPISODES_DIR or a bucket
+    # (SHOWAPP_STORAGE); with a bucket, EPISODES_DIR only holds uploads being probed.
+    storage.init_app(app)
     if check_migrations:
         db.check_migrated(app)
     _install_extensions(app)
@@ -49,6 +52,7 @@ def _remove_leftovers(app: Flask) -> None:
     from showapp.services.audio.files import remove_leftover_parts
 
     # An upload killed mid-write (kill -9) leaves a .part file; a day later nobody owns it.
+    # Uploads are staged under EPISODES_DIR on both storage backends.
     remove_leftover_parts(Path(app.config["EPISODES_DIR"]))
 
 

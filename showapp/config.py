@@ -56,11 +56,21 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_RETRY_SECONDS": 60,  # before the first retry, doubled each time
     # What an export archive (showapp import x.zip, studio restore) may unpack to in total.
     "ARCHIVE_MAX_BYTES": 20 * 1024**3,
+    # Where stored files live: "local" (EPISODES_DIR) or "s3" (a bucket; docs/storage.md).
+    "STORAGE": "local",
+    "S3_BUCKET": "",
+    "S3_ENDPOINT_URL": "",  # empty: AWS itself
+    "S3_REGION": "",
+    "S3_ACCESS_KEY_ID": "",  # empty: boto3's own lookup (environment, instance role)
+    "S3_SECRET_ACCESS_KEY": "",
+    "S3_PUBLIC_BASE_URL": "",  # a public bucket or CDN; empty: presigned URLs
+    "S3_URL_TTL": 900,  # seconds a presigned URL stays valid
 }
 
 SECRET_KEY_FILE = "secret_key"
 ACCEL_MODES = {"", "x-accel", "x-sendfile"}
 SMTP_SECURITY_MODES = {"none", "starttls", "tls"}
+STORAGE_KINDS = {"local", "s3"}
 
 
 class ConfigError(RuntimeError):
@@ -88,6 +98,14 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         raise ConfigError("SHOWAPP_SMTP_SECURITY must be none, starttls or tls.")
     if app.config["MEDIA_ACCEL"] not in ACCEL_MODES:
         raise ConfigError("SHOWAPP_MEDIA_ACCEL must be empty, x-accel or x-sendfile.")
+    check_storage(app.config)
+
+
+def check_storage(config: Any) -> None:
+    if config["STORAGE"] not in STORAGE_KINDS:
+        raise ConfigError("SHOWAPP_STORAGE must be local or s3.")
+    if config["STORAGE"] == "s3" and not config["S3_BUCKET"]:
+        raise ConfigError("SHOWAPP_STORAGE=s3 needs SHOWAPP_S3_BUCKET.")
 
 
 def resolve_secret_key(app: Flask) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, current_app, g, request, url_for
@@ -17,6 +17,7 @@ from showapp.services import images, network, urls
 from showapp.services.catalog.artwork import copy_name
 from showapp.services.catalog.text import clock, render_episode_notes, render_notes
 from showapp.services.network import Network
+from showapp.storage import Storage, current_storage
 
 
 def init_app(app: Flask) -> None:
@@ -101,8 +102,21 @@ def artwork_src(relative: str | None, size: int = 300) -> str | None:
     if not relative:
         return None
     small = copy_name(relative, size)
-    name = small if (Path(current_app.config["EPISODES_DIR"]) / small).is_file() else relative
+    name = small if _has_copy(current_storage(), small) else relative
     return url_for("media.media_file", filename=name)
+
+
+def _has_copy(storage: Storage, name: str) -> bool:
+    if storage.local_path(name) is not None:
+        return storage.exists(name)
+    return _bucket_has(storage, name)
+
+
+@lru_cache(maxsize=4096)
+def _bucket_has(storage: Storage, name: str) -> bool:
+    """Asked of a bucket once per process and name: a stored name never changes its bytes,
+    and a page lists dozens of pictures."""
+    return storage.exists(name)
 
 
 def initials(title: str) -> str:

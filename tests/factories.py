@@ -17,8 +17,17 @@ from showapp.services import urls
 from showapp.services.audio import files as audio_files
 from showapp.services.catalog import writes
 from showapp.services.demo import tones
+from showapp.storage import LocalStorage, Storage
 
 _counter = itertools.count(1)
+
+
+def as_storage(where: Path | Storage) -> Storage:
+    """The tests' media folder as a storage backend; a backend (S3 in tests/test_storage*.py)
+    as it is."""
+    return LocalStorage(where) if isinstance(where, Path) else where
+
+
 BASE_URL = "http://podcast.test"
 # Real podcast apps' user agents, as the OPAWG list knows them.
 APPLE = "Podcasts/1410.53 CFNetwork/1111 Darwin/19.0.0 (x86_64)"
@@ -56,7 +65,7 @@ def make_show(session: Session, **overrides: Any) -> Show:
 def make_episode(
     session: Session,
     show: Show,
-    episodes_dir: Path,
+    episodes_dir: Path | Storage,
     *,
     seconds: float = 3.0,
     published_at: datetime | None | bool = True,
@@ -67,7 +76,8 @@ def make_episode(
     fields: dict[str, Any] = {"title": f"Episode {n}", "notes_md": "Some *notes*."}
     fields.update(overrides)
     audio = io.BytesIO(make_mp3(seconds, seed=n))
-    with audio_files.staged_audio(audio, episodes_dir, show.slug, "upload.mp3") as staged:
+    stored_in = as_storage(episodes_dir)
+    with audio_files.staged_audio(audio, stored_in, show.slug, "upload.mp3") as staged:
         episode = writes.create_episode(session, show, audio=staged, **fields)
         if published_at is True:
             writes.publish_episode(episode, utc_now() - timedelta(days=1))
@@ -79,7 +89,7 @@ def make_episode(
 
 
 def make_show_with_episodes(
-    session: Session, episodes_dir: Path, titles: Sequence[str], **show_fields: Any
+    session: Session, episodes_dir: Path | Storage, titles: Sequence[str], **show_fields: Any
 ) -> tuple[Show, list[Episode]]:
     """A show and a published episode of each title, in that order."""
     show = make_show(session, **show_fields)
@@ -87,7 +97,7 @@ def make_show_with_episodes(
 
 
 def make_committed_episode(
-    session: Session, episodes_dir: Path, show_slug: str, **overrides: Any
+    session: Session, episodes_dir: Path | Storage, show_slug: str, **overrides: Any
 ) -> Episode:
     """An episode of a show of its own, committed: the one subject of a test."""
     episode = make_episode(session, make_show(session, slug=show_slug), episodes_dir, **overrides)

@@ -56,6 +56,7 @@ from showapp.services.catalog import (
     writes,
 )
 from showapp.services.review import links
+from showapp.storage import LocalStorage
 from tests.conftest import POSTGRES_URL, _test_config, _truncate_all
 from tests.factories import make_episode, make_show
 
@@ -134,7 +135,7 @@ def build_show(app: Flask) -> None:
     episodes_dir = Path(app.config["EPISODES_DIR"])
     with db.new_session(app) as session:
         show = make_show(session, slug=SLUG, title="Every Feature", funding_text="Chip in")
-        show.artwork = artwork.store_artwork(episodes_dir, SLUG, "cover", _png())[0]
+        show.artwork = artwork.store_artwork(LocalStorage(episodes_dir), SLUG, "cover", _png())[0]
         for name, value in {
             "locked": True, "itunes_block": True, "complete": True, "medium": "music",
             "update_frequency": "Weekly", "update_rrule": "FREQ=WEEKLY",
@@ -151,7 +152,9 @@ def build_show(app: Flask) -> None:
             session, "Zoë Guest", organisation="Now Corp", job_title="CTO", bio="Builds things."
         )
         zoe.links = ["https://example.com/zoe"]
-        zoe.photo = images.store_photo(episodes_dir, "guests", zoe.slug, _png(400, (200, 0, 0)))
+        zoe.photo = images.store_photo(
+            LocalStorage(episodes_dir), "guests", zoe.slug, _png(400, (200, 0, 0))
+        )
         bo = writes.find_or_create_guest(session, "Bo Second")
 
         first = make_episode(session, show, episodes_dir, seconds=20, title="All of it")
@@ -177,7 +180,9 @@ def build_show(app: Flask) -> None:
             session, show, episodes_dir, seconds=8, title="Bonus", episode_type="bonus",
             published_at=datetime.now(UTC) - timedelta(days=3),
         )  # fmt: skip
-        bonus.artwork = artwork.store_artwork(episodes_dir, SLUG, "bonus", _png(1500))[0]
+        bonus.artwork = artwork.store_artwork(
+            LocalStorage(episodes_dir), SLUG, "bonus", _png(1500)
+        )[0]
         writes.credit_guest(session, bonus, zoe)
         later = datetime.now(UTC) + timedelta(days=9)
         make_episode(session, show, episodes_dir, title="Later", published_at=later)

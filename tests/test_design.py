@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from showapp.models import DailyDownloads, EpisodeStatus, UserRole
 from showapp.services.catalog import accent, artwork
+from showapp.storage import LocalStorage
 from tests.factories import make_episode, make_show
 from tests.review_helpers import create_link, make_draft
 from tests.studio_helpers import login, make_user
@@ -73,7 +74,9 @@ def test_show_pages_link_the_accent_of_their_artwork(
     client: FlaskClient, session: Session, episodes_dir: Path
 ) -> None:
     show = make_show(session, slug="green", title="Green Room")
-    names = artwork.store_artwork(episodes_dir, show.slug, "cover", _cover((20, 150, 60)))
+    names = artwork.store_artwork(
+        LocalStorage(episodes_dir), show.slug, "cover", _cover((20, 150, 60))
+    )
     show.artwork = names[0]
     episode = make_episode(session, show, episodes_dir, title="First")
     session.commit()

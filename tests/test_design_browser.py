@@ -24,6 +24,7 @@ from showapp.models.importing import ImportState
 from showapp.services import accounts
 from showapp.services.catalog import artwork
 from showapp.services.importing import jobs
+from showapp.storage import LocalStorage
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, install_axe, serious_violations, wait_until
 from tests.conftest import require
 from tests.factories import make_episode, make_mp3, make_show
@@ -59,7 +60,9 @@ def site(app: Flask, session: Session, episodes_dir: Path) -> Site:
     pages = make_every_page(session, episodes_dir, app.test_client())
     show = session.get(Show, pages.episode.show_id)
     assert show is not None
-    show.artwork = artwork.store_artwork(episodes_dir, show.slug, "cover", _cover((200, 90, 20)))[0]
+    show.artwork = artwork.store_artwork(
+        LocalStorage(episodes_dir), show.slug, "cover", _cover((200, 90, 20))
+    )[0]
     show.spotify_url = "https://open.spotify.com/show/abc"
     show.overcast_url = "https://overcast.fm/itunes1"
     # An imported-looking show: no artwork of its own, notes with a long URL and a long word.

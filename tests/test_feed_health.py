@@ -9,6 +9,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from showapp.services.feeds.health import feed_health
+from showapp.storage import LocalStorage
 from tests.factories import make_episode, make_show
 
 HTTPS = "https://podcast.test"
@@ -29,14 +30,14 @@ def test_a_good_show_has_no_problems(session: Session, episodes_dir: Path) -> No
     show = make_show(session)
     show.artwork = _artwork(episodes_dir, "s/cover.png", (1400, 1400))
     make_episode(session, show, episodes_dir)
-    assert feed_health(session, show, HTTPS, episodes_dir=episodes_dir) == []
+    assert feed_health(session, show, HTTPS, storage=LocalStorage(episodes_dir)) == []
 
 
 def test_show_level_problems(session: Session, episodes_dir: Path) -> None:
     show = make_show(session, owner_email="", category="Podcasting", language="english")
     show.artwork = _artwork(episodes_dir, "s/small.png", (600, 500), mode="RGBA")
     make_episode(session, show, episodes_dir)
-    problems = feed_health(session, show, "http://podcast.test", episodes_dir=episodes_dir)
+    problems = feed_health(session, show, "http://podcast.test", storage=LocalStorage(episodes_dir))
     found = _messages(problems)
     assert "error: The feed has no owner e-mail (itunes:owner)." in found
     assert "error: 'Podcasting' is not on Apple's category list." in found

@@ -22,6 +22,7 @@ from showapp.models import Episode, EpisodeStatus, ImportJob, LinkedFile, Show, 
 from showapp.services import accounts
 from showapp.services.importing import jobs
 from showapp.services.importing.batches import EpisodeBatchImporter
+from showapp.storage import LocalStorage
 from tests.factories import make_mp3
 from tests.test_import import Served
 from tests.test_import import http_server as http_server  # the fixture, shared
@@ -266,7 +267,9 @@ def test_a_failed_studio_import_leaves_nothing(
         original(self, batch)
 
     monkeypatch.setattr(EpisodeBatchImporter, "import_batch", fail_on_third)
-    settings = jobs.JobSettings(tmp_path, tmp_path, "https://example.org", screen_urls=False)
+    settings = jobs.JobSettings(
+        LocalStorage(tmp_path), tmp_path, "https://example.org", screen_urls=False
+    )
     jobs.run_job(lambda: db.new_session(app), job.id, str(feed), settings)
     session.expire_all()
     assert session.get_one(ImportJob, job.id).state == "failed"

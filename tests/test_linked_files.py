@@ -29,6 +29,7 @@ from showapp.models import Episode, EpisodeStatus, LinkedFile, MediaRequest, Sho
 from showapp.services.catalog import show_trash, trash
 from showapp.services.catalog.artwork import COPY_SIZES, copy_name
 from showapp.services.importing import archive
+from showapp.storage import LocalStorage, storage_of
 from tests.conftest import fresh_app, serving
 from tests.factories import APPLE, make_mp3
 from tests.studio_helpers import csrf_token, login, make_user
@@ -277,10 +278,10 @@ def test_purging_a_show_removes_every_file_of_its_episodes(
     assert losses.files == len(files)  # the confirmation counts the copies too
     show_trash.trash_show(session, imported)
     session.commit()
-    removed = show_trash.purge_show(session, imported, episodes_dir)
+    removed = show_trash.purge_show(session, imported, LocalStorage(episodes_dir))
     session.commit()
     assert set(files) <= set(removed)
-    trash.remove_files(episodes_dir, removed)
+    trash.remove_files(LocalStorage(episodes_dir), removed)
     assert [name for name in files if (episodes_dir / name).exists()] == []
     assert not list((episodes_dir / "leaders").rglob("*.*"))
 
@@ -295,12 +296,12 @@ def test_an_archive_carries_the_copied_files_and_a_restore_serves_them(
 ) -> None:
     files = _files(session, _episode(session, "one"))
     target = tmp_path / "leaders.zip"
-    archive.export_show(session, "leaders", episodes_dir, target)
+    archive.export_show(session, "leaders", LocalStorage(episodes_dir), target)
     session.close()
     other = fresh_app(app, tmp_path, migrated_database)
     try:
         with db.new_session(other) as restoring:
-            archive.import_archive(restoring, target, Path(other.config["EPISODES_DIR"]))
+            archive.import_archive(restoring, target, storage_of(other))
             restoring.commit()
         client = other.test_client()
         for what, name in files.items():

@@ -22,6 +22,7 @@ from showapp.models import Episode, MediaRequest
 from showapp.services.audio import files as audio_files
 from showapp.services.catalog import writes
 from showapp.services.demo import tones
+from showapp.storage import LocalStorage
 from tests.conftest import http_get
 from tests.factories import OVERCAST, make_show
 from tests.live import gunicorn_server
@@ -34,7 +35,9 @@ STATS_ON = {"STATS_ENABLED": "true", "STATS_FLUSH_SECONDS": "0.2"}
 def long_episode(session: Session, episodes_dir: Path) -> Episode:
     audio = tones.melody_mp3(3, 60) * MINUTES  # whole MP3s end to end
     show = make_show(session, slug="long")
-    with audio_files.staged_audio(io.BytesIO(audio), episodes_dir, show.slug, "x.mp3") as staged:
+    with audio_files.staged_audio(
+        io.BytesIO(audio), LocalStorage(episodes_dir), show.slug, "x.mp3"
+    ) as staged:
         episode = writes.create_episode(session, show, audio=staged, title="Long")
         writes.publish_episode(episode, utc_now() - timedelta(days=1))
         session.flush()

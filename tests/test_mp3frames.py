@@ -16,6 +16,7 @@ from showapp.services.audio.mp3frames import (
     parse_header,
     scan_file,
 )
+from showapp.storage import LocalStorage
 from tests.factories import make_mp3
 
 DATA = Path(__file__).parent / "data"
@@ -111,7 +112,9 @@ def test_tags_around_the_audio_do_not_change_its_length() -> None:
 
 def test_an_upload_is_walked_while_it_is_written(tmp_path: Path) -> None:
     data = (DATA / "vbr-noxing.mp3").read_bytes()
-    with audio_files.staged_audio(io.BytesIO(data), tmp_path, "show", "a.mp3") as staged:
+    with audio_files.staged_audio(
+        io.BytesIO(data), LocalStorage(tmp_path), "show", "a.mp3"
+    ) as staged:
         walked = staged.info.duration_seconds
     part = audio_files.PartFile(tmp_path, ".mp3")
     part.write(data)

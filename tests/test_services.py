@@ -14,6 +14,7 @@ from showapp.services.audio import files as audio_files
 from showapp.services.audio.mp3frames import FrameError, scan_file
 from showapp.services.catalog import writes
 from showapp.services.catalog.text import render_notes, slugify
+from showapp.storage import LocalStorage
 from tests.factories import make_episode, make_mp3, make_show
 
 DATA = Path(__file__).parent / "data"
@@ -83,7 +84,9 @@ def test_frame_walk_detects_a_cut_off_file(tmp_path: Path) -> None:
 def test_staged_audio_leaves_nothing_when_the_block_fails(tmp_path: Path) -> None:
     with (
         pytest.raises(RuntimeError),
-        audio_files.staged_audio(io.BytesIO(make_mp3(2)), tmp_path, "s", "a.mp3") as staged,
+        audio_files.staged_audio(
+            io.BytesIO(make_mp3(2)), LocalStorage(tmp_path), "s", "a.mp3"
+        ) as staged,
     ):
         staged.relative_name("s", "ep")
         staged.keep()
@@ -94,7 +97,7 @@ def test_staged_audio_leaves_nothing_when_the_block_fails(tmp_path: Path) -> Non
 def test_empty_upload_is_refused(tmp_path: Path) -> None:
     with (
         pytest.raises(BadAudio, match="empty"),
-        audio_files.staged_audio(io.BytesIO(b""), tmp_path, "s", "a.mp3"),
+        audio_files.staged_audio(io.BytesIO(b""), LocalStorage(tmp_path), "s", "a.mp3"),
     ):
         pass
 

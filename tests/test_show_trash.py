@@ -21,6 +21,7 @@ from showapp.services.catalog import show_trash, writes
 from showapp.services.importing import importer
 from showapp.services.review import links as review_links
 from showapp.services.stats import rollups
+from showapp.storage import LocalStorage
 from tests.factories import APPLE, add_guest, add_topic, make_episode, make_show
 from tests.studio_helpers import csrf_token, login, make_user
 
@@ -215,7 +216,7 @@ def test_the_purge_keeps_tombstones_guids_and_counted_downloads(
     session.commit()
     # A purge whose transaction fails removes no file and leaves the rows as they were.
     with Session(session.get_bind()) as failing:
-        _count, files = show_trash.purge_due(failing, episodes_dir)
+        _count, files = show_trash.purge_due(failing, LocalStorage(episodes_dir))
         assert set(doomed) | {"leaders/left-over.part"} == set(files)
         failing.rollback()
     assert set(doomed) <= _files(episodes_dir)

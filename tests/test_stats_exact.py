@@ -18,6 +18,7 @@ from showapp.media.recorder import get_recorder
 from showapp.models import Download, Episode, MediaRequest
 from showapp.services.audio import retagging
 from showapp.services.stats import recording, rollups
+from showapp.storage import LocalStorage
 from tests.conftest import BASE_URL, POSTGRES_URL
 from tests.factories import APPLE, OVERCAST, make_episode, make_show
 
@@ -105,7 +106,7 @@ def test_hits_on_the_name_a_retag_replaced_still_count(
         assert response.status_code == 200
     recorder.flush()
     assert session.scalar(select(func.count(MediaRequest.id))) == 1
-    with retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
+    with retagging.tag_episode_audio(session, episode, LocalStorage(episodes_dir), BASE_URL):
         session.commit()
     new_name = str(episode.audio_file)
     assert new_name != old_name and not (episodes_dir / old_name).exists()

@@ -30,6 +30,7 @@ from showapp.services.audio import retagging
 from showapp.services.catalog import chapters
 from showapp.services.catalog.chapters import ChapterEntry
 from showapp.services.search import queries as search_queries
+from showapp.storage import LocalStorage
 from tests.conftest import BASE_URL
 from tests.factories import add_guest, add_topic, make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, login, make_user, sign_in_new_user
@@ -222,7 +223,7 @@ def test_chapters_are_taken_from_the_audio_file(
     chapters.replace_chapters(
         session, fresh, [ChapterEntry(0.0, "From the file"), ChapterEntry(3.0, "Second")]
     )
-    with retagging.tag_episode_audio(session, fresh, episodes_dir, BASE_URL):
+    with retagging.tag_episode_audio(session, fresh, LocalStorage(episodes_dir), BASE_URL):
         session.commit()
     chapters.replace_chapters(session, fresh, [])  # forget them in the database only
     session.commit()

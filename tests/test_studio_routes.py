@@ -40,6 +40,7 @@ from showapp.services.importing import jobs as import_jobs
 from showapp.services.mail import outbox
 from showapp.services.review import comments as review_comments
 from showapp.services.review import links as review_links
+from showapp.storage import LocalStorage
 from tests.conftest import BASE_URL
 from tests.factories import add_guest, add_topic, make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, login, make_user
@@ -192,7 +193,7 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     # the audio file" has some to take, with guests and topics to merge and a guest reviewing.
     episode = make_episode(session, show, episodes_dir, published_at=None)
     chapters.replace_chapters(session, episode, [ChapterEntry(0.0, "Start")])
-    with retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
+    with retagging.tag_episode_audio(session, episode, LocalStorage(episodes_dir), BASE_URL):
         session.flush()
     for name in ("Grace Hopper", "Grace M Hopper"):
         add_guest(session, episode, name)

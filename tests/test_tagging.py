@@ -22,6 +22,7 @@ from showapp.services.audio import files as audio_files
 from showapp.services.audio import retagging
 from showapp.services.catalog import chapters, writes
 from showapp.services.catalog.chapters import ChapterEntry
+from showapp.storage import LocalStorage
 from tests.conftest import BASE_URL, require
 from tests.factories import make_episode, make_mp3, make_show
 
@@ -49,7 +50,9 @@ def _m4a_episode(
 ) -> Episode:
     with (
         source.open("rb") as stream,
-        audio_files.staged_audio(stream, episodes_dir, show.slug, "tone.m4a") as staged,
+        audio_files.staged_audio(
+            stream, LocalStorage(episodes_dir), show.slug, "tone.m4a"
+        ) as staged,
     ):
         episode = writes.create_episode(session, show, title="Tone talk", audio=staged, number=7)
         writes.publish_episode(episode)
@@ -75,7 +78,7 @@ def test_mp3_carries_its_metadata_and_chapters(
     episode = make_episode(session, show, episodes_dir, number=12, summary="About mentors.")
     chapters.replace_chapters(session, episode, CHAPTERS)
     old_name, guid = episode.audio_file, episode.guid
-    with retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
+    with retagging.tag_episode_audio(session, episode, LocalStorage(episodes_dir), BASE_URL):
         session.commit()
     assert episode.audio_file != old_name and episode.guid == guid
     assert not (episodes_dir / str(old_name)).exists()
@@ -115,7 +118,7 @@ def test_m4a_carries_its_metadata_and_chapters(session: Session, episodes_dir: P
     cover = _with_artwork(session, show, episodes_dir)
     episode = _m4a_episode(session, show, episodes_dir)
     chapters.replace_chapters(session, episode, CHAPTERS)
-    with retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
+    with retagging.tag_episode_audio(session, episode, LocalStorage(episodes_dir), BASE_URL):
         session.commit()
     path = episodes_dir / str(episode.audio_file)
     audio = MP4(path)
@@ -146,7 +149,7 @@ def test_ffmpeg_reads_the_m4a_chapters_and_the_audio_is_untouched(
         )
     episode = _m4a_episode(session, make_show(session), episodes_dir, source)
     chapters.replace_chapters(session, episode, CHAPTERS)
-    with retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL):
+    with retagging.tag_episode_audio(session, episode, LocalStorage(episodes_dir), BASE_URL):
         session.commit()
     path = episodes_dir / str(episode.audio_file)
     probe = subprocess.run(
@@ -174,7 +177,7 @@ def test_a_failed_write_leaves_the_previous_file_serving(
     resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))
     try:
         with pytest.raises(MediaWriteFailed, match="previous file is still the one served"):
-            retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL)
+            retagging.tag_episode_audio(session, episode, LocalStorage(episodes_dir), BASE_URL)
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
     session.rollback()
@@ -192,7 +195,7 @@ def test_a_failed_commit_keeps_the_old_file(session: Session, episodes_dir: Path
     old_name = episode.audio_file
     with (
         pytest.raises(RuntimeError),
-        retagging.tag_episode_audio(session, episode, episodes_dir, BASE_URL) as swap,
+        retagging.tag_episode_audio(session, episode, LocalStorage(episodes_dir), BASE_URL) as swap,
     ):
         raise RuntimeError("the commit failed")
     session.rollback()
@@ -209,8 +212,10 @@ def test_replacing_audio_gives_a_new_url_and_keeps_the_guid(
     old_name, guid = episode.audio_file, episode.guid
     upload = io.BytesIO(make_mp3(6.0, seed=99))
     with (
-        audio_files.staged_audio(upload, episodes_dir, show.slug, "new.mp3") as staged,
-        retagging.replace_audio(session, episode, staged, episodes_dir, BASE_URL),
+        audio_files.staged_audio(
+            upload, LocalStorage(episodes_dir), show.slug, "new.mp3"
+        ) as staged,
+        retagging.replace_audio(session, episode, staged, LocalStorage(episodes_dir), BASE_URL),
     ):
         session.commit()
     assert episode.guid == guid and episode.audio_file != old_name

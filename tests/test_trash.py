@@ -26,6 +26,7 @@ from showapp.services.catalog.chapters import ChapterEntry
 from showapp.services.importing import archive, importer
 from showapp.services.review import links as review_links
 from showapp.services.stats import rollups
+from showapp.storage import LocalStorage
 from tests.factories import APPLE, OVERCAST, add_guest, add_topic, make_episode, make_show
 from tests.review_helpers import make_draft
 from tests.studio_helpers import csrf_token, login, make_user
@@ -343,11 +344,11 @@ def test_an_export_archive_never_brings_back_a_deleted_episode(
     session: Session, show: Show, episodes_dir: Path, tmp_path: Path
 ) -> None:
     target = tmp_path / "leaders.zip"
-    archive.export_show(session, "leaders", episodes_dir, target)
+    archive.export_show(session, "leaders", LocalStorage(episodes_dir), target)
     doomed = _doomed(session)
     trash.trash_episode(session, doomed)
     session.commit()
-    report = archive.import_archive(session, target, episodes_dir)
+    report = archive.import_archive(session, target, LocalStorage(episodes_dir))
     session.commit()
     assert any("deleted episode" in problem for problem in report.problems)
     session.refresh(doomed)

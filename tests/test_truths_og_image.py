@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from showapp.services import images, network
 from showapp.services.catalog import artwork
+from showapp.storage import LocalStorage
 from tests.conftest import BASE_URL
 from tests.factories import add_guest, add_topic, make_episode, make_show
 
@@ -34,7 +35,7 @@ def test_guest_and_topic_pages_fall_back_to_the_shows_artwork(
     client: FlaskClient, session: Session, episodes_dir: Path
 ) -> None:
     show = make_show(session, slug="leaders", title="Leaders")
-    show.artwork = artwork.write_demo_artwork(episodes_dir, "leaders", "Leaders")
+    show.artwork = artwork.write_demo_artwork(LocalStorage(episodes_dir), "leaders", "Leaders")
     episode = make_episode(session, show, episodes_dir, title="Talk")
     add_guest(session, episode, "Ana Lima")
     add_topic(session, episode, "Sponsorship")
@@ -63,7 +64,7 @@ def test_imported_artwork_and_then_the_network_logo(
     Image.new("RGB", (400, 200), (10, 80, 60)).save(buffer, "PNG")
     buffer.seek(0)
     row = network.settings_row(session)
-    row.logo = images.store_logo(episodes_dir, buffer)
+    row.logo = images.store_logo(LocalStorage(episodes_dir), buffer)
     session.commit()
     logo = f"{BASE_URL}/media/{row.logo}"
     assert _og_image(client, "/guests/bo-lee") == logo

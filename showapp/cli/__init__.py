@@ -17,6 +17,7 @@ from showapp.cli import serve
 from showapp.config import write_secret_key
 from showapp.errors import ShowappError
 from showapp.services.wording import counted
+from showapp.storage import Storage, storage_of
 
 
 def _create_app_for_cli() -> Flask:
@@ -54,6 +55,9 @@ def init_app(app: Flask) -> None:
     from showapp.cli.trash import trash_group
 
     app.cli.add_command(trash_group)
+    from showapp.cli.storage import storage_group
+
+    app.cli.add_command(storage_group)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
     app.cli.add_command(feed_group)
@@ -122,9 +126,7 @@ def demo_command(if_empty: bool) -> None:
         if if_empty and show_trash.any_show(session):
             click.echo("Shows exist already; demo not seeded.")
             return
-        report = demo_seed.seed_demo(
-            session, Path(app.config["EPISODES_DIR"]), app.config["BASE_URL"]
-        )
+        report = demo_seed.seed_demo(session, storage_of(app), app.config["BASE_URL"])
         session.commit()
     click.echo(report)
 
@@ -178,9 +180,7 @@ def add_episode_command(audio: Path, **options: Any) -> None:
         try:
             with (
                 audio.open("rb") as stream,
-                audio_files.staged_audio(
-                    stream, Path(app.config["EPISODES_DIR"]), show.slug, audio.name
-                ) as staged,
+                audio_files.staged_audio(stream, storage_of(app), show.slug, audio.name) as staged,
             ):
                 duplicate = retagging.find_by_sha256(session, staged.sha256)
                 if duplicate is not None and not allow_duplicate:
@@ -201,7 +201,7 @@ def add_episode_command(audio: Path, **options: Any) -> None:
                 if publish:
                     # A published file carries its metadata: tag a copy and swap it in.
                     with retagging.tag_episode_audio(
-                        session, episode, Path(app.config["EPISODES_DIR"]), app.config["BASE_URL"]
+                        session, episode, storage_of(app), app.config["BASE_URL"]
                     ):
                         session.commit()
                 else:
@@ -236,12 +236,11 @@ def import_command(
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _require_migrated(app)
-    episodes_dir = Path(app.config["EPISODES_DIR"])
-    episodes_dir.mkdir(parents=True, exist_ok=True)
+    storage = storage_of(app)
     with db.new_session(app) as session, tempfile.TemporaryDirectory() as work_dir:
         try:
             report = importer.import_source(
-                session, source, work_dir=Path(work_dir), episodes_dir=episodes_dir,
+                session, source, work_dir=Path(work_dir), storage=storage,
                 site_base_url=app.config["BASE_URL"], show_slug=show_slug,
                 limits=ImportLimits(max_archive_bytes=int(app.config["ARCHIVE_MAX_BYTES"])),
             )  # fmt: skip
@@ -258,25 +257,23 @@ def import_command(
         if download_media:
             show = lookups.get_show(session, report.show_slug)
             assert show is not None
-            _download_media(session, importer, show, episodes_dir, report)
-            _download_extras(session, show, episodes_dir, report)
+            _download_media(session, importer, show, storage, report)
+            _download_extras(session, show, storage, report)
     click.echo(report.summary())
 
 
-def _download_extras(session: Any, show: Any, episodes_dir: Path, report: Any) -> None:
+def _download_extras(session: Any, show: Any, storage: Storage, report: Any) -> None:
     """Artwork, transcripts and chapters: checked like uploads; what fails stays linked."""
     from showapp.services.importing import media_extras
     from showapp.services.importing.report import ImportLimits
 
     limits = ImportLimits()
     for copy in (media_extras.copy_artwork, media_extras.copy_linked_files):
-        report.problems += copy(session, show, episodes_dir, limits)
+        report.problems += copy(session, show, storage, limits)
         session.commit()
 
 
-def _download_media(
-    session: Any, importer: Any, show: Any, episodes_dir: Path, report: Any
-) -> None:
+def _download_media(session: Any, importer: Any, show: Any, storage: Storage, report: Any) -> None:
     # One commit per file: an interrupted run keeps every finished download.
     for episode_id, title in importer.list_remote_episodes(session, show):
         label = title if len(title) <= 40 else title[:39] + "…"
@@ -288,7 +285,7 @@ def _download_media(
 
             try:
                 report.warnings += importer.download_episode_audio(
-                    session, episode_id, episodes_dir=episodes_dir, on_progress=advance
+                    session, episode_id, storage=storage, on_progress=advance
                 )
                 session.commit()
             except importer.MediaGone as error:
@@ -319,7 +316,7 @@ def export_command(show_slug: str, archive: Path, with_review: bool) -> None:
             count = archives.export_show(
                 session,
                 show_slug,
-                Path(app.config["EPISODES_DIR"]),
+                storage_of(app),
                 archive,
                 with_review=with_review,
             )
@@ -350,9 +347,7 @@ def feed_check_command(show_slug: str) -> None:
         if show is None:
             _fail(f"No show has the slug '{show_slug}'.")
         assert show is not None
-        problems = feed_health(
-            session, show, app.config["BASE_URL"], episodes_dir=Path(app.config["EPISODES_DIR"])
-        )
+        problems = feed_health(session, show, app.config["BASE_URL"], storage=storage_of(app))
     for problem in problems:
         where = f" [{problem.episode}]" if problem.episode else ""
         click.echo(f"{problem.level.upper()}{where}: {problem.message} {problem.fix}")

@@ -15,6 +15,7 @@ from showapp import db
 from showapp.errors import ShowappError
 from showapp.models import Episode, EpisodeStatus
 from showapp.services.wording import counted
+from showapp.storage import storage_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session  # noqa: TID251 - only for annotations
@@ -53,8 +54,8 @@ def commit_and_retag(app: Flask, session: Session, episode: Episode) -> None:
     if episode.status == EpisodeStatus.DRAFT or episode.audio_file is None:
         session.commit()
         return
-    episodes_dir = Path(app.config["EPISODES_DIR"])
-    with retagging.tag_episode_audio(session, episode, episodes_dir, app.config["BASE_URL"]):
+    storage = storage_of(app)
+    with retagging.tag_episode_audio(session, episode, storage, app.config["BASE_URL"]):
         session.commit()
 
 
@@ -100,9 +101,7 @@ def import_chapters(episode: str, file: Path | None, from_audio: bool) -> None:
             if file is not None:
                 stored = chapters.import_json_chapters(session, found, file.read_bytes())
             else:
-                stored = chapters.import_audio_chapters(
-                    session, found, Path(app.config["EPISODES_DIR"])
-                )
+                stored = chapters.import_audio_chapters(session, found, storage_of(app))
             commit_and_retag(app, session, found)
         except ShowappError as error:
             raise click.ClickException(str(error)) from None
@@ -170,7 +169,7 @@ def tag_episode(episode: str) -> None:
         found = _episode(session, episode)
         try:
             with retagging.tag_episode_audio(
-                session, found, Path(app.config["EPISODES_DIR"]), app.config["BASE_URL"]
+                session, found, storage_of(app), app.config["BASE_URL"]
             ):
                 session.commit()
         except ShowappError as error:
@@ -188,17 +187,15 @@ def replace_audio(episode: str, audio: Path) -> None:
     from showapp.services.audio import retagging
 
     app = _app()
-    episodes_dir = Path(app.config["EPISODES_DIR"])
+    storage = storage_of(app)
     with db.new_session(app) as session:
         found = _episode(session, episode)
         show_slug = episode.partition("/")[0]
         try:
             with (
                 audio.open("rb") as stream,
-                audio_files.staged_audio(stream, episodes_dir, show_slug, audio.name) as staged,
-                retagging.replace_audio(
-                    session, found, staged, episodes_dir, app.config["BASE_URL"]
-                ),
+                audio_files.staged_audio(stream, storage, show_slug, audio.name) as staged,
+                retagging.replace_audio(session, found, staged, storage, app.config["BASE_URL"]),
             ):
                 session.commit()
         except ShowappError as error:

@@ -12,6 +12,7 @@ from showapp import db
 from showapp.services.audio.files import remove_leftover_parts
 from showapp.services.stats import rollups, useragents
 from showapp.services.wording import counted
+from showapp.storage import storage_of
 
 
 @click.group("stats")
@@ -35,7 +36,7 @@ def rollup_command() -> None:
         f"rebuilt {counted(report.days_rebuilt, 'day')} of figures."
     )
     # Run from cron, so a long-running server also loses what killed uploads left behind.
-    removed = remove_leftover_parts(Path(app.config["EPISODES_DIR"]))
+    removed = remove_leftover_parts(storage_of(app).staging_dir(""))
     if removed:
         click.echo(f"Removed {counted(len(removed), 'file')} left behind by interrupted uploads.")
 

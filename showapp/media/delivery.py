@@ -22,6 +22,7 @@ from showapp.services import accounts, urls
 from showapp.services.audio.files import AUDIO_TYPES
 from showapp.services.catalog import lookups
 from showapp.services.urls import MEDIA_PREFIX
+from showapp.storage import current_storage
 
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 SERVED_TYPES = AUDIO_TYPES | IMAGE_TYPES
@@ -60,6 +61,8 @@ def media_file(filename: str) -> Response:
         if path.suffix in IMAGE_TYPES and _hosts_the_show(path):
             return _for_the_host(filename, IMAGE_TYPES[path.suffix])
         abort(404, WITHHELD)
+    if current_storage().local_path(filename) is None:
+        return _redirected(filename, path.suffix in AUDIO_TYPES)
     accel = current_app.config["MEDIA_ACCEL"]
     mimetype = served[path.suffix]
     if not accel and path.suffix in AUDIO_TYPES:
@@ -89,9 +92,37 @@ def _hosts_the_show(path: PurePosixPath) -> bool:
     return show is not None and accounts.may_work_on(session, current_user, show)
 
 
+def _redirected(filename: str, is_audio: bool) -> Response:
+    """With a bucket: count the request as when a proxy sends the file, then send the client
+    to the object (public/CDN base or a presigned URL), which answers Range and HEAD itself.
+
+    The bytes the client then fetches are never seen here, so an audio GET counts as a
+    proxied one does (stats/recording.py: whole files and bounded ranges at their word,
+    a browser's open `bytes=N-` as nothing) and a HEAD as nothing sent. The bucket, not the
+    app, answers 404 for a name it does not hold: checking first would cost a round trip.
+    """
+    if is_audio:
+        record_request(filename, sent=0 if request.method == "HEAD" else None)
+    target = current_storage().redirect_url(filename, method=request.method)
+    if target is None:
+        abort(404)
+    response = Response(status=302, headers={"Location": target})
+    # Every request must reach the app to be counted, and a presigned URL expires.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _for_the_host(filename: str, mimetype: str) -> Response:
-    """A withheld picture for its host: sent by the app, never kept by a shared cache."""
-    response = _sent(filename, mimetype)
+    """A withheld picture for its host: sent by the app, never kept by a shared cache.
+    From a bucket it is proxied (pictures are small): a redirect would make it public."""
+    storage = current_storage()
+    if storage.local_path(filename) is None:
+        try:
+            response = Response(storage.read_bytes(filename), mimetype=mimetype)
+        except FileNotFoundError:
+            abort(404)
+    else:
+        response = _sent(filename, mimetype)
     response.cache_control.public = False
     response.cache_control.private = True
     response.cache_control.no_store = True

@@ -4,7 +4,8 @@ With SHOWAPP_MEDIA_ACCEL the app's whole answer to a podcast app's GET or HEAD o
 file is a few headers naming the file, and nginx (or Apache) sends the bytes. Flask's request
 machinery (request context, routing, hooks, response object) then cost several times the
 answer itself, on the requests that make up most of a podcast host's traffic. So this WSGI
-middleware answers exactly those requests with the view's own checks, headers and recording,
+middleware answers exactly those requests (and, with SHOWAPP_STORAGE=s3, redirects them to
+the bucket) with the view's own checks, headers and recording,
 and passes everything else, including every request it has any doubt about, on to Flask: other
 methods and paths, hidden or non-audio files, non-ASCII paths, files that do not exist and
 files of episodes that are not public (Flask renders the 404).
@@ -24,6 +25,7 @@ from showapp.media.delivery import CORS_HEADERS, handoff_headers
 from showapp.media.recorder import get_recorder, hit_from_environ
 from showapp.media.visibility import get_visibility
 from showapp.services.audio.files import AUDIO_TYPES
+from showapp.storage import Storage, storage_of
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -40,6 +42,9 @@ class ProxiedAudio:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         config = self._app.config
+        storage = storage_of(self._app)
+        if storage.kind != "local":
+            return self._redirected(storage, environ, start_response)
         filename = _audio_file(environ) if config["MEDIA_ACCEL"] else None
         full_path = safe_join(config["EPISODES_DIR"], filename) if filename else None
         if filename is None or full_path is None or not os.path.isfile(full_path):
@@ -52,6 +57,27 @@ class ProxiedAudio:
         recorder = get_recorder(self._app)
         if recorder is not None:
             recorder.record(hit_from_environ(environ, filename))
+        return []
+
+    def _redirected(
+        self, storage: Storage, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """With a bucket: the media view's counted 302 to the object (see delivery.py's
+        _redirected), answered here for the same reason as a hand-off to nginx."""
+        filename = _audio_file(environ)
+        if filename is None or get_visibility(self._app).withheld(filename):
+            return self._wsgi_app(environ, start_response)
+        method = str(environ["REQUEST_METHOD"])
+        target = storage.redirect_url(filename, method=method)
+        if target is None:
+            return self._wsgi_app(environ, start_response)
+        headers = [("Location", target), ("Cache-Control", "no-store"), *CORS_HEADERS,
+                   ("Content-Length", "0")]  # fmt: skip
+        start_response("302 Found", headers)
+        recorder = get_recorder(self._app)
+        if recorder is not None:
+            sent = 0 if method == "HEAD" else None
+            recorder.record(hit_from_environ(environ, filename)._replace(sent=sent))
         return []
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import io
 import secrets
 from collections.abc import Sequence
-from pathlib import Path
 from typing import IO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from showapp.errors import InvalidInput
+from showapp.storage import Storage
 
 ACCEPTED = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 MAX_BYTES = 10 * 1024 * 1024
@@ -61,18 +61,19 @@ def square_copies(image: Image.Image, sizes: Sequence[int]) -> list[Image.Image]
     return [square.resize((min(size, side),) * 2, Image.Resampling.LANCZOS) for size in sizes]
 
 
-def store_photo(episodes_dir: Path, folder: str, stem: str, stream: IO[bytes]) -> str:
+def store_photo(storage: Storage, folder: str, stem: str, stream: IO[bytes]) -> str:
     """Check a guest photo and store its square sizes (PHOTO_SIZES) as JPEGs; return the
     stored name of the largest. Nothing is left behind when a check or a write fails."""
     image = open_picture(stream, "photo")
     relative = f"{folder}/{stem}-{secrets.token_hex(4)}.jpg"
     names = photo_names(relative)
-    (episodes_dir / folder).mkdir(parents=True, exist_ok=True)
     try:
         for copy, name in zip(square_copies(image, PHOTO_SIZES), names, strict=True):
-            copy.save(episodes_dir / name, "JPEG", quality=85, optimize=True)
+            out = io.BytesIO()
+            copy.save(out, "JPEG", quality=85, optimize=True)
+            storage.save_bytes(name, out.getvalue(), "image/jpeg")
     except BaseException:
-        delete_files(episodes_dir, names)
+        delete_files(storage, names)
         raise
     return relative
 
@@ -90,21 +91,22 @@ def photo_copy(relative: str, size: int) -> str:
     return relative if size == PHOTO_SIZES[0] else f"{relative.rsplit('.', 1)[0]}-{size}.jpg"
 
 
-def store_logo(episodes_dir: Path, stream: IO[bytes]) -> str:
+def store_logo(storage: Storage, stream: IO[bytes]) -> str:
     """Check the network's logo and store it as a PNG at most 600 px on a side (any shape,
     transparency kept); return its stored name."""
     image = open_picture(stream, "logo")
     image.thumbnail((600, 600), Image.Resampling.LANCZOS)
     relative = f"network/logo-{secrets.token_hex(4)}.png"
-    (episodes_dir / "network").mkdir(parents=True, exist_ok=True)
     try:
-        image.convert("RGBA").save(episodes_dir / relative, "PNG", optimize=True)
+        out = io.BytesIO()
+        image.convert("RGBA").save(out, "PNG", optimize=True)
+        storage.save_bytes(relative, out.getvalue(), "image/png")
     except BaseException:
-        delete_files(episodes_dir, [relative])
+        delete_files(storage, [relative])
         raise
     return relative
 
 
-def delete_files(episodes_dir: Path, names: Sequence[str]) -> None:
+def delete_files(storage: Storage, names: Sequence[str]) -> None:
     for name in names:
-        (episodes_dir / name).unlink(missing_ok=True)
+        storage.delete(name)

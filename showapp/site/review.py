@@ -37,6 +37,7 @@ from showapp.services.review import links as review_links
 from showapp.site import bp
 from showapp.site.helpers import parse_start
 from showapp.site.shows import PlayerMedia, episode_meta
+from showapp.storage import current_storage
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session  # noqa: TID251 - only for annotations
@@ -134,6 +135,12 @@ def send_audio(filename: str) -> Response:
     suffix = PurePosixPath(filename).suffix
     if suffix not in AUDIO_TYPES:
         abort(404)
+    target = current_storage().redirect_url(filename, method=request.method)
+    if target is not None:
+        # A bucket: the object itself, presigned unless the bucket is public (docs/storage.md).
+        redirected = Response(status=302, headers={"Location": target})
+        redirected.headers["Cache-Control"] = "private, no-store"
+        return redirected
     response = send_from_directory(
         current_app.config["EPISODES_DIR"], filename, mimetype=AUDIO_TYPES[suffix],
         conditional=True, max_age=0,

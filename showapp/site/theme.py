@@ -7,14 +7,13 @@ a year; the contrast is checked in services/catalog/accent.py before the link is
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Response, abort, current_app, url_for
+from flask import Response, abort, url_for
 
 from showapp.models import Show
 from showapp.services.catalog import accent
 from showapp.services.catalog.artwork import copy_name
 from showapp.site import bp
+from showapp.storage import current_storage
 
 YEAR = 365 * 24 * 3600
 
@@ -38,9 +37,8 @@ def show_accent(show: Show) -> str:
     colour, else the default; contrast-adjusted."""
     chosen = accent.parse_hex(show.accent_color)
     if chosen is None and show.artwork:
-        folder = Path(current_app.config["EPISODES_DIR"])
-        small = folder / copy_name(show.artwork, 300)
-        chosen = accent.dominant_colour(small if small.is_file() else folder / show.artwork)
+        small = copy_name(show.artwork, 300)
+        chosen = accent.stored_dominant_colour(current_storage(), small, show.artwork)
     return accent.theme_for(chosen).accent
 
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
@@ -25,6 +24,7 @@ from showapp.errors import InvalidInput
 from showapp.models import Episode, Show, User, UserRole
 from showapp.services import accounts, saved_forms
 from showapp.services.catalog import editing, lookups
+from showapp.storage import current_storage
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
@@ -125,7 +125,8 @@ def _gate() -> BaseResponse | None:
             abort(403, "Only an admin can do this.")
         _check_show((request.view_args or {}).get("show_slug"))
         if endpoint in STREAMING_ENDPOINTS:
-            g.stream_uploads_to = Path(current_app.config["EPISODES_DIR"]) / current_show().slug
+            g.stream_uploads_show = current_show().slug
+            g.stream_uploads_to = current_storage().staging_dir(current_show().slug)
     from showapp.security.sessions import csrf
 
     csrf.protect()

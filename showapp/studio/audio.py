@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -14,6 +12,7 @@ from showapp.services.audio import files as audio_files
 from showapp.services.audio import retagging
 from showapp.services.audio.files import PartFile
 from showapp.services.catalog import editing
+from showapp.storage import current_storage
 from showapp.studio import bp, current_episode, current_show, redirect_303, streams_upload
 
 
@@ -39,17 +38,17 @@ def replace_audio_form(show_slug: str, episode_id: int) -> ResponseReturnValue:
 def replace_audio(show_slug: str, episode_id: int) -> ResponseReturnValue:
     episode = current_episode(episode_id)
     session = get_session()
-    episodes_dir = Path(current_app.config["EPISODES_DIR"])
+    storage = current_storage()
     try:
         part = uploaded_part()
         with (
             editing.stale_edits(),  # the commit flushes again
-            audio_files.staged_part(part, episodes_dir) as staged,
+            audio_files.staged_part(part, storage) as staged,
         ):
             # Claimed first: a simultaneous replacement waits, then gets the 409.
             editing.claim_version(session, episode, request.form.get("version"))
             with retagging.replace_audio(
-                session, episode, staged, episodes_dir, current_app.config["BASE_URL"]
+                session, episode, staged, storage, current_app.config["BASE_URL"]
             ):
                 session.commit()
     except editing.StaleEdit as error:

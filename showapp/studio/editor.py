@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-
-from flask import current_app
 
 from showapp.errors import InvalidInput
 from showapp.models import Episode, EpisodeStatus, Show
 from showapp.services.catalog import artwork, editing
 from showapp.services.catalog.editing import EpisodeChanges, GuestCredit
+from showapp.storage import current_storage
 from showapp.studio.forms import EpisodeForm
 
 EMPTY_GUEST_ROWS = 2
@@ -107,8 +105,8 @@ def save_episode_artwork(episode: Episode, show: Show, form: EpisodeForm) -> Non
     upload = form.artwork.data
     if upload is None or not getattr(upload, "filename", ""):
         return
-    episodes_dir = Path(current_app.config["EPISODES_DIR"])
-    names = artwork.store_artwork(episodes_dir, show.slug, f"{episode.slug}-art", upload.stream)
+    storage = current_storage()
+    names = artwork.store_artwork(storage, show.slug, f"{episode.slug}-art", upload.stream)
     episode.artwork = names[0]
 
 

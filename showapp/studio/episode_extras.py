@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import zip_longest
-from pathlib import Path
 from typing import Any
 
-from flask import current_app, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from showapp.db import get_session
@@ -20,6 +19,7 @@ from showapp.models import Episode
 from showapp.services.catalog import chapters, editing, soundbites, transcripts
 from showapp.services.catalog.text import clock
 from showapp.services.wording import counted
+from showapp.storage import current_storage
 from showapp.studio import bp, current_episode, current_show, redirect_303, retag
 
 BLANK_ROWS = 3
@@ -79,9 +79,9 @@ def upload_chapters(show_slug: str, episode_id: int) -> ResponseReturnValue:
 @bp.post("/shows/<show_slug>/episodes/<int:episode_id>/chapters/from-audio")
 def chapters_from_audio(show_slug: str, episode_id: int) -> ResponseReturnValue:
     episode = current_episode(episode_id)
-    episodes_dir = Path(current_app.config["EPISODES_DIR"])
+    storage = current_storage()
     return _save_chapters(
-        episode, None, lambda: chapters.import_audio_chapters(get_session(), episode, episodes_dir)
+        episode, None, lambda: chapters.import_audio_chapters(get_session(), episode, storage)
     )
 
 

@@ -17,6 +17,7 @@ from showapp.services.audio import files as audio_files
 from showapp.services.audio import retagging
 from showapp.services.catalog import editing, lookups, writes
 from showapp.services.catalog.text import render_notes
+from showapp.storage import current_storage
 from showapp.studio import (
     bp,
     current_episode,
@@ -80,7 +81,7 @@ def upload_episode(show_slug: str) -> ResponseReturnValue:
     show = current_show()
     try:
         part = uploaded_part()
-        with audio_files.staged_part(part, Path(current_app.config["EPISODES_DIR"])) as staged:
+        with audio_files.staged_part(part, current_storage()) as staged:
             duplicate = retagging.find_by_sha256(get_session(), staged.sha256)
             if duplicate is not None and not request.form.get("allow_duplicate"):
                 # Leaving the block without keeping the file removes it again.

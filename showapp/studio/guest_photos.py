@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import current_app, flash, request, url_for
+from flask import flash, request, url_for
 from flask.typing import ResponseReturnValue
 
 from showapp.db import get_session
 from showapp.errors import ShowappError
 from showapp.services import images
+from showapp.storage import current_storage
 from showapp.studio import admin_only, bp, redirect_303
 from showapp.studio.guests_topics import GUESTS, guest_page
 
@@ -22,9 +21,9 @@ def upload_guest_photo(guest_slug: str) -> ResponseReturnValue:
     if upload is None or not upload.filename:
         flash("Choose a photo to upload (JPEG, PNG or WebP).", "error")
         return guest_page(guest, 400)
-    episodes_dir = Path(current_app.config["EPISODES_DIR"])
+    storage = current_storage()
     try:
-        stored = images.store_photo(episodes_dir, "guests", guest.slug, upload.stream)
+        stored = images.store_photo(storage, "guests", guest.slug, upload.stream)
     except ShowappError as error:
         flash(f"Nothing was changed: {error}", "error")
         return guest_page(guest, 400)
@@ -32,10 +31,10 @@ def upload_guest_photo(guest_slug: str) -> ResponseReturnValue:
     try:
         get_session().commit()
     except BaseException:
-        images.delete_files(episodes_dir, images.photo_names(stored))
+        images.delete_files(storage, images.photo_names(stored))
         raise
     # The old files go only once the new photo is committed.
-    images.delete_files(episodes_dir, images.photo_names(previous))
+    images.delete_files(storage, images.photo_names(previous))
     flash(f"Saved {guest.name}'s photo.", "info")
     return redirect_303(url_for("studio.edit_guest", guest_slug=guest.slug))
 
@@ -46,6 +45,6 @@ def delete_guest_photo(guest_slug: str) -> ResponseReturnValue:
     guest = GUESTS.row_or_404(guest_slug)
     previous, guest.photo = guest.photo, None
     get_session().commit()
-    images.delete_files(Path(current_app.config["EPISODES_DIR"]), images.photo_names(previous))
+    images.delete_files(current_storage(), images.photo_names(previous))
     flash(f"Removed {guest.name}'s photo.", "info")
     return redirect_303(url_for("studio.edit_guest", guest_slug=guest.slug))

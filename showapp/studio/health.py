@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app, render_template
 
 from showapp.db import get_session
 from showapp.services.feeds.health import feed_health
+from showapp.storage import current_storage
 from showapp.studio import bp, current_show
 
 
@@ -18,6 +17,6 @@ def feed_health_page(show_slug: str) -> str:
         get_session(),
         show,
         current_app.config["BASE_URL"],
-        episodes_dir=Path(current_app.config["EPISODES_DIR"]),
+        storage=current_storage(),
     )
     return render_template("studio/feed_health.html", show=show, problems=problems)

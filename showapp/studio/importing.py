@@ -35,6 +35,7 @@ from showapp.services import accounts
 from showapp.services.importing import archive, ssrf_guard
 from showapp.services.importing import fetch as feed_fetch
 from showapp.services.importing import jobs as import_jobs
+from showapp.storage import current_storage, storage_of
 from showapp.studio import bp, current_show, redirect_303, signed_in_user
 from showapp.studio.forms import ImportForm
 
@@ -83,9 +84,9 @@ def import_progress(job_id: int) -> ResponseReturnValue:
 def export_show(show_slug: str) -> ResponseReturnValue:
     """The show's export zip, written to an unlinked temporary file and streamed from it."""
     show = current_show()
-    episodes_dir = Path(current_app.config["EPISODES_DIR"])
+    storage = current_storage()
     with tempfile.NamedTemporaryFile(prefix="showapp-export-", suffix=".zip") as handle:
-        archive.export_show(get_session(), show.slug, episodes_dir, Path(handle.name))
+        archive.export_show(get_session(), show.slug, storage, Path(handle.name))
         # Reopened before the name goes away: the open file outlives it, and the disk space
         # is freed when the response closes it, however the download ends.
         stream = open(handle.name, "rb")  # noqa: SIM115
@@ -105,12 +106,11 @@ class ImportThreads:
     def start(self, job_id: int, source: str, work_dir: Path) -> None:
         app = self._app
         settings = import_jobs.JobSettings(
-            episodes_dir=Path(app.config["EPISODES_DIR"]), work_dir=work_dir,
+            storage=storage_of(app), work_dir=work_dir,
             site_base_url=app.config["BASE_URL"],
             screen_urls=not app.config["IMPORT_ALLOW_PRIVATE"],
             max_archive_bytes=int(app.config["ARCHIVE_MAX_BYTES"]),
         )  # fmt: skip
-        settings.episodes_dir.mkdir(parents=True, exist_ok=True)
         sessions = app.extensions["showapp.sessionmaker"]
 
         def work() -> None:

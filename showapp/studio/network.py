@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from showapp.db import get_session
 from showapp.errors import ShowappError
 from showapp.services import images, network
+from showapp.storage import current_storage
 from showapp.studio import admin_only, bp, redirect_303
 from showapp.studio.forms import NetworkForm
 
@@ -24,26 +23,26 @@ def edit_network() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _page(form, logo, 400 if request.method == "POST" else 200)
     row = network.settings_row(session)
-    episodes_dir = Path(current_app.config["EPISODES_DIR"])
+    storage = current_storage()
     upload = request.files.get("logo")
     previous, stored = row.logo, None
     try:
         network.update(session, form.name.data or "", form.color.data or "")
         if upload is not None and upload.filename:
-            stored = images.store_logo(episodes_dir, upload.stream)
+            stored = images.store_logo(storage, upload.stream)
         if stored or form.remove_logo.data:
             row.logo = stored
         session.commit()
     except ShowappError as error:
         session.rollback()
-        images.delete_files(episodes_dir, [stored] if stored else [])
+        images.delete_files(storage, [stored] if stored else [])
         flash(f"Nothing was changed: {error}", "error")
         return _page(form, previous, 400)
     except BaseException:
-        images.delete_files(episodes_dir, [stored] if stored else [])
+        images.delete_files(storage, [stored] if stored else [])
         raise
     if previous and previous != row.logo:  # only once the new settings are committed
-        images.delete_files(episodes_dir, [previous])
+        images.delete_files(storage, [previous])
     flash("Network settings saved.", "info")
     return redirect_303(url_for("studio.edit_network"))
 

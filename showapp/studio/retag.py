@@ -6,14 +6,13 @@ newly tagged copy (new media URL, same GUID) whenever what the tags say has chan
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app
 
 from showapp.db import get_session
 from showapp.models import Episode, EpisodeStatus
 from showapp.services.audio import retagging
 from showapp.services.audio.tags import TagValues
+from showapp.storage import current_storage
 from showapp.studio import current_show
 
 
@@ -26,7 +25,7 @@ def current_tags(episode: Episode) -> TagValues | None:
     if not is_tagged_when_saved(episode):
         return None
     return retagging.tag_values(
-        get_session(), current_show(), episode, _episodes_dir(), _base_url()
+        get_session(), current_show(), episode, current_storage(), _base_url()
     )
 
 
@@ -41,13 +40,9 @@ def commit_with_tags(episode: Episode, before: TagValues | None = None) -> bool:
     if not is_tagged_when_saved(episode) or unchanged:
         session.commit()
         return False
-    with retagging.tag_episode_audio(session, episode, _episodes_dir(), _base_url()):
+    with retagging.tag_episode_audio(session, episode, current_storage(), _base_url()):
         session.commit()
     return True
-
-
-def _episodes_dir() -> Path:
-    return Path(current_app.config["EPISODES_DIR"])
 
 
 def _base_url() -> str:

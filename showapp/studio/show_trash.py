@@ -9,14 +9,13 @@ episodes and guests, each destructive step is asked for twice.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from showapp.db import get_session
 from showapp.models import Show
 from showapp.services.catalog import show_trash
+from showapp.storage import current_storage
 from showapp.studio import admin_only, bp, current_show, redirect_303
 from showapp.studio.trash import TrashEntry, finish_purge
 
@@ -72,7 +71,7 @@ def purge_show(trashed_show_id: int) -> ResponseReturnValue:
             losses=show_trash.show_losses(session, show),
         )
     title = show.title
-    files = show_trash.purge_show(session, show, Path(current_app.config["EPISODES_DIR"]))
+    files = show_trash.purge_show(session, show, current_storage())
     message = f"Deleted '{title}' for good; its episodes' GUIDs stay retired."
     return finish_purge(files, message, url_for("studio.network_trash"))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, flash, render_template, request, url_for
@@ -20,6 +19,7 @@ from showapp.services.feeds import settings as feed_settings
 from showapp.services.listeners.stories import DEFAULT_PROMPT
 from showapp.services.stats import charts
 from showapp.services.stats.network import network_summary
+from showapp.storage import current_storage
 from showapp.studio import admin_only, bp, current_show, redirect_303, signed_in_user
 from showapp.studio.forms import ArtworkForm, ShowForm
 
@@ -103,15 +103,15 @@ def upload_show_artwork(show_slug: str) -> ResponseReturnValue:
     if upload is None or not upload.filename:
         flash("Choose an image file to upload.", "error")
         return _show_form(ShowForm(obj=show), show, 400)
-    episodes_dir = Path(current_app.config["EPISODES_DIR"])
+    storage = current_storage()
     try:
-        names = artwork.store_artwork(episodes_dir, show.slug, "cover", upload.stream)
+        names = artwork.store_artwork(storage, show.slug, "cover", upload.stream)
     except ShowappError as error:
         flash(str(error), "error")
         return _show_form(ShowForm(obj=show), show, 400)
     previous, show.artwork = show.artwork, names[0]
     get_session().commit()
-    artwork.delete_artwork(episodes_dir, previous)
+    artwork.delete_artwork(storage, previous)
     flash("Artwork saved.", "info")
     return redirect_303(url_for("studio.edit_show", show_slug=show.slug))
 

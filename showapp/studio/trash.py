@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from showapp.db import get_session
 from showapp.models import Episode
 from showapp.services.catalog import trash
+from showapp.storage import current_storage
 from showapp.studio import bp, current_episode, current_show, redirect_303
 
 
@@ -106,7 +106,7 @@ def finish_purge(files: list[str], message: str, target: str) -> ResponseReturnV
     """Commit a purge, then remove its files: a failed commit never loses a file whose row
     survived."""
     get_session().commit()
-    trash.remove_files(Path(current_app.config["EPISODES_DIR"]), files)
+    trash.remove_files(current_storage(), files)
     flash(message, "info")
     return redirect_303(target)
 

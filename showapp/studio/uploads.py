@@ -9,6 +9,7 @@ request carries the finished file. Any other file part goes to werkzeug's own fa
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import IO
 
@@ -16,7 +17,8 @@ from flask import Request, g, has_request_context
 from werkzeug.formparser import FormDataParser
 
 from showapp.errors import BadAudio
-from showapp.services.audio.files import PartFile, audio_extension
+from showapp.services.audio.files import AUDIO_TYPES, PartFile, audio_extension
+from showapp.storage import current_storage
 
 
 class StudioRequest(Request):
@@ -45,6 +47,9 @@ class StudioRequest(Request):
             return None
         part = PartFile(target, extension)
         self.upload_parts.append(part)
+        # With a bucket the object is uploaded, part by part, while the file arrives.
+        name = f"{g.stream_uploads_show}/upload-{secrets.token_hex(4)}{extension}"
+        part.sink = current_storage().stream_upload(name, AUDIO_TYPES[extension])
         return part
 
     @property
@@ -56,7 +61,8 @@ class StudioRequest(Request):
 
     def close(self) -> None:
         # A part that was kept has been renamed away; any other one (refused, over the size
-        # limit, cut off, CSRF failure) is removed here, so nothing half-written stays behind.
+        # limit, cut off, CSRF failure) is removed here, so nothing half-written stays behind
+        # (with a bucket, its multipart upload is aborted).
         super().close()
         for part in self.upload_parts:
             part.discard()

@@ -10,7 +10,6 @@ import fcntl
 import hashlib
 import io
 import logging
-import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -31,6 +30,8 @@ from showapp.services.audio.mp3frames import (
     HistoryTooShort,
     scan_file,
 )
+from showapp.storage import Storage
+from showapp.storage.base import PartSink
 
 # Apple decides by extension; these are the MIME types its spec pairs with them.
 AUDIO_TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a"}
@@ -56,24 +57,35 @@ class AudioInfo:
 
 @dataclass
 class StagedAudio:
-    """An upload written next to its final place, not yet visible under its final name."""
+    """An upload written to the storage's staging folder, not yet stored under its final name."""
 
-    episodes_dir: Path
+    storage: Storage
     temp_path: Path
     size: int
     sha256: str
     info: AudioInfo
     final_name: str = ""
     kept: bool = field(default=False)
+    sink: PartSink | None = None
 
     def relative_name(self, show_slug: str, episode_slug: str) -> str:
-        """Choose the stored name: slug plus a random token, so every new file gets a new URL."""
+        """Choose the stored name: slug plus a random token, so every new file gets a new URL.
+        An upload streamed to a bucket was named when it started (`<show>/upload-<token>`)."""
+        if self.sink is not None:
+            self.final_name = self.sink.name
+            return self.final_name
         token = secrets.token_hex(4)
         self.final_name = f"{show_slug}/{episode_slug}-{token}{self.info.extension}"
         return self.final_name
 
     def keep(self) -> None:
-        os.replace(self.temp_path, self.episodes_dir / self.final_name)
+        if self.sink is not None:
+            # Streamed to the bucket while it arrived: only the last part is left to send.
+            self.sink.finish(self.temp_path, self.size)
+            self.temp_path.unlink(missing_ok=True)
+        else:
+            # A rename on the local backend; on S3 one upload of the probed file (multipart).
+            self.storage.move_in(self.final_name, self.temp_path, self.info.mime)
         self.kept = True
 
 
@@ -117,6 +129,8 @@ class PartFile(io.FileIO):
         self.size = 0
         self._digest = hashlib.sha256()
         self.frames = FrameWalker() if extension == ".mp3" else None
+        # With a bucket: the object being uploaded while this file is written (studio uploads).
+        self.sink: PartSink | None = None
         super().__init__(self.path, "x+")
         # Held until the file is closed (or its process dies): marks it as being written.
         fcntl.flock(self.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -130,6 +144,8 @@ class PartFile(io.FileIO):
         if self.frames is not None:
             self.frames.feed(chunk)
         self.size += written
+        if self.sink is not None:
+            self.sink.part_written(self.path, self.size)
         return written
 
     @property
@@ -137,31 +153,37 @@ class PartFile(io.FileIO):
         return self._digest.hexdigest()
 
     def discard(self) -> None:
+        """Remove the file, and what was sent of it unless it was kept."""
         self.close()
         self.path.unlink(missing_ok=True)
+        if self.sink is not None and not self.kept:
+            self.sink.abort()
+            self.sink = None
+
+    kept = False  # set by staged_part once the upload is stored under its name
 
 
 @contextmanager
 def staged_audio(
-    stream: BinaryIO, episodes_dir: Path, show_slug: str, filename: str
+    stream: BinaryIO, storage: Storage, show_slug: str, filename: str
 ) -> Iterator[StagedAudio]:
     """Copy a stream (a file given to the CLI) into its show's folder, then probe it.
 
     See ``staged_part`` for what happens on leaving the block.
     """
-    part = PartFile(episodes_dir / show_slug, audio_extension(filename))
+    part = PartFile(storage.staging_dir(show_slug), audio_extension(filename))
     try:
         while chunk := stream.read(CHUNK_BYTES):
             part.write(chunk)
     except BaseException:
         part.discard()
         raise
-    with staged_part(part, episodes_dir) as staged:
+    with staged_part(part, storage) as staged:
         yield staged
 
 
 @contextmanager
-def staged_part(part: PartFile, episodes_dir: Path) -> Iterator[StagedAudio]:
+def staged_part(part: PartFile, storage: Storage) -> Iterator[StagedAudio]:
     """Probe a fully written upload and offer it for keeping.
 
     On leaving the block with an exception, every file this upload created is removed, so a
@@ -173,15 +195,26 @@ def staged_part(part: PartFile, episodes_dir: Path) -> Iterator[StagedAudio]:
         if part.size == 0:
             raise BadAudio("The audio file is empty.")
         info = probe_audio(part.path, part.extension, part.frames)
-        staged = StagedAudio(episodes_dir, part.path, part.size, part.sha256, info)
+        staged = StagedAudio(storage, part.path, part.size, part.sha256, info, sink=part.sink)
         yield staged
     except BaseException:
         part.path.unlink(missing_ok=True)
         if staged is not None and staged.kept:
-            (episodes_dir / staged.final_name).unlink(missing_ok=True)
+            storage.delete(staged.final_name)
+        _drop_sink(part, kept=False)
         raise
     else:
         part.path.unlink(missing_ok=True)
+        _drop_sink(part, kept=staged.kept)
+
+
+def _drop_sink(part: PartFile, kept: bool) -> None:
+    """An upload streamed to a bucket but not kept (refused, a duplicate, replaced by a tagged
+    copy) is aborted there; a kept one is left alone."""
+    part.kept = kept
+    if part.sink is not None and not kept:
+        part.sink.abort()
+    part.sink = None
 
 
 def probe_audio(path: Path, extension: str, frames: FrameWalker | None = None) -> AudioInfo:
@@ -294,6 +327,6 @@ def _remove_unlocked(path: Path) -> bool:
         return True
 
 
-def delete_media(episodes_dir: Path, relative_name: str | None) -> None:
+def delete_media(storage: Storage, relative_name: str | None) -> None:
     if relative_name:
-        (episodes_dir / relative_name).unlink(missing_ok=True)
+        storage.delete(relative_name)

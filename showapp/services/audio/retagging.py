@@ -5,7 +5,7 @@ writes a NEW file (copy, tag, fsync, rename into place) and points the episode a
 caller's transaction, so the media URL changes and the GUID does not. The old file is removed
 only after the caller commits; if anything fails, the previous file and URL keep serving.
 
-    with tagging.tag_episode_audio(session, episode, episodes_dir, base_url):
+    with tagging.tag_episode_audio(session, episode, storage, base_url):
         session.commit()
 """
 
@@ -25,10 +25,11 @@ from showapp.columns import utc_now
 from showapp.errors import InvalidInput
 from showapp.models import Chapter, Episode, EpisodeAudioName, EpisodeStatus, Show
 from showapp.services import urls
-from showapp.services.audio.files import StagedAudio
+from showapp.services.audio.files import AUDIO_TYPES, StagedAudio
 from showapp.services.audio.tags import TagValues, write_tagged_copy
 from showapp.services.catalog import chapters as chapter_service
 from showapp.services.catalog import writes
+from showapp.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +38,18 @@ log = logging.getLogger(__name__)
 class AudioSwap:
     """A tagged file written and referenced by the episode, waiting for the commit."""
 
-    episodes_dir: Path
+    storage: Storage
     old_name: str | None
     new_name: str
 
     def finish(self) -> None:
         """After the commit: the old file is no longer referenced, so remove it."""
         if self.old_name and self.old_name != self.new_name:
-            (self.episodes_dir / self.old_name).unlink(missing_ok=True)
+            self.storage.delete(self.old_name)
 
     def discard(self) -> None:
         """After a rollback: the episode still points at the old file; drop the new one."""
-        (self.episodes_dir / self.new_name).unlink(missing_ok=True)
+        self.storage.delete(self.new_name)
 
     def __enter__(self) -> AudioSwap:
         return self
@@ -81,35 +82,36 @@ def duplicate_message(session: Session, episode: Episode) -> str:
 
 
 def tag_episode_audio(
-    session: Session, episode: Episode, episodes_dir: Path, base_url: str
+    session: Session, episode: Episode, storage: Storage, base_url: str
 ) -> AudioSwap:
     """Write the episode's metadata into a new copy of its audio and point the episode at it."""
     if episode.audio_file is None:
         raise InvalidInput("The episode has no audio file to tag.")
-    source = episodes_dir / episode.audio_file
     extension = Path(episode.audio_file).suffix
-    return _swap_in(session, episode, source, extension, episodes_dir, base_url)
+    # On S3 a temporary download: mutagen needs a seekable local file.
+    with storage.working_copy(episode.audio_file) as source:
+        return _swap_in(session, episode, source, extension, storage, base_url)
 
 
 def publish_and_tag(
-    session: Session, episode: Episode, episodes_dir: Path, base_url: str
+    session: Session, episode: Episode, storage: Storage, base_url: str
 ) -> AudioSwap:
     writes.publish_episode(episode)
-    return tag_episode_audio(session, episode, episodes_dir, base_url)
+    return tag_episode_audio(session, episode, storage, base_url)
 
 
 def replace_audio(
-    session: Session, episode: Episode, staged: StagedAudio, episodes_dir: Path, base_url: str
+    session: Session, episode: Episode, staged: StagedAudio, storage: Storage, base_url: str
 ) -> AudioSwap:
     """New audio for an episode: new file and URL, same GUID; tagged when already public."""
     _check_chapters_fit(session, episode, staged.info.duration_seconds)
     old_name = episode.audio_file
     writes.record_audio_facts(episode, staged.size, staged.sha256, staged.info)
     if episode.status == EpisodeStatus.DRAFT:
-        swap = _place_untagged(session, episode, staged, episodes_dir)
+        swap = _place_untagged(session, episode, staged, storage)
     else:
         swap = _swap_in(
-            session, episode, staged.temp_path, staged.info.extension, episodes_dir, base_url
+            session, episode, staged.temp_path, staged.info.extension, storage, base_url
         )
     swap.old_name = old_name
     remember_old_name(session, episode, old_name)
@@ -124,14 +126,14 @@ def remember_old_name(session: Session, episode: Episode, old_name: str | None) 
 
 
 def _place_untagged(
-    session: Session, episode: Episode, staged: StagedAudio, episodes_dir: Path
+    session: Session, episode: Episode, staged: StagedAudio, storage: Storage
 ) -> AudioSwap:
     show = _show(session, episode)
     new_name = staged.relative_name(show.slug, episode.slug)
     episode.audio_file = new_name
     session.flush()
     staged.keep()
-    return AudioSwap(episodes_dir, None, new_name)
+    return AudioSwap(storage, None, new_name)
 
 
 def _check_chapters_fit(session: Session, episode: Episode, duration: float) -> None:
@@ -155,18 +157,19 @@ def _swap_in(
     episode: Episode,
     source: Path,
     extension: str,
-    episodes_dir: Path,
+    storage: Storage,
     base_url: str,
 ) -> AudioSwap:
     old_name = episode.audio_file
     show = _show(session, episode)
-    values = tag_values(session, show, episode, episodes_dir, base_url)
+    values = tag_values(session, show, episode, storage, base_url)
     new_name = f"{show.slug}/{episode.slug}-{secrets.token_hex(4)}{extension}"
-    write_tagged_copy(source, episodes_dir / new_name, extension, values)
-    swap = AudioSwap(episodes_dir, old_name, new_name)
+    # Stored under a NEW name: the old object serves until the caller commits.
+    size = _store_tagged_copy(storage, source, new_name, extension, values)
+    swap = AudioSwap(storage, old_name, new_name)
     try:
         episode.audio_file = new_name
-        episode.audio_bytes = (episodes_dir / new_name).stat().st_size
+        episode.audio_bytes = size
         remember_old_name(session, episode, old_name)
         session.flush()
     except BaseException:
@@ -175,8 +178,27 @@ def _swap_in(
     return swap
 
 
+def _store_tagged_copy(
+    storage: Storage, source: Path, new_name: str, extension: str, values: TagValues
+) -> int:
+    """Write the tagged copy in place (local) or in the staging folder, then upload it (S3)."""
+    target = storage.local_path(new_name)
+    if target is not None:
+        write_tagged_copy(source, target, extension, values)
+        return target.stat().st_size
+    folder = storage.staging_dir(new_name.rsplit("/", 1)[0])
+    staged = folder / f".tag-{secrets.token_hex(8)}{extension}.part"
+    try:
+        write_tagged_copy(source, staged, extension, values)
+        size = staged.stat().st_size
+        storage.move_in(new_name, staged, AUDIO_TYPES[extension])
+    finally:
+        staged.unlink(missing_ok=True)
+    return size
+
+
 def tag_values(
-    session: Session, show: Show, episode: Episode, episodes_dir: Path, base_url: str
+    session: Session, show: Show, episode: Episode, storage: Storage, base_url: str
 ) -> TagValues:
     chapters = chapter_service.list_chapters(session, episode)
     return TagValues(
@@ -187,20 +209,21 @@ def tag_values(
         year=str((episode.published_at or utc_now()).year),
         comment=episode.summary,
         page_url=urls.url(base_url, "episode", show_slug=show.slug, episode_slug=episode.slug),
-        artwork=_artwork(episodes_dir, episode.artwork or show.artwork),
+        artwork=_artwork(storage, episode.artwork or show.artwork),
         chapters=_chapter_spans(chapters, episode.duration_seconds or 0.0),
     )
 
 
-def _artwork(episodes_dir: Path, relative: str | None) -> tuple[bytes, str] | None:
+def _artwork(storage: Storage, relative: str | None) -> tuple[bytes, str] | None:
     if not relative:
         return None
-    path = episodes_dir / relative
-    if not path.is_file():
+    try:
+        data = storage.read_bytes(relative)
+    except FileNotFoundError:
         log.warning("artwork %s is missing; tagging without it", relative)
         return None
-    mime = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
-    return path.read_bytes(), mime
+    mime = "image/png" if Path(relative).suffix.lower() == ".png" else "image/jpeg"
+    return data, mime
 
 
 def _chapter_spans(

@@ -9,12 +9,16 @@ drawn on it (white or near-black, whichever is stronger) must reach 4.5:1 too.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 from PIL import Image
+
+from showapp.storage import Storage
 
 DEFAULT_ACCENT = "2b50b8"
 # The lightest background the accent is drawn on (--bg in tokens.css; white is lighter still).
@@ -94,8 +98,26 @@ def dominant_colour(path: Path) -> str | None:
     return _dominant(str(path), stat.st_mtime_ns)
 
 
+def stored_dominant_colour(storage: Storage, small: str, original: str) -> str | None:
+    """dominant_colour of stored artwork: its smaller copy when there is one. In a bucket the
+    picture is read once per process and name (a stored name never gets new bytes)."""
+    local_small, local_original = storage.local_path(small), storage.local_path(original)
+    if local_small is not None and local_original is not None:
+        return dominant_colour(local_small if local_small.is_file() else local_original)
+    return _stored_dominant(storage, small) or _stored_dominant(storage, original)
+
+
 @lru_cache(maxsize=256)
-def _dominant(path: str, _mtime: int) -> str | None:
+def _stored_dominant(storage: Storage, name: str) -> str | None:
+    try:
+        data = storage.read_bytes(name)
+    except FileNotFoundError:
+        return None
+    return _dominant(io.BytesIO(data), 0)
+
+
+@lru_cache(maxsize=256)
+def _dominant(path: str | IO[bytes], _mtime: int) -> str | None:
     try:
         with Image.open(path) as image:
             small = image.convert("RGB").resize((64, 64))

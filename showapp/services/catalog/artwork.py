@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import secrets
-import shutil
-from pathlib import Path
 from typing import IO
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from showapp.errors import InvalidInput
+from showapp.storage import Storage
 
 DEMO_SIZE = 1400  # Apple's minimum for show artwork
 
 
-def write_demo_artwork(episodes_dir: Path, show_slug: str, title: str) -> str:
+def write_demo_artwork(storage: Storage, show_slug: str, title: str) -> str:
     """Draw a square RGB PNG cover for the demo show; return its stored relative name."""
     image = Image.new("RGB", (DEMO_SIZE, DEMO_SIZE), (18, 52, 86))
     draw = ImageDraw.Draw(image)
@@ -26,11 +26,9 @@ def write_demo_artwork(episodes_dir: Path, show_slug: str, title: str) -> str:
     for line_number, line in enumerate(_wrap(title, 14)):
         draw.text((700, 620 + line_number * 140), line, fill="white", font=font, anchor="mm")
     relative = f"{show_slug}/cover-{secrets.token_hex(4)}.png"
-    target = episodes_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    image.save(target, "PNG", optimize=True)
+    storage.save_bytes(relative, _encoded(image, "PNG"), "image/png")
     # The pages show the smaller copies, as they do for uploaded artwork.
-    write_copies(episodes_dir, relative, image)
+    write_copies(storage, relative, image)
     return relative
 
 
@@ -49,6 +47,7 @@ MAX_ARTWORK = 3000
 # Smaller copies for the site's pages, made once at upload (never per request).
 COPY_SIZES = (600, 300)
 _FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
+ARTWORK_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
 
 def check_artwork(stream: IO[bytes]) -> Image.Image:
@@ -82,30 +81,37 @@ def check_artwork(stream: IO[bytes]) -> Image.Image:
     return image
 
 
-def store_artwork(episodes_dir: Path, folder: str, stem: str, stream: IO[bytes]) -> list[str]:
+def store_artwork(storage: Storage, folder: str, stem: str, stream: IO[bytes]) -> list[str]:
     """Check and store artwork plus its smaller copies; return every stored relative name,
     the full-size one first. Nothing is left behind when a check or a write fails."""
     image = check_artwork(stream)
     relative = f"{folder}/{stem}-{secrets.token_hex(4)}{_FORMATS[str(image.format)]}"
     names = [relative] + [copy_name(relative, size) for size in COPY_SIZES]
-    (episodes_dir / folder).mkdir(parents=True, exist_ok=True)
     try:
         stream.seek(0)
-        with (episodes_dir / relative).open("xb") as out:
-            shutil.copyfileobj(stream, out)
-        write_copies(episodes_dir, relative, image)
+        storage.save_stream(relative, stream, ARTWORK_TYPES[str(image.format)])
+        write_copies(storage, relative, image)
     except BaseException:
-        delete_artwork(episodes_dir, relative)
+        delete_artwork(storage, relative)
         raise
     return names
 
 
-def write_copies(episodes_dir: Path, relative: str, image: Image.Image) -> None:
+def write_copies(storage: Storage, relative: str, image: Image.Image) -> None:
     """The smaller copies of square artwork stored as `relative`, which pages link to."""
     for size in COPY_SIZES:
-        image.resize((size, size), Image.Resampling.LANCZOS).save(
-            episodes_dir / copy_name(relative, size), "JPEG", quality=85, optimize=True
-        )
+        copy = image.resize((size, size), Image.Resampling.LANCZOS)
+        storage.save_bytes(copy_name(relative, size), _encoded(copy, "JPEG"), "image/jpeg")
+
+
+def _encoded(image: Image.Image, kind: str) -> bytes:
+    """The picture as a file's bytes: copies are at most 600 px, so they fit in memory."""
+    out = io.BytesIO()
+    if kind == "JPEG":
+        image.save(out, "JPEG", quality=85, optimize=True)
+    else:
+        image.save(out, kind, optimize=True)
+    return out.getvalue()
 
 
 def copy_name(relative: str, size: int) -> str:
@@ -113,8 +119,8 @@ def copy_name(relative: str, size: int) -> str:
     return f"{relative.rsplit('.', 1)[0]}-{size}.jpg"
 
 
-def delete_artwork(episodes_dir: Path, relative: str | None) -> None:
+def delete_artwork(storage: Storage, relative: str | None) -> None:
     if not relative:
         return
     for name in [relative] + [copy_name(relative, size) for size in COPY_SIZES]:
-        (episodes_dir / name).unlink(missing_ok=True)
+        storage.delete(name)

@@ -22,6 +22,7 @@ from showapp.errors import BadAudio, InvalidInput
 from showapp.models import Chapter, Episode
 from showapp.services import urls
 from showapp.services.catalog.text import clock
+from showapp.storage import Storage
 
 CHAPTERS_VERSION = "1.2.0"
 MAX_CHAPTERS = 255  # the Nero chpl atom in M4A files counts chapters in one byte
@@ -210,10 +211,11 @@ def _entry_from_chap(frame: Any) -> ChapterEntry:
     return ChapterEntry(frame.start_time / 1000, title, links[0].url if links else "")
 
 
-def import_audio_chapters(session: Session, episode: Episode, episodes_dir: Path) -> list[Chapter]:
+def import_audio_chapters(session: Session, episode: Episode, storage: Storage) -> list[Chapter]:
     if episode.audio_file is None:
         raise InvalidInput("The episode has no audio file to read chapters from.")
-    entries = read_audio_chapters(episodes_dir / episode.audio_file)
+    with storage.working_copy(episode.audio_file) as path:
+        entries = read_audio_chapters(path)
     if not entries:
         raise InvalidInput("The audio file carries no chapters.")
     return replace_chapters(session, episode, entries)

@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -40,6 +39,7 @@ from showapp.models import (
 from showapp.services.catalog import trash
 from showapp.services.catalog.artwork import COPY_SIZES, copy_name
 from showapp.services.catalog.lookups import is_live
+from showapp.storage import Storage
 
 TRASH_DAYS = trash.TRASH_DAYS
 # Not a slug any form or import accepts ("~" is never in one), so a freed slug never clashes.
@@ -148,7 +148,7 @@ def purge_date(show: Show) -> datetime | None:
 
 
 def purge_show(
-    session: Session, show: Show, episodes_dir: Path, now: datetime | None = None
+    session: Session, show: Show, storage: Storage, now: datetime | None = None
 ) -> list[str]:
     """Reduce a trashed show and its episodes to tombstones and return the files to remove
     once the transaction has committed (trash.remove_files): every file its rows name, and
@@ -156,7 +156,7 @@ def purge_show(
     if show.deleted_at is None or show.purged_at is not None:
         raise ValueError("Only a show in the trash can be purged.")
     now = now or utc_now()
-    files = _folder_files(episodes_dir, show.slug)
+    files = list(storage.names(f"{show.slug}/", hidden=True))
     episodes = select(Episode).where(Episode.show_id == show.id, Episode.purged_at.is_(None))
     for episode in session.scalars(episodes).all():
         episode.deleted_at = episode.deleted_at or now
@@ -182,13 +182,6 @@ def _empty(show: Show) -> None:
         setattr(show, column.key, None if callable(default) else default)
 
 
-def _folder_files(episodes_dir: Path, slug: str) -> list[str]:
-    folder = episodes_dir / slug
-    if not folder.is_dir():
-        return []
-    return [p.relative_to(episodes_dir).as_posix() for p in folder.rglob("*") if p.is_file()]
-
-
 def due_for_purge(session: Session, now: datetime | None = None) -> Sequence[Show]:
     cutoff = (now or utc_now()) - timedelta(days=TRASH_DAYS)
     query = (
@@ -200,12 +193,12 @@ def due_for_purge(session: Session, now: datetime | None = None) -> Sequence[Sho
 
 
 def purge_due(
-    session: Session, episodes_dir: Path, now: datetime | None = None
+    session: Session, storage: Storage, now: datetime | None = None
 ) -> tuple[int, list[str]]:
     """Purge every show whose TRASH_DAYS are over; returns how many, and the files to remove
     after the commit. Run again, it finds nothing left to do."""
     due = due_for_purge(session, now)
     files: list[str] = []
     for show in due:
-        files += purge_show(session, show, episodes_dir, now)
+        files += purge_show(session, show, storage, now)
     return len(due), files

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -37,6 +36,7 @@ from showapp.models import (
     episode_topics,
 )
 from showapp.services.catalog.artwork import COPY_SIZES, copy_name
+from showapp.storage import BadName, Storage
 
 TRASH_DAYS = 30
 # A column that names an episode: a model's episode_id, or a link table's.
@@ -207,15 +207,14 @@ def purge_due(session: Session, now: datetime | None = None) -> tuple[int, list[
     return len(due), files
 
 
-def remove_files(episodes_dir: Path, names: Iterable[str]) -> int:
+def remove_files(storage: Storage, names: Iterable[str]) -> int:
     """Remove purged files; call only after the purge committed. Returns how many existed."""
     removed = 0
-    root = episodes_dir.resolve()
     for name in names:
-        path = (episodes_dir / name).resolve()
-        if not path.is_relative_to(root):
-            continue  # stored names are ours, but a path outside the folder is never removed
-        if path.exists():
-            path.unlink()
-            removed += 1
+        try:
+            if storage.exists(name):
+                storage.delete(name)
+                removed += 1
+        except BadName:
+            continue  # stored names are ours, but a path outside the storage is never removed
     return removed

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,12 +24,13 @@ from showapp.services.demo.content import (
     EpisodeData,
 )
 from showapp.services.wording import counted
+from showapp.storage import Storage
 
 
-def seed_demo(session: Session, episodes_dir: Path, base_url: str) -> str:
+def seed_demo(session: Session, storage: Storage, base_url: str) -> str:
     """Create the demo show with guests, topics and episodes that carry real MP3 audio, some
     with chapters, a transcript and a soundbite."""
-    show = lookups.get_show(session, SHOW["slug"]) or _create_show(session, episodes_dir, base_url)
+    show = lookups.get_show(session, SHOW["slug"]) or _create_show(session, storage, base_url)
     guests = {data["name"]: _guest(session, data["name"]) for data in GUESTS}
     for topic in TOPICS:
         writes.find_or_create_topic(session, topic["name"], topic["description"])
@@ -38,7 +38,7 @@ def seed_demo(session: Session, episodes_dir: Path, base_url: str) -> str:
     for index, data in enumerate([*EPISODES, DRAFT_EPISODE, SCHEDULED_EPISODE]):
         if _episode_exists(session, show, data["slug"]):
             continue
-        _add_episode(session, show, data, guests, episodes_dir, seed=index)
+        _add_episode(session, show, data, guests, storage, seed=index)
         added += 1
     parts = rich.add_rich_parts(session, show)
     session.flush()
@@ -53,7 +53,7 @@ def seed_demo(session: Session, episodes_dir: Path, base_url: str) -> str:
     )
 
 
-def _create_show(session: Session, episodes_dir: Path, base_url: str) -> Show:
+def _create_show(session: Session, storage: Storage, base_url: str) -> Show:
     fields = {key: value for key, value in SHOW.items() if key not in {"slug", "title"}}
     show = writes.create_show(
         session,
@@ -62,7 +62,7 @@ def _create_show(session: Session, episodes_dir: Path, base_url: str) -> Show:
         feed_url=urls.feed_url(base_url, "show", show_slug=SHOW["slug"]),
         **fields,
     )
-    show.artwork = artwork.write_demo_artwork(episodes_dir, show.slug, show.title)
+    show.artwork = artwork.write_demo_artwork(storage, show.slug, show.title)
     return show
 
 
@@ -90,11 +90,11 @@ def _add_episode(
     show: Show,
     data: EpisodeData,
     guests: dict[str, Guest],
-    episodes_dir: Path,
+    storage: Storage,
     seed: int,
 ) -> None:
     audio = io.BytesIO(tones.melody_mp3(seed, seconds=12 + (seed * 7) % 19))
-    with audio_files.staged_audio(audio, episodes_dir, show.slug, f"{data['slug']}.mp3") as staged:
+    with audio_files.staged_audio(audio, storage, show.slug, f"{data['slug']}.mp3") as staged:
         episode = writes.create_episode(
             session,
             show,

@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from showapp.columns import utc_now
 from showapp.models import Episode, EpisodeStatus, EpisodeType, Show, ShowType
 from showapp.services.catalog.lookups import is_live
+from showapp.storage import Storage
 
 # Apple's category list (feed-standards.md section 2): category -> subcategories.
 APPLE_CATEGORIES: dict[str, frozenset[str]] = {
@@ -70,7 +70,7 @@ def feed_health(
     show: Show,
     base_url: str,
     *,
-    episodes_dir: Path | None = None,
+    storage: Storage | None = None,
     now: datetime | None = None,
 ) -> list[Problem]:
     """Every problem with `show`'s feed, errors first."""
@@ -81,7 +81,7 @@ def feed_health(
     ).all()
     problems = [
         *_show_problems(show, base_url),
-        *_artwork_problems(show, episodes_dir),
+        *_artwork_problems(show, storage),
         *_episode_problems(show, episodes),
         *_held_back(session, show),
     ]
@@ -159,7 +159,7 @@ def _show_problems(show: Show, base_url: str) -> list[Problem]:
     return found  # fmt: skip
 
 
-def _artwork_problems(show: Show, episodes_dir: Path | None) -> list[Problem]:
+def _artwork_problems(show: Show, storage: Storage | None) -> list[Problem]:
     if not show.artwork and show.artwork_url:
         # An imported show's artwork still served by the old host: there, but not ours.
         return [
@@ -172,11 +172,10 @@ def _artwork_problems(show: Show, episodes_dir: Path | None) -> list[Problem]:
     if not show.artwork:
         return [Problem("error", "The show has no artwork.",
                         "Upload a square JPEG or PNG of 1400 to 3000 pixels.")]  # fmt: skip
-    if episodes_dir is None:
+    if storage is None:
         return []
-    path = episodes_dir / show.artwork
     try:
-        with Image.open(path) as image:
+        with storage.working_copy(show.artwork) as path, Image.open(path) as image:
             size, mode, kind = image.size, image.mode, image.format
     except (OSError, UnidentifiedImageError):
         return [Problem("error", "The artwork file is missing or is not an image.",

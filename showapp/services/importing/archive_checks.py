@@ -27,6 +27,7 @@ from showapp.services.importing.archive_format import (
     show_files,
 )
 from showapp.services.importing.fetch import CHUNK_BYTES
+from showapp.storage import Storage, content_type
 
 
 def check_sizes(archive: zipfile.ZipFile, limits: ArchiveLimits) -> None:
@@ -222,28 +223,31 @@ def safe_extras(extras: dict[str, Any], where: str, problems: list[str]) -> dict
 def unpacked(
     archive: zipfile.ZipFile,
     media: list[tuple[str, PurePosixPath]],
-    episodes_dir: Path,
+    storage: Storage,
     limits: ArchiveLimits,
 ) -> Iterator[Callable[[], None]]:
     """Unpack every media file beside its place; yield a function that moves them all in.
     On any error (a limit crossed while unpacking, or a failed restore) the parts are removed.
     A guest photo already on this install is kept: other shows may show it."""
-    parts: list[tuple[Path, Path]] = []
+    parts: list[tuple[Path, PurePosixPath]] = []
     made: list[Path] = []  # folders made here, removed again if the restore fails
     budget = [limits.max_total_bytes]
+    # Beside their places on the local backend (so placing is a rename); on S3 in its
+    # staging folder, each uploaded once when placed.
+    staging = storage.staging_dir("")
     try:
         for name, relative in media:
-            target = episodes_dir / relative
-            partial = target.with_name(f".unpack-{target.name}.part")
-            parts.append((partial, target))
+            partial = staging / relative.parent / f".unpack-{relative.name}.part"
+            parts.append((partial, relative))
             _make_folders(partial.parent, made)
             _extract(archive, name, partial, budget, limits)
 
         def place() -> None:
-            for partial, target in parts:
-                shared = target.parent.parent == episodes_dir and target.parent.name == GUEST_FOLDER
-                if not (shared and target.exists()):
-                    partial.replace(target)
+            for partial, relative in parts:
+                stored = relative.as_posix()
+                shared = len(relative.parts) == 2 and relative.parent.name == GUEST_FOLDER
+                if not (shared and storage.exists(stored)):
+                    storage.move_in(stored, partial, content_type(stored))
             made.clear()
 
         yield place

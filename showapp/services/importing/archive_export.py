@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,12 +41,13 @@ from showapp.services.importing.archive_parts import (
 )
 from showapp.services.importing.archive_review import review_links, review_record
 from showapp.services.importing.fetch import CHUNK_BYTES
+from showapp.storage import Storage
 
 
 def export_show(
     session: Session,
     show_slug: str,
-    episodes_dir: Path,
+    storage: Storage,
     target: Path,
     *,
     with_review: bool = False,
@@ -67,13 +69,13 @@ def export_show(
         )
     ).all()
     manifest = _manifest(session, show, episodes, with_review)
-    media = _media_names(manifest, episodes_dir)
+    media = _media_names(manifest, storage)
     manifest["media"] = [f"media/{name}" for name in media]
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         with archive.open(MANIFEST, "w") as raw:
             _write_json(raw, manifest)
         for name in media:
-            _add_media(archive, episodes_dir, name)
+            _add_media(archive, storage, name)
     return len(media)
 
 
@@ -142,7 +144,7 @@ def _redirects(
     return records
 
 
-def _media_names(manifest: dict[str, Any], episodes_dir: Path) -> list[str]:
+def _media_names(manifest: dict[str, Any], storage: Storage) -> list[str]:
     """Every file the show uses that exists: audio, artwork with its smaller copies, any file
     an episode part names, and the photos of its guests in every size."""
     names = show_files(manifest)
@@ -150,7 +152,7 @@ def _media_names(manifest: dict[str, Any], episodes_dir: Path) -> list[str]:
     names += [copy_name(name, size) for name in artwork if name for size in COPY_SIZES]
     for guest in manifest["guests"]:
         names += photo_names(guest.get("photo"))
-    return sorted({name for name in names if (episodes_dir / name).is_file()})
+    return sorted({name for name in names if storage.exists(name)})
 
 
 def _write_json(raw: IO[bytes], manifest: dict[str, Any]) -> None:
@@ -159,10 +161,14 @@ def _write_json(raw: IO[bytes], manifest: dict[str, Any]) -> None:
     raw.write(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode())
 
 
-def _add_media(archive: zipfile.ZipFile, episodes_dir: Path, name: str) -> None:
-    source = episodes_dir / name
+def _add_media(archive: zipfile.ZipFile, storage: Storage, name: str) -> None:
+    source = storage.local_path(name)
+    if source is not None:
+        info = zipfile.ZipInfo.from_file(source, f"media/{name}")
+    else:
+        info = zipfile.ZipInfo(f"media/{name}", time.localtime()[:6])
+        info.external_attr = 0o644 << 16
     # Audio and images are compressed already: store them as they are.
-    info = zipfile.ZipInfo.from_file(source, f"media/{name}")
     info.compress_type = zipfile.ZIP_STORED
-    with source.open("rb") as handle, archive.open(info, "w", force_zip64=True) as out:
+    with storage.open(name) as handle, archive.open(info, "w", force_zip64=True) as out:
         shutil.copyfileobj(handle, out, CHUNK_BYTES)

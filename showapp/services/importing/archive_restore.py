@@ -54,12 +54,13 @@ from showapp.services.importing.report import (
     ProgressCallback,
     ignore_progress,
 )
+from showapp.storage import Storage
 
 
 def import_archive(
     session: Session,
     path: Path,
-    episodes_dir: Path,
+    storage: Storage,
     progress: ProgressCallback = ignore_progress,
     limits: ArchiveLimits = DEFAULT_LIMITS,
 ) -> ImportReport:
@@ -76,7 +77,7 @@ def import_archive(
             check_references(manifest, slug)
             photos = guest_photos(manifest)
             media = [safe_media_path(archive, n, slug, photos) for n in manifest["media"]]
-            with unpacked(archive, media, episodes_dir, limits) as place:
+            with unpacked(archive, media, storage, limits) as place:
                 report = _restore_rows(session, manifest, progress)
                 session.flush()
                 place()

@@ -37,6 +37,7 @@ from showapp.services.importing.report import (
     ProgressCallback,
     ignore_progress,
 )
+from showapp.storage import Storage
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -78,7 +79,7 @@ def import_source(
     source: str,
     *,
     work_dir: Path,
-    episodes_dir: Path,
+    storage: Storage,
     site_base_url: str,
     show_slug: str | None = None,
     limits: ImportLimits = DEFAULT_LIMITS,
@@ -104,7 +105,7 @@ def import_source(
         raise NotFound(f"No such feed file or URL: {source}")
     if zipfile.is_zipfile(path):
         bounds = archive.ArchiveLimits(max_total_bytes=limits.max_archive_bytes)
-        return archive.import_archive(session, path, episodes_dir, progress, bounds)
+        return archive.import_archive(session, path, storage, progress, bounds)
     return import_feed_file(
         session, path, feed_url=None, site_base_url=site_base_url, show_slug=show_slug,
         progress=progress,
@@ -308,7 +309,7 @@ def download_episode_audio(
     session: Session,
     episode_id: int,
     *,
-    episodes_dir: Path,
+    storage: Storage,
     limits: ImportLimits = DEFAULT_LIMITS,
     on_progress: media_download.ByteProgress | None = None,
 ) -> list[str]:
@@ -325,7 +326,7 @@ def download_episode_audio(
     show_slug = session.scalars(select(Show.slug).where(Show.id == episode.show_id)).one()
     try:
         downloaded = media_download.download_audio(
-            episode.audio_url, episodes_dir=episodes_dir, show_slug=show_slug,
+            episode.audio_url, storage=storage, show_slug=show_slug,
             episode_slug=episode.slug, guid=episode.guid, declared_mime=episode.audio_mime or "",
             max_bytes=limits.max_media_bytes, timeout=limits.timeout, on_progress=on_progress,
         )  # fmt: skip

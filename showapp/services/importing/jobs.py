@@ -26,6 +26,7 @@ from showapp.models import ImportJob, ImportState, Show, User, UserRole
 from showapp.services.importing import importer, media_extras, ssrf_guard
 from showapp.services.importing.report import ImportLimits, ImportProgress, ImportReport
 from showapp.services.wording import counted
+from showapp.storage import Storage
 
 log = logging.getLogger(__name__)
 # Byte-level download progress is written at most this often (each write is a commit).
@@ -69,7 +70,7 @@ def is_stalled(job: ImportJob) -> bool:
 
 @dataclass(frozen=True)
 class JobSettings:
-    episodes_dir: Path
+    storage: Storage
     work_dir: Path
     site_base_url: str
     screen_urls: bool
@@ -109,7 +110,7 @@ def _import(
     session: Session, job: ImportJob, source: str, settings: JobSettings, recorder: _Recorder
 ) -> ImportReport:
     report = importer.import_source(
-        session, source, work_dir=settings.work_dir, episodes_dir=settings.episodes_dir,
+        session, source, work_dir=settings.work_dir, storage=settings.storage,
         site_base_url=settings.site_base_url, show_slug=job.show_slug or None,
         limits=ImportLimits(max_archive_bytes=settings.max_archive_bytes),
         progress=recorder.on_progress,
@@ -165,7 +166,7 @@ def _download_media(
         recorder.on_progress(ImportProgress("media", done, len(remote), title))
         try:
             report.warnings += importer.download_episode_audio(
-                session, episode_id, episodes_dir=settings.episodes_dir,
+                session, episode_id, storage=settings.storage,
                 on_progress=recorder.bytes_callback(title),
             )  # fmt: skip
             session.commit()
@@ -177,7 +178,7 @@ def _download_media(
             report.problems.append(f"{title}: {error}")
     limits = ImportLimits()
     for copy in (media_extras.copy_artwork, media_extras.copy_linked_files):
-        report.problems += copy(session, show, settings.episodes_dir, limits)
+        report.problems += copy(session, show, settings.storage, limits)
         session.commit()
     recorder.on_progress(ImportProgress("media", len(remote), len(remote)))
 

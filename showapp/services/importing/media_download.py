@@ -7,7 +7,6 @@ import finds it again and asks the server only for the missing bytes (HTTP Range
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 from showapp.errors import BadAudio
 from showapp.services.audio import files as audio_files
 from showapp.services.importing.fetch import FetchError, copy_limited, open_url
+from showapp.storage import Storage
 
 # Progress: (bytes so far, total bytes or 0 when the server does not say).
 ByteProgress = Callable[[int, int], None]
@@ -33,15 +33,17 @@ class DownloadedAudio:
     info: audio_files.AudioInfo
 
 
-def part_path(episodes_dir: Path, show_slug: str, guid: str) -> Path:
+def part_path(storage: Storage, show_slug: str, guid: str) -> Path:
+    """Where a download is resumed from: on this host even with S3, which gets the finished,
+    probed file in one upload."""
     digest = hashlib.sha256(guid.encode()).hexdigest()[:24]
-    return episodes_dir / show_slug / f".import-{digest}.part"
+    return storage.staging_dir(show_slug) / f".import-{digest}.part"
 
 
 def download_audio(
     url: str,
     *,
-    episodes_dir: Path,
+    storage: Storage,
     show_slug: str,
     episode_slug: str,
     guid: str,
@@ -51,7 +53,7 @@ def download_audio(
     on_progress: ByteProgress | None = None,
 ) -> DownloadedAudio:
     """Fetch (or finish fetching) the file, probe it, and move it to its final name."""
-    partial = part_path(episodes_dir, show_slug, guid)
+    partial = part_path(storage, show_slug, guid)
     partial.parent.mkdir(parents=True, exist_ok=True)
     content_type = _fetch_resumable(url, partial, max_bytes, timeout, on_progress)
     extension = _extension(url, content_type or declared_mime)
@@ -63,7 +65,7 @@ def download_audio(
         raise
     relative = f"{show_slug}/{episode_slug}-{secrets.token_hex(4)}{extension}"
     size, digest = _size_and_sha256(partial)
-    os.replace(partial, episodes_dir / relative)
+    storage.move_in(relative, partial, audio_files.AUDIO_TYPES[extension])
     return DownloadedAudio(relative, size, digest, info)
 
 

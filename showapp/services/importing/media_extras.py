@@ -14,7 +14,6 @@ import io
 import json
 import secrets
 from collections.abc import Callable
-from pathlib import Path
 from posixpath import splitext
 from urllib.parse import urlsplit
 
@@ -26,6 +25,7 @@ from showapp.models import Episode, LinkedFile, Show
 from showapp.services.catalog import artwork as artworks
 from showapp.services.importing import fetch
 from showapp.services.importing.report import ImportLimits
+from showapp.storage import Storage
 
 ARTWORK_MAX_BYTES = 20 * 1024 * 1024
 TEXT_MAX_BYTES = 5 * 1024 * 1024
@@ -38,16 +38,14 @@ TEXT_EXTENSIONS = {
 _KNOWN = frozenset(TEXT_EXTENSIONS.values())
 
 
-def copy_artwork(
-    session: Session, show: Show, episodes_dir: Path, limits: ImportLimits
-) -> list[str]:
+def copy_artwork(session: Session, show: Show, storage: Storage, limits: ImportLimits) -> list[str]:
     """Show and episode artwork still linked from the old host, copied and checked. An image
     several episodes share is fetched once (each episode still gets its own stored copy,
     since deleting an episode deletes its artwork)."""
     fetched: dict[str, bytes | _Refused] = {}
     problems: list[str] = []
     if show.artwork_url and not show.artwork:
-        stored = _store(show.artwork_url, episodes_dir, show.slug, "artwork", limits, fetched)
+        stored = _store(show.artwork_url, storage, show.slug, "artwork", limits, fetched)
         if isinstance(stored, _Refused):
             problems.append(f"show artwork not copied ({stored}); it stays linked")
         else:
@@ -63,7 +61,7 @@ def copy_artwork(
     for episode in episodes:
         assert episode.artwork_url is not None
         stem = f"{episode.slug}-art"
-        stored = _store(episode.artwork_url, episodes_dir, show.slug, stem, limits, fetched)
+        stored = _store(episode.artwork_url, storage, show.slug, stem, limits, fetched)
         if isinstance(stored, _Refused):
             problems.append(f"'{episode.title}': artwork not copied ({stored}); it stays linked")
         else:
@@ -77,7 +75,7 @@ class _Refused(str):
 
 
 def _store(
-    url: str, episodes_dir: Path, folder: str, stem: str, limits: ImportLimits,
+    url: str, storage: Storage, folder: str, stem: str, limits: ImportLimits,
     fetched: dict[str, bytes | _Refused],
 ) -> str | _Refused:  # fmt: skip
     data = fetched.get(url)
@@ -92,7 +90,7 @@ def _store(
     if isinstance(data, _Refused):
         return data
     try:
-        names = artworks.store_artwork(episodes_dir, folder, stem, io.BytesIO(data))
+        names = artworks.store_artwork(storage, folder, stem, io.BytesIO(data))
     except ShowappError as error:
         fetched[url] = _Refused(str(error))
         return _Refused(str(error))
@@ -100,7 +98,7 @@ def _store(
 
 
 def copy_linked_files(
-    session: Session, show: Show, episodes_dir: Path, limits: ImportLimits
+    session: Session, show: Show, storage: Storage, limits: ImportLimits
 ) -> list[str]:
     """The show's transcripts and chapters files, copied where they pass; the feed then
     points at our copies."""
@@ -114,23 +112,21 @@ def copy_linked_files(
     for linked, slug, title in rows:
         try:
             stem = f"{show.slug}/linked/{slug}"  # the only folder text is served from
-            linked.local_file = _copy_text(linked, episodes_dir, stem, limits)
+            linked.local_file = _copy_text(linked, storage, stem, limits)
         except ShowappError as error:
             problems.append(f"'{title}': {linked.kind} file not copied ({error}); it stays linked")
     session.flush()
     return problems
 
 
-def _copy_text(linked: LinkedFile, episodes_dir: Path, stem: str, limits: ImportLimits) -> str:
+def _copy_text(linked: LinkedFile, storage: Storage, stem: str, limits: ImportLimits) -> str:
     extension = _text_extension(linked.mime, linked.url)
     if extension is None:
         raise _NotCopied(f"{linked.mime or 'an unknown type'} is not copied")
     data, _type = fetch.fetch_bytes(linked.url, max_bytes=TEXT_MAX_BYTES, timeout=limits.timeout)
     _check_text(data, extension)
     relative = f"{stem}-{linked.kind}-{secrets.token_hex(4)}{extension}"
-    target = episodes_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    storage.save_bytes(relative, data, linked.mime or "text/plain")
     return relative
 
 
