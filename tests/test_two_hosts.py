@@ -1,11 +1,13 @@
-"""Two app hosts behind nginx as one address (docs/scaling.md): a host signs in through the
-balancer and both hosts serve the edit; pages and feeds agree on both; sign-in limits hold
-across hosts; a listener who fetches an episode through both hosts is counted once."""
+"""Two app hosts behind nginx as one address (docs/scaling.md), with PostgreSQL, Redis and an
+S3-compatible bucket: a host signs in through the balancer, uploads on one host and the
+episode plays through the other; an edit shows on both; pages and feeds agree on both;
+sign-in limits hold across hosts; a listener served by both hosts is counted once."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
@@ -14,7 +16,9 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 
 from showapp.models import DailyDownloads, Episode, EpisodeStatus, Show
-from tests.cluster import Cluster, Host, copy_media, run_cli, two_hosts
+from showapp.services.demo import tones
+from tests.cluster import Cluster, Host, run_cli, two_hosts
+from tests.s3server import S3Server
 
 ADMIN = "admin@example.com"
 PASSWORD = "a long two-host passphrase"
@@ -22,13 +26,13 @@ LISTENER = {"User-Agent": "AppleCoreMedia/1.0.0.21E236 (iPhone; U; CPU OS 17_4 l
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server) -> Iterator[Cluster]:
     folder = tmp_path_factory.mktemp("two-hosts")
-    with two_hosts(folder, {"SHOWAPP_ADMIN_PASSWORD": PASSWORD}) as running:
-        first = running.hosts[0]
-        run_cli(running, first, "init", "--admin-email", ADMIN)
-        run_cli(running, first, "demo")
-        copy_media(first, running.hosts[1])
+    bucket = s3_server.app_config(s3_server.new_bucket())
+    settings = {f"SHOWAPP_{key}": str(value) for key, value in bucket.items()}
+    with two_hosts(folder, {**settings, "SHOWAPP_ADMIN_PASSWORD": PASSWORD}) as running:
+        run_cli(running, running.hosts[0], "init", "--admin-email", ADMIN)
+        run_cli(running, running.hosts[0], "demo")
         yield running
 
 
@@ -116,6 +120,45 @@ def test_a_host_signs_in_through_the_balancer_and_both_hosts_serve_the_edit(
         # Another host's page cache trusts the site revision it read for a second at most.
         assert time.monotonic() < deadline, "a host still serves the old title"
         time.sleep(0.2)
+    # Retagged with the new title on whichever host saved it: the bucket serves both.
+    audio = _episode(database)[3]
+    for host in cluster.hosts:
+        assert _get(host, f"/media/{audio}", headers=LISTENER).status_code == 200
+
+
+def test_an_episode_uploaded_on_one_host_plays_through_the_other(
+    cluster: Cluster, database: Engine
+) -> None:
+    show = _episode(database)[0]
+    browser = _signed_in(cluster)
+    uploader, player = cluster.hosts
+    listing = browser.get(f"{uploader.url}/studio/shows/{show}/episodes", timeout=20)
+    audio = tones.melody_mp3(3, 20)
+    saved = browser.post(
+        f"{uploader.url}/studio/shows/{show}/episodes/upload",
+        data={"csrf_token": _form(listing)["csrf_token"]},
+        files={"audio": ("two-hosts.mp3", audio, "audio/mpeg")},
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert saved.status_code == 303, saved.text[:800]
+    edit = saved.headers["Location"]
+    form = _form(browser.get(uploader.url + edit if edit.startswith("/") else edit), "title")
+    form.update(title="Uploaded on host A", status="published")
+    published = browser.post(
+        uploader.url + urlsplit(edit).path, data=form, allow_redirects=False, timeout=60
+    )
+    assert published.status_code == 303, published.text[:800]
+    _, slug, _, name = _episode(database)
+    assert slug == "uploaded-on-host-a"
+    page = _get(player, f"/{show}/episodes/{slug}")
+    assert page.status_code == 200 and b"Uploaded on host A" in page.content
+    # The other host counts the request and sends the player to the bucket: Range works.
+    whole = _get(player, f"/media/{name}", headers=LISTENER)
+    assert whole.status_code == 200 and whole.history and whole.history[0].status_code == 302
+    assert whole.content.endswith(audio)  # the uploaded frames, after the ID3 tag publishing added
+    part = _get(cluster.url, f"/media/{name}", headers={**LISTENER, "Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.content == whole.content[100:200]
 
 
 def test_sign_in_limits_hold_across_hosts(cluster: Cluster) -> None:
@@ -133,8 +176,8 @@ def test_sign_in_limits_hold_across_hosts(cluster: Cluster) -> None:
 
 
 def test_a_listener_is_counted_once_across_hosts(cluster: Cluster, database: Engine) -> None:
-    # Not the episode another test edits: its retagged audio is written on one host's disk.
-    _, _, episode_id, audio = _episode(database, offset=1)
+    # Two episodes back: no other test has fetched it.
+    _, _, episode_id, audio = _episode(database, offset=2)
     path = f"/media/{audio}"
     for host in (*cluster.hosts, cluster.url, cluster.url):
         answer = _get(host, path, headers=LISTENER)
