@@ -347,3 +347,34 @@ def test_local_today_follows_the_shows_time_zone(loop: Loop) -> None:
 
     loop.show.timezone = "Pacific/Kiritimati"  # UTC+14
     assert local_today(loop.show, datetime(2026, 12, 6, 12, 0, tzinfo=UTC)) == date(2026, 12, 7)
+
+
+def test_a_listener_whose_story_the_host_takes_up_is_invited_by_mail(
+    app: Flask, session: Session, client: FlaskClient, loop: Loop, inbox: Inbox
+) -> None:
+    told = MentorStory(
+        show_id=loop.show.id, mentor_name="Ms Okafor", story="She vouched for me.",
+        name="Lee Park", email="lee@example.com", status=Moderation.APPROVED,
+    )  # fmt: skip
+    named = MentorStory(
+        show_id=loop.show.id, mentor_name="Mr Berg", story="He asked questions.", name="Ana",
+        email="ana@example.com", status=Moderation.APPROVED,
+    )  # fmt: skip
+    session.add_all([told, named])
+    session.commit()
+    login(client, "host@example.com")
+    queue = "/studio/shows/leaders/listeners"
+    token = csrf_token(client, queue + "?state=approved&kind=stories")
+    for story, who in ((told, "storyteller"), (named, "mentor"), (told, "storyteller")):
+        answer = client.post(
+            f"{queue}/story/{story.id}/guest", data={"csrf_token": token, "who": who}
+        )
+        assert answer.status_code == 303
+    _run(app)
+    # Only the listener who told the story is asked, once; the mentor has no address here.
+    mail = inbox.only()
+    assert mail["To"] == "lee@example.com" and mail["Subject"] == "Would you come on Leaders?"
+    text = text_part(mail)
+    assert "Ms Okafor" in text and "host@example.com" in text
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert client.get(local(next(u for u in links(text) if "/leaders/" in u))).status_code == 200

@@ -25,6 +25,7 @@ from showapp.models import (
     Episode,
     Guest,
     MailKind,
+    MentorStory,
     OutboxMessage,
     ReviewDecision,
     ReviewLink,
@@ -67,6 +68,23 @@ def queue_review_link(
     return outbox.queue_message(
         session, to=guest.email, subject=f"{show.title}: please listen to “{episode.title}”",
         text=text, html=html, kind=MailKind.REVIEW_LINK, show_id=show.id,
+    )  # fmt: skip
+
+
+def queue_guest_invite(
+    app: Flask, session: Session, story: MentorStory, guest: Guest, show: Show, host: User
+) -> OutboxMessage | None:
+    """The listener whose mentor story moved the host is asked onto the show; the host's
+    address is the one to answer."""
+    text, html = render(
+        app, "guest_invite", story=story, guest=guest, show=show, host=host,
+        show_url=absolute_url(app, "site.show", show_slug=show.slug),
+        unsubscribe=unsubscribe_url(app, guest.email, MailKind.GUEST_INVITE),
+    )  # fmt: skip
+    return outbox.queue_message(
+        session, to=guest.email, subject=f"Would you come on {show.title}?", text=text,
+        html=html, kind=MailKind.GUEST_INVITE, show_id=show.id,
+        dedupe_key=f"guest-invite:{story.id}",
     )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ class MailKind(enum.StrEnum):
     DIGEST = "digest"  # the weekly advice digest, to a guest
     FOLLOW_UPS = "follow_ups"  # follow-ups due, to the hosts
     REPLY = "reply"  # a host's reply to a listener
+    GUEST_INVITE = "guest_invite"  # a listener whose mentor story the host wants on the show
 
 
 class OutboxMessage(Base):

@@ -24,6 +24,7 @@ WHAT = {
     MailKind.REVIEW_LINK: "review links from the show's hosts",
     MailKind.INVITE: "invitations",
     MailKind.REPLY: "replies from the show",
+    MailKind.GUEST_INVITE: "invitations to come on a show",
 }
 
 

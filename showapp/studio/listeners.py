@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from showapp.db import get_session
 from showapp.errors import InvalidInput, ShowappError
+from showapp.mail import messages, this_app
 from showapp.models import AdviceReport, MentorStory, Moderation, UserRole
 from showapp.services.listeners import moderation, stories, story_actions
 from showapp.studio import bp, current_show, list_page, redirect_303
@@ -121,9 +122,16 @@ def story_to_guest(show_slug: str, item_id: int) -> ResponseReturnValue:
     except ShowappError as error:
         session.rollback()
         return _refused(str(error))
-    session.commit()
     guest = invited.guest
-    if invited.created:
+    mailed = who == "storyteller" and invited.created and bool(guest.email)
+    if mailed:
+        messages.queue_guest_invite(
+            this_app(), session, story, guest, current_show(), current_user._get_current_object()
+        )
+    session.commit()
+    if mailed:
+        flash(f"{guest.name} is a guest now, and an invitation is on its way.", "success")
+    elif invited.created:
         flash(f"{guest.name} is a guest now.", "success")
     else:
         flash(f"Linked to the guest {guest.name} (their details are unchanged).", "info")

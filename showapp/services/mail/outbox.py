@@ -21,8 +21,11 @@ from showapp.services.mail import optouts
 
 # Kinds an address can opt out of; an invitation and a reply someone asked for always go.
 OPTIONAL_KINDS = frozenset(
-    {MailKind.DIGEST, MailKind.REVIEW_ACTIVITY, MailKind.FOLLOW_UPS, MailKind.REVIEW_LINK}
-)
+    {
+        MailKind.DIGEST, MailKind.REVIEW_ACTIVITY, MailKind.FOLLOW_UPS, MailKind.REVIEW_LINK,
+        MailKind.GUEST_INVITE,
+    }
+)  # fmt: skip
 # Good enough to refuse typos and header injection; the SMTP server has the last word.
 ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
 MAX_SUBJECT = 255
