@@ -57,6 +57,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
     app.cli.add_command(feed_group)
+    from showapp.cli.worker import worker_command
+
+    app.cli.add_command(worker_command)
 
 
 def _fail(message: str) -> None:

@@ -23,6 +23,7 @@ from showapp.models.episode_extras import (
 )
 from showapp.models.feeds import CatalogStamp, FeedCache, FeedChange
 from showapp.models.importing import ImportJob, ImportState
+from showapp.models.jobs import JobRun, JobState
 from showapp.models.network import NETWORK_ID, NetworkSettings
 from showapp.models.review import (
     CommentAnchor,
@@ -64,6 +65,8 @@ __all__ = [
     "Guest",
     "ImportJob",
     "ImportState",
+    "JobRun",
+    "JobState",
     "ListenerSalt",
     "NETWORK_ID",
     "NetworkSettings",

@@ -1,0 +1,75 @@
+"""The app's background work, in one list: every consumer imports this module, so each task
+here is known wherever a job may run. Task bodies are thin: the work itself lives with its
+domain (services/importing, services/stats, services/feeds)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from huey import crontab
+
+from showapp import db
+from showapp.jobs.registry import periodic_task, task
+from showapp.services.audio.files import remove_leftover_parts
+from showapp.services.feeds import websub
+from showapp.services.importing import jobs as import_jobs
+from showapp.services.stats import rollups
+
+
+@task("import.run")
+def run_import(app: Flask, job_id: int, source: str, work_dir: str) -> None:
+    """A studio import. Killed midway, it is run again from the start (reclaim_orphans): a
+    re-import updates the episodes the first run stored and downloads only missing media."""
+    config = app.config
+    settings = import_jobs.JobSettings(
+        episodes_dir=Path(config["EPISODES_DIR"]), work_dir=Path(work_dir),
+        site_base_url=config["BASE_URL"], screen_urls=not config["IMPORT_ALLOW_PRIVATE"],
+        max_archive_bytes=int(config["ARCHIVE_MAX_BYTES"]),
+    )  # fmt: skip
+    settings.episodes_dir.mkdir(parents=True, exist_ok=True)
+    Path(work_dir).mkdir(parents=True, exist_ok=True)
+    import_jobs.run_job(app.extensions["showapp.sessionmaker"], job_id, source, settings)
+    # Only once the import ended (run_job records every failure): a killed run keeps the
+    # uploaded file for the next.
+    shutil.rmtree(work_dir, ignore_errors=True)
+
+
+@task("feeds.ping", retries=3, retry_delay=2.0, retry_backoff=2.0)
+def ping_feed(app: Flask, url: str, method: str, body: str = "", feed_url: str = "") -> None:
+    websub.send(websub.Ping(url, method, body, feed_url))
+
+
+@task("stats.store_hits", tracked=False)
+def store_hits(app: Flask) -> None:
+    """Move spooled media hits into media_requests (scheduled by the requests that spool)."""
+    from showapp.media.recorder import get_recorder
+
+    recorder = get_recorder(app)
+    if recorder is not None:
+        recorder.flush()
+
+
+def _every_n_minutes(config: dict[str, Any]) -> Any:
+    return crontab(minute=f"*/{int(config['STATS_ROLLUP_MINUTES'])}")
+
+
+@periodic_task("stats.rollup", _every_n_minutes)
+def rollup(app: Flask) -> None:
+    """Count new requests as downloads, so no cron line is needed; also clears what killed
+    uploads left behind in the media folder."""
+    store_hits(app)
+    with db.new_session(app) as session:
+        rollups.rollup(session, int(app.config["STATS_KEEP_REQUESTS_DAYS"]))
+        session.commit()
+    remove_leftover_parts(Path(app.config["EPISODES_DIR"]))
+
+
+@periodic_task("jobs.reclaim", lambda _config: crontab(), tracked=False)
+def reclaim(app: Flask) -> None:
+    """Every minute: run again the jobs whose worker died (on another host, say)."""
+    from showapp.jobs import get_jobs
+
+    get_jobs(app).reclaim_orphans()
