@@ -25,6 +25,7 @@ from showapp.services.audio import retagging
 from showapp.services.catalog import chapters, guest_trash, show_trash, trash, writes
 from showapp.services.catalog.chapters import ChapterEntry
 from showapp.services.importing import jobs as import_jobs
+from showapp.services.jobs import runs as job_runs
 from showapp.services.review import comments as review_comments
 from showapp.services.review import links as review_links
 from tests.conftest import BASE_URL
@@ -55,6 +56,7 @@ SMALL_FEED = (
 SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "studio.login": lambda ids: {"email": "admin@example.com", "password": ids["password"]},
     "studio.logout": lambda ids: {},
+    "studio.retry_job": lambda ids: {},
     "studio.accept_invite": lambda ids: {"password": "a brand new password"},
     "studio.upload_episode": lambda ids: {"audio": (io.BytesIO(make_mp3(2.0)), "talk.mp3")},
     "studio.edit_episode": lambda ids: {
@@ -172,8 +174,15 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     job = import_jobs.create_job(
         session, user=host, source="feed.xml", show=other, download_media=False
     )
+    # A failed job about the host's show, to be run again (it fails again: nothing listens).
+    run = job_runs.create_run(
+        session, "feeds.ping", {"url": "http://127.0.0.1:9/hub", "method": "GET"},
+        label="Announce", show_id=other.id,
+    )  # fmt: skip
+    job_runs.mark_error(session, run, "PingFailed", will_retry=False)
     session.commit()
     return {
+        "run_id": run.id,
         "show_slug": show.slug,
         "episode_id": episode.id,
         "version": episode.version,

@@ -48,6 +48,7 @@ class NavItem:
 # endpoint takes show_slug).
 NAV = [
     NavItem("Import", "studio.import_show"),
+    NavItem("Jobs", "studio.list_jobs"),
     NavItem("Guests", "studio.list_guests", admin=True),
     NavItem("Topics", "studio.list_topics", admin=True),
     NavItem("Show & guest trash", "studio.network_trash", admin=True),
@@ -199,6 +200,7 @@ from showapp.studio import (  # noqa: E402, F401
     guests_topics,
     health,
     importing,
+    jobs,
     network,
     reviews,
     show_trash,
