@@ -29,7 +29,7 @@ from showapp.models import JobState
 from showapp.services.jobs import runs
 
 log = logging.getLogger(__name__)
-KINDS = {"sqlite", "redis", "immediate"}
+STORE_HITS = "stats.store_hits"
 # An idle SQLite consumer polls its file at most this far apart (huey's default is 10 s).
 SQLITE_MAX_POLL_SECONDS = 1.0
 
@@ -106,7 +106,7 @@ class Jobs:
             if self._consumer is not None or self.kind == "immediate":
                 return
             self._consumer = self._make_consumer(InProcessConsumer, workers, periodic)
-            self.reclaim_orphans()
+            self._on_start()
             self._consumer.start()
 
     def stop_consumer(self, timeout: float = 10.0) -> None:
@@ -119,8 +119,15 @@ class Jobs:
     def run_consumer(self, workers: int | None = None, periodic: bool = True) -> None:
         """`showapp worker`: a consumer in the foreground that stops on SIGINT/SIGTERM."""
         consumer = self._make_consumer(Consumer, workers, periodic)
-        self.reclaim_orphans()
+        self._on_start()
         consumer.run()
+
+    def _on_start(self) -> None:
+        """A consumer starting after a crash first takes up what the crash left: jobs that
+        lost their worker, and media hits still in the spool."""
+        self.reclaim_orphans()
+        if STORE_HITS in self._wrappers:
+            self._send(STORE_HITS, None, {})
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """For tests: True once no tracked job is queued, running or waiting to retry."""
