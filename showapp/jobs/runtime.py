@@ -41,10 +41,21 @@ class Jobs:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.kind = str(app.config["JOBS"])
-        self.huey = make_huey(app.config, self.kind)
-        self._wrappers = {spec.name: self._register(spec) for spec in TASKS.values()}
+        self._huey: Huey | None = None
+        self._wrappers: dict[str, TaskWrapper] = {}
         self._consumer: Consumer | None = None
         self._consumer_lock = threading.Lock()
+        self._huey_lock = threading.Lock()
+
+    @property
+    def huey(self) -> Huey:
+        """The store is opened on first use: a command that enqueues nothing (showapp init)
+        creates no queue file."""
+        with self._huey_lock:
+            if self._huey is None:
+                self._huey = make_huey(self.app.config, self.kind)
+                self._wrappers = {spec.name: self._register(spec) for spec in TASKS.values()}
+            return self._huey
 
     def enqueue(
         self, name: str, *, label: str = "", show_id: int | None = None,
@@ -63,10 +74,11 @@ class Jobs:
         self, name: str, run_id: int | None, kwargs: dict[str, Any], *,
         delay: float | None = None, retries: int | None = None, retry_delay: float | None = None,
     ) -> None:  # fmt: skip
-        eta = normalize_time(None, delay, self.huey.utc) if delay else None
+        huey = self.huey
+        eta = normalize_time(None, delay, huey.utc) if delay else None
         task_class = self._wrappers[name].task_class
         task = task_class((run_id, kwargs), {}, eta=eta, retries=retries, retry_delay=retry_delay)
-        self.huey.enqueue(task)
+        huey.enqueue(task)
 
     def retry(self, run_id: int) -> bool:
         """Queue a failed job again with its arguments; False when it is not failed."""
@@ -92,7 +104,7 @@ class Jobs:
                 runs.mark_queued(session, run)
             session.commit()
         for run_id, name, arguments in orphans:
-            if name in self._wrappers:
+            if name in TASKS:
                 log.warning("job %s (%s) lost its worker; queued again", run_id, name)
                 self._send(name, run_id, arguments)
         return len(orphans)
@@ -126,7 +138,7 @@ class Jobs:
         """A consumer starting after a crash first takes up what the crash left: jobs that
         lost their worker, and media hits still in the spool."""
         self.reclaim_orphans()
-        if STORE_HITS in self._wrappers:
+        if STORE_HITS in TASKS:
             self._send(STORE_HITS, None, {})
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
@@ -157,7 +169,8 @@ class Jobs:
             return run.id
 
     def _register(self, spec: TaskSpec) -> TaskWrapper:
-        app = self.app
+        app, huey = self.app, self._huey
+        assert huey is not None
 
         def run(run_id: int | None = None, kwargs: dict[str, Any] | None = None,
                 task: Task | None = None) -> None:  # fmt: skip
@@ -166,8 +179,8 @@ class Jobs:
         run.__name__ = run.__qualname__ = spec.name
         if spec.schedule is not None:
             schedule = spec.schedule(dict(app.config))
-            return self.huey.periodic_task(schedule, name=spec.name, context=True)(run)
-        return self.huey.task(
+            return huey.periodic_task(schedule, name=spec.name, context=True)(run)
+        return huey.task(
             name=spec.name, retries=spec.retries, retry_delay=spec.retry_delay,
             retry_backoff=spec.retry_backoff, context=True,
         )(run)  # fmt: skip

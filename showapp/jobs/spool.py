@@ -40,22 +40,22 @@ class Spool(Protocol):
 
 class SqliteSpool:
     def __init__(self, path: Path) -> None:
+        # The file is made on first use, so an app that records nothing leaves none behind.
         self._path = path
         self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connection() as connection:
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY, item BLOB NOT NULL, "
-                "leased_until REAL NOT NULL DEFAULT 0)"
-            )
 
     def _connection(self) -> sqlite3.Connection:
         # One connection per thread and process: sqlite3 connections cross neither.
         key = (os.getpid(), threading.get_ident())
         if getattr(self._local, "key", None) != key:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self._path, timeout=10, isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY, item BLOB NOT NULL, "
+                "leased_until REAL NOT NULL DEFAULT 0)"
+            )
             self._local.key, self._local.connection = key, connection
         found: sqlite3.Connection = self._local.connection
         return found
