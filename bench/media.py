@@ -32,8 +32,8 @@ sys.path.insert(0, str(REPO))
 from bench.servers import bench_install, free_port, wait_for  # noqa: E402
 from showapp import create_app, db  # noqa: E402
 from showapp.columns import utc_now  # noqa: E402
-from showapp.media.delivery import record_request  # noqa: E402
 from showapp.jobs.spool import make_spool  # noqa: E402
+from showapp.media.delivery import record_request  # noqa: E402
 from showapp.media.recorder import Recorder  # noqa: E402
 from showapp.models import MediaRequest  # noqa: E402
 from showapp.services.audio import files as audio_files  # noqa: E402

@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 from showapp import db
 from showapp.config import REPO_ROOT
 from showapp.models import Episode, ImportJob, ImportState, JobRun, JobState, MediaRequest, UserRole
-from tests.conftest import http_get, serving
+from tests.conftest import http_get, redis_store, serving
 from tests.factories import make_episode, make_mp3, make_show
-from tests.jobs_helpers import queued_app
+from tests.jobs_helpers import queue_settings, queued_app
 from tests.live import SHARED_SETTINGS, _wait_for_a_worker
 from tests.nginx import free_port
 from tests.studio_helpers import csrf_token, login, make_user
@@ -82,14 +82,17 @@ def _count(app: Flask, query: Any) -> int:
         return int(session.scalar(query) or 0)
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
 def test_a_killed_worker_loses_no_hit_it_acknowledged(
-    app: Flask, session: Session, app_config: dict[str, Any], episodes_dir: Path
+    app: Flask, session: Session, app_config: dict[str, Any], episodes_dir: Path, kind: str
 ) -> None:
     episode = make_episode(session, make_show(session, slug="counted"), episodes_dir)
     session.commit()
     url_path = f"/media/{episode.audio_file}"
     # Web workers only enqueue (no consumer in them): every hit waits in the spool.
-    env = _environment(app_config, STATS_ENABLED="true", JOBS="sqlite", JOBS_IN_PROCESS="false")
+    env = _environment(
+        app_config, STATS_ENABLED="true", JOBS_IN_PROCESS="false", **queue_settings(kind)
+    )
     port = free_port()
     with _process(_gunicorn(port), env) as server:
         _wait_for_a_worker(server, port)
@@ -105,6 +108,14 @@ def test_a_killed_worker_loses_no_hit_it_acknowledged(
         _wait_for(lambda: _count(app, requests) >= HITS, 60, "the spooled hits")
         time.sleep(1)  # and no more than that arrive
         assert _count(app, requests) == HITS
+    if kind == "redis":
+        _forget_queue(env["SHOWAPP_JOBS_QUEUE"])
+
+
+def _forget_queue(name: str) -> None:
+    store = redis_store()
+    for key in store.scan_iter(f"*{name}*"):
+        store.delete(key)
 
 
 class SlowHost:
@@ -151,14 +162,16 @@ class SlowHost:
         ).encode()
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
 def test_an_import_survives_its_worker_being_killed(
-    app: Flask, session: Session, app_config: dict[str, Any]
+    app: Flask, session: Session, app_config: dict[str, Any], kind: str
 ) -> None:
     make_user(session, "admin@example.com", role=UserRole.ADMIN)
     session.commit()
     host = SlowHost(count=12, delay=0.4)
-    settings = {"IMPORT_ALLOW_PRIVATE": True, "JOBS_LEASE_SECONDS": 2}
-    with serving(host.server), queued_app(app_config, consumer=False, **settings) as web:
+    # The web app and both workers share one queue (a Redis queue name of this test's own).
+    settings = {"IMPORT_ALLOW_PRIVATE": True, "JOBS_LEASE_SECONDS": 2, **queue_settings(kind)}
+    with serving(host.server), queued_app(app_config, kind, consumer=False, **settings) as web:
         client = web.test_client()
         login(client, "admin@example.com")
         form = {"csrf_token": csrf_token(client, "/studio/import"), "show": "",

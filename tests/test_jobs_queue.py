@@ -122,3 +122,31 @@ def test_rollups_run_on_their_schedule(
 
 def _done(app: Flask, task: str) -> bool:
     return any(run.state == JobState.DONE for run in _runs(app, task))
+
+
+def test_every_minute_lost_jobs_run_again_and_old_ones_are_forgotten(
+    app: Flask, session: Session
+) -> None:
+    from datetime import timedelta
+
+    from showapp.columns import utc_now
+    from showapp.services.jobs import runs
+    from tests.test_websub import Hub
+
+    with Hub() as hub:
+        # A ping whose worker died an hour ago, mid-run; a ping done 31 days ago.
+        lost = runs.create_run(session, "feeds.ping", {"url": hub.url + "/p", "method": "GET"},
+                               label="Lost", show_id=None)  # fmt: skip
+        runs.mark_running(session, lost)
+        lost.heartbeat_at = utc_now() - timedelta(hours=1)
+        old = runs.create_run(session, "stats.rollup", {}, label="Old", show_id=None)
+        runs.mark_done(session, old)
+        old.finished_at = utc_now() - timedelta(days=31)
+        session.commit()
+        lost_id, old_id = lost.id, old.id
+        get_jobs(app).enqueue("jobs.reclaim")  # what the scheduler queues every minute
+        session.expire_all()
+        assert session.get(JobRun, old_id) is None
+        again = session.get(JobRun, lost_id)
+        assert again is not None and again.state == JobState.DONE and again.attempts == 2
+        assert len(hub.requests) == 1

@@ -5,6 +5,7 @@ domain (services/importing, services/stats, services/feeds)."""
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,16 @@ from flask import Flask
 from huey import crontab
 
 from showapp import db
+from showapp.columns import utc_now
 from showapp.jobs.registry import periodic_task, task
 from showapp.services.audio.files import remove_leftover_parts
 from showapp.services.feeds import websub
 from showapp.services.importing import jobs as import_jobs
+from showapp.services.jobs import runs
 from showapp.services.stats import rollups
+
+# Finished jobs stay on /studio/jobs this long.
+JOBS_KEEP_DAYS = 30
 
 
 @task("import.run")
@@ -69,7 +75,11 @@ def rollup(app: Flask) -> None:
 
 @periodic_task("jobs.reclaim", lambda _config: crontab(), tracked=False)
 def reclaim(app: Flask) -> None:
-    """Every minute: run again the jobs whose worker died (on another host, say)."""
+    """Every minute: run again the jobs whose worker died (on another host, say), and forget
+    jobs that finished more than JOBS_KEEP_DAYS ago."""
     from showapp.jobs import get_jobs
 
     get_jobs(app).reclaim_orphans()
+    with db.new_session(app) as session:
+        runs.delete_finished_before(session, utc_now() - timedelta(days=JOBS_KEEP_DAYS))
+        session.commit()

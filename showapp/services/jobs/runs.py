@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
@@ -107,3 +107,10 @@ def count_unfinished(session: Session) -> int:
     unfinished = (JobState.QUEUED, JobState.RUNNING, JobState.RETRYING)
     query = select(func.count()).select_from(JobRun).where(JobRun.state.in_(unfinished))
     return int(session.scalar(query) or 0)
+
+
+def delete_finished_before(session: Session, cutoff: datetime) -> int:
+    """Forget jobs that finished before `cutoff` (done or failed): the page shows recent work."""
+    finished = (JobState.DONE, JobState.FAILED)
+    query = delete(JobRun).where(JobRun.state.in_(finished), JobRun.finished_at < cutoff)
+    return int(session.execute(query).rowcount or 0)  # type: ignore[attr-defined]
