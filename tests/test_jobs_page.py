@@ -136,3 +136,36 @@ def test_retry_needs_sign_in_csrf_and_a_real_job(
     assert admin.post("/studio/jobs/999999/retry", data={"csrf_token": token}).status_code == 404
     with db.new_session(app) as session:
         assert session.get(JobRun, run_id).state == JobState.FAILED  # type: ignore[union-attr]
+
+
+def test_a_failed_import_is_a_failed_job_that_runs_again(
+    app: Flask, session: Session, people: dict[str, Any]
+) -> None:
+    from http.server import ThreadingHTTPServer
+
+    from showapp.models import Episode, ImportJob, ImportState
+    from tests.test_import import Served, _handler
+    from tests.test_studio_import import _feed
+
+    served = Served()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _handler(served))) as base:
+        served.files["/feed.xml"] = (b"<rss><channel><title>Broken", "application/rss+xml")
+        app.config["IMPORT_ALLOW_PRIVATE"] = True
+        admin = _signed_in(app, "admin@example.com")
+        form = {"csrf_token": csrf_token(admin, "/studio/import"), "show": "",
+                "url": f"{base}/feed.xml"}  # fmt: skip
+        assert admin.post("/studio/import", data=form).status_code == 303
+        run = session.scalars(select(JobRun).where(JobRun.task == "import.run")).one()
+        assert run.state == JobState.FAILED and run.last_error
+        # The old host fixes its feed; the host runs the job again from /studio/jobs.
+        served.files["/feed.xml"] = (_feed(base, 3), "application/rss+xml")
+        token = csrf_token(admin, "/studio/jobs")
+        assert (
+            admin.post(f"/studio/jobs/{run.id}/retry", data={"csrf_token": token}).status_code
+            == 303
+        )
+    session.expire_all()
+    assert session.get(JobRun, run.id).state == JobState.DONE  # type: ignore[union-attr]
+    job = session.scalars(select(ImportJob)).one()
+    assert job.state == ImportState.DONE and job.error == "" and job.created == 3
+    assert len(session.scalars(select(Episode)).all()) == 3

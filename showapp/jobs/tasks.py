@@ -37,10 +37,19 @@ def run_import(app: Flask, job_id: int, source: str, work_dir: str) -> None:
     )  # fmt: skip
     settings.episodes_dir.mkdir(parents=True, exist_ok=True)
     Path(work_dir).mkdir(parents=True, exist_ok=True)
-    import_jobs.run_job(app.extensions["showapp.sessionmaker"], job_id, source, settings)
-    # Only once the import ended (run_job records every failure): a killed run keeps the
-    # uploaded file for the next.
+    sessions = app.extensions["showapp.sessionmaker"]
+    import_jobs.run_job(sessions, job_id, source, settings)
+    with sessions() as session:
+        failure = import_jobs.failure_of(session, job_id)
+    if failure is not None:
+        # The job fails with the import's reason; its uploaded file stays for "Run again".
+        raise ImportFailed(failure)
+    # Only once the import went through: a killed run keeps the uploaded file for the next.
     shutil.rmtree(work_dir, ignore_errors=True)
+
+
+class ImportFailed(Exception):
+    """The import stopped (its page says why); running the job again continues it."""
 
 
 @task("feeds.ping", retries=3, retry_delay=2.0, retry_backoff=2.0)

@@ -62,6 +62,12 @@ def list_recent_jobs(session: Session, user: User, limit: int = 10) -> Sequence[
     return session.scalars(query).all()
 
 
+def failure_of(session: Session, job_id: int) -> str | None:
+    """Why the import stopped, once it has; None while it runs or after it went through."""
+    job = session.get(ImportJob, job_id)
+    return job.error or "failed" if job is not None and job.state == ImportState.FAILED else None
+
+
 def is_stalled(job: ImportJob) -> bool:
     age = (utc_now() - job.updated_at).total_seconds()
     return not job.finished and age > STALLED_SECONDS
@@ -85,6 +91,7 @@ def run_job(
         if job is None:
             return
         job.state = ImportState.RUNNING
+        job.error, job.finished_at = "", None  # a job run again after it failed
         session.commit()
         guard = ssrf_guard.screening() if settings.screen_urls else nullcontext()
         is_archive = Path(source).is_file() and zipfile.is_zipfile(source)
