@@ -176,7 +176,9 @@ class Jobs:
                 task: Task | None = None) -> None:  # fmt: skip
             execute(app, spec, run_id, kwargs or {}, task)
 
+        # The name the queue stores: "showapp.<task>", whichever module declared it.
         run.__name__ = run.__qualname__ = spec.name
+        run.__module__ = "showapp"
         if spec.schedule is not None:
             schedule = spec.schedule(dict(app.config))
             return huey.periodic_task(schedule, name=spec.name, context=True)(run)
