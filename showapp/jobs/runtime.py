@@ -96,12 +96,8 @@ class Jobs:
         """Queue again the jobs whose worker died mid-run (no heartbeat for a lease)."""
         lease = float(self.app.config["JOBS_LEASE_SECONDS"])
         with db.new_session(self.app) as session:
-            orphans = [(r.id, r.task, dict(r.arguments)) for r in runs.list_orphans(
-                session, utc_now(), lease)]  # fmt: skip
-            for run_id, _name, _arguments in orphans:
-                run = runs.get_run(session, run_id)
-                assert run is not None
-                runs.mark_queued(session, run)
+            claimed = runs.claim_orphans(session, utc_now(), lease)
+            orphans = [(run.id, run.task, dict(run.arguments)) for run in claimed]
             session.commit()
         for run_id, name, arguments in orphans:
             if name in TASKS:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
@@ -64,14 +64,25 @@ def mark_queued(session: Session, run: JobRun) -> None:
     session.flush()
 
 
-def list_orphans(session: Session, now: datetime, lease_seconds: float) -> Sequence[JobRun]:
-    """Runs marked running whose heartbeat stopped: their worker was killed mid-job."""
+def claim_orphans(session: Session, now: datetime, lease_seconds: float) -> list[JobRun]:
+    """Mark queued again the runs marked running whose heartbeat stopped (their worker was
+    killed mid-job) and return them. Each is claimed by a conditional UPDATE, so of two
+    consumers reclaiming at once only one queues a given run again."""
     cutoff = now - timedelta(seconds=lease_seconds)
-    query = select(JobRun).where(
+    stale = (
         JobRun.state == JobState.RUNNING,
         or_(JobRun.heartbeat_at.is_(None), JobRun.heartbeat_at < cutoff),
     )
-    return session.scalars(query.order_by(JobRun.id)).all()
+    claimed = []
+    for run_id in session.scalars(select(JobRun.id).where(*stale).order_by(JobRun.id)).all():
+        won = session.execute(
+            update(JobRun).where(JobRun.id == run_id, *stale).values(state=JobState.QUEUED)
+        )
+        if won.rowcount == 1:  # type: ignore[attr-defined]
+            found = session.get(JobRun, run_id, populate_existing=True)
+            assert found is not None
+            claimed.append(found)
+    return claimed
 
 
 def list_runs(session: Session, user: User, limit: int = 100) -> Sequence[JobRun]:
