@@ -203,3 +203,21 @@ def test_an_import_survives_its_worker_being_killed(
     # Files already downloaded before the kill were not fetched again (one may have been
     # in flight when the worker died).
     assert len(host.downloads) <= host.count + 1
+
+
+def test_showapp_run_runs_the_jobs_itself(
+    app: Flask, session: Session, app_config: dict[str, Any], episodes_dir: Path
+) -> None:
+    """`make run` needs nothing else: the development server's own consumer writes the hits."""
+    episode = make_episode(session, make_show(session, slug="by-itself"), episodes_dir)
+    session.commit()
+    env = _environment(app_config, STATS_ENABLED="true", STATS_FLUSH_SECONDS="0.2")
+    env.pop("SHOWAPP_JOBS_IN_PROCESS", None)  # `showapp run` turns it on
+    port = free_port()
+    run = [*WORKER[:-1], "run", "--port", str(port)]
+    with _process(run, env) as server:
+        _wait_for_a_worker(server, port)
+        status, _, _ = http_get(f"http://127.0.0.1:{port}/media/{episode.audio_file}")
+        assert status == 200
+        requests = select(func.count()).select_from(MediaRequest)
+        _wait_for(lambda: _count(app, requests) == 1, 30, "the hit to be written")
