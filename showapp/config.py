@@ -55,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_IN_PROCESS": False,
     # A running job that has not stamped its row for this long lost its worker: run again.
     "JOBS_LEASE_SECONDS": 60,
+    # A failed media download or rollup is tried again after this long, doubled each time.
+    "JOBS_RETRY_SECONDS": 30.0,
     "STATS_ROLLUP_MINUTES": 5,  # download figures are rolled up this often (1 to 60)
 }
 

@@ -103,7 +103,7 @@ def test_rollups_run_on_their_schedule(
         huey = get_jobs(scheduled).huey
         due = {task.name for task in huey.read_periodic(datetime(2026, 12, 6, 10, 5, tzinfo=UTC))}
         idle = {task.name for task in huey.read_periodic(datetime(2026, 12, 6, 10, 3, tzinfo=UTC))}
-    assert "stats.rollup" in due and "stats.rollup" not in idle
+    assert "stats.schedule_rollup" in due and "stats.schedule_rollup" not in idle
     episode = make_episode(session, make_show(session, slug="rolled"),
                            Path(app.config["EPISODES_DIR"]))  # fmt: skip
     session.commit()
@@ -150,3 +150,58 @@ def test_every_minute_lost_jobs_run_again_and_old_ones_are_forgotten(
         again = session.get(JobRun, lost_id)
         assert again is not None and again.state == JobState.DONE and again.attempts == 2
         assert len(hub.requests) == 1
+
+
+def test_audio_the_old_host_failed_to_give_is_fetched_again_with_backoff(
+    app: Flask, session: Session, app_config: dict[str, Any]
+) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from showapp.models import Episode, UserRole
+    from tests.conftest import serving
+    from tests.factories import make_mp3
+    from tests.studio_helpers import csrf_token, login, make_user
+    from tests.test_studio_import import _feed
+
+    audio, asked = make_mp3(1.0), []
+
+    class OldHost(BaseHTTPRequestHandler):
+        """The feed, and audio files that answer 503 twice each before they are given."""
+
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            if self.path != "/feed.xml" and asked.count(self.path) <= 2:
+                self.send_response(503)
+                self.end_headers()
+                return
+            body = _feed(base, 3) if self.path == "/feed.xml" else audio
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    make_user(session, "admin@example.com", role=UserRole.ADMIN)
+    session.commit()
+    settings = {"IMPORT_ALLOW_PRIVATE": True, "JOBS_RETRY_SECONDS": 0.5}
+    with (
+        serving(ThreadingHTTPServer(("127.0.0.1", 0), OldHost)) as base,
+        queued_app(app_config, **settings) as served,
+    ):
+        client = served.test_client()
+        login(client, "admin@example.com")
+        form = {"csrf_token": csrf_token(client, "/studio/import"), "show": "",
+                "url": f"{base}/feed.xml", "download_media": "y"}  # fmt: skip
+        assert client.post("/studio/import", data=form).status_code == 303
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _done(served, "media.download"):
+            time.sleep(0.2)
+        fetched = _runs(served, "media.download")
+    assert len(fetched) == 1 and fetched[0].state == JobState.DONE
+    # The import's try got a 503, the job's first a 503 too, its retry the file.
+    assert fetched[0].attempts == 2 and "503" in fetched[0].last_error
+    session.expire_all()
+    assert all(episode.audio_file for episode in session.scalars(select(Episode)))
+    assert len(session.scalars(select(Episode)).all()) == 3

@@ -25,7 +25,7 @@ from typing import Any
 from flask import Flask
 
 from showapp.jobs.registry import periodic_task, task
-from showapp.jobs.runtime import Jobs
+from showapp.jobs.runtime import Jobs, get_jobs
 
 __all__ = ["Jobs", "enqueue", "get_jobs", "init_app", "periodic_task", "task"]
 
@@ -38,11 +38,6 @@ def init_app(app: Flask) -> Jobs:
     jobs = app.extensions["showapp.jobs"] = Jobs(app)
     if app.config["JOBS_IN_PROCESS"]:
         app.before_request(jobs.start_consumer)
-    return jobs
-
-
-def get_jobs(app: Flask) -> Jobs:
-    jobs: Jobs = app.extensions["showapp.jobs"]
     return jobs
 
 

@@ -184,6 +184,11 @@ class Jobs:
         )(run)  # fmt: skip
 
 
+def get_jobs(app: Flask) -> Jobs:
+    jobs: Jobs = app.extensions["showapp.jobs"]
+    return jobs
+
+
 class InProcessConsumer(Consumer):  # type: ignore[misc]
     """A consumer sharing its process with a web server, which owns the process's signals."""
 

@@ -15,6 +15,7 @@ from huey import crontab
 from showapp import db
 from showapp.columns import utc_now
 from showapp.jobs.registry import periodic_task, task
+from showapp.jobs.runtime import get_jobs
 from showapp.services.audio.files import remove_leftover_parts
 from showapp.services.feeds import websub
 from showapp.services.importing import jobs as import_jobs
@@ -29,27 +30,55 @@ JOBS_KEEP_DAYS = 30
 def run_import(app: Flask, job_id: int, source: str, work_dir: str) -> None:
     """A studio import. Killed midway, it is run again from the start (reclaim_orphans): a
     re-import updates the episodes the first run stored and downloads only missing media."""
-    config = app.config
-    settings = import_jobs.JobSettings(
-        episodes_dir=Path(config["EPISODES_DIR"]), work_dir=Path(work_dir),
-        site_base_url=config["BASE_URL"], screen_urls=not config["IMPORT_ALLOW_PRIVATE"],
-        max_archive_bytes=int(config["ARCHIVE_MAX_BYTES"]),
-    )  # fmt: skip
+    settings = _import_settings(app, Path(work_dir))
     settings.episodes_dir.mkdir(parents=True, exist_ok=True)
-    Path(work_dir).mkdir(parents=True, exist_ok=True)
+    settings.work_dir.mkdir(parents=True, exist_ok=True)
     sessions = app.extensions["showapp.sessionmaker"]
     import_jobs.run_job(sessions, job_id, source, settings)
     with sessions() as session:
         failure = import_jobs.failure_of(session, job_id)
+        job = import_jobs.get_job(session, job_id)
+        wanted_media = job is not None and job.download_media
+        show_id, remote = import_jobs.count_remote_media(session, job.show_slug if job else "")
     if failure is not None:
         # The job fails with the import's reason; its uploaded file stays for "Run again".
         raise ImportFailed(failure)
     # Only once the import went through: a killed run keeps the uploaded file for the next.
     shutil.rmtree(work_dir, ignore_errors=True)
+    if wanted_media and remote and show_id is not None:
+        # Audio the old host did not give this time is asked for again, later and later.
+        delay = float(app.config["JOBS_RETRY_SECONDS"])
+        get_jobs(app).enqueue(
+            "media.download", label=f"Fetch {remote} audio files still on the old host",
+            show_id=show_id, delay=delay, retry_delay=delay, show=show_id,
+        )  # fmt: skip
+
+
+@task("media.download", retries=4)
+def download_media(app: Flask, show: int) -> None:
+    """Audio an import could not fetch for a reason that may pass; retried with backoff."""
+    sessions = app.extensions["showapp.sessionmaker"]
+    settings = _import_settings(app, Path(app.config["JOBS_DIR"]))
+    left = import_jobs.fetch_remaining_media(sessions, show, settings)
+    if left:
+        raise DownloadsLeft(f"{len(left)} still to fetch; first: {left[0]}")
+
+
+def _import_settings(app: Flask, work_dir: Path) -> import_jobs.JobSettings:
+    config = app.config
+    return import_jobs.JobSettings(
+        episodes_dir=Path(config["EPISODES_DIR"]), work_dir=work_dir,
+        site_base_url=config["BASE_URL"], screen_urls=not config["IMPORT_ALLOW_PRIVATE"],
+        max_archive_bytes=int(config["ARCHIVE_MAX_BYTES"]),
+    )  # fmt: skip
 
 
 class ImportFailed(Exception):
     """The import stopped (its page says why); running the job again continues it."""
+
+
+class DownloadsLeft(Exception):
+    """Some audio could not be fetched yet; the job is tried again later."""
 
 
 @task("feeds.ping", retries=3, retry_delay=2.0, retry_backoff=2.0)
@@ -71,10 +100,18 @@ def _every_n_minutes(config: dict[str, Any]) -> Any:
     return crontab(minute=f"*/{int(config['STATS_ROLLUP_MINUTES'])}")
 
 
-@periodic_task("stats.rollup", _every_n_minutes)
+@periodic_task("stats.schedule_rollup", _every_n_minutes, tracked=False)
+def schedule_rollup(app: Flask) -> None:
+    """Every SHOWAPP_STATS_ROLLUP_MINUTES, so no cron line is needed: a rollup job, which is
+    retried with backoff when it fails (the database away, say)."""
+    delay = float(app.config["JOBS_RETRY_SECONDS"])
+    get_jobs(app).enqueue("stats.rollup", label="Roll up the download figures", retry_delay=delay)
+
+
+@task("stats.rollup", retries=3)
 def rollup(app: Flask) -> None:
-    """Count new requests as downloads, so no cron line is needed; also clears what killed
-    uploads left behind in the media folder."""
+    """Count new requests as downloads; also clears what killed uploads left in the media
+    folder."""
     store_hits(app)
     with db.new_session(app) as session:
         rollups.rollup(session, int(app.config["STATS_KEEP_REQUESTS_DAYS"]))
@@ -86,8 +123,6 @@ def rollup(app: Flask) -> None:
 def reclaim(app: Flask) -> None:
     """Every minute: run again the jobs whose worker died (on another host, say), and forget
     jobs that finished more than JOBS_KEEP_DAYS ago."""
-    from showapp.jobs import get_jobs
-
     get_jobs(app).reclaim_orphans()
     with db.new_session(app) as session:
         runs.delete_finished_before(session, utc_now() - timedelta(days=JOBS_KEEP_DAYS))

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from showapp.columns import utc_now
 from showapp.errors import ShowappError
 from showapp.models import ImportJob, ImportState, Show, User, UserRole
+from showapp.services.importing import fetch as feed_fetch
 from showapp.services.importing import importer, media_extras, ssrf_guard
 from showapp.services.importing.report import ImportLimits, ImportProgress, ImportReport
 from showapp.services.wording import counted
@@ -187,6 +188,43 @@ def _download_media(
         report.problems += copy(session, show, settings.episodes_dir, limits)
         session.commit()
     recorder.on_progress(ImportProgress("media", len(remote), len(remote)))
+
+
+def count_remote_media(session: Session, show_slug: str) -> tuple[int | None, int]:
+    """The show's id and how many of its episodes' audio is still on the old host."""
+    show = session.scalars(select(Show).where(Show.slug == show_slug)).first()
+    if show is None:
+        return None, 0
+    return show.id, len(importer.list_remote_episodes(session, show))
+
+
+def fetch_remaining_media(
+    sessions: Callable[[], Session], show_id: int, settings: JobSettings
+) -> list[str]:
+    """Fetch again the audio an import left on the old host, one commit per file; returns the
+    failures that may pass (no answer, a cut connection, a 5xx or 429), for a later attempt.
+    A 404 makes the episode a draft, as in the import; other refusals stay as they are."""
+    transient: list[str] = []
+    with sessions() as session:
+        show = session.get(Show, show_id)
+        if show is None:
+            return transient
+        with ssrf_guard.screening() if settings.screen_urls else nullcontext():
+            for episode_id, title in importer.list_remote_episodes(session, show):
+                try:
+                    importer.download_episode_audio(
+                        session, episode_id, episodes_dir=settings.episodes_dir
+                    )
+                    session.commit()
+                except importer.MediaGone:
+                    session.commit()
+                except feed_fetch.FetchError as error:
+                    session.rollback()
+                    if error.status is None or error.status == 429 or error.status >= 500:
+                        transient.append(f"{title}: {error}")
+                except ShowappError:
+                    session.rollback()
+    return transient
 
 
 def _finish(session: Session, job: ImportJob, report: ImportReport) -> None:
