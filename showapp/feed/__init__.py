@@ -39,14 +39,15 @@ def announce_feeds(app: Flask, feed_urls: list[str]) -> None:
         return
     from showapp.jobs import get_jobs
 
-    jobs = get_jobs(app)
-    for ping in websub.pings_for(config["WEBSUB_HUB"], config["PUBNOTIFY_URL"], feed_urls):
-        jobs.enqueue(
-            "feeds.ping", label=f"Announce {ping.feed_url} to {ping.url.split('?')[0]}",
-            retries=max(int(config["WEBSUB_ATTEMPTS"]) - 1, 0),
-            retry_delay=float(config["WEBSUB_BACKOFF"]),
-            url=ping.url, method=ping.method, body=ping.body, feed_url=ping.feed_url,
-        )  # fmt: skip
+    pings = websub.pings_for(config["WEBSUB_HUB"], config["PUBNOTIFY_URL"], feed_urls)
+    get_jobs(app).enqueue_each(
+        "feeds.ping",
+        [(f"Announce {ping.feed_url} to {ping.url.split('?')[0]}",
+          {"url": ping.url, "method": ping.method, "body": ping.body, "feed_url": ping.feed_url})
+         for ping in pings],
+        retries=max(int(config["WEBSUB_ATTEMPTS"]) - 1, 0),
+        retry_delay=float(config["WEBSUB_BACKOFF"]),
+    )  # fmt: skip
 
 
 def make_fast_lane(app: Flask) -> FeedFastLane:

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,21 @@ class Jobs:
         run_id = self._create_run(spec, kwargs, label, show_id) if spec.tracked else None
         self._send(name, run_id, kwargs, delay=delay, retries=retries, retry_delay=retry_delay)
         return run_id
+
+    def enqueue_each(
+        self, name: str, labelled: Sequence[tuple[str, dict[str, Any]]], *,
+        retries: int | None = None, retry_delay: float | None = None,
+    ) -> None:  # fmt: skip
+        """Queue task `name` once per (label, keyword arguments), their rows written in one
+        transaction: a save that announces several feeds pays for one commit, not one each."""
+        spec = TASKS[name]
+        with db.new_session(self.app) as session:
+            created = [runs.create_run(session, name, kwargs, label=label, show_id=None)
+                       for label, kwargs in labelled] if spec.tracked else []  # fmt: skip
+            session.commit()
+            run_ids: list[int | None] = [run.id for run in created] or [None] * len(labelled)
+        for run_id, (_label, kwargs) in zip(run_ids, labelled, strict=True):
+            self._send(name, run_id, kwargs, retries=retries, retry_delay=retry_delay)
 
     def _send(
         self, name: str, run_id: int | None, kwargs: dict[str, Any], *,
