@@ -57,11 +57,11 @@ def test_the_spool_leases_batches_and_gives_back_what_a_dead_drainer_held(
             spool.append(f"hit {n}".encode())
         first = spool.take(3, lease_seconds=60)
         assert first.items == [b"hit 0", b"hit 1", b"hit 2"]
-        second = spool.take(10, lease_seconds=0.2)  # leased apart from the first batch
+        second = spool.take(10, lease_seconds=2.0)  # leased apart from the first batch
         assert second.items == [b"hit 3", b"hit 4"]
         spool.done(first)
         assert spool.take(10, lease_seconds=60).items == []
-        time.sleep(0.3)  # the second batch's drainer "died": its lease ran out
+        time.sleep(2.2)  # the second batch's drainer "died": its lease ran out
         again = spool.take(10, lease_seconds=60)
         assert sorted(again.items) == [b"hit 3", b"hit 4"]
         spool.done(again)
