@@ -107,18 +107,20 @@ def _install_session_hooks(app: Flask) -> None:
 
 
 def _install_background_runners(app: Flask) -> None:
-    """Threads are started on first use in each process, so gunicorn's fork keeps them."""
-    from showapp.feed import make_notifier
+    """Background work runs as jobs on a queue (showapp/jobs); nothing here starts a thread
+    unless SHOWAPP_JOBS_IN_PROCESS asks each serving process to run a consumer."""
+    from showapp import jobs
+    from showapp.jobs.spool import make_spool
     from showapp.media.recorder import Recorder
-    from showapp.studio.importing import ImportThreads
 
-    # WebSub hub and Podcast Index pings, queued off the request path and retried.
-    app.extensions["showapp.websub"] = make_notifier(app)
-    # Media hits for the download figures, queued per request and written in batches.
+    # The queue: imports, WebSub and Podcast Index pings, writing media hits, rollups.
+    jobs.init_app(app)
+    # Media hits for the download figures: appended to a durable spool per request and
+    # written in batches by a job.
     if app.config["STATS_ENABLED"]:
-        app.extensions["showapp.recorder"] = Recorder(app, float(app.config["STATS_FLUSH_SECONDS"]))
-    # Studio imports, one thread each with its own session; progress lives in import_jobs.
-    app.extensions["showapp.imports"] = ImportThreads(app)
+        app.extensions["showapp.recorder"] = Recorder(
+            app, make_spool(app.config, "hits"), float(app.config["STATS_FLUSH_SECONDS"])
+        )
     _install_mail_runner(app)
 
 

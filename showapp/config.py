@@ -65,12 +65,27 @@ DEFAULTS: dict[str, Any] = {
     "S3_SECRET_ACCESS_KEY": "",
     "S3_PUBLIC_BASE_URL": "",  # a public bucket or CDN; empty: presigned URLs
     "S3_URL_TTL": 900,  # seconds a presigned URL stays valid
+    # Background jobs (docs/configuration.md): "sqlite" (a file in JOBS_DIR, no server),
+    # "redis" (JOBS_REDIS_URL) or "immediate" (each job runs where it is enqueued: tests).
+    "JOBS": "sqlite",
+    "JOBS_REDIS_URL": "redis://127.0.0.1:6379/0",
+    "JOBS_DIR": None,  # the SQLite queue and the media-hit spool; None: the instance folder
+    "JOBS_QUEUE": "showapp",  # the queue's name, and its Redis keys' prefix
+    "JOBS_WORKERS": 2,  # consumer threads
+    # Each process that serves requests also runs a consumer (`showapp run` turns this on).
+    "JOBS_IN_PROCESS": False,
+    # A running job that has not stamped its row for this long lost its worker: run again.
+    "JOBS_LEASE_SECONDS": 60,
+    # A failed media download or rollup is tried again after this long, doubled each time.
+    "JOBS_RETRY_SECONDS": 30.0,
+    "STATS_ROLLUP_MINUTES": 5,  # download figures are rolled up this often (1 to 60)
 }
 
 SECRET_KEY_FILE = "secret_key"
 ACCEL_MODES = {"", "x-accel", "x-sendfile"}
 SMTP_SECURITY_MODES = {"none", "starttls", "tls"}
 STORAGE_KINDS = {"local", "s3"}
+JOBS_KINDS = {"sqlite", "redis", "immediate"}
 
 
 class ConfigError(RuntimeError):
@@ -91,6 +106,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     feed_cache = app.config["FEED_CACHE_DIR"] or Path(app.instance_path) / "feeds"
     app.config["FEED_CACHE_DIR"] = str(Path(feed_cache).resolve())
     app.config["SECRET_KEY"] = resolve_secret_key(app)
+    app.config["JOBS_DIR"] = str(Path(app.config["JOBS_DIR"] or app.instance_path).resolve())
+    check_jobs(app.config)
     limit = app.config["NETWORK_FEED_LIMIT"]
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
         raise ConfigError("SHOWAPP_NETWORK_FEED_LIMIT must be a whole number from 1 to 10000.")
@@ -106,6 +123,17 @@ def check_storage(config: Any) -> None:
         raise ConfigError("SHOWAPP_STORAGE must be local or s3.")
     if config["STORAGE"] == "s3" and not config["S3_BUCKET"]:
         raise ConfigError("SHOWAPP_STORAGE=s3 needs SHOWAPP_S3_BUCKET.")
+
+
+def check_jobs(config: dict[str, Any]) -> None:
+    if config["JOBS"] not in JOBS_KINDS:
+        raise ConfigError("SHOWAPP_JOBS must be sqlite, redis or immediate.")
+    workers = config["JOBS_WORKERS"]
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 64:
+        raise ConfigError("SHOWAPP_JOBS_WORKERS must be a whole number from 1 to 64.")
+    minutes = config["STATS_ROLLUP_MINUTES"]
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 60:
+        raise ConfigError("SHOWAPP_STATS_ROLLUP_MINUTES must be a whole number from 1 to 60.")
 
 
 def resolve_secret_key(app: Flask) -> str:

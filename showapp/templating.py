@@ -4,7 +4,7 @@ network's settings, read once per request for every page's header and title."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
 
     app.add_template_filter(clock, "clock")
     app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_moment, "moment")
     app.add_template_filter(notes_html, "notes")
     app.add_template_filter(episode_notes_html, "episode_notes")
     # Stored links as hrefs: only http(s) ones, whatever a row holds (a javascript: link
@@ -84,6 +85,11 @@ def page_url_for(endpoint: str, **values: Any) -> str:
 
 def format_date(value: datetime | None) -> str:
     return value.strftime("%-d %B %Y") if value else ""
+
+
+def format_moment(value: datetime | None) -> str:
+    """A time to the second, in UTC (the server's times: jobs, imports)."""
+    return value.astimezone(UTC).strftime("%-d %b %Y, %H:%M:%S UTC") if value else ""
 
 
 def notes_html(markdown_source: str) -> Markup:

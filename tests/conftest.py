@@ -104,6 +104,10 @@ def _test_config(url: str, episodes_dir: Path, **extra: Any) -> dict[str, Any]:
         "SECRET_KEY": "test-secret",
         # No mail thread per test app: mail tests run the runner's round themselves.
         "MAIL_RUNNER_SECONDS": 0,
+        # Jobs run where they are enqueued, unless a test is about the queue itself
+        # (tests/test_jobs*.py start real consumers on SQLite and Redis stores).
+        "JOBS": "immediate",
+        "JOBS_DIR": str(episodes_dir.parent / "jobs"),
         **extra,
     }
 
@@ -148,13 +152,9 @@ Flask.test_client_class = ClosingClient  # every app the tests make, fixture or 
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config)
     yield app
-    # Imports started from the studio run in threads; they finish before the data goes.
-    from showapp.studio.importing import wait_for_imports
-
-    wait_for_imports(app)
-    # Media hits still queued would be written later by the recorder's thread, into the next
-    # test's database on PostgreSQL (all tests share one), and its cleanup of old listener
-    # salts there once made a replayed log count a listener twice.
+    # Media hits still spooled would be written later by a job, into the next test's database
+    # on PostgreSQL (all tests share one), and its cleanup of old listener salts there once
+    # made a replayed log count a listener twice.
     recorder = get_recorder(app)
     if recorder is not None:
         recorder.flush()

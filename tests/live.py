@@ -18,7 +18,7 @@ from tests.nginx import free_port
 
 START_SECONDS = 30
 # The test's own database, media folder and feed cache: the server works on the test's data.
-SHARED_SETTINGS = ("DATABASE_URL", "EPISODES_DIR", "FEED_CACHE_DIR")
+SHARED_SETTINGS = ("DATABASE_URL", "EPISODES_DIR", "FEED_CACHE_DIR", "JOBS_DIR")
 
 
 @contextmanager
@@ -34,7 +34,9 @@ def gunicorn_server(
     once a worker answers, and stops it afterwards."""
     port = free_port()
     environment = {**{key: app_config[key] for key in SHARED_SETTINGS}, **(settings or {})}
-    env = {**os.environ, "SHOWAPP_STATS_ENABLED": "false", "SHOWAPP_SECRET_KEY": "test-secret"}
+    env = {**os.environ, "SHOWAPP_STATS_ENABLED": "false", "SHOWAPP_SECRET_KEY": "test-secret",
+           # Each worker runs its own consumer, so spooled hits reach the database.
+           "SHOWAPP_JOBS_IN_PROCESS": "true"}  # fmt: skip
     env.update({f"SHOWAPP_{key}": str(value) for key, value in environment.items()})
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
     process = subprocess.Popen(

@@ -24,6 +24,7 @@ from showapp.models.importing import ImportState
 from showapp.services import accounts
 from showapp.services.catalog import artwork
 from showapp.services.importing import jobs
+from showapp.services.jobs import runs as job_runs
 from showapp.storage import LocalStorage
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, install_axe, serious_violations, wait_until
 from tests.conftest import require
@@ -82,6 +83,14 @@ def site(app: Flask, session: Session, episodes_dir: Path) -> Site:
     )
     imported.state, imported.created, imported.problems = ImportState.DONE, 3, [LONG_URL]
     _, invite = accounts.invite_host(session, "new.host@example.com", "New Host", [show.id])
+    # A job that ran out of attempts, its error one long URL, beside one that went through.
+    failed = job_runs.create_run(session, "feeds.ping", {}, label=LONG_URL, show_id=plain.id)
+    job_runs.mark_running(session, failed)
+    job_runs.mark_error(session, failed, f"PingFailed: {LONG_URL} answered 503", will_retry=False)
+    job_runs.mark_done(
+        session,
+        job_runs.create_run(session, "stats.rollup", {}, label="stats.rollup", show_id=None),
+    )
     session.commit()
     episode, base = pages.episode, f"/studio/shows/{show.slug}"
     own = f"{base}/episodes/{episode.id}"
@@ -105,6 +114,7 @@ def site(app: Flask, session: Session, episodes_dir: Path) -> Site:
         "person": f"/studio/users/{admin.id}",
         "plain-episodes": "/studio/shows/plain/episodes",
         "import-job": f"/studio/import/{imported.id}",
+        "jobs": "/studio/jobs",
         "invite": f"/studio/invite/{invite}",
     }
     public = {

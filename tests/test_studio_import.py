@@ -375,9 +375,6 @@ def test_download_everything_is_a_zip_that_reimports_to_the_same_feed(
         assert after[1] == before[1]
         assert after[0] == before[0]
     finally:
-        from showapp.studio.importing import wait_for_imports
-
-        wait_for_imports(fresh)
         db.get_engine(fresh).dispose()
 
 

@@ -37,6 +37,7 @@ from showapp.services.audio import retagging
 from showapp.services.catalog import chapters, guest_trash, show_trash, trash, writes
 from showapp.services.catalog.chapters import ChapterEntry
 from showapp.services.importing import jobs as import_jobs
+from showapp.services.jobs import runs as job_runs
 from showapp.services.mail import outbox
 from showapp.services.review import comments as review_comments
 from showapp.services.review import links as review_links
@@ -70,6 +71,7 @@ SMALL_FEED = (
 SAMPLE_POSTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "studio.login": lambda ids: {"email": "admin@example.com", "password": ids["password"]},
     "studio.logout": lambda ids: {},
+    "studio.retry_job": lambda ids: {},
     "studio.accept_invite": lambda ids: {"password": "a brand new password"},
     "studio.upload_episode": lambda ids: {"audio": (io.BytesIO(make_mp3(2.0)), "talk.mp3")},
     "studio.edit_episode": lambda ids: {
@@ -232,8 +234,15 @@ def world(app: Flask, session: Session, episodes_dir: Path) -> dict[str, Any]:
     held.status = MailStatus.HELD
     story = MentorStory(show_id=show.id, mentor_name="Mrs Okafor", story="She asked.", name="L")
     session.add(story)
+    # A failed job about the host's show, to be run again (it fails again: nothing listens).
+    run = job_runs.create_run(
+        session, "feeds.ping", {"url": "http://127.0.0.1:9/hub", "method": "GET"},
+        label="Announce", show_id=other.id,
+    )  # fmt: skip
+    job_runs.mark_error(session, run, "PingFailed", will_retry=False)
     session.commit()
     return {
+        "run_id": run.id,
         "message_id": held.id,
         "show_slug": show.slug,
         "kind": "story",

@@ -36,6 +36,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
         SHOWAPP_DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}",
         SHOWAPP_EPISODES_DIR=str(tmp_path / "episodes"),
         SHOWAPP_FEED_CACHE_DIR=str(tmp_path / "feeds"),
+        SHOWAPP_JOBS_DIR=str(tmp_path / "jobs"),
         SHOWAPP_SECRET_KEY="run-test-secret",
         SHOWAPP_STATS_ENABLED="false",
         **extra,

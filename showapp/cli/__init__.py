@@ -64,6 +64,9 @@ def init_app(app: Flask) -> None:
     from showapp.cli.mail import mail_group
 
     app.cli.add_command(mail_group)
+    from showapp.cli.worker import worker_command
+
+    app.cli.add_command(worker_command)
 
 
 def _fail(message: str) -> None:

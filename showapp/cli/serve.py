@@ -36,6 +36,9 @@ def _run(**options: Any) -> None:
             fg="yellow",
             err=True,
         )
+    # One process serves everything: it also runs the background jobs, on threads started by
+    # its first request (the reloader's watching parent never serves, so it runs none).
+    os.environ.setdefault("SHOWAPP_JOBS_IN_PROCESS", "true")
     click.get_current_context().invoke(flask_run, **options)
 
 

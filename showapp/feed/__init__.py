@@ -19,28 +19,35 @@ from showapp.feed.http import feed_response, not_modified, wants_gzip
 from showapp.services import network, urls
 from showapp.services.feeds import rebuild as feed_rebuild
 from showapp.services.feeds import stamps as feed_stamps
+from showapp.services.feeds import websub
 from showapp.services.feeds.files import FeedFiles
 from showapp.services.feeds.lookup import CachedFeed, FastLookup
 from showapp.services.feeds.rendering import FeedRef, FeedSite
-from showapp.services.feeds.websub import Notifier
 
 bp = Blueprint("feed", __name__)
 
 
-def make_notifier(app: Flask) -> Notifier:
-    """WebSub hub and Podcast Index pings for changed feeds, sent by a background thread."""
-    return Notifier(
-        hub_url=app.config["WEBSUB_HUB"],
-        pubnotify_url=app.config["PUBNOTIFY_URL"],
-        attempts=int(app.config["WEBSUB_ATTEMPTS"]),
-        backoff_seconds=float(app.config["WEBSUB_BACKOFF"]),
-    )
-
-
 def announce_changed_feeds(app: Flask, show_slugs: set[str]) -> None:
-    """After a commit that changed these shows: ping for their feeds and the network feed."""
-    notifier: Notifier = app.extensions["showapp.websub"]
-    notifier.notify(feed_stamps.feed_urls_for(app.config["BASE_URL"], show_slugs))
+    """After a commit that changed these shows: a ping job per hub and feed (the show's and
+    the network feed), retried with backoff (SHOWAPP_WEBSUB_ATTEMPTS, SHOWAPP_WEBSUB_BACKOFF)."""
+    announce_feeds(app, feed_stamps.feed_urls_for(app.config["BASE_URL"], show_slugs))
+
+
+def announce_feeds(app: Flask, feed_urls: list[str]) -> None:
+    config = app.config
+    if not (config["WEBSUB_HUB"] or config["PUBNOTIFY_URL"]):
+        return
+    from showapp.jobs import get_jobs
+
+    pings = websub.pings_for(config["WEBSUB_HUB"], config["PUBNOTIFY_URL"], feed_urls)
+    get_jobs(app).enqueue_each(
+        "feeds.ping",
+        [(f"Announce {ping.feed_url} to {ping.url.split('?')[0]}",
+          {"url": ping.url, "method": ping.method, "body": ping.body, "feed_url": ping.feed_url})
+         for ping in pings],
+        retries=max(int(config["WEBSUB_ATTEMPTS"]) - 1, 0),
+        retry_delay=float(config["WEBSUB_BACKOFF"]),
+    )  # fmt: skip
 
 
 def make_fast_lane(app: Flask) -> FeedFastLane:
@@ -134,7 +141,7 @@ def _rebuild(ref: FeedRef) -> CachedFeed:
     row, changed = built
     if changed:
         # e.g. a scheduled episode went live: nobody saved anything, yet the feed changed.
-        current_app.extensions["showapp.websub"].notify([ref.url(site.base_url)])
+        announce_feeds(current_app._get_current_object(), [ref.url(site.base_url)])  # type: ignore[attr-defined]
     return CachedFeed(row.etag, row.last_modified, row.content_type, row.redirect_to)
 
 

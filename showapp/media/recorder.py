@@ -1,17 +1,20 @@
-"""Record media hits off the request path: views queue them, a thread writes them in batches.
+"""Record media hits off the request path: a request appends its hit to a durable spool
+(jobs/spool.py) and a job writes the spool into media_requests in batches.
 
-Each process (gunicorn worker) gets its own queue and thread, started on first use so that it
-exists after the fork. A failed batch is logged and dropped: statistics never take a request
-down with them.
+The append is the only cost on the request path, and once it returns the hit survives the
+worker being killed. Each process schedules the writing job at most once per
+SHOWAPP_STATS_FLUSH_SECONDS, that long after the first hit it saw; the periodic rollup writes
+whatever is left too. A batch that cannot be stored for a reason other than the database
+being unreachable is logged and dropped: statistics never take a request down with them.
 """
 
 from __future__ import annotations
 
-import atexit
+import json
 import logging
-import os
-import queue
 import threading
+import time
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -19,68 +22,81 @@ from flask import Flask
 
 from showapp import db
 from showapp.columns import utc_now
+from showapp.jobs.spool import Spool
 from showapp.services.stats import recording
 
 log = logging.getLogger(__name__)
+# A batch taken by a drainer that died goes back to the spool after this long.
+LEASE_SECONDS = 60.0
+STORE_TASK = "stats.store_hits"
 
 
 class Recorder:
-    def __init__(self, app: Flask, flush_seconds: float, batch_size: int = 1000) -> None:
+    def __init__(
+        self, app: Flask, spool: Spool, flush_seconds: float, batch_size: int = 1000
+    ) -> None:
         self._app = app
+        self._spool = spool
         self._flush_seconds = flush_seconds
         self._batch_size = batch_size
-        self._queue: queue.SimpleQueue[recording.Hit] = queue.SimpleQueue()
-        self._lock = threading.Lock()
+        self._next_kick = 0.0
+        self._kick_lock = threading.Lock()
         self._flush_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-        self._wake = threading.Event()
 
     def record(self, hit: recording.Hit) -> None:
-        """Queue a hit; costs a queue put on the request path."""
-        self._queue.put(hit)
-        if self._pid != os.getpid():
-            self._start()
-        if self._queue.qsize() >= self._batch_size:
-            self._wake.set()
+        """Append a hit to the spool; durable when this returns."""
+        self._spool.append(encode_hit(hit))
+        now = time.monotonic()
+        if now >= self._next_kick:
+            self._kick(now)
 
-    def _start(self) -> None:
-        with self._lock:
-            if self._pid == os.getpid():
+    def _kick(self, now: float) -> None:
+        with self._kick_lock:
+            if now < self._next_kick:
                 return
-            self._pid = os.getpid()
-            self._thread = threading.Thread(target=self._run, name="showapp-stats", daemon=True)
-            self._thread.start()
-            atexit.register(self.flush)
+            self._next_kick = now + self._flush_seconds
+        from showapp.jobs import get_jobs
 
-    def _run(self) -> None:
-        while True:
-            self._wake.wait(self._flush_seconds)
-            self._wake.clear()
-            self.flush()
+        try:
+            get_jobs(self._app).enqueue(STORE_TASK, delay=self._flush_seconds)
+        except Exception:  # the hit is spooled; the next kick or the rollup writes it
+            log.exception("could not schedule the writing of media hits")
 
     def flush(self) -> int:
-        """Write everything queued so far; returns the number of rows written."""
+        """Write everything spooled so far; returns the number of rows written."""
+        written = 0
         with self._flush_lock:
-            hits = self._drain()
-            if not hits:
-                return 0
-            try:
-                with db.new_session(self._app) as session:
-                    written = recording.store_hits(session, hits)
-                    session.commit()
-                return written
-            except Exception:
-                log.exception("dropped %d media hits that could not be stored", len(hits))
-                return 0
+            while True:
+                batch = self._spool.take(self._batch_size, LEASE_SECONDS)
+                if not batch.items:
+                    return written
+                written += self._store(batch.items)
+                self._spool.done(batch)
 
-    def _drain(self) -> list[recording.Hit]:
-        hits: list[recording.Hit] = []
-        while True:
-            try:
-                hits.append(self._queue.get_nowait())
-            except queue.Empty:
-                return hits
+    def _store(self, items: list[bytes]) -> int:
+        hits = [decode_hit(item) for item in items]
+        try:
+            with db.new_session(self._app) as session:
+                written = recording.store_hits(session, hits)
+                session.commit()
+            return written
+        except Exception as error:
+            if recording.is_unreachable(error):
+                raise  # the database is away: the lease runs out and the batch goes again
+            log.exception("dropped %d media hits that could not be stored", len(hits))
+            return 0
+
+
+def encode_hit(hit: recording.Hit) -> bytes:
+    fields: list[Any] = list(hit)
+    fields[1] = hit.at.isoformat()
+    return json.dumps(fields, separators=(",", ":")).encode()
+
+
+def decode_hit(item: bytes) -> recording.Hit:
+    fields = json.loads(item)
+    fields[1] = datetime.fromisoformat(fields[1])
+    return recording.Hit(*fields)
 
 
 def get_recorder(app: Flask) -> Recorder | None:

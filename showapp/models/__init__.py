@@ -32,6 +32,7 @@ from showapp.models.episode_extras import (
 )
 from showapp.models.feeds import CatalogStamp, FeedCache, FeedChange
 from showapp.models.importing import ImportJob, ImportState
+from showapp.models.jobs import JobRun, JobState
 from showapp.models.mail import MailKind, MailOptOut, MailStatus, OutboxMessage
 from showapp.models.network import NETWORK_ID, NetworkSettings
 from showapp.models.review import (
@@ -85,6 +86,8 @@ __all__ = [
     "Guest",
     "ImportJob",
     "ImportState",
+    "JobRun",
+    "JobState",
     "ListenerSalt",
     "NETWORK_ID",
     "NetworkSettings",

@@ -49,6 +49,7 @@ class NavItem:
 NAV = [
     NavItem("Import", "studio.import_show"),
     NavItem("Outbox", "studio.outbox_list"),
+    NavItem("Jobs", "studio.list_jobs"),
     NavItem("Guests", "studio.list_guests", admin=True),
     NavItem("Topics", "studio.list_topics", admin=True),
     NavItem("Show & guest trash", "studio.network_trash", admin=True),
@@ -206,6 +207,7 @@ from showapp.studio import (  # noqa: E402, F401
     guests_topics,
     health,
     importing,
+    jobs,
     listeners,
     network,
     outbox,

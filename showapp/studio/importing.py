@@ -1,7 +1,8 @@
 """Moving a show in and out from the studio: imports with live progress, and the export zip.
 
-An import runs in a background thread of this process with its own database session; it
-writes its progress to an import_jobs row, which the page polls, so any worker can show it.
+An import runs as a job (`import.run`, showapp/jobs/tasks.py) on whichever worker takes it; it
+writes its progress to an import_jobs row, which the page polls, so any worker can show it,
+and a worker killed mid-import leaves the job to be run again by another.
 While the studio imports, every address fetched is screened (importing/ssrf_guard.py) unless
 SHOWAPP_IMPORT_ALLOW_PRIVATE is set.
 """
@@ -10,13 +11,11 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from flask import (
-    Flask,
     abort,
     current_app,
     flash,
@@ -30,12 +29,13 @@ from flask.typing import ResponseReturnValue
 
 from showapp.db import get_session
 from showapp.errors import InvalidInput, ShowappError
+from showapp.jobs import get_jobs
 from showapp.models import ImportJob, Show, UserRole
 from showapp.services import accounts
 from showapp.services.importing import archive, ssrf_guard
 from showapp.services.importing import fetch as feed_fetch
 from showapp.services.importing import jobs as import_jobs
-from showapp.storage import current_storage, storage_of
+from showapp.storage import current_storage
 from showapp.studio import bp, current_show, redirect_303, signed_in_user
 from showapp.studio.forms import ImportForm
 
@@ -62,7 +62,10 @@ def import_show() -> ResponseReturnValue:
         download_media=bool(form.download_media.data),
     )  # fmt: skip
     session.commit()
-    current_app.extensions["showapp.imports"].start(job.id, source, work_dir)
+    get_jobs(current_app).enqueue(
+        "import.run", label=f"Import {job.source}", show_id=show.id if show else None,
+        job_id=job.id, source=source, work_dir=str(work_dir),
+    )  # fmt: skip
     return redirect_303(url_for("studio.import_job", job_id=job.id))
 
 
@@ -94,44 +97,6 @@ def export_show(show_slug: str) -> ResponseReturnValue:
         stream, mimetype="application/zip", as_attachment=True,
         download_name=f"{show.slug}-export.zip", max_age=0,
     )  # fmt: skip
-
-
-class ImportThreads:
-    """Studio imports of this process, each on a thread with its own database session."""
-
-    def __init__(self, app: Flask) -> None:
-        self._app = app
-        self._threads: list[threading.Thread] = []
-
-    def start(self, job_id: int, source: str, work_dir: Path) -> None:
-        app = self._app
-        settings = import_jobs.JobSettings(
-            storage=storage_of(app), work_dir=work_dir,
-            site_base_url=app.config["BASE_URL"],
-            screen_urls=not app.config["IMPORT_ALLOW_PRIVATE"],
-            max_archive_bytes=int(app.config["ARCHIVE_MAX_BYTES"]),
-        )  # fmt: skip
-        sessions = app.extensions["showapp.sessionmaker"]
-
-        def work() -> None:
-            try:
-                import_jobs.run_job(sessions, job_id, source, settings)
-            finally:
-                shutil.rmtree(work_dir, ignore_errors=True)
-
-        thread = threading.Thread(target=work, name=f"showapp-import-{job_id}", daemon=True)
-        self._threads[:] = [t for t in self._threads if t.is_alive()] + [thread]
-        thread.start()
-
-    def join(self, timeout: float = 60.0) -> None:
-        for thread in list(self._threads):
-            thread.join(timeout)
-
-
-def wait_for_imports(app: Flask, timeout: float = 60.0) -> None:
-    """Join this app's import threads (tests call it before they drop the database)."""
-    imports: ImportThreads = app.extensions["showapp.imports"]
-    imports.join(timeout)
 
 
 def _import_form(shows: Any) -> ImportForm:

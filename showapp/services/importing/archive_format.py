@@ -38,6 +38,7 @@ LEFT_OUT = {
     "episodes": "written one by one, with their parts",
     "show_hosts": "written as the show's hosts, by email",
     "import_jobs": "the log of imports run on the old install",
+    "job_runs": "the old install's background jobs: its queue does not move with the show",
     "appearances": "written with the episode, the guest named by slug",
     "episode_topics": "written with the episode, topics named by slug",
     "media_requests": "the raw request log, with listener keys: stays on the old install",

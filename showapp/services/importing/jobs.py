@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from showapp.columns import utc_now
 from showapp.errors import ShowappError
 from showapp.models import ImportJob, ImportState, Show, User, UserRole
+from showapp.services.importing import fetch as feed_fetch
 from showapp.services.importing import importer, media_extras, ssrf_guard
 from showapp.services.importing.report import ImportLimits, ImportProgress, ImportReport
 from showapp.services.wording import counted
@@ -63,6 +64,12 @@ def list_recent_jobs(session: Session, user: User, limit: int = 10) -> Sequence[
     return session.scalars(query).all()
 
 
+def failure_of(session: Session, job_id: int) -> str | None:
+    """Why the import stopped, once it has; None while it runs or after it went through."""
+    job = session.get(ImportJob, job_id)
+    return job.error or "failed" if job is not None and job.state == ImportState.FAILED else None
+
+
 def is_stalled(job: ImportJob) -> bool:
     age = (utc_now() - job.updated_at).total_seconds()
     return not job.finished and age > STALLED_SECONDS
@@ -86,6 +93,7 @@ def run_job(
         if job is None:
             return
         job.state = ImportState.RUNNING
+        job.error, job.finished_at = "", None  # a job run again after it failed
         session.commit()
         guard = ssrf_guard.screening() if settings.screen_urls else nullcontext()
         is_archive = Path(source).is_file() and zipfile.is_zipfile(source)
@@ -181,6 +189,41 @@ def _download_media(
         report.problems += copy(session, show, settings.storage, limits)
         session.commit()
     recorder.on_progress(ImportProgress("media", len(remote), len(remote)))
+
+
+def count_remote_media(session: Session, show_slug: str) -> tuple[int | None, int]:
+    """The show's id and how many of its episodes' audio is still on the old host."""
+    show = session.scalars(select(Show).where(Show.slug == show_slug)).first()
+    if show is None:
+        return None, 0
+    return show.id, len(importer.list_remote_episodes(session, show))
+
+
+def fetch_remaining_media(
+    sessions: Callable[[], Session], show_id: int, settings: JobSettings
+) -> list[str]:
+    """Fetch again the audio an import left on the old host, one commit per file; returns the
+    failures that may pass (no answer, a cut connection, a 5xx or 429), for a later attempt.
+    A 404 makes the episode a draft, as in the import; other refusals stay as they are."""
+    transient: list[str] = []
+    with sessions() as session:
+        show = session.get(Show, show_id)
+        if show is None:
+            return transient
+        with ssrf_guard.screening() if settings.screen_urls else nullcontext():
+            for episode_id, title in importer.list_remote_episodes(session, show):
+                try:
+                    importer.download_episode_audio(session, episode_id, storage=settings.storage)
+                    session.commit()
+                except importer.MediaGone:
+                    session.commit()
+                except feed_fetch.FetchError as error:
+                    session.rollback()
+                    if error.status is None or error.status == 429 or error.status >= 500:
+                        transient.append(f"{title}: {error}")
+                except ShowappError:
+                    session.rollback()
+    return transient
 
 
 def _finish(session: Session, job: ImportJob, report: ImportReport) -> None:

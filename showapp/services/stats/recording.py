@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple, cast
 
 from sqlalchemy import Table, delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.http import parse_range_header
 
@@ -225,3 +225,9 @@ def _request_row(hit: Hit, episode: tuple[int, int], keys: tuple[str, str]) -> d
         # Looked up here, in the writer thread; the address itself is never stored.
         "country": geo.country_of(hit.address),
     }
+
+
+def is_unreachable(error: Exception) -> bool:
+    """An error that storing again later may not meet (the database away or locked), as
+    opposed to hits that can never be stored."""
+    return isinstance(error, OperationalError)
