@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import require
+from tests.conftest import REDIS_URL, require
 from tests.live import _wait_for_a_worker
 from tests.nginx import NGINX, free_port, readme_block, running_nginx
 
@@ -33,7 +34,8 @@ class Host:
     name: str
     folder: Path
     port: int
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | None = None  # gunicorn's master
+    worker: subprocess.Popen[bytes] | None = None  # `showapp worker`: this host's jobs
 
     @property
     def url(self) -> str:
@@ -49,19 +51,32 @@ class Cluster:
     log: list[Path] = field(default_factory=list)
 
     def stop(self, host: Host, sig: int = signal.SIGTERM) -> None:
-        """Stop a host's gunicorn master (SIGKILL: as a machine dying would)."""
-        assert host.process is not None
-        if sig == signal.SIGKILL:
-            # The master and its workers, as when the machine goes away.
-            os.killpg(host.process.pid, signal.SIGKILL)
-        else:
-            host.process.send_signal(sig)
-        host.process.wait(timeout=30)
-        host.process = None
+        """Stop a host: gunicorn and its job worker (SIGKILL: as a machine dying would)."""
+        for process in (host.process, host.worker):
+            if process is None:
+                continue
+            if sig == signal.SIGKILL:
+                # Each process group whole (gunicorn's master and its workers), as when the
+                # machine goes away.
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.send_signal(sig)
+            process.wait(timeout=30)
+        host.process = host.worker = None
 
     def start(self, host: Host) -> None:
         host.process = _gunicorn(host, self.settings)
+        self.start_worker(host)
         _wait_for_a_worker(host.process, host.port)
+
+    def start_worker(self, host: Host) -> None:
+        host.worker = _worker(host, self.settings)
+
+    def stop_worker(self, host: Host) -> None:
+        assert host.worker is not None
+        host.worker.terminate()
+        host.worker.wait(timeout=30)
+        host.worker = None
 
 
 def cluster_database_url() -> str:
@@ -92,6 +107,12 @@ def two_hosts(tmp_path: Path, extra: Mapping[str, str] | None = None) -> Iterato
         "SHOWAPP_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/3",
         "SHOWAPP_TRUSTED_PROXIES": "1",
         "SHOWAPP_STATS_FLUSH_SECONDS": "0.2",
+        # One queue for both hosts (and the hits spool): a job any host enqueued runs on
+        # whichever host's worker takes it, and runs again elsewhere if that host dies.
+        "SHOWAPP_JOBS": "redis",
+        "SHOWAPP_JOBS_REDIS_URL": f"{REDIS_URL.rstrip('/')}/4",
+        "SHOWAPP_JOBS_QUEUE": f"two-hosts-{uuid.uuid4().hex[:8]}",
+        "SHOWAPP_JOBS_LEASE_SECONDS": "5",
         **(extra or {}),
     }
     _flush_limits()
@@ -127,6 +148,7 @@ def host_settings(host: Host, settings: Mapping[str, str]) -> dict[str, str]:
         **settings,
         "SHOWAPP_EPISODES_DIR": str(host.folder / "episodes"),
         "SHOWAPP_FEED_CACHE_DIR": str(host.folder / "feeds"),
+        "SHOWAPP_JOBS_DIR": str(host.folder / "jobs"),
     }
 
 
@@ -157,15 +179,25 @@ def _gunicorn(host: Host, settings: Mapping[str, str]) -> subprocess.Popen[bytes
         )
 
 
+def _worker(host: Host, settings: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-c", "from showapp.cli import cli; cli()", "worker"]
+    with (host.folder / "worker.log").open("ab") as log:
+        return subprocess.Popen(
+            command, env=host_settings(host, settings), cwd=host.folder, stdout=log, stderr=log,
+            start_new_session=True,
+        )  # fmt: skip
+
+
 def _stop_quietly(host: Host) -> None:
-    if host.process is not None and host.process.poll() is None:
-        host.process.terminate()
-        host.process.wait(timeout=30)
+    for process in (host.process, host.worker):
+        if process is not None and process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def _flush_limits() -> None:
     """The sign-in limits live in Redis database 3 for these tests: start from none."""
-    from tests.conftest import REDIS_URL, redis_store
+    from tests.conftest import redis_store
 
     redis_store()  # skips (or fails in CI) without Redis
     import redis

@@ -5,8 +5,9 @@ sign-in limits hold across hosts; a listener served by both hosts is counted onc
 
 from __future__ import annotations
 
+import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -15,10 +16,12 @@ import requests
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 
-from showapp.models import DailyDownloads, Episode, EpisodeStatus, Show
+from showapp.models import DailyDownloads, Episode, EpisodeStatus, ImportJob, Show
 from showapp.services.demo import tones
 from tests.cluster import Cluster, Host, run_cli, two_hosts
+from tests.conftest import serving
 from tests.s3server import S3Server
+from tests.test_jobs_durability import SlowHost
 
 ADMIN = "admin@example.com"
 PASSWORD = "a long two-host passphrase"
@@ -30,6 +33,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server) -> It
     folder = tmp_path_factory.mktemp("two-hosts")
     bucket = s3_server.app_config(s3_server.new_bucket())
     settings = {f"SHOWAPP_{key}": str(value) for key, value in bucket.items()}
+    # The old host of an imported show is on this machine.
+    settings["SHOWAPP_IMPORT_ALLOW_PRIVATE"] = "true"
     with two_hosts(folder, {**settings, "SHOWAPP_ADMIN_PASSWORD": PASSWORD}) as running:
         run_cli(running, running.hosts[0], "init", "--admin-email", ADMIN)
         run_cli(running, running.hosts[0], "demo")
@@ -204,3 +209,62 @@ def _downloads(database: Engine, episode_id: int) -> int:
     )
     with database.connect() as connection:
         return int(connection.execute(query).scalar_one())
+
+
+def test_an_import_started_on_one_host_finishes_on_the_other_when_it_dies(
+    cluster: Cluster, database: Engine
+) -> None:
+    first, second = cluster.hosts
+    cluster.stop_worker(second)  # so the import starts on the first host's worker
+    old_host = SlowHost(count=10, delay=0.5)
+    with serving(old_host.server):
+        browser = _signed_in(cluster)
+        form = _form(browser.get(f"{first.url}/studio/import", timeout=20))
+        form.update(show="", url=f"{old_host.base}/feed.xml", download_media="y")
+        started = browser.post(
+            f"{first.url}/studio/import", data=form, allow_redirects=False, timeout=20
+        )
+        assert started.status_code == 303, started.text[:800]
+        _wait_for(lambda: _imported(database)[1] >= 3, 90, "a few downloads on the first host")
+        cluster.stop(first, signal.SIGKILL)  # the machine dies mid-import
+        assert _imported(database)[1] < old_host.count
+        cluster.start_worker(second)
+        _wait_for(lambda: _import_state(database) == "done", 180, "the import to finish")
+    slug, with_audio, guids = _imported(database)
+    assert with_audio == old_host.count and guids == old_host.count  # all, none twice
+    # The balancer sends listeners to the host that is left.
+    feed = _get(cluster.url, f"/{slug}/feed.xml")
+    assert feed.status_code == 200 and feed.content.count(b"<enclosure") == old_host.count
+    _, _, _, audio = _episode(database)
+    assert _get(cluster.url, f"/media/{audio}", headers=LISTENER).status_code == 200
+    cluster.start(first)
+
+
+def _imported(database: Engine) -> tuple[str, int, int]:
+    """(slug, episodes with audio, distinct GUIDs) of the imported show."""
+    with database.connect() as connection:
+        slug = connection.execute(
+            select(Show.slug).where(Show.title == "Slow Host Show")
+        ).scalar_one_or_none()
+        if slug is None:
+            return "", 0, 0
+        episodes = (
+            select(Episode.audio_file, Episode.guid)
+            .join(Show, Show.id == Episode.show_id)
+            .where(Show.slug == slug)
+        )
+        rows = connection.execute(episodes).all()
+    return slug, sum(1 for row in rows if row.audio_file), len({row.guid for row in rows})
+
+
+def _import_state(database: Engine) -> str:
+    with database.connect() as connection:
+        query = select(ImportJob.state).order_by(ImportJob.id.desc()).limit(1)
+        return str(connection.execute(query).scalar_one_or_none() or "")
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.5)
