@@ -48,7 +48,7 @@ def main() -> None:
             "TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{folder}/b.db",
             "EPISODES_DIR": str(folder / "episodes"), "FEED_CACHE_DIR": str(folder / "feeds"),
             "BASE_URL": "http://podcast.test", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": port,
-            "MAIL_RUNNER_SECONDS": 0,
+            "MAIL_AUTO_SEND": False,
         }, check_migrations=False)  # fmt: skip
         db.upgrade(app)
         with db.new_session(app) as session:

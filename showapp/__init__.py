@@ -125,18 +125,18 @@ def _install_background_runners(app: Flask) -> None:
 
 
 def _install_mail_runner(app: Flask) -> None:
-    from showapp.mail.runner import MailRunner
+    from showapp.jobs import enqueue
     from showapp.services.mail.hooks import after_mail_commits
 
-    interval = float(app.config["MAIL_RUNNER_SECONDS"])
-    if interval <= 0:
-        return  # `showapp mail run-periodic` from cron or a worker sends instead
-    runner = app.extensions["showapp.mail"] = MailRunner(app, interval)
-    # Digests, reminders and replies are queued, and the outbox sent, every `interval`; a
-    # commit that queued a message wakes the runner so it leaves at once. Started on the
-    # first request of each process (after gunicorn's fork).
-    app.before_request(runner.ensure_started)
-    after_mail_commits(app.extensions["showapp.sessionmaker"], runner.wake)
+    if not app.config["MAIL_AUTO_SEND"]:
+        return  # `showapp mail run-periodic` sends instead (and the tests, when they choose)
+
+    # The "mail.periodic" job queues what is due every minute; a commit that queued a message
+    # asks the queue to send it at once.
+    def send_soon() -> None:
+        enqueue(app, "mail.send")
+
+    after_mail_commits(app.extensions["showapp.sessionmaker"], send_soon)
 
 
 def _register_blueprints(app: Flask) -> None:

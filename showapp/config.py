@@ -51,7 +51,9 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_SECURITY": "none",  # none | starttls | tls
     "MAIL_FROM": "",  # "": "<SITE_TITLE> <noreply@<BASE_URL's host>>"
     "MAIL_REPLY_TO": "",
-    "MAIL_RUNNER_SECONDS": 30,  # the in-process mail runner's round; 0: no runner thread
+    # Mail is sent by the job queue (a commit that queued a message enqueues its sending, and
+    # a job each minute queues digests and reminders); False: only `showapp mail` sends.
+    "MAIL_AUTO_SEND": True,
     "MAIL_MAX_ATTEMPTS": 6,
     "MAIL_RETRY_SECONDS": 60,  # before the first retry, doubled each time
     # What an export archive (showapp import x.zip, studio restore) may unpack to in total.

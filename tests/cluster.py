@@ -22,7 +22,7 @@ from tests.conftest import REDIS_URL, require
 from tests.live import _wait_for_a_worker
 from tests.nginx import NGINX, free_port, readme_block, running_nginx
 
-CLUSTER_DATABASE = "showapp_two_hosts"
+CLUSTER_DATABASE = f"showapp_two_hosts_{os.getpid()}"
 SERVER_URL = os.environ.get(
     "SHOWAPP_TEST_CLUSTER_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -102,8 +102,8 @@ def _test_config(url: str, episodes_dir: Path, **extra: Any) -> dict[str, Any]:
         "FEED_CACHE_DIR": str(episodes_dir.parent / "feeds"),
         "BASE_URL": BASE_URL,
         "SECRET_KEY": "test-secret",
-        # No mail thread per test app: mail tests run the runner's round themselves.
-        "MAIL_RUNNER_SECONDS": 0,
+        # Mail tests send when they choose (the runner's round), not on each commit.
+        "MAIL_AUTO_SEND": False,
         # Jobs run where they are enqueued, unless a test is about the queue itself
         # (tests/test_jobs*.py start real consumers on SQLite and Redis stores).
         "JOBS": "immediate",

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from showapp import db
@@ -247,31 +248,35 @@ def test_send_again_from_the_outbox_queues_a_failed_message_for_a_new_round(
     assert [m["To"] for m in inbox.messages] == ["grace@example.com"]
 
 
-def test_the_runner_thread_sends_mail_moments_after_the_commit_that_queued_it(
+def test_a_commit_that_queues_mail_has_the_job_queue_send_it(
     app_config: dict[str, Any], smtp_port: int
 ) -> None:
-    import time
-
     from showapp import create_app
     from tests.conftest import POSTGRES_URL, _truncate_all
 
-    # A round every hour: only the wake-up after the commit can send it within the test.
-    app = create_app({**app_config, "MAIL_RUNNER_SECONDS": 3600})
-    runner = app.extensions["showapp.mail"]
+    # Jobs run where they are enqueued in the tests: the commit's "mail.send" job sends it.
+    app = create_app({**app_config, "MAIL_AUTO_SEND": True})
     try:
         with smtp_server(smtp_port) as inbox:
-            assert app.test_client().get("/studio/login").status_code == 200  # starts it
             with db.new_session(app) as session:
-                started = time.monotonic()
-                _queue(session, to="grace@example.com")
-            while not inbox.messages and time.monotonic() - started < 15:
-                time.sleep(0.05)
+                outbox.queue_message(
+                    session, to="grace@example.com", subject="Tried it", text="Hello",
+                    kind=MailKind.DIGEST,
+                )  # fmt: skip
+                session.flush()
+                assert inbox.messages == []  # nothing leaves before the commit
+                session.commit()
             assert [m["To"] for m in inbox.messages] == ["grace@example.com"]
+            assert _row_status(app) == MailStatus.SENT
     finally:
-        runner.stop()
         if POSTGRES_URL:
             _truncate_all(app)
         db.get_engine(app).dispose()
+
+
+def _row_status(app: Flask) -> MailStatus:
+    with db.new_session(app) as session:
+        return session.scalars(select(OutboxMessage.status)).one()
 
 
 def test_mail_send_held_sends_what_was_held_before_a_server_was_set(

@@ -1,5 +1,5 @@
-"""`showapp mail send` and `showapp mail run-periodic`: the mail runner's work, for cron or a
-worker when the in-process runner is off (SHOWAPP_MAIL_RUNNER_SECONDS=0)."""
+"""`showapp mail send` and `showapp mail run-periodic`: the mail jobs' work, by hand or from
+cron when the job queue does not send (SHOWAPP_MAIL_AUTO_SEND=false)."""
 
 from __future__ import annotations
 

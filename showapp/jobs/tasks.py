@@ -119,6 +119,25 @@ def rollup(app: Flask) -> None:
     remove_leftover_parts(storage_of(app).staging_dir(""))
 
 
+@task("mail.send", tracked=False)
+def send_mail(app: Flask) -> None:
+    """Send the outbox's due messages: enqueued by each commit that queued mail, so a message
+    leaves seconds after its request (the outbox keeps each message's own retries)."""
+    from showapp.mail.runner import deliver_now
+
+    with db.new_session(app) as session:
+        deliver_now(app, session)
+
+
+@periodic_task("mail.periodic", lambda _config: crontab(), tracked=False)
+def mail_round(app: Flask) -> None:
+    """Every minute: queue the digests, follow-up reminders, replies and review news that
+    are due, then send whatever is due (retries included)."""
+    from showapp.mail.runner import run_periodic
+
+    run_periodic(app)
+
+
 @periodic_task("jobs.reclaim", lambda _config: crontab(), tracked=False)
 def reclaim(app: Flask) -> None:
     """Every minute: run again the jobs whose worker died (on another host, say), and forget

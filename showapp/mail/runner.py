@@ -9,8 +9,6 @@ commit that queued mail wakes it, so a message leaves seconds after its request.
 from __future__ import annotations
 
 import logging
-import os
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,51 +42,3 @@ def run_periodic(app: Flask, now: datetime | None = None) -> RunReport:
 
 def deliver_now(app: Flask, session: Session, now: datetime | None = None) -> DeliveryReport:
     return deliver_due(session, make_transport(app), now or utc_now(), delivery_policy(app))
-
-
-class MailRunner:
-    def __init__(self, app: Flask, interval: float) -> None:
-        self._app = app
-        self._interval = interval
-        self._lock = threading.Lock()
-        self._run_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._pid = 0
-        self._thread: threading.Thread | None = None
-
-    def ensure_started(self) -> None:
-        if self._pid == os.getpid():
-            return
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            self._pid = os.getpid()
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="showapp-mail", daemon=True)
-            self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._pid = 0
-
-    def run_once(self) -> RunReport | None:
-        with self._run_lock:
-            try:
-                return run_periodic(self._app)
-            except Exception:
-                # The database or the SMTP server may be down; the next round tries again.
-                log.exception("the mail runner's round failed")
-                return None
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self.run_once()
-            self._wake.wait(self._interval)
-            self._wake.clear()
