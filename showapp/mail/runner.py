@@ -1,9 +1,7 @@
-"""The mail runner: every SHOWAPP_MAIL_RUNNER_SECONDS, queue what is due and send the outbox.
-
-`run_periodic(app)` is the whole job, a plain function of the app: the in-process thread
-below calls it, `showapp mail run-periodic` calls it once (cron, a worker), and a job queue can
-schedule it instead. Each process starts its thread on first use (after gunicorn's fork); a
-commit that queued mail wakes it, so a message leaves seconds after its request.
+"""The mail runner's work: queue what is due and send the outbox. `run_periodic(app)` is the
+whole round, a plain function of the app: the "mail.periodic" job runs it every minute
+(showapp/jobs/tasks.py) and `showapp mail run-periodic` once; "mail.send" runs `deliver_now`
+after each commit that queued a message.
 """
 
 from __future__ import annotations
