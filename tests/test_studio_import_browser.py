@@ -42,6 +42,13 @@ def slow_old_host() -> Iterator[tuple[str, Served]]:
 
 
 @pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    # The import runs on the queue, as in production, so the page sees it progress (the
+    # tests' immediate mode would finish it inside the request that starts it).
+    return {**app_config, "JOBS": "sqlite", "JOBS_IN_PROCESS": True}
+
+
+@pytest.fixture
 def browser_page() -> Iterator[Any]:
     with studio_page(SHOTS) as page:
         yield page
@@ -90,7 +97,7 @@ def test_an_import_started_in_the_browser_shows_progress_until_done(
         page,
         "(() => { const bar = document.getElementById('import-bar');"
         " return bar && bar.max > 1 && bar.value > 0 && bar.value < bar.max; })()",
-        timeout=30000,
+        timeout=30,
     )
     assert "Downloading audio" in page.inner_text("#import-status")
     page.screenshot(path=str(SHOTS / "02-import-running.png"))
