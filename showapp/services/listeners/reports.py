@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
 from showapp.models import Advice, AdviceReport, Episode, Guest, Moderation, Show
 from showapp.services.catalog.lookups import is_live
-from showapp.services.listeners.spam import ListenerPost, Refused, TooManyWaiting
+from showapp.services.listeners.spam import ListenerPost, refuse_floods_and_repeats
 
 # More than this many reports waiting on one piece of advice is a flood, not listeners.
 PENDING_CAP_PER_ADVICE = 50
@@ -42,21 +42,12 @@ def public_advice(session: Session, advice_id: int) -> AdviceContext | None:
 
 def add_report(session: Session, advice: Advice, post: ListenerPost) -> AdviceReport:
     """Store the report as pending; refuse the same story twice and floods of waiting ones."""
-    waiting = session.scalar(
-        select(func.count(AdviceReport.id)).where(
-            AdviceReport.advice_id == advice.id, AdviceReport.status == Moderation.PENDING
-        )
-    )
-    if (waiting or 0) >= PENDING_CAP_PER_ADVICE:
-        raise TooManyWaiting(
-            "Many reports on this advice are waiting for the host to read them, so no more "
-            "are taken for now. Please try again in a day or two."
-        )
-    same = select(AdviceReport.id).where(
-        AdviceReport.advice_id == advice.id, AdviceReport.story == post.story
-    )
-    if session.scalar(same.limit(1)) is not None:
-        raise Refused("This story was sent already: the host will read it.")
+    refuse_floods_and_repeats(
+        session, AdviceReport, AdviceReport.advice_id, advice.id, post.story,
+        PENDING_CAP_PER_ADVICE,
+        "Many reports on this advice are waiting for the host to read them, so no more are "
+        "taken for now. Please try again in a day or two.",
+    )  # fmt: skip
     report = AdviceReport(
         advice_id=advice.id,
         story=post.story,

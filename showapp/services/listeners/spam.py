@@ -16,10 +16,14 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from itsdangerous import BadSignature, TimestampSigner
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from showapp.errors import ShowappError
+from showapp.models import Moderation
 
 MIN_FILL_SECONDS = 3
 MAX_AGE_SECONDS = 2 * 60 * 60
@@ -145,3 +149,18 @@ def _check_name(value: str, label: str, limit: int) -> None:
         raise Refused(f"{label} is longer than {limit} characters.")
     if count_links(value) or "@" in value:
         raise Refused(f"{label} may not hold a link or an address.")
+
+
+def refuse_floods_and_repeats(
+    session: Session, model: Any, owner: Any, owner_id: int, story: str, cap: int, full: str
+) -> None:
+    """Before storing a post on `owner` (an advice's or a show's id column): refuse it when
+    `cap` posts already wait for the host (`full` says so), or when this story was sent."""
+    waiting = session.scalar(
+        select(func.count(model.id)).where(owner == owner_id, model.status == Moderation.PENDING)
+    )
+    if (waiting or 0) >= cap:
+        raise TooManyWaiting(full)
+    same = select(model.id).where(owner == owner_id, model.story == story).limit(1)
+    if session.scalar(same) is not None:
+        raise Refused("This story was sent already: the host will read it.")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from showapp.errors import InvalidInput
 from showapp.models import MentorStory, Moderation, Show
-from showapp.services.listeners.spam import ListenerPost, Refused, TooManyWaiting
+from showapp.services.listeners.spam import ListenerPost, refuse_floods_and_repeats
 
 PENDING_CAP_PER_SHOW = 200
 MAX_PROMPT = 1000
@@ -55,21 +55,11 @@ def _published(show: Show) -> Select[tuple[MentorStory]]:
 
 def add_story(session: Session, show: Show, post: ListenerPost) -> MentorStory:
     """Store the story as pending; refuse the same story twice and floods of waiting ones."""
-    waiting = session.scalar(
-        select(func.count(MentorStory.id)).where(
-            MentorStory.show_id == show.id, MentorStory.status == Moderation.PENDING
-        )
-    )
-    if (waiting or 0) >= PENDING_CAP_PER_SHOW:
-        raise TooManyWaiting(
-            "Many stories are waiting for the host to read them, so no more are taken for "
-            "now. Please try again in a few days."
-        )
-    same = select(MentorStory.id).where(
-        MentorStory.show_id == show.id, MentorStory.story == post.story
-    )
-    if session.scalar(same.limit(1)) is not None:
-        raise Refused("This story was sent already: the host will read it.")
+    refuse_floods_and_repeats(
+        session, MentorStory, MentorStory.show_id, show.id, post.story, PENDING_CAP_PER_SHOW,
+        "Many stories are waiting for the host to read them, so no more are taken for now. "
+        "Please try again in a few days.",
+    )  # fmt: skip
     story = MentorStory(
         show_id=show.id,
         mentor_name=post.mentor_name,
