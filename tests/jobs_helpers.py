@@ -32,7 +32,7 @@ def queued_app(
     app = create_app({**app_config, **queue_settings(kind), **settings})
     jobs = get_jobs(app)
     if consumer:
-        jobs.start_consumer(workers=2)
+        jobs.start_consumer(workers=2, periodic=False)  # a minute turning must not add runs
     try:
         yield app
     finally:

@@ -80,7 +80,9 @@ def _app_with(app_config: dict[str, Any], **settings: Any) -> Flask:
 
 def _runs(app: Flask) -> list[JobRun]:
     with db.new_session(app) as session:
-        return list(session.scalars(select(JobRun).order_by(JobRun.id)))
+        # Only pings: a periodic rollup may fall due while a test runs.
+        pings = select(JobRun).where(JobRun.task == "feeds.ping").order_by(JobRun.id)
+        return list(session.scalars(pings))
 
 
 def test_publishing_pings_hub_and_pubnotify_with_retries_and_backoff(
