@@ -126,6 +126,7 @@ def episode(show_slug: str, episode_slug: str) -> Response:
     found = show_or_404(show_slug)
     item = episode_or_404(found, episode_slug)
     advice = advice_pages.episode_advice(session, item)
+    follow_ups = episode_page.follow_up_links(session, item)
     html = render_template(
         "site/episode.html",
         show=found,
@@ -134,9 +135,9 @@ def episode(show_slug: str, episode_slug: str) -> Response:
         start=parse_start(request.args.get("t")),
         share_url=canonical("site.episode", show_slug=found.slug, episode_slug=item.slug),
         around=episode_page.neighbours(session, item),
-        related=episode_page.related_episodes(session, item),
+        related=episode_page.related_episodes(session, item, follow_ups),
         advice=advice,
-        follow_ups=episode_page.follow_up_links(session, item),
+        follow_ups=follow_ups,
         meta=episode_meta(found, item, advice),
     )
     return page_response(html, newest(found.updated_at, item.updated_at))
