@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from showapp.columns import utc_now
 from showapp.models import Appearance, Episode, episode_topics
+from showapp.services.catalog.cards import EpisodeCard
 from showapp.services.catalog.lookups import is_live, now_param
 from showapp.services.catalog.site_pages import episodes_by_ids
 
@@ -103,7 +104,7 @@ def follow_up_links(session: Session, episode: Episode) -> FollowUpLinks:
 
 def related_episodes(
     session: Session, episode: Episode, links: FollowUpLinks, limit: int = RELATED_LIMIT
-) -> list[Episode]:
+) -> list[EpisodeCard]:
     """Live episodes sharing the most topics and guests with this one, newest first on ties;
     the episodes it follows up or is followed up in (`links`) come first, as the closest kin.
 

@@ -23,9 +23,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from showapp.columns import utc_now
 from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
+from showapp.services.catalog.cards import EpisodeCard, GuestRef, TopicRef, cards_by_ids
 from showapp.services.catalog.lookups import (
     is_live,
-    load_credits_and_topics,
     now_param,
     topics_by_episode,
 )
@@ -44,22 +44,11 @@ class Page(Paged, Generic[T]):
     per_page: int = PAGE_SIZE
 
 
-def episodes_by_ids(session: Session, ids: Sequence[int], *, brief: bool = False) -> list[Episode]:
-    """Load a page of episodes by id, in the ids' order; `brief` loads only their shows."""
-    if not ids:
-        return []
-    found = {e.id: e for e in session.scalars(_by_ids(brief), {"ids": list(ids)})}
-    ordered = [found[i] for i in ids if i in found]
-    if not brief:
-        load_credits_and_topics(session, ordered)
-    return ordered
-
-
-@cache
-def _by_ids(brief: bool) -> Select[tuple[Episode]]:
-    # Built once per process (see lookups.now_param): only the ids change between requests.
-    in_ids = Episode.id.in_(bindparam("ids", expanding=True))
-    return select(Episode).where(in_ids).options(joinedload(Episode.show, innerjoin=True))
+def episodes_by_ids(
+    session: Session, ids: Sequence[int], *, brief: bool = False
+) -> list[EpisodeCard]:
+    """A page of episodes as cards, in the ids' order; `brief` without credits and topics."""
+    return cards_by_ids(session, ids, brief=brief)
 
 
 def _paged_ids(
@@ -78,7 +67,7 @@ def _count(session: Session, query: Select[tuple[int]], params: dict[str, Any]) 
     return session.scalar(query, params) or 0
 
 
-def latest_episodes(session: Session, limit: int = 10) -> list[Episode]:
+def latest_episodes(session: Session, limit: int = 10) -> list[EpisodeCard]:
     """The newest live episodes across the network."""
     ids = list(session.scalars(_latest(), {"now": utc_now(), "limit": limit}))
     return episodes_by_ids(session, ids)
@@ -96,7 +85,7 @@ def _latest() -> Select[tuple[int]]:
 
 def show_episodes(
     session: Session, show: Show, page: int = 1, per_page: int = PAGE_SIZE
-) -> Page[Episode]:
+) -> Page[EpisodeCard]:
     params = {"show_id": show.id, "now": utc_now()}
     total = _count(session, _show_listing(True), params)
     ids = _paged_ids(session, _show_listing(False), params, page, per_page)
@@ -118,15 +107,15 @@ def _windowed(query: Select[tuple[int]]) -> Select[tuple[int]]:
     return query.limit(bindparam("limit")).offset(bindparam("offset"))
 
 
-def topics_of(episodes: Sequence[Episode], limit: int = 12) -> list[Topic]:
+def topics_of(episodes: Sequence[EpisodeCard], limit: int = 12) -> list[TopicRef]:
     """The topics these (already loaded) episodes carry, most frequent first."""
     counts = Counter(topic.id for e in episodes for topic in e.topics)
     by_id = {topic.id: topic for e in episodes for topic in e.topics}
     return [by_id[i] for i, _ in counts.most_common(limit)]
 
 
-def guests_of(episodes: Sequence[Episode], limit: int = 12) -> list[Guest]:
-    seen: dict[int, Guest] = {}
+def guests_of(episodes: Sequence[EpisodeCard], limit: int = 12) -> list[GuestRef]:
+    seen: dict[int, GuestRef] = {}
     for episode in episodes:
         for appearance in episode.appearances:
             seen.setdefault(appearance.guest_id, appearance.guest)
@@ -211,7 +200,7 @@ def list_topics(session: Session) -> Sequence[Topic]:
 
 def topic_episodes(
     session: Session, topic: Topic, page: int = 1, per_page: int = PAGE_SIZE
-) -> Page[Episode]:
+) -> Page[EpisodeCard]:
     params = {"topic_id": topic.id, "now": utc_now()}
     total = _count(session, _topic_listing(True), params)
     ids = _paged_ids(session, _topic_listing(False), params, page, per_page)

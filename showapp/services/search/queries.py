@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, text
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
 
 from showapp.columns import UTCDateTime, utc_now
 from showapp.models import (
@@ -26,7 +25,7 @@ from showapp.models import (
     Show,
     Topic,
 )
-from showapp.services.catalog.lookups import is_live, load_credits_and_topics, now_param
+from showapp.services.catalog.cards import EpisodeCard, cards_by_ids
 from showapp.services.paging import Paged, offset
 
 PAGE_SIZE = 10
@@ -56,7 +55,7 @@ class Snippet:
 
 @dataclass(frozen=True)
 class Hit:
-    episode: Episode
+    episode: EpisodeCard
     snippet: Snippet
 
 
@@ -197,22 +196,9 @@ def _search_postgresql(
     return int(total), [(int(r[0]), str(r[1])) for r in rows]
 
 
-def _load_episodes(session: Session, ids: Sequence[int]) -> dict[int, Episode]:
-    if not ids:
-        return {}
-    found = list(session.scalars(_live_by_ids(), {"ids": list(ids), "now": utc_now()}))
-    load_credits_and_topics(session, found)
-    return {episode.id: episode for episode in found}
-
-
-@cache
-def _live_by_ids() -> Select[tuple[Episode]]:
-    # Built once per process (see catalog.lookups.now_param).
-    return (
-        select(Episode)
-        .where(Episode.id.in_(bindparam("ids", expanding=True)), is_live(now_param()))
-        .options(joinedload(Episode.show, innerjoin=True))
-    )
+def _load_episodes(session: Session, ids: Sequence[int]) -> dict[int, EpisodeCard]:
+    # A hit shows its episode's title, show and date: no credits, no topics.
+    return {card.id: card for card in cards_by_ids(session, ids, brief=True, live_only=True)}
 
 
 def parse_snippet(raw: str) -> Snippet:
