@@ -12,14 +12,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
 from showapp.models import Advice, AdviceReport, Episode, Guest, Moderation, Show, episode_topics
-from showapp.services.catalog.lookups import is_live
+from showapp.services.catalog.lookups import is_live, now_param
 
 REPORTS_SHOWN = 3  # under each piece on the episode page; the rest on a page of its own
 GATHERED_LIMIT = 50  # pieces on a guest's or a topic's page
@@ -70,18 +71,32 @@ def episode_advice(
 ) -> list[PublicAdvice]:
     """The episode's advice in the host's order (the caller has checked the episode is
     public: its page only renders when it is)."""
-    query = _advice_query(Advice.episode_id == episode.id).order_by(Advice.position, Advice.id)
-    return _with_reports(session, session.execute(query).all(), shown)
+    rows = session.execute(_of_episode(), {"episode_id": episode.id}).all()
+    return _with_reports(session, rows, shown)
 
 
 def guest_advice(session: Session, guest: Guest, limit: int = GATHERED_LIMIT) -> list[PublicAdvice]:
     """Every piece this guest gave in a live episode of any show, newest episode first."""
-    query = (
-        _advice_query(Advice.guest_id == guest.id, is_live(utc_now()))
-        .order_by(Episode.published_at.desc(), Advice.position, Advice.id)
-        .limit(limit)
+    params = {"guest_id": guest.id, "now": utc_now(), "limit": limit}
+    return _with_reports(session, session.execute(_of_guest(), params).all(), 0)
+
+
+# The public pages' statements are built once per process with bound parameters (see
+# catalog.lookups.now_param): building one cost more than running it.
+@cache
+def _of_episode() -> Select[Any]:
+    return _advice_query(Advice.episode_id == bindparam("episode_id")).order_by(
+        Advice.position, Advice.id
     )
-    return _with_reports(session, session.execute(query).all(), 0)
+
+
+@cache
+def _of_guest() -> Select[Any]:
+    return (
+        _advice_query(Advice.guest_id == bindparam("guest_id"), is_live(now_param()))
+        .order_by(Episode.published_at.desc(), Advice.position, Advice.id)
+        .limit(bindparam("limit"))
+    )
 
 
 def guest_advice_in_episode(session: Session, guest: Guest, episode: Episode) -> list[PublicAdvice]:
@@ -96,13 +111,20 @@ def topic_advice(
     session: Session, topic_id: int, limit: int = GATHERED_LIMIT
 ) -> list[PublicAdvice]:
     """Advice given in the topic's live episodes, newest episode first."""
-    tagged = select(episode_topics.c.episode_id).where(episode_topics.c.topic_id == topic_id)
-    query = (
-        _advice_query(Advice.episode_id.in_(tagged), is_live(utc_now()))
-        .order_by(Episode.published_at.desc(), Advice.position, Advice.id)
-        .limit(limit)
+    params = {"topic_id": topic_id, "now": utc_now(), "limit": limit}
+    return _with_reports(session, session.execute(_of_topic(), params).all(), 0)
+
+
+@cache
+def _of_topic() -> Select[Any]:
+    tagged = select(episode_topics.c.episode_id).where(
+        episode_topics.c.topic_id == bindparam("topic_id")
     )
-    return _with_reports(session, session.execute(query).all(), 0)
+    return (
+        _advice_query(Advice.episode_id.in_(tagged), is_live(now_param()))
+        .order_by(Episode.published_at.desc(), Advice.position, Advice.id)
+        .limit(bindparam("limit"))
+    )
 
 
 def advice_with_all_reports(session: Session, advice_id: int) -> tuple[PublicAdvice, int] | None:
@@ -146,30 +168,46 @@ def _with_reports(session: Session, rows: Sequence[Any], shown: int | None) -> l
 def approved_counts(session: Session, advice_ids: Sequence[int]) -> dict[int, int]:
     if not advice_ids:
         return {}
-    query = (
+    rows = session.execute(_approved_counts(), {"ids": list(advice_ids)})
+    return {advice_id: int(n) for advice_id, n in rows}
+
+
+@cache
+def _approved_counts() -> Select[tuple[int, int]]:
+    return (
         select(AdviceReport.advice_id, func.count())
-        .where(AdviceReport.advice_id.in_(advice_ids), AdviceReport.status == Moderation.APPROVED)
+        .where(
+            AdviceReport.advice_id.in_(bindparam("ids", expanding=True)),
+            AdviceReport.status == Moderation.APPROVED,
+        )
         .group_by(AdviceReport.advice_id)
     )
-    return {advice_id: int(n) for advice_id, n in session.execute(query)}
 
 
 def published_reports(session: Session, advice_ids: Sequence[int]) -> dict[int, list[PublicReport]]:
     """Approved reports whose writer agreed to publish them, newest first, by advice id."""
     if not advice_ids:
         return {}
-    query = (
-        select(AdviceReport)
+    found: dict[int, list[PublicReport]] = defaultdict(list)
+    for advice_id, *report in session.execute(_published(), {"ids": list(advice_ids)}):
+        found[advice_id].append(PublicReport(*report))
+    return found
+
+
+@cache
+def _published() -> Select[Any]:
+    return (
+        select(
+            AdviceReport.advice_id,
+            AdviceReport.name,
+            AdviceReport.story,
+            AdviceReport.host_reply,
+            AdviceReport.created_at,
+        )  # fmt: skip
         .where(
-            AdviceReport.advice_id.in_(advice_ids),
+            AdviceReport.advice_id.in_(bindparam("ids", expanding=True)),
             AdviceReport.status == Moderation.APPROVED,
             AdviceReport.consent_to_publish.is_(True),
         )
         .order_by(AdviceReport.created_at.desc(), AdviceReport.id.desc())
     )
-    found: dict[int, list[PublicReport]] = defaultdict(list)
-    for report in session.scalars(query):
-        found[report.advice_id].append(
-            PublicReport(report.name, report.story, report.host_reply, report.created_at)
-        )
-    return found
