@@ -82,24 +82,35 @@ class FollowUpLinks:
 
 
 def follow_up_links(session: Session, episode: Episode) -> FollowUpLinks:
-    columns = (Episode.id, Episode.slug, Episode.title, Episode.published_at)
-    live = is_live(utc_now())
+    now = utc_now()
     follows = None
     if episode.follows_up_id is not None:
-        query = select(*columns).where(Episode.id == episode.follows_up_id, live)
-        row = session.execute(query).first()
+        row = session.execute(_live_link(), {"id": episode.follows_up_id, "now": now}).first()
         follows = EpisodeLink(*row) if row is not None else None
+    rows = session.execute(_live_follow_ups(), {"id": episode.id, "now": now})
+    return FollowUpLinks(follows, [EpisodeLink(*row) for row in rows])
+
+
+_LINK_COLUMNS = (Episode.id, Episode.slug, Episode.title, Episode.published_at)
+
+
+@cache
+def _live_link() -> Select[Any]:
+    return select(*_LINK_COLUMNS).where(Episode.id == bindparam("id"), is_live(now_param()))
+
+
+@cache
+def _live_follow_ups() -> Select[Any]:
     # The follow-ups by id first: asked with the live filter in one WHERE, SQLite (even after
     # ANALYZE, as most rows share a NULL follows_up_id) walks the date index over every live
     # episode, 5 ms at 10,000, instead of finding the few follow-ups.
     follow_up = aliased(Episode)
-    follow_ups = select(follow_up.id).where(follow_up.follows_up_id == episode.id)
-    later = (
-        select(*columns)
-        .where(Episode.id.in_(follow_ups), live)
+    follow_ups = select(follow_up.id).where(follow_up.follows_up_id == bindparam("id"))
+    return (
+        select(*_LINK_COLUMNS)
+        .where(Episode.id.in_(follow_ups), is_live(now_param()))
         .order_by(Episode.published_at, Episode.id)
     )
-    return FollowUpLinks(follows, [EpisodeLink(*row) for row in session.execute(later)])
 
 
 def related_episodes(
