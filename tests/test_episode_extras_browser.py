@@ -79,7 +79,7 @@ def test_host_edits_chapters_publishes_and_listeners_seek_by_them(
     page.goto(studio)
     page.select_option("select[name=status]", "published")
     page.click("#save-button")
-    page.wait_for_selector("text=The audio file now carries the new details.")
+    page.wait_for_selector("text=The audio file is being tagged with the new details (Jobs).")
     page.screenshot(path=str(SHOTS / "04-published.png"), full_page=True)
     session.rollback()
     published = session.get(Episode, episode.id, populate_existing=True)

@@ -127,7 +127,7 @@ def test_chapters_editor_saves_rows_and_retags_the_public_file(
     )
     assert response.status_code == 303
     page = _text(admin.get(response.location))
-    assert "Saved 3 chapters. The audio file now carries them." in page
+    assert "Saved 3 chapters. The audio file is being tagged with them (Jobs)." in page
     assert 'value="The sponsor"' in page and 'value="0:00:02.500"' in page
     saved = _fresh(session, episode)
     assert [(c.start_seconds, c.title) for c in chapters.list_chapters(session, saved)] == [
@@ -429,7 +429,8 @@ def test_publishing_from_the_studio_tags_the_file(
     }
     response = admin.post(url, data=form)
     assert response.status_code == 303
-    assert "The audio file now carries the new details." in _text(admin.get(response.location))
+    saved_page = _text(admin.get(response.location))
+    assert "The audio file is being tagged with the new details (Jobs)." in saved_page
     saved = _fresh(session, draft)
     assert saved.status == EpisodeStatus.PUBLISHED and saved.audio_file != untagged
     tags: Any = ID3(episodes_dir / str(saved.audio_file))  # type: ignore[no-untyped-call]

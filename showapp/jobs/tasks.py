@@ -16,6 +16,7 @@ from showapp import db
 from showapp.columns import utc_now
 from showapp.jobs.registry import periodic_task, task
 from showapp.jobs.runtime import get_jobs
+from showapp.services.audio import retagging
 from showapp.services.audio.files import remove_leftover_parts
 from showapp.services.feeds import websub
 from showapp.services.importing import jobs as import_jobs
@@ -79,6 +80,16 @@ class ImportFailed(Exception):
 
 class DownloadsLeft(Exception):
     """Some audio could not be fetched yet; the job is tried again later."""
+
+
+@task("media.retag", retries=3, retry_delay=1.0, retry_backoff=2.0)
+def retag_audio(app: Flask, episode_id: int) -> None:
+    """A public episode's audio tagged with what its rows say when the job runs: successive
+    saves need only the last job; one that raced new audio is run again (RetagRaced)."""
+    with db.new_session(app) as session:
+        retagging.retag_in_background(
+            session, episode_id, storage_of(app), str(app.config["BASE_URL"])
+        )
 
 
 @task("feeds.ping", retries=3, retry_delay=2.0, retry_backoff=2.0)

@@ -101,7 +101,7 @@ def _save_chapters(
     except ShowappError as error:
         session.rollback()
         return _chapters_refused(episode, str(error), typed)
-    note = " The audio file now carries them." if tagged else ""
+    note = " The audio file is being tagged with them (Jobs)." if tagged else ""
     flash(f"Saved {counted(len(stored), 'chapter')}.{note}", "info")
     return redirect_303(
         url_for("studio.edit_chapters", show_slug=current_show().slug, episode_id=episode.id)

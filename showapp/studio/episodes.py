@@ -164,7 +164,7 @@ def edit_episode(show_slug: str, episode_id: int) -> ResponseReturnValue:
         session.rollback()
         flash(str(error), "error")
         return _editor(current_episode(episode_id), form, 400)
-    note = " The audio file now carries the new details." if tagged else ""
+    note = " The audio file is being tagged with the new details (Jobs)." if tagged else ""
     flash(f"Saved '{episode.title}' ({episode.effective_status.value}).{note}", "info")
     return redirect_303(url_for("studio.edit_episode", show_slug=show.slug, episode_id=episode.id))
 

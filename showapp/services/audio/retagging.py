@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
@@ -91,6 +91,58 @@ def tag_episode_audio(
     # On S3 a temporary download: mutagen needs a seekable local file.
     with storage.working_copy(episode.audio_file) as source:
         return _swap_in(session, episode, source, extension, storage, base_url)
+
+
+class RetagRaced(Exception):
+    """The episode's audio changed while a background retag wrote its copy: run it again."""
+
+
+def retag_in_background(session: Session, episode_id: int, storage: Storage, base_url: str) -> bool:
+    """The retag job (jobs/tasks.py): tag a new copy of a public episode's audio with what its
+    rows say now and swap it in. Returns whether a new file was swapped in.
+
+    The swap is a bulk UPDATE conditional on the file it started from, in a transaction of its
+    own: it does not bump the episode's version (the host's open editor stays valid) and, if
+    the audio changed meanwhile (new audio, another retag), nothing is swapped and RetagRaced
+    asks the queue to run it again on the newer file. The old file serves until the commit."""
+    episode = session.get(Episode, episode_id)
+    if episode is None or not needs_tags(episode):
+        return False
+    old_name = episode.audio_file
+    assert old_name is not None
+    show = _show(session, episode)
+    values = tag_values(session, show, episode, storage, base_url)
+    extension = Path(old_name).suffix
+    new_name = f"{show.slug}/{episode.slug}-{secrets.token_hex(4)}{extension}"
+    with storage.working_copy(old_name) as source:
+        size = _store_tagged_copy(storage, source, new_name, extension, values)
+    swap = AudioSwap(storage, old_name, new_name)
+    try:
+        swapped = session.execute(
+            update(Episode)
+            .where(Episode.id == episode_id, Episode.audio_file == old_name)
+            .values(audio_file=new_name, audio_bytes=size)
+            .execution_options(synchronize_session=False)
+        )
+        if swapped.rowcount != 1:  # type: ignore[attr-defined]
+            raise RetagRaced(f"episode {episode_id}: its audio changed while it was tagged")
+        session.merge(EpisodeAudioName(name=old_name, episode_id=episode_id))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        swap.discard()
+        raise
+    swap.finish()
+    return True
+
+
+def needs_tags(episode: Episode) -> bool:
+    """A public episode's file carries its details; a draft's is tagged when published."""
+    return (
+        episode.status != EpisodeStatus.DRAFT
+        and episode.audio_file is not None
+        and episode.deleted_at is None
+    )
 
 
 def publish_and_tag(
