@@ -27,7 +27,7 @@ from s3transfer.utils import ReadFileChunk
 
 from showapp.storage.base import checked_name
 
-MULTIPART_BYTES = 8 * 1024 * 1024
+MULTIPART_BYTES = 5 * 1024 * 1024
 # Parts sent at once (threads); a stream's parts are held in memory while they are sent.
 MAX_CONCURRENCY = 8
 TRANSFER = TransferConfig(
