@@ -14,6 +14,7 @@ from showapp.services import urls
 from showapp.services.advice import guest_links
 from showapp.services.advice import public as advice_pages
 from showapp.services.catalog import guest_directory, guests_topics, site_pages
+from showapp.services.catalog.cards import ShowRef
 from showapp.services.catalog.site_pages import Page
 from showapp.site import bp, structured
 from showapp.site.helpers import (
@@ -152,7 +153,7 @@ def _topic_feeds(topic: Topic, shows: Sequence[Show]) -> list[tuple[str, str | N
     ]
 
 
-def share_image(*shows: Show) -> str | None:
+def share_image(*shows: Show | ShowRef) -> str | None:
     """The picture link previews show (og:image) for a page without its own: the first of
     these shows' artwork, else the network's logo."""
     for show in shows:

@@ -8,14 +8,16 @@ so only guests whose page is public (outside the trash, heard in a live episode)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, select
+from sqlalchemy import BindParameter, Select, bindparam, case, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from showapp.columns import utc_now
 from showapp.errors import InvalidInput
 from showapp.models import Appearance, Episode, Guest, GuestLink, GuestLinkKind, Show
-from showapp.services.catalog.lookups import is_live
+from showapp.services.catalog.lookups import is_live, now_param
 
 MAX_NOTE = 280
 HELP = (
@@ -116,32 +118,37 @@ def public_links(session: Session, guest: Guest) -> list[LinkGroup]:
 
 
 def _groups(session: Session, guest: Guest, *, public: bool) -> list[LinkGroup]:
-    other = aliased(Guest)
-    outward = GuestLink.from_guest_id == guest.id
-    query = (
-        select(GuestLink, other.name, other.slug, outward)
-        .join(other, other.id == _other_end(guest))
-        .where((GuestLink.from_guest_id == guest.id) | (GuestLink.to_guest_id == guest.id))
-        .order_by(other.name)
-    )
+    params: dict[str, Any] = {"guest_id": guest.id}
     if public:
-        heard = exists().where(
-            Appearance.guest_id == other.id,
-            Appearance.episode_id == Episode.id,
-            is_live(utc_now()),
-        )
-        query = query.where(other.deleted_at.is_(None), heard)
+        params["now"] = utc_now()
     grouped: dict[tuple[GuestLinkKind, bool], list[LinkedGuest]] = {key: [] for key in HEADINGS}
-    for link, name, slug, is_giver in session.execute(query):
-        grouped[link.kind, bool(is_giver)].append(LinkedGuest(link.id, name, slug, link.note))
+    for link_id, kind, note, name, slug, is_giver in session.execute(_links(public), params):
+        grouped[kind, bool(is_giver)].append(LinkedGuest(link_id, name, slug, note))
     return [LinkGroup(HEADINGS[key], found) for key, found in grouped.items()]
 
 
-def _other_end(guest: Guest) -> ColumnElement[int]:
-    return case(
-        (GuestLink.from_guest_id == guest.id, GuestLink.to_guest_id),
-        else_=GuestLink.from_guest_id,
+@cache
+def _links(public: bool) -> Select[Any]:
+    """Built once per process with bound parameters (see catalog.lookups.now_param): the
+    guest page is public, and building the statement cost more than running it."""
+    guest_id: BindParameter[int] = bindparam("guest_id")
+    other = aliased(Guest)
+    outward = GuestLink.from_guest_id == guest_id
+    other_end = case((outward, GuestLink.to_guest_id), else_=GuestLink.from_guest_id)
+    query = (
+        select(GuestLink.id, GuestLink.kind, GuestLink.note, other.name, other.slug, outward)
+        .join(other, other.id == other_end)
+        .where((GuestLink.from_guest_id == guest_id) | (GuestLink.to_guest_id == guest_id))
+        .order_by(other.name)
     )
+    if not public:
+        return query
+    heard = exists().where(
+        Appearance.guest_id == other.id,
+        Appearance.episode_id == Episode.id,
+        is_live(now_param()),
+    )
+    return query.where(other.deleted_at.is_(None), heard)
 
 
 def shows_of(session: Session, guest: Guest) -> list[tuple[str, str]]:

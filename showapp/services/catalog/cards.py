@@ -31,6 +31,7 @@ class ShowRef:
     slug: str
     title: str
     artwork: str | None
+    artwork_url: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,31 @@ class EpisodeCard:
     topics: list[TopicRef] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class AppearanceCard:
+    """A guest's appearance as their page lists it: the role then, and the episode."""
+
+    id: int
+    role: str
+    job_title: str
+    organisation: str
+    episode: EpisodeCard
+
+
+def appearances_by_ids(session: Session, ids: Sequence[int]) -> list[AppearanceCard]:
+    """These appearances in the ids' order, each with its episode's card (brief)."""
+    if not ids:
+        return []
+    found = {}
+    for appearance_id, role, job_title, organisation, *card in session.execute(
+        _appearances(), {"ids": list(ids)}
+    ):
+        found[appearance_id] = AppearanceCard(
+            appearance_id, role, job_title, organisation, _card(card)
+        )
+    return [found[i] for i in ids if i in found]
+
+
 def cards_by_ids(
     session: Session, ids: Sequence[int], *, brief: bool = False, live_only: bool = False
 ) -> list[EpisodeCard]:
@@ -93,10 +119,10 @@ def cards_by_ids(
 
 def _card(row: Any) -> EpisodeCard:
     (id_, slug, title, summary, published_at, duration, artwork, updated_at,
-     show_id, show_slug, show_title, show_artwork) = row  # fmt: skip
+     show_id, show_slug, show_title, show_artwork, show_artwork_url) = row  # fmt: skip
     return EpisodeCard(
         id_, slug, title, summary or "", published_at, duration, artwork, updated_at,
-        ShowRef(show_id, show_slug, show_title, show_artwork),
+        ShowRef(show_id, show_slug, show_title, show_artwork, show_artwork_url),
     )  # fmt: skip
 
 
@@ -128,11 +154,28 @@ def _cards(live_only: bool) -> Select[Any]:
             Show.slug,
             Show.title,
             Show.artwork,
+            Show.artwork_url,
         )  # fmt: skip
         .join(Show, Show.id == Episode.show_id)
         .where(Episode.id.in_(bindparam("ids", expanding=True)))
     )
     return query.where(is_live(now_param())) if live_only else query
+
+
+@cache
+def _appearances() -> Select[Any]:
+    return (
+        select(
+            Appearance.id,
+            Appearance.role,
+            Appearance.job_title,
+            Appearance.organisation,
+            *_cards(False).selected_columns,
+        )  # fmt: skip
+        .join(Episode, Episode.id == Appearance.episode_id)
+        .join(Show, Show.id == Episode.show_id)
+        .where(Appearance.id.in_(bindparam("ids", expanding=True)))
+    )
 
 
 @cache

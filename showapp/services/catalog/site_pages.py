@@ -18,16 +18,21 @@ from functools import cache
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, bindparam, func, select
-from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
 from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
-from showapp.services.catalog.cards import EpisodeCard, GuestRef, TopicRef, cards_by_ids
+from showapp.services.catalog.cards import (
+    AppearanceCard,
+    EpisodeCard,
+    GuestRef,
+    TopicRef,
+    appearances_by_ids,
+    cards_by_ids,
+)
 from showapp.services.catalog.lookups import (
     is_live,
     now_param,
-    topics_by_episode,
 )
 from showapp.services.paging import Paged, offset
 
@@ -133,22 +138,12 @@ def _by_slug(model: Any) -> Select[Any]:
 
 def guest_appearances(
     session: Session, guest: Guest, page: int = 1, per_page: int = PAGE_SIZE
-) -> Page[Appearance]:
+) -> Page[AppearanceCard]:
     """The guest's appearances on live episodes, newest first, with episode and show."""
     params = {"guest_id": guest.id, "now": utc_now()}
     total = _count(session, _guest_listing(True), params)
     ids = _paged_ids(session, _guest_listing(False), params, page, per_page)
-    if not ids:
-        return Page([], page, total, per_page)
-    rows = session.scalars(_appearances_by_ids(), {"ids": ids}).all()
-    episodes = [appearance.episode for appearance in rows]
-    tags: dict[int, list[Topic]] = {episode.id: [] for episode in episodes}
-    for episode_id, topic in session.execute(topics_by_episode(), {"ids": list(tags)}).tuples():
-        tags[episode_id].append(topic)
-    for episode in episodes:
-        set_committed_value(episode, "topics", tags[episode.id])
-    order = {appearance_id: i for i, appearance_id in enumerate(ids)}
-    return Page(sorted(rows, key=lambda a: order[a.id]), page, total, per_page)
+    return Page(appearances_by_ids(session, ids), page, total, per_page)
 
 
 @cache
@@ -158,17 +153,6 @@ def _guest_listing(count: bool) -> Select[tuple[int]]:
     if count:
         return select(func.count()).select_from(joined.subquery())
     return _windowed(joined.order_by(Episode.published_at.desc(), Appearance.id.desc()))
-
-
-@cache
-def _appearances_by_ids() -> Select[tuple[Appearance]]:
-    return (
-        select(Appearance)
-        .where(Appearance.id.in_(bindparam("ids", expanding=True)))
-        .options(
-            joinedload(Appearance.episode, innerjoin=True).joinedload(Episode.show, innerjoin=True)
-        )
-    )
 
 
 def get_topic(session: Session, slug: str) -> Topic | None:
