@@ -141,7 +141,7 @@ def topic(found: Topic, page: int, episodes: Page[Any]) -> Response:
     return page_response(html, newest(*(e.updated_at for e in episodes.items)))
 
 
-def _topic_feeds(topic: Topic, shows: Sequence[Show]) -> list[tuple[str, str | None]]:
+def _topic_feeds(topic: Topic, shows: Sequence[ShowRef]) -> list[tuple[str, str | None]]:
     # Topic feeds belong to a show ("only the episodes about sponsorship"), so a topic that
     # several shows cover offers one feed per show.
     return [

@@ -26,6 +26,7 @@ from showapp.services.catalog.cards import (
     AppearanceCard,
     EpisodeCard,
     GuestRef,
+    ShowRef,
     TopicRef,
     appearances_by_ids,
     cards_by_ids,
@@ -159,13 +160,14 @@ def get_topic(session: Session, slug: str) -> Topic | None:
     return session.scalars(_by_slug(Topic), {"slug": slug}).one_or_none()
 
 
-def shows_on_topic(session: Session, topic: Topic) -> Sequence[Show]:
+def shows_on_topic(session: Session, topic: Topic) -> list[ShowRef]:
     """Shows with a live episode on this topic: each offers a feed of just those episodes."""
-    return session.scalars(_shows_on_topic(), {"topic_id": topic.id, "now": utc_now()}).all()
+    rows = session.execute(_shows_on_topic(), {"topic_id": topic.id, "now": utc_now()})
+    return [ShowRef(*row) for row in rows]
 
 
 @cache
-def _shows_on_topic() -> Select[tuple[Show]]:
+def _shows_on_topic() -> Select[Any]:
     # From the topic's few tagged episodes to their shows; asking every show whether it has a
     # live episode on the topic read every episode of the network (25 ms at 100,000).
     shows = (
@@ -173,7 +175,8 @@ def _shows_on_topic() -> Select[tuple[Show]]:
         .join(episode_topics, episode_topics.c.episode_id == Episode.id)
         .where(episode_topics.c.topic_id == bindparam("topic_id"), is_live(now_param()))
     )
-    return select(Show).where(Show.id.in_(shows)).order_by(Show.title)
+    columns = (Show.id, Show.slug, Show.title, Show.artwork, Show.artwork_url)
+    return select(*columns).where(Show.id.in_(shows)).order_by(Show.title)
 
 
 def list_topics(session: Session) -> Sequence[Topic]:
@@ -204,13 +207,14 @@ def _topic_listing(count: bool) -> Select[tuple[int]]:
     return _windowed(joined.order_by(Episode.published_at.desc(), Episode.id.desc()))
 
 
-def related_topics(session: Session, topic: Topic, limit: int = 8) -> Sequence[Topic]:
+def related_topics(session: Session, topic: Topic, limit: int = 8) -> list[TopicRef]:
     """Topics that most often share an episode with this one (among its latest 200)."""
-    return session.scalars(_related_topics(), {"topic_id": topic.id, "limit": limit}).all()
+    rows = session.execute(_related_topics(), {"topic_id": topic.id, "limit": limit})
+    return [TopicRef(*row) for row in rows]
 
 
 @cache
-def _related_topics() -> Select[tuple[Topic]]:
+def _related_topics() -> Select[Any]:
     # Its most recent episodes only, as related_episodes does: the cost stays flat however
     # many episodes the topic collects.
     mine = (
@@ -221,10 +225,10 @@ def _related_topics() -> Select[tuple[Topic]]:
     )
     score = func.count().label("score")
     return (
-        select(Topic)
+        select(Topic.id, Topic.slug, Topic.name)
         .join(episode_topics, episode_topics.c.topic_id == Topic.id)
         .where(episode_topics.c.episode_id.in_(mine), Topic.id != bindparam("topic_id"))
-        .group_by(Topic.id)
+        .group_by(Topic.id, Topic.slug, Topic.name)
         .order_by(score.desc(), Topic.name)
         .limit(bindparam("limit"))
     )
