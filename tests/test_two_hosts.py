@@ -17,7 +17,15 @@ import requests
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 
-from showapp.models import DailyDownloads, Episode, EpisodeStatus, ImportJob, Show
+from showapp.models import (
+    DailyDownloads,
+    Episode,
+    EpisodeStatus,
+    ImportJob,
+    JobRun,
+    JobState,
+    Show,
+)
 from showapp.services.demo import tones
 from tests.cluster import Cluster, Host, run_cli, two_hosts
 from tests.conftest import serving
@@ -63,6 +71,21 @@ def _episode(database: Engine, offset: int = 0) -> tuple[str, str, int, str]:
     with database.connect() as connection:
         row = connection.execute(query).one()
     return row[0], row[1], row[2], row[3]
+
+
+def _wait_for_retag(database: Engine, episode_id: int, timeout: float = 60) -> None:
+    """Until a worker (on either host) has swapped in the episode's tagged audio: the save
+    only queues the retag (media.retag), and the untagged file is deleted once it is done."""
+    deadline = time.monotonic() + timeout
+    query = select(JobRun.state, JobRun.arguments).where(JobRun.task == "media.retag")
+    while True:
+        with database.connect() as connection:
+            states = [state for state, arguments in connection.execute(query)
+                      if arguments.get("episode_id") == episode_id]  # fmt: skip
+        if states and all(state == JobState.DONE for state in states):
+            return
+        assert time.monotonic() < deadline, f"the retag of episode {episode_id}: {states}"
+        time.sleep(0.2)
 
 
 def _get(host: Host | str, path: str, **options: object) -> requests.Response:
@@ -126,7 +149,9 @@ def test_a_host_signs_in_through_the_balancer_and_both_hosts_serve_the_edit(
         # Another host's page cache trusts the site revision it read for a second at most.
         assert time.monotonic() < deadline, "a host still serves the old title"
         time.sleep(0.2)
-    # Retagged with the new title on whichever host saved it: the bucket serves both.
+    # Retagged with the new title by whichever host's worker took the job: the bucket serves
+    # both.
+    _wait_for_retag(database, episode_id)
     audio = _episode(database)[3]
     for host in cluster.hosts:
         assert _get(host, f"/media/{audio}", headers=LISTENER).status_code == 200
@@ -155,6 +180,7 @@ def test_an_episode_uploaded_on_one_host_plays_through_the_other(
         uploader.url + urlsplit(edit).path, data=form, allow_redirects=False, timeout=60
     )
     assert published.status_code == 303, published.text[:800]
+    _wait_for_retag(database, _episode(database)[2])
     _, slug, _, name = _episode(database)
     assert slug == "uploaded-on-host-a"
     page = _get(player, f"/{show}/episodes/{slug}")
