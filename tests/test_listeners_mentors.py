@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from showapp.columns import utc_now
 from showapp.models import MentorStory, Moderation, Show
 from showapp.services.listeners import moderation
+from tests.conftest import BASE_URL
 from tests.factories import make_show_with_episodes
 from tests.listener_helpers import aged_token, count, post_form
 from tests.studio_helpers import csrf_token, login, make_user
@@ -194,3 +195,21 @@ def _settings_form(page: str) -> dict[str, str]:
         if chosen:
             form[name] = chosen.group(1) or chosen.group(2)
     return form
+
+
+def test_the_sitemap_lists_the_page_while_the_call_is_open_or_has_published_stories(
+    client: FlaskClient, session: Session, show: Show
+) -> None:
+    page = f"{BASE_URL}/mentoring/mentors"
+
+    def listed() -> bool:
+        return f"<loc>{page}</loc>" in client.get("/sitemap.xml").get_data(as_text=True)
+
+    assert listed()  # open
+    show.mentor_call_open = False
+    _published(session, show, "Not yet", "Waiting story", status=Moderation.PENDING)
+    session.commit()
+    assert not listed()  # closed, and nothing published: the show page does not link it
+    _published(session, show, "Shown Mentor", "Shown story")
+    session.commit()
+    assert listed()

@@ -17,6 +17,7 @@ ENDPOINTS = {
     "episode": ("site.episode", ("show_slug", "episode_slug")),
     "guest": ("site.guest", ("guest_slug",)),
     "topic": ("site.topic", ("topic_slug",)),
+    "mentors": ("site.mentor_call", ("show_slug",)),
 }
 
 
