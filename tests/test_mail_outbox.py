@@ -181,3 +181,18 @@ def test_the_mail_commands_hold_without_smtp_and_say_so(
     assert "held 1 message in the outbox" in result.output
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code == 0 and "held 0 messages" in result.output
+
+
+def test_the_outbox_comes_fifty_messages_a_page_newest_first(
+    client: FlaskClient, session: Session, shows: dict[str, Show]
+) -> None:
+    for n in range(1, 53):
+        _queue(session, shows["leaders"], subject=f"Message number {n:02d}")
+    login(client, "host@example.com")
+    first = client.get("/studio/outbox").get_data(as_text=True)
+    assert first.count("data-message") == 50
+    assert "Message number 52" in first and "Message number 03" in first
+    assert "Message number 02" not in first and "Page 1 of 2 (52)" in first
+    second = client.get("/studio/outbox?page=2").get_data(as_text=True)
+    assert second.count("data-message") == 2 and "Message number 01" in second
+    assert client.get("/studio/outbox?page=nonsense").status_code == 404

@@ -14,7 +14,7 @@ from showapp.errors import InvalidInput
 from showapp.mail import smtp_settings, this_app
 from showapp.models import MailStatus, OutboxMessage
 from showapp.services.mail import outbox
-from showapp.studio import bp, redirect_303, signed_in_user
+from showapp.studio import bp, list_page, redirect_303, signed_in_user
 
 
 @bp.get("/outbox")
@@ -24,7 +24,7 @@ def outbox_list() -> ResponseReturnValue:
     status = _status_filter(request.args.get("status", ""))
     return render_template(
         "studio/outbox.html",
-        messages=outbox.list_messages(session, user, status=status),
+        messages=outbox.list_messages(session, user, status=status, page=list_page()),
         counts=outbox.count_by_status(session, user),
         status=status,
         smtp=smtp_settings(this_app()),

@@ -7,7 +7,6 @@ row commits with it), and no request ever waits for an SMTP server.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select
@@ -18,6 +17,7 @@ from showapp.columns import utc_now
 from showapp.errors import InvalidInput
 from showapp.models import MailKind, MailStatus, OutboxMessage, User, UserRole, show_hosts
 from showapp.services.mail import optouts
+from showapp.services.paging import STUDIO_PAGE_SIZE, Listing, listing
 
 # Kinds an address can opt out of; an invitation and a reply someone asked for always go.
 OPTIONAL_KINDS = frozenset(
@@ -94,12 +94,13 @@ def visible_to(user: User) -> list[ColumnElement[bool]]:
 
 
 def list_messages(
-    session: Session, user: User, *, status: MailStatus | None = None, limit: int = 200
-) -> Sequence[OutboxMessage]:
+    session: Session, user: User, *, status: MailStatus | None = None, page: int = 1
+) -> Listing[OutboxMessage]:
+    """A page of the messages `user` may see, newest first."""
     query = select(OutboxMessage).where(*visible_to(user))
     if status is not None:
         query = query.where(OutboxMessage.status == status)
-    return session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)).all()
+    return listing(session, query.order_by(OutboxMessage.id.desc()), page, STUDIO_PAGE_SIZE)
 
 
 def count_by_status(session: Session, user: User) -> dict[MailStatus, int]:
