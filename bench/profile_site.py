@@ -31,16 +31,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--page", action="append", help="only these pages (by name)")
-    parser.add_argument("--database", help="an already seeded SQLite file to reuse")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         media = Path(folder) / "episodes"
         media.mkdir()
-        path = options.database or str(Path(folder) / "site.db")
-        url = f"sqlite:///{path}"
-        found = seed(url, Network.of(options.episodes), media) if not options.database else None
-        if found is None:
-            raise SystemExit("--database needs the seed's answer; seed afresh instead")
+        url = f"sqlite:///{Path(folder) / 'site.db'}"
+        found = seed(url, Network.of(options.episodes), media)
         app = create_app({**config(url, media), "SITE_CACHE_SIZE": 0, "STATS_ENABLED": False})
         client = app.test_client()
         queries = iter(search_queries() * 10)
