@@ -53,7 +53,7 @@ def test_duplicate_slugs_are_refused(session: Session, episodes_dir: Path) -> No
     assert writes.create_episode(session, show, title="Same").slug == "same-2"
 
 
-@pytest.mark.parametrize("slug", ["studio", "media", "Bad Slug", "ü"])
+@pytest.mark.parametrize("slug", ["studio", "media", "shows", "Bad Slug", "ü"])
 def test_reserved_or_malformed_show_slugs_are_refused(session: Session, slug: str) -> None:
     with pytest.raises(InvalidInput):
         make_show(session, slug=slug)

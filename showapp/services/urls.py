@@ -36,7 +36,7 @@ _QUOTED = {
 
 # Show slugs live at the top level of the site, so these first path segments are taken.
 RESERVED_SLUGS = frozenset(
-    {"studio", "media", "static", "feeds", "feed", "embed", "search", "topics", "guests",
+    {"studio", "media", "static", "feeds", "feed", "embed", "search", "topics", "guests", "shows",
      "oembed", "review", "unsubscribe", "api", "login", "logout", "sitemap-xml", "robots-txt"}
 )  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Response, render_template, url_for
@@ -24,7 +25,11 @@ ENDPOINTS = {
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
     entries = site_pages.sitemap_entries(get_session())
-    urls = [(absolute(url_for("site.index")), None)] + [(_loc(e), e.last_modified) for e in entries]
+    lists = ("site.index", "site.shows_directory")
+    urls: list[tuple[str, datetime | None]] = [
+        (absolute(url_for(endpoint)), None) for endpoint in lists
+    ]
+    urls += [(_loc(e), e.last_modified) for e in entries]
     return Response(render_template("site/sitemap.xml", urls=urls), mimetype="application/xml")
 
 

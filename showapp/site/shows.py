@@ -12,7 +12,7 @@ from showapp.db import get_session
 from showapp.models import Episode, Show
 from showapp.services import urls
 from showapp.services.advice import public as advice_pages
-from showapp.services.catalog import episode_documents, episode_page, lookups, site_pages, writes
+from showapp.services.catalog import episode_documents, episode_page, site_pages, writes
 from showapp.services.listeners import stories
 from showapp.site import bp, structured
 from showapp.site.helpers import (
@@ -58,7 +58,7 @@ class PlayerMedia:
 @cached_page
 def index() -> Response:
     session = get_session()
-    shows = lookups.list_shows(session)
+    shows = site_pages.shows_page(session, per_page=site_pages.HOME_SHOWS)
     latest = site_pages.latest_episodes(session)
     meta = Meta(
         title=_site_title(),
@@ -67,7 +67,24 @@ def index() -> Response:
         alternates=alternates(("All shows", feed_url("network"))),
     )
     html = render_template("site/index.html", shows=shows, latest=latest, meta=meta)
-    return page_response(html, newest(*(s.updated_at for s in shows)))
+    return page_response(html, newest(*(s.updated_at for s in shows.items)))
+
+
+@bp.get("/shows/")
+@cached_page
+def shows_directory() -> Response:
+    """Every show of the network, A to Z, paged (?page=): the home lists the first few."""
+    page = page_number()
+    shows = site_pages.shows_page(get_session(), page)
+    require_page_exists(page, shows.pages)
+    meta = Meta(
+        title="Shows" if page == 1 else f"Shows, page {page}",
+        description=f"Every show from {_site_title()}.",
+        canonical=canonical("site.shows_directory", **page_arg(page)),
+        alternates=alternates(("All shows", feed_url("network"))),
+    )
+    html = render_template("site/shows.html", shows=shows, meta=meta)
+    return page_response(html, newest(*(s.updated_at for s in shows.items)))
 
 
 @bp.get(urls.ROUTES["show"])

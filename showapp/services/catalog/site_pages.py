@@ -43,6 +43,7 @@ from showapp.services.catalog.cards import (
 from showapp.services.catalog.lookups import (
     is_live,
     now_param,
+    show_is_live,
 )
 from showapp.services.paging import Paged, offset
 
@@ -82,6 +83,28 @@ def _count(session: Session, query: Select[tuple[int]], params: dict[str, Any]) 
     return session.scalar(query, params) or 0
 
 
+HOME_SHOWS = 12  # show tiles on the network home; the rest are on /shows/
+SHOWS_PAGE_SIZE = 24  # a multiple of 2, 3 and 4: the grid's rows stay full
+
+
+def shows_page(session: Session, page: int = 1, per_page: int = SHOWS_PAGE_SIZE) -> Page[Show]:
+    """A page of the shows outside the trash, A to Z: the network home shows the first
+    HOME_SHOWS, so it costs the same with 5 shows or 500."""
+    total = session.scalar(_show_count()) or 0
+    window = {"limit": per_page, "offset": offset(page, per_page)}
+    return Page(session.scalars(_shows_by_title(), window).all(), page, total, per_page)
+
+
+@cache
+def _show_count() -> Select[tuple[int]]:
+    return select(func.count()).select_from(Show).where(show_is_live())
+
+
+@cache
+def _shows_by_title() -> Select[tuple[Show]]:
+    return _windowed(select(Show).where(show_is_live()).order_by(Show.title, Show.id))
+
+
 def latest_episodes(session: Session, limit: int = 10) -> list[EpisodeCard]:
     """The newest live episodes across the network."""
     ids = list(session.scalars(_latest(), {"now": utc_now(), "limit": limit}))
@@ -118,7 +141,7 @@ def _show_listing(count: bool) -> Select[tuple[int]]:
     )
 
 
-def _windowed(query: Select[tuple[int]]) -> Select[tuple[int]]:
+def _windowed(query: Select[Any]) -> Select[Any]:
     return query.limit(bindparam("limit")).offset(bindparam("offset"))
 
 
