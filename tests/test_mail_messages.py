@@ -19,6 +19,7 @@ from showapp.mail.runner import run_periodic
 from showapp.models import (
     Advice,
     AdviceReport,
+    Appearance,
     Episode,
     FollowUp,
     Guest,
@@ -27,6 +28,7 @@ from showapp.models import (
     Moderation,
     OutboxMessage,
     ReviewComment,
+    ReviewLink,
     Show,
     UserRole,
 )
@@ -321,6 +323,48 @@ def test_a_review_link_is_mailed_to_the_address_the_host_gives(
     assert refused.status_code == 400
     assert "is not an e-mail address" in refused.get_data(as_text=True)
     assert len(session.scalars(select(OutboxMessage)).all()) == 1
+
+
+def test_a_host_cannot_redirect_the_mail_of_a_guest_another_show_shares(
+    app: Flask, session: Session, episodes_dir: Path
+) -> None:
+    draft = make_draft(session, episodes_dir)
+    guest = session.get(Guest, draft.guest_id)
+    assert guest is not None
+    guest.email = "grace@lee.example"
+    other = make_show(session, slug="other", title="Other show")
+    elsewhere = make_episode(session, other, episodes_dir, title="Grace elsewhere")
+    writes.credit_guest(session, elsewhere, guest)
+    session.commit()
+    host = app.test_client()
+    login(host, "host@example.com")
+
+    def send(email: str) -> Any:
+        return host.post(f"{draft.review_path}/links", data={
+            "csrf_token": csrf_token(host, draft.review_path), "guest_id": draft.guest_id,
+            "days": "7", "action": "create", "email": email})  # fmt: skip
+
+    refused = send("mallory@example.com")
+    assert refused.status_code == 400
+    assert "also a guest of shows you do not host" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Guest, draft.guest_id).email == "grace@lee.example"  # type: ignore[union-attr]
+    assert session.scalars(select(OutboxMessage)).all() == []
+    assert session.scalars(select(ReviewLink)).all() == []  # nothing half-written
+    # An empty field uses the address on file; the same address is fine too.
+    for email in ("", "grace@lee.example"):
+        assert send(email).status_code == 303
+    assert [m.to_address for m in session.scalars(select(OutboxMessage))] == [
+        "grace@lee.example",
+        "grace@lee.example",
+    ]
+    # Once the other show's credit is gone, the guest is this host's alone to change.
+    session.delete(session.scalars(select(Appearance).where(
+        Appearance.episode_id == elsewhere.id)).one())  # fmt: skip
+    session.commit()
+    assert send("grace@new.example").status_code == 303
+    session.expire_all()
+    assert session.get(Guest, draft.guest_id).email == "grace@new.example"  # type: ignore[union-attr]
 
 
 def test_an_admin_can_give_a_guest_a_private_address(

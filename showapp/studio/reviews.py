@@ -100,7 +100,7 @@ def review_audio(show_slug: str, episode_id: int) -> Response:
 def _mail_link(link: ReviewLink, episode: Episode, address: str) -> str:
     """Mail the link when the form gives the guest's address (kept on the guest, privately)."""
     session = get_session()
-    guest = review_mail.set_guest_email(session, link.guest_id, address)
+    guest = review_mail.set_guest_email(session, link.guest_id, address, signed_in_user())
     if guest is None or not guest.email:
         return "Review link ready: copy it into your e-mail to the guest."
     queued = messages.queue_review_link(this_app(), session, link, guest, episode, current_show())
