@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import lxml.html
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -103,6 +104,26 @@ def test_the_queue_shows_waiting_reports_and_stories_newest_first_with_context(
     stories_only = host.get(f"{QUEUE}?kind=story").get_data(as_text=True)
     assert "A mentor story" in stories_only and "Older report" not in stories_only
     assert f'id="report-{old.id}"' in page
+
+
+def test_the_studio_home_counts_what_listeners_wait_for_on_each_show(
+    host: FlaskClient, session: Session, world: tuple[Show, Advice]
+) -> None:
+    show, advice = world
+
+    def waiting() -> str:
+        home = lxml.html.fromstring(host.get("/studio/").get_data(as_text=True))
+        (fact,) = home.xpath('//div[@class="listeners-waiting"]/dd')
+        return " ".join(fact.text_content().split())
+
+    assert waiting() == "Nothing to read"
+    _report(session, advice, "A waiting report")
+    _report(session, advice, "Read already", status=Moderation.APPROVED)
+    _story(session, show, "A waiting story")
+    _story(session, make_show(session, slug="elsewhere"), "Another show's story")
+    assert waiting() == "Reports and mentor stories 2 to read"
+    home = lxml.html.fromstring(host.get("/studio/").get_data(as_text=True))
+    assert home.xpath('//div[@class="listeners-waiting"]//a/@href') == [QUEUE]
 
 
 def test_the_queue_is_paged(

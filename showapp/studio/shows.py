@@ -16,6 +16,7 @@ from showapp.services import accounts, urls
 from showapp.services.advice import follow_ups
 from showapp.services.catalog import artwork, editing, show_overview, writes
 from showapp.services.feeds import settings as feed_settings
+from showapp.services.listeners import moderation
 from showapp.services.listeners.stories import DEFAULT_PROMPT
 from showapp.services.stats import charts
 from showapp.services.stats.network import network_summary
@@ -40,6 +41,7 @@ def index() -> str:
         sparklines=sparklines,
         figures=figures,
         due=follow_ups.due_follow_ups(session, shows, now),
+        listeners_waiting=moderation.pending_counts(session, shows),
     )
 
 
