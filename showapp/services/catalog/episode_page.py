@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session, aliased
 
 from showapp.columns import utc_now
 from showapp.models import Appearance, Episode, episode_topics
-from showapp.services.catalog.cards import EpisodeCard
+from showapp.services.catalog.cards import EpisodeCard, cards_by_ids
 from showapp.services.catalog.lookups import is_live, now_param
-from showapp.services.catalog.site_pages import episodes_by_ids
 
 RELATED_LIMIT = 4
 RELATED_CANDIDATES = 100
@@ -131,7 +130,7 @@ def related_episodes(
                    "limit": limit}  # fmt: skip
         ids = list(session.scalars(_related(len(topic_ids), bool(guest_ids)), params))
     ranked = [*linked, *(i for i in ids if i not in linked)][:limit]
-    return episodes_by_ids(session, ranked, brief=True) if ranked else []
+    return cards_by_ids(session, ranked, brief=True)
 
 
 @cache

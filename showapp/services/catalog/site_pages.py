@@ -2,7 +2,7 @@
 
 Lists are paged with offsets over covering indexes (ix_episodes_show_listing,
 ix_episode_topics_topic), so a deep page costs about what the first does, and every list
-loads what its template shows (lookups.load_credits_and_topics): templates never reach the
+loads what its template shows (as cards.py's plain rows): templates never reach the
 database. Each statement is built once per process with bound parameters (lookups.now_param):
 building one and computing its cache key cost more than running it. The episode page's
 neighbours and related episodes are in episode_page.py.
@@ -60,13 +60,6 @@ class Page(Paged, Generic[T]):
     per_page: int = PAGE_SIZE
 
 
-def episodes_by_ids(
-    session: Session, ids: Sequence[int], *, brief: bool = False
-) -> list[EpisodeCard]:
-    """A page of episodes as cards, in the ids' order; `brief` without credits and topics."""
-    return cards_by_ids(session, ids, brief=brief)
-
-
 def _paged_ids(
     session: Session,
     query: Select[tuple[int]],
@@ -108,7 +101,7 @@ def _shows_by_title() -> Select[tuple[Show]]:
 def latest_episodes(session: Session, limit: int = 10) -> list[EpisodeCard]:
     """The newest live episodes across the network."""
     ids = list(session.scalars(_latest(), {"now": utc_now(), "limit": limit}))
-    return episodes_by_ids(session, ids)
+    return cards_by_ids(session, ids)
 
 
 @cache
@@ -127,7 +120,7 @@ def show_episodes(
     params = {"show_id": show.id, "now": utc_now()}
     total = _count(session, _show_listing(True), params)
     ids = _paged_ids(session, _show_listing(False), params, page, per_page)
-    return Page(episodes_by_ids(session, ids), page, total, per_page)
+    return Page(cards_by_ids(session, ids), page, total, per_page)
 
 
 @cache
@@ -223,7 +216,7 @@ def topic_episodes(
     params = {"topic_id": topic.id, "now": utc_now()}
     total = _count(session, _topic_listing(True), params)
     ids = _paged_ids(session, _topic_listing(False), params, page, per_page)
-    return Page(episodes_by_ids(session, ids), page, total, per_page)
+    return Page(cards_by_ids(session, ids), page, total, per_page)
 
 
 @cache
