@@ -10,6 +10,7 @@ from flask import Response, render_template, url_for
 from showapp.db import get_session
 from showapp.services.catalog import site_pages
 from showapp.services.catalog.site_pages import SitemapEntry
+from showapp.services.listeners import stories
 from showapp.site import bp
 from showapp.site.helpers import absolute
 
@@ -18,7 +19,6 @@ ENDPOINTS = {
     "episode": ("site.episode", ("show_slug", "episode_slug")),
     "guest": ("site.guest", ("guest_slug",)),
     "topic": ("site.topic", ("topic_slug",)),
-    "mentors": ("site.mentor_call", ("show_slug",)),
 }
 
 
@@ -30,6 +30,9 @@ def sitemap() -> Response:
         (absolute(url_for(endpoint)), None) for endpoint in lists
     ]
     urls += [(_loc(e), e.last_modified) for e in entries]
+    # A show's "Did you have a great mentor?" page, where the show page links it.
+    calls = stories.shows_with_public_call(get_session())
+    urls += [(absolute(url_for("site.mentor_call", show_slug=slug)), None) for slug in calls]
     return Response(render_template("site/sitemap.xml", urls=urls), mimetype="application/xml")
 
 

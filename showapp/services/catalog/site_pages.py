@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, exists, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
@@ -25,8 +25,6 @@ from showapp.models import (
     Appearance,
     Episode,
     Guest,
-    MentorStory,
-    Moderation,
     Show,
     Topic,
     episode_topics,
@@ -282,14 +280,4 @@ def sitemap_entries(session: Session) -> list[SitemapEntry]:
     entries += [SitemapEntry(("guest", slug), None) for slug in session.scalars(guests)]
     topics = select(Topic.slug).where(Topic.episodes.any(is_live(now)))
     entries += [SitemapEntry(("topic", slug), None) for slug in session.scalars(topics)]
-    # A show's "Did you have a great mentor?" page, where the show page links it: while the
-    # call is open, or once it has published stories.
-    stories = exists().where(
-        MentorStory.show_id == Show.id,
-        MentorStory.status == Moderation.APPROVED,
-        MentorStory.consent_to_publish.is_(True),
-        MentorStory.published_at.is_not(None),
-    )
-    calls = select(Show.slug).where(Show.deleted_at.is_(None), Show.mentor_call_open | stories)
-    entries += [SitemapEntry(("mentors", slug), None) for slug in session.scalars(calls)]
     return entries

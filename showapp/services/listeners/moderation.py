@@ -93,11 +93,7 @@ def _load(session: Session, keys: Sequence[tuple[str, int]]) -> list[QueueItem]:
 
 
 def pending_count(session: Session, show: Show) -> int:
-    both = union_all(
-        _report_ids(show).where(AdviceReport.status == Moderation.PENDING),
-        _story_ids(show).where(MentorStory.status == Moderation.PENDING),
-    ).subquery()
-    return session.scalar(select(func.count()).select_from(both)) or 0
+    return pending_counts(session, [show]).get(show.id, 0)
 
 
 def pending_counts(session: Session, shows: Sequence[Show]) -> dict[int, int]:

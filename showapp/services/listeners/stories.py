@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import Session
 
 from showapp.errors import InvalidInput
@@ -45,12 +45,23 @@ def has_published(session: Session, show: Show) -> bool:
 
 
 def _published(show: Show) -> Select[tuple[MentorStory]]:
-    return select(MentorStory).where(
-        MentorStory.show_id == show.id,
+    return select(MentorStory).where(MentorStory.show_id == show.id, *_is_public())
+
+
+def _is_public() -> tuple[ColumnElement[bool], ...]:
+    return (
         MentorStory.status == Moderation.APPROVED,
         MentorStory.consent_to_publish.is_(True),
         MentorStory.published_at.is_not(None),
     )
+
+
+def shows_with_public_call(session: Session) -> list[str]:
+    """Slugs of the shows outside the trash whose mentor-stories page the show page links:
+    the call is open, or it has published stories (for the sitemap)."""
+    stories = exists().where(MentorStory.show_id == Show.id, *_is_public())
+    calls = select(Show.slug).where(Show.deleted_at.is_(None), Show.mentor_call_open | stories)
+    return list(session.scalars(calls))
 
 
 def add_story(session: Session, show: Show, post: ListenerPost) -> MentorStory:
