@@ -212,6 +212,19 @@ def episodes_dir(app: Flask) -> Path:
 
 
 @pytest.fixture(scope="session")
+def axe_js() -> Path:
+    """axe-core's script for the accessibility checks of browser tests (tests/browser.py
+    installs it once); skipped (in CI, failed) without Chromium or npm."""
+    from tests.browser import CHROMIUM, install_axe
+
+    require(CHROMIUM.exists(), "chromium")
+    path = install_axe()
+    require(path is not None, "npm (to install axe-core)")
+    assert path is not None
+    return path
+
+
+@pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s3server.S3Server]:
     """A real S3-compatible server for the run (tests/s3server.py): SHOWAPP_TEST_S3_ENDPOINT's,
     or SeaweedFS started on free ports; without the `weed` binary the test is skipped (in CI,

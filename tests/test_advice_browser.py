@@ -25,7 +25,6 @@ from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     current_time,
-    install_axe,
     serious_violations,
     sign_in,
     wait_until,
@@ -91,15 +90,6 @@ def paths(app: Flask, session: Session, episodes_dir: Path) -> Paths:
         },
         episode=f"/leaders/episodes/{episode.slug}",
     )
-
-
-@pytest.fixture(scope="module")
-def axe_js() -> Path:
-    require(CHROMIUM.exists(), "chromium")
-    path = install_axe()
-    require(path is not None, "npm (to install axe-core)")
-    assert path is not None
-    return path
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from showapp.services.catalog import artwork
 from showapp.services.importing import jobs
 from showapp.services.jobs import runs as job_runs
 from showapp.storage import LocalStorage
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, install_axe, serious_violations, wait_until
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, serious_violations, wait_until
 from tests.conftest import require
 from tests.factories import make_episode, make_mp3, make_show
 from tests.page_types import Pages, make_every_page
@@ -124,15 +124,6 @@ def site(app: Flask, session: Session, episodes_dir: Path) -> Site:
         "not-found": "/leaders/episodes/no-such-episode",
     }
     return Site(pages, public, studio)
-
-
-@pytest.fixture(scope="module")
-def axe_js() -> Path:
-    require(CHROMIUM.exists(), "chromium")
-    path = install_axe()
-    require(path is not None, "npm (to install axe-core)")
-    assert path is not None
-    return path
 
 
 @pytest.fixture

@@ -24,8 +24,7 @@ from showapp.models import (
     UserRole,
 )
 from showapp.services.catalog import writes
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, install_axe, serious_violations
-from tests.conftest import require
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, serious_violations
 from tests.factories import make_episode, make_show
 from tests.studio_helpers import PASSWORD, make_user
 
@@ -61,15 +60,6 @@ def held_digest(app: Flask, session: Session, episodes_dir: Path) -> OutboxMessa
     session.add(failed)
     session.commit()
     return digest
-
-
-@pytest.fixture
-def axe_js() -> Path:
-    require(CHROMIUM.exists(), "chromium")
-    path = install_axe()
-    require(path is not None, "npm (to install axe-core)")
-    assert path is not None
-    return path
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))

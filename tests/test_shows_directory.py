@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from showapp.services.catalog.site_pages import HOME_SHOWS, SHOWS_PAGE_SIZE
-from tests.browser import VIEWPORTS, browser_page, install_axe, screenshot, serious_violations
-from tests.conftest import BASE_URL, require
+from tests.browser import VIEWPORTS, browser_page, screenshot, serious_violations
+from tests.conftest import BASE_URL
 from tests.factories import make_episode, make_show
 
 COUNT = 30
@@ -65,11 +65,8 @@ def test_a_small_network_has_no_link_to_more(client: FlaskClient, session: Sessi
 @pytest.mark.browser
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 def test_the_shows_pages_fit_are_quiet_and_accessible(
-    live_server: str, network: None, viewport: str
+    live_server: str, network: None, viewport: str, axe_js: Path
 ) -> None:
-    axe_js = install_axe()
-    require(axe_js is not None, "npm (to install axe-core)")
-    assert axe_js is not None
     with browser_page(viewport) as (page, errors):
         for path in ("/", "/shows/", "/shows/?page=2"):
             page.goto(live_server + path)

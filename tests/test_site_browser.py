@@ -19,32 +19,21 @@ from sqlalchemy.orm import Session
 from showapp.config import REPO_ROOT
 from showapp.services.catalog import writes
 from tests.browser import (
-    CHROMIUM,
+    browser_page as open_page,
+)
+from tests.browser import (
     current_time,
-    install_axe,
     screenshot,
     serious_violations,
     wait_until,
 )
-from tests.browser import (
-    browser_page as open_page,
-)
-from tests.conftest import require, serving
+from tests.conftest import serving
 from tests.factories import make_episode, make_show, write_mp3
 
 pytestmark = pytest.mark.browser
 VIEWPORTS = ["phone", "desktop"]
 PLAYER_DATA = Path(__file__).parent / "data" / "player"
 STYLESHEETS = ("tokens.css", "components.css", "site.css")
-
-
-@pytest.fixture(scope="session")
-def axe_js() -> Path:
-    require(CHROMIUM.exists(), "chromium")
-    path = install_axe()
-    require(path is not None, "npm (to install axe-core)")
-    assert path is not None
-    return path
 
 
 class RangeHandler(SimpleHTTPRequestHandler):
