@@ -101,3 +101,25 @@ def test_topic_page_offers_each_shows_topic_feed(
         href = f"/{slug}/topics/finding-a-sponsor/feed.xml"
         assert 'type="application/rss+xml"' in page and href in page
         assert len(_items(client, href)) == 1
+
+
+def test_a_topic_many_shows_cover_offers_the_feeds_of_the_latest_twelve(
+    client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    from datetime import timedelta
+
+    from showapp.columns import utc_now
+    from showapp.services.catalog import writes
+
+    topic = writes.find_or_create_topic(session, "Sponsorship")
+    for n in range(14):  # show-00 has the oldest episode on the topic, show-13 the newest
+        show = make_show(session, slug=f"show-{n:02d}")
+        episode = make_episode(session, show, episodes_dir, seconds=0.5,
+                               published_at=utc_now() - timedelta(days=30 - n))  # fmt: skip
+        writes.tag_topic(session, episode, topic)
+    session.commit()
+
+    page = client.get("/topics/sponsorship").get_data(as_text=True)
+
+    offered = [n for n in range(14) if f"/show-{n:02d}/topics/sponsorship/feed.xml" in page]
+    assert offered == list(range(2, 14))

@@ -33,7 +33,7 @@ from showapp.site.helpers import (
 from showapp.site.page_cache import cached_page
 from showapp.templating import current_network
 
-PagedView = Callable[[Any, int, Page[Any]], Response]
+PagedView = Callable[[Any, int, Any], Response]  # the listing's own Page subclass
 
 
 def with_page(
@@ -121,8 +121,8 @@ def topics() -> Response:
 @bp.get(urls.ROUTES["topic"])
 @cached_page
 @with_page("topic", site_pages.get_topic, site_pages.topic_episodes)
-def topic(found: Topic, page: int, episodes: Page[Any]) -> Response:
-    shows = site_pages.shows_on_topic(get_session(), found)
+def topic(found: Topic, page: int, episodes: site_pages.TopicPage) -> Response:
+    shows = site_pages.shows_on_topic(get_session(), episodes.show_ids)
     meta = Meta(
         title=found.name if page == 1 else f"{found.name} · page {page}",
         description=excerpt(found.description or f"Interviews about {found.name}."),
@@ -135,7 +135,7 @@ def topic(found: Topic, page: int, episodes: Page[Any]) -> Response:
         topic=found,
         episodes=episodes,
         related=site_pages.related_topics(get_session(), found),
-        advice=advice_pages.topic_advice(get_session(), found.id),
+        advice=advice_pages.topic_advice(get_session(), episodes.newest_ids),
         meta=meta,
     )
     return page_response(html, newest(*(e.updated_at for e in episodes.items)))

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
-from showapp.models import Advice, AdviceReport, Episode, Guest, Moderation, Show, episode_topics
+from showapp.models import Advice, AdviceReport, Episode, Guest, Moderation, Show
 from showapp.services.catalog.lookups import is_live, now_param
 
 REPORTS_SHOWN = 3  # under each piece on the episode page; the rest on a page of its own
@@ -108,20 +108,18 @@ def guest_advice_in_episode(session: Session, guest: Guest, episode: Episode) ->
 
 
 def topic_advice(
-    session: Session, topic_id: int, limit: int = GATHERED_LIMIT
+    session: Session, episode_ids: Sequence[int], limit: int = GATHERED_LIMIT
 ) -> list[PublicAdvice]:
-    """Advice given in the topic's live episodes, newest episode first."""
-    params = {"topic_id": topic_id, "now": utc_now(), "limit": limit}
-    return _with_reports(session, session.execute(_of_topic(), params).all(), 0)
+    """Advice given in these live episodes (a topic's newest: TopicPage.newest_ids), newest
+    episode first."""
+    params = {"episode_ids": list(episode_ids), "limit": limit}
+    return _with_reports(session, session.execute(_of_episodes(), params).all(), 0)
 
 
 @cache
-def _of_topic() -> Select[Any]:
-    tagged = select(episode_topics.c.episode_id).where(
-        episode_topics.c.topic_id == bindparam("topic_id")
-    )
+def _of_episodes() -> Select[Any]:
     return (
-        _advice_query(Advice.episode_id.in_(tagged), is_live(now_param()))
+        _advice_query(Advice.episode_id.in_(bindparam("episode_ids", expanding=True)))
         .order_by(Episode.published_at.desc(), Advice.position, Advice.id)
         .limit(bindparam("limit"))
     )
