@@ -25,6 +25,7 @@ from showapp.models import (
     Topic,
     episode_topics,
 )
+from showapp.services.stats import rollups
 
 VOCABULARY = """
 mentor sponsor career leadership trust feedback growth promotion coaching network influence
@@ -96,6 +97,8 @@ def seed(url: str, network: Network, media: Path) -> dict[str, Any]:
         ]  # fmt: skip
         session.execute(insert(episode_topics), tags)
         _insert(session, DailyDownloads, _daily_downloads(network, now))
+        for show_id in range(1, network.shows + 1):
+            rollups.refresh_show_episode_days(session, show_id)  # as the rollup would
         _index(session, episodes, credits, tags, names)
         session.commit()
     db.get_engine(app).dispose()

@@ -33,6 +33,7 @@ from showapp.models import (
     DailyDownloads,
     Episode,
     EpisodeAudioName,
+    EpisodeDay,
     FollowUp,
     Guest,
     GuestLink,
@@ -354,6 +355,8 @@ def test_a_show_with_every_feature_survives_export_and_restore_twice(
         "advice", "advice_reports",
     }  # fmt: skip
     _assert_advice_loop_restored(target)
+    with db.new_session(target) as session:  # the studio home's sums come back with the rows
+        assert session.scalar(select(func.sum(EpisodeDay.downloads))) == 50
     assert [c["body"] for c in episodes["draft"]["review"][0]["comments"]] == [
         "Cut this cough", "Done"
     ]  # fmt: skip

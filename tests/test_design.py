@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from showapp.models import DailyDownloads, EpisodeStatus, UserRole
 from showapp.services.catalog import accent, artwork
+from showapp.services.stats import rollups
 from showapp.storage import LocalStorage
 from tests.factories import make_episode, make_show
 from tests.review_helpers import create_link, make_draft
@@ -114,6 +115,7 @@ def test_studio_home_is_a_dashboard_of_each_show(
         )
         for n in range(3)
     )  # fmt: skip
+    rollups.refresh_show_episode_days(session, draft.show.id)  # as the rollup that wrote them
     session.commit()
     login(client, "host@example.com")
     create_link(client, draft)  # Grace Lee is invited and has not answered

@@ -138,6 +138,7 @@ def test_studio_home_cards_keep_each_shows_own_figures(
 
     from showapp.columns import utc_now
     from showapp.models import DailyDownloads
+    from showapp.services.stats import rollups
 
     first, second = make_show(session, slug="first"), make_show(session, slug="second")
     soon = utc_now() + timedelta(days=2)
@@ -151,6 +152,7 @@ def test_studio_home_cards_keep_each_shows_own_figures(
     for day, count in ((today, 4), (today - timedelta(days=2), 3), (today - timedelta(days=9), 50)):
         session.add(DailyDownloads(day=day, episode_id=heard.id, app="Overcast", platform="iOS",
                                    source="app", country="DE", downloads=count))  # fmt: skip
+    rollups.refresh_show_episode_days(session, first.id)  # as the rollup that wrote them does
     session.commit()
     sign_in_new_user(client, session, "admin@example.com", role=UserRole.ADMIN)
 

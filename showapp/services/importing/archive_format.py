@@ -45,6 +45,7 @@ LEFT_OUT = {
     "downloads": "one row per counted listener; the daily totals (daily_downloads) go",
     "listener_windows": "the last 24 hours' working state of the download counter",
     "search_documents": "derived from the episode and rebuilt from it",
+    "episode_days": "daily_downloads summed per episode and day, rebuilt from them",
     "review_links": "carried only when asked for (`--with-review`)",
     "outbox_messages": "the old install's mail log: restored rows would be sent again",
 }

@@ -54,6 +54,7 @@ from showapp.services.importing.report import (
     ProgressCallback,
     ignore_progress,
 )
+from showapp.services.stats.rollups import refresh_show_episode_days
 from showapp.storage import Storage
 
 
@@ -135,6 +136,7 @@ def _restore_rows(
         restore_parts(
             session, "shows", show.id, f"show {show.slug!r}", manifest["show_parts"], state
         )
+    refresh_show_episode_days(session, show.id)
     return report
 
 

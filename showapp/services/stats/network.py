@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from showapp.models import DailyDownloads, Episode, Show, Topic, episode_topics
+from showapp.models import Episode, EpisodeDay, Show, Topic, episode_topics
 from showapp.services.stats.counting import show_zone
 from showapp.services.stats.rollups import guests_heard
 
@@ -89,10 +89,9 @@ def daily_by_show(
     if not todays:
         return {}
     query = (
-        select(Episode.show_id, DailyDownloads.day, func.sum(DailyDownloads.downloads))
-        .join(Episode, Episode.id == DailyDownloads.episode_id)
+        select(EpisodeDay.show_id, EpisodeDay.day, func.sum(EpisodeDay.downloads))
         .where(_last_days(todays, days))
-        .group_by(Episode.show_id, DailyDownloads.day)
+        .group_by(EpisodeDay.show_id, EpisodeDay.day)
     )
     found: dict[int, dict[date, int]] = {}
     for show_id, day, total in session.execute(query):
@@ -116,13 +115,11 @@ def _last_days(todays: dict[int, date], days: int) -> ColumnElement[bool]:
     by_today: dict[date, list[int]] = defaultdict(list)
     for show_id, today in todays.items():
         by_today[today].append(show_id)
-    # show_id + 0: the network's rows of the period are read by day and their episode by
-    # key; an index on show_id would make SQLite probe every episode of every show instead.
     return or_(
         *(
             and_(
-                (Episode.show_id + 0).in_(show_ids),
-                DailyDownloads.day.between(today - timedelta(days=days - 1), today),
+                EpisodeDay.show_id.in_(show_ids),
+                EpisodeDay.day.between(today - timedelta(days=days - 1), today),
             )
             for today, show_ids in sorted(by_today.items())
         )
@@ -130,28 +127,26 @@ def _last_days(todays: dict[int, date], days: int) -> ColumnElement[bool]:
 
 
 def _top_episodes(session: Session, todays: dict[int, date]) -> list[TopEpisode]:
-    total = func.sum(DailyDownloads.downloads)
+    heard = _heard(todays, WEEK)
     query = (
-        select(Show.title, Show.slug, Episode.title, total)
-        .join(Episode, Episode.id == DailyDownloads.episode_id)
+        select(Show.title, Show.slug, Episode.title, heard.c.downloads)
+        .select_from(heard)
+        .join(Episode, Episode.id == heard.c.episode_id)
         .join(Show, Show.id == Episode.show_id)
-        .where(_last_days(todays, WEEK))
-        .group_by(Show.title, Show.slug, Episode.id, Episode.title)
-        .order_by(total.desc(), Episode.title)
+        .order_by(heard.c.downloads.desc(), Episode.title)
         .limit(TOP)
     )
     rows = session.execute(query)
     return [TopEpisode(show, slug, title, int(n)) for show, slug, title, n in rows]
 
 
-def _heard(todays: dict[int, date]) -> Any:
-    """Downloads per episode in each show's last TOPICS_DAYS: the few episodes heard drive the
+def _heard(todays: dict[int, date], days: int = TOPICS_DAYS) -> Any:
+    """Downloads per episode in each show's last `days`: the few episodes heard drive the
     topic and guest sums, where starting from the links read every tag of every episode."""
     return (
-        select(DailyDownloads.episode_id, func.sum(DailyDownloads.downloads).label("downloads"))
-        .join(Episode, Episode.id == DailyDownloads.episode_id)
-        .where(_last_days(todays, TOPICS_DAYS))
-        .group_by(DailyDownloads.episode_id)
+        select(EpisodeDay.episode_id, func.sum(EpisodeDay.downloads).label("downloads"))
+        .where(_last_days(todays, days))
+        .group_by(EpisodeDay.episode_id)
         .cte("heard")
     )
 

@@ -23,6 +23,7 @@ from showapp.models import (
     DailyDownloads,
     Download,
     Episode,
+    EpisodeDay,
     Guest,
     MediaRequest,
     StatsCursor,
@@ -118,6 +119,31 @@ def rebuild_day(session: Session, day: date) -> None:
     rows = [dict(row._mapping) for row in session.execute(grouped)]
     if rows:
         session.execute(insert(DailyDownloads), rows)
+    session.execute(delete(EpisodeDay).where(EpisodeDay.day == day))
+    _add_episode_days(session, DailyDownloads.day == day)
+
+
+def refresh_show_episode_days(session: Session, show_id: int) -> None:
+    """Write a show's episode_days again from its daily rows: after an archive import brought
+    them (the rollup writes both itself)."""
+    session.execute(delete(EpisodeDay).where(EpisodeDay.show_id == show_id))
+    _add_episode_days(session, Episode.show_id == show_id)
+
+
+def _add_episode_days(session: Session, where: ColumnElement[bool]) -> None:
+    summed = (
+        select(
+            DailyDownloads.episode_id,
+            DailyDownloads.day,
+            Episode.show_id,
+            func.sum(DailyDownloads.downloads),
+        )
+        .join(Episode, Episode.id == DailyDownloads.episode_id)
+        .where(where)
+        .group_by(DailyDownloads.episode_id, DailyDownloads.day, Episode.show_id)
+    )
+    columns = ["episode_id", "day", "show_id", "downloads"]
+    session.execute(insert(EpisodeDay).from_select(columns, summed))
 
 
 # --- dashboard figures ------------------------------------------------------------------
