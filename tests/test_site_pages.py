@@ -269,10 +269,17 @@ def test_page_cache_serves_repeats_without_queries_and_drops_stale_pages(
     show, episode, path = _cached_before(client, session, episodes_dir)
     # A second warm-up: under load the first render can outlast the one-second revision TTL.
     assert "Before" in _page(client, path)
+    size, app.config["SITE_CACHE_SIZE"] = app.config["SITE_CACHE_SIZE"], 0
+    first = client.get(path)  # rendered
+    app.config["SITE_CACHE_SIZE"] = size
     with _counting(app) as statements:
         again = client.get(path)
     assert len(statements) == 0 and "Before" in again.get_data(as_text=True)
-    assert again.headers["ETag"]
+    # A hit answers as the render did: the same validators, caching and security headers.
+    for name in ("ETag", "Last-Modified", "Cache-Control", "Content-Security-Policy"):
+        assert again.headers[name] == first.headers[name], name
+    assert again.headers["Cache-Control"] == "public, max-age=60"
+    assert client.get(path, headers={"If-None-Match": again.headers["ETag"]}).status_code == 304
     episode.title = "After"
     show.spotify_url = "https://open.spotify.com/show/x"
     session.commit()

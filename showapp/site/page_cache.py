@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from werkzeug.http import http_date, quote_etag
 
 from showapp.db import get_session
 from showapp.services.search import index as search_index
@@ -56,6 +57,20 @@ class CachedPage:
     mimetype: str
     etag: str
     last_modified: datetime | None
+    # The validators and Cache-Control as header lines, built once when the page is kept:
+    # setting them through Werkzeug's header objects on every hit cost a fifth of the hit.
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(
+        cls, body: bytes, mimetype: str, etag: str, last_modified: datetime | None
+    ) -> CachedPage:
+        headers = [("Cache-Control", "public, max-age=60")]
+        if etag:
+            headers.append(("ETag", quote_etag(etag)))
+        if last_modified is not None:
+            headers.append(("Last-Modified", http_date(last_modified)))
+        return cls(body, mimetype, etag, last_modified, tuple(headers))
 
 
 def cached_page(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -73,8 +88,8 @@ def cached_page(view: Callable[..., Response]) -> Callable[..., Response]:
             if response.status_code != 200:
                 return response
             etag, _weak = response.get_etag()
-            hit = CachedPage(response.get_data(), response.mimetype or "text/html", etag or "",
-                             response.last_modified)  # fmt: skip
+            hit = CachedPage.of(response.get_data(), response.mimetype or "text/html",
+                                etag or "", response.last_modified)  # fmt: skip
             cache.put(key, hit)
         return _from_cache(hit)
 
@@ -99,10 +114,10 @@ def _page_cache() -> PageCache | None:
 
 
 def _from_cache(hit: CachedPage) -> Response:
-    response = Response(hit.body, mimetype=hit.mimetype)
-    response.set_etag(hit.etag)
-    response.last_modified = hit.last_modified
-    response.cache_control.public = True
-    response.cache_control.max_age = 60
-    response.make_conditional(request)
+    response = Response(hit.body, mimetype=hit.mimetype, headers=hit.headers)
+    if CONDITIONAL.intersection(request.headers.keys()):
+        response.make_conditional(request)  # a 304 for a browser that has this page
     return response
+
+
+CONDITIONAL = frozenset({"If-None-Match", "If-Modified-Since"})
