@@ -22,7 +22,12 @@ class _KeptSessionInterface(SecureCookieSessionInterface):
     below can read its flags without going through ``flask.session``, which marks it."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        session = super().open_session(app, request)
+        if request.cookies.get(self.get_cookie_name(app)):
+            session = super().open_session(app, request)
+        else:
+            # No cookie, nothing to verify: most requests (listeners, apps, crawlers) skip
+            # building the signing serializer, a sixth of a page cache hit.
+            session = self.session_class()
         g.opened_session = session
         return session
 
