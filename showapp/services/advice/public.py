@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
+from showapp.db import rows
 from showapp.models import Advice, AdviceReport, Episode, Guest, Moderation, Show
 from showapp.services.catalog.lookups import is_live, now_param
 
@@ -71,14 +72,14 @@ def episode_advice(
 ) -> list[PublicAdvice]:
     """The episode's advice in the host's order (the caller has checked the episode is
     public: its page only renders when it is)."""
-    rows = session.execute(_of_episode(), {"episode_id": episode.id}).all()
-    return _with_reports(session, rows, shown)
+    found = rows(session, _of_episode(), {"episode_id": episode.id}).all()
+    return _with_reports(session, found, shown)
 
 
 def guest_advice(session: Session, guest: Guest, limit: int = GATHERED_LIMIT) -> list[PublicAdvice]:
     """Every piece this guest gave in a live episode of any show, newest episode first."""
     params = {"guest_id": guest.id, "now": utc_now(), "limit": limit}
-    return _with_reports(session, session.execute(_of_guest(), params).all(), 0)
+    return _with_reports(session, rows(session, _of_guest(), params).all(), 0)
 
 
 # The public pages' statements are built once per process with bound parameters (see
@@ -113,7 +114,7 @@ def topic_advice(
     """Advice given in these live episodes (a topic's newest: TopicPage.newest_ids), newest
     episode first."""
     params = {"episode_ids": list(episode_ids), "limit": limit}
-    return _with_reports(session, session.execute(_of_episodes(), params).all(), 0)
+    return _with_reports(session, rows(session, _of_episodes(), params).all(), 0)
 
 
 @cache
@@ -166,8 +167,8 @@ def _with_reports(session: Session, rows: Sequence[Any], shown: int | None) -> l
 def approved_counts(session: Session, advice_ids: Sequence[int]) -> dict[int, int]:
     if not advice_ids:
         return {}
-    rows = session.execute(_approved_counts(), {"ids": list(advice_ids)})
-    return {advice_id: int(n) for advice_id, n in rows}
+    found = rows(session, _approved_counts(), {"ids": list(advice_ids)})
+    return {advice_id: int(n) for advice_id, n in found}
 
 
 @cache
@@ -187,7 +188,7 @@ def published_reports(session: Session, advice_ids: Sequence[int]) -> dict[int, 
     if not advice_ids:
         return {}
     found: dict[int, list[PublicReport]] = defaultdict(list)
-    for advice_id, *report in session.execute(_published(), {"ids": list(advice_ids)}):
+    for advice_id, *report in rows(session, _published(), {"ids": list(advice_ids)}):
         found[advice_id].append(PublicReport(*report))
     return found
 

@@ -21,6 +21,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
+from showapp.db import rows
 from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
 from showapp.services.catalog.lookups import is_live, live_credit, now_param
 
@@ -91,8 +92,8 @@ def appearances_by_ids(session: Session, ids: Sequence[int]) -> list[AppearanceC
     if not ids:
         return []
     found = {}
-    for appearance_id, role, job_title, organisation, *card in session.execute(
-        _appearances(), {"ids": list(ids)}
+    for appearance_id, role, job_title, organisation, *card in rows(
+        session, _appearances(), {"ids": list(ids)}
     ):
         found[appearance_id] = AppearanceCard(
             appearance_id, role, job_title, organisation, _card(card)
@@ -110,7 +111,7 @@ def cards_by_ids(
     params: dict[str, Any] = {"ids": list(ids)}
     if live_only:
         params["now"] = utc_now()
-    found = {row.id: row for row in map(_card, session.execute(_cards(live_only), params))}
+    found = {row.id: row for row in map(_card, rows(session, _cards(live_only), params))}
     cards = [found[i] for i in ids if i in found]
     if cards and not brief:
         _add_credits_and_topics(session, cards)
@@ -129,12 +130,12 @@ def _card(row: Any) -> EpisodeCard:
 def _add_credits_and_topics(session: Session, cards: list[EpisodeCard]) -> None:
     by_id = {card.id: card for card in cards}
     ids = {"ids": list(by_id)}
-    for episode_id, guest_id, slug, name, role, job_title, organisation in session.execute(
-        _credits(), ids
+    for episode_id, guest_id, slug, name, role, job_title, organisation in rows(
+        session, _credits(), ids
     ):
         credit = CreditRef(GuestRef(guest_id, slug, name), role, job_title, organisation)
         by_id[episode_id].appearances.append(credit)
-    for episode_id, topic_id, slug, name in session.execute(_topics(), ids):
+    for episode_id, topic_id, slug, name in rows(session, _topics(), ids):
         by_id[episode_id].topics.append(TopicRef(topic_id, slug, name))
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import BindParameter, Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
+from showapp.db import rows
 from showapp.models import Chapter, Episode, Show, Transcript
 from showapp.services.catalog import lookups
 
@@ -42,14 +45,18 @@ def get_public_episode(
 
 def episode_documents(session: Session, episode: Episode) -> EpisodeDocuments:
     """One query: does the episode have chapters, and in which format is its transcript?"""
+    row = rows(session, _documents(), {"episode_id": episode.id}).one()
+    return EpisodeDocuments(bool(row[0]), row[1])
+
+
+@cache
+def _documents() -> Select[Any]:
+    episode_id: BindParameter[int] = bindparam("episode_id")
     first_transcript = (
         select(Transcript.format)
-        .where(Transcript.episode_id == episode.id)
+        .where(Transcript.episode_id == episode_id)
         .order_by(Transcript.id)
         .limit(1)
         .scalar_subquery()
     )
-    row = session.execute(
-        select(exists().where(Chapter.episode_id == episode.id), first_transcript)
-    ).one()
-    return EpisodeDocuments(bool(row[0]), row[1])
+    return select(exists().where(Chapter.episode_id == episode_id), first_transcript)

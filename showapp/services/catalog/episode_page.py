@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from showapp.columns import utc_now
+from showapp.db import rows
 from showapp.models import Appearance, Episode, episode_topics
 from showapp.services.catalog.cards import EpisodeCard, cards_by_ids
 from showapp.services.catalog.lookups import is_live, now_param
@@ -42,7 +43,7 @@ def neighbours(session: Session, episode: Episode) -> Neighbours:
         return Neighbours(None, None)
     params = {"show_id": episode.show_id, "episode_id": episode.id,
               "key": episode.published_at, "now": utc_now()}  # fmt: skip
-    found = {row[0]: EpisodeLink(*row[1:]) for row in session.execute(_neighbours(), params)}
+    found = {row[0]: EpisodeLink(*row[1:]) for row in rows(session, _neighbours(), params)}
     return Neighbours(found.get(0), found.get(1))
 
 
@@ -84,10 +85,10 @@ def follow_up_links(session: Session, episode: Episode) -> FollowUpLinks:
     now = utc_now()
     follows = None
     if episode.follows_up_id is not None:
-        row = session.execute(_live_link(), {"id": episode.follows_up_id, "now": now}).first()
+        row = rows(session, _live_link(), {"id": episode.follows_up_id, "now": now}).first()
         follows = EpisodeLink(*row) if row is not None else None
-    rows = session.execute(_live_follow_ups(), {"id": episode.id, "now": now})
-    return FollowUpLinks(follows, [EpisodeLink(*row) for row in rows])
+    found = rows(session, _live_follow_ups(), {"id": episode.id, "now": now})
+    return FollowUpLinks(follows, [EpisodeLink(*row) for row in found])
 
 
 _LINK_COLUMNS = (Episode.id, Episode.slug, Episode.title, Episode.published_at)
@@ -128,7 +129,7 @@ def related_episodes(
         params: dict[str, Any] = {f"topic_{i}": topic_id for i, topic_id in enumerate(topic_ids)}
         params |= {"guest_ids": guest_ids, "episode_id": episode.id, "now": utc_now(),
                    "limit": limit}  # fmt: skip
-        ids = list(session.scalars(_related(len(topic_ids), bool(guest_ids)), params))
+        ids = list(rows(session, _related(len(topic_ids), bool(guest_ids)), params).scalars())
     ranked = [*linked, *(i for i in ids if i not in linked)][:limit]
     return cards_by_ids(session, ranked, brief=True)
 

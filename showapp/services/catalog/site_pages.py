@@ -21,6 +21,7 @@ from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
+from showapp.db import rows
 from showapp.models import (
     Appearance,
     Episode,
@@ -67,11 +68,11 @@ def _paged_ids(
 ) -> list[int]:
     """A page of a statement built once: it ends in LIMIT :limit OFFSET :offset."""
     window = {"limit": per_page, "offset": offset(page, per_page)}
-    return list(session.scalars(query, {**params, **window}))
+    return list(rows(session, query, {**params, **window}).scalars())
 
 
 def _count(session: Session, query: Select[tuple[int]], params: dict[str, Any]) -> int:
-    return session.scalar(query, params) or 0
+    return rows(session, query, params).scalar() or 0
 
 
 HOME_SHOWS = 12  # show tiles on the network home; the rest are on /shows/
@@ -98,7 +99,7 @@ def _shows_by_title() -> Select[tuple[Show]]:
 
 def latest_episodes(session: Session, limit: int = 10) -> list[EpisodeCard]:
     """The newest live episodes across the network."""
-    ids = list(session.scalars(_latest(), {"now": utc_now(), "limit": limit}))
+    ids = list(rows(session, _latest(), {"now": utc_now(), "limit": limit}).scalars())
     return cards_by_ids(session, ids)
 
 
@@ -186,7 +187,7 @@ def get_topic(session: Session, slug: str) -> Topic | None:
 def shows_on_topic(session: Session, show_ids: Sequence[int]) -> list[ShowRef]:
     """These shows (those with a live episode on a topic: TopicPage.show_ids), A to Z: each
     offers a feed of just that topic's episodes."""
-    return [ShowRef(*row) for row in session.execute(_shows_by_id(), {"ids": list(show_ids)})]
+    return [ShowRef(*row) for row in rows(session, _shows_by_id(), {"ids": list(show_ids)})]
 
 
 @cache
@@ -224,15 +225,15 @@ def topic_episodes(
     """One read of the topic's live episodes, newest first, serves the count, the page, the
     shows and where the advice comes from: each of those read them all before, 0.7 ms apiece
     for a topic of 600 episodes at 100,000."""
-    rows = session.execute(_topic_listing(), {"topic_id": topic.id, "now": utc_now()}).all()
+    found = rows(session, _topic_listing(), {"topic_id": topic.id, "now": utc_now()}).all()
     start = offset(page, per_page)
     return TopicPage(
-        cards_by_ids(session, [row[0] for row in rows[start : start + per_page]]),
+        cards_by_ids(session, [row[0] for row in found[start : start + per_page]]),
         page,
-        len(rows),
+        len(found),
         per_page,
-        show_ids=tuple(dict.fromkeys(row[1] for row in rows))[:TOPIC_FEEDS],
-        newest_ids=tuple(row[0] for row in rows[:TOPIC_NEWEST]),
+        show_ids=tuple(dict.fromkeys(row[1] for row in found))[:TOPIC_FEEDS],
+        newest_ids=tuple(row[0] for row in found[:TOPIC_NEWEST]),
     )
 
 
@@ -252,8 +253,8 @@ def _topic_listing() -> Select[tuple[int, int]]:
 
 def related_topics(session: Session, topic: Topic, limit: int = 8) -> list[TopicRef]:
     """Topics that most often share an episode with this one (among its latest 200)."""
-    rows = session.execute(_related_topics(), {"topic_id": topic.id, "limit": limit})
-    return [TopicRef(*row) for row in rows]
+    found = rows(session, _related_topics(), {"topic_id": topic.id, "limit": limit})
+    return [TopicRef(*row) for row in found]
 
 
 @cache

@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from showapp.columns import UTCDateTime, utc_now
+from showapp.db import rows
 from showapp.models import (
     Appearance,
     Episode,
@@ -98,6 +100,7 @@ def query_terms(query: str) -> list[str]:
     return re.findall(r"\w+", query.lower())[:MAX_QUERY_TERMS]
 
 
+@cache
 def _sql(statement: str) -> Any:
     # The live filter compares with an aware datetime stored the way UTCDateTime stores it.
     return text(statement).bindparams(bindparam("now", type_=UTCDateTime()))
@@ -124,16 +127,18 @@ def _search_sqlite(
     cannot leave the page short), and the snippets come from that same walk."""
     match = _fts5_match(session, terms)
     now = utc_now()
-    total = session.execute(
-        _sql(_COUNT_LIVE_MATCHES), {"match": match, "now": now, "cap": MAX_COUNTED}
+    total = rows(
+        session, _sql(_COUNT_LIVE_MATCHES), {"match": match, "now": now, "cap": MAX_COUNTED}
     ).scalar_one()
     wanted = offset + limit
     in_titles = list(
-        session.execute(_sql(_NEWEST_LIVE_MATCHES), {"match": f"{{title}} : ({match})",
+        rows(session, _sql(_NEWEST_LIVE_MATCHES), {"match": f"{{title}} : ({match})",
                                                      "now": now, "limit": wanted})
     )  # fmt: skip
-    anywhere = session.execute(
-        _sql(_NEWEST_LIVE_MATCHES), {"match": match, "now": now, "limit": wanted + len(in_titles)}
+    anywhere = rows(
+        session,
+        _sql(_NEWEST_LIVE_MATCHES),
+        {"match": match, "now": now, "limit": wanted + len(in_titles)},
     )
     snippets = {int(row[0]): str(row[1]) for row in anywhere}
     # A title match's snippet from the search over every column, which shows the notes
@@ -150,11 +155,11 @@ def _fts5_match(session: Session, terms: list[str]) -> str:
     much as reading every match (2 ms a statement at 100,000 episodes for "mentor"*), and a
     whole word already matches its forms (mentor, mentors, mentoring: the porter stemmer)."""
     *whole, last = (f'"{term}"' for term in terms)
-    known = session.execute(text(_KNOWN_WORD), {"word": last}).first() is not None
+    known = rows(session, _KNOWN_WORD, {"word": last}).first() is not None
     return " ".join([*whole, last if known else f"{last}*"])
 
 
-_KNOWN_WORD = "SELECT 1 FROM search_fts WHERE search_fts MATCH :word LIMIT 1"
+_KNOWN_WORD = text("SELECT 1 FROM search_fts WHERE search_fts MATCH :word LIMIT 1")
 _MATCHING_LIVE = (
     "FROM search_fts JOIN episodes e ON e.id = search_fts.rowid "
     f"WHERE search_fts MATCH :match AND {_live_filter_sql()}"
