@@ -41,31 +41,37 @@ def neighbours(session: Session, episode: Episode) -> Neighbours:
     both, each inside the covering listing index, plain rows rather than entities."""
     if episode.published_at is None:
         return Neighbours(None, None)
-    params = {"show_id": episode.show_id, "episode_id": episode.id,
-              "key": episode.published_at, "now": utc_now()}  # fmt: skip
+    now = utc_now()
+    params = {"show_id": episode.show_id, "episode_id": episode.id, "key": episode.published_at,
+              "now": now, "older_bound": min(episode.published_at, now)}  # fmt: skip
     found = {row[0]: EpisodeLink(*row[1:]) for row in rows(session, _neighbours(), params)}
     return Neighbours(found.get(0), found.get(1))
 
 
 @cache
 def _neighbours() -> Any:
-    live = and_(
-        Episode.show_id == bindparam("show_id"),
-        is_live(now_param()),
-        Episode.id != bindparam("episode_id"),
-    )
+    def live(now: Any) -> Any:
+        return and_(
+            Episode.show_id == bindparam("show_id"),
+            is_live(now),
+            Episode.id != bindparam("episode_id"),
+        )
+
     key = bindparam("key", type_=Episode.published_at.type)
     columns = (Episode.id, Episode.slug, Episode.title, Episode.published_at)
+    # Live now and no newer than this one, as one bound (the earlier of the two): given both,
+    # SQLite walked down from now through every newer episode of the show (0.2 ms for the
+    # oldest of 1,000) instead of starting at this one.
     older = (
         select(literal(0).label("newer"), *columns)
-        .where(live, Episode.published_at <= key)
+        .where(live(bindparam("older_bound", type_=Episode.published_at.type)))
         .order_by(Episode.published_at.desc(), Episode.id.desc())
         .limit(1)
         .subquery()
     )
     newer = (
         select(literal(1).label("newer"), *columns)
-        .where(live, Episode.published_at >= key)
+        .where(live(now_param()), Episode.published_at >= key)
         .order_by(Episode.published_at.asc(), Episode.id.asc())
         .limit(1)
         .subquery()

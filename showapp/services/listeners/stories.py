@@ -4,10 +4,12 @@ call: storing one as pending, and the published ones the show's site lists."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
+from showapp.db import rows
 from showapp.errors import InvalidInput
 from showapp.models import MentorStory, Moderation, Show
 from showapp.services.listeners.spam import ListenerPost, refuse_floods_and_repeats
@@ -41,7 +43,14 @@ def published(session: Session, show: Show) -> Sequence[MentorStory]:
 
 
 def has_published(session: Session, show: Show) -> bool:
-    return bool(session.scalar(select(exists(_published(show)))))
+    """Asked by every show page: one statement built once per process."""
+    return bool(rows(session, _any_published(), {"show_id": show.id}).scalar())
+
+
+@cache
+def _any_published() -> Select[tuple[bool]]:
+    public = exists().where(MentorStory.show_id == bindparam("show_id"), *_is_public())
+    return select(public)
 
 
 def _published(show: Show) -> Select[tuple[MentorStory]]:
