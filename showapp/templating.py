@@ -71,8 +71,9 @@ _ROUTE_ARGS = {
 
 def page_url_for(endpoint: str, **values: Any) -> str:
     """url_for for templates: a public page's path straight from its route when the values are
-    exactly the route's slugs and URL-safe (as slugify makes them), Flask's url_for otherwise
-    (query arguments, _external, an odd imported slug)."""
+    exactly the route's slugs and URL-safe (as slugify makes them); else Flask's url_for,
+    remembered for a path (every page links the same stylesheets, menu and media), computed
+    each time for an absolute URL or an anchor."""
     name = _PAGE_ROUTES.get(endpoint)
     if (
         name is not None
@@ -80,7 +81,20 @@ def page_url_for(endpoint: str, **values: Any) -> str:
         and all(isinstance(v, str) and _URL_SAFE.fullmatch(v) for v in values.values())
     ):
         return request.script_root + urls.path(name, **values)
+    if _PER_REQUEST.isdisjoint(values) and all(type(v) in _PLAIN for v in values.values()):
+        return _remembered_path(request.script_root, endpoint, tuple(sorted(values.items())))
     return url_for(endpoint, **values)
+
+
+# A path depends only on the route map, which is fixed once the app is built (it has no
+# url_defaults), the values and the mount point; an absolute URL also on the request's host.
+_PER_REQUEST = frozenset({"_external", "_scheme", "_anchor", "_method"})
+_PLAIN = frozenset({str, int})
+
+
+@lru_cache(maxsize=4096)
+def _remembered_path(script_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
+    return url_for(endpoint, **dict(values))
 
 
 def format_date(value: datetime | None) -> str:

@@ -17,6 +17,7 @@ from showapp.services import urls
 from showapp.services.catalog import lookups
 from showapp.services.search.index import plain_text
 from showapp.services.wording import counted
+from showapp.templating import page_url_for
 
 MAX_PAGE = 100_000
 
@@ -29,7 +30,7 @@ def feed_url(kind: str, slug: str | None = None) -> str:
 def media_url(name: str | None, external: bool = False) -> str | None:
     if not name:
         return None
-    path = url_for("media.media_file", filename=name)
+    path = page_url_for("media.media_file", filename=name)
     return absolute(path) if external else path
 
 

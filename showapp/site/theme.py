@@ -7,13 +7,14 @@ a year; the contrast is checked in services/catalog/accent.py before the link is
 
 from __future__ import annotations
 
-from flask import Response, abort, url_for
+from flask import Response, abort
 
 from showapp.models import Show
 from showapp.services.catalog import accent
 from showapp.services.catalog.artwork import copy_name
 from showapp.site import bp
 from showapp.storage import current_storage
+from showapp.templating import page_url_for
 
 YEAR = 365 * 24 * 3600
 
@@ -43,4 +44,4 @@ def show_accent(show: Show) -> str:
 
 
 def theme_url(show: Show) -> str:
-    return url_for("site.theme_css", colour=show_accent(show))
+    return page_url_for("site.theme_css", colour=show_accent(show))
