@@ -144,3 +144,31 @@ def test_a_bad_limit_stops_the_app_with_a_clear_message(
 def test_the_default_limit_is_300(app: Flask) -> None:
     assert DEFAULTS["NETWORK_FEED_LIMIT"] == 300
     assert app.config["NETWORK_FEED_LIMIT"] == LIMIT
+
+
+def test_opml_lists_the_most_covered_topics_and_guests_heard_most(
+    client: FlaskClient, session: Session, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from showapp.services.catalog import writes
+    from showapp.services.feeds import opml
+
+    monkeypatch.setattr(opml, "TOPICS_PER_SHOW", 2)
+    monkeypatch.setattr(opml, "GUESTS", 2)
+    show = make_show(session, slug="bounded")
+    # Topic "a" on three episodes, "b" on two, "c" on one; guests likewise.
+    for n, tags in enumerate((["A", "B", "C"], ["A", "B"], ["A"])):
+        episode = make_episode(session, show, episodes_dir, seconds=0.5, title=f"Talk {n}")
+        for tag in tags:
+            writes.tag_topic(session, episode, writes.find_or_create_topic(session, f"Topic {tag}"))
+            writes.credit_guest(
+                session, episode, writes.find_or_create_guest(session, f"Guest {tag}")
+            )
+    session.commit()
+
+    body = client.get("/feeds.opml").get_data(as_text=True)
+
+    assert "/bounded/topics/topic-a/feed.xml" in body and "/bounded/topics/topic-b/" in body
+    assert "/bounded/topics/topic-c/" not in body
+    assert "/guests/guest-a/feed.xml" in body and "/guests/guest-b/" in body
+    assert "/guests/guest-c/" not in body
+    assert client.get("/bounded/topics/topic-c/feed.xml").status_code == 200  # still served

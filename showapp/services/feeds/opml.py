@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
@@ -19,43 +19,75 @@ from showapp.services.feeds.rendering import FeedRef, FeedSite, RenderedFeed
 from showapp.services.feeds.rows import next_go_live
 from showapp.services.feeds.rss import FeedParts
 
+# Bounds, so the file stays small however large the network grows (9.8 MB at 100,000
+# episodes when it listed every topic and guest feed): a show's most covered topics, and
+# the guests heard most; every other topic or guest feed is offered on its own page.
+TOPICS_PER_SHOW = 20
+GUESTS = 200
+
 
 def list_feeds(session: Session, now: datetime) -> list[tuple[FeedRef, str]]:
-    """Every feed with its title, for /feeds.opml: network, shows, their topics, guests."""
+    """Feeds with their titles, for /feeds.opml: the network, every show, each show's
+    TOPICS_PER_SHOW topics with the most live episodes, and the GUESTS guests with the most
+    live episodes across the shows (each list A to Z)."""
     feeds: list[tuple[FeedRef, str]] = [(FeedRef("network"), "Every show")]
     shows = session.scalars(
         select(Show).where(Show.deleted_at.is_(None)).order_by(Show.title)
     ).all()
-    topics = _live_pairs(
+    topics = _live_counts(
         session, now, Topic, episode_topics.c.topic_id, episode_topics.c.episode_id
     )
     for show in shows:
         feeds.append((FeedRef("show", show_slug=show.slug), show.title))
-        for topic in topics.get(show.id, []):
+        for topic in _most(topics.get(show.id, []), TOPICS_PER_SHOW):
             feeds.append((FeedRef("topic", show.slug, topic.slug), f"{show.title}: {topic.name}"))
-    guests = _live_pairs(session, now, Guest, Appearance.guest_id, Appearance.episode_id)
-    unique = {guest.id: guest for found in guests.values() for guest in found}
-    for guest in sorted(unique.values(), key=lambda g: g.name):
+    guests = _across_shows(
+        _live_counts(session, now, Guest, Appearance.guest_id, Appearance.episode_id)
+    )
+    for guest in _most(guests, GUESTS):
         feeds.append((FeedRef("guest", guest_slug=guest.slug), guest.name))
     return feeds
 
 
-def _live_pairs(
+class _Counted(NamedTuple):
+    id: int
+    slug: str
+    name: str
+    episodes: int
+
+
+def _across_shows(per_show: dict[int, list[_Counted]]) -> list[_Counted]:
+    episodes: Counter[int] = Counter()
+    first: dict[int, _Counted] = {}
+    for found in per_show.values():
+        for row in found:
+            episodes[row.id] += row.episodes
+            first.setdefault(row.id, row)
+    return [first[key]._replace(episodes=total) for key, total in episodes.items()]
+
+
+def _most(found: list[_Counted], limit: int) -> list[_Counted]:
+    heard_most = sorted(found, key=lambda row: (-row.episodes, row.name, row.id))[:limit]
+    return sorted(heard_most, key=lambda row: (row.name, row.id))
+
+
+def _live_counts(
     session: Session, now: datetime, model: Any, target_id: Any, episode_id: Any
-) -> dict[int, list[Any]]:
-    # Plain columns: PostgreSQL cannot DISTINCT over a JSON column such as Guest.links.
+) -> dict[int, list[_Counted]]:
+    """Per show, the topics (or guests) of its live episodes, with how many each has."""
+    # Plain columns: PostgreSQL cannot group by a JSON column such as Guest.links.
+    columns = (model.id, model.slug, model.name)
     rows: Sequence[Row[Any]] = session.execute(
-        select(Episode.show_id, model.id, model.slug, model.name)
-        .distinct()
+        select(Episode.show_id, *columns, func.count(Episode.id.distinct()))
         .select_from(target_id.table)
         .join(Episode, Episode.id == episode_id)
         .join(model, model.id == target_id)
         .where(is_live(now), *([Guest.deleted_at.is_(None)] if model is Guest else []))
-        .order_by(model.name)
+        .group_by(Episode.show_id, *columns)
     ).all()
-    found: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        found[row.show_id].append(row)
+    found: dict[int, list[_Counted]] = defaultdict(list)
+    for show_id, *counted in rows:
+        found[show_id].append(_Counted(*counted))
     return found
 
 
