@@ -76,6 +76,7 @@ def _count(session: Session, query: Select[tuple[int]], params: dict[str, Any]) 
 
 
 HOME_SHOWS = 12  # show tiles on the network home; the rest are on /shows/
+HOME_LATEST = 4  # latest episodes on the network home: one row of its grid at desktop width
 SHOWS_PAGE_SIZE = 24  # a multiple of 2, 3 and 4: the grid's rows stay full
 
 
@@ -97,7 +98,7 @@ def _shows_by_title() -> Select[tuple[Show]]:
     return _windowed(select(Show).where(show_is_live()).order_by(Show.title, Show.id))
 
 
-def latest_episodes(session: Session, limit: int = 10) -> list[EpisodeCard]:
+def latest_episodes(session: Session, limit: int = HOME_LATEST) -> list[EpisodeCard]:
     """The newest live episodes across the network."""
     ids = list(rows(session, _latest(), {"now": utc_now(), "limit": limit}).scalars())
     return cards_by_ids(session, ids)
