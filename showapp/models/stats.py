@@ -162,7 +162,7 @@ class EpisodeDay(Base):
     """An episode's downloads on a local day, whatever the app, platform, source or country,
     with its show: daily_downloads summed when a day is rolled up, so the studio home reads a
     row per episode-day instead of joining every daily row to its episode (250 ms at
-    100,000 episodes). Derived: rollups.rebuild_day and refresh_episode_days write it."""
+    100,000 episodes). Derived: rollups.rebuild_day and refresh_show_episode_days write it."""
 
     __tablename__ = "episode_days"
     # Every network figure reads a period of days for some shows, and sums downloads by show

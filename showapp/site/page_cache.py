@@ -6,7 +6,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -55,22 +54,19 @@ class PageCache:
 class CachedPage:
     body: bytes
     mimetype: str
-    etag: str
-    last_modified: datetime | None
     # The validators and Cache-Control as header lines, built once when the page is kept:
     # setting them through Werkzeug's header objects on every hit cost a fifth of the hit.
-    headers: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...]
 
     @classmethod
-    def of(
-        cls, body: bytes, mimetype: str, etag: str, last_modified: datetime | None
-    ) -> CachedPage:
+    def of(cls, response: Response) -> CachedPage:
+        etag, _weak = response.get_etag()
         headers = [("Cache-Control", "public, max-age=60")]
         if etag:
             headers.append(("ETag", quote_etag(etag)))
-        if last_modified is not None:
-            headers.append(("Last-Modified", http_date(last_modified)))
-        return cls(body, mimetype, etag, last_modified, tuple(headers))
+        if response.last_modified is not None:
+            headers.append(("Last-Modified", http_date(response.last_modified)))
+        return cls(response.get_data(), response.mimetype or "text/html", tuple(headers))
 
 
 def cached_page(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -87,9 +83,7 @@ def cached_page(view: Callable[..., Response]) -> Callable[..., Response]:
             response = view(**values)
             if response.status_code != 200:
                 return response
-            etag, _weak = response.get_etag()
-            hit = CachedPage.of(response.get_data(), response.mimetype or "text/html",
-                                etag or "", response.last_modified)  # fmt: skip
+            hit = CachedPage.of(response)
             cache.put(key, hit)
         return _from_cache(hit)
 

@@ -104,8 +104,8 @@ def guest_advice_in_episode(session: Session, guest: Guest, episode: Episode) ->
     """The guest's advice in one episode with every published report: their review link's
     "what came of your advice" (the caller has checked the episode is out)."""
     query = _advice_query(Advice.episode_id == episode.id, Advice.guest_id == guest.id)
-    rows = session.execute(query.order_by(Advice.position, Advice.id)).all()
-    return _with_reports(session, rows, None)
+    found = session.execute(query.order_by(Advice.position, Advice.id)).all()
+    return _with_reports(session, found, None)
 
 
 def topic_advice(
@@ -137,12 +137,12 @@ def advice_with_all_reports(session: Session, advice_id: int) -> tuple[PublicAdv
     return found, int(row[-1])
 
 
-def _with_reports(session: Session, rows: Sequence[Any], shown: int | None) -> list[PublicAdvice]:
-    ids = [row[0] for row in rows]
+def _with_reports(session: Session, pieces: Sequence[Any], shown: int | None) -> list[PublicAdvice]:
+    ids = [row[0] for row in pieces]
     tried = approved_counts(session, ids)
     published = published_reports(session, ids) if shown != 0 else {}
     found = []
-    for advice_id, text, start, name, slug, trashed, *where in rows:
+    for advice_id, text, start, name, slug, trashed, *where in pieces:
         reports = published.get(advice_id, [])
         named = name is not None and trashed is None
         found.append(

@@ -20,10 +20,9 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from showapp.columns import utc_now
 from showapp.db import rows
 from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
-from showapp.services.catalog.lookups import is_live, live_credit, now_param
+from showapp.services.catalog.lookups import live_credit
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,17 +100,12 @@ def appearances_by_ids(session: Session, ids: Sequence[int]) -> list[AppearanceC
     return [found[i] for i in ids if i in found]
 
 
-def cards_by_ids(
-    session: Session, ids: Sequence[int], *, brief: bool = False, live_only: bool = False
-) -> list[EpisodeCard]:
-    """Cards of these episodes in the ids' order (unknown ids left out); `brief` leaves out
-    credits and topics, `live_only` episodes that are not public now."""
+def cards_by_ids(session: Session, ids: Sequence[int], *, brief: bool = False) -> list[EpisodeCard]:
+    """Cards of these episodes in the ids' order (unknown ids left out; the caller has chosen
+    live ones); `brief` leaves out credits and topics."""
     if not ids:
         return []
-    params: dict[str, Any] = {"ids": list(ids)}
-    if live_only:
-        params["now"] = utc_now()
-    found = {row.id: row for row in map(_card, rows(session, _cards(live_only), params))}
+    found = {row.id: row for row in map(_card, rows(session, _cards(), {"ids": list(ids)}))}
     cards = [found[i] for i in ids if i in found]
     if cards and not brief:
         _add_credits_and_topics(session, cards)
@@ -140,8 +134,8 @@ def _add_credits_and_topics(session: Session, cards: list[EpisodeCard]) -> None:
 
 
 @cache
-def _cards(live_only: bool) -> Select[Any]:
-    query = (
+def _cards() -> Select[Any]:
+    return (
         select(
             Episode.id,
             Episode.slug,
@@ -160,7 +154,6 @@ def _cards(live_only: bool) -> Select[Any]:
         .join(Show, Show.id == Episode.show_id)
         .where(Episode.id.in_(bindparam("ids", expanding=True)))
     )
-    return query.where(is_live(now_param())) if live_only else query
 
 
 @cache
@@ -171,7 +164,7 @@ def _appearances() -> Select[Any]:
             Appearance.role,
             Appearance.job_title,
             Appearance.organisation,
-            *_cards(False).selected_columns,
+            *_cards().selected_columns,
         )  # fmt: skip
         .join(Episode, Episode.id == Appearance.episode_id)
         .join(Show, Show.id == Episode.show_id)

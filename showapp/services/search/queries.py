@@ -205,8 +205,9 @@ def _search_postgresql(
 
 
 def _load_episodes(session: Session, ids: Sequence[int]) -> dict[int, EpisodeCard]:
-    # A hit shows its episode's title, show and date: no credits, no topics.
-    return {card.id: card for card in cards_by_ids(session, ids, brief=True, live_only=True)}
+    # Live already (both searches filter), and a hit shows its episode's title, show and
+    # date: no credits, no topics.
+    return {card.id: card for card in cards_by_ids(session, ids, brief=True)}
 
 
 def parse_snippet(raw: str) -> Snippet:
