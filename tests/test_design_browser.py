@@ -234,8 +234,12 @@ def test_the_designed_player_replaces_the_browser_bar_and_seeks(
     assert page.locator("[data-player-bar]").is_visible()
     page.wait_for_selector("[data-chapters] .seek-line")
     page.click("[data-action=toggle]")
+    # `paused` flips at once, the label on the queued "play" event: wait for what is seen.
     wait_until(page, "!document.querySelector('audio').paused")
-    assert page.get_attribute("[data-action=toggle]", "aria-label") == "Pause"
+    wait_until(
+        page,
+        "document.querySelector('[data-action=toggle]').getAttribute('aria-label') === 'Pause'",
+    )
     page.click("[data-action=toggle]")
     # The seek bar moves the audio, and the time follows.
     page.fill("[data-seek-bar]", "20")

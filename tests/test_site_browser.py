@@ -138,8 +138,9 @@ def test_player_is_keyboard_operable_with_speed_control(player_fixture: str) -> 
         wait_until(page, "document.querySelector('audio').readyState >= 1")
         page.focus("[data-action=toggle]")
         page.keyboard.press("Enter")
+        # `paused` flips at once, the label on the queued "play" event: wait for what is seen.
         wait_until(page, "!document.querySelector('audio').paused")
-        assert page.locator("[data-action=toggle]").inner_text() == "Pause"
+        wait_until(page, "document.querySelector('[data-action=toggle]').innerText === 'Pause'")
         page.select_option("[data-action=speed]", "1.5")
         assert page.evaluate("document.querySelector('audio').playbackRate") == 1.5
         page.focus("[data-action=forward]")
