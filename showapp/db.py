@@ -41,6 +41,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # 32 MiB of pages per connection, not SQLite's 2 MiB: at 100,000 episodes a topic page
+    # looks up its 600 episodes' rows scattered over a 400 MB file, and with the default
+    # cache that read cost 1.05 ms instead of 0.49 (the whole page, in one process: 5.7 ->
+    # 4.4 ms). Only pages read fill it, so a small show's database stays small in memory.
+    cursor.execute("PRAGMA cache_size=-32768")
     _gather_statistics(cursor)
     cursor.close()
 
