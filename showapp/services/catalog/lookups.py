@@ -39,7 +39,10 @@ def is_live(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     """Published, or scheduled with its time come: scheduling needs no background worker.
     An episode in the trash, or of a show in the trash, is never live, whatever its status."""
     return and_(
-        Episode.status.in_([EpisodeStatus.PUBLISHED, EpisodeStatus.SCHEDULED]),
+        # Two equalities, not IN (...): SQLAlchemy splices an IN list into the SQL text on
+        # every execution (10 of a small statement's 36 µs), and most statements of a public
+        # page ask this.
+        or_(Episode.status == EpisodeStatus.PUBLISHED, Episode.status == EpisodeStatus.SCHEDULED),
         Episode.published_at.is_not(None),
         Episode.published_at <= now,
         Episode.deleted_at.is_(None),
