@@ -156,3 +156,28 @@ def test_reindex_all_rebuilds_the_index(session: Session, episodes_dir: Path) ->
     assert search_index.reindex_all(session) == 1
     session.commit()
     assert search_queries.search_episodes(session, "rebuilt").total == 1
+
+
+def test_search_counts_as_far_as_its_pager_reaches(
+    client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    show = make_show(session, slug="counted")
+    for n in range(search_queries.PAGE_SIZE * 5 + 2):
+        make_episode(session, show, episodes_dir, seconds=1, title=f"Courage story {n}")
+    session.commit()
+    # Page 1 counts its own matches and four pages more, and one to know there are others.
+    first = client.get("/search?q=courage").get_data(as_text=True)
+    assert "More than 50 results for “courage”" in first
+    assert "Page 1 of 6 or more" in first
+    assert ">Oldest<" not in first  # the last page is not known yet
+    # The sixth page exists (it holds the 51st and 52nd) and counts them all.
+    sixth = client.get("/search?q=courage&page=6")
+    assert sixth.status_code == 200
+    text = sixth.get_data(as_text=True)
+    assert "52 results for “courage”" in text
+    assert text.count('class="card hit"') == 2
+    assert "Page 6 of 6</span>" in text
+    assert client.get("/search?q=courage&page=7").status_code == 404
+    # A narrower search is counted exactly.
+    narrow = search_queries.search_episodes(session, "story 7")
+    assert not narrow.capped and narrow.total == 1

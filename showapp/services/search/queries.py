@@ -32,7 +32,11 @@ from showapp.services.paging import Paged, offset
 
 PAGE_SIZE = 10
 MAX_QUERY_TERMS = 12
-# Counting every match of a very common word is slow; past this the page says "more than".
+# Counting walks every match it counts (0.7 ms for 1,000 at 10,000 episodes, 1 ms at
+# 100,000), so a search counts only as far as its pager reaches: the matches of this page and
+# of the next COUNT_AHEAD pages, and one more to know there are others ("more than 50
+# results"); a deeper page counts further, never past MAX_COUNTED.
+COUNT_AHEAD = 4
 MAX_COUNTED = 1000
 # Private-use characters mark matches inside snippets; stored text can never forge them
 # into HTML because the template escapes every segment.
@@ -68,10 +72,7 @@ class SearchResults(Paged):
     total: int = 0
     page: int = 1
     per_page: int = PAGE_SIZE
-
-    @property
-    def capped(self) -> bool:
-        return self.total >= MAX_COUNTED
+    capped: bool = False  # total is where counting stopped: there are more matches
 
 
 def search_episodes(
@@ -82,17 +83,18 @@ def search_episodes(
     if not terms:
         return SearchResults(query=query, page=page, per_page=per_page)
     skipped = offset(page, per_page)
+    cap = min(skipped + per_page * (1 + COUNT_AHEAD) + 1, MAX_COUNTED)
     if session.get_bind().dialect.name == "postgresql":
-        total, rows = _search_postgresql(session, terms, per_page, skipped)
+        total, rows = _search_postgresql(session, terms, per_page, skipped, cap)
     else:
-        total, rows = _search_sqlite(session, terms, per_page, skipped)
+        total, rows = _search_sqlite(session, terms, per_page, skipped, cap)
     episodes = _load_episodes(session, [episode_id for episode_id, _ in rows])
     hits = [
         Hit(episodes[episode_id], parse_snippet(raw))
         for episode_id, raw in rows
         if episode_id in episodes
     ]
-    return SearchResults(query=query, hits=hits, total=total, page=page, per_page=per_page)
+    return SearchResults(query, hits, total, page, per_page, capped=total >= cap)
 
 
 def query_terms(query: str) -> list[str]:
@@ -116,7 +118,7 @@ def _live_filter_sql() -> str:
 
 
 def _search_sqlite(
-    session: Session, terms: list[str], limit: int, offset: int
+    session: Session, terms: list[str], limit: int, offset: int, cap: int
 ) -> tuple[int, list[tuple[int, str]]]:
     """Matches in the title first, then the others, newest first within each.
 
@@ -128,7 +130,7 @@ def _search_sqlite(
     match = _fts5_match(session, terms)
     now = utc_now()
     total = rows(
-        session, _sql(_COUNT_LIVE_MATCHES), {"match": match, "now": now, "cap": MAX_COUNTED}
+        session, _sql(_COUNT_LIVE_MATCHES), {"match": match, "now": now, "cap": cap}
     ).scalar_one()
     wanted = offset + limit
     in_titles = list(
@@ -173,18 +175,17 @@ _NEWEST_LIVE_MATCHES = (
 
 
 def _search_postgresql(
-    session: Session, terms: list[str], limit: int, offset: int
+    session: Session, terms: list[str], limit: int, offset: int, cap: int
 ) -> tuple[int, list[tuple[int, str]]]:
     tsquery = " & ".join(
         f"{term}:*" if i == len(terms) - 1 else term for i, term in enumerate(terms)
     )
-    params: dict[str, Any] = {"q": tsquery, "now": utc_now(), "limit": limit, "offset": offset}
+    params = {"q": tsquery, "now": utc_now(), "limit": limit, "offset": offset, "cap": cap}
     base = (
         "FROM search_documents sd JOIN episodes e ON e.id = sd.episode_id, "
         "to_tsquery('english', :q) query "
         f"WHERE ({PG_DOCUMENT}) @@ query AND {_live_filter_sql()}"
     )
-    params["cap"] = MAX_COUNTED
     total = session.execute(
         _sql(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT :cap) capped"), params
     ).scalar_one()
