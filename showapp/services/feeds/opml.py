@@ -1,4 +1,4 @@
-"""/feeds.opml: every feed of the install, for apps and directories that import a list."""
+"""/feeds.opml: the install's feeds (within list_feeds' bounds), for apps that import a list."""
 
 from __future__ import annotations
 

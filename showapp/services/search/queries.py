@@ -85,13 +85,13 @@ def search_episodes(
     skipped = offset(page, per_page)
     cap = min(skipped + per_page * (1 + COUNT_AHEAD) + 1, MAX_COUNTED)
     if session.get_bind().dialect.name == "postgresql":
-        total, rows = _search_postgresql(session, terms, per_page, skipped, cap)
+        total, ranked = _search_postgresql(session, terms, per_page, skipped, cap)
     else:
-        total, rows = _search_sqlite(session, terms, per_page, skipped, cap)
-    episodes = _load_episodes(session, [episode_id for episode_id, _ in rows])
+        total, ranked = _search_sqlite(session, terms, per_page, skipped, cap)
+    episodes = _load_episodes(session, [episode_id for episode_id, _ in ranked])
     hits = [
         Hit(episodes[episode_id], parse_snippet(raw))
-        for episode_id, raw in rows
+        for episode_id, raw in ranked
         if episode_id in episodes
     ]
     return SearchResults(query, hits, total, page, per_page, capped=total >= cap)
@@ -190,7 +190,7 @@ def _search_postgresql(
         _sql(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT :cap) capped"), params
     ).scalar_one()
     headline_options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12"
-    rows = session.execute(
+    found = session.execute(
         _sql(
             "SELECT ranked.episode_id, ts_headline('english', ranked.text, "
             f"to_tsquery('english', :q), '{headline_options}') FROM ("
@@ -202,7 +202,7 @@ def _search_postgresql(
         ),
         params,
     ).all()
-    return int(total), [(int(r[0]), str(r[1])) for r in rows]
+    return int(total), [(int(r[0]), str(r[1])) for r in found]
 
 
 def _load_episodes(session: Session, ids: Sequence[int]) -> dict[int, EpisodeCard]:
