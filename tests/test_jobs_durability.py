@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from showapp import db
 from showapp.config import REPO_ROOT
+from showapp.jobs.spool import make_spool
 from showapp.models import Episode, ImportJob, ImportState, JobRun, JobState, MediaRequest, UserRole
 from tests.conftest import http_get, redis_store, serving
 from tests.factories import make_episode, make_mp3, make_show
@@ -90,9 +91,9 @@ def test_a_killed_worker_loses_no_hit_it_acknowledged(
     session.commit()
     url_path = f"/media/{episode.audio_file}"
     # Web workers only enqueue (no consumer in them): every hit waits in the spool.
-    env = _environment(
-        app_config, STATS_ENABLED="true", JOBS_IN_PROCESS="false", **queue_settings(kind)
-    )
+    queue = queue_settings(kind)
+    env = _environment(app_config, STATS_ENABLED="true", JOBS_IN_PROCESS="false", **queue)
+    spool = make_spool({**app_config, **queue}, "hits")
     port = free_port()
     with _process(_gunicorn(port), env) as server:
         _wait_for_a_worker(server, port)
@@ -100,7 +101,11 @@ def test_a_killed_worker_loses_no_hit_it_acknowledged(
             agent = f"Counted/{n}"  # a listener each: every request is its own row
             status, _, _ = http_get(f"http://127.0.0.1:{port}{url_path}", **{"User-Agent": agent})
             assert status == 200
-        _kill(server)  # right after the 50th response
+        # A hit is spooled once its body has gone out (the bytes sent decide whether it
+        # counts), a moment after the client has read it: the kill comes as soon as the last
+        # is there, before anything is written to the database.
+        _wait_for(lambda: spool.size() >= HITS, 10, "the hits in the spool")
+        _kill(server)
     requests = select(func.count()).select_from(MediaRequest)
     assert _count(app, requests) == 0  # nothing was written before the kill
     with _process(_gunicorn(port), env) as server, _process(WORKER, env):

@@ -1,4 +1,4 @@
-"""A durable append-only spool: what a request must not lose, written before it is answered.
+"""A durable append-only spool: what a request must not lose, written as it is answered.
 
 Media hits go here (media/recorder.py) and a job moves them into the database in batches.
 `append` is one small write: an INSERT into a WAL-mode SQLite file with synchronous=NORMAL

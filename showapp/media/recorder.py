@@ -2,10 +2,13 @@
 (jobs/spool.py) and a job writes the spool into media_requests in batches.
 
 The append is the only cost on the request path, and once it returns the hit survives the
-worker being killed. Each process schedules the writing job at most once per
-SHOWAPP_STATS_FLUSH_SECONDS, that long after the first hit it saw; the periodic rollup writes
-whatever is left too. A batch that cannot be stored for a reason other than the database
-being unreachable is logged and dropped: statistics never take a request down with them.
+worker being killed. A file the app sends itself is recorded once its body has gone out (the
+bytes sent decide whether it counts), so a worker killed in that instant loses that one hit;
+a hand-off to nginx and a redirect to a bucket are recorded before the answer. Each process
+schedules the writing job at most once per SHOWAPP_STATS_FLUSH_SECONDS, that long after the
+first hit it saw; the periodic rollup writes whatever is left too. A batch that cannot be
+stored for a reason other than the database being unreachable is logged and dropped:
+statistics never take a request down with them.
 """
 
 from __future__ import annotations
