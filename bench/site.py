@@ -57,6 +57,9 @@ request = function()
 end
 """
 GOALS = {"episode page": 0.35, "search (distinct)": 0.2, "network home": 0.25}
+# Pages bench/site_minimal.py also serves: the issue's yardstick, measured in the same rounds.
+MINIMAL = frozenset({"show home", "episode page", "list, page 2", "list, last page",
+                     "search (distinct)"})  # fmt: skip
 
 
 def page_paths(found: dict[str, Any]) -> dict[str, str]:
@@ -183,16 +186,23 @@ def wrk(server: Server, path: str, seconds: int, script: Path | None = None) -> 
 def measure(
     servers: dict[str, Server], paths: dict[str, str], seconds: int, rounds: int, script: Path
 ) -> tuple[dict[str, float], dict[str, dict[str, list[float]]]]:
-    """Per round and page: hello, then the page uncached, then cached; ratios to that hello,
-    of requests/s and of worker CPU per request (hello's CPU per request / the page's)."""
-    ratios: dict[str, dict[str, list[float]]] = {"uncached": {}, "cached": {}, "cpu": {}}
+    """Per round and page: hello, then the page uncached, then cached, then the minimal app's
+    version of it; ratios to that hello, of requests/s and of worker CPU per request (hello's
+    CPU per request / the page's)."""
+    ratios: dict[str, dict[str, list[float]]] = {
+        "uncached": {},
+        "cached": {},
+        "cpu": {},
+        "minimal": {},
+    }
     hellos: list[float] = []
     rates: dict[str, list[float]] = {}
     for _ in range(rounds):
         for name, path in paths.items():
             hello = wrk(servers["hello"], "/", seconds)
             hellos.append(hello.per_second)
-            for mode in ("uncached", "cached"):
+            modes = ("uncached", "cached", "minimal") if name in MINIMAL else ("uncached", "cached")
+            for mode in modes:
                 searching = name.startswith("search")
                 rate = wrk(servers[mode], path, seconds, script if searching else None)
                 ratios[mode].setdefault(name, []).append(rate.per_second / hello.per_second)
@@ -255,6 +265,9 @@ def main() -> None:
                 "cached": stack.enter_context(gunicorn(
                     "showapp:create_app()", {**env, "SHOWAPP_SITE_CACHE_SIZE": "1024"}, ROOT
                 )),
+                "minimal": stack.enter_context(gunicorn(
+                    "bench.site_minimal:create_app()", {"SHOWAPP_DATABASE_URL": large_url}, ROOT
+                )),
             }  # fmt: skip
             measured = {name: path for name, path in paths.items() if name not in args.skip}
             rates, ratios = measure(servers, measured, args.seconds, args.rounds, script)
@@ -276,20 +289,23 @@ def print_table(
     print("uncached: SHOWAPP_SITE_CACHE_SIZE=0 (every request queries and renders)")
     print(f"ratio: page req/s / hello req/s measured just before it, median of {rounds} rounds")
     print("cpu ms: worker CPU per uncached request; cpu ratio: hello's CPU a request / the page's")
+    print("minimal: bench/site_minimal.py's version of the page (Flask, SQLAlchemy, Jinja2 only)")
     print(f"queries: SQL statements per uncached page at 1,000 and {network.episodes:,} episodes\n")
     header = (
         f"{'page':<18} {'uncached':>8} {'ratio':>6} {'cpu ms':>6} {'cpu ratio':>9} {'cached':>6}"
-        f" {'goal':>5}  {'queries 1k':>10} {'large':>5}"
+        f" {'minimal':>7} {'goal':>5}  {'queries 1k':>10} {'large':>5}"
     )
     print(header)
     print("-" * len(header))
     for name, found in ratios["uncached"].items():
         raw, warm = statistics.median(found), statistics.median(ratios["cached"][name])
         cpu = statistics.median(ratios["cpu"][name])
+        minimal = ratios["minimal"].get(name)
+        least = f"{statistics.median(minimal):.2f}" if minimal else ""
         goal = f"{GOALS.get(name, 0.25):.2f}" if "feed" not in name and "OPML" not in name else ""
         print(
             f"{name:<18} {rates[name]:>8,.0f} {raw:>6.2f} {rates[name + ' cpu']:>6.2f} {cpu:>9.2f}"
-            f" {warm:>6.2f} {goal:>5}  {small[name]:>10} {large[name]:>5}"
+            f" {warm:>6.2f} {least:>7} {goal:>5}  {small[name]:>10} {large[name]:>5}"
         )
     print_queries(small, large, network, table=False)
 

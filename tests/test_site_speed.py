@@ -202,3 +202,34 @@ def test_sqlite_without_statistics_gets_them_when_it_has_rows(
         tables = {row[0] for row in connection.execute(text("SELECT tbl FROM sqlite_stat1"))}
     engine.dispose()
     assert "episodes" in tables
+
+
+def test_the_benchmarks_minimal_app_shows_what_the_site_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # bench/site.py measures showapp against bench/site_minimal.py: a fair yardstick reads the
+    # same episode, credits, topics, neighbours and list from the same seeded network.
+    from bench.site_minimal import create_app as create_minimal_app
+    from bench.site_seed import Network, config, seed
+
+    media = tmp_path / "episodes"
+    media.mkdir()
+    url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+    found = seed(url, Network.of(1_000), media)
+    site = create_app({**config(url, media), "SITE_CACHE_SIZE": 0}).test_client()
+    monkeypatch.setenv("SHOWAPP_DATABASE_URL", url)
+    minimal = create_minimal_app().test_client()
+    episode = f"/{found['show']}/episodes/{found['episode']}"
+    listing = f"/{found['show']}/?page=2"
+
+    ours, theirs = (client.get(episode).get_data(as_text=True) for client in (site, minimal))
+    for pattern in (r'href="/guests/([^"]+)"', r'href="/topics/(topic-[^"]+)"',
+                    rf'href="/{found["show"]}/episodes/([^"]+)"'):  # fmt: skip
+        assert set(re.findall(pattern, theirs)) <= set(re.findall(pattern, ours)), pattern
+    assert re.findall(r"<h1>([^<]+)</h1>", theirs) == re.findall(r"<h1>([^<]+)</h1>", ours)
+    episodes_of = re.compile(rf'href="/{found["show"]}/episodes/([^"]+)"')
+    ours, theirs = (client.get(listing).get_data(as_text=True) for client in (site, minimal))
+    assert episodes_of.findall(theirs) == episodes_of.findall(ours)
+    assert len(episodes_of.findall(theirs)) == 20
+    assert minimal.get(f"/{found['show']}/episodes/no-such-episode").status_code == 404
+    assert "results for mentor" in minimal.get("/search?q=mentor").get_data(as_text=True)
