@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from showapp.media.recorder import get_recorder
 from showapp.models import Episode, Show
 from showapp.services.catalog import writes
-from showapp.services.stats import charts, rollups
+from showapp.services.stats import charts, dashboard, rollups
 from tests.factories import APPLE, OVERCAST, add_guest, add_topic, make_show_with_episodes
 from tests.studio_helpers import csrf_token, login, make_user
 
@@ -260,6 +260,23 @@ def test_the_period_chooses_the_chart_and_tables(host: FlaskClient) -> None:
     assert host.get("/studio/shows/figures/downloads?days=12").status_code == 400
     assert host.get("/studio/shows/figures/downloads?days=x").status_code == 400
     assert host.get("/studio/shows/figures/downloads/secrets.csv").status_code == 404
+
+
+def test_the_episodes_table_shows_the_newest_and_the_csv_all(
+    host: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # LAUNCH_ROWS is 50; one here, so that two episodes are more than the table shows.
+    monkeypatch.setattr(dashboard, "LAUNCH_ROWS", 1)
+    page = lxml.html.fromstring(_refresh(host))
+
+    second = world.second.published_at.date().isoformat()
+    assert _table(page, "episodes-heading") == [
+        ["Show median", "0", "–", "–", "–", ""],
+        [f"Second talk {second}", "0", "2 so far", "2 so far", "2 so far", "2"],
+    ]
+    hint = "The 1 newest of 2 episodes; the medians count them all, and the CSV lists every one."
+    assert hint in _text(page)
+    assert [row[0] for row in _csv(host, "episodes")[1:]] == ["Second talk", "First talk"]
 
 
 def test_empty_show_has_an_empty_state_and_empty_exports(client: FlaskClient, world: World) -> None:

@@ -29,6 +29,9 @@ RANKED_TABLES = {
 }
 TREND_TABLES = {"apps-over-time": "app", "platforms-over-time": "platform"}
 TABLES = ("per-day", "totals", "episodes", *RANKED_TABLES, *TREND_TABLES, "everything")
+# The episodes table shows the newest ones; its CSV holds them all. A 1,000-episode show's
+# table was half the page's time and a long scroll past the figures a host came for.
+LAUNCH_ROWS = 50
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,9 @@ class Dashboard:
     period: int
     per_day: list[tuple[date, int]]
     totals: dict[int, int]
-    launches: list[Launch]
+    launches: list[Launch]  # the newest LAUNCH_ROWS
+    episode_count: int  # published episodes, all in the medians and the CSV
+    ever_downloaded: bool  # any episode, shown or not
     medians: dict[str, str]  # per window of launches.AGES, as the page shows it
     ranked: dict[str, list[Share]]
     trends: dict[str, trends.Trend]
@@ -78,7 +83,7 @@ class Dashboard:
 
     @property
     def has_downloads(self) -> bool:
-        return any(launch.all_time for launch in self.launches) or self.totals[90] > 0
+        return self.ever_downloaded or self.totals[90] > 0
 
 
 def period_from(raw: str | None) -> int:
@@ -102,7 +107,9 @@ def build_dashboard(
         period=period,
         per_day=rollups.downloads_per_day(session, show_id, first, today),
         totals=rollups.totals(session, show_id, today),
-        launches=[_launch(item, now, today) for item in episodes],
+        launches=[_launch(item, now, today) for item in episodes[:LAUNCH_ROWS]],
+        episode_count=len(episodes),
+        ever_downloaded=any(item.all_time for item in episodes),
         medians={
             age: launches.median_for(value)
             for age, value in launches.medians(episodes, now, today).items()
