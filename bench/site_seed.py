@@ -171,14 +171,17 @@ def _index(
          "transcript": ""}
         for e in episodes
     ]  # fmt: skip
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    trigger = ""
-    if sqlite:
-        trigger = session.execute(
-            text("SELECT sql FROM sqlite_master WHERE name = 'search_fts_ai'")
-        ).scalar_one()
-        session.execute(text("DROP TRIGGER search_fts_ai"))
+    # The full-text indexes are built once after the rows, not row by row by their triggers.
+    indexes = ("search_fts", "search_fts_titles")
+    triggers: list[str] = []
+    if session.get_bind().dialect.name == "sqlite":
+        for index in indexes:
+            triggers.append(session.execute(
+                text(f"SELECT sql FROM sqlite_master WHERE name = '{index}_ai'")
+            ).scalar_one())  # fmt: skip
+            session.execute(text(f"DROP TRIGGER {index}_ai"))
     _insert(session, SearchDocument, rows)
-    if sqlite:
-        session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"))
-        session.execute(text(trigger))
+    if triggers:
+        for index, trigger in zip(indexes, triggers, strict=True):
+            session.execute(text(f"INSERT INTO {index}({index}) VALUES ('rebuild')"))
+            session.execute(text(trigger))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from showapp.models import SearchDocument
@@ -129,6 +129,37 @@ def test_title_matches_come_first_then_the_newest(session: Session, episodes_dir
     assert _titles(results) == ["Courage at work", "Focus", "Habits"]
     title_snippet = results.hits[0].snippet.segments
     assert ("Courage", True) in title_snippet
+
+
+def test_title_edits_move_an_episode_in_and_out_of_the_title_matches(
+    session: Session, episodes_dir: Path
+) -> None:
+    show = make_show(session, slug="leaders")
+    older = make_episode(session, show, episodes_dir, title="Habits", notes_md="Courage.")
+    newer = make_episode(session, show, episodes_dir, title="Focus", notes_md="Courage, again.")
+    session.commit()
+    assert _titles(search_queries.search_episodes(session, "courage")) == ["Focus", "Habits"]
+
+    older.title = "Courage habits"
+    session.commit()
+    assert _titles(search_queries.search_episodes(session, "courage")) == [
+        "Courage habits",
+        "Focus",
+    ]
+    older.title = "Habits"
+    newer.notes_md = "Courage, and patience."  # the notes alone: the titles' index is kept
+    session.commit()
+    assert _titles(search_queries.search_episodes(session, "courage")) == ["Focus", "Habits"]
+    assert _titles(search_queries.search_episodes(session, "patience")) == ["Focus"]
+    session.delete(older)
+    session.commit()
+    assert _titles(search_queries.search_episodes(session, "habits")) == []
+    if session.get_bind().dialect.name == "sqlite":
+        # FTS5 compares each index with search_documents, the rows it was built from.
+        for index in ("search_fts", "search_fts_titles"):
+            session.execute(
+                text(f"INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)")
+            )
 
 
 def test_a_known_word_matches_its_forms_and_an_unknown_one_is_a_prefix(

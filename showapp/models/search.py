@@ -1,8 +1,9 @@
 """The search index: one plain row per public episode, the text that search matches.
 
 The database's own full-text machinery sits on top of this table and is created by the
-migration, not the models: an FTS5 virtual table kept in step by triggers on SQLite, an
-expression GIN index on PostgreSQL. Autogenerate and the schema test skip those objects.
+migrations, not the models: on SQLite two FTS5 virtual tables kept in step by triggers (every
+column, and the titles alone, which search lists first), an expression GIN index on
+PostgreSQL. Autogenerate and the schema test skip those objects.
 """
 
 from __future__ import annotations

@@ -134,8 +134,8 @@ def _search_sqlite(
     ).scalar_one()
     wanted = offset + limit
     in_titles = list(
-        rows(session, _sql(_NEWEST_LIVE_MATCHES), {"match": f"{{title}} : ({match})",
-                                                     "now": now, "limit": wanted})
+        rows(session, _sql(_NEWEST_LIVE_TITLE_MATCHES), {"match": match, "now": now,
+                                                           "limit": wanted})
     )  # fmt: skip
     anywhere = rows(
         session,
@@ -171,6 +171,16 @@ _COUNT_LIVE_MATCHES = f"SELECT count(*) FROM (SELECT 1 {_MATCHING_LIVE} LIMIT :c
 _NEWEST_LIVE_MATCHES = (
     f"SELECT search_fts.rowid, snippet(search_fts, -1, '{MARK_START}', '{MARK_END}', '…', 24) "
     f"{_MATCHING_LIVE} ORDER BY search_fts.rowid DESC LIMIT :limit"
+)
+# The same over the index of titles alone (migration 0033): asked of the full index with a
+# column filter, FTS5 checked every episode whose notes hold the words (0.89 ms a search at
+# 100,000 episodes, against 0.31 here).
+_NEWEST_LIVE_TITLE_MATCHES = (
+    "SELECT search_fts_titles.rowid, "
+    f"snippet(search_fts_titles, -1, '{MARK_START}', '{MARK_END}', '…', 24) "
+    "FROM search_fts_titles JOIN episodes e ON e.id = search_fts_titles.rowid "
+    f"WHERE search_fts_titles MATCH :match AND {_live_filter_sql()} "
+    "ORDER BY search_fts_titles.rowid DESC LIMIT :limit"
 )
 
 
