@@ -12,7 +12,13 @@ from showapp.db import get_session
 from showapp.models import Episode, Show
 from showapp.services import urls
 from showapp.services.advice import public as advice_pages
-from showapp.services.catalog import episode_documents, episode_page, site_pages, writes
+from showapp.services.catalog import (
+    episode_documents,
+    episode_page,
+    lookups,
+    site_pages,
+    writes,
+)
 from showapp.services.listeners import stories
 from showapp.site import bp, structured
 from showapp.site.helpers import (
@@ -142,6 +148,7 @@ def episode(show_slug: str, episode_slug: str) -> Response:
     session = get_session()
     found = show_or_404(show_slug)
     item = episode_or_404(found, episode_slug)
+    lookups.load_credits_and_topics(session, [item])
     advice = advice_pages.episode_advice(session, item)
     follow_ups = episode_page.follow_up_links(session, item)
     html = render_template(

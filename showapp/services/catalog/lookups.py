@@ -183,12 +183,12 @@ def list_live_episodes(
 def get_public_episode(
     session: Session, show: Show, slug: str, now: datetime | None = None
 ) -> Episode | None:
-    """A live episode, or an unlisted one (reachable by its link, never listed)."""
+    """A live episode, or an unlisted one (reachable by its link, never listed). Its credits
+    and topics are not loaded: most callers only ask whether it is public (its chapters,
+    transcript, embed, review and advice pages); the episode page loads them
+    (load_credits_and_topics)."""
     params = {"show_id": show.id, "slug": slug, "now": now or utc_now()}
-    found = session.scalars(_public_episode(), params).one_or_none()
-    if found is not None:
-        load_credits_and_topics(session, [found])
-    return found
+    return session.scalars(_public_episode(), params).one_or_none()
 
 
 @cache
