@@ -30,7 +30,7 @@ from showapp.models import CommentAnchor, ReviewDecision, ReviewLink
 from showapp.security.sessions import limiter
 from showapp.services.advice import public as advice_pages
 from showapp.services.audio.files import AUDIO_TYPES
-from showapp.services.catalog import lookups
+from showapp.services.catalog import cards, lookups
 from showapp.services.catalog.episode_page import Neighbours
 from showapp.services.review import comments as review_comments
 from showapp.services.review import links as review_links
@@ -169,7 +169,6 @@ def _advice_outcome(link: ReviewLink, episode_url: str) -> tuple[str, int]:
     meta = episode_meta(episode.show, episode)
     meta.title = f"What came of your advice · {episode.title}"
     meta.noindex = True
-    meta.jsonld = {}
     html = render_template(
         "site/review_advice.html", meta=meta, guest=link.guest, episode=episode,
         show=episode.show, episode_url=episode_url,
@@ -242,7 +241,6 @@ def _render(
     show = episode.show
     meta = episode_meta(show, episode)
     meta.noindex = True
-    meta.jsonld = {}
     audio = url_for("site.review_audio", token=token) if episode.audio_file else None
     comments = link.comments
     html = render_template(
@@ -254,6 +252,7 @@ def _render(
         share_url=meta.canonical,
         around=Neighbours(None, None),
         related=[],
+        people=cards.people_of(get_session(), episode.id),
         meta=meta,
         link=link,
         token=token,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,13 +11,7 @@ from showapp.db import get_session
 from showapp.models import Episode, Show
 from showapp.services import urls
 from showapp.services.advice import public as advice_pages
-from showapp.services.catalog import (
-    episode_documents,
-    episode_page,
-    lookups,
-    site_pages,
-    writes,
-)
+from showapp.services.catalog import cards, episode_documents, episode_page, site_pages, writes
 from showapp.services.listeners import stories
 from showapp.site import bp, structured
 from showapp.site.helpers import (
@@ -148,9 +141,11 @@ def episode(show_slug: str, episode_slug: str) -> Response:
     session = get_session()
     found = show_or_404(show_slug)
     item = episode_or_404(found, episode_slug)
-    lookups.load_credits_and_topics(session, [item])
+    people = cards.people_of(session, item.id)
     advice = advice_pages.episode_advice(session, item)
     follow_ups = episode_page.follow_up_links(session, item)
+    meta = episode_meta(found, item)
+    meta.jsonld = structured.podcast_episode(found, item, people, advice)
     html = render_template(
         "site/episode.html",
         show=found,
@@ -159,10 +154,11 @@ def episode(show_slug: str, episode_slug: str) -> Response:
         start=parse_start(request.args.get("t")),
         share_url=canonical("site.episode", show_slug=found.slug, episode_slug=item.slug),
         around=episode_page.neighbours(session, item),
-        related=episode_page.related_episodes(session, item, follow_ups),
+        related=episode_page.related_episodes(session, item, people, follow_ups),
+        people=people,
         advice=advice,
         follow_ups=follow_ups,
-        meta=episode_meta(found, item, advice),
+        meta=meta,
     )
     return page_response(html, newest(found.updated_at, item.updated_at))
 
@@ -198,16 +194,15 @@ def player_media(session: Session, show: Show, episode: Episode, source: str) ->
     )
 
 
-def episode_meta(
-    show: Show, episode: Episode, advice: Sequence[advice_pages.PublicAdvice] = ()
-) -> Meta:
+def episode_meta(show: Show, episode: Episode) -> Meta:
+    """The episode's title, description and links for search engines and link previews; its
+    page adds the JSON-LD (structured.podcast_episode), which needs its people and advice."""
     return Meta(
         title=f"{episode.title} · {show.title}",
         description=excerpt(episode.summary or episode.notes_md or show.description),
         canonical=canonical("site.episode", show_slug=show.slug, episode_slug=episode.slug),
         image=media_url(episode.artwork or show.artwork, external=True),
         og_type="article",
-        jsonld=structured.podcast_episode(show, episode, advice),
         alternates=alternates((show.title, feed_url("show", show.slug))),
         noindex=episode.status == "unlisted",
     )

@@ -10,6 +10,7 @@ from flask import url_for
 from showapp.models import Episode, Guest, Show
 from showapp.services import urls
 from showapp.services.advice.public import PublicAdvice
+from showapp.services.catalog.cards import EpisodePeople
 from showapp.site.helpers import absolute, media_url
 
 
@@ -30,7 +31,7 @@ def podcast_series(show: Show) -> dict[str, Any]:
 
 
 def podcast_episode(
-    show: Show, episode: Episode, advice: Sequence[PublicAdvice] = ()
+    show: Show, episode: Episode, people: EpisodePeople, advice: Sequence[PublicAdvice] = ()
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -49,9 +50,9 @@ def podcast_episode(
                 "name": a.guest.name,
                 "url": absolute(url_for("site.guest", guest_slug=a.guest.slug)),
             }
-            for a in episode.appearances
+            for a in people.credits
         ],
-        "about": [{"@type": "Thing", "name": topic.name} for topic in episode.topics],
+        "about": [{"@type": "Thing", "name": topic.name} for topic in people.topics],
     }
     if episode.published_at:
         data["datePublished"] = episode.published_at.date().isoformat()

@@ -121,16 +121,45 @@ def _card(row: Any) -> EpisodeCard:
     )  # fmt: skip
 
 
-def _add_credits_and_topics(session: Session, cards: list[EpisodeCard]) -> None:
-    by_id = {card.id: card for card in cards}
-    ids = {"ids": list(by_id)}
+@dataclass(frozen=True, slots=True)
+class EpisodePeople:
+    """An episode's credits (of guests not in the trash) and topics, as its page shows them."""
+
+    credits: list[CreditRef] = field(default_factory=list)
+    topics: list[TopicRef] = field(default_factory=list)
+
+    @property
+    def guest_ids(self) -> list[int]:
+        return [credit.guest.id for credit in self.credits]
+
+    @property
+    def topic_ids(self) -> list[int]:
+        return [topic.id for topic in self.topics]
+
+
+def people_of(session: Session, episode_id: int) -> EpisodePeople:
+    """One episode's credits and topics as plain rows: loaded as ORM objects (Appearance,
+    Guest, Topic) they were an eighth of the episode page's time."""
+    return _people_by_episode(session, [episode_id])[episode_id]
+
+
+def _people_by_episode(session: Session, ids: list[int]) -> dict[int, EpisodePeople]:
+    found = {episode_id: EpisodePeople() for episode_id in ids}
     for episode_id, guest_id, slug, name, role, job_title, organisation in rows(
-        session, _credits(), ids
+        session, _credits(), {"ids": ids}
     ):
         credit = CreditRef(GuestRef(guest_id, slug, name), role, job_title, organisation)
-        by_id[episode_id].appearances.append(credit)
-    for episode_id, topic_id, slug, name in rows(session, _topics(), ids):
-        by_id[episode_id].topics.append(TopicRef(topic_id, slug, name))
+        found[episode_id].credits.append(credit)
+    for episode_id, topic_id, slug, name in rows(session, _topics(), {"ids": ids}):
+        found[episode_id].topics.append(TopicRef(topic_id, slug, name))
+    return found
+
+
+def _add_credits_and_topics(session: Session, cards: list[EpisodeCard]) -> None:
+    people = _people_by_episode(session, [card.id for card in cards])
+    for card in cards:
+        card.appearances.extend(people[card.id].credits)
+        card.topics.extend(people[card.id].topics)
 
 
 @cache

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from showapp.columns import utc_now
 from showapp.db import rows
 from showapp.models import Appearance, Episode, episode_topics
-from showapp.services.catalog.cards import EpisodeCard, cards_by_ids
+from showapp.services.catalog.cards import EpisodeCard, EpisodePeople, cards_by_ids
 from showapp.services.catalog.lookups import is_live, now_param
 
 RELATED_LIMIT = 4
@@ -122,7 +122,11 @@ def _live_follow_ups() -> Select[Any]:
 
 
 def related_episodes(
-    session: Session, episode: Episode, links: FollowUpLinks, limit: int = RELATED_LIMIT
+    session: Session,
+    episode: Episode,
+    people: EpisodePeople,
+    links: FollowUpLinks,
+    limit: int = RELATED_LIMIT,
 ) -> list[EpisodeCard]:
     """Live episodes sharing the most topics and guests with this one, newest first on ties;
     the episodes it follows up or is followed up in (`links`) come first, as the closest kin.
@@ -130,8 +134,7 @@ def related_episodes(
     Each topic contributes only its most recent episodes, so the cost stays flat however many
     episodes a popular topic collects."""
     linked = [link.id for link in [links.follows, *links.followed_in] if link is not None]
-    guest_ids = [a.guest_id for a in episode.appearances]
-    topic_ids = [topic.id for topic in episode.topics]
+    guest_ids, topic_ids = people.guest_ids, people.topic_ids
     ids: list[int] = []
     if guest_ids or topic_ids:
         params: dict[str, Any] = {f"topic_{i}": topic_id for i, topic_id in enumerate(topic_ids)}

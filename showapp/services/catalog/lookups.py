@@ -18,12 +18,11 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from showapp.columns import UTCDateTime, utc_now
-from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show, Topic, episode_topics
+from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show
 
 PAGE_SIZE = 20
 
@@ -77,49 +76,6 @@ def episode_page_options() -> list[ExecutableOption]:
         ),
         selectinload(Episode.topics),
     ]
-
-
-def load_credits_and_topics(session: Session, episodes: Sequence[Episode]) -> None:
-    """What episode_page_options loads, for episodes already loaded: the pages' fast path.
-
-    Two statements built once per process, whatever the number of episodes, where selectin
-    loaders rebuild theirs (and their cache keys) on every request: on the episode page that
-    was a fifth of the time."""
-    if not episodes:
-        return
-    ids = {"ids": [episode.id for episode in episodes]}
-    credits: dict[int, list[Appearance]] = {episode.id: [] for episode in episodes}
-    for appearance in session.scalars(_credits_of(), ids):
-        credits[appearance.episode_id].append(appearance)
-    tags: dict[int, list[Topic]] = {episode.id: [] for episode in episodes}
-    for episode_id, topic in session.execute(topics_by_episode(), ids).tuples():
-        tags[episode_id].append(topic)
-    for episode in episodes:
-        set_committed_value(episode, "appearances", credits[episode.id])
-        set_committed_value(episode, "topics", tags[episode.id])
-
-
-@cache
-def _credits_of() -> Select[tuple[Appearance]]:
-    return (
-        select(Appearance)
-        .join(Appearance.guest)
-        # live_credit's EXISTS, not a filter on the joined guests: given guests.deleted_at IS
-        # NULL, SQLite scans every guest through ix_guests_deleted_at (6 ms at 2,000 guests).
-        .where(Appearance.episode_id.in_(bindparam("ids", expanding=True)), live_credit())
-        .options(contains_eager(Appearance.guest))
-        .order_by(Appearance.episode_id, Appearance.position)
-    )
-
-
-@cache
-def topics_by_episode() -> Select[tuple[int, Topic]]:
-    return (
-        select(episode_topics.c.episode_id, Topic)
-        .join(Topic, Topic.id == episode_topics.c.topic_id)
-        .where(episode_topics.c.episode_id.in_(bindparam("ids", expanding=True)))
-        .order_by(episode_topics.c.episode_id, Topic.name)
-    )
 
 
 def listing_options() -> list[ExecutableOption]:
@@ -185,8 +141,8 @@ def get_public_episode(
 ) -> Episode | None:
     """A live episode, or an unlisted one (reachable by its link, never listed). Its credits
     and topics are not loaded: most callers only ask whether it is public (its chapters,
-    transcript, embed, review and advice pages); the episode page loads them
-    (load_credits_and_topics)."""
+    transcript, embed, review and advice pages); the episode page reads them as rows
+    (cards.people_of)."""
     params = {"show_id": show.id, "slug": slug, "now": now or utc_now()}
     return session.scalars(_public_episode(), params).one_or_none()
 
