@@ -162,26 +162,29 @@ def _fts5_match(session: Session, terms: list[str]) -> str:
 
 
 _KNOWN_WORD = text("SELECT 1 FROM search_fts WHERE search_fts MATCH :word LIMIT 1")
-_MATCHING_LIVE = (
-    "FROM search_fts JOIN episodes e ON e.id = search_fts.rowid "
-    f"WHERE search_fts MATCH :match AND {_live_filter_sql()}"
-)
-_COUNT_LIVE_MATCHES = f"SELECT count(*) FROM (SELECT 1 {_MATCHING_LIVE} LIMIT :cap)"
-# FTS5 hands rows over in rowid (episode id) order, so this stops after :limit live rows.
-_NEWEST_LIVE_MATCHES = (
-    f"SELECT search_fts.rowid, snippet(search_fts, -1, '{MARK_START}', '{MARK_END}', '…', 24) "
-    f"{_MATCHING_LIVE} ORDER BY search_fts.rowid DESC LIMIT :limit"
-)
-# The same over the index of titles alone (migration 0033): asked of the full index with a
-# column filter, FTS5 checked every episode whose notes hold the words (0.89 ms a search at
-# 100,000 episodes, against 0.31 here).
-_NEWEST_LIVE_TITLE_MATCHES = (
-    "SELECT search_fts_titles.rowid, "
-    f"snippet(search_fts_titles, -1, '{MARK_START}', '{MARK_END}', '…', 24) "
-    "FROM search_fts_titles JOIN episodes e ON e.id = search_fts_titles.rowid "
-    f"WHERE search_fts_titles MATCH :match AND {_live_filter_sql()} "
-    "ORDER BY search_fts_titles.rowid DESC LIMIT :limit"
-)
+
+
+def _matching_live(index: str) -> str:
+    return (
+        f"FROM {index} JOIN episodes e ON e.id = {index}.rowid "
+        f"WHERE {index} MATCH :match AND {_live_filter_sql()}"
+    )
+
+
+def _newest_live_matches(index: str) -> str:
+    # FTS5 hands rows over in rowid (episode id) order, so this stops after :limit live rows.
+    return (
+        f"SELECT {index}.rowid, snippet({index}, -1, '{MARK_START}', '{MARK_END}', '…', 24) "
+        f"{_matching_live(index)} ORDER BY {index}.rowid DESC LIMIT :limit"
+    )
+
+
+_COUNT_LIVE_MATCHES = f"SELECT count(*) FROM (SELECT 1 {_matching_live('search_fts')} LIMIT :cap)"
+_NEWEST_LIVE_MATCHES = _newest_live_matches("search_fts")
+# Title matches come from the index of titles alone (migration 0033): asked of the full index
+# with a column filter, FTS5 checked every episode whose notes hold the words (0.89 ms a
+# search at 100,000 episodes, against 0.31 here).
+_NEWEST_LIVE_TITLE_MATCHES = _newest_live_matches("search_fts_titles")
 
 
 def _search_postgresql(
