@@ -37,8 +37,18 @@ episode_topics = Table(
     Base.metadata,
     Column("episode_id", ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
-    # Topic pages and related-episode lookups start from the topic.
+    # Copied from the episode by triggers (migration 0034) when a tag is added and when the
+    # episode's status, time, trash or show change: its show, and its publication time while
+    # it is published or scheduled and not in the trash (NULL otherwise). A topic page then
+    # counts and lists the topic's live episodes inside ix_episode_topics_listed, newest first,
+    # stopping at its page; through the episode rows it read every one of them (600 at
+    # 100,000 episodes). The rule is lookups.is_live's; a migration that rebuilds this table or
+    # episodes (batch mode on SQLite) must create the triggers again.
+    Column("show_id", Integer),
+    Column("listed_at", UTCDateTime()),
+    # Related-episode and related-topic lookups start from the topic.
     Index("ix_episode_topics_topic", "topic_id", "episode_id"),
+    Index("ix_episode_topics_listed", "topic_id", "listed_at", "episode_id", "show_id"),
 )
 
 

@@ -208,7 +208,8 @@ def list_topics(session: Session) -> Sequence[Topic]:
 @dataclass(frozen=True)
 class TopicPage(Page[EpisodeCard]):
     """A page of a topic's live episodes, with what the rest of the topic page needs from
-    the same read: the shows that last had an episode on it (each has a feed of the topic,
+    the same read: the shows that last had an episode on it, among its newest TOPIC_NEWEST
+    (each has a feed of the topic,
     offered in the page head; at most TOPIC_FEEDS, so a topic that 100 shows cover does not
     make every page on it heavier), and the newest episodes' ids."""
 
@@ -223,33 +224,50 @@ TOPIC_FEEDS = 12
 def topic_episodes(
     session: Session, topic: Topic, page: int = 1, per_page: int = PAGE_SIZE
 ) -> TopicPage:
-    """One read of the topic's live episodes, newest first, serves the count, the page, the
-    shows and where the advice comes from: each of those read them all before, 0.7 ms apiece
-    for a topic of 600 episodes at 100,000."""
-    found = rows(session, _topic_listing(), {"topic_id": topic.id, "now": utc_now()}).all()
+    """The topic's newest live episodes serve the page, the shows and where the advice comes
+    from; a page beyond them is read on its own. The tags carry what makes an episode live
+    (models.catalog.episode_topics), so the count and the listing stay inside
+    ix_episode_topics_listed, and the listing stops at its window: the page does not grow
+    with the topic."""
+    params = {"topic_id": topic.id, "now": utc_now()}
+    newest = rows(session, _topic_listing(), {**params, "limit": TOPIC_NEWEST, "offset": 0})
+    found = newest.all()
     start = offset(page, per_page)
+    if start + per_page <= len(found) or len(found) < TOPIC_NEWEST:
+        ids = [row[0] for row in found[start : start + per_page]]
+    else:
+        window = {"limit": per_page, "offset": start}
+        ids = [row[0] for row in rows(session, _topic_listing(), {**params, **window})]
     return TopicPage(
-        cards_by_ids(session, [row[0] for row in found[start : start + per_page]]),
+        cards_by_ids(session, ids),
         page,
-        len(found),
+        _count(session, _topic_count(), params),
         per_page,
         show_ids=tuple(dict.fromkeys(row[1] for row in found))[:TOPIC_FEEDS],
-        newest_ids=tuple(row[0] for row in found[:TOPIC_NEWEST]),
+        newest_ids=tuple(row[0] for row in found),
+    )
+
+
+def _topic_live(query: Select[Any]) -> Select[Any]:
+    tagged = episode_topics.c
+    return query.where(
+        tagged.topic_id == bindparam("topic_id"),
+        tagged.listed_at <= now_param(),
+        tagged.show_id.not_in(select(Show.id).where(Show.deleted_at.is_not(None))),
     )
 
 
 @cache
 def _topic_listing() -> Select[tuple[int, int]]:
-    # The tagged ids first: joined, SQLite walks the date index over every live episode
-    # instead (6 ms at 10,000), as _live_follow_ups notes.
-    tagged = select(episode_topics.c.episode_id).where(
-        episode_topics.c.topic_id == bindparam("topic_id")
-    )
-    return (
-        select(Episode.id, Episode.show_id)
-        .where(Episode.id.in_(tagged), is_live(now_param()))
-        .order_by(Episode.published_at.desc(), Episode.id.desc())
-    )
+    tagged = episode_topics.c
+    newest_first = (tagged.listed_at.desc(), tagged.episode_id.desc())
+    query = select(tagged.episode_id, tagged.show_id).order_by(*newest_first)
+    return _windowed(_topic_live(query))
+
+
+@cache
+def _topic_count() -> Select[tuple[int]]:
+    return _topic_live(select(func.count()).select_from(episode_topics))
 
 
 def related_topics(session: Session, topic: Topic, limit: int = 8) -> list[TopicRef]:
