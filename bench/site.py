@@ -2,6 +2,7 @@
 with the page cache off and on, SQL queries per page, and the studio's list pages.
 
     .venv/bin/python bench/site.py [--episodes 10000] [--seconds 2] [--rounds 3]
+    .venv/bin/python bench/site.py --episodes 100000 --compare 10000
 
 Seeds a network (shows of 1,000 episodes; 100,000 episodes make 100 shows, 20,000 guests and
 500 topics) into a temporary SQLite database, serves it with gunicorn (2 sync workers) next
@@ -9,6 +10,10 @@ to the hello app and measures each page with wrk, hello, uncached and cached one
 other, for several rounds: the ratios printed are medians of the rounds. Search asks a
 different question on every request (a wrk Lua script cycles through queries made from the
 seeded vocabulary), so its cached figure is what a listener's search really gets.
+
+--compare N also serves a network of N episodes, uncached, in the same rounds, and prints
+each page's ratio and CPU a request at both sizes and how much the larger costs more: two
+separate runs differ by as much as the machine's load drifts between them.
 """
 
 from __future__ import annotations
@@ -184,16 +189,25 @@ def wrk(server: Server, path: str, seconds: int, script: Path | None = None) -> 
 
 
 def measure(
-    servers: dict[str, Server], paths: dict[str, str], seconds: int, rounds: int, script: Path
+    servers: dict[str, Server],
+    paths: dict[str, str],
+    seconds: int,
+    rounds: int,
+    script: Path,
+    elsewhere: dict[str, dict[str, str]],
 ) -> tuple[dict[str, float], dict[str, dict[str, list[float]]]]:
     """Per round and page: hello, then the page uncached, then cached, then the minimal app's
-    version of it; ratios to that hello, of requests/s and of worker CPU per request (hello's
-    CPU per request / the page's)."""
+    version of it (and the compared network's, at its own `elsewhere` paths); ratios to that
+    hello, of requests/s and of worker CPU per request (hello's CPU per request / the
+    page's)."""
     ratios: dict[str, dict[str, list[float]]] = {
         "uncached": {},
         "cached": {},
         "cpu": {},
         "minimal": {},
+        "compare": {},
+        "uncached cpu ms": {},
+        "compare cpu ms": {},
     }
     hellos: list[float] = []
     rates: dict[str, list[float]] = {}
@@ -201,11 +215,15 @@ def measure(
         for name, path in paths.items():
             hello = wrk(servers["hello"], "/", seconds)
             hellos.append(hello.per_second)
-            modes = ("uncached", "cached", "minimal") if name in MINIMAL else ("uncached", "cached")
+            modes = ["uncached", "cached"] + ["minimal"] * (name in MINIMAL)
+            modes += [mode for mode in elsewhere if mode in servers]
             for mode in modes:
                 searching = name.startswith("search")
-                rate = wrk(servers[mode], path, seconds, script if searching else None)
+                asked = elsewhere[mode][name] if mode in elsewhere else path
+                rate = wrk(servers[mode], asked, seconds, script if searching else None)
                 ratios[mode].setdefault(name, []).append(rate.per_second / hello.per_second)
+                if mode in ("uncached", "compare"):
+                    ratios[f"{mode} cpu ms"].setdefault(name, []).append(rate.cpu_ms)
                 if mode == "uncached":
                     rates.setdefault(name, []).append(rate.per_second)
                     ratios["cpu"].setdefault(name, []).append(hello.cpu_ms / rate.cpu_ms)
@@ -222,6 +240,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-http", action="store_true", help="queries and studio only")
     parser.add_argument("--skip", nargs="*", default=[], help="pages not to measure with wrk")
+    parser.add_argument("--compare", type=int, help="a smaller network to measure alongside")
     args = parser.parse_args()
     network = Network.of(args.episodes)
     with tempfile.TemporaryDirectory(prefix="showapp-bench-") as tmp:
@@ -246,6 +265,8 @@ def main() -> None:
             print_queries(small_counts, large_counts, network)
             print_studio(studio, firsts, network)
             return
+        compare = seed(f"sqlite:///{work / 'compare.sqlite3'}", Network.of(args.compare),
+                       work / "compare-episodes") if args.compare else None  # fmt: skip
         (work / "hello.py").write_text(HELLO_APP)
         script = work / "search.lua"
         script.write_text(SEARCH_SCRIPT % ", ".join(f'"{q}"' for q in search_queries()))
@@ -269,9 +290,20 @@ def main() -> None:
                     "bench.site_minimal:create_app()", {"SHOWAPP_DATABASE_URL": large_url}, ROOT
                 )),
             }  # fmt: skip
+            elsewhere: dict[str, dict[str, str]] = {}
+            if compare is not None:
+                servers["compare"] = stack.enter_context(gunicorn("showapp:create_app()", {
+                    **env, "SHOWAPP_SITE_CACHE_SIZE": "0",
+                    "SHOWAPP_DATABASE_URL": f"sqlite:///{work / 'compare.sqlite3'}",
+                    "SHOWAPP_EPISODES_DIR": str(work / "compare-episodes"),
+                    "SHOWAPP_FEED_CACHE_DIR": str(work / "compare-feeds"),
+                }, ROOT))  # fmt: skip
+                elsewhere["compare"] = page_paths(compare)
             measured = {name: path for name, path in paths.items() if name not in args.skip}
-            rates, ratios = measure(servers, measured, args.seconds, args.rounds, script)
+            rates, ratios = measure(servers, measured, args.seconds, args.rounds, script, elsewhere)
     print_table(rates, ratios, small_counts, large_counts, network, args.rounds)
+    if args.compare:
+        print_scale(ratios, network, args.compare)
     print_studio(studio, firsts, network)
 
 
@@ -308,6 +340,30 @@ def print_table(
             f" {warm:>6.2f} {least:>7} {goal:>5}  {small[name]:>10} {large[name]:>5}"
         )
     print_queries(small, large, network, table=False)
+
+
+def print_scale(ratios: dict[str, dict[str, list[float]]], network: Network, compared: int) -> None:
+    """The issue's scale rule (every ratio within 20 % of the smaller network's), from the
+    same rounds: the change of the median ratio, and of the worker CPU a request, median and
+    best round (noise from the rest of the machine only ever adds CPU)."""
+    print(f"\nscale: {compared:,} and {network.episodes:,} episodes, uncached, in the same rounds")
+    header = (
+        f"{'page':<18} {'ratio small':>11} {'large':>6} {'change':>7}"
+        f" {'cpu ms small':>12} {'large':>6} {'change':>7} {'best small':>10} {'large':>6}"
+        f" {'change':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, found in ratios["compare"].items():
+        small, large = statistics.median(found), statistics.median(ratios["uncached"][name])
+        cpu_small, cpu_large = ratios["compare cpu ms"][name], ratios["uncached cpu ms"][name]
+        median_small, median_large = statistics.median(cpu_small), statistics.median(cpu_large)
+        best_small, best_large = min(cpu_small), min(cpu_large)
+        print(
+            f"{name:<18} {small:>11.2f} {large:>6.2f} {large / small - 1:>+7.0%}"
+            f" {median_small:>12.2f} {median_large:>6.2f} {median_large / median_small - 1:>+7.0%}"
+            f" {best_small:>10.2f} {best_large:>6.2f} {best_large / best_small - 1:>+7.0%}"
+        )
 
 
 def print_queries(
