@@ -129,3 +129,30 @@ def test_a_long_topic_pages_past_the_newest_it_reads_at_once(
     assert [total for total, _ in pages] == [45, 45, 45]
     assert [title for _, titles in pages for title in titles] == newest_first
     assert client.get("/topics/sponsorship?page=4").status_code == 404
+
+
+def _related_topics(client: FlaskClient) -> list[str]:
+    html = client.get("/topics/sponsorship").get_data(as_text=True)
+    if 'id="related-heading"' not in html:
+        return []
+    aside = html.split('id="related-heading"', 1)[1].split("</aside>", 1)[0]
+    return re.findall(r'<a href="/topics/[^"]+">([^<]+)</a>', aside)
+
+
+def test_a_drafts_other_topics_stay_off_the_related_topics(
+    client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    client.application.config["SITE_CACHE_SIZE"] = 0
+    show = make_show(session, slug="leaders")
+    aired = make_episode(session, show, episodes_dir, title="Aired")
+    upcoming = make_episode(session, show, episodes_dir, title="Upcoming", published_at=False)
+    for episode, names in ((aired, ("Sponsorship", "Careers")),
+                           (upcoming, ("Sponsorship", "Acme Merger"))):  # fmt: skip
+        for name in names:
+            writes.tag_topic(session, episode, writes.find_or_create_topic(session, name))
+    session.commit()
+    # The draft's other topic would name what is not published yet (and link to a 404).
+    assert _related_topics(client) == ["Careers"]
+    writes.publish_episode(upcoming)
+    session.commit()
+    assert _related_topics(client) == ["Acme Merger", "Careers"]

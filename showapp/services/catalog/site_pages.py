@@ -271,26 +271,26 @@ def _topic_count() -> Select[tuple[int]]:
 
 
 def related_topics(session: Session, topic: Topic, limit: int = 8) -> list[TopicRef]:
-    """Topics that most often share an episode with this one (among its latest 200)."""
-    found = rows(session, _related_topics(), {"topic_id": topic.id, "limit": limit})
-    return [TopicRef(*row) for row in found]
+    """Topics that most often share a live episode with this one (among its latest 200)."""
+    params = {"topic_id": topic.id, "now": utc_now(), "limit": limit}
+    return [TopicRef(*row) for row in rows(session, _related_topics(), params)]
 
 
 @cache
 def _related_topics() -> Select[Any]:
-    # Its most recent episodes only, as related_episodes does: the cost stays flat however
-    # many episodes the topic collects.
+    # Its most recent live episodes only, as related_episodes does: the cost stays flat
+    # however many episodes the topic collects, and a draft's other topics stay unpublished.
+    tagged = episode_topics.c
     mine = (
-        select(episode_topics.c.episode_id)
-        .where(episode_topics.c.topic_id == bindparam("topic_id"))
-        .order_by(episode_topics.c.episode_id.desc())
+        _topic_live(select(tagged.episode_id))
+        .order_by(tagged.listed_at.desc(), tagged.episode_id.desc())
         .limit(RELATED_TOPIC_CANDIDATES)
     )
     score = func.count().label("score")
     return (
         select(Topic.id, Topic.slug, Topic.name)
-        .join(episode_topics, episode_topics.c.topic_id == Topic.id)
-        .where(episode_topics.c.episode_id.in_(mine), Topic.id != bindparam("topic_id"))
+        .join(episode_topics, tagged.topic_id == Topic.id)
+        .where(tagged.episode_id.in_(mine), Topic.id != bindparam("topic_id"))
         .group_by(Topic.id, Topic.slug, Topic.name)
         .order_by(score.desc(), Topic.name)
         .limit(bindparam("limit"))
