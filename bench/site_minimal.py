@@ -79,11 +79,12 @@ AROUND = text(
     f"SELECT * FROM (SELECT e.slug, e.title FROM episodes e WHERE e.show_id = :show AND {LIVE} "
     "AND e.published_at > :at ORDER BY e.published_at LIMIT 1)"
 )
-# Related as showapp ranks them: shared topics (the 50 newest episodes of each) and shared
-# guests (counted twice), 40 best candidates, then the live ones by score and date.
+# Related as showapp ranks them: shared topics (the 50 newest live episodes of each, from the
+# listed time the tags carry) and shared guests (counted twice), 40 best candidates, then the
+# live ones by score and date.
 TOPIC_RECENT = text(
-    "SELECT episode_id FROM episode_topics WHERE topic_id = :topic "
-    "ORDER BY episode_id DESC LIMIT 50"
+    "SELECT episode_id FROM episode_topics WHERE topic_id = :topic AND listed_at <= :now "
+    "ORDER BY listed_at DESC, episode_id DESC LIMIT 50"
 )
 SAME_GUESTS = text(
     "SELECT episode_id FROM appearances WHERE guest_id IN "
@@ -134,7 +135,8 @@ def create_app() -> Flask:
     def related(connection: Any, episode_id: int, topics: list[Any]) -> list[Any]:
         shared: Counter[int] = Counter()
         for topic in topics:
-            shared.update(connection.execute(TOPIC_RECENT, {"topic": topic.id}).scalars())
+            recent = {"topic": topic.id, "now": now()}
+            shared.update(connection.execute(TOPIC_RECENT, recent).scalars())
         guests = list(connection.execute(SAME_GUESTS, {"id": episode_id}).scalars())
         shared.update(guests + guests)
         del shared[episode_id]

@@ -5,6 +5,7 @@ or not, or moves it in time, must reach the page, on SQLite and PostgreSQL alike
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,15 @@ from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
 from showapp.models import Episode, EpisodeStatus, Topic, episode_topics
-from showapp.services.catalog import guests_topics, lookups, show_trash, site_pages, trash, writes
+from showapp.services.catalog import (
+    episode_page,
+    guests_topics,
+    lookups,
+    show_trash,
+    site_pages,
+    trash,
+    writes,
+)
 from showapp.services.catalog.site_pages import PAGE_SIZE
 from tests.factories import make_episode, make_show
 
@@ -156,3 +165,37 @@ def test_a_drafts_other_topics_stay_off_the_related_topics(
     writes.publish_episode(upcoming)
     session.commit()
     assert _related_topics(client) == ["Acme Merger", "Careers"]
+
+
+@pytest.fixture
+def two_candidates(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # The statement is built once per shape (functools.cache) with the limit in it.
+    monkeypatch.setattr(episode_page, "RELATED_CANDIDATES", 2)
+    episode_page._related.cache_clear()
+    yield
+    episode_page._related.cache_clear()
+
+
+@pytest.mark.usefixtures("two_candidates")
+def test_related_episodes_come_from_each_topics_newest_live_episodes(
+    client: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    # Each topic offers its RELATED_CANDIDATES newest episodes. The newest tags by id were
+    # drafts here (and, for a back catalogue imported last, its oldest episodes): they used
+    # to fill the candidates and leave the page without related episodes.
+    client.application.config["SITE_CACHE_SIZE"] = 0
+    show = make_show(session, slug="leaders")
+    now = utc_now()
+    first = make_episode(session, show, episodes_dir, title="First",
+                         published_at=now - timedelta(days=2))  # fmt: skip
+    second = make_episode(session, show, episodes_dir, title="Second",
+                          published_at=now - timedelta(days=1))  # fmt: skip
+    drafts = [make_episode(session, show, episodes_dir, title=f"Draft {n}", published_at=False)
+              for n in range(2)]  # fmt: skip
+    topic = writes.find_or_create_topic(session, "Sponsorship")
+    for episode in (first, second, *drafts):
+        writes.tag_topic(session, episode, topic)
+    session.commit()
+    html = client.get(f"/leaders/episodes/{first.slug}").get_data(as_text=True)
+    related = html.partition('id="related-heading"')[2].split("</section>", 1)[0]
+    assert re.findall(r'<a href="/leaders/episodes/[^"]+">([^<]+)</a>', related) == ["Second"]

@@ -15,7 +15,7 @@ from showapp.columns import utc_now
 from showapp.db import rows
 from showapp.models import Appearance, Episode, episode_topics
 from showapp.services.catalog.cards import EpisodeCard, EpisodePeople, cards_by_ids
-from showapp.services.catalog.lookups import is_live, now_param
+from showapp.services.catalog.lookups import is_live, live_tag, now_param
 
 RELATED_LIMIT = 4
 RELATED_CANDIDATES = 50
@@ -149,10 +149,13 @@ def related_episodes(
 def _related(topics: int, guests: bool) -> Select[tuple[int]]:
     """The related-episodes query for an episode with this many topics, with or without
     guests: built once per shape, since building it costs more than running it."""
+    # Each topic's newest live episodes: the newest tags by id were often drafts, or the old
+    # episodes of a back catalogue imported last.
+    tagged = episode_topics.c
     per_topic = [
-        select(episode_topics.c.episode_id)
-        .where(episode_topics.c.topic_id == bindparam(f"topic_{i}"))
-        .order_by(episode_topics.c.episode_id.desc())
+        select(tagged.episode_id)
+        .where(live_tag(bindparam(f"topic_{i}")))
+        .order_by(tagged.listed_at.desc(), tagged.episode_id.desc())
         .limit(RELATED_CANDIDATES)
         .subquery()
         for i in range(topics)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from showapp.columns import UTCDateTime, utc_now
-from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show
+from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show, episode_topics
 
 PAGE_SIZE = 20
 
@@ -46,6 +46,18 @@ def is_live(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
         Episode.published_at <= now,
         Episode.deleted_at.is_(None),
         in_live_show(),
+    )
+
+
+def live_tag(topic: BindParameter[int]) -> ColumnElement[bool]:
+    """For episode_topics: a tag of this topic on a live episode, read off the tag alone (the
+    listed time and show its triggers copy from the episode, models.catalog.episode_topics):
+    is_live's rule inside ix_episode_topics_listed, which also orders them newest first."""
+    tagged = episode_topics.c
+    return and_(
+        tagged.topic_id == topic,
+        tagged.listed_at <= now_param(),
+        tagged.show_id.not_in(select(Show.id).where(Show.deleted_at.is_not(None))),
     )
 
 

@@ -41,6 +41,7 @@ from showapp.services.catalog.cards import (
 )
 from showapp.services.catalog.lookups import (
     is_live,
+    live_tag,
     now_param,
     show_is_live,
 )
@@ -249,12 +250,7 @@ def topic_episodes(
 
 
 def _topic_live(query: Select[Any]) -> Select[Any]:
-    tagged = episode_topics.c
-    return query.where(
-        tagged.topic_id == bindparam("topic_id"),
-        tagged.listed_at <= now_param(),
-        tagged.show_id.not_in(select(Show.id).where(Show.deleted_at.is_not(None))),
-    )
+    return query.where(live_tag(bindparam("topic_id")))
 
 
 @cache
