@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from flask import Response, render_template, url_for
+from flask import Response, abort, render_template, url_for
 
 from showapp.db import get_session
 from showapp.services.catalog import site_pages
@@ -15,25 +14,60 @@ from showapp.site import bp
 from showapp.site.helpers import absolute
 
 ENDPOINTS = {
+    "index": ("site.index", ()),
+    "shows": ("site.shows_directory", ()),
     "show": ("site.show", ("show_slug",)),
     "episode": ("site.episode", ("show_slug", "episode_slug")),
     "guest": ("site.guest", ("guest_slug",)),
     "topic": ("site.topic", ("topic_slug",)),
+    "mentor_call": ("site.mentor_call", ("show_slug",)),
 }
+# The sitemap protocol's limit per file (sitemaps.org): a larger network's /sitemap.xml is an
+# index of parts, each at most this many addresses. Search engines reject a longer file.
+SITEMAP_URLS = 50_000
 
 
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
-    entries = site_pages.sitemap_entries(get_session())
-    lists = ("site.index", "site.shows_directory")
-    urls: list[tuple[str, datetime | None]] = [
-        (absolute(url_for(endpoint)), None) for endpoint in lists
-    ]
-    urls += [(_loc(e), e.last_modified) for e in entries]
+    pages = _public_pages()
+    if len(pages) <= SITEMAP_URLS:
+        return _urlset(pages)
+    parts = range(1, -(-len(pages) // SITEMAP_URLS) + 1)
+    locations = [absolute(url_for("site.sitemap_part", part=part)) for part in parts]
+    return _xml(render_template("site/sitemap_index.xml", locations=locations))
+
+
+@bp.get("/sitemap-<int:part>.xml")
+def sitemap_part(part: int) -> Response:
+    """One part of the index /sitemap.xml gives when the network outgrows one file."""
+    pages = _public_pages()
+    start = (part - 1) * SITEMAP_URLS
+    if len(pages) <= SITEMAP_URLS or part < 1 or start >= len(pages):
+        abort(404, "The sitemap has no such part.")
+    return _urlset(pages[start : start + SITEMAP_URLS])
+
+
+def _public_pages() -> list[SitemapEntry]:
+    """Addresses as parts, made into URLs only for the file asked for (half the time of a
+    100,000-episode network's part went to URLs of the other parts)."""
+    session = get_session()
     # A show's "Did you have a great mentor?" page, where the show page links it.
-    calls = stories.shows_with_public_call(get_session())
-    urls += [(absolute(url_for("site.mentor_call", show_slug=slug)), None) for slug in calls]
-    return Response(render_template("site/sitemap.xml", urls=urls), mimetype="application/xml")
+    calls = stories.shows_with_public_call(session)
+    return [
+        SitemapEntry(("index",), None),
+        SitemapEntry(("shows",), None),
+        *site_pages.sitemap_entries(session),
+        *(SitemapEntry(("mentor_call", slug), None) for slug in calls),
+    ]
+
+
+def _urlset(pages: list[SitemapEntry]) -> Response:
+    urls = [(_loc(page), page.last_modified) for page in pages]
+    return _xml(render_template("site/sitemap.xml", urls=urls))
+
+
+def _xml(body: str) -> Response:
+    return Response(body, mimetype="application/xml")
 
 
 def _loc(entry: SitemapEntry) -> str:

@@ -1,0 +1,57 @@
+"""/sitemap.xml: one file while the network fits the protocol's 50,000 addresses, an index of
+parts beyond that (search engines reject a longer file)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from showapp.site import discovery
+from tests.factories import add_guest, add_topic, make_episode, make_show
+
+NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def _xml(client: FlaskClient, path: str) -> ET.Element:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    assert response.mimetype == "application/xml"
+    return ET.fromstring(response.data)
+
+
+def _addresses(urlset: ET.Element) -> list[str]:
+    assert urlset.tag == f"{{{NS['sm']}}}urlset"
+    return [loc.text or "" for loc in urlset.findall("sm:url/sm:loc", NS)]
+
+
+def test_a_network_past_the_limit_gets_an_index_of_parts_that_list_every_page_once(
+    client: FlaskClient, session: Session, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    show = make_show(session, slug="leaders")
+    for n in range(3):
+        episode = make_episode(session, show, episodes_dir, title=f"Talk {n}")
+        add_guest(session, episode, f"Guest {n}")
+        add_topic(session, episode, "Sponsorship")
+    session.commit()
+    whole = _addresses(_xml(client, "/sitemap.xml"))
+    # Home, shows directory, the show, three episodes, three guests and the topic.
+    assert len(whole) == 10 and len(set(whole)) == 10
+    assert client.get("/sitemap-1.xml").status_code == 404  # one file: no parts
+
+    monkeypatch.setattr(discovery, "SITEMAP_URLS", 4)
+    index = _xml(client, "/sitemap.xml")
+    assert index.tag == f"{{{NS['sm']}}}sitemapindex"
+    parts = [loc.text or "" for loc in index.findall("sm:sitemap/sm:loc", NS)]
+    assert [urlsplit(part).path for part in parts] == [
+        "/sitemap-1.xml", "/sitemap-2.xml", "/sitemap-3.xml"
+    ]  # fmt: skip
+    listed = [_addresses(_xml(client, urlsplit(part).path)) for part in parts]
+    assert [len(found) for found in listed] == [4, 4, 2]
+    assert [address for found in listed for address in found] == whole
+    for missing in ("/sitemap-0.xml", "/sitemap-4.xml"):
+        assert client.get(missing).status_code == 404
