@@ -323,12 +323,10 @@ def print_table(
     print("cpu ms: worker CPU per uncached request; cpu ratio: hello's CPU a request / the page's")
     print("minimal: bench/site_minimal.py's version of the page (Flask, SQLAlchemy, Jinja2 only)")
     print(f"queries: SQL statements per uncached page at 1,000 and {network.episodes:,} episodes\n")
-    header = (
+    _heading(
         f"{'page':<18} {'uncached':>8} {'ratio':>6} {'cpu ms':>6} {'cpu ratio':>9} {'cached':>6}"
         f" {'minimal':>7} {'goal':>5}  {'queries 1k':>10} {'large':>5}"
     )
-    print(header)
-    print("-" * len(header))
     for name, found in ratios["uncached"].items():
         raw, warm = statistics.median(found), statistics.median(ratios["cached"][name])
         cpu = statistics.median(ratios["cpu"][name])
@@ -342,18 +340,21 @@ def print_table(
     print_queries(small, large, network, table=False)
 
 
+def _heading(header: str) -> None:
+    print(header)
+    print("-" * len(header))
+
+
 def print_scale(ratios: dict[str, dict[str, list[float]]], network: Network, compared: int) -> None:
     """The issue's scale rule (every ratio within 20 % of the smaller network's), from the
     same rounds: the change of the median ratio, and of the worker CPU a request, median and
     best round (noise from the rest of the machine only ever adds CPU)."""
     print(f"\nscale: {compared:,} and {network.episodes:,} episodes, uncached, in the same rounds")
-    header = (
+    _heading(
         f"{'page':<18} {'ratio small':>11} {'large':>6} {'change':>7}"
         f" {'cpu ms small':>12} {'large':>6} {'change':>7} {'best small':>10} {'large':>6}"
         f" {'change':>7}"
     )
-    print(header)
-    print("-" * len(header))
     for name, found in ratios["compare"].items():
         small, large = statistics.median(found), statistics.median(ratios["uncached"][name])
         cpu_small, cpu_large = ratios["compare cpu ms"][name], ratios["uncached cpu ms"][name]
