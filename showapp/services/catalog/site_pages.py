@@ -210,9 +210,9 @@ def list_topics(session: Session) -> Sequence[Topic]:
 class TopicPage(Page[EpisodeCard]):
     """A page of a topic's live episodes, with what the rest of the topic page needs from
     the same read: the shows that last had an episode on it, among its newest TOPIC_NEWEST
-    (each has a feed of the topic,
-    offered in the page head; at most TOPIC_FEEDS, so a topic that 100 shows cover does not
-    make every page on it heavier), and the newest episodes' ids."""
+    (each has a feed of the topic, offered in the page head; at most TOPIC_FEEDS, so a topic
+    that 100 shows cover does not make every page on it heavier), and the newest episodes'
+    ids."""
 
     show_ids: tuple[int, ...] = ()
     newest_ids: tuple[int, ...] = ()
