@@ -57,14 +57,18 @@ def live_tag(topic: BindParameter[int]) -> ColumnElement[bool]:
     return and_(
         tagged.topic_id == topic,
         tagged.listed_at <= now_param(),
-        tagged.show_id.not_in(select(Show.id).where(Show.deleted_at.is_not(None))),
+        tagged.show_id.not_in(_trashed_show_ids()),
     )
 
 
 def in_live_show() -> ColumnElement[bool]:
     """For an Episode: its show is not in the trash (services/catalog/show_trash.py). A NOT IN
     over the few trashed shows (indexed), so listings keep their own plans."""
-    return Episode.show_id.not_in(select(Show.id).where(Show.deleted_at.is_not(None)))
+    return Episode.show_id.not_in(_trashed_show_ids())
+
+
+def _trashed_show_ids() -> Select[tuple[int]]:
+    return select(Show.id).where(Show.deleted_at.is_not(None))
 
 
 def show_is_live() -> ColumnElement[bool]:
