@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -15,6 +16,11 @@ from showapp import db
 from showapp.models import Base, is_fulltext_object
 
 
+# SQLAlchemy reads no expression index back from SQLite (ix_guests_directory, on lower(name)):
+# it says so, and Alembic leaves such indexes out of the comparison there. PostgreSQL compares
+# them, and tests/test_guest_listing.py checks the directory's plan uses it on SQLite.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
 def test_migrated_schema_matches_the_models(app: Flask) -> None:
     with db.get_engine(app).connect() as connection:
         context = MigrationContext.configure(

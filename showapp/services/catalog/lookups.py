@@ -61,6 +61,17 @@ def live_tag(topic: BindParameter[int]) -> ColumnElement[bool]:
     )
 
 
+def listed_guest(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """For a Guest: heard in a live episode and not in the trash, read off the guest alone
+    (listed_since, which triggers keep: models.catalog.Guest), inside ix_guests_directory."""
+    return and_(Guest.deleted_at.is_(None), Guest.listed_since <= now)
+
+
+def live_listed_credit(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """For an Appearance: on a live episode, read off the credit's copies (as live_tag)."""
+    return and_(Appearance.listed_at <= now, Appearance.show_id.not_in(_trashed_show_ids()))
+
+
 def in_live_show() -> ColumnElement[bool]:
     """For an Episode: its show is not in the trash (services/catalog/show_trash.py). A NOT IN
     over the few trashed shows (indexed), so listings keep their own plans."""

@@ -41,6 +41,8 @@ from showapp.services.catalog.cards import (
 )
 from showapp.services.catalog.lookups import (
     is_live,
+    listed_guest,
+    live_listed_credit,
     live_tag,
     now_param,
     show_is_live,
@@ -175,11 +177,13 @@ def guest_appearances(
 
 @cache
 def _guest_listing(count: bool) -> Select[tuple[int]]:
-    live = and_(Appearance.guest_id == bindparam("guest_id"), is_live(now_param()))
-    joined = select(Appearance.id).join(Episode, Episode.id == Appearance.episode_id).where(live)
+    # The credits' own copies of their episodes' listing (migration 0035): counted and walked
+    # newest first inside ix_appearances_listed, without reading the episode rows.
+    live = and_(Appearance.guest_id == bindparam("guest_id"), live_listed_credit(now_param()))
     if count:
-        return select(func.count()).select_from(joined.subquery())
-    return _windowed(joined.order_by(Episode.published_at.desc(), Appearance.id.desc()))
+        return select(func.count()).where(live)
+    listed = select(Appearance.id).where(live)
+    return _windowed(listed.order_by(Appearance.listed_at.desc(), Appearance.id.desc()))
 
 
 def get_topic(session: Session, slug: str) -> Topic | None:
@@ -310,9 +314,7 @@ def sitemap_entries(session: Session) -> list[SitemapEntry]:
     now = utc_now()
     episodes = select(Show.slug, Episode.slug, Episode.updated_at).join(Show).where(is_live(now))
     entries += [SitemapEntry(("episode", s, e), u) for s, e, u in session.execute(episodes)]
-    guests = select(Guest.slug).where(
-        Guest.deleted_at.is_(None), Guest.appearances.any(Appearance.episode.has(is_live(now)))
-    )
+    guests = select(Guest.slug).where(listed_guest(now))
     entries += [SitemapEntry(("guest", slug), None) for slug in session.scalars(guests)]
     topics = select(Topic.slug).where(Topic.episodes.any(is_live(now)))
     entries += [SitemapEntry(("topic", slug), None) for slug in session.scalars(topics)]

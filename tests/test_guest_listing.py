@@ -1,0 +1,156 @@
+"""The guest directory lists guests from their first listed time (migration 0035's triggers
+copy each episode's show and listed time onto its credits, and the earliest onto the guest):
+every change that makes a credit live or not must reach the directory and its counts, on
+SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.orm import Session
+
+from showapp.columns import utc_now
+from showapp.models import Appearance, Episode, EpisodeStatus, Guest
+from showapp.services.catalog import (
+    guest_directory,
+    guest_trash,
+    guests_topics,
+    lookups,
+    show_trash,
+    trash,
+    writes,
+)
+from tests.factories import make_episode, make_show
+
+ENTRY = re.compile(
+    r'<span class="guest-name">([^<]+)</span>.*?<span class="guest-count meta">(\d+) episode',
+    re.S,
+)
+
+
+def _directory(client: FlaskClient) -> dict[str, int]:
+    response = client.get("/guests/")
+    assert response.status_code == 200
+    return {name: int(count) for name, count in ENTRY.findall(response.get_data(as_text=True))}
+
+
+def _public_by_the_episodes(session: Session) -> dict[str, int]:
+    """The rule the directory applied before the credits carried it: read off the episodes."""
+    rows = session.execute(
+        select(Guest.name, Appearance.episode_id)
+        .join(Appearance, Appearance.guest_id == Guest.id)
+        .join(Episode, Episode.id == Appearance.episode_id)
+        .where(Guest.deleted_at.is_(None), lookups.is_live(utc_now()))
+        .distinct()
+    )
+    return dict(Counter(name for name, _ in rows))
+
+
+def test_every_change_of_a_credit_reaches_the_guest_directory(
+    client: FlaskClient, session: Session, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.application.config["SITE_CACHE_SIZE"] = 0  # each check renders the page
+    now = utc_now()
+    leaders, other = make_show(session, slug="leaders"), make_show(session, slug="other")
+    aired = make_episode(session, leaders, episodes_dir, title="Aired",
+                         published_at=now - timedelta(days=3))  # fmt: skip
+    later = make_episode(session, leaders, episodes_dir, title="Later",
+                         published_at=now + timedelta(days=2))  # fmt: skip
+    draft = make_episode(session, leaders, episodes_dir, title="Draft", published_at=False)
+    elsewhere = make_episode(session, other, episodes_dir, title="Elsewhere",
+                             published_at=now - timedelta(days=2))  # fmt: skip
+    ana, bo, cy = (writes.find_or_create_guest(session, name) for name in ("Ana", "Bo", "Cy"))
+    writes.credit_guest(session, aired, ana)
+    writes.credit_guest(session, aired, ana, role="host")  # two roles, one episode
+    writes.credit_guest(session, elsewhere, ana)
+    writes.credit_guest(session, later, bo)
+    writes.credit_guest(session, draft, cy)
+    writes.credit_guest(session, elsewhere, cy)
+
+    def check(expected: dict[str, int]) -> None:
+        session.commit()
+        assert _public_by_the_episodes(session) == expected
+        assert _directory(client) == expected
+
+    check({"Ana": 2, "Cy": 1})
+    writes.publish_episode(draft)  # a draft credited first, published afterwards
+    check({"Ana": 2, "Cy": 2})
+    writes.publish_episode(later, now - timedelta(days=1))  # its schedule brought forward
+    check({"Ana": 2, "Bo": 1, "Cy": 2})
+    trash.trash_episode(session, aired)
+    check({"Ana": 1, "Bo": 1, "Cy": 2})
+    show_trash.trash_show(session, other)  # Ana's other episode goes with its show
+    check({"Bo": 1, "Cy": 1})
+    trash.restore_episode(session, aired)
+    show_trash.restore_show(session, other)
+    check({"Ana": 2, "Bo": 1, "Cy": 2})
+    later.status = EpisodeStatus.UNLISTED
+    check({"Ana": 2, "Cy": 2})
+    draft.status = EpisodeStatus.DRAFT
+    check({"Ana": 2, "Cy": 1})
+    guest_trash.trash_guest(session, cy)
+    check({"Ana": 2})
+    guest_trash.restore_guest(session, cy)
+    check({"Ana": 2, "Cy": 1})
+    # A merge moves the other guest's credits with one UPDATE: both guests are set again.
+    guests_topics.merge_guests(session, ana, cy)
+    session.execute(delete(Guest).where(Guest.id == cy.id))
+    check({"Ana": 2})
+    session.execute(delete(Appearance).where(Appearance.episode_id == aired.id))
+    check({"Ana": 1})
+    elsewhere.show_id = leaders.id  # moved to another show: the copy follows
+    check({"Ana": 1})
+    session.delete(elsewhere)  # the credits go with the episode (ON DELETE CASCADE)
+    check({})
+    soon = make_episode(session, leaders, episodes_dir, title="Soon",
+                        published_at=now + timedelta(days=1))  # fmt: skip
+    writes.credit_guest(session, soon, bo)
+    check({})
+    # Bo's time comes with no write at all: the page compares the copied time with its now.
+    monkeypatch.setattr(guest_directory, "utc_now", lambda: now + timedelta(days=2))
+    assert _directory(client) == {"Bo": 1}
+
+
+def test_a_credit_moved_to_another_episode_takes_its_listing(
+    session: Session, episodes_dir: Path
+) -> None:
+    show = make_show(session, slug="leaders")
+    draft = make_episode(session, show, episodes_dir, title="Draft", published_at=False)
+    aired = make_episode(session, show, episodes_dir, title="Aired")
+    guest = writes.find_or_create_guest(session, "Ana")
+    credit = writes.credit_guest(session, draft, guest)
+    session.commit()
+    assert session.scalar(select(Guest.listed_since).where(Guest.id == guest.id)) is None
+    session.execute(
+        update(Appearance).where(Appearance.id == credit.id).values(episode_id=aired.id)
+    )
+    session.commit()
+    listed = session.scalar(select(Guest.listed_since).where(Guest.id == guest.id))
+    assert listed == session.scalar(select(Episode.published_at).where(Episode.id == aired.id))
+
+
+def test_the_directory_walks_its_indexes_on_sqlite(session: Session, episodes_dir: Path) -> None:
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's plan")
+    talk = make_episode(session, make_show(session, slug="leaders"), episodes_dir)
+    for number in range(200):
+        writes.credit_guest(session, talk, writes.find_or_create_guest(session, f"G {number}"))
+    session.commit()
+    session.execute(text("ANALYZE"))  # as db._gather_statistics does for a grown database
+    plans = []
+    for statement in (
+        "SELECT id FROM guests WHERE guests.deleted_at IS NULL AND guests.listed_since <= :now "
+        "ORDER BY lower(guests.name), guests.id LIMIT 48",
+        "SELECT count(*) FROM guests WHERE guests.deleted_at IS NULL "
+        "AND guests.listed_since <= :now",
+    ):
+        rows = session.execute(text(f"EXPLAIN QUERY PLAN {statement}"), {"now": utc_now()})
+        plans.append(" ".join(row[-1] for row in rows))
+    assert "ix_guests_directory" in plans[0] and "TEMP B-TREE" not in plans[0], plans[0]
+    assert "ix_guests_listed_since" in plans[1], plans[1]
