@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from typing import Any, Generic, TypeVar
 
@@ -41,7 +40,6 @@ from showapp.services.catalog.cards import (
 )
 from showapp.services.catalog.lookups import (
     is_live,
-    listed_guest,
     live_listed_credit,
     live_tag,
     now_param,
@@ -295,27 +293,3 @@ def _related_topics() -> Select[Any]:
         .order_by(score.desc(), Topic.name)
         .limit(bindparam("limit"))
     )
-
-
-@dataclass(frozen=True)
-class SitemapEntry:
-    path: tuple[str, ...]
-    last_modified: datetime | None
-
-
-def sitemap_entries(session: Session) -> list[SitemapEntry]:
-    """Every public page's address parts: ("show", slug), ("episode", show, slug), ..."""
-    entries = [
-        SitemapEntry(("show", slug), updated)
-        for slug, updated in session.execute(
-            select(Show.slug, Show.updated_at).where(Show.deleted_at.is_(None))
-        )
-    ]
-    now = utc_now()
-    episodes = select(Show.slug, Episode.slug, Episode.updated_at).join(Show).where(is_live(now))
-    entries += [SitemapEntry(("episode", s, e), u) for s, e, u in session.execute(episodes)]
-    guests = select(Guest.slug).where(listed_guest(now))
-    entries += [SitemapEntry(("guest", slug), None) for slug in session.scalars(guests)]
-    topics = select(Topic.slug).where(Topic.episodes.any(is_live(now)))
-    entries += [SitemapEntry(("topic", slug), None) for slug in session.scalars(topics)]
-    return entries
