@@ -25,6 +25,7 @@ from showapp.models import (
     Topic,
     episode_topics,
 )
+from showapp.services.catalog import guest_directory
 from showapp.services.stats import rollups
 
 VOCABULARY = """
@@ -101,11 +102,13 @@ def seed(url: str, network: Network, media: Path) -> dict[str, Any]:
             rollups.refresh_show_episode_days(session, show_id)  # as the rollup would
         _index(session, episodes, credits, tags, names)
         session.commit()
+        guest_pages = guest_directory.public_guests(session).pages  # its last page is asked
     db.get_engine(app).dispose()
     middle = network.episodes // 2
     return {"show": f"show-{(middle - 1) // PER_SHOW + 1}" if network.shows > 1 else "show-1",
             "episode": f"episode-{middle}", "guest": "guest-5", "topic": "topic-7",
-            "last_page": -(-min(network.episodes, PER_SHOW) // 20)}  # fmt: skip
+            "last_page": -(-min(network.episodes, PER_SHOW) // 20),
+            "guest_pages": guest_pages}  # fmt: skip
 
 
 def _daily_downloads(network: Network, now: datetime) -> list[dict[str, Any]]:

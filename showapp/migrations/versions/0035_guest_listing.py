@@ -1,5 +1,4 @@
-"""guest listing: each credit carries its episode's show and listed time, each guest the time
-of their first live episode, kept by triggers
+"""guest listing: credits carry their episode's listing, guests their first live time
 
 Revision ID: 0035
 Revises: 0034
