@@ -23,12 +23,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from PIL import Image
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from showapp import create_app, db
 from showapp.models import (
     Advice,
     AdviceReport,
+    Appearance,
     CommentAnchor,
     DailyDownloads,
     Episode,
@@ -430,6 +431,32 @@ def test_a_moved_feed_stays_moved_and_a_second_restore_updates_the_show(
         assert (response.status_code, response.headers["Location"]) == (
             301, "https://new.example.com/feed.xml"
         )  # fmt: skip
+
+
+def test_a_second_restore_leaves_the_guest_directory_to_this_install(
+    installs: tuple[Flask, Flask, Flask], tmp_path: Path
+) -> None:
+    """A guest's first listed time is this install's (its triggers keep it): an archive's,
+    written over it, listed Bo again after the host here took his only credit away."""
+    source, middle, _ = installs
+    build_show(source)
+    archive = tmp_path / "show.zip"
+    run(source, "export", SLUG, str(archive))
+    manifest = read_manifest(archive)
+    assert all("listed_since" not in guest for guest in manifest["guests"])
+    credits = [c for e in manifest["episodes"] for c in e["appearances"]]
+    assert credits and all("listed_at" not in c and "show_id" not in c for c in credits)
+    run(middle, "import", str(archive))
+    directory = middle.test_client()
+    middle.config["SITE_CACHE_SIZE"] = 0
+    assert "Bo Second" in directory.get("/guests/").get_data(as_text=True)
+    with db.new_session(middle) as session:
+        bo = session.scalars(select(Guest).where(Guest.name == "Bo Second")).one()
+        session.execute(delete(Appearance).where(Appearance.guest_id == bo.id))
+        session.commit()
+    assert "Bo Second" not in directory.get("/guests/").get_data(as_text=True)
+    assert "0 episodes added" in run(middle, "import", str(archive))
+    assert "Bo Second" not in directory.get("/guests/").get_data(as_text=True)
 
 
 SHARED_FEEDS = Path("/work/shared/feeds")

@@ -28,8 +28,18 @@ MANIFEST = "manifest.json"
 # refer to each other by slug or GUID instead; ids are assigned afresh on import): password
 # hashes stay on the old install; a comment's one-time form key only guards against a double
 # submit on the install that took it; an episode's edit counter (optimistic locking between
-# two hosts' saves) starts afresh with the row.
-SKIPPED = {"users.password_hash", "review_comments.idempotency_key", "episodes.version"}
+# two hosts' saves) starts afresh with the row. The listing copies that triggers keep
+# (migration 0035: a credit's show and listed time, a guest's first listed time) describe
+# the old install's catalogue, and an archive's value written over a guest here would list
+# or hide them wrongly: this install's triggers set them.
+SKIPPED = {
+    "users.password_hash",
+    "review_comments.idempotency_key",
+    "episodes.version",
+    "guests.listed_since",
+    "appearances.show_id",
+    "appearances.listed_at",
+}
 
 # Tables that refer to a show or an episode but are not part of what a host made, or are
 # written another way. Everything else that refers to one is carried with it (a table added
