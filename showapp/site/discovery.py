@@ -16,6 +16,7 @@ from showapp.services.catalog.sitemap import (
 from showapp.services.listeners import stories
 from showapp.site import bp
 from showapp.site.helpers import absolute
+from showapp.templating import page_url_for
 
 ENDPOINTS = {
     "index": ("site.index", ()),
@@ -79,7 +80,9 @@ def _xml(body: str) -> Response:
 def _loc(entry: SitemapEntry) -> str:
     endpoint, names = ENDPOINTS[entry.path[0]]
     values: dict[str, Any] = dict(zip(names, entry.path[1:], strict=True))
-    return absolute(url_for(endpoint, **values))
+    # The templates' builder: a page's path straight from its route (url_for took most of a
+    # 50,000-address part's time).
+    return absolute(page_url_for(endpoint, **values))
 
 
 @bp.get("/robots.txt")
