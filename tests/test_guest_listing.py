@@ -154,3 +154,31 @@ def test_the_directory_walks_its_indexes_on_sqlite(session: Session, episodes_di
         plans.append(" ".join(row[-1] for row in rows))
     assert "ix_guests_directory" in plans[0] and "TEMP B-TREE" not in plans[0], plans[0]
     assert "ix_guests_listed_since" in plans[1], plans[1]
+
+
+def test_a_credit_that_leaves_the_first_listed_time_does_not_write_the_guest(
+    session: Session, episodes_dir: Path
+) -> None:
+    """On PostgreSQL an UPDATE locks its row: two hosts crediting the same guest would wait on
+    each other (or deadlock) if every credit rewrote the guest. Only a new first time does."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's row versions")
+    show = make_show(session, slug="leaders")
+    now = utc_now()
+    first = make_episode(session, show, episodes_dir, title="First",
+                         published_at=now - timedelta(days=9))  # fmt: skip
+    later = make_episode(session, show, episodes_dir, title="Later",
+                         published_at=now - timedelta(days=1))  # fmt: skip
+    guest = writes.find_or_create_guest(session, "Ana")
+    writes.credit_guest(session, first, guest)
+    session.commit()
+    version = text("SELECT xmin::text FROM guests WHERE id = :id")
+    before = session.scalar(version, {"id": guest.id})
+    writes.credit_guest(session, later, guest)  # later than her first: nothing to change
+    later.title = "Later, retitled"
+    writes.publish_episode(later, now - timedelta(days=2))
+    session.commit()
+    assert session.scalar(version, {"id": guest.id}) == before
+    writes.publish_episode(later, now - timedelta(days=20))  # now her first
+    session.commit()
+    assert session.scalar(version, {"id": guest.id}) != before

@@ -48,8 +48,36 @@ def _first_listed(guest: str) -> str:
     )
 
 
-def _set_first_listed(guest: str, when: str = "TRUE") -> str:
-    return f"UPDATE guests SET listed_since = {_first_listed(guest)} WHERE id = {guest} AND {when}"
+# Rows whose copy would not change are not written: on PostgreSQL an UPDATE locks the rows
+# it writes, and two hosts crediting the same guests (most credits leave a guest's first
+# listed time as it was) would wait on each other, or deadlock. SQLite's IS NOT is the same
+# null-safe comparison as IS DISTINCT FROM, which it only learnt in 3.39.
+SQLITE_DIFFERS, POSTGRESQL_DIFFERS = "IS NOT", "IS DISTINCT FROM"
+
+
+def _set_first_listed(guest: str, differs: str, when: str = "1 = 1") -> str:
+    first = _first_listed(guest)
+    return (
+        f"UPDATE guests SET listed_since = {first} "
+        f"WHERE id = {guest} AND listed_since {differs} {first} AND {when}"
+    )
+
+
+def _set_first_listed_of_show(show: str, differs: str) -> str:
+    first = _first_listed("guests.id")
+    return (
+        f"UPDATE guests SET listed_since = {first} "
+        f"WHERE id IN ({GUESTS_OF_SHOW.format(show=show)}) AND listed_since {differs} {first}"
+    )
+
+
+def _copy_to_credits(row: str, differs: str) -> str:
+    listed = _listed(row)
+    return (
+        f"UPDATE appearances SET show_id = {row}.show_id, listed_at = {listed} "
+        f"WHERE episode_id = {row}.id "
+        f"AND (show_id {differs} {row}.show_id OR listed_at {differs} {listed})"
+    )
 
 
 EPISODE_CHANGES = "UPDATE OF status, published_at, deleted_at, show_id ON episodes"
@@ -68,17 +96,15 @@ SQLITE_TRIGGERS = [
     "CREATE TRIGGER appearances_moved AFTER UPDATE OF episode_id ON appearances BEGIN "
     f"{COPY_FROM_EPISODE}; END",
     f"CREATE TRIGGER episode_appearance_listing AFTER {EPISODE_CHANGES} BEGIN "
-    f"UPDATE appearances SET show_id = new.show_id, listed_at = {_listed('new')} "
-    "WHERE episode_id = new.id; END",
+    f"{_copy_to_credits('new', SQLITE_DIFFERS)}; END",
     f"CREATE TRIGGER appearance_guest_listing AFTER UPDATE OF {CREDIT_COLUMNS} ON appearances "
     "BEGIN "
-    f"{_set_first_listed('new.guest_id')}; "
-    f"{_set_first_listed('old.guest_id', when='old.guest_id <> new.guest_id')}; END",
+    f"{_set_first_listed('new.guest_id', SQLITE_DIFFERS)}; "
+    f"{_set_first_listed('old.guest_id', SQLITE_DIFFERS, 'old.guest_id <> new.guest_id')}; END",
     "CREATE TRIGGER appearance_guest_unlisting AFTER DELETE ON appearances BEGIN "
-    f"{_set_first_listed('old.guest_id')}; END",
+    f"{_set_first_listed('old.guest_id', SQLITE_DIFFERS)}; END",
     f"CREATE TRIGGER show_guest_listing AFTER {SHOW_TRASH} BEGIN "
-    f"UPDATE guests SET listed_since = {_first_listed('guests.id')} "
-    f"WHERE id IN ({GUESTS_OF_SHOW.format(show='new.id')}); END",
+    f"{_set_first_listed_of_show('new.id', SQLITE_DIFFERS)}; END",
 ]
 POSTGRESQL_TRIGGERS = [
     "CREATE FUNCTION appearances_listed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -87,14 +113,13 @@ POSTGRESQL_TRIGGERS = [
     "CREATE TRIGGER appearances_listed BEFORE INSERT OR UPDATE OF episode_id "
     "ON appearances FOR EACH ROW EXECUTE FUNCTION appearances_listed()",
     "CREATE FUNCTION episode_appearance_listing() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    f"UPDATE appearances SET show_id = NEW.show_id, listed_at = {_listed('NEW')} "
-    "WHERE episode_id = NEW.id; RETURN NULL; END $$",
+    f"{_copy_to_credits('NEW', POSTGRESQL_DIFFERS)}; RETURN NULL; END $$",
     f"CREATE TRIGGER episode_appearance_listing AFTER {EPISODE_CHANGES} FOR EACH ROW "
     "EXECUTE FUNCTION episode_appearance_listing()",
     "CREATE FUNCTION appearance_guest_listing() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    f"IF TG_OP <> 'DELETE' THEN {_set_first_listed('NEW.guest_id')}; END IF; "
-    "IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.guest_id <> NEW.guest_id) THEN "
-    f"{_set_first_listed('OLD.guest_id')}; END IF; "
+    f"IF TG_OP <> 'DELETE' THEN {_set_first_listed('NEW.guest_id', POSTGRESQL_DIFFERS)}; "
+    "END IF; IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.guest_id <> NEW.guest_id) THEN "
+    f"{_set_first_listed('OLD.guest_id', POSTGRESQL_DIFFERS)}; END IF; "
     "RETURN NULL; END $$",
     # A column's trigger does not see a BEFORE trigger's change: a moved credit's new copy
     # comes from appearances_listed, so the move itself sets the guest's time.
@@ -102,8 +127,7 @@ POSTGRESQL_TRIGGERS = [
     f"UPDATE OF {CREDIT_COLUMNS}, episode_id ON appearances "
     "FOR EACH ROW EXECUTE FUNCTION appearance_guest_listing()",
     "CREATE FUNCTION show_guest_listing() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    f"UPDATE guests SET listed_since = {_first_listed('guests.id')} "
-    f"WHERE id IN ({GUESTS_OF_SHOW.format(show='NEW.id')}); RETURN NULL; END $$",
+    f"{_set_first_listed_of_show('NEW.id', POSTGRESQL_DIFFERS)}; RETURN NULL; END $$",
     f"CREATE TRIGGER show_guest_listing AFTER {SHOW_TRASH} FOR EACH ROW "
     "EXECUTE FUNCTION show_guest_listing()",
 ]
