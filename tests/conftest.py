@@ -17,7 +17,7 @@ from urllib.error import HTTPError
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
@@ -42,6 +42,22 @@ def require(condition: bool, reason: str) -> None:
     if STRICT:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+@contextmanager
+def recorded_statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL the app's engine runs inside the block, in order."""
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = db.get_engine(app)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def redis_store() -> Any:

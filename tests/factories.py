@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -117,3 +117,28 @@ def add_guest(session: Session, episode: Episode, name: str) -> Guest:
     guest = writes.find_or_create_guest(session, name)
     writes.credit_guest(session, episode, guest)
     return guest
+
+
+class ListingStates(NamedTuple):
+    """Two shows and an episode in each state a listing tells apart: aired three days ago,
+    scheduled two days ahead, a draft, and aired on the other show two days ago."""
+
+    leaders: Show
+    other: Show
+    aired: Episode
+    later: Episode
+    draft: Episode
+    elsewhere: Episode
+
+
+def make_listing_states(session: Session, episodes_dir: Path) -> ListingStates:
+    now = utc_now()
+    leaders, other = make_show(session, slug="leaders"), make_show(session, slug="other")
+
+    def aired_on(show: Show, title: str, days: float | None) -> Episode:
+        when: datetime | bool = False if days is None else now + timedelta(days=days)
+        return make_episode(session, show, episodes_dir, title=title, published_at=when)
+
+    aired, later = aired_on(leaders, "Aired", -3), aired_on(leaders, "Later", 2)
+    draft, elsewhere = aired_on(leaders, "Draft", None), aired_on(other, "Elsewhere", -2)
+    return ListingStates(leaders, other, aired, later, draft, elsewhere)

@@ -26,7 +26,7 @@ from showapp.services.catalog import (
     trash,
     writes,
 )
-from tests.factories import make_episode, make_show
+from tests.factories import make_episode, make_listing_states, make_show
 
 ENTRY = re.compile(
     r'<span class="guest-name">([^<]+)</span>.*?<span class="guest-count meta">(\d+) episode',
@@ -57,14 +57,7 @@ def test_every_change_of_a_credit_reaches_the_guest_directory(
 ) -> None:
     client.application.config["SITE_CACHE_SIZE"] = 0  # each check renders the page
     now = utc_now()
-    leaders, other = make_show(session, slug="leaders"), make_show(session, slug="other")
-    aired = make_episode(session, leaders, episodes_dir, title="Aired",
-                         published_at=now - timedelta(days=3))  # fmt: skip
-    later = make_episode(session, leaders, episodes_dir, title="Later",
-                         published_at=now + timedelta(days=2))  # fmt: skip
-    draft = make_episode(session, leaders, episodes_dir, title="Draft", published_at=False)
-    elsewhere = make_episode(session, other, episodes_dir, title="Elsewhere",
-                             published_at=now - timedelta(days=2))  # fmt: skip
+    leaders, other, aired, later, draft, elsewhere = make_listing_states(session, episodes_dir)
     ana, bo, cy = (writes.find_or_create_guest(session, name) for name in ("Ana", "Bo", "Cy"))
     writes.credit_guest(session, aired, ana)
     writes.credit_guest(session, aired, ana, role="host")  # two roles, one episode

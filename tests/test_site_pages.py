@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from xml.etree import ElementTree
@@ -14,13 +12,14 @@ from xml.etree import ElementTree
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from showapp import db
 from showapp.columns import utc_now
 from showapp.models import Episode, Show
 from showapp.services.catalog import writes
+from tests.conftest import recorded_statements
 from tests.factories import add_guest, add_topic, make_episode, make_show, make_show_with_episodes
 
 
@@ -204,21 +203,6 @@ def test_sitemap_and_robots(client: FlaskClient, session: Session, episodes_dir:
     assert "Sitemap: http://podcast.test/sitemap.xml" in robots and "Disallow: /studio/" in robots
 
 
-@contextmanager
-def _counting(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = db.get_engine(app)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_queries_per_page_do_not_grow_with_the_data(
     app: Flask, client: FlaskClient, session: Session, episodes_dir: Path
 ) -> None:
@@ -240,12 +224,12 @@ def test_queries_per_page_do_not_grow_with_the_data(
     small_episode = add(22)
     small = {}
     for path in paths(small_episode):
-        with _counting(app) as statements:
+        with recorded_statements(app) as statements:
             _page(client, path)
         small[path] = len(statements)
     large_episode = add(25)
     for path, before in zip(paths(large_episode), small.values(), strict=True):
-        with _counting(app) as statements:
+        with recorded_statements(app) as statements:
             _page(client, path)
         assert len(statements) == before, path
     # 13: the episode page also asks (in one query) whether it has chapters and a transcript.
@@ -272,7 +256,7 @@ def test_page_cache_serves_repeats_without_queries_and_drops_stale_pages(
     size, app.config["SITE_CACHE_SIZE"] = app.config["SITE_CACHE_SIZE"], 0
     first = client.get(path)  # rendered
     app.config["SITE_CACHE_SIZE"] = size
-    with _counting(app) as statements:
+    with recorded_statements(app) as statements:
         again = client.get(path)
     assert len(statements) == 0 and "Before" in again.get_data(as_text=True)
     # A hit answers as the render did: the same validators, caching and security headers.

@@ -4,19 +4,15 @@ parts beyond that (search engines reject a longer file)."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from showapp import db
 from showapp.site import discovery
+from tests.conftest import recorded_statements
 from tests.factories import add_guest, add_topic, make_episode, make_show
 
 TABLES = ("episodes", "guests", "topics")
@@ -28,21 +24,6 @@ def _xml(client: FlaskClient, path: str) -> ET.Element:
     assert response.status_code == 200, path
     assert response.mimetype == "application/xml"
     return ET.fromstring(response.data)
-
-
-@contextmanager
-def _statements(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = db.get_engine(app)
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _addresses(urlset: ET.Element) -> list[str]:
@@ -71,7 +52,7 @@ def test_a_network_past_the_limit_gets_an_index_of_parts_that_list_every_page_on
     assert [urlsplit(part).path for part in parts] == [
         "/sitemap-1.xml", "/sitemap-2.xml", "/sitemap-3.xml"
     ]  # fmt: skip
-    with _statements(client.application) as asked:
+    with recorded_statements(client.application) as asked:
         _xml(client, "/sitemap.xml")
     # The index counts the episodes, guests and topics and reads none of their addresses (at
     # 100,000 episodes reading them all took most of a second); a part reads its own slice.

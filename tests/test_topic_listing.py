@@ -26,7 +26,7 @@ from showapp.services.catalog import (
     writes,
 )
 from showapp.services.catalog.site_pages import PAGE_SIZE
-from tests.factories import make_episode, make_show
+from tests.factories import make_episode, make_listing_states, make_show
 
 CARD_TITLE = re.compile(r'class="card-title"><a href="/[^"]+/episodes/[^"]+">([^<]+)</a>')
 COUNT = re.compile(r'<p class="meta">(\d+) episodes?')
@@ -58,15 +58,8 @@ def test_every_change_of_an_episode_reaches_its_topic_page(
 ) -> None:
     client.application.config["SITE_CACHE_SIZE"] = 0  # each check renders the page
     now = utc_now()
-    leaders, other = make_show(session, slug="leaders"), make_show(session, slug="other")
+    leaders, other, aired, later, draft, elsewhere = make_listing_states(session, episodes_dir)
     topic = writes.find_or_create_topic(session, "Sponsorship")
-    aired = make_episode(session, leaders, episodes_dir, title="Aired",
-                         published_at=now - timedelta(days=3))  # fmt: skip
-    later = make_episode(session, leaders, episodes_dir, title="Later",
-                         published_at=now + timedelta(days=2))  # fmt: skip
-    draft = make_episode(session, leaders, episodes_dir, title="Draft", published_at=False)
-    elsewhere = make_episode(session, other, episodes_dir, title="Elsewhere",
-                             published_at=now - timedelta(days=2))  # fmt: skip
     for episode in (aired, later, draft, elsewhere):
         writes.tag_topic(session, episode, topic)
     session.commit()
