@@ -26,7 +26,7 @@ from showapp.models import (
     episode_topics,
 )
 from showapp.services.catalog import guest_directory
-from showapp.services.stats import rollups
+from showapp.services.stats import heard, rollups
 
 VOCABULARY = """
 mentor sponsor career leadership trust feedback growth promotion coaching network influence
@@ -100,6 +100,7 @@ def seed(url: str, network: Network, media: Path) -> dict[str, Any]:
         _insert(session, DailyDownloads, _daily_downloads(network, now))
         for show_id in range(1, network.shows + 1):
             rollups.refresh_show_episode_days(session, show_id)  # as the rollup would
+        heard.refresh(session, now)
         _index(session, episodes, credits, tags, names)
         session.commit()
         guest_pages = guest_directory.public_guests(session).pages  # its last page is asked

@@ -7,13 +7,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import lxml.html
+from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from showapp.models import Episode, Guest, Show
-from showapp.services.stats import recording, rollups
-from showapp.services.stats.network import network_summary
+from showapp.models import Episode, EpisodeDay, Guest, HeardEpisode, Show, ShowDay
+from showapp.services.stats import heard, recording, rollups
+from showapp.services.stats.network import NetworkSummary, network_summary
+from tests.conftest import recorded_statements
 from tests.factories import OVERCAST, add_guest, add_topic, make_episode, make_show
 from tests.studio_helpers import login, make_user
 
@@ -111,3 +113,71 @@ def test_the_studio_home_shows_the_network(
     login(other, "london@example.com")
     html = other.get("/studio/").get_data(as_text=True)
     assert "London Talks" in html and "Sydney Talks" not in html
+
+
+def _lists(summary: NetworkSummary) -> tuple[object, ...]:
+    episodes = [(e.show_title, e.title, e.downloads) for e in summary.top_episodes]
+    return episodes, summary.top_topics, summary.top_guests, [s.totals for s in summary.shows]
+
+
+def test_the_rollup_works_the_top_lists_out_for_each_local_today(
+    app: Flask, session: Session, episodes_dir: Path
+) -> None:
+    sydney, london = _shows(session, episodes_dir, HEARD)
+    live = _lists(network_summary(session, [sydney, london], NOW))  # rows worked out in December
+    heard.refresh(session, NOW)  # as a rollup at NOW would
+    session.commit()
+    with recorded_statements(app) as statements:
+        kept = _lists(network_summary(session, [sydney, london], NOW))
+    assert kept == live
+    # Neither the top lists nor the 90 days summed an episode-day: both read their rows.
+    assert not [sql for sql in statements if "episode_days" in sql]
+
+    # 23:30 UTC on 14 March is already 15 March in Sydney but not in London: Sydney's rows
+    # hold at NOW, London's window has moved on (its downloads of 8 March left its week).
+    heard.refresh(session, datetime(2026, 3, 14, 23, 30, tzinfo=UTC))
+    london_kept = session.scalars(
+        select(HeardEpisode.week).where(HeardEpisode.show_id == london.id)
+    ).all()
+    assert london_kept == [3]  # its rows counted 8 March in the week
+    assert _lists(network_summary(session, [sydney, london], NOW)) == live
+    # Sydney's are read as they were worked out: a changed row shows.
+    session.execute(update(HeardEpisode).where(HeardEpisode.show_id == sydney.id).values(week=9))
+    summary = network_summary(session, [sydney, london], NOW)
+    assert [(e.title, e.downloads) for e in summary.top_episodes] == [
+        ("Hiring well", 9),
+        ("Pricing", 9),
+    ]
+
+
+def test_the_rollup_keeps_show_days_and_heard_episodes(
+    session: Session, episodes_dir: Path
+) -> None:
+    now = datetime.now(UTC)
+    sydney, london = _shows(session, episodes_dir, now - timedelta(hours=1))
+    per_show = select(EpisodeDay.show_id, EpisodeDay.day, func.sum(EpisodeDay.downloads))
+    summed = session.execute(per_show.group_by(EpisodeDay.show_id, EpisodeDay.day)).all()
+    assert sorted(session.execute(select(ShowDay.show_id, ShowDay.day, ShowDay.downloads))) == (
+        sorted(summed)
+    )
+    assert {row.show_id for row in summed} == {sydney.id, london.id}
+    months = session.execute(
+        select(HeardEpisode.show_id, func.sum(HeardEpisode.month)).group_by(HeardEpisode.show_id)
+    )
+    assert dict(months.all()) == {sydney.id: 5, london.id: 3}
+    worked_out = heard.worked_out_at(session)
+    assert worked_out is not None and worked_out > now - timedelta(minutes=5)
+
+    # A rollup with nothing new on the same local days leaves the rows as they are.
+    rollups.rollup(session)
+    assert heard.worked_out_at(session) == worked_out
+
+    # A show's days written again another way (an archive restore) are read live until the
+    # next rollup, and show_days follow them.
+    session.execute(update(ShowDay).values(downloads=0))
+    rollups.refresh_show_episode_days(session, london.id)
+    assert heard.worked_out_at(session) is None
+    totals = {s.slug: s.totals[90] for s in network_summary(session, [sydney, london], now).shows}
+    assert totals == {"sydney": 0, "london": 3}
+    rollups.rollup(session)
+    assert heard.worked_out_at(session) is not None

@@ -47,9 +47,11 @@ from showapp.models.stats import (
     Download,
     EpisodeAudioName,
     EpisodeDay,
+    HeardEpisode,
     ListenerSalt,
     ListenerWindow,
     MediaRequest,
+    ShowDay,
     StatsCursor,
 )
 from showapp.models.studio import FormStash, Invite
@@ -73,6 +75,8 @@ __all__ = [
     "CommentAnchor",
     "DailyDownloads",
     "EpisodeDay",
+    "HeardEpisode",
+    "ShowDay",
     "Download",
     "Episode",
     "EpisodeAudioName",

@@ -177,6 +177,36 @@ class EpisodeDay(Base):
     downloads: Mapped[int] = mapped_column(Integer)
 
 
+class ShowDay(Base):
+    """A show's downloads on a local day: episode_days summed per show, written with them, so
+    the studio home's 90 days of every show read a row per show-day instead of each
+    episode-day (14 ms at 100,000 episodes, for 60,000 rows)."""
+
+    __tablename__ = "show_days"
+
+    show_id: Mapped[int] = mapped_column(
+        ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    downloads: Mapped[int] = mapped_column(Integer)
+
+
+class HeardEpisode(Base):
+    """An episode's downloads in its show's last 7 and last 30 local days, as they were when
+    the rollup last ran (the stats cursor `heard` says when): the studio home's top lists
+    start from these few rows instead of summing 30 days of episode_days per view (34 ms
+    at 100,000 episodes). A show whose local today has moved on since is read live."""
+
+    __tablename__ = "heard_episodes"
+
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True
+    )
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
+    week: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+
+
 class StatsCursor(Base):
     """When the rollup last ran; last_id is the highest request id it has read (for
     information: which rows are counted is media_requests.counted)."""

@@ -56,6 +56,8 @@ LEFT_OUT = {
     "listener_windows": "the last 24 hours' working state of the download counter",
     "search_documents": "derived from the episode and rebuilt from it",
     "episode_days": "daily_downloads summed per episode and day, rebuilt from them",
+    "show_days": "episode_days summed per show and day, rebuilt with them",
+    "heard_episodes": "the last rollup's sums of episode_days, worked out again by the next",
     "review_links": "carried only when asked for (`--with-review`)",
     "outbox_messages": "the old install's mail log: restored rows would be sent again",
 }

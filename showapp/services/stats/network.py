@@ -7,22 +7,20 @@ and of a London show end on their own todays, so the figures match each show's d
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, null, or_, select, union_all
+from sqlalchemy import func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
-from showapp.models import Episode, EpisodeDay, Show, Topic, episode_topics
+from showapp.models import Episode, Show, ShowDay, Topic, episode_topics
+from showapp.services.stats import heard
 from showapp.services.stats.counting import show_zone
 from showapp.services.stats.rollups import guests_heard
 
 TOP = 5
-WEEK = 7
-TOPICS_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,10 @@ class NetworkSummary:
 def network_summary(session: Session, shows: Sequence[Show], now: datetime) -> NetworkSummary:
     """The figures of `shows` (those the signed-in user may see) at `now` (UTC). A fixed
     number of queries, however many shows: the studio home of a 100-show network ran 500."""
-    todays = {show.id: now.astimezone(show_zone(show.timezone)).date() for show in shows}
+    zones = [(show.id, show.timezone) for show in shows]
+    todays = heard.local_todays(zones, now)
+    as_of = heard.worked_out_at(session)
+    kept = heard.local_todays(zones, as_of) if as_of is not None else {}
     daily = daily_by_show(session, todays, 90)
     return NetworkSummary(
         shows=[
@@ -74,7 +75,7 @@ def network_summary(session: Session, shows: Sequence[Show], now: datetime) -> N
             )
             for show in shows
         ],
-        **_top_lists(session, todays),
+        **_top_lists(session, heard.per_episode(todays, kept)),
         daily=daily,
     )
 
@@ -86,10 +87,8 @@ def daily_by_show(
     by show id, in one query."""
     if not todays:
         return {}
-    query = (
-        select(EpisodeDay.show_id, EpisodeDay.day, func.sum(EpisodeDay.downloads))
-        .where(_last_days(todays, days))
-        .group_by(EpisodeDay.show_id, EpisodeDay.day)
+    query = select(ShowDay.show_id, ShowDay.day, ShowDay.downloads).where(
+        heard.last_days(ShowDay.show_id, ShowDay.day, todays, days)
     )
     found: dict[int, dict[date, int]] = {}
     for show_id, day, total in session.execute(query):
@@ -99,60 +98,44 @@ def daily_by_show(
 
 def _totals(daily: dict[date, int], today: date) -> dict[int, int]:
     """Downloads in the last 7, 30 and 90 days, today included (as rollups.totals)."""
-    return {
-        span: sum(n for day, n in daily.items() if today - timedelta(days=span - 1) <= day <= today)
-        for span in (7, 30, 90)
-    }
+    totals = dict.fromkeys((7, 30, 90), 0)
+    for day, downloads in daily.items():
+        age = (today - day).days
+        for span in totals:
+            if 0 <= age < span:
+                totals[span] += downloads
+    return totals
 
 
-def _last_days(todays: dict[int, date], days: int) -> ColumnElement[bool]:
-    """Each show's own last `days` local days: one condition per distinct local today (a
-    network's shows share a few), not one per show."""
-    if not todays:
-        return false()
-    by_today: dict[date, list[int]] = defaultdict(list)
-    for show_id, today in todays.items():
-        by_today[today].append(show_id)
-    return or_(
-        *(
-            and_(
-                EpisodeDay.show_id.in_(show_ids),
-                EpisodeDay.day.between(today - timedelta(days=days - 1), today),
-            )
-            for today, show_ids in sorted(by_today.items())
-        )
-    )
-
-
-def _top_lists(session: Session, todays: dict[int, date]) -> dict[str, Any]:
+def _top_lists(session: Session, episodes: Any) -> dict[str, Any]:
     """The week's top episodes and the month's top topics and guests, in one statement over
     one read of the days: each list read the 30 days' rows again (60,000 at 100,000
     episodes, most of the studio home's time), where one materialised read serves all three
-    (the three lists took 65 ms there, one statement 37)."""
-    heard = _heard(todays)
+    (the three lists took 65 ms there, one statement 37). `episodes` come from
+    heard.per_episode."""
     week = (
-        select(Show.title, Show.slug, Episode.title.label("name"), heard.c.week.label("total"))
-        .select_from(heard)
-        .join(Episode, Episode.id == heard.c.episode_id)
+        select(Show.title, Show.slug, Episode.title.label("name"), episodes.c.week.label("total"))
+        .select_from(episodes)
+        .join(Episode, Episode.id == episodes.c.episode_id)
         .join(Show, Show.id == Episode.show_id)
-        .where(heard.c.week > 0)
-        .order_by(heard.c.week.desc(), Episode.title)
+        .where(episodes.c.week > 0)
+        .order_by(episodes.c.week.desc(), Episode.title)
         .limit(TOP)
         .subquery()
     )
     links = episode_topics.c
-    month = func.sum(heard.c.downloads)
+    month = func.sum(episodes.c.downloads)
     topics = (
         select(Topic.name, month.label("total"))
-        .select_from(heard)
-        .join(episode_topics, links.episode_id == heard.c.episode_id)
+        .select_from(episodes)
+        .join(episode_topics, links.episode_id == episodes.c.episode_id)
         .join(Topic, Topic.id == links.topic_id)
         .group_by(Topic.name)
         .order_by(month.desc(), Topic.name)
         .limit(TOP)
         .subquery()
     )
-    guests = guests_heard(heard).limit(TOP).subquery()
+    guests = guests_heard(episodes).limit(TOP).subquery()
     # A union's parts share their columns: (list, show title, show slug, name, downloads).
     no_show = (null(), null())
     query = union_all(
@@ -167,21 +150,3 @@ def _top_lists(session: Session, todays: dict[int, date]) -> dict[str, Any]:
         else:
             found[f"top_{kind}"].append((name, int(downloads)))
     return found
-
-
-def _heard(todays: dict[int, date]) -> Any:
-    """Downloads per episode in each show's last 30 days, and in its last 7: the few episodes
-    heard drive the sums, where starting from the links read every tag of every episode.
-    Materialised, so that the three lists read the days once."""
-    week = case((_last_days(todays, WEEK), EpisodeDay.downloads), else_=0)
-    return (
-        select(
-            EpisodeDay.episode_id,
-            func.sum(EpisodeDay.downloads).label("downloads"),
-            func.sum(week).label("week"),
-        )
-        .where(_last_days(todays, TOPICS_DAYS))
-        .group_by(EpisodeDay.episode_id)
-        .cte("heard")
-        .prefix_with("MATERIALIZED")
-    )

@@ -26,11 +26,12 @@ from showapp.models import (
     EpisodeDay,
     Guest,
     MediaRequest,
+    ShowDay,
     StatsCursor,
     Topic,
     episode_topics,
 )
-from showapp.services.stats import counting
+from showapp.services.stats import counting, heard
 
 CURSOR = "requests"
 # Apps that re-host audio (Spotify, YouTube) play it from their own servers: not seen here.
@@ -59,9 +60,11 @@ def rollup(session: Session, keep_requests_days: int = 0) -> RollupReport:
         session.add(cursor)
     counted = counting.count_downloads(session)
     cursor.last_id = max(cursor.last_id, counted.last_id)
-    cursor.rolled_up_at = utc_now()
+    now = cursor.rolled_up_at = utc_now()
     for day in sorted(counted.touched):
         rebuild_day(session, day)
+    if counted.touched or not heard.is_current(session, now):
+        heard.refresh(session, now)
     newest = session.scalar(select(func.max(MediaRequest.requested_at)))
     if newest is not None:
         counting.prune_windows(session, newest)
@@ -121,13 +124,19 @@ def rebuild_day(session: Session, day: date) -> None:
         session.execute(insert(DailyDownloads), rows)
     session.execute(delete(EpisodeDay).where(EpisodeDay.day == day))
     _add_episode_days(session, DailyDownloads.day == day)
+    session.execute(delete(ShowDay).where(ShowDay.day == day))
+    _add_show_days(session, EpisodeDay.day == day)
 
 
 def refresh_show_episode_days(session: Session, show_id: int) -> None:
-    """Write a show's episode_days again from its daily rows: after an archive import brought
-    them (the rollup writes both itself)."""
+    """Write a show's episode_days and show_days again from its daily rows: after an archive
+    import brought them (the rollup writes them itself). The heard episodes are read live
+    until the next rollup works them out again."""
     session.execute(delete(EpisodeDay).where(EpisodeDay.show_id == show_id))
     _add_episode_days(session, Episode.show_id == show_id)
+    session.execute(delete(ShowDay).where(ShowDay.show_id == show_id))
+    _add_show_days(session, EpisodeDay.show_id == show_id)
+    heard.forget(session)
 
 
 def _add_episode_days(session: Session, where: ColumnElement[bool]) -> None:
@@ -144,6 +153,15 @@ def _add_episode_days(session: Session, where: ColumnElement[bool]) -> None:
     )
     columns = ["episode_id", "day", "show_id", "downloads"]
     session.execute(insert(EpisodeDay).from_select(columns, summed))
+
+
+def _add_show_days(session: Session, where: ColumnElement[bool]) -> None:
+    summed = (
+        select(EpisodeDay.show_id, EpisodeDay.day, func.sum(EpisodeDay.downloads))
+        .where(where)
+        .group_by(EpisodeDay.show_id, EpisodeDay.day)
+    )
+    session.execute(insert(ShowDay).from_select(["show_id", "day", "downloads"], summed))
 
 
 # --- dashboard figures ------------------------------------------------------------------
