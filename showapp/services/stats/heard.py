@@ -85,31 +85,23 @@ def worked_out_at(session: Session) -> datetime | None:
 
 
 def per_episode(todays: dict[int, date], kept: dict[int, date]) -> Any:
-    """(episode_id, downloads, week) of the shows in `todays`: from heard_episodes for those
-    whose local today is the one the rows were worked out on (`kept`), summed live for the
-    rest. Materialised, so that the three top lists read it once."""
+    """(episode_id, show_id, downloads, week) of the shows in `todays`: from heard_episodes for
+    those whose local today is the one the rows were worked out on (`kept`), summed live for
+    the rest. Materialised, so that the three top lists read it once."""
     current = [show_id for show_id, today in todays.items() if kept.get(show_id) == today]
     stale = {show_id: today for show_id, today in todays.items() if show_id not in current}
     kept_rows = select(
         HeardEpisode.episode_id,
+        HeardEpisode.show_id,
         HeardEpisode.month.label("downloads"),
-        HeardEpisode.week.label("week"),
+        HeardEpisode.week,
     ).where(HeardEpisode.show_id.in_(current))
-    live = (
-        select(
-            EpisodeDay.episode_id,
-            func.sum(EpisodeDay.downloads).label("downloads"),
-            func.sum(_in_week(stale)).label("week"),
-        )
-        .where(last_days(EpisodeDay.show_id, EpisodeDay.day, stale, MONTH))
-        .group_by(EpisodeDay.episode_id)
-    )
     if not stale:
         rows: Any = kept_rows
     elif not current:
-        rows = live
+        rows = _summed(stale)
     else:
-        rows = kept_rows.union_all(live)
+        rows = kept_rows.union_all(_summed(stale))
     return rows.cte("heard").prefix_with("MATERIALIZED")
 
 
@@ -118,8 +110,8 @@ def _summed(todays: dict[int, date]) -> Any:
         select(
             EpisodeDay.episode_id,
             EpisodeDay.show_id,
-            func.sum(EpisodeDay.downloads),
-            func.sum(_in_week(todays)),
+            func.sum(EpisodeDay.downloads).label("downloads"),
+            func.sum(_in_week(todays)).label("week"),
         )
         .where(last_days(EpisodeDay.show_id, EpisodeDay.day, todays, MONTH))
         .group_by(EpisodeDay.episode_id, EpisodeDay.show_id)
