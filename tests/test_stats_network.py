@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from showapp.models import Episode, EpisodeDay, Guest, HeardEpisode, Show, ShowDay
+from showapp.services.catalog import editing
 from showapp.services.stats import heard, recording, rollups
 from showapp.services.stats.network import NetworkSummary, network_summary
 from tests.conftest import recorded_statements
@@ -181,3 +182,17 @@ def test_the_rollup_keeps_show_days_and_heard_episodes(
     assert totals == {"sydney": 0, "london": 3}
     rollups.rollup(session)
     assert heard.worked_out_at(session) is not None
+
+
+def test_a_show_moved_to_another_zone_is_summed_live_again(
+    session: Session, episodes_dir: Path
+) -> None:
+    sydney, london = _shows(session, episodes_dir, HEARD)
+    heard.refresh(session, NOW)
+    editing.update_show(session, london, title="London Talks")  # the same zone: kept
+    assert heard.worked_out_at(session) == NOW
+    # Its rows were worked out on London's days; read live until the next rollup.
+    editing.update_show(session, london, timezone="Pacific/Auckland")
+    assert heard.worked_out_at(session) is None
+    summary = network_summary(session, [sydney, london], NOW)
+    assert [s.timezone for s in summary.shows] == ["Australia/Sydney", "Pacific/Auckland"]

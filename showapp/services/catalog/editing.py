@@ -26,6 +26,8 @@ from showapp.services.catalog.apple_categories import check_category
 from showapp.services.catalog.text import slugify
 from showapp.services.paging import STUDIO_PAGE_SIZE, Listing, listing
 from showapp.services.review import links as review_links
+from showapp.services.stats import heard
+from showapp.services.stats.counting import show_zone
 
 
 class StaleEdit(InvalidInput):
@@ -66,7 +68,10 @@ def update_show(session: Session, show: Show, **fields: Any) -> Show:
     problem = check_category(fields.get("category", show.category), fields.get("subcategory", ""))
     if problem:
         raise InvalidInput(problem)
-    zone_of(fields.get("timezone", show.timezone))
+    zone = zone_of(fields.get("timezone", show.timezone)).key
+    if zone != show_zone(show.timezone).key:
+        # The studio home's heard episodes were worked out on the old zone's days.
+        heard.forget(session)
     fields = writes.checked_show_urls(fields)
     for name, value in fields.items():
         setattr(show, name, value)

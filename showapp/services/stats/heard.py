@@ -74,8 +74,8 @@ def is_current(session: Session, at: datetime) -> bool:
 
 
 def forget(session: Session) -> None:
-    """Read every show live until the next refresh: for a writer of episode_days other than
-    the rollup (an archive restore)."""
+    """Read every show live until the next refresh: after a writer of episode_days other
+    than the rollup (an archive restore), or a show moved to another time zone."""
     session.execute(delete(StatsCursor).where(StatsCursor.name == CURSOR))
 
 
