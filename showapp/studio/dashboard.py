@@ -11,7 +11,7 @@ from markupsafe import Markup
 from showapp.db import get_session
 from showapp.errors import InvalidInput
 from showapp.media.recorder import get_recorder
-from showapp.services.stats import charts, dashboard, launches, rollups
+from showapp.services.stats import charts, counting, dashboard, launches, rollups
 from showapp.services.wording import counted
 from showapp.studio import bp, current_show, redirect_303
 
@@ -39,7 +39,7 @@ def show_downloads(show_slug: str) -> ResponseReturnValue:
 @bp.get(f"/shows/<show_slug>/downloads/<any({TABLE_NAMES}):table>.csv")
 def export_downloads(show_slug: str, table: str) -> Response:
     show = current_show()
-    period, today = _period(), dashboard.local_today(datetime.now(UTC), show.timezone)
+    period, today = _period(), counting.local_today(datetime.now(UTC), show.timezone)
     body = dashboard.export_csv(get_session(), show.id, table, today, period)
     filename = dashboard.csv_filename(show.slug, table, today, period)
     return Response(

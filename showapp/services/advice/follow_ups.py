@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from showapp.columns import utc_now
 from showapp.errors import InvalidInput
 from showapp.models import Advice, Appearance, Episode, FollowUp, Guest, Show, User
-from showapp.services.stats.dashboard import local_today
+from showapp.services.stats.counting import local_today
 
 MAX_NOTE = 500
 QUICK_MONTHS = (3, 6, 12)  # the form's "in 3/6/12 months" choices

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -37,6 +36,7 @@ from showapp.models import (
     show_hosts,
 )
 from showapp.services.mail import optouts
+from showapp.services.stats.counting import local_today
 
 DIGEST_EVERY = timedelta(days=7)
 # A guest commenting away is mailed about once they pause this long (a decision goes at once).
@@ -144,7 +144,7 @@ def due_follow_ups(session: Session, now: datetime) -> dict[User, list[FollowUpI
     items = [
         FollowUpItem(follow_up, show, guest, advice)
         for follow_up, show, guest, advice in session.execute(query).tuples()
-        if follow_up.due_on <= local_today(show, now)
+        if follow_up.due_on <= local_today(now, show.timezone)
     ]
     hosts = _hosts_by_show(session, {item.show.id for item in items})
     by_host: dict[User, list[FollowUpItem]] = defaultdict(list)
@@ -152,13 +152,6 @@ def due_follow_ups(session: Session, now: datetime) -> dict[User, list[FollowUpI
         for host in hosts.get(item.show.id, []):
             by_host[host].append(item)
     return dict(by_host)
-
-
-def local_today(show: Show, now: datetime) -> date:
-    try:
-        return now.astimezone(ZoneInfo(show.timezone or "UTC")).date()
-    except (ZoneInfoNotFoundError, ValueError):
-        return now.date()
 
 
 def _hosts_by_show(session: Session, show_ids: set[int]) -> dict[int, list[User]]:

@@ -134,6 +134,11 @@ def show_zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def local_today(now: datetime, timezone: str | None) -> date:
+    """The show's local date at `now`: its figures' days are local days."""
+    return now.astimezone(show_zone(timezone)).date()
+
+
 def _windows_for(
     session: Session, requests: Sequence[MediaRequest]
 ) -> dict[tuple[int, str], ListenerWindow]:

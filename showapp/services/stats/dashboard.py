@@ -99,7 +99,7 @@ def build_dashboard(
     session: Session, show_id: int, now: datetime, period: int, timezone: str = "UTC"
 ) -> Dashboard:
     """The page's figures; `now` is UTC, and today is the show's local day then."""
-    today = local_today(now, timezone)
+    today = counting.local_today(now, timezone)
     first = today - timedelta(days=period - 1)
     episodes = launches.episode_launches(session, show_id)
     return Dashboard(
@@ -126,11 +126,6 @@ def build_dashboard(
         waiting=rollups.waiting_requests(session, show_id),
         timezone=counting.show_zone(timezone).key,
     )
-
-
-def local_today(now: datetime, timezone: str) -> date:
-    """The show's local date at `now`: its figures' days are local days."""
-    return now.astimezone(counting.show_zone(timezone)).date()
 
 
 def shares(rows: Sequence[tuple[str, int]]) -> list[Share]:

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, case, delete, false, func, insert, o
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from showapp.models import EpisodeDay, HeardEpisode, Show, StatsCursor
-from showapp.services.stats.counting import show_zone
+from showapp.services.stats.counting import local_today
 
 CURSOR = "heard"
 WEEK = 7
@@ -26,7 +26,7 @@ MONTH = 30
 
 def local_todays(shows: list[tuple[int, str]], at: datetime) -> dict[int, date]:
     """Each show's local date at `at`, by id, from (id, time zone) pairs."""
-    return {show_id: at.astimezone(show_zone(zone)).date() for show_id, zone in shows}
+    return {show_id: local_today(at, zone) for show_id, zone in shows}
 
 
 def last_days(
