@@ -75,7 +75,7 @@ def page_paths(found: dict[str, Any]) -> dict[str, str]:
         "episode page": f"/{show}/episodes/{found['episode']}",
         "topic page": f"/topics/{found['topic']}",
         "guest page": f"/guests/{found['guest']}",
-        "guests, last page": f"/guests/?page={found['guest_pages']}",
+        "guests, last page": f"/guests/?after={found['deep_guest']}",
         "list, page 2": f"/{show}/?page=2",
         "list, last page": f"/{show}/?page={found['last_page']}",
         "search (distinct)": "/search?q=courage",  # wrk asks SEARCHES; this one counts queries

@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from showapp import create_app, db
+from showapp.columns import utc_now
 from showapp.models import (
     Appearance,
     DailyDownloads,
@@ -26,6 +27,7 @@ from showapp.models import (
     episode_topics,
 )
 from showapp.services.catalog import guest_directory
+from showapp.services.catalog.lookups import listed_guest
 from showapp.services.stats import heard, rollups
 
 VOCABULARY = """
@@ -103,13 +105,21 @@ def seed(url: str, network: Network, media: Path) -> dict[str, Any]:
         heard.refresh(session, now)
         _index(session, episodes, credits, tags, names)
         session.commit()
-        guest_pages = guest_directory.public_guests(session).pages  # its last page is asked
+        deep_guest = _last_directory_page(session)
     db.get_engine(app).dispose()
     middle = network.episodes // 2
     return {"show": f"show-{(middle - 1) // PER_SHOW + 1}" if network.shows > 1 else "show-1",
             "episode": f"episode-{middle}", "guest": "guest-5", "topic": "topic-7",
             "last_page": -(-min(network.episodes, PER_SHOW) // 20),
-            "guest_pages": guest_pages}  # fmt: skip
+            "deep_guest": deep_guest}  # fmt: skip
+
+
+def _last_directory_page(session: Session) -> int | None:
+    """The guest the directory's last page of 48 starts after: the deepest page site.py asks
+    (the one the numbered pages made walk every name)."""
+    listed = session.scalar(select(func.count()).where(listed_guest(utc_now()))) or 0
+    pages = max(2, -(-listed // guest_directory.GUESTS_PER_PAGE))
+    return guest_directory.guest_before_page(session, pages)
 
 
 def _daily_downloads(network: Network, now: datetime) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 
-from flask import Response, abort, redirect, render_template, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 
 from showapp.db import get_session
 from showapp.models import Guest, Show, Topic
@@ -91,17 +91,55 @@ def guest(found: Guest, page: int, appearances: Page[Any]) -> Response:
 @bp.get("/guests/")
 @cached_page
 def guests() -> Response:
-    """Every guest heard in a live episode, A to Z, paged (?page=)."""
-    page = page_number()
-    listing = guest_directory.public_guests(get_session(), page)
-    require_page_exists(page, listing.pages)
+    """Every guest heard in a live episode, A to Z: ?after= or ?before= a guest's id pages on
+    or back, ?letter= starts at a letter; the old ?page=N sends its links on."""
+    if "page" in request.args:
+        return _numbered_guest_page(page_number())
+    session = get_session()
+    letter = request.args.get("letter")
+    if letter is not None and letter not in guest_directory.LETTERS:
+        abort(404, "Pick a letter from a to z.")
+    after, before = _guest_id("after"), _guest_id("before")
+    listing = guest_directory.public_guests(session, after=after, before=before, letter=letter)
+    if listing is None or (not listing.items and not listing.first):
+        abort(404, "There is no such page of guests.")
+    heading = f"Guests from {letter.upper()}" if letter else "Guests"
     meta = Meta(
-        title="Guests" if page == 1 else f"Guests, page {page}",
+        title=heading if listing.first or letter else "Guests, continued",
         description="Everyone our shows have interviewed.",
-        canonical=canonical("site.guests", **page_arg(page)),
+        canonical=canonical("site.guests", **_own_args(listing, after, before, letter)),
     )
     html = render_template("site/guests.html", listing=listing, meta=meta)
     return page_response(html)
+
+
+def _guest_id(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        abort(404, "There is no such page of guests.")
+    return int(raw)
+
+
+def _own_args(
+    listing: guest_directory.Directory, after: int | None, before: int | None, letter: str | None
+) -> dict[str, Any]:
+    """The page's own address; a walk back to the start is the first page, which has none."""
+    if listing.first:
+        return {}
+    asked = {"after": after, "before": before, "letter": letter}
+    return {name: value for name, value in asked.items() if value is not None}
+
+
+def _numbered_guest_page(page: int) -> Response:
+    """?page=N from before the directory was walked by key: the same guests, at their key."""
+    if page == 1:
+        return redirect(url_for("site.guests"), 301)  # type: ignore[return-value]
+    after = guest_directory.guest_before_page(get_session(), page)
+    if after is None:
+        abort(404, "There is no such page of guests.")
+    return redirect(url_for("site.guests", after=after), 301)  # type: ignore[return-value]
 
 
 @bp.get("/topics/")
