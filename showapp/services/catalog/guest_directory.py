@@ -19,7 +19,6 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    exists,
     func,
     literal,
     or_,
@@ -201,13 +200,8 @@ def _following(
 
 
 def _any_past(session: Session, now: datetime, key: Key, *, forward: bool) -> bool:
-    params = {"now": now, "name": key[0], "id": key[1]}
-    return bool(rows(session, _any_past_statement(forward), params).scalar())
-
-
-@cache
-def _any_past_statement(forward: bool) -> Select[Any]:
-    return select(exists().where(listed_guest(now_param()), _past(forward)))
+    params = {"now": now, "name": key[0], "id": key[1], "limit": 1}
+    return rows(session, _window_statement(True, forward), params).first() is not None
 
 
 def _letters(session: Session, now: datetime) -> dict[str, bool]:
