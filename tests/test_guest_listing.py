@@ -9,10 +9,11 @@ import re
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, event, select, text, update
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
@@ -128,25 +129,45 @@ def test_a_credit_moved_to_another_episode_takes_its_listing(
     assert listed == session.scalar(select(Episode.published_at).where(Episode.id == aired.id))
 
 
-def test_the_directory_walks_its_indexes_on_sqlite(session: Session, episodes_dir: Path) -> None:
+def test_every_page_of_the_directory_seeks_its_index_on_sqlite(
+    session: Session, episodes_dir: Path
+) -> None:
+    """The first page, a page after and before a guest and a letter's page: each statement
+    that reads guests walks ix_guests_directory (a seek where the page has a start), never the
+    whole table, the listed-time index or a sort."""
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("SQLite's plan")
     talk = make_episode(session, make_show(session, slug="leaders"), episodes_dir)
-    for number in range(200):
-        writes.credit_guest(session, talk, writes.find_or_create_guest(session, f"G {number}"))
+    guests = [writes.find_or_create_guest(session, f"G {number:03}") for number in range(200)]
+    for guest in guests:
+        writes.credit_guest(session, talk, guest)
     session.commit()
     session.execute(text("ANALYZE"))  # as db._gather_statistics does for a grown database
-    plans = []
-    for statement in (
-        "SELECT id FROM guests WHERE guests.deleted_at IS NULL AND guests.listed_since <= :now "
-        "ORDER BY lower(guests.name), guests.id LIMIT 48",
-        "SELECT count(*) FROM guests WHERE guests.deleted_at IS NULL "
-        "AND guests.listed_since <= :now",
-    ):
-        rows = session.execute(text(f"EXPLAIN QUERY PLAN {statement}"), {"now": utc_now()})
-        plans.append(" ".join(row[-1] for row in rows))
-    assert "ix_guests_directory" in plans[0] and "TEMP B-TREE" not in plans[0], plans[0]
-    assert "ix_guests_listed_since" in plans[1], plans[1]
+    ran: list[tuple[str, Any]] = []
+    engine = session.get_bind()
+
+    def note(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        ran.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        middle = guests[100].id
+        for asked in ({}, {"after": middle}, {"before": middle}, {"letter": "g"}):
+            assert guest_directory.public_guests(session, **asked) is not None
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    read_guests = [(sql, params) for sql, params in ran if "FROM guests" in sql]
+    assert len(read_guests) >= 8
+    for sql, params in read_guests:
+        plan = " ".join(row[-1] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        if "guests.id = ?" in sql and "lower" not in sql.split("WHERE")[1]:
+            continue  # a page's start: the guest by id
+        assert "ix_guests_directory" in plan and "TEMP B-TREE" not in plan, (sql, plan)
+        assert "ix_guests_listed_since" not in plan, (sql, plan)
+        if "lower(guests.name) >=" in sql or "lower(guests.name) <=" in sql:
+            assert "SEARCH guests USING INDEX ix_guests_directory" in plan, (sql, plan)
 
 
 def test_a_credit_that_leaves_the_first_listed_time_does_not_write_the_guest(
