@@ -120,7 +120,9 @@ def test_a_page_starts_at_a_letter_and_only_letters_with_guests_are_links(
     assert _names(from_b) == ["bob Stone", "zoë Ward"]
     bob = session.scalars(select(Guest).where(Guest.name == "bob Stone")).one()
     assert "<title>Guests from B" in from_b and _link(from_b, "prev") == f"/guests/?before={bob.id}"
-    for nonsense in ("?letter=1", "?letter=ab", "?after=abc", "?before=-1", "?after=99999"):
+    nonsense_pages = ("?letter=1", "?letter=ab", "?after=abc", "?before=-1", "?after=99999",
+                      f"?after={bob.id}&letter=z")  # fmt: skip
+    for nonsense in nonsense_pages:
         assert client.get("/guests/" + nonsense).status_code == 404, nonsense
 
 

@@ -96,6 +96,8 @@ def guests() -> Response:
     if "page" in request.args:
         return _numbered_guest_page(page_number())
     session = get_session()
+    if sum(name in request.args for name in ("after", "before", "letter")) > 1:
+        abort(404, "A page of guests starts after a guest, before one, or at a letter.")
     letter = request.args.get("letter")
     if letter is not None and letter not in guest_directory.LETTERS:
         abort(404, "Pick a letter from a to z.")
