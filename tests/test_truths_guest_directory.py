@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from showapp.models import Guest
+from showapp.models import Episode, Guest
 from showapp.services.catalog import guest_directory, guest_trash, writes
 from tests.browser import browser_page, screenshot, serious_violations
 from tests.conftest import require
@@ -51,6 +51,17 @@ def test_the_directory_lists_public_guests_a_to_z(client: FlaskClient, guests: N
     assert 'href="/guests/"' in client.get("/").get_data(as_text=True)  # in the site's nav
 
 
+@pytest.fixture
+def panel(session: Session, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch) -> list[Guest]:
+    """Guest 0 to Guest 4 on one live episode, two a page."""
+    show = make_show(session, slug="leaders", title="Leaders")
+    talk = make_episode(session, show, episodes_dir, title="Panel")
+    guests = [add_guest(session, talk, f"Guest {number}") for number in range(5)]
+    session.commit()
+    monkeypatch.setattr(guest_directory, "GUESTS_PER_PAGE", 2)
+    return guests
+
+
 def _link(html: str, rel: str) -> str | None:
     found = re.search(rf'rel="{rel}" href="([^"]+)"', html)
     return found.group(1).replace("&amp;", "&") if found else None
@@ -68,14 +79,8 @@ def _page(client: FlaskClient, url: str) -> str:
     return response.get_data(as_text=True)
 
 
-def test_the_directory_pages_on_and_back_by_key(
-    client: FlaskClient, session: Session, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    show = make_show(session, slug="leaders", title="Leaders")
-    talk = make_episode(session, show, episodes_dir, title="Panel")
-    guests = [add_guest(session, talk, f"Guest {number}") for number in range(5)]
-    session.commit()
-    monkeypatch.setattr(guest_directory, "GUESTS_PER_PAGE", 2)
+def test_the_directory_pages_on_and_back_by_key(client: FlaskClient, panel: list[Guest]) -> None:
+    guests = panel
     first = _page(client, "/guests/")
     assert _names(first) == ["Guest 0", "Guest 1"] and _link(first, "prev") is None
     assert _link(first, "next") == f"/guests/?after={guests[1].id}"
@@ -93,13 +98,9 @@ def test_the_directory_pages_on_and_back_by_key(
 
 
 def test_old_numbered_pages_lead_to_the_same_guests(
-    client: FlaskClient, session: Session, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, panel: list[Guest]
 ) -> None:
-    show = make_show(session, slug="leaders", title="Leaders")
-    talk = make_episode(session, show, episodes_dir, title="Panel")
-    guests = [add_guest(session, talk, f"Guest {number}") for number in range(5)]
-    session.commit()
-    monkeypatch.setattr(guest_directory, "GUESTS_PER_PAGE", 2)
+    guests = panel
     third = client.get("/guests/?page=3")
     assert third.status_code == 301
     assert third.headers["Location"] == f"/guests/?after={guests[3].id}"
@@ -127,17 +128,15 @@ def test_a_page_starts_at_a_letter_and_only_letters_with_guests_are_links(
 
 
 def test_a_page_after_a_guest_gone_to_the_trash_still_follows_on(
-    client: FlaskClient, session: Session, episodes_dir: Path, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, session: Session, panel: list[Guest]
 ) -> None:
-    show = make_show(session, slug="leaders", title="Leaders")
-    talk = make_episode(session, show, episodes_dir, title="Panel")
-    guests = [add_guest(session, talk, f"Guest {number}") for number in range(4)]
+    guests = panel
+    talk = session.scalars(select(Episode).where(Episode.title == "Panel")).one()
     same = Guest(name="Guest 1", slug="guest-1-again")  # the same name: the id breaks the tie
     session.add(same)
     session.flush()
     writes.credit_guest(session, talk, same)
     session.commit()
-    monkeypatch.setattr(guest_directory, "GUESTS_PER_PAGE", 2)
     next_link = _link(_page(client, "/guests/"), "next")
     assert next_link == f"/guests/?after={guests[1].id}"
     guest_trash.trash_guest(session, guests[1])
