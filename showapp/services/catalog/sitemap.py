@@ -12,11 +12,12 @@ from sqlalchemy import Select, func, null, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
+from showapp.db import rows
 from showapp.models import Episode, Guest, Show, Topic
 from showapp.services.catalog.lookups import is_live, listed_guest
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SitemapEntry:
     path: tuple[str, ...]  # ("show", slug), ("episode", show, slug), ...
     last_modified: datetime | None
@@ -45,7 +46,9 @@ def catalog_addresses(session: Session) -> list[Addresses]:
             episode.add_columns(Episode.updated_at)
             .join(Show, Show.id == Episode.show_id)
             .where(is_live(now))
-            .order_by(Episode.id),
+            # The show listing index's order: a part's offset is skipped in the index, where
+            # by id SQLite read and sorted every live episode's row (185 ms at 100,000).
+            .order_by(Episode.show_id, Episode.published_at, Episode.id),
         ),
         ("guest", select(Guest.slug, null()).where(listed_guest(now)).order_by(Guest.id)),
         (
@@ -74,7 +77,7 @@ def _counted(session: Session, kind: str, ordered: Select[Any]) -> Addresses:
     count = session.scalar(counting) or 0
 
     def read(start: int, stop: int) -> list[SitemapEntry]:
-        rows = session.execute(ordered.offset(start).limit(stop - start))
-        return [SitemapEntry((kind, *row[:-1]), row[-1]) for row in rows]
+        found = rows(session, ordered.offset(start).limit(stop - start)).all()
+        return [SitemapEntry((kind, *row[:-1]), row[-1]) for row in found]
 
     return Addresses(count, read)
