@@ -42,6 +42,11 @@ def _listed(client: FlaskClient, page: int = 1) -> tuple[int, list[str]]:
     return int(found.group(1)), CARD_TITLE.findall(html)
 
 
+def _in_the_index(client: FlaskClient) -> bool:
+    """The topics index (/topics/) lists the topic, read off its tags as its page is."""
+    return 'href="/topics/sponsorship"' in client.get("/topics/").get_data(as_text=True)
+
+
 def _live_by_the_episodes(session: Session, topic: Topic) -> list[str]:
     """What the page showed before the tags carried liveness: the rule read off the episodes."""
     tagged = select(episode_topics.c.episode_id).where(episode_topics.c.topic_id == topic.id)
@@ -68,6 +73,7 @@ def test_every_change_of_an_episode_reaches_its_topic_page(
         session.commit()
         assert _live_by_the_episodes(session, topic) == expected
         assert _listed(client) == (len(expected), expected)
+        assert _in_the_index(client) == bool(expected)
 
     check(["Elsewhere", "Aired"])
     writes.publish_episode(draft)  # a draft tagged first, published afterwards
@@ -103,6 +109,10 @@ def test_every_change_of_an_episode_reaches_its_topic_page(
     check(["Fresh", "Aired"])
     session.execute(delete(episode_topics).where(episode_topics.c.episode_id == aired.id))
     check(["Fresh"])
+    trash.trash_episode(session, fresh)  # the topic's last live episode: off the index
+    check([])
+    trash.restore_episode(session, fresh)
+    check(["Fresh"])
     soon = make_episode(session, leaders, episodes_dir, title="Soon",
                         published_at=now + timedelta(days=1))  # fmt: skip
     writes.tag_topic(session, soon, topic)
@@ -110,6 +120,9 @@ def test_every_change_of_an_episode_reaches_its_topic_page(
     # Its time comes with no write at all: the page compares the copied time with its now.
     monkeypatch.setattr(site_pages, "utc_now", lambda: now + timedelta(days=2))
     assert _listed(client) == (2, ["Soon", "Fresh"])
+    trash.trash_episode(session, fresh)
+    session.commit()
+    assert _listed(client) == (1, ["Soon"]) and _in_the_index(client)
 
 
 def test_a_long_topic_pages_past_the_newest_it_reads_at_once(

@@ -49,7 +49,7 @@ def is_live(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     )
 
 
-def live_tag(topic: BindParameter[int]) -> ColumnElement[bool]:
+def live_tag(topic: ColumnElement[int]) -> ColumnElement[bool]:
     """For episode_topics: a tag of this topic on a live episode, read off the tag alone (the
     listed time and show its triggers copy from the episode, models.catalog.episode_topics):
     is_live's rule inside ix_episode_topics_listed, which also orders them newest first."""
