@@ -1,5 +1,6 @@
 """Benchmark the public site: requests/s under gunicorn relative to a hello-world Flask app,
-with the page cache off and on, SQL queries per page, and the studio's list pages.
+with the page cache off and on, SQL queries per page, the studio's list pages, and the pages that
+list a whole kind (the topics index, the sitemap).
 
     .venv/bin/python bench/site.py [--episodes 10000] [--seconds 2] [--rounds 3]
     .venv/bin/python bench/site.py --episodes 100000 --compare 10000
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.servers import free_port  # noqa: E402
+from bench.site_indexes import index_timings, print_indexes  # noqa: E402
 from bench.site_seed import GIVEN, WORDS, Network, config, seed  # noqa: E402
 from bench.site_studio import studio_timings  # noqa: E402
 from showapp import create_app, db  # noqa: E402
@@ -262,9 +264,11 @@ def main() -> None:
         firsts: dict[str, str] = {}
         large_counts = count_queries(large_url, media, paths, firsts)
         studio = studio_timings(config(large_url, media), large["show"])
+        indexes = index_timings(config(large_url, media))
         if args.no_http:
             print_queries(small_counts, large_counts, network)
             print_studio(studio, firsts, network)
+            print_indexes(indexes, network.episodes)
             return
         compare = seed(f"sqlite:///{work / 'compare.sqlite3'}", Network.of(args.compare),
                        work / "compare-episodes") if args.compare else None  # fmt: skip
@@ -306,6 +310,7 @@ def main() -> None:
     if args.compare:
         print_scale(ratios, network, args.compare)
     print_studio(studio, firsts, network)
+    print_indexes(indexes, network.episodes)
 
 
 def print_table(
