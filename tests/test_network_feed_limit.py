@@ -163,6 +163,12 @@ def test_opml_lists_the_most_covered_topics_and_guests_heard_most(
             writes.credit_guest(
                 session, episode, writes.find_or_create_guest(session, f"Guest {tag}")
             )
+    # "c" on three episodes more that are not live yet (a draft, two scheduled): only live
+    # episodes count, so "c" stays behind.
+    for published_at in (None, utc_now() + timedelta(days=1), utc_now() + timedelta(days=7)):
+        later = make_episode(session, show, episodes_dir, seconds=0.5, published_at=published_at)
+        writes.tag_topic(session, later, writes.find_or_create_topic(session, "Topic C"))
+        writes.credit_guest(session, later, writes.find_or_create_guest(session, "Guest C"))
     session.commit()
 
     body = client.get("/feeds.opml").get_data(as_text=True)

@@ -53,12 +53,13 @@ def live_tag(topic: ColumnElement[int]) -> ColumnElement[bool]:
     """For episode_topics: a tag of this topic on a live episode, read off the tag alone (the
     listed time and show its triggers copy from the episode, models.catalog.episode_topics):
     is_live's rule inside ix_episode_topics_listed, which also orders them newest first."""
+    return and_(episode_topics.c.topic_id == topic, live_listed_tag(now_param()))
+
+
+def live_listed_tag(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """For episode_topics: a tag on a live episode, of any topic, read off its copies."""
     tagged = episode_topics.c
-    return and_(
-        tagged.topic_id == topic,
-        tagged.listed_at <= now_param(),
-        tagged.show_id.not_in(_trashed_show_ids()),
-    )
+    return and_(tagged.listed_at <= now, tagged.show_id.not_in(_trashed_show_ids()))
 
 
 def listed_guest(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import defaultdict
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from xml.etree import ElementTree
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
-from showapp.services.catalog.lookups import is_live
+from showapp.db import rows
+from showapp.models import Appearance, Guest, Show, Topic, episode_topics
+from showapp.services.catalog.lookups import live_listed_credit, live_listed_tag, show_is_live
 from showapp.services.feeds.items import xml_text
 from showapp.services.feeds.queries import EVERY_EPISODE
 from showapp.services.feeds.rendering import FeedRef, FeedSite, RenderedFeed
@@ -31,64 +31,75 @@ def list_feeds(session: Session, now: datetime) -> list[tuple[FeedRef, str]]:
     TOPICS_PER_SHOW topics with the most live episodes, and the GUESTS guests with the most
     live episodes across the shows (each list A to Z)."""
     feeds: list[tuple[FeedRef, str]] = [(FeedRef("network"), "Every show")]
-    shows = session.scalars(
-        select(Show).where(Show.deleted_at.is_(None)).order_by(Show.title)
+    shows = rows(
+        session, select(Show.id, Show.slug, Show.title).where(show_is_live()).order_by(Show.title)
     ).all()
-    topics = _live_counts(
-        session, now, Topic, episode_topics.c.topic_id, episode_topics.c.episode_id
-    )
-    for show in shows:
-        feeds.append((FeedRef("show", show_slug=show.slug), show.title))
-        for topic in _most(topics.get(show.id, []), TOPICS_PER_SHOW):
-            feeds.append((FeedRef("topic", show.slug, topic.slug), f"{show.title}: {topic.name}"))
-    guests = _across_shows(
-        _live_counts(session, now, Guest, Appearance.guest_id, Appearance.episode_id)
-    )
-    for guest in _most(guests, GUESTS):
+    topics = _most_covered_topics(session, now)
+    for show_id, show_slug, show_title in shows:
+        feeds.append((FeedRef("show", show_slug=show_slug), show_title))
+        for topic in _a_to_z(topics.get(show_id, [])):
+            feeds.append((FeedRef("topic", show_slug, topic.slug), f"{show_title}: {topic.name}"))
+    for guest in _a_to_z(_guests_heard_most(session, now)):
         feeds.append((FeedRef("guest", guest_slug=guest.slug), guest.name))
     return feeds
 
 
-class _Counted(NamedTuple):
+class _Named(NamedTuple):
     id: int
     slug: str
     name: str
-    episodes: int
 
 
-def _across_shows(per_show: dict[int, list[_Counted]]) -> list[_Counted]:
-    episodes: Counter[int] = Counter()
-    first: dict[int, _Counted] = {}
-    for found in per_show.values():
-        for row in found:
-            episodes[row.id] += row.episodes
-            first.setdefault(row.id, row)
-    return [first[key]._replace(episodes=total) for key, total in episodes.items()]
+def _a_to_z(found: list[_Named]) -> list[_Named]:
+    return sorted(found, key=lambda row: (row.name, row.id))
 
 
-def _most(found: list[_Counted], limit: int) -> list[_Counted]:
-    heard_most = sorted(found, key=lambda row: (-row.episodes, row.name, row.id))[:limit]
-    return sorted(heard_most, key=lambda row: (row.name, row.id))
-
-
-def _live_counts(
-    session: Session, now: datetime, model: Any, target_id: Any, episode_id: Any
-) -> dict[int, list[_Counted]]:
-    """Per show, the topics (or guests) of its live episodes, with how many each has."""
-    # Plain columns: PostgreSQL cannot group by a JSON column such as Guest.links.
-    columns = (model.id, model.slug, model.name)
-    rows: Sequence[Row[Any]] = session.execute(
-        select(Episode.show_id, *columns, func.count(Episode.id.distinct()))
-        .select_from(target_id.table)
-        .join(Episode, Episode.id == episode_id)
-        .join(model, model.id == target_id)
-        .where(is_live(now), *([Guest.deleted_at.is_(None)] if model is Guest else []))
-        .group_by(Episode.show_id, *columns)
-    ).all()
-    found: dict[int, list[_Counted]] = defaultdict(list)
-    for show_id, *counted in rows:
-        found[show_id].append(_Counted(*counted))
+# Both read the live rule off the tags' and credits' copies of their episode's show and listed
+# time, and rank in SQL: joining every tag and credit to its episode and ranking 200,000 rows
+# in Python took about a second at 100,000 episodes.
+def _most_covered_topics(session: Session, now: datetime) -> dict[int, list[_Named]]:
+    """Per show, its TOPICS_PER_SHOW topics with the most live episodes."""
+    tagged = episode_topics.c
+    counted = (
+        select(tagged.show_id, tagged.topic_id, func.count().label("episodes"))
+        .where(live_listed_tag(now))
+        .group_by(tagged.topic_id, tagged.show_id)
+        .subquery()
+    )
+    rank = func.row_number().over(
+        partition_by=counted.c.show_id,
+        order_by=(counted.c.episodes.desc(), Topic.name, Topic.id),
+    )
+    ranked = (
+        select(counted.c.show_id, Topic.id, Topic.slug, Topic.name, rank.label("rank"))
+        .join(Topic, Topic.id == counted.c.topic_id)
+        .subquery()
+    )
+    columns = (ranked.c.show_id, ranked.c.id, ranked.c.slug, ranked.c.name)
+    found: dict[int, list[_Named]] = defaultdict(list)
+    for show_id, *topic in rows(
+        session, select(*columns).where(ranked.c.rank <= TOPICS_PER_SHOW)
+    ).all():
+        found[show_id].append(_Named(*topic))
     return found
+
+
+def _guests_heard_most(session: Session, now: datetime) -> list[_Named]:
+    """The GUESTS guests (not in the trash) with the most live episodes across the shows."""
+    heard = (
+        select(Appearance.guest_id, func.count(Appearance.episode_id.distinct()).label("episodes"))
+        .where(live_listed_credit(now))
+        .group_by(Appearance.guest_id)
+        .subquery()
+    )
+    query = (
+        select(Guest.id, Guest.slug, Guest.name)
+        .join(heard, heard.c.guest_id == Guest.id)
+        .where(Guest.deleted_at.is_(None))
+        .order_by(heard.c.episodes.desc(), Guest.name, Guest.id)
+        .limit(GUESTS)
+    )
+    return [_Named(*row) for row in rows(session, query).all()]
 
 
 def render_opml(session: Session, site: FeedSite, now: datetime) -> RenderedFeed:
