@@ -4,11 +4,13 @@ they serve."""
 from __future__ import annotations
 
 import socket
+import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from showapp import create_app, db
@@ -51,3 +53,15 @@ def bench_install(config: dict[str, Any]) -> Iterator[tuple[Session, Show]]:
         yield session, show
         session.commit()
     db.get_engine(app).dispose()
+
+
+def median_get(client: FlaskClient, path: str, repeats: int) -> tuple[float, bytes]:
+    """The median milliseconds of `repeats` GETs through the test client after one that warms
+    the templates, and the body; each must answer 200."""
+    samples = []
+    for _ in range(repeats + 1):
+        started = time.perf_counter()
+        response = client.get(path)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return statistics.median(samples[1:]), response.data

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -21,6 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.servers import median_get  # noqa: E402
 from showapp import create_app, db  # noqa: E402
 
 REPEATS = 5
@@ -37,13 +37,8 @@ def index_timings(config: dict[str, Any]) -> dict[str, tuple[float, int]]:
         pages["sitemap, first part"] = first_part.group(1)
     timings: dict[str, tuple[float, int]] = {}
     for name, path in pages.items():
-        samples = []
-        for _ in range(REPEATS + 1):
-            started = time.perf_counter()
-            response = client.get(path)
-            samples.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (path, response.status_code)
-        timings[name] = (statistics.median(samples[1:]), len(response.data))
+        ms, body = median_get(client, path, REPEATS)
+        timings[name] = (ms, len(body))
     db.get_engine(app).dispose()
     return timings
 

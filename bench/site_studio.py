@@ -10,7 +10,6 @@ temporary folder) and prints only these timings. An existing PATH is reused as i
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -21,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
+from bench.servers import median_get  # noqa: E402
 from showapp import create_app, db  # noqa: E402
 from showapp.models import User, UserRole  # noqa: E402
 from tests.studio_helpers import login, make_user  # noqa: E402
@@ -44,15 +44,7 @@ def studio_timings(config: dict[str, Any], show: str) -> dict[str, float]:
         "topic list": "/studio/topics",
         "downloads dashboard": f"/studio/shows/{show}/downloads",
     }
-    timings: dict[str, float] = {}
-    for name, path in pages.items():
-        samples = []
-        for _ in range(REPEATS + 1):
-            started = time.perf_counter()
-            response = client.get(path)
-            samples.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (path, response.status_code)
-        timings[name] = statistics.median(samples[1:])  # the first warms the templates
+    timings = {name: median_get(client, path, REPEATS)[0] for name, path in pages.items()}
     db.get_engine(app).dispose()
     return timings
 
