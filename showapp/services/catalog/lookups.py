@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from showapp.columns import UTCDateTime, utc_now
-from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show, episode_topics
+from showapp.models import (
+    Appearance,
+    Episode,
+    EpisodeStatus,
+    Guest,
+    Show,
+    Topic,
+    episode_topics,
+)
 
 PAGE_SIZE = 20
 
@@ -49,7 +57,7 @@ def is_live(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     )
 
 
-def live_tag(topic: ColumnElement[int]) -> ColumnElement[bool]:
+def live_tag(topic: BindParameter[int]) -> ColumnElement[bool]:
     """For episode_topics: a tag of this topic on a live episode, read off the tag alone (the
     listed time and show its triggers copy from the episode, models.catalog.episode_topics):
     is_live's rule inside ix_episode_topics_listed, which also orders them newest first."""
@@ -60,6 +68,12 @@ def live_listed_tag(now: datetime | BindParameter[datetime]) -> ColumnElement[bo
     """For episode_topics: a tag on a live episode, of any topic, read off its copies."""
     tagged = episode_topics.c
     return and_(tagged.listed_at <= now, tagged.show_id.not_in(_trashed_show_ids()))
+
+
+def listed_topic(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """For a Topic: tagged on a live episode, read off its tags' copies (live_listed_tag)."""
+    tagged = episode_topics.c
+    return select(tagged.topic_id).where(tagged.topic_id == Topic.id, live_listed_tag(now)).exists()
 
 
 def listed_guest(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:

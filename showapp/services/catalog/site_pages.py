@@ -40,6 +40,7 @@ from showapp.services.catalog.cards import (
 )
 from showapp.services.catalog.lookups import (
     is_live,
+    listed_topic,
     live_listed_credit,
     live_tag,
     now_param,
@@ -210,9 +211,8 @@ def list_topics(session: Session) -> list[TopicRef]:
 
 @cache
 def _listed_topics() -> Select[Any]:
-    tagged = episode_topics.c
-    live = select(tagged.topic_id).where(live_tag(Topic.id.expression)).exists()
-    return select(Topic.id, Topic.slug, Topic.name).where(live).order_by(Topic.name)
+    columns = (Topic.id, Topic.slug, Topic.name)
+    return select(*columns).where(listed_topic(now_param())).order_by(Topic.name)
 
 
 @dataclass(frozen=True)

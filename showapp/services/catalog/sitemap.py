@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from showapp.columns import utc_now
 from showapp.db import rows
 from showapp.models import Episode, Guest, Show, Topic
-from showapp.services.catalog.lookups import is_live, listed_guest
+from showapp.services.catalog.lookups import is_live, listed_guest, listed_topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ def catalog_addresses(session: Session) -> list[Addresses]:
         ("guest", select(Guest.slug, null()).where(listed_guest(now)).order_by(Guest.id)),
         (
             "topic",
-            select(Topic.slug, null()).where(Topic.episodes.any(is_live(now))).order_by(Topic.id),
+            select(Topic.slug, null()).where(listed_topic(now)).order_by(Topic.id),
         ),
     ]
     return [_counted(session, kind, query) for kind, query in kinds]
