@@ -8,6 +8,7 @@ No blueprint and no import installs behaviour of its own.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -86,24 +87,35 @@ def _install_session_hooks(app: Flask) -> None:
     from showapp.site.page_cache import forget_pages
 
     sessions = app.extensions["showapp.sessionmaker"]
+    # SQLAlchemy keeps a sessionmaker's listeners for as long as the listeners keep the
+    # sessionmaker alive: they hold the app weakly, or no app built in a process is ever freed.
+    app_ref = weakref.ref(app)
     # Markdown notes become sanitised HTML when written, so no read path renders them.
     text.render_notes_when_written(sessions)
     # Feed-relevant writes bump the catalog stamp and log the episodes they changed, so feeds
     # rebuild (or splice) on the next request; committed changes are announced by WebSub.
-    feed_stamps.install(sessions, lambda slugs: announce_changed_feeds(app, slugs))
+    feed_stamps.install(sessions, lambda slugs: announce_changed_feeds(_alive(app_ref), slugs))
     # Which files are withheld (audio of drafts and of scheduled episodes before their time,
     # every file of an episode in the trash), known per process so /media answers with a dict
     # lookup; reread when the catalog changes.
-    audio = app.extensions["showapp.audio_visibility"] = AudioVisibility(app)
+    app.extensions["showapp.audio_visibility"] = AudioVisibility(app)
 
     def forget_public_state() -> None:
-        forget_pages(app)
-        audio.forget()
+        current = _alive(app_ref)
+        forget_pages(current)
+        current.extensions["showapp.audio_visibility"].forget()
 
     # Episodes a transaction touched are reindexed for search before it commits; a commit
     # that changed a public page bumps the site revision, empties this process's pages and
     # makes it reread which audio is withheld.
     search_index.watch_sessions(sessions, forget_public_state)
+
+
+def _alive(app_ref: weakref.ref[Flask]) -> Flask:
+    app = app_ref()
+    if app is None:  # only a session that outlived its app could get here
+        raise RuntimeError("the app that made this session is gone")
+    return app
 
 
 def _install_background_runners(app: Flask) -> None:
@@ -133,8 +145,10 @@ def _install_mail_runner(app: Flask) -> None:
 
     # The "mail.periodic" job queues what is due every minute; a commit that queued a message
     # asks the queue to send it at once.
+    app_ref = weakref.ref(app)  # see _install_session_hooks
+
     def send_soon() -> None:
-        enqueue(app, "mail.send")
+        enqueue(_alive(app_ref), "mail.send")
 
     after_mail_commits(app.extensions["showapp.sessionmaker"], send_soon)
 

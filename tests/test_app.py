@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 
 from showapp import create_app
 from showapp.config import ConfigError
-from showapp.db import NotMigrated
+from showapp.db import NotMigrated, new_session
+from tests.factories import make_show
 
 
 def test_refuses_an_unmigrated_database_naming_the_command(tmp_path: Path) -> None:
@@ -66,3 +70,19 @@ def test_a_test_config_ignores_the_environment(
         check_migrations=False,
     )
     assert app.config["BASE_URL"] == "http://127.0.0.1:5000"
+
+
+def test_an_app_that_is_dropped_is_freed(app_config: dict[str, Any]) -> None:
+    """Session hooks live in SQLAlchemy's class-level registry; had they held the app, every
+    app built in a process (each test builds one) would stay in memory with its engine."""
+    app = create_app({**app_config, "MAIL_AUTO_SEND": True})
+    with app.app_context():
+        session = new_session(app)
+        make_show(session, slug="freed")
+        session.commit()  # runs the hooks: feed stamps, search, page cache, mail
+        session.close()
+    assert app.test_client().get("/freed/").status_code == 200
+    dropped = weakref.ref(app)
+    del app, session
+    gc.collect()
+    assert dropped() is None
