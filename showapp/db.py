@@ -6,6 +6,7 @@ request that fails before it commits leaves nothing behind.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,9 @@ def init_app(app: Flask) -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     app.extensions["showapp.engine"] = engine
+    # An app that is dropped (each test builds one) closes its pooled connections rather than
+    # leaving them to the garbage collector, which PostgreSQL's driver warns about.
+    weakref.finalize(app, engine.dispose)
     app.extensions["showapp.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
