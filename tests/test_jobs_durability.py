@@ -201,6 +201,12 @@ def test_an_import_survives_its_worker_being_killed(
             job = select(ImportJob.state).where(ImportJob.state == ImportState.DONE)
             _wait_for(lambda: _count(app, select(func.count()).select_from(job.subquery())) == 1,
                       90, "the import to finish")  # fmt: skip
+            # The worker records its run as done just after the import's own row: on a busy
+            # machine, stopping it at once could catch it in between.
+            run_done = select(func.count()).select_from(
+                the_import.where(JobRun.state == JobState.DONE).subquery()
+            )
+            _wait_for(lambda: _count(app, run_done) == 1, 30, "the worker to record its run")
     with db.new_session(app) as check:
         episodes = check.scalars(select(Episode)).all()
         run = check.scalars(the_import).one()
