@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy.orm import sessionmaker
 
 from showapp import create_app
 from showapp.config import ConfigError
 from showapp.db import NotMigrated, new_session
+from showapp.services.search import index as search_index
 from tests.factories import make_show
 
 
@@ -72,17 +74,38 @@ def test_a_test_config_ignores_the_environment(
     assert app.config["BASE_URL"] == "http://127.0.0.1:5000"
 
 
-def test_an_app_that_is_dropped_is_freed(app_config: dict[str, Any]) -> None:
+def test_an_app_that_is_dropped_is_freed_and_the_next_one_hooks_its_sessions(
+    app_config: dict[str, Any],
+) -> None:
     """Session hooks live in SQLAlchemy's class-level registry; had they held the app, every
-    app built in a process (each test builds one) would stay in memory with its engine."""
-    app = create_app({**app_config, "MAIL_AUTO_SEND": True})
-    with app.app_context():
-        session = new_session(app)
-        make_show(session, slug="freed")
-        session.commit()  # runs the hooks: feed stamps, search, page cache, mail
-        session.close()
-    assert app.test_client().get("/freed/").status_code == 200
-    dropped = weakref.ref(app)
-    del app, session
-    gc.collect()
-    assert dropped() is None
+    app built in a process (each test builds one) would stay in memory with its engine. And
+    a new app's sessionmaker can reuse a freed one's address, which the registry still knows:
+    no hook may be skipped for "already installed"."""
+    for round_ in range(3):
+        app = create_app({**app_config, "MAIL_AUTO_SEND": True})
+        client = app.test_client()
+        with app.app_context():
+            session = new_session(app)
+            show = make_show(session, slug=f"freed-{round_}", title="Before")
+            session.commit()
+            assert "Before" in client.get(f"/freed-{round_}/").get_data(as_text=True)
+            show.title = "After"
+            session.commit()  # the hooks: feed stamps, search, page cache, mail
+            session.close()
+        assert "After" in client.get(f"/freed-{round_}/").get_data(as_text=True), round_
+        dropped = weakref.ref(app)
+        del app, client, session, show
+        gc.collect()
+        assert dropped() is None
+
+
+def test_every_new_sessionmaker_gets_the_search_hooks() -> None:
+    """SQLAlchemy's registry keys listeners by the target's id(), and keeps the keys of freed
+    sessionmakers: asking it whether a new one already has them answered yes at a reused
+    address, and that app neither reindexed search nor dropped stale pages."""
+    for _ in range(50):
+        factory = sessionmaker()
+        search_index.watch_sessions(factory)
+        assert len(list(factory().dispatch.after_flush)) == 1
+        del factory
+        gc.collect()

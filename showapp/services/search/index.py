@@ -116,8 +116,6 @@ def watch_sessions(
 ) -> None:
     """Reindex the episodes a transaction touched, just before it commits; after a commit
     that changed a public page, call `on_change` (page caches of this process listen)."""
-    if event.contains(factory, "after_flush", _note_flushed):
-        return
     event.listen(factory, "after_flush", _note_flushed)
     event.listen(factory, "do_orm_execute", _note_statement)
     event.listen(factory, "before_commit", _reindex_noted)
