@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import REDIS_URL, require
+from tests.conftest import redis_database, require
 from tests.live import _wait_for_a_worker
 from tests.nginx import NGINX, free_port, readme_block, running_nginx
 
@@ -104,13 +104,13 @@ def two_hosts(tmp_path: Path, extra: Mapping[str, str] | None = None) -> Iterato
         "SHOWAPP_DATABASE_URL": database_url,
         "SHOWAPP_SECRET_KEY": SECRET,
         "SHOWAPP_BASE_URL": f"http://127.0.0.1:{balancer_port}",
-        "SHOWAPP_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/3",
+        "SHOWAPP_RATELIMIT_STORAGE_URI": redis_database(3),
         "SHOWAPP_TRUSTED_PROXIES": "1",
         "SHOWAPP_STATS_FLUSH_SECONDS": "0.2",
         # One queue for both hosts (and the hits spool): a job any host enqueued runs on
         # whichever host's worker takes it, and runs again elsewhere if that host dies.
         "SHOWAPP_JOBS": "redis",
-        "SHOWAPP_JOBS_REDIS_URL": f"{REDIS_URL.rstrip('/')}/4",
+        "SHOWAPP_JOBS_REDIS_URL": redis_database(4),
         "SHOWAPP_JOBS_QUEUE": f"two-hosts-{uuid.uuid4().hex[:8]}",
         "SHOWAPP_JOBS_LEASE_SECONDS": "5",
         **(extra or {}),
@@ -202,6 +202,6 @@ def _flush_limits() -> None:
     redis_store()  # skips (or fails in CI) without Redis
     import redis
 
-    store = redis.Redis.from_url(f"{REDIS_URL.rstrip('/')}/3", socket_connect_timeout=1)
+    store = redis.Redis.from_url(redis_database(3), socket_connect_timeout=1)
     store.flushdb()
     store.close()

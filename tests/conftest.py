@@ -13,6 +13,7 @@ from http.server import HTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import Flask
@@ -33,6 +34,13 @@ POSTGRES_URL = os.environ.get("SHOWAPP_TEST_DATABASE_URL", "")
 STRICT = os.environ.get("SHOWAPP_TEST_STRICT") == "1"
 REDIS_URL = os.environ.get("SHOWAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 BASE_URL = "http://podcast.test"
+
+
+def redis_database(number: int) -> str:
+    """REDIS_URL with its database set to `number` (whether or not it names one already):
+    the two-host tests keep their limits and queue apart from the other tests'."""
+    parts = urlsplit(REDIS_URL)
+    return urlunsplit(parts._replace(path=f"/{number}"))
 
 
 def require(condition: bool, reason: str) -> None:
