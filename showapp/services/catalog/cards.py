@@ -105,7 +105,7 @@ def cards_by_ids(session: Session, ids: Sequence[int], *, brief: bool = False) -
     live ones); `brief` leaves out credits and topics."""
     if not ids:
         return []
-    found = {row.id: row for row in map(_card, rows(session, _cards(), {"ids": list(ids)}))}
+    found = {row.id: row for row in map(_card, rows(session, _cards(), {"ids": list(ids)}).all())}
     cards = [found[i] for i in ids if i in found]
     if cards and not brief:
         _add_credits_and_topics(session, cards)
@@ -147,10 +147,10 @@ def _people_by_episode(session: Session, ids: list[int]) -> dict[int, EpisodePeo
     found = {episode_id: EpisodePeople() for episode_id in ids}
     for episode_id, guest_id, slug, name, role, job_title, organisation in rows(
         session, _credits(), {"ids": ids}
-    ):
+    ).all():
         credit = CreditRef(GuestRef(guest_id, slug, name), role, job_title, organisation)
         found[episode_id].credits.append(credit)
-    for episode_id, topic_id, slug, name in rows(session, _topics(), {"ids": ids}):
+    for episode_id, topic_id, slug, name in rows(session, _topics(), {"ids": ids}).all():
         found[episode_id].topics.append(TopicRef(topic_id, slug, name))
     return found
 
