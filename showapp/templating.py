@@ -37,10 +37,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["feed_url"] = feed_url
     app.jinja_env.globals["media_url"] = media_url
     app.jinja_env.globals["photo_copy"] = images.photo_copy
-    app.jinja_env.globals["artwork_src"] = artwork_src
+    app.add_template_filter(artwork_src, "artwork_src")
     app.jinja_env.globals["theme_url"] = theme_url
     app.add_template_filter(initials, "initials")
     app.jinja_env.globals["url_for"] = page_url_for
+    # A list's links as filters (`episode|episode_path`): Jinja calls a filter directly, where
+    # a global goes through Context.call, which cost 2 µs a link (a fifth of an episode card).
+    app.add_template_filter(episode_path, "episode_path")
+    app.add_template_filter(guest_path, "guest_path")
+    app.add_template_filter(topic_path, "topic_path")
     app.jinja_env.globals["page_url"] = page_url
 
 
@@ -84,6 +89,19 @@ def page_url_for(endpoint: str, **values: Any) -> str:
     if _PER_REQUEST.isdisjoint(values) and all(type(v) in _PLAIN for v in values.values()):
         return _remembered_path(request.script_root, endpoint, tuple(sorted(values.items())))
     return url_for(endpoint, **values)
+
+
+def episode_path(episode: Any) -> str:
+    """The page of an episode, a card or an ORM row alike (anything with .slug and .show)."""
+    return page_url_for("site.episode", show_slug=episode.show.slug, episode_slug=episode.slug)
+
+
+def guest_path(guest: Any) -> str:
+    return page_url_for("site.guest", guest_slug=guest.slug)
+
+
+def topic_path(topic: Any) -> str:
+    return page_url_for("site.topic", topic_slug=topic.slug)
 
 
 # A path depends only on the route map, which is fixed once the app is built (it has no
