@@ -80,6 +80,9 @@ def readable(hex_colour: str) -> str:
     return colour
 
 
+# Every page of a show asks for its theme: the darkening search in readable() cost 1.5 % of
+# a page. A colour's theme never changes, and there are few colours.
+@lru_cache(maxsize=1024)
 def theme_for(hex_colour: str | None) -> Theme:
     accent = readable(parse_hex(hex_colour) or DEFAULT_ACCENT)
     # Dark enough for the page, so white text on it has the same 4.5:1 and more.
