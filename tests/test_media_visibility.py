@@ -181,3 +181,20 @@ def test_the_host_still_hears_a_draft_in_the_studio(
     with app.test_client().get(found[1]) as stranger:
         assert stranger.status_code in (302, 303, 401)
     assert _stored_requests(app) == 0
+
+
+@pytest.mark.parametrize(
+    "spelling", ["{show}//{name}", "./{show}/{name}", "{show}/./{name}", "%2e/{show}/{name}"]
+)
+def test_another_spelling_of_a_withheld_files_name_is_not_served(
+    media_app: Flask, session: Session, episodes_dir: Path, spelling: str
+) -> None:
+    """The disk opens 'show//file' as 'show/file'; the list of withheld files does not."""
+    draft = make_committed_episode(session, episodes_dir, "drafts", published_at=None)
+    show, name = str(draft.audio_file).split("/")
+    url = "/media/" + spelling.format(show=show, name=name)
+    for method in ("GET", "HEAD"):
+        with media_app.test_client().open(url, method=method) as answer:
+            assert answer.status_code == 404, (url, method)
+            assert "X-Accel-Redirect" not in answer.headers
+    assert _stored_requests(media_app) == 0

@@ -49,6 +49,10 @@ OPEN_RANGE = re.compile(r"bytes=([0-9]+)-")
 @bp.get(urls.blueprint_rule("media", MEDIA_PREFIX))
 def media_file(filename: str) -> Response:
     path = PurePosixPath(filename)
+    # Only a file's own name: 'show//file' or 'show/./file' open the same file on disk but are
+    # not the name the withheld files are listed under.
+    if str(path) != filename:
+        abort(404)
     # Uploads in progress are hidden (.upload-*.part), and only published kinds of file go out.
     served = SERVED_TYPES
     if path.parent.name == LINKED_FOLDER and len(path.parts) == 3:
