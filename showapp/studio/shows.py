@@ -15,6 +15,7 @@ from showapp.models import Show
 from showapp.services import accounts, urls
 from showapp.services.advice import follow_ups
 from showapp.services.catalog import artwork, editing, show_overview, writes
+from showapp.services.catalog.text import slugify
 from showapp.services.feeds import settings as feed_settings
 from showapp.services.listeners import moderation
 from showapp.services.listeners.stories import DEFAULT_PROMPT
@@ -61,17 +62,15 @@ def new_show() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _show_form(form, None, 400 if request.method == "POST" else 200)
     fields = _show_fields(form)
-    slug = form.slug.data or ""
+    # podcast:guid is made from the feed URL, so from the address the show will have.
+    slug = form.slug.data or slugify(fields["title"])
     session = get_session()
     try:
-        feed = urls.feed_url(current_app.config["BASE_URL"], "show", show_slug=slug or "")
+        feed = urls.feed_url(current_app.config["BASE_URL"], "show", show_slug=slug)
         show = writes.create_show(session, slug=slug, feed_url=feed, **fields)
         editing.update_show(session, show, **fields)
-        # The feed URL, and so podcast:guid, depend on the slug chosen by create_show.
-        show.podcast_guid = writes.podcast_guid_for(
-            urls.feed_url(current_app.config["BASE_URL"], "show", show_slug=show.slug)
-        )
     except ShowappError as error:
+        session.rollback()
         flash(str(error), "error")
         return _show_form(form, None, 400)
     session.commit()
@@ -88,7 +87,9 @@ def edit_show(show_slug: str) -> ResponseReturnValue:
         return _show_form(form, show, 400 if request.method == "POST" else 200)
     try:
         editing.update_show(get_session(), show, **_show_fields(form))
-        feed_settings.move_feed(show, form.new_feed_url.data or "")
+        # Both the configured address and the one this request came in on serve the feed.
+        served_at = [current_app.config["BASE_URL"], request.url_root]
+        feed_settings.move_feed(show, form.new_feed_url.data or "", served_at)
     except ShowappError as error:
         get_session().rollback()
         flash(str(error), "error")

@@ -9,6 +9,7 @@ from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from slugify import slugify as transliterated_slug
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,10 +26,15 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 
 
 def slugify(value: str, max_length: int = 80) -> str:
-    """ASCII slug for URLs: 'Mentors vs. Sponsors!' -> 'mentors-vs-sponsors'."""
+    """ASCII slug for URLs: 'Mentors vs. Sponsors!' -> 'mentors-vs-sponsors'.
+
+    A name with no Latin letters or digits is transliterated ('山田太郎' -> 'shan-tian-tai-
+    lang'): dropping its letters left an empty address, and every such guest or topic became
+    one record. Only those names take that path, so no existing address changes. Empty when
+    the value has no letters or digits at all."""
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].rstrip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_length].rstrip("-")
+    return slug or transliterated_slug(value, max_length=max_length)
 
 
 def render_notes(markdown_source: str) -> str:

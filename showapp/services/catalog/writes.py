@@ -210,7 +210,7 @@ def find_or_create_guest(
     session: Session, name: str, *, organisation: str = "", job_title: str = "", bio: str = ""
 ) -> Guest:
     name = _required(name, "guest name")
-    slug = slugify(name)
+    slug = _slug_of_name(name, "guest")
     guest = session.scalars(select(Guest).where(Guest.slug == slug)).one_or_none()
     if guest is None:
         guest = Guest(
@@ -223,7 +223,7 @@ def find_or_create_guest(
 
 def find_or_create_topic(session: Session, name: str, description: str = "") -> Topic:
     name = _required(name, "topic name")
-    slug = slugify(name)
+    slug = _slug_of_name(name, "topic")
     topic = session.scalars(select(Topic).where(Topic.slug == slug)).one_or_none()
     if topic is None:
         topic = Topic(name=name, slug=slug, description=description)
@@ -289,8 +289,21 @@ def _required(value: str | None, label: str) -> str:
     return cleaned
 
 
+def _slug_of_name(name: str, kind: str) -> str:
+    slug = slugify(name)
+    if not slug:
+        raise InvalidInput(
+            f"The {kind} name '{name[:60]}' has no letters or digits to make an address from."
+        )
+    return slug
+
+
 def _valid_slug(slug: str) -> str:
-    if slug != slugify(slug) or not slug:
+    if not slug:
+        raise InvalidInput(
+            "Choose an address: the title has no letters or digits to make one from."
+        )
+    if slug != slugify(slug):
         raise InvalidInput(
             f"'{slug}' is not a valid address: use lower-case letters, digits and hyphens."
         )

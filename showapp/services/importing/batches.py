@@ -208,6 +208,9 @@ class EpisodeBatchImporter(ItemReader):
         """The guest to credit, made if new; None (and a problem in the report) for a guest in
         the trash: an admin deleted them, and a feed does not bring their credits back."""
         slug = slugify(person.name)
+        if not slug:
+            self._problem(item, f"{person.name[:60]!r} has no letters or digits; not credited")
+            return None
         if slug in self.trashed_guests:
             self._problem(item, f"{person.name[:60]!r} is in the guest trash; not credited")
             return None
