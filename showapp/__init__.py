@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask
 
 from showapp.config import REPO_ROOT, load_config
+from showapp.services.urls import RowIdConverter
 
 
 def create_app(
@@ -28,6 +29,8 @@ def create_app(
         instance_relative_config=True,
         template_folder=str(REPO_ROOT / "templates"),
     )
+    # Before any route is added: every <int:...> in a URL is a row id.
+    app.url_map.converters["int"] = RowIdConverter
     load_config(app, dict(test_config) if test_config is not None else None)
     Path(app.config["EPISODES_DIR"]).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote, urlsplit
+
+from werkzeug.routing import IntegerConverter, Map
 
 from showapp.errors import InvalidInput
 
@@ -33,6 +36,19 @@ _QUOTED = {
     name: {m["name"] for m in _VARIABLE.finditer(rule) if m["converter"] == "path"}
     for name, rule in ROUTES.items()
 }
+
+# The largest id a row can have: ids are PostgreSQL `integer` columns.
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """<int:...> within what an id column holds: a larger one made the lookup itself fail
+    (SQLite cannot bind past 64 bits, PostgreSQL past 32), a 500 where 404 is the answer."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
 
 # Show slugs live at the top level of the site, so these first path segments are taken.
 RESERVED_SLUGS = frozenset(
