@@ -282,3 +282,21 @@ def test_home_page_links_the_network_feed(client: FlaskClient, network: Network)
     page = client.get("/").get_data(as_text=True)
     assert '<link rel="alternate" type="application/rss+xml"' in page
     assert 'href="/feed.xml"' in page
+
+
+def test_a_guest_with_no_live_episode_has_no_feed(
+    client: FlaskClient, session: Session, network: Network, episodes_dir: Path
+) -> None:
+    """Their page is 404 until an episode with them is out, and so is their feed: it would
+    carry the name and bio of a guest the show has not announced."""
+    secret = writes.find_or_create_guest(session, "Secret Guest", bio="Embargoed news.")
+    draft = make_episode(session, network.show, episodes_dir, title="Soon", published_at=None)
+    writes.credit_guest(session, draft, secret)
+    session.commit()
+    assert client.get("/guests/secret-guest").status_code == 404
+    response = client.get("/guests/secret-guest/feed.xml")
+    assert response.status_code == 404
+    assert b"Embargoed" not in response.data
+    writes.credit_guest(session, network.episodes[0], secret)
+    session.commit()
+    assert b"Embargoed news." in _get(client, "/guests/secret-guest/feed.xml")

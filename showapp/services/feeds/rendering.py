@@ -148,7 +148,7 @@ def _plan(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> Feed
     if ref.kind == "topic":
         return _topic_feed(session, ref, site, now)
     if ref.kind == "guest":
-        return _guest_feed(session, ref, site)
+        return _guest_feed(session, ref, site, now)
     return _network_feed(session, ref, site)
 
 
@@ -185,8 +185,7 @@ def _topic_feed(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -
     scope = feed_queries.of_topic(show.id, topic.id)
     # A topic this show has no live episode on has no feed (404): an empty feed looks to
     # directories like a broken show, and nothing links to it.
-    if not session.scalar(select(exists().where(feed_queries.live(scope.where))),
-                          {**scope.params, "now": now}):  # fmt: skip
+    if not _has_live_episode(session, scope, now):
         return None
     hosts = feed_rows.hosts_by_show(session, [show.id])
     self_url = ref.url(site.base_url)
@@ -225,7 +224,7 @@ def _show_channel(
     return channel
 
 
-def _guest_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | None:
+def _guest_feed(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -> FeedPlan | None:
     guest = session.scalars(select(Guest).where(Guest.slug == ref.guest_slug)).one_or_none()
     if guest is not None and guest.deleted_at is not None:
         return None  # in the trash: no feed (404) until restored
@@ -235,6 +234,10 @@ def _guest_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
             return None
         return _moved(urls.feed_url(site.base_url, "guest", guest_slug=merged_into))
     scope = feed_queries.of_guest(guest.id)
+    # Like the guest's page: no feed (404) before an episode with them is live, or their name
+    # and bio would be out before the episode is.
+    if not _has_live_episode(session, scope, now):
+        return None
     fields = {
         "title": xml_text(f"{guest.name} on {site.site_title}"),
         "link": urls.url(site.base_url, "guest", guest_slug=guest.slug),
@@ -244,6 +247,11 @@ def _guest_feed(session: Session, ref: FeedRef, site: FeedSite) -> FeedPlan | No
     }
     channel = partial(_cross_show_channel, session, scope, site, ref, fields)
     return FeedPlan(scope, guest.created_at, channel)
+
+
+def _has_live_episode(session: Session, scope: feed_queries.Scope, now: datetime) -> bool:
+    live = select(exists().where(feed_queries.live(scope.where)))
+    return bool(session.scalar(live, {**scope.params, "now": now}))
 
 
 def _moved(new_url: str) -> FeedPlan:
