@@ -1,13 +1,15 @@
 """Pictures people upload that are not podcast artwork: guest photos and the network's logo.
 
 Checked with Pillow (JPEG, PNG or WebP, size-capped), turned into the sizes pages use once at
-upload, and written so that a failure leaves no file behind.
+upload, and written so that a failure leaves no file behind. open_image, which the artwork
+checks use too, refuses a picture with too many pixels to decode safely.
 """
 
 from __future__ import annotations
 
 import io
 import secrets
+import struct
 from collections.abc import Sequence
 from typing import IO
 
@@ -24,6 +26,45 @@ MIN_PIXELS = 96
 PHOTO_SIZES = (600, 300, 96)
 
 
+class TooManyPixels(InvalidInput):
+    """Pillow will not open the picture for its pixel count (a possible decompression bomb);
+    `size` is what its header declares, when it can be read."""
+
+    def __init__(self, size: tuple[int, int] | None) -> None:
+        super().__init__("The picture has too many pixels to open.")
+        self.size = size
+
+
+def open_image(stream: IO[bytes]) -> Image.Image:
+    """Image.open, except that a picture past Pillow's pixel limit (Image.MAX_IMAGE_PIXELS, a
+    possible decompression bomb) raises TooManyPixels; callers then word their own limit."""
+    try:
+        return Image.open(stream)
+    # Between the limit and twice it Pillow only warns, and opens the picture for our own size
+    # checks to refuse; where warnings are errors (as in the tests) the warning is raised.
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise TooManyPixels(_declared_size(stream)) from error
+
+
+def _declared_size(stream: IO[bytes]) -> tuple[int, int] | None:
+    """The size in the picture's header, read the way Image.open reads it but without the pixel
+    check, whose error gives only a pixel count. Only the header is read, nothing decoded."""
+    stream.seek(0)
+    prefix = stream.read(16)
+    for factory, accept in Image.OPEN.values():
+        accepted = not accept or accept(prefix)
+        if not accepted or isinstance(accepted, str):  # a str: why the plugin cannot read it
+            continue
+        try:
+            stream.seek(0)
+            with factory(stream, "") as header:
+                return header.size
+        # What Image.open takes as "not this format", plus damage past the header.
+        except (SyntaxError, IndexError, TypeError, struct.error, OSError, ValueError):
+            continue
+    return None
+
+
 def open_picture(stream: IO[bytes], what: str) -> Image.Image:
     """The uploaded picture, decoded whole, or InvalidInput saying what is wrong with it."""
     data = stream.read(MAX_BYTES + 1)
@@ -32,16 +73,16 @@ def open_picture(stream: IO[bytes], what: str) -> Image.Image:
     if len(data) > MAX_BYTES:
         raise InvalidInput(f"The {what} is larger than {MAX_BYTES // (1024 * 1024)} MB.")
     try:
-        image = Image.open(io.BytesIO(data))
+        image = open_image(io.BytesIO(data))
+    except TooManyPixels as error:
+        raise InvalidInput(_too_large(what, error.size)) from error
     except (UnidentifiedImageError, OSError) as error:
         raise InvalidInput(f"The {what} is not a picture: upload a JPEG, PNG or WebP.") from error
     if image.format not in ACCEPTED:
         raise InvalidInput(f"The {what} is {image.format}: upload a JPEG, PNG or WebP.")
     width, height = image.size
     if max(width, height) > MAX_PIXELS:
-        raise InvalidInput(
-            f"The {what} is {width}x{height} pixels; at most {MAX_PIXELS} on a side, please."
-        )
+        raise InvalidInput(_too_large(what, image.size))
     if min(width, height) < MIN_PIXELS:
         raise InvalidInput(
             f"The {what} is {width}x{height} pixels; at least {MIN_PIXELS} on a side, please."
@@ -52,6 +93,13 @@ def open_picture(stream: IO[bytes], what: str) -> Image.Image:
         raise InvalidInput(f"The {what} file is damaged: {error}.") from error
     # Phones store the camera's orientation apart from the pixels.
     return ImageOps.exif_transpose(image)
+
+
+def _too_large(what: str, size: tuple[int, int] | None) -> str:
+    if size is None:
+        return f"The {what} has too many pixels to open; at most {MAX_PIXELS} on a side, please."
+    width, height = size
+    return f"The {what} is {width}x{height} pixels; at most {MAX_PIXELS} on a side, please."
 
 
 def square_copies(image: Image.Image, sizes: Sequence[int]) -> list[Image.Image]:

@@ -101,13 +101,17 @@ def publish_at_local(episode: Episode, show: Show) -> str:
     return f"{local:%Y-%m-%d %H:%M} ({show.timezone})" if local else ""
 
 
-def save_episode_artwork(episode: Episode, show: Show, form: EpisodeForm) -> None:
+def save_episode_artwork(episode: Episode, show: Show, form: EpisodeForm) -> str | None:
+    """Store the artwork uploaded with the form and set it on the episode (not committed);
+    return the artwork it replaces, whose files the caller deletes once the change is
+    committed (artwork.delete_artwork), or None when there is nothing to delete."""
     upload = form.artwork.data
     if upload is None or not getattr(upload, "filename", ""):
-        return
+        return None
     storage = current_storage()
     names = artwork.store_artwork(storage, show.slug, f"{episode.slug}-art", upload.stream)
-    episode.artwork = names[0]
+    previous, episode.artwork = episode.artwork, names[0]
+    return previous
 
 
 def conflict_rows(stored: Episode, form: EpisodeForm) -> list[dict[str, Any]]:

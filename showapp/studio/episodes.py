@@ -15,7 +15,7 @@ from showapp.services import saved_forms
 from showapp.services.advice import episode_links
 from showapp.services.audio import files as audio_files
 from showapp.services.audio import retagging
-from showapp.services.catalog import editing, lookups, writes
+from showapp.services.catalog import artwork, editing, lookups, writes
 from showapp.services.catalog.text import render_notes
 from showapp.storage import current_storage
 from showapp.studio import (
@@ -44,7 +44,9 @@ def list_episodes(show_slug: str) -> ResponseReturnValue:
     return _episode_list(200)
 
 
-def _episode_list(status: int, duplicate: Episode | None = None) -> tuple[str, int]:
+def _episode_list(
+    status: int, duplicate: Episode | None = None, upload_error: str = ""
+) -> tuple[str, int]:
     show = current_show()
     session = get_session()
     filters = {key: request.args.get(key, "") for key in ("status", "topic", "q")}
@@ -66,6 +68,7 @@ def _episode_list(status: int, duplicate: Episode | None = None) -> tuple[str, i
         statuses=list(EpisodeStatus),
         topics=editing.show_topic_choices(session, show),
         upload_form=UploadForm(),
+        upload_error=upload_error,
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         duplicate=duplicate,
         duplicate_url=_duplicate_url(duplicate),
@@ -130,10 +133,11 @@ def _duplicate_url(duplicate: Episode | None) -> str | None:
 
 
 def _upload_refused(message: str) -> ResponseReturnValue:
+    """400: the upload form's page, the refusal beside the form (browsers show a 4xx page
+    as it is; they do not follow a redirect that comes with it)."""
     if wants_json():
         return json_error(400, message)
-    flash(message, "error")
-    return redirect_303(url_for("studio.list_episodes", show_slug=current_show().slug)), 400
+    return _episode_list(400, upload_error=message)
 
 
 @bp.route("/shows/<show_slug>/episodes/<int:episode_id>", methods=["GET", "POST"])
@@ -155,7 +159,7 @@ def edit_episode(show_slug: str, episode_id: int) -> ResponseReturnValue:
             editing.save_episode(session, show, episode, changes_from_form(form, show))
             if "follows_up" in request.form:  # a post without the field keeps the link
                 episode_links.set_follows_up(session, show, episode, request.form["follows_up"])
-            save_episode_artwork(episode, show, form)
+            replaced = save_episode_artwork(episode, show, form)
             tagged = retag.commit_with_tags(episode, before)
     except editing.StaleEdit as error:
         session.rollback()
@@ -164,6 +168,8 @@ def edit_episode(show_slug: str, episode_id: int) -> ResponseReturnValue:
         session.rollback()
         flash(str(error), "error")
         return _editor(current_episode(episode_id), form, 400)
+    # The old files go only once the new artwork is committed, as for the show's artwork.
+    artwork.delete_artwork(current_storage(), replaced)
     note = " The audio file is being tagged with the new details (Jobs)." if tagged else ""
     flash(f"Saved '{episode.title}' ({episode.effective_status.value}).{note}", "info")
     return redirect_303(url_for("studio.edit_episode", show_slug=show.slug, episode_id=episode.id))

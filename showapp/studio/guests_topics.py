@@ -8,7 +8,7 @@ Both kinds go through the same views; a `Directory` says what differs between th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,7 +138,8 @@ def _edit(directory: Directory, slug: str) -> ResponseReturnValue:
     except ShowappError as error:
         session.rollback()
         flash(f"Nothing was changed: {error}", "error")
-        return _page(directory, directory.row_or_404(slug), 400)
+        # The stored row names the page and its links; the form keeps what was typed.
+        return _page(directory, directory.row_or_404(slug), 400, typed=form)
     flash(f"Saved {row.name}.", "info")
     return redirect_303(directory.url("edit", row))
 
@@ -148,15 +149,29 @@ def guest_page(guest: Row, status: int) -> tuple[str, int]:
     return _page(GUESTS, guest, status)
 
 
-def _page(directory: Directory, row: Row, status: int) -> tuple[str, int]:
+def _page(
+    directory: Directory, row: Row, status: int, typed: Mapping[str, str] | None = None
+) -> tuple[str, int]:
     session = get_session()
     page = render_template(
         f"studio/{directory.kind}.html",
+        values=_form_values(directory, row, typed),
         others=[other for other in directory.listing(session, "", page=None) if other.id != row.id],
         **{directory.kind: row, directory.count_name: directory.count(session, row)},
         **(_guest_extras(session, row) if directory.kind == "guest" else {}),
     )
     return page, status
+
+
+def _form_values(directory: Directory, row: Row, typed: Mapping[str, str] | None) -> dict[str, str]:
+    """The edit form's fields: what was posted when it was refused, else what is stored."""
+    names = ("name", "slug", *directory.fields)
+    if typed is not None:
+        return {name: typed.get(name, "") for name in names}
+    values = {name: getattr(row, name) or "" for name in names if name != "links"}
+    if "links" in names:
+        values["links"] = "\n".join(row.links or [])
+    return values
 
 
 def _guest_extras(session: Any, guest: Row) -> dict[str, Any]:

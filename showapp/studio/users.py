@@ -20,8 +20,7 @@ from showapp.studio.forms import ActionForm, HostShowsForm, InviteForm, options
 @admin_only
 def users() -> ResponseReturnValue:
     session = get_session()
-    form = InviteForm()
-    form.shows.choices = options((show.id, show.title) for show in lookups.list_shows(session))
+    form = _invite_form()
     invite_link = None
     status = 200
     if request.method == "POST":
@@ -42,6 +41,14 @@ def users() -> ResponseReturnValue:
                       "by e-mail (see the outbox).", "info")  # fmt: skip
                 status = 201
     return _users_page(form, invite_link, status)
+
+
+def _invite_form() -> InviteForm:
+    form = InviteForm()
+    form.shows.choices = options(
+        (show.id, show.title) for show in lookups.list_shows(get_session())
+    )
+    return form
 
 
 def _mail_invite(user: User, token: str) -> None:
@@ -98,8 +105,10 @@ def set_user_active(user_id: int) -> ResponseReturnValue:
     try:
         accounts.set_active(session, user, active, signed_in_user())
     except ShowappError as error:
+        session.rollback()
         flash(str(error), "error")
-        return redirect_303(url_for("studio.users")), 400
+        # Refused like the invitation form: the people page, at 400, saying why.
+        return _users_page(_invite_form(), None, 400)
     session.commit()
     flash(f"{user.email} is {'active' if active else 'deactivated'}.", "info")
     return redirect_303(url_for("studio.users"))

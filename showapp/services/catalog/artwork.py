@@ -9,6 +9,7 @@ from typing import IO
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from showapp.errors import InvalidInput
+from showapp.services import images
 from showapp.storage import Storage
 
 DEMO_SIZE = 1400  # Apple's minimum for show artwork
@@ -52,10 +53,7 @@ ARTWORK_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
 def check_artwork(stream: IO[bytes]) -> Image.Image:
     """Open an image and check it against Apple's artwork rules; say exactly what is wrong."""
-    try:
-        image = Image.open(stream)
-    except (UnidentifiedImageError, OSError) as error:
-        raise InvalidInput("The artwork is not an image (JPEG or PNG expected).") from error
+    image = _open_artwork(stream)
     if image.format not in _FORMATS:
         raise InvalidInput(f"The artwork is {image.format}; Apple needs JPEG or PNG.")
     width, height = image.size
@@ -66,9 +64,7 @@ def check_artwork(stream: IO[bytes]) -> Image.Image:
             f"The artwork is {width}x{height}; Apple needs at least {MIN_ARTWORK}x{MIN_ARTWORK}."
         )
     if width > MAX_ARTWORK:
-        raise InvalidInput(
-            f"The artwork is {width}x{height}; Apple accepts at most {MAX_ARTWORK}x{MAX_ARTWORK}."
-        )
+        raise InvalidInput(_too_large(image.size))
     if image.mode != "RGB":
         raise InvalidInput(
             f"The artwork uses the {image.mode} colour mode; Apple needs RGB "
@@ -79,6 +75,23 @@ def check_artwork(stream: IO[bytes]) -> Image.Image:
     except OSError as error:
         raise InvalidInput(f"The artwork file is damaged: {error}.") from error
     return image
+
+
+def _open_artwork(stream: IO[bytes]) -> Image.Image:
+    try:
+        return images.open_image(stream)
+    except images.TooManyPixels as error:
+        raise InvalidInput(_too_large(error.size)) from error
+    except (UnidentifiedImageError, OSError) as error:
+        raise InvalidInput("The artwork is not an image (JPEG or PNG expected).") from error
+
+
+def _too_large(size: tuple[int, int] | None) -> str:
+    limit = f"Apple accepts at most {MAX_ARTWORK}x{MAX_ARTWORK}."
+    if size is None:
+        return f"The artwork has too many pixels to open; {limit}"
+    width, height = size
+    return f"The artwork is {width}x{height}; {limit}"
 
 
 def store_artwork(storage: Storage, folder: str, stem: str, stream: IO[bytes]) -> list[str]:
