@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from showapp import db
 from showapp.models import Episode, Show
+from tests.conftest import fresh_app
 
 MB = 1024 * 1024
 
@@ -172,3 +174,30 @@ def test_an_archive_cannot_overwrite_another_shows_files(
     show["artwork"] = theirs
     _refused(runner, _zip(tmp_path / "ref.zip", manifest, {}), "outside its own folder")
     _nothing_restored(session, episodes_dir)
+
+
+def test_notes_that_repeat_in_every_episode_still_restore(
+    app: Flask, runner: FlaskCliRunner, session: Session, pod: Show, tmp_path: Path,
+    migrated_database: str,
+) -> None:  # fmt: skip
+    """Boilerplate in every episode's notes deflates the manifest hundreds of times: its size
+    is capped by itself, so the zip-bomb ratio is no reason to refuse our own export."""
+    boilerplate = "Thanks to our sponsors and to everyone who listens. " * 25000
+    session.execute(update(Episode).where(Episode.show_id == pod.id).values(notes_md=boilerplate))
+    session.commit()
+    exported = tmp_path / "pod.zip"
+    assert runner.invoke(args=["export", "pod", str(exported)]).exit_code == 0
+    with zipfile.ZipFile(exported) as archive:
+        info = archive.getinfo("manifest.json")
+    assert info.file_size > 1024**2 and info.file_size / info.compress_size > 100
+    episodes = session.scalar(select(func.count(Episode.id)))
+    session.close()
+    fresh = fresh_app(app, tmp_path, migrated_database)
+    try:
+        result = fresh.test_cli_runner().invoke(args=["import", str(exported)])
+        assert result.exit_code == 0, result.output
+        with db.new_session(fresh) as restored:
+            notes = restored.scalars(select(Episode.notes_md)).all()
+        assert notes == [boilerplate] * episodes and episodes
+    finally:
+        db.get_engine(fresh).dispose()

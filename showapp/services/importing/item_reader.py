@@ -135,6 +135,13 @@ class ItemReader:
         self.seen_guids.add(guid)
         return guid, item, self._fields(item, enclosure_url)
 
+    def _explicit(self, item: FeedItem) -> bool:
+        """The item's itunes:explicit, else the show's: Apple reads an item without the tag
+        as its channel, and writing `false` for it would list an explicit show's episodes
+        as clean."""
+        explicit = feed_mapping.parse_explicit(item.explicit)
+        return bool(self.show.explicit) if explicit is None else explicit
+
     def _fields(self, item: FeedItem, enclosure_url: str | None) -> dict[str, Any]:
         published_at = self._published_at(item)
         fields: dict[str, Any] = {
@@ -145,7 +152,7 @@ class ItemReader:
             "season": feed_mapping.parse_positive_int(item.season),
             "number": feed_mapping.parse_positive_int(item.number),
             "episode_type": feed_mapping.episode_type(item.episode_type),
-            "explicit": bool(feed_mapping.parse_explicit(item.explicit)),
+            "explicit": self._explicit(item),
             "artwork_url": fitting_url(self._url(item, item.image, "itunes:image")),
             "audio_url": enclosure_url,
             "duration_seconds": self._duration(item),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import math
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -29,6 +30,8 @@ _DATE_FORMATS = (
     "%a, %d %b %Y %H:%M:%S", "%a, %d %b %Y %H:%M", "%d %b %Y %H:%M:%S", "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d", "%a, %d %B %Y %H:%M:%S", "%A, %d %B %Y %H:%M:%S", "%B %d, %Y", "%d %B %Y",
 )  # fmt: skip
+# Longer than any episode: a feed's "1e9" is a typo (31 years), not a duration.
+MAX_DURATION = 7 * 24 * 3600
 _TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
 _ESCAPED_TAG = re.compile(r"&lt;/?(p|a|br|b|i|em|strong|ul|ol|li|div|span|h[1-6])\b", re.I)
 
@@ -77,21 +80,23 @@ def _loose(value: str) -> datetime | None:
 
 
 def parse_duration(value: str) -> float | None:
-    """itunes:duration: seconds ("3600", "3600.5") or clock form ("1:00:00", "59:59")."""
-    value = value.strip()
-    if not value:
-        return None
-    parts = value.split(":")
-    if len(parts) > 3:
+    """itunes:duration: seconds ("3600", "3600.5") or clock form ("1:00:00", "59:59"); None for
+    anything else, such as "1:75", "1:-30", "nan" or a duration past MAX_DURATION."""
+    parts = value.strip().split(":")
+    if not parts[0] or len(parts) > 3:
         return None
     try:
         numbers = [float(part) for part in parts]
     except ValueError:
         return None
     seconds = 0.0
-    for number in numbers:
+    for position, number in enumerate(numbers):
+        if not math.isfinite(number) or number < 0 or (position > 0 and number >= 60):
+            return None
+        if position < len(numbers) - 1 and not number.is_integer():
+            return None  # "1.5:30" is not a clock
         seconds = seconds * 60 + number
-    return seconds if seconds >= 0 else None
+    return seconds if seconds <= MAX_DURATION else None
 
 
 def parse_explicit(value: str) -> bool | None:
