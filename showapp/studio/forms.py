@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
@@ -25,8 +26,10 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.meta import DefaultMeta
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from showapp.errors import InvalidInput
 from showapp.models import EpisodeStatus, EpisodeType, ShowType
 from showapp.services.accounts import MIN_PASSWORD_LENGTH
 from showapp.services.catalog.apple_categories import (
@@ -34,6 +37,16 @@ from showapp.services.catalog.apple_categories import (
     LANGUAGE_CHOICES,
     SUBCATEGORY_CHOICES,
 )
+from showapp.services.mail.guests import clean_address
+
+# The columns' sizes (models/catalog.py): episodes.title, topics.name.
+MAX_EPISODE_TITLE = 255
+MAX_TOPIC_NAME = 128
+# Far beyond any real show, and far inside the 32-bit INTEGER columns season and number.
+MAX_SEASON = MAX_EPISODE_NUMBER = 1_000_000
+# C0 control characters other than tab, line feed and carriage return: no one types them,
+# and a NUL stored in a column comes out raw in pages and feeds.
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -44,6 +57,39 @@ def enum_options(kind: type[StrEnum]) -> list[SelectChoice]:
     return options((member.value, member.value.title()) for member in kind)
 
 
+def refuse_control_characters(form: Any, field: Any) -> None:
+    found = _CONTROL_CHARACTER.search(field.data) if isinstance(field.data, str) else None
+    if found:
+        raise ValidationError(
+            f"Remove the control character (U+{ord(found.group()):04X}) from this field: "
+            "only text, tabs and line breaks are allowed."
+        )
+
+
+class _TextChecks(DefaultMeta):
+    """Every text field of a studio form refuses control characters, declared or not.
+
+    Passwords are left alone (one set before this check must still sign in), and so are
+    hidden fields, which carry ids and addresses the views check themselves."""
+
+    def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+        kind = unbound_field.field_class
+        if issubclass(kind, StringField) and not issubclass(kind, PasswordField | HiddenField):
+            declared = unbound_field.kwargs.get("validators") or ()
+            options = {**options, "validators": [*declared, refuse_control_characters]}
+        return super().bind_field(form, unbound_field, options)
+
+
+class StudioForm(FlaskForm):
+    Meta = _TextChecks
+
+
+class StudioRowForm(Form):
+    """A row of a FieldList (no CSRF token of its own), with the studio forms' checks."""
+
+    Meta = _TextChecks
+
+
 GUEST_ROLES = [
     ("guest", "Guest"),
     ("host", "Host"),
@@ -52,33 +98,33 @@ GUEST_ROLES = [
 ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(StudioForm):
     email = EmailField("E-mail", validators=[DataRequired()])
     password = PasswordField("Password", validators=[DataRequired()])
     next = HiddenField()
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(StudioForm):
     password = PasswordField(
         "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)]
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(StudioForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=255)])
     name = StringField("Name", validators=[Optional(), Length(max=255)])
     shows = SelectMultipleField("Shows", coerce=int)
 
 
-class HostShowsForm(FlaskForm):
+class HostShowsForm(StudioForm):
     shows = SelectMultipleField("Shows", coerce=int)
 
 
-class ActionForm(FlaskForm):
+class ActionForm(StudioForm):
     """A button that changes something: only the CSRF token travels."""
 
 
-class ShowForm(FlaskForm):
+class ShowForm(StudioForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=255)])
     slug = StringField("Address (slug)", validators=[Optional(), Length(max=80)])
     subtitle = StringField("Subtitle", validators=[Optional(), Length(max=255)])
@@ -123,41 +169,78 @@ class ShowForm(FlaskForm):
     fountain_url = URLField("Fountain", validators=[Optional(), Length(max=255)])
     podcast_index_url = URLField("Podcast Index", validators=[Optional(), Length(max=255)])
 
+    def validate_owner_email(self, field: Any) -> None:
+        # Empty stays allowed (the feed health page asks for it); anything else goes into
+        # itunes:owner, where Apple and Spotify send their checks.
+        try:
+            clean_address(field.data or "")
+        except InvalidInput as error:
+            raise ValidationError(str(error)) from None
 
-class NetworkForm(FlaskForm):
+
+class NetworkForm(StudioForm):
     name = StringField("Network name", validators=[Optional(), Length(max=255)])
     color = StringField("Colour (#rrggbb)", validators=[Optional(), Length(max=7)])
     logo = FileField("Logo (JPEG, PNG or WebP)")
     remove_logo = BooleanField("Remove the logo")
 
 
-class GuestPhotoForm(FlaskForm):
+class GuestPhotoForm(StudioForm):
     photo = FileField("Photo (JPEG, PNG or WebP; cropped to a square)")
 
 
-class ArtworkForm(FlaskForm):
+class ArtworkForm(StudioForm):
     artwork = FileField("Artwork (JPEG or PNG, square, 1400–3000 px)")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(StudioForm):
     audio = FileField("Audio (MP3 or M4A)")
 
 
-class GuestRow(Form):
+class GuestRow(StudioRowForm):
     name = StringField("Guest", validators=[Optional(), Length(max=128)])
     role = SelectField("Role", choices=options(GUEST_ROLES), default="guest")
     organisation = StringField("Organisation then", validators=[Optional(), Length(max=255)])
     job_title = StringField("Title then", validators=[Optional(), Length(max=255)])
 
 
-class EpisodeForm(FlaskForm):
+class EpisodeForm(StudioForm):
     version = HiddenField()
-    title = StringField("Title", validators=[DataRequired(message="The title is required.")])
+    title = StringField(
+        "Title",
+        validators=[
+            DataRequired(message="The title is required."),
+            Length(
+                max=MAX_EPISODE_TITLE,
+                message=f"The title is longer than {MAX_EPISODE_TITLE} characters.",
+            ),
+        ],
+    )
     slug = StringField("Address (slug)", validators=[Optional(), Length(max=120)])
     summary = TextAreaField("Summary")
     notes_md = TextAreaField("Show notes (Markdown)")
-    season = IntegerField("Season", validators=[Optional(), NumberRange(min=1)])
-    number = IntegerField("Number", validators=[Optional(), NumberRange(min=1)])
+    season = IntegerField(
+        "Season",
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=MAX_SEASON,
+                message=f"The season is a whole number from 1 to {MAX_SEASON:,}.",
+            ),
+        ],
+    )
+    number = IntegerField(
+        "Number",
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=MAX_EPISODE_NUMBER,
+                message=f"The episode number is a whole number from 1 to {MAX_EPISODE_NUMBER:,}.",
+            ),
+        ],
+    )
     episode_type = SelectField("Type", choices=enum_options(EpisodeType))
     explicit = BooleanField("Explicit")
     guests = FieldList(FormField(GuestRow), min_entries=1)
@@ -168,8 +251,16 @@ class EpisodeForm(FlaskForm):
     )
     artwork = FileField("Episode artwork (optional)")
 
+    def validate_topics(self, field: Any) -> None:
+        # Named as the editor reads the field: comma-separated, each name stripped.
+        for name in (part.strip() for part in (field.data or "").split(",")):
+            if len(name) > MAX_TOPIC_NAME:
+                raise ValidationError(
+                    f"The topic '{name[:40]}…' is longer than {MAX_TOPIC_NAME} characters."
+                )
 
-class ReviewLinkForm(FlaskForm):
+
+class ReviewLinkForm(StudioForm):
     guest_id = HiddenField()
     days = IntegerField(
         "Valid for (days)", default=14, validators=[DataRequired(), NumberRange(min=1, max=90)]
@@ -177,12 +268,12 @@ class ReviewLinkForm(FlaskForm):
     message = TextAreaField("Message to the guest", validators=[Optional(), Length(max=2000)])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(StudioForm):
     comment_id = HiddenField()
     body = TextAreaField("Reply", validators=[Optional(), Length(max=2000)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(StudioForm):
     url = StringField("Feed URL", validators=[Optional(), Length(max=2048)])
     source_file = FileField("…or upload a feed file (.xml) or an export archive (.zip)")
     show = SelectField("Into show", coerce=str, validate_choice=True)

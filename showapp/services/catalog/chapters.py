@@ -4,6 +4,8 @@ and build the JSON chapters document that feeds and players fetch."""
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -27,6 +29,8 @@ from showapp.storage import Storage
 CHAPTERS_VERSION = "1.2.0"
 MAX_CHAPTERS = 255  # the Nero chpl atom in M4A files counts chapters in one byte
 MAX_TITLE = 255
+# C0 control characters but tab, line feed and carriage return: never typed, and raw in pages.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,10 @@ def validate_entries(entries: Sequence[ChapterEntry], episode: Episode) -> list[
             raise InvalidInput(f"{where}: the title is required.")
         if len(entry.title) > MAX_TITLE:
             raise InvalidInput(f"{where}: the title is longer than {MAX_TITLE} characters.")
+        if CONTROL_CHARACTER.search(entry.title):
+            raise InvalidInput(f"{where}: the title holds a control character; remove it.")
+        if not math.isfinite(entry.start_seconds):
+            raise InvalidInput(f"{where}: the start time must be a number of seconds.")
         if entry.start_seconds < 0:
             raise InvalidInput(f"{where}: the start time cannot be negative.")
         if duration is not None and entry.start_seconds >= duration:
@@ -123,18 +131,49 @@ def _entry(row: ChapterEntry | Mapping[str, Any], line: int) -> ChapterEntry:
 
 
 def parse_time(value: object, where: str) -> float:
-    """Seconds from a number, '75.5', '1:15.5' or '0:01:15.5'."""
+    """Seconds from a number, '75.5', '1:15.5' or '0:01:15.5'.
+
+    Minutes and seconds after a colon are below 60; NaN and infinities are no times."""
     if isinstance(value, bool) or value is None or value == "":
         raise InvalidInput(f"{where}: the start time is required.")
     if isinstance(value, int | float):
-        return float(value)
+        return _finite(value, value, where)
+    text = str(value).strip()
     try:
-        seconds = 0.0
-        for part in str(value).strip().split(":"):
-            seconds = seconds * 60 + float(part)
+        first, *rest = (float(part) for part in text.split(":"))
     except ValueError:
-        raise InvalidInput(f"{where}: '{value}' is not a time (use seconds or h:mm:ss).") from None
-    return seconds
+        raise _not_a_time(value, where) from None
+    if not all(math.isfinite(part) for part in rest):
+        raise _not_a_time(value, where)
+    if not all(0 <= part < 60 for part in rest):
+        raise InvalidInput(
+            f"{where}: '{_shown(value)}' is not a time: minutes and seconds go from 0 to 59 "
+            "(h:mm:ss)."
+        )
+    # The sign belongs to the whole time: '-0:30' is half a minute before the start.
+    seconds = abs(first)
+    for part in rest:
+        seconds = seconds * 60 + part
+    return _finite(-seconds if text.startswith("-") else seconds, value, where)
+
+
+def _finite(seconds: float, value: object, where: str) -> float:
+    try:
+        number = float(seconds)
+    except OverflowError:  # an int too large for a float
+        number = math.inf
+    if not math.isfinite(number):
+        raise _not_a_time(value, where)
+    return number
+
+
+def _not_a_time(value: object, where: str) -> InvalidInput:
+    return InvalidInput(f"{where}: '{_shown(value)}' is not a time (use seconds or h:mm:ss).")
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def parse_json_chapters(text: str | bytes) -> list[ChapterEntry]:
@@ -151,6 +190,8 @@ def parse_json_chapters(text: str | bytes) -> list[ChapterEntry]:
         ) from None
     except UnicodeDecodeError:
         raise InvalidInput("The chapters file is not UTF-8 text.") from None
+    except ValueError:  # Python refuses integers of more than 4300 digits
+        raise InvalidInput("The chapters file holds a number too long to read.") from None
     problem = jsonschema.exceptions.best_match(
         jsonschema.Draft202012Validator(chapters_schema()).iter_errors(document)
     )
@@ -161,12 +202,12 @@ def parse_json_chapters(text: str | bytes) -> list[ChapterEntry]:
         )
     return [
         ChapterEntry(
-            start_seconds=float(item["startTime"]),
+            start_seconds=parse_time(item["startTime"], f"The chapters file at /chapters/{index}"),
             title=item.get("title", ""),
             url=item.get("url", ""),
             image=item.get("img", ""),
         )
-        for item in document["chapters"]
+        for index, item in enumerate(document["chapters"])
         if item.get("toc", True)
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from sqlalchemy import delete, select
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from showapp.errors import InvalidInput
 from showapp.models import Episode, Soundbite
+from showapp.services.catalog.chapters import CONTROL_CHARACTER
 
 MAX_TITLE = 128
 RECOMMENDED_SECONDS = (15.0, 120.0)  # Podcasting 2.0 recommends clips of 15 to 120 seconds
@@ -55,12 +57,18 @@ def replace_soundbites(
 
 
 def _validate(episode: Episode, start: float, duration: float, title: str) -> None:
+    if not math.isfinite(start):
+        raise InvalidInput("The soundbite's start must be a number of seconds.")
+    if not math.isfinite(duration):
+        raise InvalidInput("The soundbite's duration must be a number of seconds.")
     if start < 0:
         raise InvalidInput("The soundbite's start cannot be negative.")
     if duration <= 0:
         raise InvalidInput("The soundbite needs a duration above zero seconds.")
     if len(title) > MAX_TITLE:
         raise InvalidInput(f"The soundbite's title is longer than {MAX_TITLE} characters.")
+    if CONTROL_CHARACTER.search(title):
+        raise InvalidInput("The soundbite's title holds a control character; remove it.")
     length = episode.duration_seconds
     if length is not None and start + duration > length:
         raise InvalidInput(
