@@ -440,6 +440,32 @@ def test_the_editor_shows_it_published_and_saves_it_without_a_new_time(
     assert saved.published_at == went_out
 
 
+def test_saving_the_time_the_editor_shows_keeps_the_exact_release_time(
+    host: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    """The editor shows a release time to the minute; saving it back as a browser does must
+    not move the pubDate to the whole minute (podcast apps read a new date as news)."""
+    show = lookups.get_show(session, "leaders")
+    assert show is not None
+    went_out = datetime(2026, 3, 4, 18, 27, 12, 490000, tzinfo=UTC)
+    episode = make_episode(session, show, episodes_dir, title="Out", published_at=went_out)
+    session.commit()
+    page = host.get(_url(episode)).get_data(as_text=True)
+    shown = re.search(r'name="publish_at"[^>]*value="([^"]+)"', page)
+    assert shown is not None and shown.group(1) == "2026-03-04T13:27"  # New York
+    form = edit_form(host, _url(episode), title="Out", status="published", publish_at=shown[1])
+    assert host.post(_url(episode), data=form).status_code == 303
+    session.expire_all()
+    assert session.get(Episode, episode.id).published_at == went_out  # type: ignore[union-attr]
+    form = edit_form(
+        host, _url(episode), title="Out", status="published", publish_at="2026-03-04T13:28"
+    )
+    assert host.post(_url(episode), data=form).status_code == 303
+    session.expire_all()
+    moved = datetime(2026, 3, 4, 18, 28, tzinfo=UTC)
+    assert session.get(Episode, episode.id).published_at == moved  # type: ignore[union-attr]
+
+
 def test_the_approval_rule_treats_it_as_published(
     host: FlaskClient, session: Session, episodes_dir: Path
 ) -> None:

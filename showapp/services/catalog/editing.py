@@ -258,6 +258,10 @@ def _apply_status(episode: Episode, status: EpisodeStatus, publish_at: datetime 
 
 
 def _set_status(episode: Episode, status: EpisodeStatus, publish_at: datetime | None) -> None:
+    if _same_minute(publish_at, episode.published_at):
+        # The editor shows the time to the minute: saving it back unchanged must not move
+        # the episode's pubDate (18:27:12 to 18:27:00), which apps read as a new release.
+        publish_at = episode.published_at
     if status == EpisodeStatus.DRAFT:
         episode.status, episode.published_at = status, None
         return
@@ -273,6 +277,14 @@ def _set_status(episode: Episode, status: EpisodeStatus, publish_at: datetime | 
         episode.published_at = publish_at or (episode.published_at if already else utc_now())
     else:
         episode.status = status
+
+
+def _same_minute(typed: datetime | None, stored: datetime | None) -> bool:
+    return (
+        typed is not None
+        and stored is not None
+        and typed == stored.replace(second=0, microsecond=0)
+    )
 
 
 def _replace_credits(session: Session, episode: Episode, changes: EpisodeChanges) -> None:
