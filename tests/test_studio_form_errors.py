@@ -277,3 +277,17 @@ def test_moving_a_feed_elsewhere_is_still_saved(
     assert _show(session).new_feed_url == elsewhere
     moved = admin.get("/leaders/feed.xml")
     assert moved.status_code == 301 and moved.headers["Location"] == elsewhere
+
+
+def test_a_topic_is_not_renamed_to_another_topics_name(
+    admin: FlaskClient, session: Session
+) -> None:
+    typed = {"name": "HIRING", "slug": "mentoring", "description": ""}
+    response = admin.post(TOPIC, data={"csrf_token": csrf_token(admin, TOPIC), **typed})
+    assert response.status_code == 400
+    assert "The topic 'hiring' already has the name 'HIRING'" in _page(response)
+    names = set(_fresh(session).scalars(select(Topic.name)))
+    assert names == {"Mentoring", "Hiring"}
+    typed["name"] = "Mentoring well"
+    response = admin.post(TOPIC, data={"csrf_token": csrf_token(admin, TOPIC), **typed})
+    assert response.status_code == 303

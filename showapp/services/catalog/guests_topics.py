@@ -94,8 +94,17 @@ def update_guest(
 def update_topic(
     session: Session, topic: Topic, *, name: str, slug: str | None = None, description: str = ""
 ) -> Topic:
-    """Edit a topic; a new slug keeps the old one as a redirect."""
+    """Edit a topic; a new slug keeps the old one as a redirect. Two topics never share a
+    name (guests may: two people can), or lists and tags could not tell them apart."""
     topic.name = _name(name, "topic")
+    named = select(Topic.slug).where(
+        func.lower(Topic.name) == topic.name.lower(), Topic.id != topic.id
+    )
+    if (other := session.scalars(named).first()) is not None:
+        raise InvalidInput(
+            f"The topic '{other}' already has the name '{topic.name}': merge this topic into it "
+            "instead, or choose another name."
+        )
     topic.description = description.strip()
     _change_slug(session, "topic", topic, slug)
     session.flush()
