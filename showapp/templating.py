@@ -163,9 +163,10 @@ def initials(title: str) -> str:
     return "".join(w[0] for w in words[:2]).upper() or "?"
 
 
-def page_url(page: int) -> str:
-    """This URL at another page of its list, its other arguments (search, filters) kept."""
+def page_url(page: int, endpoint: str | None = None) -> str:
+    """This URL at another page of its list, its other arguments (search, filters) kept.
+    `endpoint` is the list's own, for a list drawn in answer to a form posted elsewhere."""
     args: dict[str, Any] = {**request.args.to_dict(), "page": str(page)}
     if page == 1:
         del args["page"]
-    return url_for(str(request.endpoint), **{**(request.view_args or {}), **args})
+    return url_for(endpoint or str(request.endpoint), **{**(request.view_args or {}), **args})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from werkzeug.test import stream_encode_multipart
 
 from showapp.models import Episode, Guest, Show, Topic, User, UserRole
 from showapp.services.catalog import writes
-from tests.factories import make_mp3, make_show
+from tests.factories import make_episode, make_mp3, make_show
 from tests.studio_helpers import csrf_token, make_user, sign_in_new_user
 
 GUEST = "/studio/guests/ada-lovelace"
@@ -291,3 +292,17 @@ def test_a_topic_is_not_renamed_to_another_topics_name(
     typed["name"] = "Mentoring well"
     response = admin.post(TOPIC, data={"csrf_token": csrf_token(admin, TOPIC), **typed})
     assert response.status_code == 303
+
+
+def test_the_refused_upload_pages_links_lead_to_the_list(
+    admin: FlaskClient, session: Session, episodes_dir: Path
+) -> None:
+    show = _fresh(session).scalars(select(Show).where(Show.slug == "leaders")).one()
+    for n in range(51):  # past one page of the studio's list
+        make_episode(session, show, episodes_dir, title=f"Talk {n}", seconds=0.5)
+    session.commit()
+    response = _upload(admin, PNG, "cover.mp3")
+    assert response.status_code == 400
+    nxt = re.search(r'<a rel="next" href="([^"]+)"', response.get_data(as_text=True))
+    assert nxt is not None and nxt[1] == f"{EPISODES}?page=2"
+    assert admin.get(nxt[1]).status_code == 200

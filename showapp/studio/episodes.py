@@ -69,6 +69,7 @@ def _episode_list(
         topics=editing.show_topic_choices(session, show),
         upload_form=UploadForm(),
         upload_error=upload_error,
+        list_endpoint="studio.list_episodes",  # also drawn by a refused upload or duplicate
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         duplicate=duplicate,
         duplicate_url=_duplicate_url(duplicate),
