@@ -10,6 +10,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
@@ -55,6 +57,9 @@ APPLE_CATEGORIES: dict[str, frozenset[str]] = {
 APPLE_AUDIO_TYPES = {"audio/mpeg", "audio/x-m4a", "audio/mp4", "audio/aac"}
 _LANGUAGE = re.compile(r"^[a-z]{2}(-[a-z]{2,3})?$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# What the import noticed about an item (an empty guid, two enclosures): measuring the audio
+# again changes none of it.
+IMPORT_NOTE = "Noted when the show was imported: check the item in the old feed if it matters."
 
 
 @dataclass(frozen=True)
@@ -162,13 +167,20 @@ def _show_problems(show: Show, base_url: str) -> list[Problem]:
 def _artwork_problems(show: Show, storage: Storage | None) -> list[Problem]:
     if not show.artwork and show.artwork_url:
         # An imported show's artwork still served by the old host: there, but not ours.
-        return [
-            Problem(
-                "warning",
-                "The artwork is linked from the old host.",
-                "Import again with --download-media to copy it, or upload one.",
+        linked = Problem(
+            "warning",
+            "The artwork is linked from the old host.",
+            "Import again with --download-media to copy it, or upload one.",
+        )
+        suffix = PurePosixPath(urlsplit(show.artwork_url).path).suffix.lower()
+        if suffix in {".gif", ".webp", ".bmp", ".svg", ".tif", ".tiff", ".heic"}:
+            wrong = Problem(
+                "error",
+                f"The linked artwork is a {suffix[1:].upper()} file; Apple needs JPEG or PNG.",
+                "Upload a square JPEG or PNG of 1400 to 3000 pixels.",
             )
-        ]
+            return [wrong, linked]
+        return [linked]
     if not show.artwork:
         return [Problem("error", "The show has no artwork.",
                         "Upload a square JPEG or PNG of 1400 to 3000 pixels.")]  # fmt: skip
@@ -263,7 +275,7 @@ def _one_episode(show: Show, episode: Episode, audio_files: Counter[str]) -> lis
              else "Upload the audio again so it is measured.")  # fmt: skip
     # Size and length have their own checks below; the rest of the import's findings go here.
     found.extend(
-        Problem("warning", f"'{episode.title}': {text}.", again, slug)
+        Problem("warning", f"'{episode.title}': {text}.", IMPORT_NOTE, slug)
         for text in _issues(episode)
         if "length" not in text and "duration" not in text
     )
