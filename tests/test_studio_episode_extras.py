@@ -281,6 +281,7 @@ def test_a_transcript_upload_is_stored_searchable_and_warned_about(
         {"transcript": (io.BytesIO(srt.encode()), "talk.srt"), "language": "en"},
     )
     assert response.status_code == 303
+    assert "Replaced the en transcript (SRT)." in _text(admin.get(response.location))
     session.rollback()
     assert search_queries.search_episodes(session, "kaleidoscope").total == 0
     assert search_queries.search_episodes(session, "prism").total == 1
@@ -297,9 +298,10 @@ def test_a_transcript_upload_is_stored_searchable_and_warned_about(
 def test_a_bad_transcript_is_refused_with_its_line(
     refused: Callable[..., str], episode: Episode, name: str, body: str, message: str
 ) -> None:
-    upload = {"transcript": (io.BytesIO(body.encode()), name), "language": "en"}
+    upload = {"transcript": (io.BytesIO(body.encode()), name), "language": "pt-BR"}
     page = refused(_url(episode, "/transcripts"), upload)
     assert "Nothing was stored" in page and message in page
+    assert 'name="language" value="pt-BR"' in page  # the language typed stays
 
 
 # Soundbites

@@ -183,9 +183,11 @@ def edit_transcripts(show_slug: str, episode_id: int) -> ResponseReturnValue:
     upload = request.files.get("transcript")
     language = request.form.get("language", "en").strip() or "en"
     if upload is None or not upload.filename:
-        return _transcript_refused(episode, "Choose a WebVTT (.vtt) or SRT (.srt) file to upload.")
+        message = "Choose a WebVTT (.vtt) or SRT (.srt) file to upload."
+        return _transcript_refused(episode, message, language)
     data = upload.stream.read(transcripts.MAX_BYTES + 1)
     session = get_session()
+    replaced = transcripts.get_transcript(session, episode, language) is not None
     try:
         stored, warnings = transcripts.add_transcript(
             session, episode, data, filename=upload.filename, language=language
@@ -193,26 +195,28 @@ def edit_transcripts(show_slug: str, episode_id: int) -> ResponseReturnValue:
         session.commit()
     except ShowappError as error:
         session.rollback()
-        return _transcript_refused(episode, str(error))
+        return _transcript_refused(episode, str(error), language)
     for warning in warnings:
         flash(f"Warning: {warning}", "warning")
-    flash(f"Stored the {stored.language} transcript ({stored.format.upper()}).", "info")
+    done = "Replaced the" if replaced else "Stored the"
+    flash(f"{done} {stored.language} transcript ({stored.format.upper()}).", "info")
     return redirect_303(
         url_for("studio.edit_transcripts", show_slug=current_show().slug, episode_id=episode.id)
     )
 
 
-def _transcript_refused(episode: Episode, message: str) -> tuple[str, int]:
+def _transcript_refused(episode: Episode, message: str, language: str) -> tuple[str, int]:
     flash(f"Nothing was stored: {message}", "error")
-    return _transcripts_page(current_episode(episode.id), 400)
+    return _transcripts_page(current_episode(episode.id), 400, language)
 
 
-def _transcripts_page(episode: Episode, status: int) -> tuple[str, int]:
+def _transcripts_page(episode: Episode, status: int, language: str = "en") -> tuple[str, int]:
     page = render_template(
         "studio/transcripts.html",
         show=current_show(),
         episode=episode,
         transcripts=transcripts.list_transcripts(get_session(), episode),
+        language=language,
     )
     return page, status
 
