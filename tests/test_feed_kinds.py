@@ -300,3 +300,23 @@ def test_a_guest_with_no_live_episode_has_no_feed(
     writes.credit_guest(session, network.episodes[0], secret)
     session.commit()
     assert b"Embargoed news." in _get(client, "/guests/secret-guest/feed.xml")
+
+
+def test_a_shows_own_feed_choices_stay_off_the_network_and_guest_feeds(
+    client: FlaskClient, session: Session, network: Network
+) -> None:
+    """The network and guest feeds borrow owner and category from the show that published
+    last, but not its itunes:block, itunes:complete or kept Podcasting 2.0 elements."""
+    network.other.itunes_block = True  # the crossover's show published last
+    network.other.complete = True
+    network.other.podcast_extras = ['<podcast:txt purpose="verify">token-of-founders</podcast:txt>']
+    session.commit()
+    for path in (FEEDS["network"], FEEDS["guest"]):
+        body = _get(client, path)
+        channel = ElementTree.fromstring(body).find("channel")
+        assert channel is not None
+        assert channel.find("itunes:block", NS) is None, path
+        assert channel.find("itunes:complete", NS) is None, path
+        assert b"token-of-founders" not in body, path
+    founders = ElementTree.fromstring(_get(client, "/founders/feed.xml")).find("channel")
+    assert founders is not None and founders.findtext("itunes:block", namespaces=NS) == "Yes"

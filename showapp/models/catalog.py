@@ -105,6 +105,9 @@ class Show(Base):
     # (services/importing/p20.py; written back by feeds/podcast_namespace.write_kept).
     podcast_extras: Mapped[list[Any]] = mapped_column(JSON, default=list)
     itunes_block: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The channel's itunes:title, Apple's own name for the show when it differs from <title>
+    # ("" writes none).
+    itunes_title: Mapped[str] = mapped_column(String(255), default="", server_default="")
     complete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     medium: Mapped[str] = mapped_column(String(16), default="podcast", server_default="podcast")
     update_frequency: Mapped[str] = mapped_column(String(128), default="", server_default="")
@@ -163,6 +166,11 @@ class Episode(Base):
         str_enum(EpisodeType), default=EpisodeType.FULL
     )
     explicit: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Apple Podcasts only: itunes:block Yes hides the episode there (other apps still list
+    # it), and itunes:title is the title Apple shows, without the episode and season numbers
+    # its rules keep out of titles ("" writes none).
+    itunes_block: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    itunes_title: Mapped[str] = mapped_column(String(255), default="", server_default="")
     artwork: Mapped[str | None] = mapped_column(String(255))
     artwork_url: Mapped[str | None] = mapped_column(String(2048))
     audio_file: Mapped[str | None] = mapped_column(String(255))

@@ -50,6 +50,8 @@ def changes_from_form(form: EpisodeForm, show: Show) -> EpisodeChanges:
         number=form.number.data,
         episode_type=form.episode_type.data or "full",
         explicit=bool(form.explicit.data),
+        itunes_block=bool(form.itunes_block.data),
+        itunes_title=(form.itunes_title.data or "").strip(),
         publish_at=_from_local(form.publish_at.data, show),
         guests=_guest_credits(form),
         topics=[name.strip() for name in (form.topics.data or "").split(",") if name.strip()],

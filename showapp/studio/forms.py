@@ -155,6 +155,10 @@ class ShowForm(StudioForm):
     new_feed_url = URLField("New feed address", validators=[Optional(), Length(max=255)])
     locked = BooleanField("Lock the feed against moves by another host (podcast:locked)")
     itunes_block = BooleanField("Hide the show from Apple Podcasts (itunes:block)")
+    itunes_title = StringField(
+        "Apple title (optional: the show's name on Apple Podcasts, if not the title)",
+        validators=[Optional(), Length(max=255)],
+    )
     complete = BooleanField("The show is complete: no more episodes (itunes:complete)")
     # Subscribe buttons on the show page
     apple_podcasts_url = URLField("Apple Podcasts", validators=[Optional(), Length(max=255)])
@@ -243,6 +247,17 @@ class EpisodeForm(StudioForm):
     )
     episode_type = SelectField("Type", choices=enum_options(EpisodeType))
     explicit = BooleanField("Explicit")
+    itunes_title = StringField(
+        "Apple title (optional: the title without episode numbers)",
+        validators=[
+            Optional(),
+            Length(
+                max=MAX_EPISODE_TITLE,
+                message=f"The Apple title is longer than {MAX_EPISODE_TITLE} characters.",
+            ),
+        ],
+    )
+    itunes_block = BooleanField("Hide this episode from Apple Podcasts (itunes:block)")
     guests = FieldList(FormField(GuestRow), min_entries=1)
     topics = StringField("Topics (comma-separated)")
     status = SelectField("Status", choices=enum_options(EpisodeStatus))

@@ -29,6 +29,9 @@ from showapp.services.review import links as review_links
 from showapp.services.stats import heard
 from showapp.services.stats.counting import show_zone
 
+# The editor's fields stored as it gives them (the others are checked or derived first).
+_EDITED_AS_GIVEN = ("title", "summary", "notes_md", "season", "number", "explicit", "itunes_block")
+
 
 class StaleEdit(InvalidInput):
     """Someone saved this episode after the editor was opened."""
@@ -56,6 +59,8 @@ class EpisodeChanges:
     number: int | None = None
     episode_type: str = "full"
     explicit: bool = False
+    itunes_block: bool = False  # hidden from Apple Podcasts (itunes:block)
+    itunes_title: str = ""  # Apple's title, without episode numbers
     publish_at: datetime | None = None
     guests: list[GuestCredit] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
@@ -177,9 +182,10 @@ def save_episode(session: Session, show: Show, episode: Episode, changes: Episod
     with stale_edits():
         automatic = episode_slugs.follows_title(episode, changes.slug)
         _check_slug(session, show, episode, changes.slug)
-        for name in ("title", "summary", "notes_md", "season", "number", "explicit"):
+        for name in _EDITED_AS_GIVEN:
             setattr(episode, name, changes.__dict__[name])
         episode.title = _required(changes.title)
+        episode.itunes_title = changes.itunes_title.strip()
         episode.episode_type = changes.episode_type  # type: ignore[assignment]
         episode.slug = changes.slug or episode.slug
         if automatic:  # decided before the save: a draft's address follows its new title

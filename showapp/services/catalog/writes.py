@@ -32,8 +32,9 @@ SHOW_FIELDS = {
     "subtitle", "description", "author", "owner_name", "owner_email", "language", "category",
     "subcategory", "explicit", "show_type", "copyright", "website", "funding_url",
     "funding_text", "timezone", "require_guest_approval",
-    # feed settings: lock, Apple block, complete, medium, update frequency
-    "locked", "itunes_block", "complete", "medium", "update_frequency", "update_rrule",
+    # feed settings: lock, Apple block and title, complete, medium, update frequency
+    "locked", "itunes_block", "itunes_title", "complete", "medium", "update_frequency",
+    "update_rrule",
     # the show page: subscribe buttons and the brand colour
     "apple_podcasts_url", "spotify_url", "overcast_url", "pocket_casts_url", "antennapod_url",
     "youtube_music_url", "castbox_url", "podcast_addict_url", "podcast_index_url",

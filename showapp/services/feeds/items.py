@@ -66,6 +66,8 @@ class Item(NamedTuple):
     season: int | None = None
     episode_type: str = "full"
     explicit: bool = False
+    block: bool = False  # itunes:block Yes: Apple Podcasts does not list the episode
+    itunes_title: str = ""  # Apple's title, without episode numbers ("": none written)
     image: str | None = None
     summary: str = ""
     persons: tuple[Person, ...] = ()
@@ -105,6 +107,7 @@ class Channel:
     update_rrule: str = ""
     new_feed_url: str = ""
     block: bool = False
+    itunes_title: str = ""
     complete: bool = False
     hub_url: str = ""
     locked_owner: str = ""

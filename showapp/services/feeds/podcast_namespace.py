@@ -48,6 +48,8 @@ _ITUNES_SUMMARY = _ITUNES + "summary"
 _ITUNES_SEASON = _ITUNES + "season"
 _ITUNES_EPISODE = _ITUNES + "episode"
 _ITUNES_EPISODE_TYPE = _ITUNES + "episodeType"
+_ITUNES_BLOCK = _ITUNES + "block"
+_ITUNES_TITLE = _ITUNES + "title"
 _PODCAST_PERSON = _PODCAST + "person"
 _PODCAST_SEASON = _PODCAST + "season"
 _PODCAST_EPISODE = _PODCAST + "episode"
@@ -176,12 +178,14 @@ def _write_channel(node: Any, channel: Channel) -> None:
         description.text = cdata(description.text or "")
     write_explicit(node, channel.explicit)
     write_image(node, channel.image)
+    if channel.itunes_title:
+        _element(node, _ITUNES_TITLE, channel.itunes_title)
     if channel.hub_url:
         _element(node, "{" + ATOM_NS + "}link", rel="hub", href=channel.hub_url)
     if channel.new_feed_url:
         _element(node, _ITUNES + "new-feed-url", channel.new_feed_url)
     if channel.block:
-        _element(node, _ITUNES + "block", "Yes")
+        _element(node, _ITUNES_BLOCK, "Yes")
     if channel.complete:
         _element(node, _ITUNES + "complete", "Yes")
     _write_podcast_channel(node, channel)
@@ -332,8 +336,11 @@ def notes_cdata(html: str) -> Any:
 
 def _itunes_texts(item: Item) -> list[tuple[str, str]]:
     """The tags, order and rules of feedgen's podcast entry extension (zero season and episode
-    numbers are left out, as Apple wants non-zero ones)."""
+    numbers are left out, as Apple wants non-zero ones). Apple reads only "Yes" in itunes:block,
+    so a visible episode writes none."""
     texts = []
+    if item.block:
+        texts.append((_ITUNES_BLOCK, "Yes"))
     if item.duration is not None and item.duration >= 0:
         texts.append((_ITUNES_DURATION, str(item.duration)))
     if item.summary:
@@ -342,6 +349,8 @@ def _itunes_texts(item: Item) -> list[tuple[str, str]]:
         texts.append((_ITUNES_SEASON, str(item.season)))
     if item.episode:
         texts.append((_ITUNES_EPISODE, str(item.episode)))
+    if item.itunes_title:
+        texts.append((_ITUNES_TITLE, item.itunes_title))
     if item.episode_type in _EPISODE_TYPES:
         texts.append((_ITUNES_EPISODE_TYPE, item.episode_type))
     return texts

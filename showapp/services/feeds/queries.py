@@ -75,6 +75,7 @@ class ShowRow(NamedTuple):
     locked_owner: str
     podcast_extras: list[Any] | None
     itunes_block: bool
+    itunes_title: str
     complete: bool
     medium: str
     update_frequency: str
@@ -179,6 +180,8 @@ class EpisodeRow(NamedTuple):
     season: int | None
     episode_type: str
     explicit: bool
+    itunes_block: bool
+    itunes_title: str
     artwork: str | None
     audio_url: str | None
     artwork_url: str | None
@@ -289,9 +292,8 @@ def advice(where: ColumnElement[bool]) -> Select[Any]:
 
 
 HOSTS = (
-    select(Show.id, Show.author, User.name)
-    .outerjoin(show_hosts, show_hosts.c.show_id == Show.id)
-    .outerjoin(User, User.id == show_hosts.c.user_id)
-    .where(Show.id.in_(bindparam("show_ids", expanding=True)))
-    .order_by(Show.id, User.name)
+    select(show_hosts.c.show_id, User.name)
+    .join(User, User.id == show_hosts.c.user_id)
+    .where(show_hosts.c.show_id.in_(bindparam("show_ids", expanding=True)))
+    .order_by(show_hosts.c.show_id, User.name)
 )

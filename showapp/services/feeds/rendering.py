@@ -200,6 +200,7 @@ def _topic_feed(session: Session, ref: FeedRef, site: FeedSite, now: datetime) -
         or xml_text(f"Episodes of {show.title} about {topic.name}."),
         podcast_guid=derived_guid(self_url),
         new_feed_url="",
+        itunes_title="",  # the show's Apple title names the show, not this topic's feed
     )
     return FeedPlan(scope, show.updated_at, channel, hosts=hosts)
 
@@ -331,5 +332,13 @@ def _cross_show_channel(
         funding_url="",
         update_frequency="",
         show_type="episodic",
+        itunes_title="",  # the lead show's Apple title is not this feed's
+        # Nor are its choices for its own feed: hidden from Apple, complete, or the Podcasting
+        # 2.0 elements it kept (a podroll, a verification txt) would hide, end or speak for
+        # the network's and a guest's feeds whenever it published last.
+        block=False,
+        complete=False,
+        podcast_extras=(),
+        update_rrule="",
         **fields,
     )

@@ -214,21 +214,16 @@ def _guests(
 
 
 def hosts_by_show(session: Session, show_ids: Sequence[int]) -> dict[int, tuple[Person, ...]]:
-    """Hosts by show: the studio users hosting it, else the show's author."""
+    """Hosts by show: the named studio users hosting it. Never the show's author: that is
+    itunes:author, often a company ("DW.COM | Deutsche Welle"), and no person the show has."""
     if not show_ids:
         return {}
     rows = plain_rows(session).execute(feed_queries.HOSTS, {"show_ids": list(show_ids)}).all()
-    hosts: dict[int, list[Person]] = {}
-    authors: dict[int, str] = {}
-    for show_id, author, name in rows:
-        authors[show_id] = author
-        found = hosts.setdefault(show_id, [])
+    hosts: dict[int, list[Person]] = defaultdict(list)
+    for show_id, name in rows:
         if name is not None and name.strip():
-            found.append(Person(name=xml_text(name)))
-    for show_id, author in authors.items():
-        if not hosts[show_id] and author.strip():
-            hosts[show_id].append(Person(name=xml_text(author)))
-    return {show_id: tuple(found) for show_id, found in hosts.items() if found}
+            hosts[show_id].append(Person(name=xml_text(name)))
+    return {show_id: tuple(found) for show_id, found in hosts.items()}
 
 
 def next_go_live(session: Session, scope: Scope, now: datetime) -> datetime | None:

@@ -53,6 +53,10 @@ class EpisodeLike(Protocol):
     @property
     def explicit(self) -> bool: ...
     @property
+    def itunes_block(self) -> bool: ...
+    @property
+    def itunes_title(self) -> str: ...
+    @property
     def artwork(self) -> str | None: ...
     @property
     def audio_url(self) -> str | None: ...
@@ -89,6 +93,29 @@ def guest_person(
     return Person(xml_text(name), xml_text(role), xml_text(group), img, href)
 
 
+def distinct_persons(persons: tuple[Person, ...]) -> tuple[Person, ...]:
+    """Each person once per role, where they first came (hosts before guests): a studio host
+    whom the episode also credits as host (an imported item's own podcast:person) is listed
+    once, as the entry with an img and href when one of the two has them."""
+    if len(persons) < 2:
+        return persons
+    at: dict[tuple[str, str], int] = {}
+    kept: list[Person] = []
+    for person in persons:
+        key = (" ".join(person.name.split()).casefold(), person.role.casefold())
+        index = at.get(key)
+        if index is None:
+            at[key] = len(kept)
+            kept.append(person)
+        elif _links(person) > _links(kept[index]):
+            kept[index] = person
+    return persons if len(kept) == len(persons) else tuple(kept)
+
+
+def _links(person: Person) -> int:
+    return bool(person.img) + bool(person.href)
+
+
 def item_from_episode(
     episode: EpisodeLike,
     show_slug: str,
@@ -117,9 +144,11 @@ def item_from_episode(
         season=episode.season,
         episode_type=str(episode.episode_type),
         explicit=episode.explicit,
+        block=episode.itunes_block,
+        itunes_title=xml_text(episode.itunes_title or ""),
         image=urls.artwork_href(base_url, episode.artwork, episode.artwork_url),
         summary=xml_text(episode.summary),
-        persons=persons,
+        persons=distinct_persons(persons),
         podcast_extras=tuple(episode.podcast_extras or ()),
         episode_id=episode.id,
     )
@@ -163,11 +192,12 @@ def channel_from_show(
         "update_rrule": xml_text(show.update_rrule),
         "new_feed_url": xml_text(show.new_feed_url),
         "block": show.itunes_block,
+        "itunes_title": xml_text(show.itunes_title or ""),
         "complete": show.complete,
         "hub_url": xml_text(hub_url),
         "locked_owner": xml_text(show.locked_owner or ""),
         "podcast_extras": tuple(show.podcast_extras or ()),
-        "persons": persons,
+        "persons": distinct_persons(persons),
     }
     fields.update(overrides)
     return Channel(**fields)

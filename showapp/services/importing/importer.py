@@ -9,6 +9,7 @@ Services flush, never commit: the caller owns the transaction.
 from __future__ import annotations
 
 import logging
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -22,8 +23,9 @@ from showapp.errors import BadAudio, InvalidInput, NotFound
 from showapp.models import Episode, EpisodeStatus, Show
 from showapp.services import urls
 from showapp.services.catalog import writes
+from showapp.services.catalog.apple_categories import check_category
 from showapp.services.catalog.text import slugify
-from showapp.services.importing import archive, media_download
+from showapp.services.importing import archive, media_download, p20
 from showapp.services.importing import fetch as feed_fetch
 from showapp.services.importing import mapping as feed_mapping
 from showapp.services.importing import parse as feed_parse
@@ -65,7 +67,8 @@ def import_feed_file(
         progress(ImportProgress("episodes", 0, channel.item_count, new_show=show.slug))
     context = EpisodeBatchImporter(session, show, base, report)
     done = 0
-    for batch in _batches(feed_parse.read_items(path, channel.recovered), BATCH):
+    items = _screened(feed_parse.read_items(path, channel.recovered), report)
+    for batch in _batches(items, BATCH):
         context.import_batch(batch)
         done += len(batch)
         progress(ImportProgress("episodes", done, channel.item_count))
@@ -146,6 +149,24 @@ def _show_of_guids(session: Session, path: Path, lenient: bool) -> Show | None:
     return session.get(Show, owners[0])
 
 
+def _screened(items: Iterable[FeedItem], report: ImportReport) -> Iterator[FeedItem]:
+    """The items with each link their kept Podcasting 2.0 elements may not carry dropped
+    (p20.drop_unsafe), and named in the report."""
+    for item in items:
+        label = item.title or item.guid or "untitled"
+        for text in _unsafe_links(item.podcast_extras):
+            report.problems.append(f"line {item.line}, '{label[:60]}': {text}")
+        yield item
+
+
+def _unsafe_links(trees: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"{where} {value[:80]!r} is not a safe link; not stored"
+        for tree in trees
+        for where, value in p20.drop_unsafe(tree)
+    ]
+
+
 def _batches(items: Iterable[FeedItem], size: int) -> Iterator[list[FeedItem]]:
     batch: list[FeedItem] = []
     for item in items:
@@ -174,19 +195,21 @@ def _upsert_show(
             f"The show '{show.title}' this feed updates is in the trash: restore it first."
         )
     fields = _show_fields(channel, base, report.problems)
+    fields.update(_category(channel.categories, report))
     _note_lock(channel, fields, report)
+    title = clip(feed_mapping.plain_text(channel.title), 255)
     if show is None:
-        slug = show_slug or _free_show_slug(session, slugify(channel.title) or "imported-show")
+        slug = show_slug or _free_show_slug(session, slugify(title) or "imported-show")
         # What only an import sets (the lock's owner, kept P2.0 elements) goes on afterwards.
         kept = {name: fields.pop(name) for name in ("locked_owner", "podcast_extras")}
         show = writes.create_show(
-            session, slug=slug, title=clip(channel.title, 255) or slug,
+            session, slug=slug, title=title or slug,
             feed_url=urls.feed_url(site_base_url, "show", show_slug=slug), **fields,
         )  # fmt: skip
         assign_changed(show, kept)
         session.flush()
     else:
-        assign_changed(show, {"title": clip(channel.title, 255) or show.title, **fields})
+        assign_changed(show, {"title": title or show.title, **fields})
     # A show that moves keeps its podcast:guid (the namespace says it must never change).
     guid = channel.podcast_guid.strip()
     if len(guid) == 36 and guid != show.podcast_guid and not _guid_taken(session, guid):
@@ -250,17 +273,18 @@ def _artwork(channel: FeedChannel, base: str | None, problems: list[str]) -> str
 
 
 def _show_fields(channel: FeedChannel, base: str | None, problems: list[str]) -> dict[str, Any]:
-    category, subcategory = channel.categories[0] if channel.categories else ("", "")
     explicit = feed_mapping.parse_explicit(channel.explicit)
+    problems += [f"channel {text}" for text in _unsafe_links(channel.podcast_extras)]
     return {
         "subtitle": clip(feed_mapping.plain_text(channel.subtitle), 255),
-        "description": feed_mapping.plain_text(channel.description or channel.summary),
+        # The site shows a show's description as text (an episode's notes are HTML).
+        "description": feed_mapping.plain_text(
+            channel.description or channel.summary, paragraphs=True
+        ),
         "author": clip(channel.author, 255),
         "owner_name": clip(channel.owner_name, 255),
         "owner_email": clip(channel.owner_email, 255),
-        "language": clip(channel.language, 16) or "en",
-        "category": clip(category, 64),
-        "subcategory": clip(subcategory, 64),
+        "language": _language(channel.language, problems),
         "explicit": bool(explicit),
         "show_type": feed_mapping.show_type(channel.show_type),
         "copyright": clip(channel.copyright, 255),
@@ -269,13 +293,58 @@ def _show_fields(channel: FeedChannel, base: str | None, problems: list[str]) ->
         "funding_text": clip(channel.funding_text, 128),
         "locked": channel.locked.strip().lower() == "yes",
         "locked_owner": clip(channel.locked_owner, 255),
-        "itunes_block": channel.itunes_block.strip().lower() == "yes",
+        "itunes_block": feed_mapping.parse_block(channel.itunes_block),
+        "itunes_title": clip(feed_mapping.plain_text(channel.itunes_title), 255),
         "complete": channel.itunes_complete.strip().lower() == "yes",
         "medium": _medium(channel.medium),
         "update_frequency": clip(feed_mapping.plain_text(channel.update_frequency), 128),
         "update_rrule": clip(channel.update_rrule, 255),
         "podcast_extras": channel.podcast_extras,
     }
+
+
+# RFC 5646 in the shapes feeds use: en, en-US, pt-br, zh-Hant-TW, es-419.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}")
+
+
+def _language(value: str, problems: list[str]) -> str:
+    value = value.strip()
+    if len(value) <= 16 and _LANGUAGE_TAG.fullmatch(value):
+        return value
+    if value:
+        problems.append(f"channel language {value[:80]!r} is not a language tag; 'en' stored")
+    return "en"
+
+
+def _category(categories: list[tuple[str, str]], report: ImportReport) -> dict[str, str]:
+    """The first itunes:category on Apple's list (Apple reads the first; a show here has one),
+    with its subcategory when Apple lists it under it. What is not kept is said."""
+    chosen: tuple[str, str] | None = None
+    others: list[str] = []
+    for category, subcategory in categories:
+        named = f"{category} > {subcategory}" if subcategory else category
+        if check_category(category, "") is not None:
+            report.problems.append(
+                f"channel itunes:category {named[:80]!r} is not on Apple's list; not stored"
+            )
+        elif chosen is not None:
+            others.append(repr(named[:80]))
+        elif subcategory and check_category(category, subcategory) is not None:
+            report.problems.append(
+                f"channel itunes:category {named[:80]!r}: the subcategory is not on Apple's "
+                f"list; {category!r} stored without it"
+            )
+            chosen = (category, "")
+        else:
+            chosen = (category, subcategory)
+    if chosen is not None and others:
+        kept = " > ".join(filter(None, chosen))
+        report.notes.append(
+            f"A show here has one category: {kept!r}, the feed's first on Apple's list, is "
+            f"kept, and {', '.join(others)} {'is' if len(others) == 1 else 'are'} not."
+        )
+    category, subcategory = chosen or ("", "")
+    return {"category": clip(category, 64), "subcategory": clip(subcategory, 64)}
 
 
 _MEDIUMS = frozenset({"podcast", "music", "video", "film", "audiobook", "newsletter", "blog",

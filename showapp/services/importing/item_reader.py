@@ -153,6 +153,8 @@ class ItemReader:
             "number": feed_mapping.parse_positive_int(item.number),
             "episode_type": feed_mapping.episode_type(item.episode_type),
             "explicit": self._explicit(item),
+            "itunes_block": feed_mapping.parse_block(item.itunes_block),
+            "itunes_title": clip(feed_mapping.plain_text(item.itunes_title), 255),
             "artwork_url": fitting_url(self._url(item, item.image, "itunes:image")),
             "audio_url": enclosure_url,
             "duration_seconds": self._duration(item),

@@ -108,6 +108,12 @@ def parse_explicit(value: str) -> bool | None:
     return None
 
 
+def parse_block(value: str) -> bool:
+    """itunes:block: Apple hides the show or episode for "Yes" (in any case) and ignores every
+    other value, "no" and "true" included."""
+    return value.strip().lower() == "yes"
+
+
 # Integer columns hold 32 bits on PostgreSQL; a larger count in a feed is a typo, not a fact.
 MAX_INT = 2**31 - 1
 
@@ -207,10 +213,47 @@ def notes_html(item: FeedItem) -> str:
     return sanitize_html(source).strip()
 
 
-def plain_text(value: str) -> str:
-    """Markup stripped, entities decoded: for itunes:summary and other plain fields."""
-    without_tags = _TAG.sub(" ", value)
-    return " ".join(html.unescape(without_tags).split())
+# What only HTML has: an end tag, a <br>, or a link or image with its address. A title that
+# names <template> or vector<int> has none of them.
+_HTML_MARK = re.compile(r"</[a-z][a-z0-9]*\s*>|<br\s*/?>|<(?:a|img)\s[^>]*\b(?:href|src)\s*=", re.I)
+# Tags that end a line or a paragraph; every other tag is inline and goes without a trace.
+_BLOCK_TAG = re.compile(
+    r"<(br|/?(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|hr|table|tr|td|th|section))\b[^>]*>",
+    re.I,
+)
+_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def plain_text(value: str, *, paragraphs: bool = False) -> str:
+    """Text for a plain field (a title, itunes:summary, the show's description) from what the
+    feed gave, XML already decoded.
+
+    HTML (see _HTML_MARK; also HTML escaped twice) loses its tags and its entities are decoded
+    once, as a browser shows it. Anything else is text already: '<template>' or 'vector<int>'
+    in a title stays as written, and only whole references are decoded (a title's `&amp;amp;`
+    escaped twice, `&eacute;` inside CDATA). Whitespace runs become one space; with
+    `paragraphs`, paragraphs stay apart by a blank line and line breaks stay newlines.
+    """
+    markup = bool(_HTML_MARK.search(value))
+    if not markup and _ESCAPED_TAG.search(value):
+        value, markup = html.unescape(value), True  # HTML escaped twice: &lt;p&gt; in CDATA
+    if markup:
+        # Breaks first (the sanitiser keeps text), then script and style go with their content.
+        marked = sanitize_html(_BLOCK_TAG.sub(_break, " ".join(value.split())))
+        text = html.unescape(_TAG.sub("", marked))
+    else:
+        text = _REFERENCE.sub(lambda found: html.unescape(found.group()), value)
+    if not paragraphs:
+        return " ".join(text.split())
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _break(tag: re.Match[str]) -> str:
+    name = tag.group(1).lower()
+    if name in ("br", "li", "dt", "dd", "tr"):
+        return "\n"
+    return " " if name in ("/li", "/dt", "/dd", "/tr", "td", "/td", "th", "/th") else "\n\n"
 
 
 def fallback_guid(item: FeedItem, enclosure_url: str | None) -> str:

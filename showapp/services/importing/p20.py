@@ -3,8 +3,10 @@ alternate enclosures, location, license, podroll...).
 
 An element is kept as a small tree of plain values: {"tag", "attrs", "text", "children"}, podcast
 namespace only. Nothing in it is markup: text and attribute values are plain strings that lxml
-escapes when the feed is written, an attribute that names a link keeps only safe schemes, and
-a tree is bounded in nodes and characters, so a hostile feed cannot store script or bloat a row.
+escapes when the feed is written, and a tree is bounded in nodes and characters, so a hostile
+feed cannot store script or bloat a row. Links are screened before a tree is stored
+(drop_unsafe, by the importer for feeds and archives alike), so that each one dropped is named
+in the report.
 """
 
 from __future__ import annotations
@@ -30,7 +32,16 @@ MAX_NODES = 500
 MAX_CHARS = 64 * 1024
 # Links in these schemes reach nothing but data: no javascript:, data: or vbscript:.
 SAFE_SCHEMES = frozenset({"http", "https", "magnet", "ipfs", "ipns", "lightning", "nostr"})
-_LINK_ATTRIBUTES = frozenset({"url", "uri", "href", "img", "feedurl", "src"})
+# Attributes that hold a link, by name or by a name ending so (feedUrl, accountUrl, embedUrl).
+_LINK_ATTRIBUTES = frozenset({"url", "uri", "href", "img", "src"})
+_LINK_SUFFIXES = ("url", "uri")
+# Schemes that run code where a page or an app turns any attribute into a link.
+_SCRIPT_SCHEMES = frozenset({"javascript", "vbscript", "data"})
+# podcast:chat server is a host name ("irc.zeronode.net", a port may follow).
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?")
+# A srcset candidate: its URL runs to the next whitespace (CDN URLs hold commas), and any
+# descriptors after it ("2x", "512w") to the next comma.
+_SRCSET_URL = re.compile(r"[\s,]*([^\s,]\S*)")
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -49,13 +60,50 @@ def _clean(value: str | None) -> str:
     return _NOT_XML.sub("", value or "").strip()
 
 
+def _scheme(value: str) -> str:
+    # urlsplit drops the tabs, newlines and leading controls a browser ignores ("java\tscript:").
+    return urlsplit(value).scheme.lower() if ":" in value else ""
+
+
 def _safe_link(value: str) -> bool:
-    scheme = urlsplit(value).scheme.lower() if ":" in value else ""
-    return scheme in SAFE_SCHEMES
+    return _scheme(value) in SAFE_SCHEMES
+
+
+def _srcset_urls(value: str) -> list[str]:
+    found: list[str] = []
+    position = 0
+    while (match := _SRCSET_URL.match(value, position)) is not None:
+        url, position = match.group(1), match.end()
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            comma = value.find(",", position)
+            position = len(value) if comma < 0 else comma + 1
+        found.append(url)
+    return found
+
+
+def safe_attribute(name: str, value: str) -> bool:
+    """Whether a kept element's attribute may go back into our feed: a link (url, uri, href,
+    img, src, *Url, *Uri and each srcset candidate) in a safe scheme, a chat server that is a
+    host name, a location's geo that is a geo: URI, and nothing else in a script scheme."""
+    lowered = name.lower()
+    if not value:
+        return True
+    if lowered == "srcset":
+        return all(_safe_link(url) for url in _srcset_urls(value))
+    if lowered == "server":
+        return bool(_HOST.fullmatch(value)) or _safe_link(value)
+    if lowered == "geo":
+        return _scheme(value) == "geo"
+    if lowered in _LINK_ATTRIBUTES or lowered.endswith(_LINK_SUFFIXES):
+        return _safe_link(value)
+    return _scheme(value) not in _SCRIPT_SCHEMES
 
 
 def element_tree(element: Any, is_podcast: Any) -> dict[str, Any] | None:
-    """The element as a plain tree, or None when it is too big to keep."""
+    """The element as a plain tree, or None when it is too big to keep. Its links are as the
+    feed gave them: drop_unsafe screens them before the tree is stored."""
     return _tree(element, is_podcast, _Budget())
 
 
@@ -64,10 +112,7 @@ def _tree(element: Any, is_podcast: Any, budget: _Budget) -> dict[str, Any] | No
     for name, value in element.attrib.items():
         if name.startswith("{"):
             continue  # attributes in other namespaces (xml:lang...) are not part of the spec
-        cleaned = _clean(value)
-        if name.lower() in _LINK_ATTRIBUTES and cleaned and not _safe_link(cleaned):
-            continue
-        attrs[str(name)] = cleaned
+        attrs[str(name)] = _clean(value)
     text = _clean(element.text)
     if not budget.take(text + "".join(attrs.values()) + "".join(attrs)):
         return None
@@ -86,18 +131,23 @@ def _tree(element: Any, is_podcast: Any, budget: _Budget) -> dict[str, Any] | No
     return tree
 
 
-def unsafe_links(tree: Any) -> list[str]:
-    """The links a stored tree holds in a scheme an import would not have kept (a tree from an
-    export archive has not been through element_tree): dropped from it, and returned."""
-    dropped: list[str] = []
+def drop_unsafe(tree: Any) -> list[tuple[str, str]]:
+    """Drops from a tree (from element_tree, or from an export archive) each attribute that
+    safe_attribute refuses; returns them as ("podcast:chat server", value)."""
+    dropped: list[tuple[str, str]] = []
     if not isinstance(tree, dict):
         return dropped
     attrs = tree.get("attrs")
     if isinstance(attrs, dict):
         for name, value in list(attrs.items()):
-            if str(name).lower() in _LINK_ATTRIBUTES and not _safe_link(str(value)):
-                dropped.append(str(value))
+            if not safe_attribute(str(name), str(value)):
+                dropped.append((f"podcast:{tree.get('tag')} {name}", str(value)))
                 del attrs[name]
     for child in tree.get("children") or ():
-        dropped += unsafe_links(child)
+        dropped += drop_unsafe(child)
     return dropped
+
+
+def unsafe_links(tree: Any) -> list[str]:
+    """The values drop_unsafe drops from the tree."""
+    return [value for _where, value in drop_unsafe(tree)]

@@ -70,6 +70,8 @@ class FeedItem:
     number: str = ""
     episode_type: str = ""
     explicit: str = ""
+    itunes_title: str = ""
+    itunes_block: str = ""
     image: str = ""
     enclosure: dict[str, str] = field(default_factory=dict)
     keywords: list[str] = field(default_factory=list)
@@ -114,6 +116,7 @@ class FeedChannel:
     update_rrule: str = ""
     itunes_block: str = ""
     itunes_complete: str = ""
+    itunes_title: str = ""
     xml_base: str = ""
     podcast_extras: list[dict[str, Any]] = field(default_factory=list)
     item_count: int = 0
@@ -123,12 +126,33 @@ class FeedChannel:
 
 _STRAY_AMPERSAND = re.compile(rb"&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
 _CARRY = 16  # longer than any predefined or numeric entity reference
+# Byte-order marks (UTF-8, UTF-16 LE, UTF-16 BE), and whitespace as UTF-16 writes it.
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_SPACES_LE = (b" \x00", b"\t\x00", b"\r\x00", b"\n\x00")
+_SPACES_BE = (b"\x00 ", b"\x00\t", b"\x00\r", b"\x00\n")
+
+
+def _without_leading_space(data: bytes) -> bytes:
+    """`data` without the whitespace between its byte-order mark (kept) and its first markup,
+    in UTF-8 or UTF-16 (either order, with or without a mark)."""
+    bom = next((mark for mark in _BOMS if data.startswith(mark)), b"")
+    body = data[len(bom) :]
+    if bom == _BOMS[1] or (not bom and body[:2] in _SPACES_LE):
+        spaces = _SPACES_LE
+    elif bom == _BOMS[2] or (not bom and body[:2] in _SPACES_BE):
+        spaces = _SPACES_BE
+    else:
+        return bom + body.lstrip(b" \t\r\n")
+    while body[:2] in spaces:
+        body = body[2:]
+    return bom + body
 
 
 class _Repairing:
     """A file wrapper for the two defects we repair, each a known publishing bug.
 
-    Always: whitespace before the XML declaration (XML forbids it; the rest is fine).
+    Always: whitespace before the XML declaration (XML forbids it; the rest is fine), after
+    a byte-order mark too.
     In lenient mode only: a '&' that starts no predefined or numeric entity (such as
     `&gtgt;`) is read as a literal '&amp;'. That cannot expand anything, and it is the only
     change made; any other error still fails the import.
@@ -143,12 +167,13 @@ class _Repairing:
     def read(self, size: int = -1) -> bytes:
         chunk = self._stream.read(size if size > 0 else 65536)
         if not self._started:
-            chunk = chunk.lstrip(b" \t\r\n")
-            while not chunk:
-                chunk = self._stream.read(size if size > 0 else 65536)
-                if not chunk:
-                    return b""
-                chunk = chunk.lstrip(b" \t\r\n")
+            chunk = _without_leading_space(chunk)
+            # Read on until markup shows: four bytes hold a mark and a whole UTF-16 unit.
+            while len(chunk) < 4:
+                more = self._stream.read(size if size > 0 else 65536)
+                if not more:
+                    break
+                chunk = _without_leading_space(chunk + more)
             self._started = True
         if not self._lenient:
             return chunk
@@ -298,7 +323,7 @@ def _channel_field(channel: FeedChannel, name: str, element: Any) -> None:
         "itunes:summary": "summary", "itunes:subtitle": "subtitle", "itunes:author": "author",
         "language": "language", "copyright": "copyright", "itunes:explicit": "explicit",
         "itunes:type": "show_type", "podcast:guid": "podcast_guid",
-        "itunes:new-feed-url": "new_feed_url",
+        "itunes:new-feed-url": "new_feed_url", "itunes:title": "itunes_title",
     }  # fmt: skip
     if name in simple and not getattr(channel, simple[name]):
         setattr(channel, simple[name], text_of(element))
@@ -367,7 +392,7 @@ _ITEM_TEXT = {
     "itunes:subtitle": "subtitle", "pubDate": "pub_date", "itunes:duration": "duration",
     "itunes:season": "season", "podcast:season": "season", "itunes:episode": "number",
     "podcast:episode": "number", "itunes:episodeType": "episode_type",
-    "itunes:explicit": "explicit",
+    "itunes:explicit": "explicit", "itunes:title": "itunes_title", "itunes:block": "itunes_block",
 }  # fmt: skip
 
 
