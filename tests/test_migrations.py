@@ -87,3 +87,28 @@ def test_0017_gives_existing_users_a_session_version_and_downgrades(tmp_path: Pa
         columns = {c["name"] for c in inspect(connection).get_columns("form_stashes")}
         assert "user_id" not in columns
     engine.dispose()
+
+
+def test_0038_gives_guests_and_topics_with_an_empty_address_one(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    config = db.alembic_config(url)
+    command.upgrade(config, "0037")
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        for name, slug in (("山田太郎", ""), ("shan tian tai lang", "shan-tian-tai-lang")):
+            connection.execute(
+                text("INSERT INTO guests (name, slug, organisation, job_title, bio, links)"
+                     " VALUES (:name, :slug, '', '', '', '[]')"),
+                {"name": name, "slug": slug},
+            )  # fmt: skip
+        connection.execute(text("INSERT INTO topics (name, slug, description) VALUES ('!!!', '', '')"))
+    command.upgrade(config, "0038")
+    with engine.connect() as connection:
+        guests = dict(connection.execute(text("SELECT name, slug FROM guests")).tuples().all())
+        topic = connection.execute(text("SELECT id, slug FROM topics")).one()
+    assert guests == {
+        "山田太郎": "shan-tian-tai-lang-2",
+        "shan tian tai lang": "shan-tian-tai-lang",
+    }
+    assert topic.slug == f"topic-{topic.id}"
+    engine.dispose()
