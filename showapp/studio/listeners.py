@@ -189,7 +189,8 @@ def _queue_page(status: int) -> tuple[str, int]:
     html = render_template(
         "studio/listeners.html", show=show, items=items, state=state, kind=kind,
         states=list(STATES), kinds=KIND_FILTERS, has_published=stories.has_published(session, show),
-        page_url=lambda n: url_for("studio.listener_queue", show_slug=show.slug, state=state,
-                                   kind=kind, page=n),
+        # The queue's filters come from a posted form too, so its pager links are made here.
+        page_url=lambda n, _endpoint=None: url_for("studio.listener_queue", show_slug=show.slug,
+                                                   state=state, kind=kind, page=n),
     )  # fmt: skip
     return html, status

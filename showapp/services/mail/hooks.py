@@ -18,12 +18,15 @@ def after_mail_commits(sessions: sessionmaker[Session], callback: Callable[[], N
         if any(isinstance(obj, OutboxMessage) for obj in session.new):
             session.info[QUEUED] = True
 
+    # A savepoint's release and rollback come as a commit and a rollback too: only the
+    # outermost transaction's count.
     @event.listens_for(sessions, "after_commit")
     def _call(session: Session) -> None:
-        if session.info.pop(QUEUED, False):
+        if not session.in_nested_transaction() and session.info.pop(QUEUED, False):
             callback()
 
     # A spurious wake-up costs one look at the outbox; a missed one, a runner interval.
     @event.listens_for(sessions, "after_rollback")
     def _forget(session: Session) -> None:
-        session.info.pop(QUEUED, None)
+        if not session.in_nested_transaction():
+            session.info.pop(QUEUED, None)

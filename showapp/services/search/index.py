@@ -122,7 +122,8 @@ def watch_sessions(
     if on_change is not None:
 
         def _after_commit(session: Session) -> None:
-            if session.info.pop("site_committed", False):
+            # A savepoint's release comes as a commit too; the pages change at the real one.
+            if not session.in_nested_transaction() and session.info.pop("site_committed", False):
                 on_change()
 
         event.listen(factory, "after_commit", _after_commit)
