@@ -101,7 +101,9 @@ def test_0038_gives_guests_and_topics_with_an_empty_address_one(tmp_path: Path) 
                      " VALUES (:name, :slug, '', '', '', '[]')"),
                 {"name": name, "slug": slug},
             )  # fmt: skip
-        connection.execute(text("INSERT INTO topics (name, slug, description) VALUES ('!!!', '', '')"))
+        connection.execute(
+            text("INSERT INTO topics (name, slug, description) VALUES ('!!!', '', '')")
+        )
     command.upgrade(config, "0038")
     with engine.connect() as connection:
         guests = dict(connection.execute(text("SELECT name, slug FROM guests")).tuples().all())
