@@ -213,6 +213,20 @@ def _truncate_all(app: Flask) -> None:
 
 
 @pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Which way each feed rebuild went: "whole" (every item rendered) or "splice"."""
+    from showapp.services.feeds import rendering as feed_rendering
+
+    seen: list[str] = []
+    whole, changes = feed_rendering.render, feed_rendering.render_changes
+    monkeypatch.setattr(feed_rendering, "render", lambda *a: seen.append("whole") or whole(*a))
+    monkeypatch.setattr(
+        feed_rendering, "render_changes", lambda *a: seen.append("splice") or changes(*a)
+    )
+    yield seen
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -245,18 +244,6 @@ def test_a_too_long_apple_title_is_refused_and_kept_on_the_page(
     assert response.status_code == 400
     assert "The Apple title is longer than 255 characters." in response.get_data(as_text=True)
     assert _stored(session) == {episode.guid: ("", False)}
-
-
-@pytest.fixture
-def renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Which way each feed rebuild went: "whole" or "splice" (tests/test_feed_splice.py)."""
-    seen: list[str] = []
-    whole, changes = feed_rendering.render, feed_rendering.render_changes
-    monkeypatch.setattr(feed_rendering, "render", lambda *a: seen.append("whole") or whole(*a))
-    monkeypatch.setattr(
-        feed_rendering, "render_changes", lambda *a: seen.append("splice") or changes(*a)
-    )
-    yield seen
 
 
 def _from_scratch(session: Session) -> bytes:

@@ -8,7 +8,6 @@ import errno
 import gzip
 import os
 import zlib
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,18 +46,6 @@ def show(session: Session, episodes_dir: Path) -> Show:
                      published_at=start + timedelta(days=n))  # fmt: skip
     session.commit()
     return show
-
-
-@pytest.fixture
-def renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Which way each rebuild went: "whole" (every item rendered) or "splice"."""
-    seen: list[str] = []
-    whole, changes = feed_rendering.render, feed_rendering.render_changes
-    monkeypatch.setattr(feed_rendering, "render", lambda *a: seen.append("whole") or whole(*a))
-    monkeypatch.setattr(
-        feed_rendering, "render_changes", lambda *a: seen.append("splice") or changes(*a)
-    )
-    yield seen
 
 
 def _from_scratch(app: Flask, session: Session) -> bytes:
