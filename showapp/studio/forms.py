@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
@@ -37,6 +36,7 @@ from showapp.services.catalog.apple_categories import (
     LANGUAGE_CHOICES,
     SUBCATEGORY_CHOICES,
 )
+from showapp.services.catalog.text import CONTROL_CHARACTER
 from showapp.services.mail.guests import clean_address
 
 # The columns' sizes (models/catalog.py): episodes.title, topics.name.
@@ -44,9 +44,6 @@ MAX_EPISODE_TITLE = 255
 MAX_TOPIC_NAME = 128
 # Far beyond any real show, and far inside the 32-bit INTEGER columns season and number.
 MAX_SEASON = MAX_EPISODE_NUMBER = 1_000_000
-# C0 control characters other than tab, line feed and carriage return: no one types them,
-# and a NUL stored in a column comes out raw in pages and feeds.
-_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -58,7 +55,7 @@ def enum_options(kind: type[StrEnum]) -> list[SelectChoice]:
 
 
 def refuse_control_characters(form: Any, field: Any) -> None:
-    found = _CONTROL_CHARACTER.search(field.data) if isinstance(field.data, str) else None
+    found = CONTROL_CHARACTER.search(field.data) if isinstance(field.data, str) else None
     if found:
         raise ValidationError(
             f"Remove the control character (U+{ord(found.group()):04X}) from this field: "

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -23,14 +22,12 @@ from sqlalchemy.orm import Session
 from showapp.errors import BadAudio, InvalidInput
 from showapp.models import Chapter, Episode
 from showapp.services import urls
-from showapp.services.catalog.text import clock
+from showapp.services.catalog.text import CONTROL_CHARACTER, clock
 from showapp.storage import Storage
 
 CHAPTERS_VERSION = "1.2.0"
 MAX_CHAPTERS = 255  # the Nero chpl atom in M4A files counts chapters in one byte
 MAX_TITLE = 255
-# C0 control characters but tab, line feed and carriage return: never typed, and raw in pages.
-CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)

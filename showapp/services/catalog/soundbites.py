@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from showapp.errors import InvalidInput
 from showapp.models import Episode, Soundbite
-from showapp.services.catalog.chapters import CONTROL_CHARACTER
+from showapp.services.catalog.text import CONTROL_CHARACTER
 
 MAX_TITLE = 128
 RECOMMENDED_SECONDS = (15.0, 120.0)  # Podcasting 2.0 recommends clips of 15 to 120 seconds

@@ -25,6 +25,11 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
 
 
+# C0 control characters other than tab, line feed and carriage return: no one types them,
+# and a NUL stored in a column comes out raw in pages and feeds.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def slugify(value: str, max_length: int = 80) -> str:
     """ASCII slug for URLs: 'Mentors vs. Sponsors!' -> 'mentors-vs-sponsors'.
 
