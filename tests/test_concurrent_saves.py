@@ -252,14 +252,18 @@ def test_simultaneous_audio_replacements_keep_one_file_and_refuse_the_other(
     episode, hosts = two_hosts
     path = f"/studio/shows/leaders/episodes/{episode.id}/audio"
     sizes = {"Ann": 20.0, "Bob": 25.0}
-    uploads = {who: make_mp3(seconds, seed=n) for n, (who, seconds) in enumerate(sizes.items())}
     for round_ in range(3):
         version = _stored(session, episode.id).version
+        # New bytes every round: a file that is already the episode's audio changes nothing.
+        uploads = {who: make_mp3(seconds, seed=10 * round_ + n)
+                   for n, (who, seconds) in enumerate(sizes.items())}  # fmt: skip
 
         def form(token: str, _who: str, version: int = version) -> list[tuple[str, str]]:
             return [("csrf_token", token), ("version", str(version))]
 
-        def files(who: str, round_: int = round_) -> dict[str, tuple[str, bytes]]:
+        def files(
+            who: str, round_: int = round_, uploads: dict[str, bytes] = uploads
+        ) -> dict[str, tuple[str, bytes]]:
             return {"audio": (f"{who}-{round_}.mp3", uploads[who])}
 
         results = _at_once(two_worker_server, path, hosts, form, files)

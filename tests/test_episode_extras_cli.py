@@ -194,3 +194,29 @@ def test_replace_audio_refuses_a_non_audio_file(
     session.refresh(episode)
     assert episode.audio_file == old_file
     assert {p.name for p in (episodes_dir / "leaders").iterdir()} == {Path(str(old_file)).name}
+
+
+def test_replace_audio_refuses_another_episodes_file_unless_allowed(
+    runner: FlaskCliRunner, session: Session, episode: Episode, episodes_dir: Path, tmp_path: Path
+) -> None:
+    audio = write_mp3(tmp_path / "talk.mp3", seconds=3.0, seed=77)
+    added = runner.invoke(args=["episode", "add", str(audio), "--show", "leaders",
+                                "--title", "Other talk"])  # fmt: skip
+    assert added.exit_code == 0, added.output
+    old_file = episode.audio_file
+    target = f"leaders/{episode.slug}"
+    refused = runner.invoke(args=["episode", "replace-audio", target, str(audio)])
+    assert refused.exit_code == 1
+    assert "already uploaded as 'Other talk' (leaders/other-talk)" in refused.output
+    assert "--allow-duplicate" in refused.output
+    session.refresh(episode)
+    assert episode.audio_file == old_file
+    assert (episodes_dir / str(old_file)).exists()
+    forced = runner.invoke(args=["episode", "replace-audio", target, str(audio),
+                                 "--allow-duplicate"])  # fmt: skip
+    assert forced.exit_code == 0, forced.output
+    session.refresh(episode)
+    assert episode.audio_file != old_file
+    same = runner.invoke(args=["episode", "replace-audio", target, str(audio)])
+    assert same.exit_code == 1
+    assert f"already the audio of '{episode.title}'" in same.output

@@ -180,8 +180,11 @@ def tag_episode(episode: str) -> None:
 @click.command("replace-audio")
 @click.argument("episode")
 @click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--allow-duplicate", is_flag=True, help="Use it even if another episode has the same audio."
+)
 @with_appcontext
-def replace_audio(episode: str, audio: Path) -> None:
+def replace_audio(episode: str, audio: Path, allow_duplicate: bool) -> None:
     """Give an episode new audio: new file and media URL, same GUID, length and size updated."""
     from showapp.services.audio import files as audio_files
     from showapp.services.audio import retagging
@@ -195,9 +198,16 @@ def replace_audio(episode: str, audio: Path) -> None:
             with (
                 audio.open("rb") as stream,
                 audio_files.staged_audio(stream, storage, show_slug, audio.name) as staged,
-                retagging.replace_audio(session, found, staged, storage, app.config["BASE_URL"]),
             ):
-                session.commit()
+                retagging.check_replacement(
+                    session, found, staged.sha256, allow_duplicate=allow_duplicate
+                )
+                with retagging.replace_audio(
+                    session, found, staged, storage, app.config["BASE_URL"]
+                ):
+                    session.commit()
+        except retagging.DuplicateAudio as error:
+            raise click.ClickException(f"{error} Add --allow-duplicate to use it anyway.") from None
         except ShowappError as error:
             raise click.ClickException(str(error)) from None
     click.echo(

@@ -15,7 +15,7 @@ from showapp.services import saved_forms
 from showapp.services.advice import episode_links
 from showapp.services.audio import files as audio_files
 from showapp.services.audio import retagging
-from showapp.services.catalog import artwork, editing, lookups, writes
+from showapp.services.catalog import artwork, editing, writes
 from showapp.services.catalog.text import render_notes
 from showapp.storage import current_storage
 from showapp.studio import (
@@ -28,7 +28,7 @@ from showapp.studio import (
     signed_in_user,
     streams_upload,
 )
-from showapp.studio.audio import uploaded_part
+from showapp.studio.audio import duplicate_url, uploaded_part
 from showapp.studio.editor import (
     changes_from_form,
     conflict_rows,
@@ -72,7 +72,7 @@ def _episode_list(
         list_endpoint="studio.list_episodes",  # also drawn by a refused upload or duplicate
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         duplicate=duplicate,
-        duplicate_url=_duplicate_url(duplicate),
+        duplicate_url=duplicate_url(duplicate),
         duplicate_note=retagging.duplicate_message(session, duplicate) if duplicate else "",
     )
     return page, status
@@ -119,18 +119,9 @@ def _duplicate_refused(duplicate: Episode) -> ResponseReturnValue:
             error=message,
             status=409,
             duplicate_title=duplicate.title,
-            duplicate_url=_duplicate_url(duplicate),
+            duplicate_url=duplicate_url(duplicate),
         ), 409
     return _episode_list(409, duplicate)
-
-
-def _duplicate_url(duplicate: Episode | None) -> str | None:
-    if duplicate is None:
-        return None
-    show = lookups.get_show_by_id(get_session(), duplicate.show_id)
-    if show is None:
-        return None
-    return url_for("studio.edit_episode", show_slug=show.slug, episode_id=duplicate.id)
 
 
 def _upload_refused(message: str) -> ResponseReturnValue:

@@ -66,10 +66,15 @@ class AudioSwap:
             self.discard()
 
 
-def find_by_sha256(session: Session, sha256: str) -> Episode | None:
-    """An episode whose upload had exactly these bytes, with its show loaded."""
-    query = select(Episode).where(Episode.audio_sha256 == sha256).order_by(Episode.id).limit(1)
-    episode = session.scalars(query).first()
+def find_by_sha256(
+    session: Session, sha256: str, excluding: Episode | None = None
+) -> Episode | None:
+    """An episode (other than `excluding`) whose upload had exactly these bytes, with its
+    show loaded."""
+    query = select(Episode).where(Episode.audio_sha256 == sha256)
+    if excluding is not None:
+        query = query.where(Episode.id != excluding.id)
+    episode = session.scalars(query.order_by(Episode.id).limit(1)).first()
     if episode is not None:
         session.get(Show, episode.show_id)
     return episode
@@ -79,6 +84,31 @@ def duplicate_message(session: Session, episode: Episode) -> str:
     show = session.get(Show, episode.show_id)
     where = f"{show.slug if show else '?'}/{episode.slug}"
     return f"This audio file was already uploaded as '{episode.title}' ({where})."
+
+
+class SameAudio(InvalidInput):
+    """The file uploaded to replace an episode's audio is the audio it already has."""
+
+
+class DuplicateAudio(InvalidInput):
+    """The file uploaded to replace an episode's audio is another episode's."""
+
+    def __init__(self, message: str, episode: Episode) -> None:
+        super().__init__(message)
+        self.episode = episode
+
+
+def check_replacement(
+    session: Session, episode: Episode, sha256: str, *, allow_duplicate: bool
+) -> None:
+    """Before replacing an episode's audio with an upload of these bytes: refuse the file the
+    episode already has (nothing would change but its URL) and, unless allowed, a file another
+    episode was uploaded with, as a new upload is refused (the same audio published twice)."""
+    if episode.audio_file is not None and episode.audio_sha256 == sha256:
+        raise SameAudio(f"This file is already the audio of '{episode.title}'.")
+    duplicate = None if allow_duplicate else find_by_sha256(session, sha256, excluding=episode)
+    if duplicate is not None:
+        raise DuplicateAudio(duplicate_message(session, duplicate), duplicate)
 
 
 def tag_episode_audio(
