@@ -6,18 +6,20 @@ request that fails before it commits leaves nothing behind.
 
 from __future__ import annotations
 
+import functools
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, Engine, Executable, Result, create_engine, event
+from sqlalchemy import Connection, Dialect, Engine, Executable, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.compiler import Compiled
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -119,15 +121,55 @@ def get_session() -> Session:
     return session
 
 
+P = ParamSpec("P")
+S = TypeVar("S", bound=Executable)
+# Statements built by a @prepared builder, by id, each held (so its id stays its own) with its
+# compiled form per database dialect.
+_PREPARED: dict[int, tuple[Executable, weakref.WeakKeyDictionary[Dialect, Compiled]]] = {}
+
+
+def prepared(build: Callable[P, S]) -> Callable[P, S]:
+    """functools.cache for a builder of read statements that rows() runs: each statement is
+    built once per process and compiled once per database, then run as its compiled form.
+
+    SQLAlchemy's own statement cache still costs each run its cache key's hash and lookup
+    (a 14-level tuple for the related-episodes query): 15 to 30 µs a statement here, and a
+    public page runs six to eleven of them."""
+
+    @functools.cache
+    @functools.wraps(build)
+    def built(*args: P.args, **kwargs: P.kwargs) -> S:
+        statement = build(*args, **kwargs)
+        _PREPARED[id(statement)] = (statement, weakref.WeakKeyDictionary())
+        return statement
+
+    return cast(Callable[P, S], built)
+
+
+def _compiled(statement: Executable, dialect: Dialect) -> Compiled | None:
+    held = _PREPARED.get(id(statement))
+    if held is None or held[0] is not statement:
+        return None
+    by_dialect = held[1]
+    found = by_dialect.get(dialect)
+    if found is None:
+        found = by_dialect[dialect] = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    return found
+
+
 def rows(
     session: Session, statement: Executable, params: Mapping[str, Any] | None = None
 ) -> Result[Any]:
     """Run a statement that selects columns, not entities, on the session's connection (after
     the flush session.execute would do): public pages run many small ones, and the ORM's
-    execution path around each cost 40 of its 90 µs."""
+    execution path around each cost 40 of its 90 µs. A @prepared one runs precompiled."""
     if session.autoflush:
         session.flush()
-    return session.connection().execute(statement, params or {})
+    connection = session.connection()
+    compiled = _compiled(statement, connection.dialect)
+    # A Compiled executes through Connection.execute as SQLAlchemy's own statement cache
+    # would run it after a hit, with the same events (query counters see it).
+    return connection.execute(cast(Any, compiled or statement), params or {})
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -4,14 +4,13 @@ do (or for a field left empty) the configuration's SHOWAPP_SITE_TITLE names the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from showapp.db import rows
+from showapp.db import prepared, rows
 from showapp.errors import InvalidInput
 from showapp.models import NETWORK_ID, NetworkSettings
 from showapp.services.catalog.writes import hex_color
@@ -42,7 +41,7 @@ def current(session: Session, default_name: str) -> Network:
     return Network(row.name or default_name, row.logo, row.color)
 
 
-@cache
+@prepared
 def _settings() -> Select[Any]:
     columns = (NetworkSettings.name, NetworkSettings.logo, NetworkSettings.color)
     return select(*columns).where(NetworkSettings.id == bindparam("id"))

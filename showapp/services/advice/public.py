@@ -12,14 +12,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
-from showapp.db import rows
+from showapp.db import prepared, rows
 from showapp.models import Advice, AdviceReport, Episode, Guest, Moderation, Show
 from showapp.services.catalog.lookups import is_live, now_param
 
@@ -84,14 +83,14 @@ def guest_advice(session: Session, guest: Guest, limit: int = GATHERED_LIMIT) ->
 
 # The public pages' statements are built once per process with bound parameters (see
 # catalog.lookups.now_param): building one cost more than running it.
-@cache
+@prepared
 def _of_episode() -> Select[Any]:
     return _advice_query(Advice.episode_id == bindparam("episode_id")).order_by(
         Advice.position, Advice.id
     )
 
 
-@cache
+@prepared
 def _of_guest() -> Select[Any]:
     return (
         _advice_query(Advice.guest_id == bindparam("guest_id"), is_live(now_param()))
@@ -117,7 +116,7 @@ def topic_advice(
     return _with_reports(session, rows(session, _of_episodes(), params).all(), 0)
 
 
-@cache
+@prepared
 def _of_episodes() -> Select[Any]:
     return (
         _advice_query(Advice.episode_id.in_(bindparam("episode_ids", expanding=True)))
@@ -171,7 +170,7 @@ def approved_counts(session: Session, advice_ids: Sequence[int]) -> dict[int, in
     return {advice_id: int(n) for advice_id, n in found}
 
 
-@cache
+@prepared
 def _approved_counts() -> Select[tuple[int, int]]:
     return (
         select(AdviceReport.advice_id, func.count())
@@ -193,7 +192,7 @@ def published_reports(session: Session, advice_ids: Sequence[int]) -> dict[int, 
     return found
 
 
-@cache
+@prepared
 def _published() -> Select[Any]:
     return (
         select(

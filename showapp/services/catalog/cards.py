@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from showapp.db import rows
+from showapp.db import prepared, rows
 from showapp.models import Appearance, Episode, Guest, Show, Topic, episode_topics
 from showapp.services.catalog.lookups import live_credit
 
@@ -162,7 +161,7 @@ def _add_credits_and_topics(session: Session, cards: list[EpisodeCard]) -> None:
         card.topics.extend(people[card.id].topics)
 
 
-@cache
+@prepared
 def _cards() -> Select[Any]:
     return (
         select(
@@ -185,7 +184,7 @@ def _cards() -> Select[Any]:
     )
 
 
-@cache
+@prepared
 def _appearances() -> Select[Any]:
     return (
         select(
@@ -201,7 +200,7 @@ def _appearances() -> Select[Any]:
     )
 
 
-@cache
+@prepared
 def _credits() -> Select[Any]:
     # Credits of guests in the trash are not shown: live_credit's EXISTS, as lookups' own
     # credits query explains, keeps SQLite off a scan of every guest.
@@ -224,7 +223,7 @@ def _credits() -> Select[Any]:
     )
 
 
-@cache
+@prepared
 def _topics() -> Select[Any]:
     return (
         select(episode_topics.c.episode_id, Topic.id, Topic.slug, Topic.name)

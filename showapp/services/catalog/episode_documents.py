@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from sqlalchemy import BindParameter, Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from showapp.db import rows
+from showapp.db import prepared, rows
 from showapp.models import Chapter, Episode, Show, Transcript
 from showapp.services.catalog import lookups
 
@@ -49,7 +48,7 @@ def episode_documents(session: Session, episode: Episode) -> EpisodeDocuments:
     return EpisodeDocuments(bool(row[0]), row[1])
 
 
-@cache
+@prepared
 def _documents() -> Select[Any]:
     episode_id: BindParameter[int] = bindparam("episode_id")
     first_transcript = (

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from showapp.columns import utc_now
-from showapp.db import rows
+from showapp.db import prepared, rows
 from showapp.models import Appearance, Episode, episode_topics
 from showapp.services.catalog.cards import EpisodeCard, EpisodePeople, cards_by_ids
 from showapp.services.catalog.lookups import is_live, live_tag, now_param
@@ -50,7 +49,7 @@ def neighbours(session: Session, episode: Episode) -> Neighbours:
     return Neighbours(found.get(0), found.get(1))
 
 
-@cache
+@prepared
 def _neighbours() -> Any:
     def live(now: Any) -> Any:
         return and_(
@@ -102,12 +101,12 @@ def follow_up_links(session: Session, episode: Episode) -> FollowUpLinks:
 _LINK_COLUMNS = (Episode.id, Episode.slug, Episode.title, Episode.published_at)
 
 
-@cache
+@prepared
 def _live_link() -> Select[Any]:
     return select(*_LINK_COLUMNS).where(Episode.id == bindparam("id"), is_live(now_param()))
 
 
-@cache
+@prepared
 def _live_follow_ups() -> Select[Any]:
     # The follow-ups by id first: asked with the live filter in one WHERE, SQLite (even after
     # ANALYZE, as most rows share a NULL follows_up_id) walks the date index over every live
@@ -145,7 +144,7 @@ def related_episodes(
     return cards_by_ids(session, ranked, brief=True)
 
 
-@cache
+@prepared
 def _related(topics: int, guests: bool) -> Select[tuple[int]]:
     """The related-episodes query for an episode with this many topics, with or without
     guests: built once per shape, since building it costs more than running it."""

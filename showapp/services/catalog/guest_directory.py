@@ -9,7 +9,6 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -27,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
-from showapp.db import rows
+from showapp.db import prepared, rows
 from showapp.models import Appearance, Guest
 from showapp.services.catalog.lookups import listed_guest, live_listed_credit, now_param
 from showapp.services.paging import offset
@@ -149,7 +148,7 @@ def _key_of(session: Session, guest_id: int) -> Key | None:
     return (row[0], row[1]) if row is not None else None
 
 
-@cache
+@prepared
 def _key_statement() -> Select[Any]:
     return select(_name(), Guest.id).where(Guest.id == bindparam("id", type_=Integer()))
 
@@ -167,7 +166,7 @@ def _window(session: Session, now: datetime, key: Key | None, forward: bool, lim
     return [(DirectoryGuest(*row[:-1]), (row[-1], row[0])) for row in found]
 
 
-@cache
+@prepared
 def _window_statement(keyed: bool, forward: bool) -> Select[Any]:
     order = (_name(), Guest.id) if forward else (_name().desc(), Guest.id.desc())
     shown = (Guest.id, Guest.slug, Guest.name, Guest.photo, Guest.job_title, Guest.organisation)
@@ -216,7 +215,7 @@ def _letters(session: Session, now: datetime) -> dict[str, bool]:
     }
 
 
-@cache
+@prepared
 def _letters_statement() -> Select[Any]:
     name, now = _name(), now_param()
     return select(
@@ -240,7 +239,7 @@ def _live_episode_counts(session: Session, guest_ids: list[int], now: datetime) 
     return {guest_id: count for guest_id, count in found.tuples()}
 
 
-@cache
+@prepared
 def _counts_statement() -> Select[Any]:
     return (
         select(Appearance.guest_id, func.count(func.distinct(Appearance.episode_id)))

@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
-from showapp.db import rows
+from showapp.db import prepared, rows
 from showapp.models import (
     Appearance,
     Episode,
@@ -90,12 +89,12 @@ def shows_page(session: Session, page: int = 1, per_page: int = SHOWS_PAGE_SIZE)
     return Page(session.scalars(_shows_by_title(), window).all(), page, total, per_page)
 
 
-@cache
+@prepared
 def _show_count() -> Select[tuple[int]]:
     return select(func.count()).select_from(Show).where(show_is_live())
 
 
-@cache
+@prepared
 def _shows_by_title() -> Select[tuple[Show]]:
     return _windowed(select(Show).where(show_is_live()).order_by(Show.title, Show.id))
 
@@ -106,7 +105,7 @@ def latest_episodes(session: Session, limit: int = HOME_LATEST) -> list[EpisodeC
     return cards_by_ids(session, ids)
 
 
-@cache
+@prepared
 def _latest() -> Select[tuple[int]]:
     return (
         select(Episode.id)
@@ -125,7 +124,7 @@ def show_episodes(
     return Page(cards_by_ids(session, ids), page, total, per_page)
 
 
-@cache
+@prepared
 def _show_listing(count: bool) -> Select[tuple[int]]:
     """A show's live episodes, newest first (or their count): inside ix_episodes_show_listing."""
     live = and_(Episode.show_id == bindparam("show_id"), is_live(now_param()))
@@ -159,7 +158,7 @@ def get_guest(session: Session, slug: str) -> Guest | None:
     return session.scalars(_by_slug(Guest), {"slug": slug}).one_or_none()
 
 
-@cache
+@prepared
 def _by_slug(model: Any) -> Select[Any]:
     return select(model).where(model.slug == bindparam("slug"))
 
@@ -174,7 +173,7 @@ def guest_appearances(
     return Page(appearances_by_ids(session, ids), page, total, per_page)
 
 
-@cache
+@prepared
 def _guest_listing(count: bool) -> Select[tuple[int]]:
     # The credits' own copies of their episodes' listing (migration 0035): counted and walked
     # newest first inside ix_appearances_listed, without reading the episode rows.
@@ -195,7 +194,7 @@ def shows_on_topic(session: Session, show_ids: Sequence[int]) -> list[ShowRef]:
     return [ShowRef(*row) for row in rows(session, _shows_by_id(), {"ids": list(show_ids)})]
 
 
-@cache
+@prepared
 def _shows_by_id() -> Select[Any]:
     columns = (Show.id, Show.slug, Show.title, Show.artwork, Show.artwork_url)
     return (
@@ -209,7 +208,7 @@ def list_topics(session: Session) -> list[TopicRef]:
     return [TopicRef(*row) for row in rows(session, _listed_topics(), {"now": utc_now()}).all()]
 
 
-@cache
+@prepared
 def _listed_topics() -> Select[Any]:
     columns = (Topic.id, Topic.slug, Topic.name)
     return select(*columns).where(listed_topic(now_param())).order_by(Topic.name)
@@ -262,7 +261,7 @@ def _topic_live(query: Select[Any]) -> Select[Any]:
     return query.where(live_tag(bindparam("topic_id")))
 
 
-@cache
+@prepared
 def _topic_listing() -> Select[tuple[int, int]]:
     tagged = episode_topics.c
     newest_first = (tagged.listed_at.desc(), tagged.episode_id.desc())
@@ -270,7 +269,7 @@ def _topic_listing() -> Select[tuple[int, int]]:
     return _windowed(_topic_live(query))
 
 
-@cache
+@prepared
 def _topic_count() -> Select[tuple[int]]:
     return _topic_live(select(func.count()).select_from(episode_topics))
 
@@ -281,7 +280,7 @@ def related_topics(session: Session, topic: Topic, limit: int = 8) -> list[Topic
     return [TopicRef(*row) for row in rows(session, _related_topics(), params)]
 
 
-@cache
+@prepared
 def _related_topics() -> Select[Any]:
     # Its most recent live episodes only, as related_episodes does: the cost stays flat
     # however many episodes the topic collects, and a draft's other topics stay unpublished.

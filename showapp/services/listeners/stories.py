@@ -4,12 +4,11 @@ call: storing one as pending, and the published ones the show's site lists."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 
 from sqlalchemy import ColumnElement, Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from showapp.db import rows
+from showapp.db import prepared, rows
 from showapp.errors import InvalidInput
 from showapp.models import MentorStory, Moderation, Show
 from showapp.services.listeners.spam import ListenerPost, refuse_floods_and_repeats
@@ -47,7 +46,7 @@ def has_published(session: Session, show: Show) -> bool:
     return bool(rows(session, _any_published(), {"show_id": show.id}).scalar())
 
 
-@cache
+@prepared
 def _any_published() -> Select[tuple[bool]]:
     public = exists().where(MentorStory.show_id == bindparam("show_id"), *_is_public())
     return select(public)

@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from showapp.columns import UTCDateTime, utc_now
-from showapp.db import rows
+from showapp.db import prepared, rows
 from showapp.models import (
     Appearance,
     Episode,
@@ -102,7 +101,7 @@ def query_terms(query: str) -> list[str]:
     return re.findall(r"\w+", query.lower())[:MAX_QUERY_TERMS]
 
 
-@cache
+@prepared
 def _sql(statement: str) -> Any:
     # The live filter compares with an aware datetime stored the way UTCDateTime stores it.
     return text(statement).bindparams(bindparam("now", type_=UTCDateTime()))
