@@ -161,7 +161,14 @@ class Episode(Base):
     )
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     season: Mapped[int | None] = mapped_column(Integer)
+    # podcast:season's name ("Breakfasts with Dr. Tim"), written with the season ("": none).
+    season_name: Mapped[str] = mapped_column(String(128), default="", server_default="")
     number: Mapped[int | None] = mapped_column(Integer)
+    # podcast:episode when it is not `number`: the namespace allows a decimal ("12.5"), where
+    # itunes:episode (`number`) is a whole number. "" writes `number` there too.
+    podcast_episode: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # podcast:episode's display ("Social Media"), what apps show instead of the number.
+    episode_display: Mapped[str] = mapped_column(String(32), default="", server_default="")
     episode_type: Mapped[EpisodeType] = mapped_column(
         str_enum(EpisodeType), default=EpisodeType.FULL
     )
@@ -221,6 +228,12 @@ class Episode(Base):
 
     # Two hosts saving the same episode: the second UPDATE matches no row and fails loudly.
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def has_audio(self) -> bool:
+        """Audio a listener can play: our file, or an imported episode's still on its old host
+        (audio_url, until its download; the feed's enclosure and the player use it)."""
+        return self.audio_file is not None or bool(self.audio_url)
 
     @hybrid_property
     def effective_status(self) -> EpisodeStatus:

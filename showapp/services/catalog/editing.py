@@ -182,6 +182,11 @@ def save_episode(session: Session, show: Show, episode: Episode, changes: Episod
     with stale_edits():
         automatic = episode_slugs.follows_title(episode, changes.slug)
         _check_slug(session, show, episode, changes.slug)
+        if changes.number != episode.number:
+            # An imported decimal podcast:episode ("12.5") followed the number the host changed.
+            episode.podcast_episode = ""
+        if changes.season != episode.season:
+            episode.season_name = ""  # the imported name was that season's
         for name in _EDITED_AS_GIVEN:
             setattr(episode, name, changes.__dict__[name])
         episode.title = _required(changes.title)
@@ -271,7 +276,7 @@ def _set_status(episode: Episode, status: EpisodeStatus, publish_at: datetime | 
     if status == EpisodeStatus.DRAFT:
         episode.status, episode.published_at = status, None
         return
-    if episode.audio_file is None:
+    if not episode.has_audio:
         raise InvalidInput("An episode needs its audio before it can be published.")
     if status == EpisodeStatus.SCHEDULED:
         if publish_at is None or publish_at <= utc_now():

@@ -189,7 +189,7 @@ def record_audio_facts(episode: Episode, size: int, sha256: str, info: AudioInfo
 
 def publish_episode(episode: Episode, at: datetime | None = None) -> None:
     """Publish now, or schedule for a future instant (it goes live then by itself)."""
-    if episode.audio_file is None:
+    if not episode.has_audio:
         raise InvalidInput("An episode needs its audio before it can be published.")
     when = at or utc_now()
     episode.published_at = when

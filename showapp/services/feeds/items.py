@@ -64,6 +64,10 @@ class Item(NamedTuple):
     duration: int | None = None
     episode: int | None = None
     season: int | None = None
+    season_name: str = ""  # podcast:season's name ("": none written)
+    # podcast:episode when it is not `episode` ("12.5"; "": `episode`), and its display name.
+    podcast_episode: str = ""
+    episode_display: str = ""
     episode_type: str = "full"
     explicit: bool = False
     block: bool = False  # itunes:block Yes: Apple Podcasts does not list the episode

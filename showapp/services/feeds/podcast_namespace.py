@@ -4,8 +4,8 @@ feedgen 1.0 writes itunes:explicit as yes/no (Apple documents true/false), entit
 instead of using CDATA, and silently drops artwork URLs not ending in .jpg/.png. This extension
 writes those tags itself, so no call site has to remember.
 
-The item writers (`write_transcripts`, `write_chapters`, `write_soundbites`, `write_persons`)
-take plain values and are tested on their own.
+The item writers (`write_numbers`, `write_transcripts`, `write_chapters`, `write_soundbites`,
+`write_persons`) take plain values and are tested on their own.
 """
 
 from __future__ import annotations
@@ -112,6 +112,19 @@ def _person_element(person: Person) -> Any:
     element = etree.Element(_PODCAST_PERSON, attributes, nsmap={"podcast": PODCAST_NS})
     element.text = name
     return element
+
+
+def write_numbers(
+    parent: Any, season: int | None, season_name: str, episode: str, display: str
+) -> None:
+    """podcast:season (its name, at most 128 characters, if any) and podcast:episode, a
+    decimal number ("12.5"; its display, at most 32 characters, if any)."""
+    if season is not None:
+        named = {"name": season_name[:128]} if season_name else {}
+        _element(parent, _PODCAST_SEASON, str(season), **named)
+    if episode:
+        shown = {"display": display[:32]} if display else {}
+        _element(parent, _PODCAST_EPISODE, episode, **shown)
 
 
 def write_transcripts(parent: Any, transcripts: Iterable[Transcript]) -> None:
@@ -305,10 +318,16 @@ def _write_item(node: Any, item: Item, templates: ItemTemplates) -> None:
         templates.append_run(node, run)
         write_image(node, item.image)
         run = []
-    if item.season is not None:
-        run.append((_PODCAST_SEASON, str(item.season)))
-    if item.episode is not None:
-        run.append((_PODCAST_EPISODE, str(item.episode)))
+    episode = item.podcast_episode or ("" if item.episode is None else str(item.episode))
+    if (item.season_name and item.season is not None) or (item.episode_display and episode):
+        templates.append_run(node, run)  # elements with attributes go in one by one
+        run = []
+        write_numbers(node, item.season, item.season_name, episode, item.episode_display)
+    else:
+        if item.season is not None:
+            run.append((_PODCAST_SEASON, str(item.season)))
+        if episode:
+            run.append((_PODCAST_EPISODE, episode))
     templates.append_run(node, run)
     write_persons(node, item.persons, templates.persons)
     if item.transcripts:

@@ -178,6 +178,9 @@ class EpisodeRow(NamedTuple):
     duration_seconds: float | None
     number: int | None
     season: int | None
+    season_name: str
+    podcast_episode: str
+    episode_display: str
     episode_type: str
     explicit: bool
     itunes_block: bool

@@ -49,6 +49,12 @@ class EpisodeLike(Protocol):
     @property
     def season(self) -> int | None: ...
     @property
+    def season_name(self) -> str: ...
+    @property
+    def podcast_episode(self) -> str: ...
+    @property
+    def episode_display(self) -> str: ...
+    @property
     def episode_type(self) -> str: ...
     @property
     def explicit(self) -> bool: ...
@@ -142,6 +148,9 @@ def item_from_episode(
         duration=round(episode.duration_seconds) if episode.duration_seconds is not None else None,
         episode=episode.number,
         season=episode.season,
+        season_name=xml_text(episode.season_name or ""),
+        podcast_episode=xml_text(episode.podcast_episode or ""),
+        episode_display=xml_text(episode.episode_display or ""),
         episode_type=str(episode.episode_type),
         explicit=episode.explicit,
         block=episode.itunes_block,
@@ -197,7 +206,36 @@ def channel_from_show(
         "hub_url": xml_text(hub_url),
         "locked_owner": xml_text(show.locked_owner or ""),
         "podcast_extras": tuple(show.podcast_extras or ()),
-        "persons": distinct_persons(persons),
     }
     fields.update(overrides)
+    # The people an import kept go with the hosts (a feed that overrides the kept elements,
+    # as the network's does, lists none of them), each person once.
+    kept = fields["podcast_extras"]
+    fields["persons"] = distinct_persons(persons + kept_persons(kept))
+    fields["podcast_extras"] = tuple(tree for tree in kept if not _is_person(tree))
     return Channel(**fields)
+
+
+def kept_persons(trees: Sequence[Any]) -> tuple[Person, ...]:
+    """The channel-level podcast:person elements an import kept as trees (importing/p20.py),
+    as persons; an img or href that is no public http(s) URL is left out."""
+    found = []
+    for tree in trees:
+        name = xml_text(str(tree.get("text") or "")) if _is_person(tree) else ""
+        if not name:
+            continue
+        attrs = tree.get("attrs") if isinstance(tree.get("attrs"), dict) else {}
+        role = xml_text(str(attrs.get("role") or "")) or "host"
+        group = xml_text(str(attrs.get("group") or "")) or "cast"
+        found.append(
+            Person(name, role, group, _public(attrs.get("img")), _public(attrs.get("href")))
+        )
+    return tuple(found)
+
+
+def _is_person(tree: Any) -> bool:
+    return isinstance(tree, dict) and tree.get("tag") == "person"
+
+
+def _public(value: Any) -> str | None:
+    return xml_text(value) if isinstance(value, str) and urls.is_public_url(value) else None

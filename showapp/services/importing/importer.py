@@ -299,8 +299,35 @@ def _show_fields(channel: FeedChannel, base: str | None, problems: list[str]) ->
         "medium": _medium(channel.medium),
         "update_frequency": clip(feed_mapping.plain_text(channel.update_frequency), 128),
         "update_rrule": clip(channel.update_rrule, 255),
-        "podcast_extras": channel.podcast_extras,
+        "podcast_extras": [*_channel_persons(channel, base, problems), *channel.podcast_extras],
     }
+
+
+def _channel_persons(
+    channel: FeedChannel, base: str | None, problems: list[str]
+) -> list[dict[str, Any]]:
+    """The channel's podcast:person elements as kept trees (p20.py), which the feed writes
+    back at channel level: role and group as an item's credits store them, img and href only
+    as http(s) URLs, as for an item's."""
+    trees: list[dict[str, Any]] = []
+    for person in channel.persons:
+        name = clip(feed_mapping.plain_text(person.name), 128)
+        if not name:
+            continue
+        attrs = {"role": clip(person.role.lower(), 64) or "host",
+                 "group": clip(person.group.lower(), 64) or "cast"}  # fmt: skip
+        for attribute in ("img", "href"):
+            label = f"channel podcast:person {attribute} of {name[:60]!r}"
+            url = feed_mapping.checked_url(getattr(person, attribute), base, label, problems)
+            if url is not None and len(url) <= 2048:
+                attrs[attribute] = url
+        trees.append({"tag": p20.PERSON, "attrs": attrs, "text": name})
+    if channel.person_count > len(channel.persons):
+        problems.append(
+            f"channel has {channel.person_count} podcast:person elements; the first "
+            f"{len(channel.persons)} are kept"
+        )
+    return trees
 
 
 # RFC 5646 in the shapes feeds use: en, en-US, pt-br, zh-Hant-TW, es-419.

@@ -149,8 +149,7 @@ class ItemReader:
             "summary": feed_mapping.plain_text(item.summary or item.subtitle),
             "notes_html": feed_mapping.notes_html(item),
             "published_at": published_at,
-            "season": feed_mapping.parse_positive_int(item.season),
-            "number": feed_mapping.parse_positive_int(item.number),
+            **self._numbers(item),
             "episode_type": feed_mapping.episode_type(item.episode_type),
             "explicit": self._explicit(item),
             "itunes_block": feed_mapping.parse_block(item.itunes_block),
@@ -175,6 +174,41 @@ class ItemReader:
         released = fields["status"] != EpisodeStatus.DRAFT
         fields["first_published_at"] = published_at if released else None
         return fields
+
+    def _numbers(self, item: FeedItem) -> dict[str, Any]:
+        """Season (with podcast:season's name) and episode numbers. itunes:episode is a whole
+        number and podcast:episode a decimal one (12.5): `number` is the first, or the second
+        when that is whole, and `podcast_episode` keeps the second where it differs."""
+        season = feed_mapping.parse_positive_int(item.season)
+        number = feed_mapping.parse_positive_int(item.number)
+        decimal = feed_mapping.parse_decimal(item.podcast_episode)
+        if decimal is None and item.podcast_episode.strip():
+            shown = item.podcast_episode.strip()[:24]
+            text = f"podcast:episode {shown!r} is not a positive number; left out"
+            self._problem(item, text, keep=False)
+        if number is None and decimal is not None and decimal.isdigit():
+            number = feed_mapping.parse_positive_int(decimal)
+        own = decimal if decimal is not None and decimal != str(number) else ""
+        # A name goes with the number it names: none without one.
+        season_name = item.season_name if season else ""
+        display = item.episode_display if own or number else ""
+        return {
+            "season": season,
+            "season_name": self._label(item, "podcast:season name", season_name, 128),
+            "number": number,
+            "podcast_episode": own,
+            "episode_display": self._label(item, "podcast:episode display", display, 32),
+        }
+
+    def _label(self, item: FeedItem, label: str, value: str, length: int) -> str:
+        """A name the namespace bounds in length, shortened at a word when it is longer (as
+        apps would show it), and said so."""
+        text = feed_mapping.plain_text(value)
+        if len(text) <= length:
+            return text
+        short = feed_mapping.shorten(text, length)
+        self._repair(item, f"{label} is longer than {length} characters; shortened to {short!r}")
+        return short
 
     def _enclosure(self, item: FeedItem, url: str) -> dict[str, Any]:
         """Type and length of a usable enclosure, repairing what can be and saying so."""

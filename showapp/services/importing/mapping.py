@@ -127,6 +127,35 @@ def parse_positive_int(value: str) -> int | None:
     return number if 0 < number <= MAX_INT else None
 
 
+# podcast:episode is "a decimal number" (12.5): digits with an optional fraction, no sign or
+# exponent, and short enough for the column once leading and trailing zeros are gone.
+_DECIMAL = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,15})?")
+
+
+def parse_decimal(value: str) -> str | None:
+    """A positive decimal number as its shortest text ("012.50" is "12.5", "7.0" is "7");
+    None for anything else."""
+    value = value.strip()
+    if not _DECIMAL.fullmatch(value):
+        return None
+    whole, _, fraction = value.partition(".")
+    whole, fraction = whole.lstrip("0") or "0", fraction.rstrip("0")
+    text = f"{whole}.{fraction}" if fraction else whole
+    return None if text == "0" else text
+
+
+def shorten(text: str, length: int) -> str:
+    """`text` in at most `length` characters: cut at a word where one ends past half of
+    them, an ellipsis marking the cut."""
+    if len(text) <= length:
+        return text
+    cut = text[: length - 1]
+    space = cut.rfind(" ")
+    if space > length // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
+
+
 def episode_type(value: str) -> EpisodeType:
     try:
         return EpisodeType(value.strip().lower())

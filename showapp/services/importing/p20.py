@@ -19,7 +19,9 @@ from lxml import etree
 
 # Tags, by where they stand, that are kept as trees (their local names in the podcast
 # namespace). What showapp models (guid, locked, funding, person, transcript, chapters,
-# soundbite, season, episode, medium, updateFrequency, trailer) is read into columns instead.
+# soundbite, season, episode, medium, updateFrequency, trailer) is read into columns instead,
+# but for the channel's podcast:person: the importer makes each a tree of its name, role,
+# group, img and href (PERSON), which the feed writes with the show's hosts.
 CHANNEL_TAGS = frozenset(
     {"value", "location", "license", "podroll", "txt", "images", "block", "remoteItem",
      "publisher", "chat", "socialInteract", "complete"}
@@ -30,8 +32,12 @@ ITEM_TAGS = frozenset(
 )  # fmt: skip
 MAX_NODES = 500
 MAX_CHARS = 64 * 1024
+PERSON = "person"
 # Links in these schemes reach nothing but data: no javascript:, data: or vbscript:.
 SAFE_SCHEMES = frozenset({"http", "https", "magnet", "ipfs", "ipns", "lightning", "nostr"})
+# A person's photo and page are shown and linked as a guest's are: web addresses only.
+_WEB_SCHEMES = frozenset({"http", "https"})
+_PERSON_LINKS = frozenset({"img", "href"})
 # Attributes that hold a link, by name or by a name ending so (feedUrl, accountUrl, embedUrl).
 _LINK_ATTRIBUTES = frozenset({"url", "uri", "href", "img", "src"})
 _LINK_SUFFIXES = ("url", "uri")
@@ -131,16 +137,23 @@ def _tree(element: Any, is_podcast: Any, budget: _Budget) -> dict[str, Any] | No
     return tree
 
 
+def _allowed(tag: Any, name: str, value: str) -> bool:
+    if tag == PERSON and name in _PERSON_LINKS and value:
+        return _scheme(value) in _WEB_SCHEMES
+    return safe_attribute(name, value)
+
+
 def drop_unsafe(tree: Any) -> list[tuple[str, str]]:
     """Drops from a tree (from element_tree, or from an export archive) each attribute that
-    safe_attribute refuses; returns them as ("podcast:chat server", value)."""
+    safe_attribute refuses, and a person's img or href that is not http(s); returns them as
+    ("podcast:chat server", value)."""
     dropped: list[tuple[str, str]] = []
     if not isinstance(tree, dict):
         return dropped
     attrs = tree.get("attrs")
     if isinstance(attrs, dict):
         for name, value in list(attrs.items()):
-            if not safe_attribute(str(name), str(value)):
+            if not _allowed(tree.get("tag"), str(name), str(value)):
                 dropped.append((f"podcast:{tree.get('tag')} {name}", str(value)))
                 del attrs[name]
     for child in tree.get("children") or ():

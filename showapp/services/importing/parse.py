@@ -39,6 +39,8 @@ PODCAST_NAMESPACES = frozenset(
 PREFIXES = {ITUNES_NS: "itunes", CONTENT_NS: "content", ATOM_NS: "atom"}
 PREFIXES.update({namespace: "podcast" for namespace in PODCAST_NAMESPACES})
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+# A show credits a few people at channel level; hundreds would be a payload, not credits.
+MAX_CHANNEL_PERSONS = 50
 
 
 class FeedError(InvalidInput):
@@ -67,7 +69,10 @@ class FeedItem:
     pub_date: str = ""
     duration: str = ""
     season: str = ""
-    number: str = ""
+    season_name: str = ""  # podcast:season's name attribute
+    number: str = ""  # itunes:episode, a whole number
+    podcast_episode: str = ""  # podcast:episode, a decimal number
+    episode_display: str = ""  # podcast:episode's display attribute
     episode_type: str = ""
     explicit: str = ""
     itunes_title: str = ""
@@ -119,6 +124,8 @@ class FeedChannel:
     itunes_title: str = ""
     xml_base: str = ""
     podcast_extras: list[dict[str, Any]] = field(default_factory=list)
+    persons: list[Person] = field(default_factory=list)  # the first MAX_CHANNEL_PERSONS
+    person_count: int = 0
     item_count: int = 0
     recovered: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -359,6 +366,10 @@ def _channel_field(channel: FeedChannel, name: str, element: Any) -> None:
     elif name == "podcast:updateFrequency":
         channel.update_frequency = text_of(element)
         channel.update_rrule = (element.get("rrule") or "").strip()
+    elif name == "podcast:person" and text_of(element):
+        channel.person_count += 1
+        if len(channel.persons) < MAX_CHANNEL_PERSONS:
+            channel.persons.append(_person(element))
     elif name.startswith("podcast:") and name[8:] in p20.CHANNEL_TAGS:
         _keep(channel.podcast_extras, element)
 
@@ -391,7 +402,7 @@ _ITEM_TEXT = {
     "content:encoded": "content_encoded", "itunes:summary": "summary",
     "itunes:subtitle": "subtitle", "pubDate": "pub_date", "itunes:duration": "duration",
     "itunes:season": "season", "podcast:season": "season", "itunes:episode": "number",
-    "podcast:episode": "number", "itunes:episodeType": "episode_type",
+    "itunes:episodeType": "episode_type",
     "itunes:explicit": "explicit", "itunes:title": "itunes_title", "itunes:block": "itunes_block",
 }  # fmt: skip
 
@@ -400,6 +411,11 @@ def _item_field(item: FeedItem, name: str, element: Any) -> None:
     if name in _ITEM_TEXT:
         if not getattr(item, _ITEM_TEXT[name]):
             setattr(item, _ITEM_TEXT[name], text_of(element))
+        if name == "podcast:season" and not item.season_name:
+            item.season_name = (element.get("name") or "").strip()
+    elif name == "podcast:episode" and not item.podcast_episode:
+        item.podcast_episode = text_of(element)
+        item.episode_display = (element.get("display") or "").strip()
     elif name == "enclosure":
         item.enclosure_count += 1
         if not item.enclosure:
@@ -411,15 +427,7 @@ def _item_field(item: FeedItem, name: str, element: Any) -> None:
     elif name == "category":
         item.categories.append(text_of(element))
     elif name == "podcast:person" and text_of(element):
-        item.persons.append(
-            Person(
-                name=text_of(element),
-                role=(element.get("role") or "host").strip(),
-                group=(element.get("group") or "cast").strip(),
-                href=(element.get("href") or "").strip(),
-                img=(element.get("img") or "").strip(),
-            )
-        )
+        item.persons.append(_person(element))
     elif name == "podcast:transcript":
         item.transcripts.append(_attributes(element, ("url", "type", "language", "rel")))
     elif name == "podcast:chapters":
@@ -429,6 +437,16 @@ def _item_field(item: FeedItem, name: str, element: Any) -> None:
         item.soundbites.append({**bite, "title": text_of(element)})
     elif name.startswith("podcast:") and name[8:] in p20.ITEM_TAGS:
         _keep(item.podcast_extras, element)
+
+
+def _person(element: Any) -> Person:
+    return Person(
+        name=text_of(element),
+        role=(element.get("role") or "host").strip(),
+        group=(element.get("group") or "cast").strip(),
+        href=(element.get("href") or "").strip(),
+        img=(element.get("img") or "").strip(),
+    )
 
 
 def _attributes(element: Any, names: tuple[str, ...]) -> dict[str, str]:
