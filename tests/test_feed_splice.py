@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from showapp.columns import utc_now
 from showapp.models import Episode, EpisodeStatus, FeedChange, Show
-from showapp.services.catalog import trash, writes
+from showapp.services.catalog import chapters, editing, soundbites, trash, writes
 from showapp.services.feeds import rendering as feed_rendering
 from showapp.services.feeds import splice as feed_splice
 from showapp.services.feeds import stamps as feed_stamps
@@ -258,3 +258,33 @@ def test_splice_without_kernel_copies_gives_the_same_feed(
     session.commit()
     body = _assert_spliced_equals_scratch(client, app, session, renders)
     assert b"<title>Talk nine</title>" in body
+
+
+def test_an_editor_save_of_credits_topics_chapters_and_soundbites_splices_that_episode(
+    client: FlaskClient, app: Flask, session: Session, show: Show, renders: list[str]
+) -> None:
+    """Credits, topics, chapters and soundbites are replaced by bulk statements, which the
+    stamp events cannot read an episode off: they say which one (models.feeds.of_episode)."""
+    writes.find_or_create_guest(session, "Ana Lima")
+    writes.find_or_create_topic(session, "Mentoring")
+    session.commit()
+    _served(client)
+    renders.clear()
+    talk = _episode(session, "Talk 9")
+    changes = editing.EpisodeChanges(
+        version=talk.version, title=talk.title, slug=talk.slug, status=EpisodeStatus.PUBLISHED,
+        publish_at=talk.published_at, guests=[editing.GuestCredit("Ana Lima")],
+        topics=["Mentoring"],
+    )  # fmt: skip
+    editing.save_episode(session, show, talk, changes)
+    session.commit()
+    body = _assert_spliced_equals_scratch(client, app, session, renders)
+    assert body.count(b">Ana Lima</podcast:person>") == 1
+    logged = session.scalars(select(FeedChange.episode_id).order_by(FeedChange.id)).all()
+    assert set(logged[-3:]) == {talk.id}  # the item, its credits, its tags: no "anything"
+
+    chapters.replace_chapters(session, talk, [chapters.ChapterEntry(0.0, "Hello")])
+    soundbites.replace_soundbites(session, talk, [(0.0, 0.4, "A bite")])
+    session.commit()
+    body = _assert_spliced_equals_scratch(client, app, session, renders)
+    assert b">A bite</podcast:soundbite>" in body and b"podcast:chapters" in body

@@ -4,8 +4,9 @@ the log of which episodes each stamp changed (so a rebuild can re-render just th
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Executable, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from showapp.columns import UTCDateTime
@@ -41,6 +42,19 @@ class FeedCache(Base):
     # The earliest scheduled episode still to go live: the feed is stale from that instant on.
     next_go_live: Mapped[datetime | None] = mapped_column(UTCDateTime())
     built_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+E = TypeVar("E", bound=Executable)
+# The execution option that says which one episode a bulk statement changes (of_episode).
+EPISODE_OPTION = "feed_episode"
+
+
+def of_episode(statement: E, episode_id: int) -> E:
+    """A bulk statement (DELETE, INSERT) that changes one episode's credits, topics, chapters
+    or soundbites only: logged as that episode's change, so feeds splice its item in. The
+    stamp events cannot read the episode off a statement, and log others as changing
+    anything (every feed rebuilt whole: a host's every save, on a 1,000-episode show)."""
+    return statement.execution_options(**{EPISODE_OPTION: episode_id})
 
 
 class FeedChange(Base):

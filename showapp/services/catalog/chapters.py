@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from showapp.errors import BadAudio, InvalidInput
 from showapp.models import Chapter, Episode
+from showapp.models.feeds import of_episode
 from showapp.services import urls
 from showapp.services.catalog.text import CONTROL_CHARACTER, clock
 from showapp.storage import Storage
@@ -60,7 +61,7 @@ def replace_chapters(
     ``title``, ``url`` and ``image``; a bad row raises InvalidInput naming its line.
     """
     cleaned = validate_entries([_entry(row, line) for line, row in enumerate(entries, 1)], episode)
-    session.execute(delete(Chapter).where(Chapter.episode_id == episode.id))
+    session.execute(of_episode(delete(Chapter).where(Chapter.episode_id == episode.id), episode.id))
     chapters = [
         Chapter(
             episode_id=episode.id,

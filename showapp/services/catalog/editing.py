@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from showapp.columns import utc_now
 from showapp.errors import InvalidInput, SlugTaken
 from showapp.models import Appearance, Episode, EpisodeStatus, Guest, Show, Topic, episode_topics
+from showapp.models.feeds import of_episode
 from showapp.services.catalog import episode_slugs, writes
 from showapp.services.catalog.apple_categories import check_category
 from showapp.services.catalog.text import slugify
@@ -299,8 +300,10 @@ def _same_minute(typed: datetime | None, stored: datetime | None) -> bool:
 
 
 def _replace_credits(session: Session, episode: Episode, changes: EpisodeChanges) -> None:
-    session.execute(delete(Appearance).where(Appearance.episode_id == episode.id))
-    session.execute(delete(episode_topics).where(episode_topics.c.episode_id == episode.id))
+    credits = delete(Appearance).where(Appearance.episode_id == episode.id)
+    tags = delete(episode_topics).where(episode_topics.c.episode_id == episode.id)
+    session.execute(of_episode(credits, episode.id))
+    session.execute(of_episode(tags, episode.id))
     session.expire(episode, ["appearances", "topics"])
     for credit in changes.guests:
         guest = writes.find_or_create_guest(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from showapp.errors import InvalidInput
 from showapp.models import Episode, Soundbite
+from showapp.models.feeds import of_episode
 from showapp.services.catalog.text import CONTROL_CHARACTER
 
 MAX_TITLE = 128
@@ -46,7 +47,9 @@ def replace_soundbites(
         except InvalidInput as error:
             raise InvalidInput(f"Soundbite {line}: {error}") from None
         warnings += [f"Soundbite {line}: {warning}" for warning in _warnings(duration)]
-    session.execute(delete(Soundbite).where(Soundbite.episode_id == episode.id))
+    session.execute(
+        of_episode(delete(Soundbite).where(Soundbite.episode_id == episode.id), episode.id)
+    )
     rows = [
         Soundbite(episode_id=episode.id, start_seconds=s, duration_seconds=d, title=t.strip())
         for s, d, t in entries

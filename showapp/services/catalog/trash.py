@@ -35,6 +35,7 @@ from showapp.models import (
     Transcript,
     episode_topics,
 )
+from showapp.models.feeds import of_episode
 from showapp.services.catalog.artwork import COPY_SIZES, copy_name
 from showapp.storage import BadName, Storage
 
@@ -169,12 +170,15 @@ def purge_episode(session: Session, episode: Episode, now: datetime | None = Non
     links = select(ReviewLink.id).where(ReviewLink.episode_id == episode.id)
     session.execute(delete(ReviewComment).where(ReviewComment.link_id.in_(links)))
     session.execute(delete(ReviewLink).where(ReviewLink.episode_id == episode.id))
-    session.execute(delete(Appearance).where(Appearance.episode_id == episode.id))
-    session.execute(delete(episode_topics).where(episode_topics.c.episode_id == episode.id))
-    session.execute(delete(Chapter).where(Chapter.episode_id == episode.id))
-    session.execute(delete(Transcript).where(Transcript.episode_id == episode.id))
-    session.execute(delete(Soundbite).where(Soundbite.episode_id == episode.id))
-    session.execute(delete(LinkedFile).where(LinkedFile.episode_id == episode.id))
+    for rows in (
+        delete(Appearance).where(Appearance.episode_id == episode.id),
+        delete(episode_topics).where(episode_topics.c.episode_id == episode.id),
+        delete(Chapter).where(Chapter.episode_id == episode.id),
+        delete(Transcript).where(Transcript.episode_id == episode.id),
+        delete(Soundbite).where(Soundbite.episode_id == episode.id),
+        delete(LinkedFile).where(LinkedFile.episode_id == episode.id),
+    ):
+        session.execute(of_episode(rows, episode.id))
     session.expire(episode, ["appearances", "topics"])
     for name in ("summary", "notes_md", "notes_html"):
         setattr(episode, name, "")

@@ -24,6 +24,7 @@ from showapp.models import (
     Topic,
     episode_topics,
 )
+from showapp.models.feeds import of_episode
 from showapp.services import urls
 from showapp.services.audio.files import AudioInfo, StagedAudio
 from showapp.services.catalog.text import slugify
@@ -167,7 +168,8 @@ def tag_topic(session: Session, episode: Episode, topic: Topic) -> None:
         episode_topics.c.episode_id == episode.id, episode_topics.c.topic_id == topic.id
     )
     if session.execute(tagged).first() is None:
-        session.execute(insert(episode_topics).values(episode_id=episode.id, topic_id=topic.id))
+        tag = insert(episode_topics).values(episode_id=episode.id, topic_id=topic.id)
+        session.execute(of_episode(tag, episode.id))
         session.expire(episode, ["topics"])
 
 

@@ -46,6 +46,7 @@ from showapp.models import (
     episode_topics,
     show_hosts,
 )
+from showapp.models.feeds import EPISODE_OPTION
 from showapp.services.feeds import rendering as feed_rendering
 from showapp.services.feeds.queries import ShowRow
 
@@ -120,7 +121,8 @@ def _after_bulk_statement(state: ORMExecuteState) -> None:
     if table is not None and getattr(table, "name", None) in FEED_TABLES:
         connection = state.session.connection()
         version = bump_stamp(connection)
-        connection.execute(insert(FeedChange).values(version=version, episode_id=None))
+        episode_id = state.execution_options.get(EPISODE_OPTION)  # models.feeds.of_episode
+        connection.execute(insert(FeedChange).values(version=version, episode_id=episode_id))
         state.session.info.setdefault("feed_shows", set())
 
 
