@@ -172,6 +172,28 @@ def rows(
     return connection.execute(cast(Any, compiled or statement), params or {})
 
 
+def after_outer_commit(
+    factory: sessionmaker[Session], key: str, callback: Callable[[Any], None]
+) -> None:
+    """Once a transaction of `factory`'s sessions that noted `key` in session.info commits,
+    call `callback` with the note; forget the note when it rolls back.
+
+    Only the outermost transaction counts: SQLAlchemy sends a savepoint's release and its
+    rollback as after_commit and after_rollback too, and acting on a release announced feeds,
+    woke the mail runner and dropped page caches before the rows were out."""
+
+    def _committed(session: Session) -> None:
+        if not session.in_nested_transaction() and key in session.info:
+            callback(session.info.pop(key))
+
+    def _rolled_back(session: Session) -> None:
+        if not session.in_nested_transaction():
+            session.info.pop(key, None)
+
+    event.listen(factory, "after_commit", _committed)
+    event.listen(factory, "after_rollback", _rolled_back)
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
+from showapp.db import after_outer_commit
 from showapp.models import (
     Advice,
     Appearance,
@@ -76,8 +77,7 @@ def install(factory: sessionmaker[Session], on_commit: Callable[[set[str]], None
     call `on_commit` with the changed show slugs after such a transaction commits."""
     event.listen(factory, "after_flush", _after_flush)
     event.listen(factory, "do_orm_execute", _after_bulk_statement)
-    event.listen(factory, "after_commit", lambda s: _after_commit(s, on_commit))
-    event.listen(factory, "after_rollback", _after_rollback)
+    after_outer_commit(factory, "feed_shows", on_commit)
 
 
 def _changed_attributes(obj: Any) -> set[str]:
@@ -139,26 +139,12 @@ def _log_changes(connection: Connection, version: int, changed: list[Any]) -> No
     connection.execute(insert(FeedChange), rows)
 
 
-def _after_rollback(session: Session) -> None:
-    if not session.in_nested_transaction():  # a savepoint's rollback keeps the rest
-        session.info.pop("feed_shows", None)
-
-
 def _channel_only(session: Session, obj: Any) -> bool:
     """A show edited in place (not added, not deleted) in fields only its channel shows: its
     title, artwork, owner and the like."""
     if not isinstance(obj, Show) or obj not in session.dirty or obj in session.deleted:
         return False
     return _changed_attributes(obj) <= _CHANNEL_FIELDS
-
-
-def _after_commit(session: Session, on_commit: Callable[[set[str]], None]) -> None:
-    # SQLAlchemy sends a savepoint's release as a commit too: the changes are not out yet.
-    if session.in_nested_transaction():
-        return
-    slugs = session.info.pop("feed_shows", None)
-    if slugs is not None:
-        on_commit(slugs)
 
 
 def bump_stamp(connection: Connection) -> int:

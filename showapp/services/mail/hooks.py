@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from showapp.db import after_outer_commit
 from showapp.models import OutboxMessage
 
 QUEUED = "showapp.mail_queued"
@@ -18,15 +19,6 @@ def after_mail_commits(sessions: sessionmaker[Session], callback: Callable[[], N
         if any(isinstance(obj, OutboxMessage) for obj in session.new):
             session.info[QUEUED] = True
 
-    # A savepoint's release and rollback come as a commit and a rollback too: only the
-    # outermost transaction's count.
-    @event.listens_for(sessions, "after_commit")
-    def _call(session: Session) -> None:
-        if not session.in_nested_transaction() and session.info.pop(QUEUED, False):
-            callback()
-
-    # A spurious wake-up costs one look at the outbox; a missed one, a runner interval.
-    @event.listens_for(sessions, "after_rollback")
-    def _forget(session: Session) -> None:
-        if not session.in_nested_transaction():
-            session.info.pop(QUEUED, None)
+    # Forgotten on a rollback, though a spurious wake-up would cost only one look at the
+    # outbox (a missed one, a runner interval).
+    after_outer_commit(sessions, QUEUED, lambda _queued: callback())

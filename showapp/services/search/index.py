@@ -17,6 +17,7 @@ from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.sql.dml import Delete, Insert
 
+from showapp.db import after_outer_commit
 from showapp.models import (
     Advice,
     AdviceReport,
@@ -120,13 +121,7 @@ def watch_sessions(
     event.listen(factory, "do_orm_execute", _note_statement)
     event.listen(factory, "before_commit", _reindex_noted)
     if on_change is not None:
-
-        def _after_commit(session: Session) -> None:
-            # A savepoint's release comes as a commit too; the pages change at the real one.
-            if not session.in_nested_transaction() and session.info.pop("site_committed", False):
-                on_change()
-
-        event.listen(factory, "after_commit", _after_commit)
+        after_outer_commit(factory, "site_committed", lambda _committed: on_change())
 
 
 _CHILD_TABLES = tuple(model.__table__ for model in EPISODE_CHILDREN)
