@@ -336,7 +336,7 @@ def test_a_channel_credits_at_most_fifty_people(
     assert names == [f"Person {n}" for n in range(50)]
 
 
-def test_a_host_renumbering_an_episode_drops_the_imported_decimal_and_season_name(
+def test_the_editor_keeps_renames_or_refuses_a_season_name_and_renumbering_drops_the_decimal(
     runner: FlaskCliRunner, app: Flask, session: Session, tmp_path: Path
 ) -> None:
     slug, _output = _import_text(runner, tmp_path, _feed(channel_extra=""))
@@ -348,7 +348,7 @@ def test_a_host_renumbering_an_episode_drops_the_imported_decimal_and_season_nam
     client = app.test_client()
     login(client, "host@example.com")
 
-    def save(episode: Episode, **fields: str) -> None:
+    def save(episode: Episode, status: int = 303, **fields: str) -> list[str]:
         session.refresh(episode)
         url = f"/studio/shows/{slug}/episodes/{episode.id}"
         page = client.get(url).get_data(as_text=True)
@@ -356,19 +356,30 @@ def test_a_host_renumbering_an_episode_drops_the_imported_decimal_and_season_nam
         form = {"csrf_token": csrf_token(client, url), "version": version,
                 "title": episode.title, "status": "published", "episode_type": "full",
                 "season": "" if episode.season is None else str(episode.season),
+                "season_name": episode.season_name,  # as the editor fills it in
                 "number": "" if episode.number is None else str(episode.number)}  # fmt: skip
         form.update(fields)
         response = client.post(url, data=form)
         alerts = re.findall(r"(?s)role=.alert.[^>]*>(.{0,300})", response.get_data(as_text=True))
-        assert response.status_code == 303, alerts
+        assert response.status_code == status, alerts
+        return alerts
 
+    editor = client.get(f"/studio/shows/{slug}/episodes/{named.id}").get_data(as_text=True)
+    assert 'name="season_name" type="text" value="Breakfasts with Dr. Tim"' in editor
     # Published with its audio still on the old host (audio_url): saving it keeps it live.
     save(named, title="named, retitled")  # same numbers: the imported ones stay
     save(both, number="13")
-    save(named, season="2")
+    save(named, season="2", season_name=" Sponsors, not mentors ")
+    # A name needs its season; nothing of the refused save is stored.
+    refused = save(both, status=400, season_name="Lost", title="not saved")
+    assert any("A season name goes with a season number" in alert for alert in refused)
     data = _republished(app, slug)
-    assert "named, retitled" in [item.findtext("title") for item in _channel(data).iter("item")]
+    titles = [item.findtext("title") for item in _channel(data).iter("item")]
+    assert "named, retitled" in titles and "not saved" not in titles
     numbers = _numbers(data)
     assert numbers["both"] == {"season": None, "episode": ("13", {}), "itunes": "13"}
-    assert numbers["named"] == {"season": ("2", {}), "episode": ("54", {"display": "Social Media"}),
+    assert numbers["named"] == {"season": ("2", {"name": "Sponsors, not mentors"}),
+                                "episode": ("54", {"display": "Social Media"}),
                                 "itunes": "54"}  # fmt: skip
+    save(named, season_name="")
+    assert _numbers(_republished(app, slug))["named"]["season"] == ("2", {})

@@ -47,6 +47,7 @@ def changes_from_form(form: EpisodeForm, show: Show) -> EpisodeChanges:
         summary=form.summary.data or "",
         notes_md=form.notes_md.data or "",
         season=form.season.data,
+        season_name=(form.season_name.data or "").strip(),
         number=form.number.data,
         episode_type=form.episode_type.data or "full",
         explicit=bool(form.explicit.data),

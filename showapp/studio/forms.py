@@ -231,6 +231,13 @@ class EpisodeForm(StudioForm):
             ),
         ],
     )
+    season_name = StringField(
+        "Season name (optional)",
+        validators=[
+            Optional(),
+            Length(max=128, message="The season name is longer than 128 characters."),
+        ],
+    )
     number = IntegerField(
         "Number",
         validators=[

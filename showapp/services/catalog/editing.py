@@ -31,7 +31,8 @@ from showapp.services.stats import heard
 from showapp.services.stats.counting import show_zone
 
 # The editor's fields stored as it gives them (the others are checked or derived first).
-_EDITED_AS_GIVEN = ("title", "summary", "notes_md", "season", "number", "explicit", "itunes_block")
+_EDITED_AS_GIVEN = ("title", "summary", "notes_md", "season", "season_name", "number", "explicit",
+                    "itunes_block")  # fmt: skip
 
 
 class StaleEdit(InvalidInput):
@@ -57,6 +58,7 @@ class EpisodeChanges:
     summary: str = ""
     notes_md: str = ""
     season: int | None = None
+    season_name: str = ""  # podcast:season's name ("Sponsors, not mentors"), with a season
     number: int | None = None
     episode_type: str = "full"
     explicit: bool = False
@@ -183,11 +185,11 @@ def save_episode(session: Session, show: Show, episode: Episode, changes: Episod
     with stale_edits():
         automatic = episode_slugs.follows_title(episode, changes.slug)
         _check_slug(session, show, episode, changes.slug)
+        if changes.season_name and changes.season is None:
+            raise InvalidInput("A season name goes with a season number: enter the season too.")
         if changes.number != episode.number:
             # An imported decimal podcast:episode ("12.5") followed the number the host changed.
             episode.podcast_episode = ""
-        if changes.season != episode.season:
-            episode.season_name = ""  # the imported name was that season's
         for name in _EDITED_AS_GIVEN:
             setattr(episode, name, changes.__dict__[name])
         episode.title = _required(changes.title)
