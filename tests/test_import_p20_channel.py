@@ -336,7 +336,7 @@ def test_a_channel_credits_at_most_fifty_people(
     assert names == [f"Person {n}" for n in range(50)]
 
 
-def test_the_editor_keeps_renames_or_refuses_a_season_name_and_renumbering_drops_the_decimal(
+def test_the_editor_keeps_renames_or_refuses_a_season_name_and_keeps_the_decimal_it_shows(
     runner: FlaskCliRunner, app: Flask, session: Session, tmp_path: Path
 ) -> None:
     slug, _output = _import_text(runner, tmp_path, _feed(channel_extra=""))
@@ -357,7 +357,9 @@ def test_the_editor_keeps_renames_or_refuses_a_season_name_and_renumbering_drops
                 "title": episode.title, "status": "published", "episode_type": "full",
                 "season": "" if episode.season is None else str(episode.season),
                 "season_name": episode.season_name,  # as the editor fills it in
-                "number": "" if episode.number is None else str(episode.number)}  # fmt: skip
+                "number": "" if episode.number is None else str(episode.number),
+                "podcast_episode": episode.podcast_episode,
+                "episode_display": episode.episode_display}  # fmt: skip
         form.update(fields)
         response = client.post(url, data=form)
         alerts = re.findall(r"(?s)role=.alert.[^>]*>(.{0,300})", response.get_data(as_text=True))
@@ -366,9 +368,12 @@ def test_the_editor_keeps_renames_or_refuses_a_season_name_and_renumbering_drops
 
     editor = client.get(f"/studio/shows/{slug}/episodes/{named.id}").get_data(as_text=True)
     assert 'name="season_name" type="text" value="Breakfasts with Dr. Tim"' in editor
+    assert 'name="episode_display" type="text" value="Social Media"' in editor
+    editor = client.get(f"/studio/shows/{slug}/episodes/{both.id}").get_data(as_text=True)
+    assert 'name="podcast_episode" type="text" value="12.5"' in editor
     # Published with its audio still on the old host (audio_url): saving it keeps it live.
     save(named, title="named, retitled")  # same numbers: the imported ones stay
-    save(both, number="13")
+    save(both, number="13")  # the host sees the decimal beside it: it stays
     save(named, season="2", season_name=" Sponsors, not mentors ")
     # A name needs its season; nothing of the refused save is stored.
     refused = save(both, status=400, season_name="Lost", title="not saved")
@@ -377,7 +382,7 @@ def test_the_editor_keeps_renames_or_refuses_a_season_name_and_renumbering_drops
     titles = [item.findtext("title") for item in _channel(data).iter("item")]
     assert "named, retitled" in titles and "not saved" not in titles
     numbers = _numbers(data)
-    assert numbers["both"] == {"season": None, "episode": ("13", {}), "itunes": "13"}
+    assert numbers["both"] == {"season": None, "episode": ("12.5", {}), "itunes": "13"}
     assert numbers["named"] == {"season": ("2", {"name": "Sponsors, not mentors"}),
                                 "episode": ("54", {"display": "Social Media"}),
                                 "itunes": "54"}  # fmt: skip

@@ -49,6 +49,8 @@ def changes_from_form(form: EpisodeForm, show: Show) -> EpisodeChanges:
         season=form.season.data,
         season_name=(form.season_name.data or "").strip(),
         number=form.number.data,
+        podcast_episode=form.podcast_episode.data or "",
+        episode_display=(form.episode_display.data or "").strip(),
         episode_type=form.episode_type.data or "full",
         explicit=bool(form.explicit.data),
         itunes_block=bool(form.itunes_block.data),

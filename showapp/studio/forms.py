@@ -36,14 +36,15 @@ from showapp.services.catalog.apple_categories import (
     LANGUAGE_CHOICES,
     SUBCATEGORY_CHOICES,
 )
+from showapp.services.catalog.editing import MAX_EPISODE_NUMBER, checked_podcast_episode
 from showapp.services.catalog.text import CONTROL_CHARACTER
 from showapp.services.mail.guests import clean_address
 
-# The columns' sizes (models/catalog.py): episodes.title, topics.name.
+# The columns' sizes (models/catalog.py): episodes.title, episodes.episode_display, topics.name.
 MAX_EPISODE_TITLE = 255
+MAX_EPISODE_DISPLAY = 32
 MAX_TOPIC_NAME = 128
-# Far beyond any real show, and far inside the 32-bit INTEGER columns season and number.
-MAX_SEASON = MAX_EPISODE_NUMBER = 1_000_000
+MAX_SEASON = MAX_EPISODE_NUMBER  # far beyond any real show, far inside the INTEGER column
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -249,6 +250,22 @@ class EpisodeForm(StudioForm):
             ),
         ],
     )
+    podcast_episode = StringField(
+        "Decimal episode number (Podcasting 2.0, optional)",
+        validators=[Optional()],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    episode_display = StringField(
+        "Episode display name (optional)",
+        validators=[
+            Optional(),
+            Length(
+                max=MAX_EPISODE_DISPLAY,
+                message=f"The episode display name is longer than {MAX_EPISODE_DISPLAY} "
+                "characters.",
+            ),
+        ],
+    )
     episode_type = SelectField("Type", choices=enum_options(EpisodeType))
     explicit = BooleanField("Explicit")
     itunes_title = StringField(
@@ -269,6 +286,12 @@ class EpisodeForm(StudioForm):
         "Publish at (show's time zone)", format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
     artwork = FileField("Episode artwork (optional)")
+
+    def validate_podcast_episode(self, field: Any) -> None:
+        try:
+            checked_podcast_episode(field.data or "")
+        except InvalidInput as error:
+            raise ValidationError(str(error)) from None
 
     def validate_topics(self, field: Any) -> None:
         # Named as the editor reads the field: comma-separated, each name stripped.

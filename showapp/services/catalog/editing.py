@@ -7,10 +7,12 @@ topics changed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -31,8 +33,12 @@ from showapp.services.stats import heard
 from showapp.services.stats.counting import show_zone
 
 # The editor's fields stored as it gives them (the others are checked or derived first).
-_EDITED_AS_GIVEN = ("title", "summary", "notes_md", "season", "season_name", "number", "explicit",
-                    "itunes_block")  # fmt: skip
+_EDITED_AS_GIVEN = ("title", "summary", "notes_md", "season", "season_name", "episode_display",
+                    "explicit", "itunes_block")  # fmt: skip
+# Far beyond any real show, and far inside the 32-bit INTEGER columns season and number.
+MAX_EPISODE_NUMBER = 1_000_000
+# What a host may type as a decimal number, with a sign so that "-3" is told to be above 0.
+_DECIMAL = re.compile(r"(?P<sign>[-+]?)(?P<whole>[0-9]*)(?:\.(?P<fraction>[0-9]*))?")
 
 
 class StaleEdit(InvalidInput):
@@ -60,6 +66,8 @@ class EpisodeChanges:
     season: int | None = None
     season_name: str = ""  # podcast:season's name ("Sponsors, not mentors"), with a season
     number: int | None = None
+    podcast_episode: str = ""  # podcast:episode as typed, a decimal ("12.5"); see episode_numbers
+    episode_display: str = ""  # podcast:episode's display ("Ch.3"), with a number
     episode_type: str = "full"
     explicit: bool = False
     itunes_block: bool = False  # hidden from Apple Podcasts (itunes:block)
@@ -187,9 +195,7 @@ def save_episode(session: Session, show: Show, episode: Episode, changes: Episod
         _check_slug(session, show, episode, changes.slug)
         if changes.season_name and changes.season is None:
             raise InvalidInput("A season name goes with a season number: enter the season too.")
-        if changes.number != episode.number:
-            # An imported decimal podcast:episode ("12.5") followed the number the host changed.
-            episode.podcast_episode = ""
+        episode.number, episode.podcast_episode = episode_numbers(changes)
         for name in _EDITED_AS_GIVEN:
             setattr(episode, name, changes.__dict__[name])
         episode.title = _required(changes.title)
@@ -204,6 +210,65 @@ def save_episode(session: Session, show: Show, episode: Episode, changes: Episod
         episode.updated_at = utc_now()
         _replace_credits(session, episode, changes)
         session.flush()
+
+
+def episode_numbers(changes: EpisodeChanges) -> tuple[int | None, str]:
+    """The editor's whole number and decimal number as the episode stores them: `number`
+    (itunes:episode, always whole) and `podcast_episode` (podcast:episode where it is not
+    `number`; "" writes `number` there too), the rule imports follow (item_reader._numbers).
+
+    A whole decimal ("7", "7.0") is the number: it fills an empty number, beside the same
+    number it is not kept twice, and beside another it is kept, as an import keeps it. A
+    fraction without a whole number stays alone: podcast:episode says 12.5 and no
+    itunes:episode is written, as Apple takes only whole numbers (for serial shows the feed
+    health page asks for one); no number is made up, since 12 or 13 may be another episode's.
+    The host sees both fields, so a changed number keeps the decimal left beside it. A display
+    name needs either number: it is an attribute of podcast:episode, written only with one."""
+    number, decimal = changes.number, checked_podcast_episode(changes.podcast_episode)
+    if decimal.isdigit() and number in (None, int(decimal)):
+        number, decimal = int(decimal), ""
+    if changes.episode_display and number is None and not decimal:
+        raise InvalidInput(
+            "An episode display name goes with an episode number: enter the number or the "
+            "decimal number too."
+        )
+    return number, decimal
+
+
+def checked_podcast_episode(text: str) -> str:
+    """A decimal episode number as typed ("012.50") in its shortest form ("12.5"; "7.0" is
+    "7"), "" for none; InvalidInput, saying why, unless it is above 0, has at most two
+    decimals and is at most MAX_EPISODE_NUMBER."""
+    typed = text.strip()
+    if not typed:
+        return ""
+    found = _decimal(typed)
+    if found is None:
+        pointed = typed.replace(",", ".", 1)
+        if pointed != typed and _decimal(pointed):
+            raise InvalidInput(f"Write the decimal episode number with a point: {pointed}.")
+        raise InvalidInput(
+            f"'{typed[:24]}' is not a decimal episode number: write it in digits, such as 12.5."
+        )
+    whole = found["whole"].lstrip("0") or "0"
+    fraction = (found["fraction"] or "").rstrip("0")
+    if len(fraction) > 2:
+        raise InvalidInput(
+            f"The decimal episode number {typed[:24]} has more than two decimals: "
+            "round it to two at most, such as 12.25."
+        )
+    value = Decimal(f"{whole}.{fraction or '0'}")
+    if found["sign"] == "-" or not 0 < value <= MAX_EPISODE_NUMBER:
+        raise InvalidInput(
+            f"The decimal episode number is a number above 0 and up to {MAX_EPISODE_NUMBER:,}, "
+            "such as 12.5."
+        )
+    return f"{whole}.{fraction}" if fraction else whole
+
+
+def _decimal(text: str) -> re.Match[str] | None:
+    found = _DECIMAL.fullmatch(text)
+    return found if found and (found["whole"] or found["fraction"]) else None
 
 
 def claim_version(session: Session, episode: Episode, version: str | None) -> None:
