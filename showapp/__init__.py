@@ -107,10 +107,11 @@ def _install_session_hooks(app: Flask) -> None:
         current = _alive(app_ref)
         forget_pages(current)
         current.extensions["showapp.audio_visibility"].forget()
+        current.extensions["showapp.network"].forget()
 
     # Episodes a transaction touched are reindexed for search before it commits; a commit
     # that changed a public page bumps the site revision, empties this process's pages and
-    # makes it reread which audio is withheld.
+    # makes it reread which audio is withheld and the network's settings.
     search_index.watch_sessions(sessions, forget_public_state)
 
 

@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from showapp import create_app, db
 from showapp.columns import utc_now
-from showapp.media import visibility
 from showapp.media.recorder import get_recorder
 from showapp.models import Episode, EpisodeStatus, LinkedFile, MediaRequest, Show
+from showapp.services import per_revision
 from showapp.services.catalog import show_trash, trash
 from showapp.services.catalog.artwork import COPY_SIZES, copy_name
 from showapp.services.importing import archive
@@ -223,7 +223,7 @@ def test_every_file_of_an_episode_not_public_answers_404_and_comes_back(
 
     hide(session, episode, imported)
     session.commit()
-    time.sleep(visibility.REVISION_TTL + 0.1)  # another process's commit: seen within a second
+    time.sleep(per_revision.REVISION_TTL + 0.1)  # another process's commit: seen within a second
     assert _statuses(media_app, files) == dict.fromkeys(files, 404)
     assert _counted(media_app) == 1  # withheld requests are never counted
     expected_others = 404 if state == "show trashed" else 200
@@ -231,7 +231,7 @@ def test_every_file_of_an_episode_not_public_answers_404_and_comes_back(
 
     show_again(session, _episode(session, "one"), imported)
     session.commit()
-    time.sleep(visibility.REVISION_TTL + 0.1)
+    time.sleep(per_revision.REVISION_TTL + 0.1)
     assert _statuses(media_app, files) == served
     for what in ("transcript", "chapters"):
         with media_app.test_client().get(f"/media/{files[what]}") as answer:

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from showapp import create_app, db
 from showapp.columns import utc_now
-from showapp.media import visibility
 from showapp.media.recorder import get_recorder
 from showapp.models import Appearance, Chapter, Episode, EpisodeStatus, Show
+from showapp.services import per_revision
 from showapp.services.catalog import chapters, trash, writes
 from showapp.services.catalog.chapters import ChapterEntry
 from showapp.services.importing import archive, importer
@@ -366,7 +366,7 @@ def test_behind_nginx_a_trashed_episode_audio_is_not_handed_off(
             assert response.status_code == 200 and "X-Accel-Redirect" in response.headers
         trash.trash_episode(session, doomed)
         session.commit()  # another app (process) than the one serving: seen within a second
-        time.sleep(visibility.REVISION_TTL + 0.1)
+        time.sleep(per_revision.REVISION_TTL + 0.1)
         with proxied.test_client().get(url) as response:
             assert response.status_code == 404 and "X-Accel-Redirect" not in response.headers
     finally:

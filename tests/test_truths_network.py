@@ -5,6 +5,7 @@ default; bad input changes nothing."""
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from showapp import create_app, db
 from showapp.models import UserRole
+from showapp.services import network, per_revision
 from tests.factories import add_guest, make_episode, make_show
 from tests.studio_helpers import csrf_token, sign_in_new_user
 
@@ -107,3 +110,27 @@ def test_only_admins_edit_the_network(client: FlaskClient, session: Session) -> 
     sign_in_new_user(client, session, "host@example.com", shows=[show])
     assert client.get(NETWORK).status_code == 403
     assert "/studio/network" not in client.get("/studio/").get_data(as_text=True)
+
+
+def test_another_process_renaming_the_network_shows_within_a_second(
+    app: Flask, app_config: dict[str, Any], session: Session
+) -> None:
+    """Each process keeps the network's settings (every page names the network) and looks at
+    the site revision at most once a second: another process's rename is seen within that."""
+    make_show(session, slug="leaders", title="Leaders")
+    session.commit()
+    other = create_app(app_config)  # a second worker on the same database
+    try:
+        listener = app.test_client()
+        assert "<title>Search" in listener.get("/search").get_data(as_text=True)
+        default = app.config["SITE_TITLE"]
+        assert f"· {default}</title>" in listener.get("/search").get_data(as_text=True)
+        with db.new_session(other) as writer:
+            network.update(writer, "Mentors Network", "")
+            writer.commit()
+        time.sleep(per_revision.REVISION_TTL + 0.1)
+        page = listener.get("/search").get_data(as_text=True)
+        assert "· Mentors Network</title>" in page
+        assert ">Mentors Network</a>" in page  # the header's brand link
+    finally:
+        db.get_engine(other).dispose()

@@ -14,6 +14,7 @@ from showapp.db import prepared, rows
 from showapp.errors import InvalidInput
 from showapp.models import NETWORK_ID, NetworkSettings
 from showapp.services.catalog.writes import hex_color
+from showapp.services.per_revision import PerRevision
 
 MAX_NAME = 255
 
@@ -31,11 +32,25 @@ def current(session: Session, default_name: str) -> Network:
     """The network's settings; the configured name alone when none are stored, or when the
     database fails (an error page about that failure still renders)."""
     try:
-        # Columns, not the entity: every page asks, and the ORM's load cost twice the read.
-        row = rows(session, _settings(), {"id": NETWORK_ID}).first()
+        return read(session, default_name)
     except SQLAlchemyError:
         session.rollback()
         return Network(default_name)
+
+
+def kept(kept_network: PerRevision[Network], default_name: str) -> Network:
+    """The network as this process keeps it (see `per_revision`); the configured name alone
+    when the database fails."""
+    try:
+        return kept_network.get()
+    except SQLAlchemyError:
+        return Network(default_name)
+
+
+def read(session: Session, default_name: str) -> Network:
+    """The network's settings, the configured name alone when none are stored."""
+    # Columns, not the entity: the ORM's load cost twice the read.
+    row = rows(session, _settings(), {"id": NETWORK_ID}).first()
     if row is None:
         return Network(default_name)
     return Network(row.name or default_name, row.logo, row.color)
