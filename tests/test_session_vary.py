@@ -1,5 +1,6 @@
-"""Flask-Login's remember-cookie read after each response must not make feed and media answers
-"Vary: Cookie" (CDNs would stop caching them), while pages that read the session still vary."""
+"""Flask-Login's remember-cookie read after each response must not make feed, media and public
+page answers "Vary: Cookie" (CDNs would stop caching them), while pages that read the session
+(who is signed in, a form's CSRF token) still vary."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ def test_feed_and_media_do_not_vary_by_cookie_but_pages_do(
     show = make_show(session, slug="pod", title="Pod")
     episode = make_episode(session, show, episodes_dir, title="First")
     session.commit()
-    for path in ["/pod/feed.xml", f"/media/{episode.audio_file}"]:
+    public = ["/pod/feed.xml", f"/media/{episode.audio_file}", "/pod/", "/search?q=first"]
+    for path in public:
         response = client.get(path)
         assert response.status_code == 200, path
         assert "cookie" not in response.vary, (path, response.headers.get("Vary"))
-    # A page reads the session (who is signed in) and must vary by it.
-    page = client.get("/pod/")
+    # The sign-in form reads the session (its CSRF token) and must vary by it.
+    page = client.get("/studio/login")
     assert page.status_code == 200
     assert "cookie" in page.vary

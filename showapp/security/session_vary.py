@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import Flask, Request, Response, g
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 
 
 class _KeptSessionInterface(SecureCookieSessionInterface):
@@ -35,8 +35,15 @@ class _KeptSessionInterface(SecureCookieSessionInterface):
 def init_login(app: Flask, login_manager: LoginManager) -> None:
     app.session_interface = _KeptSessionInterface()
     app.after_request(_restore_accessed)  # runs after Flask-Login's hook
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user for every template, public pages
+    # too, which never show who is signed in; the proxy loads it only where a template asks.
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(_signed_in_user)
     app.after_request(_note_accessed)  # runs before it
+
+
+def _signed_in_user() -> dict[str, object]:
+    return {"current_user": current_user}
 
 
 def _note_accessed(response: Response) -> Response:
