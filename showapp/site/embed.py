@@ -12,11 +12,10 @@ from showapp.site import bp
 from showapp.site.helpers import (
     Meta,
     canonical,
-    episode_or_404,
     media_url,
     page_response,
     parse_start,
-    show_or_404,
+    show_and_episode_or_404,
 )
 from showapp.site.page_cache import cached_page
 from showapp.site.shows import player_media
@@ -29,8 +28,7 @@ DEFAULT_WIDTH = 600
 @bp.get("/embed/<show_slug>/<episode_slug>")
 @cached_page
 def embed(show_slug: str, episode_slug: str) -> Response:
-    show = show_or_404(show_slug)
-    item = episode_or_404(show, episode_slug)
+    show, item = show_and_episode_or_404(show_slug, episode_slug)
     page_url = canonical("site.episode", show_slug=show.slug, episode_slug=item.slug)
     meta = Meta(title=item.title, description=show.title, canonical=page_url, noindex=True)
     html = render_template(
@@ -51,8 +49,7 @@ def oembed() -> Response:
     if request.args.get("format", "json") != "json":
         abort(501, "Only the json format is offered.")
     show_slug, episode_slug = _episode_address(request.args.get("url", ""))
-    show = show_or_404(show_slug)
-    item = episode_or_404(show, episode_slug)
+    show, item = show_and_episode_or_404(show_slug, episode_slug)
     width = _bounded(request.args.get("maxwidth"), DEFAULT_WIDTH)
     src = canonical("site.embed", show_slug=show.slug, episode_slug=item.slug)
     iframe = (

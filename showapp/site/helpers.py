@@ -128,16 +128,17 @@ def show_or_404(slug: str) -> Show:
     return found
 
 
-def episode_or_404(show: Show, slug: str) -> Episode:
-    """The public episode at this address; 410 if it was public once (withdrawn or deleted),
-    404 if it never was."""
+def show_and_episode_or_404(show_slug: str, slug: str) -> tuple[Show, Episode]:
+    """The public show and episode at these addresses; 410 if the episode was public once
+    (withdrawn or deleted) or its show is in the trash, 404 if it never was."""
     session = get_session()
-    found = lookups.get_public_episode(session, show, slug)
-    if found is None and lookups.was_withdrawn(session, show, slug):
+    found = lookups.get_show_and_public_episode(session, show_slug, slug)
+    if found is not None:
+        return found
+    show = show_or_404(show_slug)  # says which is missing, and why
+    if lookups.was_withdrawn(session, show, slug):
         abort(410, f"{show.title} has taken this episode down, so it is no longer available.")
-    if found is None:
-        abort(404, "No published episode has this address.")
-    return found
+    abort(404, "No published episode has this address.")
 
 
 def newest(*values: datetime | None) -> datetime | None:

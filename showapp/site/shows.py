@@ -19,7 +19,6 @@ from showapp.site.helpers import (
     absolute,
     alternates,
     canonical,
-    episode_or_404,
     excerpt,
     feed_url,
     media_url,
@@ -29,6 +28,7 @@ from showapp.site.helpers import (
     page_response,
     parse_start,
     require_page_exists,
+    show_and_episode_or_404,
     show_or_404,
 )
 from showapp.site.page_cache import cached_page
@@ -139,8 +139,7 @@ def subscribe_links(show: Show) -> list[SubscribeLink]:
 @cached_page
 def episode(show_slug: str, episode_slug: str) -> Response:
     session = get_session()
-    found = show_or_404(show_slug)
-    item = episode_or_404(found, episode_slug)
+    found, item = show_and_episode_or_404(show_slug, episode_slug)
     people = cards.people_of(session, item.id)
     advice = advice_pages.episode_advice(session, item)
     follow_ups = episode_page.follow_up_links(session, item)
