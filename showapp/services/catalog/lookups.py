@@ -18,7 +18,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from showapp.columns import UTCDateTime, utc_now
@@ -214,7 +214,12 @@ def _show_and_public_episode() -> Select[tuple[Show, Episode]]:
         .join(Episode, Episode.show_id == Show.id)
         .where(Show.slug == bindparam("show_slug"), show_is_live())
         .where(Episode.slug == bindparam("slug"), _is_public())
+        # Kept Podcasting 2.0 elements are for feeds and exports; no page shows them.
+        .options(*(defer(column) for column in _FEED_ONLY))
     )
+
+
+_FEED_ONLY = (Show.podcast_extras, Episode.source_extras, Episode.podcast_extras)
 
 
 def _is_public() -> ColumnElement[bool]:
